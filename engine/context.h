@@ -1,0 +1,36 @@
+// Time, cancellation and deadlines are injected (Envoy's TimeSource, azure-core's Context), so
+// engine logic never reads the real clock and tests stay deterministic.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace keyward {
+
+class Clock {
+ public:
+  using TimePoint = std::chrono::system_clock::time_point;
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+  // Sleeps up to `duration`; returns early (false) when `cancelled` becomes true.
+  virtual bool SleepFor(std::chrono::milliseconds duration, const std::atomic<bool>* cancelled) = 0;
+};
+
+// The real clock. Only main() and tests that need real time create it.
+class SystemClock : public Clock {
+ public:
+  TimePoint Now() const override;
+  bool SleepFor(std::chrono::milliseconds duration, const std::atomic<bool>* cancelled) override;
+  static SystemClock& Instance();
+};
+
+// Passed as the last parameter of every effectful call.
+struct Context {
+  Clock* clock = &SystemClock::Instance();
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+
+  bool IsCancelled() const { return cancelled && cancelled->load(); }
+};
+
+}  // namespace keyward

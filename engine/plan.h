@@ -1,0 +1,67 @@
+// A plan is data (Terraform internal/plans): a list of changes, each with an action. Apply is
+// driven by `action` alone; `reason` is for humans and is never used for any decision.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/diagnostic.h"
+#include "engine/resource.h"
+
+namespace keyward::engine {
+
+enum class Action {
+  kNoOp,
+  kCreate,
+  kUpdate,
+  kReplace,
+  kDelete,
+  kRecover,
+  kPurgeThenCreate,
+  kBlocked,
+  kUnsupported,
+  kAdopt,
+};
+
+const char* ActionName(Action action);  // "no-op", "create", ... as in DESIGN.md §5
+bool IsDestructive(Action action);        // delete, replace, purge-then-create
+bool IsWrite(Action action);              // anything apply must execute
+
+struct FieldChange {
+  std::string path;  // "properties.networkAcls.defaultAction"
+  Json before;       // null when absent
+  Json after;        // null when removed
+};
+
+struct Change {
+  Action action = Action::kNoOp;
+  std::string address;
+  std::string kind;
+  std::string arm_id;
+  Json before;  // normalized live object; null when absent
+  Json after;   // the desired ARM body apply will send (normalized); null for delete
+  std::vector<FieldChange> field_changes;
+  std::string reason;       // for humans only
+  std::string reason_code;  // stable machine code: "recover_soft_deleted", "immutable_after_create"
+  std::string fingerprint;  // live fingerprint planned against ("" when absent)
+  std::vector<std::string> depends_on;  // addresses
+  ReconcilePolicy policy = ReconcilePolicy::kManage;
+  // Observe-only: the diff is drift to report, never something to apply.
+  bool report_only = false;
+};
+
+struct PlanSummary {
+  int add = 0, change = 0, destroy = 0, other = 0;  // other = recover/blocked/unsupported/adopt
+};
+
+struct Plan {
+  std::vector<Change> changes;  // dependency order (creates before dependents)
+  Diagnostics diagnostics;      // warnings found while planning; errors make it unappliable
+
+  bool HasChanges() const;  // any change other than no-op
+  PlanSummary Summary() const;
+  const Change* Find(const std::string& address) const;
+  std::string Dump() const;  // debugging aid: one line per change
+};
+
+}  // namespace keyward::engine

@@ -1,0 +1,97 @@
+// The two sides of every diff: what the manifests want (DesiredResource) and what ARM has
+// (ObservedResource). Both are kind-agnostic; what a kind's fields mean is the handler's business
+// (engine/resource_handler.h).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/diagnostic.h"
+
+namespace keyward::engine {
+
+using Json = nlohmann::json;
+
+// keyward.dev/reconcile-policy annotation (DESIGN.md §4).
+enum class ReconcilePolicy { kManage, kObserve, kSkip, kDetachOnDelete };
+const char* ReconcilePolicyName(ReconcilePolicy policy);
+std::optional<ReconcilePolicy> ParseReconcilePolicy(const std::string& text);
+
+// keyward.yaml: stack identity, defaults and policies for one manifest set.
+struct StackConfig {
+  std::string stack;  // value of the keyward-stack ownership tag
+  std::string default_subscription;
+  std::string default_resource_group;
+  std::string default_location;
+  std::string default_tenant_id;
+  ReconcilePolicy default_policy = ReconcilePolicy::kManage;
+  bool prune = false;
+  int parallelism = 8;
+  SourceLocation location;  // where keyward.yaml is; empty file if there is none
+};
+
+struct DesiredResource {
+  std::string kind;            // "Vault"
+  std::string name;            // the ARM name, as written
+  std::string subscription;    // after keyward.yaml defaults
+  std::string resource_group;  // after keyward.yaml defaults; empty for subscription-scoped kinds
+  std::string address;         // "Kind/[parent/]name", unique in the set (handler.Resolve)
+  std::string arm_id;          // canonical ARM id (handler.Resolve)
+  Json spec;                   // the manifest's spec, with keyward.yaml defaults filled in
+  std::map<std::string, std::string> annotations;
+  ReconcilePolicy policy = ReconcilePolicy::kManage;
+  std::vector<std::string> depends_on;  // addresses: explicit dependsOn + implicit references
+  SourceLocation location;              // where the document starts
+  std::map<std::string, SourceLocation> field_locations;  // "spec.location" -> where it is written
+};
+
+struct DesiredSet {
+  StackConfig config;
+  std::vector<DesiredResource> resources;  // in load order; addresses unique
+  std::string digest;                      // sha256 over the manifest bytes, for saved plans
+
+  const DesiredResource* Find(const std::string& address) const;
+};
+
+// A live resource as ARM returned it (id, name, type, location, tags, properties, etag...).
+struct ObservedResource {
+  std::string kind;
+  std::string address;  // computed by the handler from the ARM id
+  std::string arm_id;   // as returned by ARM
+  Json live;
+  std::string fingerprint;  // etag where ARM gives one, else a hash of the normalized live object
+};
+
+// A soft-deleted vault or HSM that holds a name (deletedVaults / deletedManagedHSMs).
+struct SoftDeletedResource {
+  std::string kind;  // the kind it would be when recovered: "Vault" or "ManagedHsm"
+  std::string name;
+  std::string subscription;
+  std::string location;
+  std::string original_id;  // properties.vaultId / mhsmId
+  std::string deletion_date;
+  std::string scheduled_purge_date;
+  bool purge_protection = false;
+};
+
+struct ObservedSet {
+  std::vector<ObservedResource> resources;
+  std::vector<SoftDeletedResource> soft_deleted;
+  // Names (lowercase, per kind) that checkNameAvailability reported as taken outside this scope.
+  std::map<std::string, std::string> unavailable_names;  // "Vault/name" -> ARM's message
+
+  // Lookup by ARM id, case-insensitive (ARM ids are).
+  const ObservedResource* FindById(const std::string& arm_id) const;
+  const SoftDeletedResource* FindSoftDeleted(const std::string& kind, const std::string& name,
+                                             const std::string& subscription) const;
+};
+
+// Lowercases ASCII; ARM names, ids and enum values compare case-insensitively.
+std::string AsciiLower(std::string text);
+bool EqualsIgnoreCase(const std::string& a, const std::string& b);
+
+}  // namespace keyward::engine

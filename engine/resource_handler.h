@@ -1,0 +1,114 @@
+// The seam between the provider-agnostic engine and what a kind means in Azure. One handler per
+// kind lives in providers/azure/ and is registered explicitly in cli/main.cc. Calls take and return
+// request / response structs, so adding a field breaks no signature (Terraform's provider calls).
+//
+// Pure methods (Resolve, PlanChange) must not do I/O, read the clock or use randomness: MakePlan
+// calls them and must stay a pure function of (desired, observed, options).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/context.h"
+#include "engine/plan.h"
+#include "engine/resource.h"
+#include "engine/result.h"
+
+namespace keyward::engine {
+
+struct ResolveRequest {
+  const DesiredResource* resource = nullptr;  // kind, name, scope and spec are filled in
+  const StackConfig* config = nullptr;
+};
+
+struct ResolveResponse {
+  std::string address;  // "Vault/payments-kv", "Secret/payments-kv/db-password"
+  std::string arm_id;   // canonical: "/subscriptions/{s}/resourceGroups/{rg}/providers/..."
+  // Addresses this resource refers to (implicit dependency edges), e.g. the vault of a secret,
+  // the resource group of a vault. A reference to an address absent from the set is kept only
+  // when `required` is true (then it is a dangling-reference error).
+  struct Reference {
+    std::string address;
+    bool required = true;
+    std::string field;  // "spec.vault", for the error message location
+  };
+  std::vector<Reference> references;
+  Diagnostics diagnostics;  // kind-specific validation beyond the JSON Schema
+};
+
+struct PlanOptions {
+  bool prune = false;          // plan deletes of owned resources gone from the manifests
+  bool purge_then_create = false;  // policy: purge a soft-deleted name instead of recovering
+  std::string stack;           // ownership tag value
+};
+
+struct PlanChangeRequest {
+  const DesiredResource* desired = nullptr;         // null: planning a prune candidate
+  const ObservedResource* observed = nullptr;       // null: absent in ARM
+  const SoftDeletedResource* soft_deleted = nullptr;  // a soft-deleted resource holding the name
+  const std::string* name_unavailable = nullptr;    // ARM's message if the name is taken elsewhere
+  const PlanOptions* options = nullptr;
+};
+
+// Which live resources to read: one list call per scope, never one GET per resource.
+struct RefreshRequest {
+  std::vector<const DesiredResource*> desired;  // of this handler's kind
+  // Extra scopes to list for prune: "/subscriptions/{s}" or "/subscriptions/{s}/resourceGroups/{rg}".
+  std::vector<std::string> scopes;
+  // Observed parents (already refreshed, since refresh runs in dependency order of kinds), e.g.
+  // the vaults whose keys a Key handler lists.
+  const ObservedSet* parents = nullptr;
+};
+
+struct RefreshResponse {
+  std::vector<ObservedResource> resources;
+  std::vector<SoftDeletedResource> soft_deleted;
+  std::map<std::string, std::string> unavailable_names;
+};
+
+struct ApplyRequest {
+  const Change* change = nullptr;
+  const DesiredResource* desired = nullptr;  // null when applying a saved plan without manifests
+};
+
+struct ApplyResponse {
+  Json live;  // re-read after the write; compared with the plan by the engine
+  std::string fingerprint;
+};
+
+class ResourceHandler {
+ public:
+  virtual ~ResourceHandler() = default;
+
+  virtual std::string_view Kind() const = 0;
+
+  // Pure. Address, ARM id and references of a desired resource.
+  virtual ResolveResponse Resolve(const ResolveRequest& request) const = 0;
+
+  // Pure. Decides the change for one address. Sets action, before/after (normalized), field
+  // changes, reason and reason_code, fingerprint. The engine fills in address, depends_on, policy.
+  virtual Change PlanChange(const PlanChangeRequest& request) const = 0;
+
+  // Effects. Reads live state with list calls.
+  virtual Result<RefreshResponse> Refresh(const RefreshRequest& request, const Context& ctx) = 0;
+
+  // Effects. Executes one change (action decides what), then re-reads the resource.
+  virtual Result<ApplyResponse> Apply(const ApplyRequest& request, const Context& ctx) = 0;
+};
+
+// Handlers by kind, registered explicitly (no static initializers). Refresh order = registration
+// order, so parents (ResourceGroup, Vault) are registered before their children.
+class HandlerRegistry {
+ public:
+  void Register(std::unique_ptr<ResourceHandler> handler);
+  ResourceHandler* Find(std::string_view kind) const;
+  const std::vector<std::unique_ptr<ResourceHandler>>& all() const { return handlers_; }
+
+ private:
+  std::vector<std::unique_ptr<ResourceHandler>> handlers_;
+};
+
+}  // namespace keyward::engine

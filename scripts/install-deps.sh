@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages keyward needs to build, test and run its demo.
+# Idempotent: packages already present are not reinstalled; apt-get update runs only when needed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates openssl
+  libssl-dev libsqlite3-dev sqlite3
+  libyaml-cpp-dev nlohmann-json3-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
+  libcpprest-dev libboost-dev libcpp-httplib-dev libvalijson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm python3 python3-jsonschema curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node and npm may come from outside Debian's packages on a preinstalled machine; accept them.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  keep=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || keep+=("$p"); done
+  missing=("${keep[@]+"${keep[@]}"}")
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "==> Debian packages: all present"
+fi
