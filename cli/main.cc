@@ -1,0 +1,93 @@
+// keyward: GitOps for Azure Key Vault. Parses the command line, sets up logging and signals, and
+// dispatches to cli/commands.cc. The only translation unit family that sees both engine and
+// providers.
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+
+namespace {
+
+void OnSignal(int) { keyward::cli::CancellationFlag()->store(true); }
+
+void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
+  command->add_option("paths", flags.paths, "Manifest directories or files")
+      ->required()
+      ->check(CLI::ExistingPath);
+  command->add_flag("--prune", flags.prune,
+                    "Plan deletes of resources owned by this stack that left the manifests");
+  command->add_option("--parallelism", flags.parallelism,
+                      "Changes applied at once (default: keyward.yaml, else 8)")
+      ->check(CLI::Range(1, 64));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace keyward::cli;
+  CLI::App app{"keyward: GitOps for Azure Key Vault", "keyward"};
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  GlobalOptions global;
+  app.add_option("--arm-endpoint", global.arm_endpoint,
+                 "ARM endpoint (env KEYWARD_ARM_ENDPOINT; default https://management.azure.com)");
+  app.add_option("--ca-file", global.ca_file,
+                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("-v,--verbose", global.verbose, "Log ARM requests (sanitized) to stderr");
+  app.add_flag("--color", global.color, "ANSI colors in plan output");
+
+  PlanFlags flags;
+  auto* validate = app.add_subcommand("validate", "Check manifests against the schemas; no Azure calls");
+  validate->add_option("paths", flags.paths, "Manifest directories or files")
+      ->required()
+      ->check(CLI::ExistingPath);
+
+  auto* plan = app.add_subcommand("plan", "Show what apply would change");
+  AddPlanFlags(plan, flags);
+  plan->add_flag("--detailed-exitcode", flags.detailed_exitcode,
+                 "Exit 0 = no changes, 1 = error, 2 = changes present");
+  plan->add_flag("--show-no-ops", flags.show_no_ops, "List unchanged resources too");
+
+  auto* apply = app.add_subcommand("apply", "Converge Azure to the manifests");
+  AddPlanFlags(apply, flags);
+  apply->add_flag("--auto-approve", flags.auto_approve, "Apply without asking for confirmation");
+  apply->add_flag("--allow-destroy", flags.allow_destroy,
+                  "Allow deleting vaults, managed HSMs and resource groups");
+  apply->add_flag("--allow-replace", flags.allow_replace,
+                  "Allow delete-then-create for immutable field changes");
+
+  bool dot = false;
+  auto* graph = app.add_subcommand("graph", "Print the dependency graph of the manifests");
+  graph->add_option("paths", flags.paths, "Manifest directories or files")
+      ->required()
+      ->check(CLI::ExistingPath);
+  graph->add_flag("--dot", dot, "Graphviz dot format");
+
+  app.add_subcommand("version", "Print the keyward version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  // Logs go to stderr so that stdout stays the plan (pipes, golden files, PR comments).
+  auto logger = spdlog::stderr_color_mt("keyward");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+
+  if (validate->parsed()) return RunValidate(global, flags);
+  if (plan->parsed()) return RunPlan(global, flags);
+  if (apply->parsed()) return RunApply(global, flags);
+  if (graph->parsed()) return RunGraph(global, flags, dot);
+  std::printf("keyward %s\n", KEYWARD_VERSION);
+  return kExitOk;
+}

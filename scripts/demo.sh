@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The README's demo command: on a fresh Debian 12 machine (as root) it installs what is missing,
+# builds keyward, starts the local ARM emulator over HTTPS with a SQLite state file, and walks
+# through plan -> apply -> no-op -> out-of-band drift -> plan, the way a platform engineer would.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$KEYWARD_ROOT"
+
+MANIFESTS=manifests/examples/payments
+DEMO_DIR="$KEYWARD_ROOT/.demo"
+SUB=6f1d3b6a-0c55-4a8e-9d5b-2a4c1e7f9b01   # the subscription in $MANIFESTS/keyward.yaml
+# The service principal keyward signs in as (the emulator's Entra ID knows it).
+export AZURE_TENANT_ID=3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10
+export AZURE_CLIENT_ID=0b5e7c9a-1d3f-4a6b-8c0e-2f4a6c8e0a12
+export AZURE_CLIENT_SECRET="demo-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+OBJECT_ID=9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a
+
+step "Installing dependencies"
+bash scripts/install-deps.sh
+build_keyward keyward keyward-arm-emulator
+KEYWARD="$BUILD_DIR/bin/keyward"
+
+step "Starting keyward-arm-emulator (a local ARM for Microsoft.KeyVault) with state in .demo/state.db"
+rm -rf "$DEMO_DIR"; mkdir -p "$DEMO_DIR"
+trap stop_emulator EXIT
+start_emulator "$DEMO_DIR" "$AZURE_TENANT_ID:$AZURE_CLIENT_ID:$AZURE_CLIENT_SECRET:$OBJECT_ID" --lro-seconds 2
+echo "emulator listening on $EMULATOR_ENDPOINT (self-signed certificate: .demo/cert.pem)"
+# keyward talks to the emulator exactly as it would to Azure: same credential flow, TLS verified.
+export KEYWARD_ARM_ENDPOINT=$EMULATOR_ENDPOINT
+export AZURE_AUTHORITY_HOST=$EMULATOR_ENDPOINT
+export KEYWARD_CA_FILE=$DEMO_DIR/cert.pem
+
+step "keyward validate $MANIFESTS  — schema and reference checks, no Azure calls"
+"$KEYWARD" validate "$MANIFESTS"
+
+step "keyward plan $MANIFESTS  — what would change? (exit code 2 = changes present)"
+set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
+echo "(exit code $rc)"
+
+step "keyward apply $MANIFESTS --auto-approve  — create the resource group and the vault"
+"$KEYWARD" apply "$MANIFESTS" --auto-approve
+
+step "keyward plan again — live state now matches the manifests (exit code 0 = no changes)"
+set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
+echo "(exit code $rc)"
+
+step "Someone changes the vault in the portal: public network access enabled, a tag edited"
+token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
+  "$EMULATOR_ENDPOINT/$AZURE_TENANT_ID/oauth2/v2.0/token" \
+  --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
+  --data-urlencode "client_secret=$AZURE_CLIENT_SECRET" \
+  --data-urlencode "scope=https://management.azure.com/.default" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+vault_url="$EMULATOR_ENDPOINT/subscriptions/$SUB/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv?api-version=2024-11-01"
+curl -sf --cacert "$KEYWARD_CA_FILE" -X PATCH "$vault_url" -H "Authorization: Bearer $token" \
+  -H "Content-Type: application/json" \
+  -d '{"properties":{"publicNetworkAccess":"Enabled"}}' >/dev/null
+echo "PATCH payments-kv: properties.publicNetworkAccess = Enabled"
+
+step "keyward plan — the drift shows up as exactly that field"
+set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
+echo "(exit code $rc)"
+
+step "Someone deletes the vault: Key Vault soft-deletes it and holds the name"
+curl -sf --cacert "$KEYWARD_CA_FILE" -X DELETE "$vault_url" -H "Authorization: Bearer $token" >/dev/null
+echo "DELETE payments-kv"
+
+step "keyward plan — keyward plans a recover (then re-applies the desired properties), not a failing create"
+set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
+echo "(exit code $rc)"
+
+step "keyward apply --auto-approve — recover and converge"
+"$KEYWARD" apply "$MANIFESTS" --auto-approve
+set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
+echo "(exit code $rc)"
+
+step "Stopping the emulator (its state stays in .demo/state.db)"
+stop_emulator
+echo "Demo finished."

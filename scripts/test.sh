@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing (Debian 12, as root), builds once, and runs
+# the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel),
+# then the conformance suite with the official Azure SDK for JavaScript. Exits non-zero on any
+# failure.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$KEYWARD_ROOT"
+
+step "Installing dependencies"
+bash scripts/install-deps.sh
+
+build_keyward
+
+step "Unit, emulator and end-to-end tests (ctest -j$(nproc))"
+ctest --test-dir "$BUILD_DIR" -j"$(nproc)" --output-on-failure --timeout 300
+
+step "Conformance: official @azure/arm-keyvault SDK and Microsoft's examples against the emulator"
+KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformance/run.sh
+
+step "All tests passed"

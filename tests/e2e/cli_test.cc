@@ -1,0 +1,215 @@
+// End to end: the real `keyward` binary against the real emulator over HTTPS, the way the demo
+// and users run it. Each test gets a fresh emulator and a fresh manifest directory.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/support/command.h"
+#include "tests/support/emulator_process.h"
+#include "tests/support/https.h"
+
+namespace keyward::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kVaultPath[] =
+    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-e2e/providers/"
+    "Microsoft.KeyVault/vaults/e2e-kv-01?api-version=2024-11-01";
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
+    ASSERT_NE(emulator_, nullptr);
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keyward-e2e-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Write("keyward.yaml", std::string("stack: e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
+                              "\n  resourceGroup: rg-e2e\n  location: westeurope\n  tenantId: " +
+                              kTenantId + "\n");
+    Write("rg.yaml",
+          "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-e2e\n"
+          "spec:\n  location: westeurope\n");
+    Write("vault.yaml",
+          "apiVersion: keyward.dev/v1alpha1\n"
+          "kind: Vault\n"
+          "metadata:\n"
+          "  name: e2e-kv-01\n"
+          "spec:\n"
+          "  location: West Europe\n"
+          "  sku: { family: A, name: standard }\n"
+          "  publicNetworkAccess: Disabled\n"
+          "  softDeleteRetentionInDays: 30\n"
+          "  networkAcls:\n"
+          "    defaultAction: Deny\n"
+          "    bypass: AzureServices\n"
+          "    ipRules: [ { value: 203.0.113.0/24 }, { value: 198.51.100.7 } ]\n"
+          "  tags: { team: e2e }\n");
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+
+  CommandResult Keyward(std::vector<std::string> args) {
+    args.insert(args.begin(), BinaryPath("keyward"));
+    return RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
+                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
+                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
+                             {"AZURE_TENANT_ID", kTenantId},
+                             {"AZURE_CLIENT_ID", kClientId},
+                             {"AZURE_CLIENT_SECRET", kClientSecret}});
+  }
+
+  HttpsResult Arm(const std::string& method, const std::string& path,
+                  const nlohmann::json& body = nullptr) {
+    if (token_.empty()) token_ = GetToken(*emulator_);
+    return ArmRequest(*emulator_, token_, method, path, body);
+  }
+
+  long ArmRequestCount() {
+    auto stats = HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
+                              emulator_->ca_file())
+                     .Json();
+    return stats.value("total", -1L);
+  }
+
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::filesystem::path dir_;
+  std::string token_;
+};
+
+TEST_F(CliTest, ApplyCreatesVaultAndSecondPlanIsANoOp) {
+  auto plan = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
+  EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("ResourceGroup/rg-e2e"));
+  EXPECT_THAT(plan.out, HasSubstr("Vault/e2e-kv-01"));
+  EXPECT_THAT(plan.out, HasSubstr("Plan: 2 to add, 0 to change, 0 to destroy."));
+
+  auto apply = Keyward({"apply", dir_.string(), "--auto-approve"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_THAT(apply.out, HasSubstr("Vault/e2e-kv-01: create complete"));
+
+  auto vault = Arm("GET", kVaultPath);
+  ASSERT_EQ(vault.status, 200) << vault.body;
+  auto live = vault.Json();
+  EXPECT_EQ(live["tags"]["keyward-stack"], "e2e");
+  EXPECT_EQ(live["tags"]["team"], "e2e");
+  EXPECT_EQ(live["properties"]["provisioningState"], "Succeeded");
+  EXPECT_EQ(live["properties"]["softDeleteRetentionInDays"], 30);
+
+  auto again = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("No changes."));
+}
+
+TEST_F(CliTest, VerboseApplyNeverPrintsTheClientSecretOrToken) {
+  auto apply = Keyward({"-v", "apply", dir_.string(), "--auto-approve"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_THAT(apply.err, HasSubstr("PUT")) << "verbose mode logs ARM requests";
+  for (const std::string& text : {apply.out, apply.err}) {
+    EXPECT_THAT(text, Not(HasSubstr(kClientSecret)));
+    EXPECT_THAT(text, Not(HasSubstr("Bearer ey")));
+  }
+}
+
+TEST_F(CliTest, OutOfBandPatchShowsExactlyThatField) {
+  ASSERT_EQ(Keyward({"apply", dir_.string(), "--auto-approve"}).exit_code, 0);
+  auto patch = Arm("PATCH", kVaultPath, {{"properties", {{"publicNetworkAccess", "Enabled"}}}});
+  ASSERT_EQ(patch.status, 200) << patch.body;
+
+  auto plan = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
+  EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("Vault/e2e-kv-01"));
+  EXPECT_THAT(plan.out, HasSubstr("properties.publicNetworkAccess"));
+  EXPECT_THAT(plan.out, Not(HasSubstr("properties.networkAcls")));
+  EXPECT_THAT(plan.out, Not(HasSubstr("ResourceGroup/rg-e2e")));
+  EXPECT_THAT(plan.out, HasSubstr("Plan: 0 to add, 1 to change, 0 to destroy."));
+
+  ASSERT_EQ(Keyward({"apply", dir_.string(), "--auto-approve"}).exit_code, 0);
+  EXPECT_EQ(Arm("GET", kVaultPath).Json()["properties"]["publicNetworkAccess"], "Disabled");
+}
+
+TEST_F(CliTest, VaultDeletedOutOfBandIsPlannedAsRecoverAndConverges) {
+  ASSERT_EQ(Keyward({"apply", dir_.string(), "--auto-approve"}).exit_code, 0);
+  // Out of band: someone changes the vault, then deletes it. Recover restores that old state.
+  ASSERT_EQ(Arm("PATCH", kVaultPath, {{"properties", {{"publicNetworkAccess", "Enabled"}}}}).status,
+            200);
+  ASSERT_EQ(Arm("DELETE", kVaultPath).status, 200);
+
+  auto plan = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
+  EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("recover"));
+  EXPECT_THAT(plan.out, Not(HasSubstr("to add, 0 to change")) ) << "a soft-deleted vault is never planned as create";
+
+  auto apply = Keyward({"apply", dir_.string(), "--auto-approve"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
+  auto live = Arm("GET", kVaultPath).Json();
+  EXPECT_EQ(live["properties"]["publicNetworkAccess"], "Disabled") << "desired applied after recover";
+
+  auto again = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+}
+
+struct BadInput {
+  const char* name;
+  const char* vault_yaml;
+  const char* expected_location;  // "vault.yaml:L:C" (or "vault.yaml:L")
+  const char* expected_message;
+};
+
+class CliBadInputTest : public CliTest, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(CliBadInputTest, FailsWithLocationAndMakesNoArmRequest) {
+  Write("vault.yaml", GetParam().vault_yaml);
+  const long before = ArmRequestCount();
+  for (const char* command : {"validate", "plan", "apply"}) {
+    std::vector<std::string> args = {command, dir_.string()};
+    if (std::string(command) == "apply") args.push_back("--auto-approve");
+    auto result = Keyward(args);
+    EXPECT_EQ(result.exit_code, 1) << command << ": " << result.out << result.err;
+    EXPECT_THAT(result.err, HasSubstr(GetParam().expected_location)) << command;
+    EXPECT_THAT(result.err, HasSubstr(GetParam().expected_message)) << command;
+  }
+  EXPECT_EQ(ArmRequestCount(), before) << "bad manifests must not reach ARM";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Manifests, CliBadInputTest,
+    ::testing::Values(
+        BadInput{"MalformedYaml",
+                 "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: e2e-kv-01\n"
+                 "spec:\n  location: [westeurope\n",
+                 "vault.yaml:", "error"},
+        BadInput{"UnknownField",
+                 "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: e2e-kv-01\n"
+                 "spec:\n  sku: { family: A, name: standard }\n  lokation: westeurope\n",
+                 "vault.yaml:7:3", "lokation"},
+        BadInput{"WrongType",
+                 "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: e2e-kv-01\n"
+                 "spec:\n  sku: { family: A, name: standard }\n  enablePurgeProtection: "
+                 "sometimes\n",
+                 "vault.yaml:7", "enablePurgeProtection"},
+        BadInput{"BadVaultName",
+                 "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: 9-bad--name\n"
+                 "spec:\n  sku: { family: A, name: standard }\n",
+                 "vault.yaml:4", "9-bad--name"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+
+TEST_F(CliTest, VersionPrintsTheVersion) {
+  auto result = Keyward({"version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.out, HasSubstr("keyward 0.1.0"));
+}
+
+}  // namespace
+}  // namespace keyward::testing

@@ -1,0 +1,26 @@
+// Runs a command (the real keyward binary) as a child process and captures its exit code, stdout
+// and stderr separately. End-to-end tests use it to test what users run.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace keyward::testing {
+
+struct CommandResult {
+  int exit_code = -1;  // -1 if it could not run or was killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// argv[0] is the program path. `env` entries are added to (and override) the test's environment.
+// `stdin_text` is written to the child's standard input, which is then closed.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {},
+                         const std::string& stdin_text = "");
+
+// $KEYWARD_BIN_DIR/<name>, else ../bin/<name> next to the test binary.
+std::string BinaryPath(const std::string& name);
+
+}  // namespace keyward::testing
