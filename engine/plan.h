@@ -24,8 +24,8 @@ enum class Action {
 };
 
 const char* ActionName(Action action);  // "no-op", "create", ... as in DESIGN.md §5
-bool IsDestructive(Action action);        // delete, replace, purge-then-create
-bool IsWrite(Action action);              // anything apply must execute
+bool IsDestructive(Action action);      // delete, replace, purge-then-create
+bool IsWrite(Action action);            // anything apply must execute
 
 struct FieldChange {
   std::string path;  // "properties.networkAcls.defaultAction"
@@ -41,6 +41,9 @@ struct Change {
   Json before;  // normalized live object; null when absent
   Json after;   // the desired ARM body apply will send (normalized); null for delete
   std::vector<FieldChange> field_changes;
+  // Path patterns (engine/diff.h syntax) whose values must never be shown: renderers print
+  // "(sensitive value)" for any value at or under them. Set by the handler.
+  std::vector<std::string> sensitive_paths;
   std::string reason;       // for humans only
   std::string reason_code;  // stable machine code: "recover_soft_deleted", "immutable_after_create"
   std::string fingerprint;  // live fingerprint planned against ("" when absent)
@@ -50,8 +53,15 @@ struct Change {
   bool report_only = false;
 };
 
+// Counts in Terraform's vocabulary, over changes that apply will execute (report-only drift is
+// counted apart). A replace counts as one add and one destroy, like Terraform; purge-then-create
+// likewise. add = create + replace + purge-then-create; change = update + adopt + recover;
+// destroy = delete + replace + purge-then-create.
 struct PlanSummary {
-  int add = 0, change = 0, destroy = 0, other = 0;  // other = recover/blocked/unsupported/adopt
+  int add = 0, change = 0, destroy = 0;
+  int other = 0;  // blocked + unsupported: differences apply cannot converge
+  int recover = 0, blocked = 0, unsupported = 0;
+  int drift = 0;  // report-only (observe policy) changes other than no-op
 };
 
 struct Plan {

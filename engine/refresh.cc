@@ -1,0 +1,39 @@
+#include "engine/refresh.h"
+
+#include <utility>
+
+namespace keyward::engine {
+
+Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& handlers,
+                            const RefreshOptions& options, const Context& ctx) {
+  ObservedSet observed;
+  for (const auto& handler : handlers.all()) {
+    const std::string kind(handler->Kind());
+    if (ctx.IsCancelled())
+      return MakeError(ErrorCode::kCancelled, "refresh cancelled before " + kind);
+
+    RefreshRequest request;
+    for (const DesiredResource& d : desired.resources)
+      if (d.kind == kind && d.policy != ReconcilePolicy::kSkip) request.desired.push_back(&d);
+    request.scopes = options.scopes;
+    request.parents = &observed;
+
+    Result<RefreshResponse> response = handler->Refresh(request, ctx);
+    if (!response) {
+      Error error = response.error();
+      error.message = "refresh " + kind + ": " + error.message;
+      return tl::unexpected<Error>(std::move(error));
+    }
+    // `request.parents` points at `observed`; the handler has returned, so growing it is safe.
+    for (auto& r : response->resources) {
+      if (r.kind.empty()) r.kind = kind;
+      observed.resources.push_back(std::move(r));
+    }
+    for (auto& s : response->soft_deleted) observed.soft_deleted.push_back(std::move(s));
+    for (auto& [name, message] : response->unavailable_names)
+      observed.unavailable_names.emplace(name, std::move(message));
+  }
+  return observed;
+}
+
+}  // namespace keyward::engine

@@ -1,0 +1,85 @@
+#include "engine/refresh.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/testing_fake_handler_test_util.h"
+
+namespace keyward::engine {
+namespace {
+
+using testing::FakeArmId;
+using testing::FakeRegistry;
+using testing::MakeDesired;
+using testing::MakeDesiredSet;
+using testing::MakeObserved;
+
+TEST(RefreshTest, RunsHandlersInRegistrationOrderAndPassesParents) {
+  FakeRegistry fakes;
+  fakes.Add("Vault")->refresh_response.resources = {
+      MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), {})};
+  fakes["Vault"]->refresh_response.soft_deleted = {{"Vault", "gone", "s", "", "", "", "", false}};
+  fakes["Vault"]->refresh_response.unavailable_names = {{"Vault/taken", "in use"}};
+  fakes.Add("Key")->refresh_response.resources = {
+      MakeObserved("Key", "Key/kv/k", FakeArmId("Vault", "kv") + "/keys/k", {})};
+  // A handler that leaves kind empty gets its own kind filled in.
+  fakes["Key"]->refresh_response.resources[0].kind.clear();
+
+  DesiredSet desired =
+      MakeDesiredSet({MakeDesired("Vault", "kv", {}), MakeDesired("Key", "k", {}),
+                      MakeDesired("Key", "skipped", {}, {}, ReconcilePolicy::kSkip)});
+  Context ctx;
+  auto observed = Refresh(desired, fakes.registry, {}, ctx);
+  ASSERT_TRUE(observed) << observed.error().ToString();
+  EXPECT_EQ(fakes.log.events(), (std::vector<std::string>{"refresh Vault", "refresh Key"}));
+  EXPECT_EQ(fakes["Vault"]->refresh_desired_counts, std::vector<size_t>{1});
+  EXPECT_EQ(fakes["Key"]->refresh_desired_counts, std::vector<size_t>{1});  // skip is not read
+  EXPECT_EQ(fakes["Key"]->refresh_parent_counts, std::vector<size_t>{1});   // saw the vault
+  ASSERT_EQ(observed->resources.size(), 2u);
+  EXPECT_EQ(observed->resources[1].kind, "Key");
+  EXPECT_EQ(observed->soft_deleted.size(), 1u);
+  EXPECT_EQ(observed->unavailable_names.at("Vault/taken"), "in use");
+}
+
+TEST(RefreshTest, ErrorNamesTheKindAndKeepsTheCode) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  fakes.Add("Key")->refresh_error =
+      Error{ErrorCode::kPermissionDenied, "403 Forbidden", "ARM code=AuthorizationFailed"};
+  fakes.Add("Secret");
+  Context ctx;
+  auto observed = Refresh(MakeDesiredSet({}), fakes.registry, {}, ctx);
+  ASSERT_FALSE(observed);
+  EXPECT_EQ(observed.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(observed.error().message, "refresh Key: 403 Forbidden");
+  EXPECT_EQ(observed.error().detail, "ARM code=AuthorizationFailed");
+  EXPECT_EQ(fakes.log.IndexOf("refresh Secret"), -1);  // stopped at the first error
+}
+
+TEST(RefreshTest, CancellationStopsBeforeTheNextKind) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  Context ctx;
+  ctx.cancelled->store(true);
+  auto observed = Refresh(MakeDesiredSet({}), fakes.registry, {}, ctx);
+  ASSERT_FALSE(observed);
+  EXPECT_EQ(observed.error().code, ErrorCode::kCancelled);
+  EXPECT_TRUE(fakes.log.events().empty());
+}
+
+TEST(RefreshTest, PassesPruneScopesToEveryHandler) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  fakes.Add("Key");
+  RefreshOptions options;
+  options.scopes = {"/subscriptions/s/resourceGroups/rg"};
+  Context ctx;
+  ASSERT_TRUE(Refresh(MakeDesiredSet({}), fakes.registry, options, ctx));
+  for (const char* kind : {"Vault", "Key"}) {
+    ASSERT_EQ(fakes[kind]->refresh_scopes.size(), 1u);
+    EXPECT_EQ(fakes[kind]->refresh_scopes[0], options.scopes);
+    EXPECT_EQ(fakes[kind]->refresh_desired_counts, std::vector<size_t>{0});
+  }
+}
+
+}  // namespace
+}  // namespace keyward::engine

@@ -1,0 +1,32 @@
+// The single entry point from manifest paths to something plannable: load + schema + resolve
+// (engine/manifest_loader.h) + dependency graph with cycle check (engine/graph.h).
+// `keyward validate` prints the diagnostics; `keyward plan` plans only when ok().
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/diagnostic.h"
+#include "engine/file_reader.h"
+#include "engine/graph.h"
+#include "engine/resource.h"
+#include "engine/resource_handler.h"
+
+namespace keyward::engine {
+
+struct ValidationResult {
+  DesiredSet set;
+  Graph graph;  // over set.resources; complete only when ok()
+  // Creation order of set.resources' addresses (dependencies first); empty when cyclic.
+  std::vector<std::string> order;
+  Diagnostics diagnostics;
+  std::vector<std::string> files;  // files read, in load order
+  bool purge_then_create = false;  // keyward.yaml policies.softDelete (see LoadResult)
+
+  bool ok() const { return !diagnostics.HasErrors(); }
+};
+
+ValidationResult ValidateManifests(const std::vector<std::string>& paths, FileReader& reader,
+                                   const HandlerRegistry& registry);
+
+}  // namespace keyward::engine
