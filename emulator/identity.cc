@@ -1,0 +1,306 @@
+#include "emulator/identity.h"
+
+#include <cmath>
+
+#include "emulator/jwt.h"
+#include "emulator/util.h"
+
+namespace keyward::emulator {
+namespace {
+
+constexpr char kArmResource[] = "https://management.azure.com";
+// Audiences ARM accepts (the exact list ARM prints in InvalidAuthenticationTokenAudience).
+const std::vector<std::string>& ArmAudiences() {
+  static const std::vector<std::string> kAudiences = {
+      "https://management.core.windows.net/", "https://management.core.windows.net",
+      "https://management.azure.com/", "https://management.azure.com"};
+  return kAudiences;
+}
+
+// AADSTS-style error body (ARM-NOTES §6.1).
+Reply AadError(int status, const std::string& error, int aadsts, const std::string& description,
+               double now) {
+  std::string trace = NewGuid();
+  std::string correlation = NewGuid();
+  nlohmann::json body = {
+      {"error", error},
+      {"error_description", "AADSTS" + std::to_string(aadsts) + ": " + description +
+                                " Trace ID: " + trace + " Correlation ID: " + correlation +
+                                " Timestamp: " + FormatSpaceSeparated(now)},
+      {"error_codes", {aadsts}},
+      {"timestamp", FormatSpaceSeparated(now)},
+      {"trace_id", trace},
+      {"correlation_id", correlation},
+      {"error_uri", "https://login.microsoftonline.com/error?code=" + std::to_string(aadsts)}};
+  Reply reply = Reply::Json(status, body);
+  reply.error_code = error;
+  return reply;
+}
+
+ArmError Unauthorized(const std::string& code, const std::string& message,
+                      const std::string& base_url, const std::string& tenant) {
+  ArmError error{401, code, message, {}};
+  error.headers.emplace_back(
+      "WWW-Authenticate", "Bearer authorization_uri=\"" + base_url + "/" +
+                              (tenant.empty() ? "common" : tenant) +
+                              "\", error=\"invalid_token\", error_description=\"" + message + "\"");
+  return error;
+}
+
+}  // namespace
+
+std::optional<PrincipalCredential> ParsePrincipalFlag(const std::string& text, std::string* error) {
+  size_t first = text.find(':');
+  size_t second = first == std::string::npos ? first : text.find(':', first + 1);
+  size_t last = text.rfind(':');
+  if (second == std::string::npos || last <= second) {
+    *error = "--principal must be TENANT_ID:CLIENT_ID:CLIENT_SECRET:OBJECT_ID";
+    return std::nullopt;
+  }
+  PrincipalCredential p{text.substr(0, first), text.substr(first + 1, second - first - 1),
+                        text.substr(second + 1, last - second - 1), text.substr(last + 1)};
+  if (p.tenant_id.empty() || p.client_id.empty() || p.client_secret.empty() ||
+      p.object_id.empty()) {
+    *error = "--principal fields must not be empty";
+    return std::nullopt;
+  }
+  return p;
+}
+
+Identity::Identity(Store& store, std::vector<PrincipalCredential> principals,
+                   double token_lifetime_seconds)
+    : principals_(std::move(principals)), token_lifetime_(token_lifetime_seconds) {
+  // The signing key lives in the state file so tokens survive restarts.
+  key_ = store.Transact([](Store::Tx& tx) {
+    auto stored = tx.GetMeta("jwt_signing_key");
+    if (stored) {
+      std::string raw;
+      if (Base64UrlDecode(*stored, &raw) && raw.size() == 32) return raw;
+    }
+    std::string fresh = RandomBytes(32);
+    tx.SetMeta("jwt_signing_key", Base64UrlEncode(fresh));
+    return fresh;
+  });
+}
+
+void Identity::RegisterRoutes(Router& router) {
+  router.Add({"POST", "/{tenant}/oauth2/v2.0/token", "Token", ApiFamily::kNone, false,
+              [this](RequestContext& r) { return HandleToken(r); }});
+  router.Add({"GET", "/{tenant}/v2.0/.well-known/openid-configuration", "OpenIdConfiguration",
+              ApiFamily::kNone, false,
+              [this](RequestContext& r) { return HandleOpenIdConfiguration(r); }});
+}
+
+std::string Identity::IssueToken(const PrincipalCredential& principal, const std::string& audience,
+                                 const std::string& issuer, double now) const {
+  long long iat = static_cast<long long>(std::floor(now));
+  nlohmann::json claims = {
+      {"aud", audience},
+      {"iss", issuer},
+      {"iat", iat},
+      {"nbf", iat},
+      {"exp", iat + static_cast<long long>(std::ceil(token_lifetime_))},
+      {"appid", principal.client_id},
+      {"appidacr", "1"},
+      {"idtyp", "app"},
+      {"oid", principal.object_id},
+      {"sub", principal.object_id},
+      {"tid", principal.tenant_id},
+      {"ver", "1.0"},
+      {"uti", Base64UrlEncode(RandomBytes(12))}};
+  return SignJwt(claims, key_);
+}
+
+Reply Identity::HandleOpenIdConfiguration(RequestContext& request) const {
+  std::string tenant = request.Var("tenant");
+  std::string base = request.base_url + "/" + tenant;
+  nlohmann::json body = {
+      {"token_endpoint", base + "/oauth2/v2.0/token"},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_post", "private_key_jwt", "client_secret_basic"}},
+      {"jwks_uri", base + "/discovery/v2.0/keys"},
+      {"response_modes_supported", {"query", "fragment", "form_post"}},
+      {"subject_types_supported", {"pairwise"}},
+      {"id_token_signing_alg_values_supported", {"RS256"}},
+      {"response_types_supported", {"code", "id_token", "code id_token", "id_token token"}},
+      {"scopes_supported", {"openid", "profile", "email", "offline_access"}},
+      {"issuer", base + "/v2.0"},
+      {"request_uri_parameter_supported", false},
+      {"userinfo_endpoint", request.base_url + "/oidc/userinfo"},
+      {"authorization_endpoint", base + "/oauth2/v2.0/authorize"},
+      {"device_authorization_endpoint", base + "/oauth2/v2.0/devicecode"},
+      {"http_logout_supported", true},
+      {"frontchannel_logout_supported", true},
+      {"end_session_endpoint", base + "/oauth2/v2.0/logout"},
+      {"claims_supported", {"sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid"}},
+      {"kerberos_endpoint", base + "/kerberos"},
+      {"tenant_region_scope", "WW"},
+      {"cloud_instance_name", "microsoftonline.com"},
+      {"cloud_graph_host_name", "graph.windows.net"},
+      {"msgraph_host", "graph.microsoft.com"},
+      {"rbac_url", "https://pas.windows.net"}};
+  return Reply::Json(200, body);
+}
+
+Reply Identity::HandleToken(RequestContext& request) const {
+  const double now = request.now;
+  const std::string tenant = request.Var("tenant");
+  auto form = ParseForm(request.body);
+  std::string client_id = form["client_id"];
+  std::string client_secret = form["client_secret"];
+  // client_secret_basic: "Authorization: Basic base64(id:secret)" (standard base64).
+  std::string authorization = request.Header("Authorization");
+  if (authorization.size() > 6 && EqualsIgnoreCase(authorization.substr(0, 6), "Basic ")) {
+    std::string encoded = authorization.substr(6);
+    for (char& c : encoded) {
+      if (c == '+') c = '-';
+      if (c == '/') c = '_';
+    }
+    std::string decoded;
+    if (Base64UrlDecode(encoded, &decoded)) {
+      size_t colon = decoded.find(':');
+      if (colon != std::string::npos) {
+        if (client_id.empty()) client_id = PercentDecode(decoded.substr(0, colon), true);
+        if (client_secret.empty()) client_secret = PercentDecode(decoded.substr(colon + 1), true);
+      }
+    }
+  }
+  std::string grant_type = form["grant_type"];
+  if (grant_type.empty()) {
+    return AadError(400, "invalid_request", 900144,
+                    "The request body must contain the following parameter: 'grant_type'.", now);
+  }
+  if (grant_type != "client_credentials") {
+    return AadError(400, "unsupported_grant_type", 70003,
+                    "The app requested an unsupported grant type '" + grant_type + "'.", now);
+  }
+  if (client_id.empty()) {
+    return AadError(400, "invalid_request", 900144,
+                    "The request body must contain the following parameter: 'client_id'.", now);
+  }
+  std::string scope = form["scope"];
+  if (scope.empty()) {
+    return AadError(400, "invalid_request", 900144,
+                    "The request body must contain the following parameter: 'scope'.", now);
+  }
+  // Scope must be exactly one resource followed by /.default (v2.0 client credentials).
+  const std::string suffix = "/.default";
+  std::string resource;
+  if (scope.find(' ') == std::string::npos && scope.size() > suffix.size() &&
+      scope.compare(scope.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    resource = scope.substr(0, scope.size() - suffix.size());
+    while (!resource.empty() && resource.back() == '/') resource.pop_back();
+  }
+  bool known_resource = EqualsIgnoreCase(resource, kArmResource) ||
+                        EqualsIgnoreCase(resource, "https://management.core.windows.net") ||
+                        EqualsIgnoreCase(resource, request.base_url);
+  if (!known_resource) {
+    return AadError(400, "invalid_scope", 1002012,
+                    "The provided value for scope " + scope +
+                        " is not valid. Client credential flows must have a scope value with "
+                        "/.default suffixed to the resource identifier (application ID URI).",
+                    now);
+  }
+  if (form.count("client_assertion") && client_secret.empty()) {
+    return AadError(400, "invalid_request", 7000216,
+                    "'client_assertion' is not supported by keyward-arm-emulator yet; use "
+                    "client_secret.",
+                    now);
+  }
+  const PrincipalCredential* principal = nullptr;
+  for (const auto& p : principals_) {
+    if (EqualsIgnoreCase(p.client_id, client_id)) principal = &p;
+  }
+  if (principal == nullptr) {
+    return AadError(401, "invalid_client", 700016,
+                    "Application with identifier '" + client_id +
+                        "' was not found in the directory '" + tenant +
+                        "'. This can happen if the application has not been installed by the "
+                        "administrator of the tenant or consented to by any user in the tenant.",
+                    now);
+  }
+  if (!EqualsIgnoreCase(principal->tenant_id, tenant)) {
+    return AadError(400, "unauthorized_client", 700016,
+                    "Application with identifier '" + client_id +
+                        "' was not found in the directory '" + tenant + "'.",
+                    now);
+  }
+  if (client_secret.empty()) {
+    return AadError(401, "invalid_client", 7000216,
+                    "The request body must contain the following parameter: 'client_assertion' "
+                    "or 'client_secret'.",
+                    now);
+  }
+  if (client_secret != principal->client_secret) {
+    return AadError(401, "invalid_client", 7000215,
+                    "Invalid client secret provided. Ensure the secret being sent in the request "
+                    "is the client secret value, not the client secret ID, for a secret added to "
+                    "app '" + client_id + "'.",
+                    now);
+  }
+  // aud: ARM's resource with a trailing slash (what real ARM tokens carry), or the emulator's own
+  // base URL when that was the requested scope.
+  std::string audience = EqualsIgnoreCase(resource, request.base_url) ? request.base_url + "/"
+                                                                      : resource + "/";
+  std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
+  long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
+  nlohmann::json body = {{"token_type", "Bearer"},
+                         {"expires_in", lifetime},
+                         {"ext_expires_in", lifetime},
+                         {"access_token", IssueToken(*principal, audience, issuer, now)}};
+  return Reply::Json(200, body);
+}
+
+std::variant<Principal, ArmError> Identity::Authenticate(const RequestContext& request) const {
+  const std::string base = request.base_url;
+  std::string header = request.Header("Authorization");
+  if (header.empty()) {
+    return Unauthorized("AuthenticationFailed",
+                        "Authentication failed. The 'Authorization' header is missing.", base, "");
+  }
+  if (header.size() < 8 || !EqualsIgnoreCase(header.substr(0, 7), "Bearer ")) {
+    return Unauthorized("AuthenticationFailed",
+                        "Authentication failed. The 'Authorization' header is provided in an "
+                        "invalid format.",
+                        base, "");
+  }
+  std::string token = header.substr(7);
+  while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+  nlohmann::json claims;
+  if (VerifyJwt(token, key_, &claims) != JwtVerdict::kValid) {
+    return Unauthorized("InvalidAuthenticationToken", "The access token is invalid.", base, "");
+  }
+  std::string tenant = claims.value("tid", "");
+  if (!claims.contains("exp") || !claims["exp"].is_number()) {
+    return Unauthorized("InvalidAuthenticationToken", "The access token is invalid.", base, tenant);
+  }
+  double exp = claims["exp"].get<double>();
+  if (exp <= request.now) {
+    return Unauthorized("ExpiredAuthenticationToken",
+                        "The access token expiry UTC time '" + FormatIso8601(exp, 0) +
+                            "' is earlier than current UTC time '" +
+                            FormatIso8601(request.now, 0) + "'.",
+                        base, tenant);
+  }
+  // Allow five minutes of clock skew on nbf, as ARM does.
+  if (claims.value("nbf", 0.0) > request.now + 300) {
+    return Unauthorized("InvalidAuthenticationToken",
+                        "The access token is not yet valid (nbf is in the future).", base, tenant);
+  }
+  std::string aud = claims.value("aud", "");
+  bool audience_ok = std::any_of(ArmAudiences().begin(), ArmAudiences().end(),
+                                 [&](const std::string& a) { return EqualsIgnoreCase(a, aud); }) ||
+                     EqualsIgnoreCase(aud, base) || EqualsIgnoreCase(aud, base + "/");
+  if (!audience_ok) {
+    return Unauthorized("InvalidAuthenticationTokenAudience",
+                        "The access token has been obtained for wrong audience or resource '" +
+                            aud + "'. It should exactly match with one of the allowed audiences "
+                            "'https://management.core.windows.net/','https://management.core."
+                            "windows.net','https://management.azure.com/','https://management."
+                            "azure.com'.",
+                        base, tenant);
+  }
+  return Principal{tenant, claims.value("oid", ""), claims.value("appid", "")};
+}
+
+}  // namespace keyward::emulator

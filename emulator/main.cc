@@ -1,0 +1,125 @@
+// keyward-arm-emulator: a local, faithful Azure Resource Manager for Microsoft.KeyVault over HTTPS.
+// See emulator/NOTES-for-docs.md for flags and the admin surface.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "emulator/identity.h"
+#include "emulator/server.h"
+#include "emulator/store.h"
+
+namespace {
+
+bool SplitListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  try {
+    *port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return false;
+  }
+  return !host->empty() && *port >= 0 && *port <= 65535;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace keyward::emulator;
+  CLI::App app{"keyward-arm-emulator: a local Azure Resource Manager for Microsoft.KeyVault"};
+  std::string listen = "127.0.0.1:8443", cert_file, key_file, state_file = "keyward-emulator.db";
+  std::vector<std::string> principal_flags;
+  double lro_seconds = 10, token_lifetime = 3599;
+  std::string log_level = "info";
+  app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 = pick a free port)")
+      ->capture_default_str();
+  app.add_option("--tls-cert", cert_file, "PEM certificate (HTTPS only)")->required();
+  app.add_option("--tls-key", key_file, "PEM private key")->required();
+  app.add_option("--state", state_file, "SQLite state file (survives restarts)")
+      ->capture_default_str();
+  app.add_option("--principal", principal_flags,
+                 "TENANT_ID:CLIENT_ID:CLIENT_SECRET:OBJECT_ID (repeatable)");
+  app.add_option("--lro-seconds", lro_seconds, "How long provisioning and LROs take")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--token-lifetime-seconds", token_lifetime, "Lifetime of issued tokens")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  // Logs go to stderr; stdout carries only the "listening on" line that scripts parse.
+  auto logger = spdlog::stderr_color_mt("emulator");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  std::vector<PrincipalCredential> principals;
+  for (const auto& flag : principal_flags) {
+    std::string error;
+    auto principal = ParsePrincipalFlag(flag, &error);
+    if (!principal) {
+      std::cerr << error << "\n";
+      return 2;
+    }
+    principals.push_back(*principal);
+  }
+  std::string host;
+  int port = 0;
+  if (!SplitListen(listen, &host, &port)) {
+    std::cerr << "--listen must be HOST:PORT\n";
+    return 2;
+  }
+
+  std::string error;
+  auto store = Store::Open(state_file, &error);
+  if (!store) {
+    std::cerr << error << "\n";
+    return 1;
+  }
+  Store& store_ref = *store;
+  ServerOptions options;
+  options.lro_seconds = lro_seconds;
+  Server server(options, std::move(store));
+  Identity identity(store_ref, principals, token_lifetime);
+  server.RegisterAllRoutes(identity);
+
+  // Block the stop signals in every thread and wait for them in one, so that stopping is an
+  // ordinary call rather than work inside an async signal handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread waiter([&] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    if (signal_number == 0) return;
+    spdlog::info("signal {} received, stopping", signal_number);
+    server.Stop();
+  });
+
+  bool ok = server.Serve(
+      host, port, cert_file, key_file,
+      [&](int bound) {
+        std::printf("listening on https://%s:%d\n", host.c_str(), bound);
+        std::fflush(stdout);
+      },
+      &error);
+  if (!ok) {
+    std::cerr << error << "\n";
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    return 1;
+  }
+  // Serve returned because Stop() ran (the waiter consumed the signal).
+  waiter.join();
+  spdlog::info("stopped");
+  return 0;
+}

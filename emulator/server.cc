@@ -1,0 +1,271 @@
+#include "emulator/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "emulator/admin.h"
+#include "emulator/identity.h"
+#include "emulator/operations.h"
+#include "emulator/resource_groups.h"
+#include "emulator/util.h"
+#include "emulator/vaults.h"
+
+namespace keyward::emulator {
+namespace {
+
+constexpr char kKeyVaultServiceVersion[] = "1.5.1361.0";
+
+std::string JoinVersions(const std::vector<std::string>& versions) {
+  std::string out;
+  for (const auto& v : versions) out += (out.empty() ? "" : ",") + v;
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupportedApiVersions(ApiFamily family) {
+  static const std::vector<std::string> kKeyVault = {"2024-11-01"};
+  static const std::vector<std::string> kResources = {"2019-10-01", "2020-06-01", "2021-04-01",
+                                                      "2022-09-01", "2023-07-01", "2024-03-01",
+                                                      "2024-07-01", "2024-11-01", "2025-04-01"};
+  static const std::vector<std::string> kGeneric = {"2015-11-01", "2021-04-01"};
+  static const std::vector<std::string> kNoVersions;
+  switch (family) {
+    case ApiFamily::kKeyVault:
+      return kKeyVault;
+    case ApiFamily::kResources:
+      return kResources;
+    case ApiFamily::kGenericResources:
+      return kGeneric;
+    case ApiFamily::kNone:
+      break;
+  }
+  return kNoVersions;
+}
+
+struct Server::HttpState {
+  std::unique_ptr<httplib::SSLServer> server;
+};
+
+Server::Server(ServerOptions options, std::unique_ptr<Store> store)
+    : options_(std::move(options)), store_(std::move(store)), http_(new HttpState) {
+  if (!options_.now) options_.now = WallClockNow;
+  operations_ = std::make_unique<Operations>(*store_, options_);
+  context_.store = store_.get();
+  context_.stats = &stats_;
+  context_.operations = operations_.get();
+  context_.options = &options_;
+  context_.resource_group_delete_hooks = &rg_delete_hooks_;
+  AddTicker([this](double now) { operations_->CompleteDue(now); });
+}
+
+Server::~Server() = default;
+
+void Server::RegisterAllRoutes(Identity& identity) {
+  identity_ = &identity;
+  context_.identity = &identity;
+  // The one place where route families are wired together; add new families here.
+  identity.RegisterRoutes(router_);
+  RegisterAdminRoutes(router_, context_, [this] {
+    store_->Reset();
+    stats_.Reset();
+  });
+  operations_->RegisterRoutes(router_);
+  RegisterResourceGroupRoutes(router_, context_);
+  RegisterVaultRoutes(router_, context_);
+}
+
+std::optional<Reply> Server::CheckGateway(RequestContext& request, const Route& route) {
+  if (route.requires_auth && identity_ != nullptr) {
+    auto auth = identity_->Authenticate(request);
+    if (auto* error = std::get_if<ArmError>(&auth)) return Reply::Error(*error);
+    request.caller = std::get<Principal>(auth);
+  }
+  if (route.api != ApiFamily::kNone) {
+    if (!request.HasQuery("api-version")) {
+      return Reply::Error({400, "MissingApiVersionParameter",
+                           "The api-version query parameter (?api-version=) is required for all "
+                           "requests.",
+                           {{"x-ms-failure-cause", "gateway"}}});
+    }
+    std::string version = request.Query("api-version");
+    const auto& supported = SupportedApiVersions(route.api);
+    if (std::find(supported.begin(), supported.end(), version) == supported.end()) {
+      return Reply::Error({400, "InvalidApiVersionParameter",
+                           "The api-version '" + version + "' is invalid. The supported versions "
+                           "are '" + JoinVersions(supported) + "'.",
+                           {{"x-ms-failure-cause", "gateway"}}});
+    }
+  }
+  if (request.vars.count("subscriptionId") && !IsGuid(request.Var("subscriptionId"))) {
+    return Reply::Error({400, "InvalidSubscriptionId",
+                         "The provided subscription identifier '" + request.Var("subscriptionId") +
+                             "' is malformed or invalid.",
+                         {{"x-ms-failure-cause", "gateway"}}});
+  }
+  // ARM resolves the resource group before routing to the RP (ARM-NOTES §8 item 3).
+  if (route.api != ApiFamily::kResources && request.vars.count("resourceGroupName")) {
+    std::string key = ToLower("/subscriptions/" + request.Var("subscriptionId") +
+                              "/resourcegroups/" + request.Var("resourceGroupName"));
+    bool exists = store_->Transact([&](Store::Tx& tx) { return tx.Get(key).has_value(); });
+    if (!exists) {
+      auto error = ResourceGroupNotFound(request.Var("resourceGroupName"));
+      error.headers.emplace_back("x-ms-failure-cause", "gateway");
+      return Reply::Error(error);
+    }
+  }
+  return std::nullopt;
+}
+
+Reply Server::Dispatch(RequestContext& request) {
+  request.now = options_.now();
+  for (const auto& ticker : tickers_) ticker(request.now);
+
+  Router::Match match = router_.Find(request.method, request.path);
+  Reply reply;
+  if (match.route == nullptr) {
+    if (match.path_known) {
+      reply = Reply::Error({405, "MethodNotAllowed",
+                            "The requested resource does not support http method '" +
+                                request.method + "'."});
+    } else {
+      // ARM answers unknown types under a provider namespace with InvalidResourceType.
+      std::vector<std::string> segments = SplitPath(request.path);
+      auto providers = std::find_if(segments.begin(), segments.end(), [](const std::string& s) {
+        return EqualsIgnoreCase(s, "providers");
+      });
+      if (providers != segments.end() && std::distance(providers, segments.end()) >= 3) {
+        reply = Reply::Error({404, "InvalidResourceType",
+                              "The resource type '" + *(providers + 2) +
+                                  "' could not be found in the namespace '" + *(providers + 1) +
+                                  "' for api version '" + request.Query("api-version") + "'."});
+      } else {
+        reply = Reply::Error({404, "NotFound", "The requested path '" + request.path +
+                                                   "' is not served by keyward-arm-emulator."});
+      }
+    }
+    stats_.Record("Unknown", reply.status);
+    AddStandardHeaders(request, nullptr, reply);
+    return reply;
+  }
+
+  const Route& route = *match.route;
+  request.vars = std::move(match.vars);
+  request.operation_id = route.operation_id;
+  std::optional<Reply> early = CheckGateway(request, route);
+  if (!early) {
+    for (const auto& interceptor : interceptors_) {
+      early = interceptor(request, route);
+      if (early) break;
+    }
+  }
+  if (early) {
+    reply = std::move(*early);
+  } else {
+    try {
+      reply = route.handler(request);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {} failed: {}", request.method, request.path, e.what());
+      reply = Reply::Error({500, "InternalServerError",
+                            "keyward-arm-emulator hit an internal error; see its log."});
+    }
+  }
+  for (const auto& decorator : decorators_) decorator(request, &route, reply);
+  if (!EqualsIgnoreCase(route.operation_id, "_emulator")) stats_.Record(route.operation_id, reply.status);
+  AddStandardHeaders(request, &route, reply);
+  return reply;
+}
+
+void Server::AddStandardHeaders(const RequestContext& request, const Route* route, Reply& reply) {
+  std::string request_id = NewGuid();
+  std::string correlation = request.Header("x-ms-correlation-request-id");
+  if (correlation.empty()) correlation = request_id;
+  reply.WithHeader("x-ms-request-id", request_id);
+  reply.WithHeader("x-ms-correlation-request-id", correlation);
+  std::string client_request_id = request.Header("x-ms-client-request-id");
+  if (!client_request_id.empty()) reply.WithHeader("x-ms-client-request-id", client_request_id);
+  reply.WithHeader("x-ms-routing-request-id",
+                   options_.region + ":" + FormatCompactTimestamp(request.now) + ":" + request_id);
+  reply.WithHeader("Date", FormatHttpDate(request.now));
+  reply.WithHeader("Cache-Control", "no-cache");
+  reply.WithHeader("Pragma", "no-cache");
+  reply.WithHeader("Expires", "-1");
+  if (route != nullptr && route->api == ApiFamily::kKeyVault) {
+    reply.WithHeader("x-ms-keyvault-service-version", kKeyVaultServiceVersion);
+  }
+}
+
+bool Server::Serve(const std::string& host, int port, const std::string& cert_file,
+                   const std::string& key_file, const std::function<void(int)>& on_bound,
+                   std::string* error) {
+  http_->server = std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str());
+  auto& server = *http_->server;
+  if (!server.is_valid()) {
+    *error = "cannot load TLS certificate '" + cert_file + "' / key '" + key_file + "'";
+    return false;
+  }
+  auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+    RequestContext request;
+    request.method = req.method;
+    request.path = req.path;
+    for (const auto& [k, v] : req.params) request.query.emplace(k, v);
+    for (const auto& [k, v] : req.headers) request.headers.emplace(k, v);
+    request.body = req.body;
+    std::string host_header = req.get_header_value("Host");
+    request.base_url = "https://" + host_header;
+    Reply reply = Dispatch(request);
+    res.status = reply.status;
+    bool has_content_type = false;
+    for (const auto& [k, v] : reply.headers) {
+      if (EqualsIgnoreCase(k, "Content-Type")) has_content_type = true;
+      res.set_header(k, v);
+    }
+    std::string content_type = "application/json; charset=utf-8";
+    if (has_content_type) content_type = res.get_header_value("Content-Type");
+    if (reply.body.empty()) {
+      res.set_header("Content-Type", content_type);
+      // RFC 9110: no Content-Length on 204; ARM sends "Content-Length: 0" on empty 200/202.
+      if (reply.status != 204) res.set_header("Content-Length", "0");
+    } else {
+      res.set_content(reply.body, content_type.c_str());
+    }
+    spdlog::info("{} {} -> {} {}", req.method, req.path, reply.status, reply.error_code);
+  };
+  const char* kAll = ".*";
+  server.Get(kAll, handle);
+  server.Post(kAll, handle);
+  server.Put(kAll, handle);
+  server.Patch(kAll, handle);
+  server.Delete(kAll, handle);
+  server.Options(kAll, handle);
+  // SDK clients keep connections alive across polls; httplib's default of 5 requests is too low.
+  server.set_keep_alive_max_count(1000);
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(R"({"error":{"code":"InternalServerError","message":"internal error"}})",
+                        "application/json; charset=utf-8");
+      });
+  int bound = port;
+  if (port == 0) {
+    bound = server.bind_to_any_port(host);
+    if (bound < 0) {
+      *error = "cannot bind " + host + ":0";
+      return false;
+    }
+  } else if (!server.bind_to_port(host, port)) {
+    *error = "cannot bind " + host + ":" + std::to_string(port);
+    return false;
+  }
+  on_bound(bound);
+  server.listen_after_bind();
+  return true;
+}
+
+void Server::Stop() {
+  if (http_->server) http_->server->stop();
+}
+
+}  // namespace keyward::emulator

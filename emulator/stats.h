@@ -1,0 +1,29 @@
+// Request counters for /_emulator/stats: per ARM operationId and per HTTP status. In memory only
+// (a restart starts from zero); /_emulator/reset clears them too.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace keyward::emulator {
+
+class Stats {
+ public:
+  void Record(const std::string& operation_id, int status);
+  void Reset();
+  // {"total":N,"operations":{"Vaults_Get":3},"statusCodes":{"200":3},
+  //  "operationStatusCodes":{"Vaults_Get":{"200":2,"404":1}}}
+  nlohmann::json ToJson() const;
+
+ private:
+  mutable std::mutex mutex_;
+  long total_ = 0;
+  std::map<std::string, long> operations_;
+  std::map<int, long> statuses_;
+  std::map<std::string, std::map<int, long>> operation_statuses_;
+};
+
+}  // namespace keyward::emulator

@@ -1,0 +1,699 @@
+#include "emulator/vaults.h"
+
+#include <cctype>
+#include <cmath>
+
+#include "emulator/operations.h"
+#include "emulator/paging.h"
+#include "emulator/resource_groups.h"
+#include "emulator/util.h"
+
+namespace keyward::emulator {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kPurgeKind[] = "VaultPurge";
+constexpr int kDefaultPageSize = 200;
+constexpr double kSecondsPerDay = 86400;
+
+constexpr char kSoftDeletedConflictMessage[] =
+    "A vault with the same name already exists in deleted state. You need to either recover or "
+    "purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 "
+    "for more information on soft delete.";
+
+ArmError VaultAlreadyExists(const std::string& name) {
+  return {409, "VaultAlreadyExists",
+          "The vault name '" + name +
+              "' is already in use. Vault names are globaly unique so it is possible that the "
+              "name is already taken. If you are sure that the vault name was not taken then it "
+              "is possible that a vault with the same name was recently deleted but not purged "
+              "after being placed in a recoverable state. If the vault is in a recoverable state "
+              "then the vault will need to be purged before reusing the name. For more "
+              "information on soft delete and purging a vault follow this link "
+              "https://go.microsoft.com/fwlink/?linkid=2147740."};
+}
+
+std::string VaultKey(const std::string& sub, const std::string& rg, const std::string& name) {
+  return ToLower("/subscriptions/" + sub + "/resourcegroups/" + rg +
+                 "/providers/microsoft.keyvault/vaults/" + name);
+}
+
+std::string DeletedVaultId(const std::string& sub, const std::string& location,
+                           const std::string& name) {
+  return "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location +
+         "/deletedVaults/" + name;
+}
+
+ArmError Invalid(const std::string& property, const std::string& why = "") {
+  return {400, "BadRequest",
+          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
+}
+
+ArmError Required(const std::string& property) {
+  return {400, "BadRequest", "The parameter '" + property + "' is required but was not provided."};
+}
+
+// Case-insensitive enum: returns the canonical spelling or nullopt.
+std::optional<std::string> Canonical(const json& value, std::initializer_list<const char*> allowed) {
+  if (!value.is_string()) return std::nullopt;
+  for (const char* a : allowed) {
+    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
+  }
+  return std::nullopt;
+}
+
+std::optional<ArmError> ValidateAccessPolicies(const json& policies, const std::string& path) {
+  if (!policies.is_array()) return Invalid(path, "It must be an array.");
+  if (policies.size() > 1024) {
+    return Invalid(path, "A vault supports at most 1024 access policy entries.");
+  }
+  for (size_t i = 0; i < policies.size(); ++i) {
+    const json& p = policies[i];
+    std::string at = path + "[" + std::to_string(i) + "]";
+    if (!p.is_object()) return Invalid(at);
+    if (!p.contains("tenantId")) return Required(at + ".tenantId");
+    if (!p["tenantId"].is_string() || !IsGuid(p["tenantId"].get<std::string>())) {
+      return Invalid(at + ".tenantId", "It must be a GUID.");
+    }
+    if (!p.contains("objectId")) return Required(at + ".objectId");
+    if (!p["objectId"].is_string() || p["objectId"].get<std::string>().empty()) {
+      return Invalid(at + ".objectId");
+    }
+    if (!p.contains("permissions")) return Required(at + ".permissions");
+    if (!p["permissions"].is_object()) return Invalid(at + ".permissions");
+    for (const char* kind : {"keys", "secrets", "certificates", "storage"}) {
+      if (!p["permissions"].contains(kind)) continue;
+      const json& list = p["permissions"][kind];
+      if (!list.is_array() ||
+          !std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); })) {
+        return Invalid(at + ".permissions." + kind, "It must be an array of strings.");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
+  if (!input.is_object()) return Invalid("properties.networkAcls");
+  *out = input;
+  auto bypass = input.contains("bypass") ? Canonical(input["bypass"], {"AzureServices", "None"})
+                                         : std::optional<std::string>("AzureServices");
+  if (!bypass) return Invalid("properties.networkAcls.bypass", "Use AzureServices or None.");
+  auto action = input.contains("defaultAction") ? Canonical(input["defaultAction"], {"Allow", "Deny"})
+                                                : std::optional<std::string>("Allow");
+  if (!action) return Invalid("properties.networkAcls.defaultAction", "Use Allow or Deny.");
+  (*out)["bypass"] = *bypass;
+  (*out)["defaultAction"] = *action;
+  for (const char* list : {"ipRules", "virtualNetworkRules"}) {
+    if (!input.contains(list) || input[list].is_null()) {
+      (*out)[list] = json::array();
+    } else if (!input[list].is_array()) {
+      return Invalid(std::string("properties.networkAcls.") + list);
+    }
+  }
+  for (const auto& rule : (*out)["ipRules"]) {
+    if (!rule.is_object() || !rule.contains("value") || !rule["value"].is_string()) {
+      return Invalid("properties.networkAcls.ipRules");
+    }
+  }
+  for (auto& rule : (*out)["virtualNetworkRules"]) {
+    if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string()) {
+      return Invalid("properties.networkAcls.virtualNetworkRules");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ArmError> ValidateVaultName(const std::string& name) {
+  bool ok = name.size() >= 3 && name.size() <= 24 &&
+            std::isalpha(static_cast<unsigned char>(name.front())) &&
+            std::isalnum(static_cast<unsigned char>(name.back())) &&
+            name.find("--") == std::string::npos &&
+            std::all_of(name.begin(), name.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+            });
+  // isalpha/isalnum accept only ASCII in the C locale the emulator runs in.
+  if (ok) return std::nullopt;
+  return ArmError{400, "VaultNameNotValid",
+                  "The vault name '" + name +
+                      "' is invalid. Vault name must be a string of 3 to 24 characters and "
+                      "contain only numbers (0-9), letters (a-z, A-Z), and hyphens (-). It must "
+                      "start with a letter, end with a letter or digit, and must not contain "
+                      "consecutive hyphens."};
+}
+
+std::optional<ArmError> NormalizeVaultProperties(const json& input, const json* existing,
+                                                 json* out) {
+  if (!input.is_object()) return Required("properties");
+  json p = json::object();
+  // tenantId + sku are required on every PUT (and survive any PATCH via the merge).
+  if (!input.contains("tenantId") || input["tenantId"].is_null()) {
+    return Required("properties.tenantId");
+  }
+  if (!input["tenantId"].is_string() || !IsGuid(input["tenantId"].get<std::string>())) {
+    return Invalid("properties.tenantId", "It must be a GUID.");
+  }
+  p["tenantId"] = input["tenantId"];
+  if (!input.contains("sku") || input["sku"].is_null()) return Required("properties.sku");
+  const json& sku = input["sku"];
+  if (!sku.is_object()) return Invalid("properties.sku");
+  auto family = Canonical(sku.value("family", json("A")), {"A"});
+  auto sku_name = Canonical(sku.value("name", json()), {"standard", "premium"});
+  if (!sku.contains("family")) return Required("properties.sku.family");
+  if (!family) return Invalid("properties.sku.family", "The only supported family is 'A'.");
+  if (!sku_name) return Invalid("properties.sku.name", "Use 'standard' or 'premium'.");
+  p["sku"] = {{"family", *family}, {"name", *sku_name}};
+
+  if (input.contains("accessPolicies") && !input["accessPolicies"].is_null()) {
+    if (auto error = ValidateAccessPolicies(input["accessPolicies"], "properties.accessPolicies")) {
+      return error;
+    }
+    p["accessPolicies"] = input["accessPolicies"];
+  } else {
+    p["accessPolicies"] = json::array();
+  }
+
+  for (const char* flag : {"enabledForDeployment", "enabledForDiskEncryption",
+                           "enabledForTemplateDeployment", "enableRbacAuthorization",
+                           "enableSoftDelete", "enablePurgeProtection"}) {
+    if (input.contains(flag) && !input[flag].is_null()) {
+      if (!input[flag].is_boolean()) return Invalid(std::string("properties.") + flag);
+      p[flag] = input[flag];
+    }
+  }
+  if (!p.contains("enableRbacAuthorization")) p["enableRbacAuthorization"] = false;
+
+  // Soft delete: opt-out was removed by the service (Feb 2025); once on it stays on.
+  if (p.value("enableSoftDelete", true) == false) {
+    return ArmError{400, "BadRequest",
+                    "The property \"enableSoftDelete\" cannot be set to false. Soft delete is "
+                    "always enabled for key vaults and cannot be turned off once enabled."};
+  }
+  p["enableSoftDelete"] = true;
+
+  // Retention: 7..90, default 90, fixed at creation.
+  int retention = existing ? existing->value("softDeleteRetentionInDays", 90) : 90;
+  if (input.contains("softDeleteRetentionInDays") && !input["softDeleteRetentionInDays"].is_null()) {
+    const json& value = input["softDeleteRetentionInDays"];
+    if (!value.is_number_integer() || value.get<int>() < 7 || value.get<int>() > 90) {
+      return Invalid("properties.softDeleteRetentionInDays",
+                     "It must be an integer between 7 and 90.");
+    }
+    if (existing && value.get<int>() != retention) {
+      return ArmError{400, "BadRequest",
+                      "The property \"softDeleteRetentionInDays\" cannot be changed from " +
+                          std::to_string(retention) + " to " + std::to_string(value.get<int>()) +
+                          ": the soft-delete retention period is set when the vault is created "
+                          "and is immutable afterwards."};
+    }
+    retention = value.get<int>();
+  }
+  p["softDeleteRetentionInDays"] = retention;
+
+  // Purge protection is a one-way switch; omitting it on an update keeps it on.
+  bool was_protected = existing && existing->value("enablePurgeProtection", false);
+  if (p.contains("enablePurgeProtection")) {
+    if (was_protected && p["enablePurgeProtection"] == false) {
+      return ArmError{400, "BadRequest",
+                      "The property \"enablePurgeProtection\" cannot be set to false. Enabling "
+                      "the purge protection for a vault is an irreversible action."};
+    }
+  }
+  if (was_protected) p["enablePurgeProtection"] = true;
+  // Like the recorded service, the flag is only shown when on.
+  if (p.value("enablePurgeProtection", false) == false) p.erase("enablePurgeProtection");
+
+  if (input.contains("publicNetworkAccess") && !input["publicNetworkAccess"].is_null()) {
+    auto access = Canonical(input["publicNetworkAccess"], {"Enabled", "Disabled"});
+    if (!access) {
+      return Invalid("properties.publicNetworkAccess", "Use 'Enabled' or 'Disabled'.");
+    }
+    p["publicNetworkAccess"] = *access;
+  } else {
+    p["publicNetworkAccess"] = "Enabled";
+  }
+
+  if (input.contains("networkAcls") && !input["networkAcls"].is_null()) {
+    json acls;
+    if (auto error = NormalizeNetworkAcls(input["networkAcls"], &acls)) return error;
+    p["networkAcls"] = acls;
+  }
+  if (input.contains("createMode") && !input["createMode"].is_null() &&
+      !Canonical(input["createMode"], {"default", "recover"})) {
+    return Invalid("properties.createMode", "Use 'default' or 'recover'.");
+  }
+  // Read-only properties the service owns are carried over from the stored vault.
+  if (existing && existing->contains("privateEndpointConnections")) {
+    p["privateEndpointConnections"] = (*existing)["privateEndpointConnections"];
+  }
+  *out = std::move(p);
+  return std::nullopt;
+}
+
+namespace {
+
+class Vaults {
+ public:
+  explicit Vaults(const ServiceContext& context) : ctx_(context) {}
+
+  json Render(const StoredResource& r, double now) const {
+    json body = r.body;
+    double ready_at = body["_internal"].value("readyAt", 0.0);
+    body.erase("_internal");
+    body["properties"]["provisioningState"] = now >= ready_at ? "Succeeded" : "RegisteringDns";
+    body["properties"]["vaultUri"] = "https://" + ToLower(body.value("name", "")) + ".vault.azure.net/";
+    return body;
+  }
+
+  static json RenderDeleted(const StoredResource& r) {
+    json body = r.body;
+    body.erase("_internal");
+    return body;
+  }
+
+  // Moves a live vault into deletedVaults (DELETE, and resource group deletion).
+  void SoftDelete(Store::Tx& tx, const StoredResource& vault, double now) const {
+    const json& body = vault.body;
+    std::vector<std::string> id_segments = SplitPath(body.value("id", ""));
+    std::string sub = id_segments.size() > 1 ? id_segments[1] : vault.subscription;
+    std::string location = body.value("location", "");
+    int retention = body["properties"].value("softDeleteRetentionInDays", 90);
+    StoredResource deleted;
+    deleted.key = ToLower(DeletedVaultId(sub, location, body.value("name", "")));
+    deleted.type = kDeletedVaultType;
+    deleted.parent = ToLower("/subscriptions/" + sub);
+    deleted.subscription = vault.subscription;
+    deleted.name = vault.name;
+    json props = {{"vaultId", body["id"]},
+                  {"location", location},
+                  {"deletionDate", FormatIso8601(now, 0)},
+                  {"scheduledPurgeDate", FormatIso8601(now + retention * kSecondsPerDay, 0)},
+                  {"tags", body.value("tags", json::object())}};
+    if (body["properties"].value("enablePurgeProtection", false)) {
+      props["purgeProtectionEnabled"] = true;
+    }
+    deleted.body = {{"id", DeletedVaultId(sub, location, body.value("name", ""))},
+                    {"name", body["name"]},
+                    {"type", kDeletedVaultType},
+                    {"properties", props},
+                    {"_internal", {{"vault", body}, {"resourceGroupKey", vault.parent}}}};
+    tx.Put(deleted);
+    // Children of the vault (keys, secrets, ... added by later families) go with it.
+    for (const auto& child : tx.ListByKeyPrefix(vault.key + "/")) tx.Delete(child.key);
+    tx.Delete(vault.key);
+  }
+
+  Reply Put(RequestContext& r) {
+    const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
+                      name = r.Var("vaultName");
+    if (auto error = ValidateVaultName(name)) return Reply::Error(*error);
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (!body.contains("location") || !body["location"].is_string() ||
+        body["location"].get<std::string>().empty()) {
+      return Reply::Error({400, "LocationRequired",
+                           "The location property is required for this definition."});
+    }
+    if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
+      return Reply::Error(Invalid("tags"));
+    }
+    const std::string location = NormalizeLocation(body["location"].get<std::string>());
+    const json input = body.value("properties", json());
+    if (!input.is_object()) return Reply::Error(Required("properties"));
+    const bool recover = input.contains("createMode") &&
+                         EqualsIgnoreCase(input["createMode"].is_string()
+                                              ? input["createMode"].get<std::string>()
+                                              : "",
+                                          "recover");
+    const std::string key = VaultKey(sub, rg, name);
+
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto existing = tx.Get(key);
+      if (!existing && recover) return Recover(tx, r, body, location, key);
+      if (!existing) {
+        if (auto conflict = NameConflict(tx, sub, name)) return Reply::Error(*conflict);
+      }
+      if (existing && existing->body.value("location", "") != location) {
+        return Reply::Error({409, "InvalidResourceLocation",
+                             "The resource '" + name + "' already exists in location '" +
+                                 existing->body.value("location", "") + "' in resource group '" +
+                                 rg + "'. A resource with the same name cannot be created in "
+                                      "location '" + location + "'. Please select a new resource "
+                                      "name."});
+      }
+      json props;
+      const json* existing_props = existing ? &existing->body["properties"] : nullptr;
+      if (auto error = NormalizeVaultProperties(input, existing_props, &props)) {
+        return Reply::Error(*error);
+      }
+      StoredResource vault;
+      if (existing) {
+        vault = *existing;
+      } else {
+        vault = NewVault(sub, rg, name, r);
+        vault.body["location"] = location;
+        vault.body["_internal"]["readyAt"] = r.now + ctx_.options->lro_seconds;
+      }
+      vault.body["properties"] = props;
+      vault.body["tags"] = body.contains("tags") && body["tags"].is_object() ? body["tags"]
+                                                                             : json::object();
+      Touch(vault, r);
+      tx.Put(vault);
+      // The recorded service answers 200 for creates as well as updates (ARM-NOTES §1.8).
+      return Reply::Json(200, Render(vault, r.now));
+    });
+  }
+
+  Reply Patch(RequestContext& r) {
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.contains("properties") && !body["properties"].is_null() &&
+        !body["properties"].is_object()) {
+      return Reply::Error(Invalid("properties"));
+    }
+    if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
+      return Reply::Error(Invalid("tags"));
+    }
+    const std::string key = VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
+                                     r.Var("vaultName"));
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto vault = tx.Get(key);
+      if (!vault) return Reply::Error(NotFound(r));
+      const json& stored = vault->body["properties"];
+      // JSON merge patch (RFC 7396) inside properties: arrays such as accessPolicies are replaced.
+      json merged = stored;
+      if (body.contains("properties") && body["properties"].is_object()) {
+        // merge_patch keeps an explicit false (only null removes), so one-way switches still see it.
+        merged.merge_patch(body["properties"]);
+      }
+      json props;
+      if (auto error = NormalizeVaultProperties(merged, &stored, &props)) {
+        return Reply::Error(*error);
+      }
+      vault->body["properties"] = props;
+      if (body.contains("tags")) {
+        vault->body["tags"] = body["tags"].is_object() ? body["tags"] : json::object();
+      }
+      Touch(*vault, r);
+      tx.Put(*vault);
+      return Reply::Json(200, Render(*vault, r.now));
+    });
+  }
+
+  Reply Get(RequestContext& r) {
+    const std::string key = VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
+                                     r.Var("vaultName"));
+    auto vault = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+    if (!vault) return Reply::Error(NotFound(r));
+    return Reply::Json(200, Render(*vault, r.now));
+  }
+
+  Reply Delete(RequestContext& r) {
+    const std::string key = VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
+                                     r.Var("vaultName"));
+    return ctx_.store->Transact([&](Store::Tx& tx) {
+      auto vault = tx.Get(key);
+      if (!vault) return Reply::Empty(204);
+      SoftDelete(tx, *vault, r.now);
+      return Reply::Empty(200);  // synchronous, empty body (ARM-NOTES §1.8)
+    });
+  }
+
+  Reply ListByResourceGroup(RequestContext& r) {
+    std::string parent = ResourceGroupKey(r.Var("subscriptionId"), r.Var("resourceGroupName"));
+    return ListVaults(r, parent, "");
+  }
+
+  Reply ListBySubscription(RequestContext& r) {
+    return ListVaults(r, "", ToLower(r.Var("subscriptionId")));
+  }
+
+  // Vaults_List goes through the generic resources API (api-version 2015-11-01, ARM-NOTES §0).
+  Reply ListGenericResources(RequestContext& r) {
+    auto page = ParsePageRequest(r, kDefaultPageSize, true);
+    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
+    std::string filter = ToLower(r.Query("$filter"));
+    if (!filter.empty() && filter.find("microsoft.keyvault/vaults") == std::string::npos) {
+      return Reply::Json(200, {{"value", json::array()}});
+    }
+    std::string sub = ToLower(r.Var("subscriptionId"));
+    return ctx_.store->Transact([&](Store::Tx& tx) {
+      return Reply::Json(
+          200, BuildPage(
+                   r, std::get<PageRequest>(page),
+                   [&](const std::string& after, int limit) {
+                     return tx.List({kVaultType, "", sub, after, limit});
+                   },
+                   [](const StoredResource& v) {
+                     return json{{"id", v.body["id"]},
+                                 {"name", v.body["name"]},
+                                 {"type", kVaultType},
+                                 {"location", v.body["location"]},
+                                 {"tags", v.body.value("tags", json::object())}};
+                   }));
+    });
+  }
+
+  Reply ListDeleted(RequestContext& r) {
+    auto page = ParsePageRequest(r, kDefaultPageSize, true);
+    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
+    std::string sub = ToLower(r.Var("subscriptionId"));
+    return ctx_.store->Transact([&](Store::Tx& tx) {
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kDeletedVaultType, "", sub, after, limit});
+                                  },
+                                  RenderDeleted));
+    });
+  }
+
+  Reply GetDeleted(RequestContext& r) {
+    auto deleted = FindDeleted(r);
+    if (!deleted) return Reply::Error(DeletedNotFound(r));
+    return Reply::Json(200, RenderDeleted(*deleted));
+  }
+
+  Reply Purge(RequestContext& r) {
+    const std::string sub = r.Var("subscriptionId"), location = r.Var("location");
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto deleted = tx.Get(ToLower(DeletedVaultId(sub, location, r.Var("vaultName"))));
+      if (!deleted) return Reply::Error(DeletedNotFound(r));
+      if (deleted->body["properties"].value("purgeProtectionEnabled", false)) {
+        // Choice: 409 (a state conflict that only time resolves) rather than 400 (the request is
+        // well-formed). Code named after the cause so clients can tell it from other conflicts.
+        return Reply::Error(
+            {409, "PurgeProtectionEnabled",
+             "Operation 'purge' is not allowed because purge protection is enabled for vault '" +
+                 deleted->body.value("name", "") + "'. Key Vault will purge it automatically on " +
+                 deleted->body["properties"].value("scheduledPurgeDate", "") + "."});
+      }
+      Operation op = ctx_.operations->Begin(tx, kPurgeKind, sub, deleted->key,
+                                            json::object(), r.now);
+      return Reply::Empty(202)
+          .WithHeader("Location",
+                      Operations::KeyVaultLocationUrl(r.base_url, sub, location, op.id))
+          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+    });
+  }
+
+  FinalResponse CompletePurge(Store::Tx& tx, const Operation& op, double now) {
+    tx.Delete(op.target);
+    return {200,
+            {{"createdDateTime", FormatSpaceSeparated(op.created)},
+             {"lastActionDateTime", FormatSpaceSeparated(now)},
+             {"status", "Succeeded"}}};
+  }
+
+  Reply CheckNameAvailability(RequestContext& r) {
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (!body.contains("name") || !body["name"].is_string()) return Reply::Error(Required("name"));
+    if (!body.contains("type") || !body["type"].is_string()) return Reply::Error(Required("type"));
+    if (!EqualsIgnoreCase(body["type"].get<std::string>(), kVaultType)) {
+      return Reply::Error(Invalid("type", "The only supported type is 'Microsoft.KeyVault/vaults'."));
+    }
+    std::string name = body["name"];
+    if (auto error = ValidateVaultName(name)) {
+      return Reply::Json(200, {{"nameAvailable", false},
+                               {"reason", "AccountNameInvalid"},
+                               {"message", error->message}});
+    }
+    bool taken = ctx_.store->Transact([&](Store::Tx& tx) {
+      return !tx.FindByName({kVaultType, kDeletedVaultType}, ToLower(name)).empty();
+    });
+    if (taken) {
+      return Reply::Json(200, {{"nameAvailable", false},
+                               {"reason", "AlreadyExists"},
+                               {"message", "The vault name '" + name + "' is already in use."}});
+    }
+    return Reply::Json(200, {{"nameAvailable", true}});
+  }
+
+ private:
+  StoredResource NewVault(const std::string& sub, const std::string& rg, const std::string& name,
+                          const RequestContext& r) const {
+    StoredResource vault;
+    vault.key = VaultKey(sub, rg, name);
+    vault.type = kVaultType;
+    vault.parent = ResourceGroupKey(sub, rg);
+    vault.subscription = ToLower(sub);
+    vault.name = ToLower(name);
+    std::string actor = r.caller ? r.caller->app_id : "unknown";
+    std::string at = FormatIso8601(r.now, 7);
+    vault.body = {{"id", "/subscriptions/" + sub + "/resourceGroups/" + rg +
+                             "/providers/Microsoft.KeyVault/vaults/" + name},
+                  {"name", name},
+                  {"type", kVaultType},
+                  {"systemData",
+                   {{"createdBy", actor},
+                    {"createdByType", "Application"},
+                    {"createdAt", at},
+                    {"lastModifiedBy", actor},
+                    {"lastModifiedByType", "Application"},
+                    {"lastModifiedAt", at}}},
+                  {"_internal", json::object()}};
+    return vault;
+  }
+
+  static void Touch(StoredResource& vault, const RequestContext& r) {
+    vault.body["systemData"]["lastModifiedBy"] = r.caller ? r.caller->app_id : "unknown";
+    vault.body["systemData"]["lastModifiedByType"] = "Application";
+    vault.body["systemData"]["lastModifiedAt"] = FormatIso8601(r.now, 7);
+  }
+
+  // Global name uniqueness for a create (no live vault at this id).
+  std::optional<ArmError> NameConflict(Store::Tx& tx, const std::string& sub,
+                                       const std::string& name) const {
+    for (const auto& other : tx.FindByName({kVaultType, kDeletedVaultType}, ToLower(name))) {
+      if (other.type == kDeletedVaultType && other.subscription == ToLower(sub)) {
+        return ArmError{409, "ConflictError", kSoftDeletedConflictMessage};
+      }
+    }
+    if (!tx.FindByName({kVaultType, kDeletedVaultType}, ToLower(name)).empty()) {
+      return VaultAlreadyExists(name);
+    }
+    return std::nullopt;
+  }
+
+  Reply Recover(Store::Tx& tx, const RequestContext& r, const json& body,
+                const std::string& location, const std::string& key) {
+    const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
+                      name = r.Var("vaultName");
+    std::optional<StoredResource> deleted;
+    for (auto& candidate : tx.FindByName({kDeletedVaultType}, ToLower(name))) {
+      if (candidate.subscription == ToLower(sub)) deleted = candidate;
+    }
+    if (!deleted) {
+      // Status not captured from the real service (ARM-NOTES §2.3); 400 like other bad PUTs.
+      return Reply::Error(
+          {400, "SoftDeletedVaultDoesNotExist",
+           "A soft deleted vault with the given name '" + name +
+               "' does not exist. Ensure that the name for the vault that is being attempted to "
+               "recover is in a recoverable state. For more information on soft delete please "
+               "follow this link https://go.microsoft.com/fwlink/?linkid=2149745"});
+    }
+    std::string deleted_location = deleted->body["properties"].value("location", "");
+    if (deleted_location != location) {
+      return Reply::Error({400, "BadRequest",
+                           "The location '" + location +
+                               "' does not match the location of the soft-deleted vault '" +
+                               name + "' ('" + deleted_location + "')."});
+    }
+    // Restore the old configuration under the id the caller used; DNS registration starts again.
+    StoredResource vault = NewVault(sub, rg, name, r);
+    json old = deleted->body["_internal"]["vault"];
+    vault.body["location"] = old["location"];
+    vault.body["tags"] = old.value("tags", json::object());
+    vault.body["properties"] = old["properties"];
+    if (old.contains("systemData")) {
+      vault.body["systemData"]["createdBy"] = old["systemData"]["createdBy"];
+      vault.body["systemData"]["createdAt"] = old["systemData"]["createdAt"];
+    }
+    if (body.contains("tags") && body["tags"].is_object() && !body["tags"].empty()) {
+      vault.body["tags"] = body["tags"];
+    }
+    vault.body["_internal"]["readyAt"] = r.now + ctx_.options->lro_seconds;
+    vault.key = key;
+    tx.Delete(deleted->key);
+    tx.Put(vault);
+    return Reply::Json(200, Render(vault, r.now));
+  }
+
+  Reply ListVaults(RequestContext& r, const std::string& parent, const std::string& sub) {
+    auto page = ParsePageRequest(r, kDefaultPageSize, true);
+    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
+    return ctx_.store->Transact([&](Store::Tx& tx) {
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kVaultType, parent, sub, after, limit});
+                                  },
+                                  [&](const StoredResource& v) { return Render(v, r.now); }));
+    });
+  }
+
+  std::optional<StoredResource> FindDeleted(const RequestContext& r) {
+    std::string key = ToLower(
+        DeletedVaultId(r.Var("subscriptionId"), r.Var("location"), r.Var("vaultName")));
+    return ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+  }
+
+  static ArmError NotFound(const RequestContext& r) {
+    return ResourceNotFound(kVaultType, r.Var("vaultName"), r.Var("resourceGroupName"));
+  }
+
+  static ArmError DeletedNotFound(const RequestContext& r) {
+    return {404, "ResourceNotFound",
+            "The Resource 'Microsoft.KeyVault/locations/" + r.Var("location") + "/deletedVaults/" +
+                r.Var("vaultName") + "' was not found."};
+  }
+
+  ServiceContext ctx_;
+};
+
+}  // namespace
+
+void RegisterVaultRoutes(Router& router, const ServiceContext& context) {
+  auto vaults = std::make_shared<Vaults>(context);
+  context.operations->RegisterKind(kPurgeKind,
+                                   [vaults](Store::Tx& tx, const Operation& op, double now) {
+                                     return vaults->CompletePurge(tx, op, now);
+                                   });
+  context.resource_group_delete_hooks->push_back(
+      [vaults](Store::Tx& tx, const std::string& rg_key, double now) {
+        for (const auto& vault : tx.List({kVaultType, rg_key, "", "", -1})) {
+          vaults->SoftDelete(tx, vault, now);
+        }
+      });
+  auto bind = [vaults](Reply (Vaults::*method)(RequestContext&)) {
+    return [vaults, method](RequestContext& r) { return ((*vaults).*method)(r); };
+  };
+  const std::string sub = "/subscriptions/{subscriptionId}";
+  const std::string rg = sub + "/resourceGroups/{resourceGroupName}";
+  const std::string vault = rg + "/providers/Microsoft.KeyVault/vaults/{vaultName}";
+  const std::string deleted =
+      sub + "/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{vaultName}";
+  const auto kv = ApiFamily::kKeyVault;
+  router.Add({"PUT", vault, "Vaults_CreateOrUpdate", kv, true, bind(&Vaults::Put)});
+  router.Add({"PATCH", vault, "Vaults_Update", kv, true, bind(&Vaults::Patch)});
+  router.Add({"GET", vault, "Vaults_Get", kv, true, bind(&Vaults::Get)});
+  router.Add({"DELETE", vault, "Vaults_Delete", kv, true, bind(&Vaults::Delete)});
+  router.Add({"GET", rg + "/providers/Microsoft.KeyVault/vaults", "Vaults_ListByResourceGroup", kv,
+              true, bind(&Vaults::ListByResourceGroup)});
+  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/vaults", "Vaults_ListBySubscription", kv,
+              true, bind(&Vaults::ListBySubscription)});
+  router.Add({"GET", sub + "/resources", "Vaults_List", ApiFamily::kGenericResources, true,
+              bind(&Vaults::ListGenericResources)});
+  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/deletedVaults", "Vaults_ListDeleted", kv,
+              true, bind(&Vaults::ListDeleted)});
+  router.Add({"GET", deleted, "Vaults_GetDeleted", kv, true, bind(&Vaults::GetDeleted)});
+  router.Add({"POST", deleted + "/purge", "Vaults_PurgeDeleted", kv, true, bind(&Vaults::Purge)});
+  router.Add({"POST", sub + "/providers/Microsoft.KeyVault/checkNameAvailability",
+              "Vaults_CheckNameAvailability", kv, true, bind(&Vaults::CheckNameAvailability)});
+}
+
+}  // namespace keyward::emulator

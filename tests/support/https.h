@@ -1,0 +1,51 @@
+// A minimal, self-contained HTTPS/1.1 client for tests (OpenSSL BIO), independent of both the
+// keyward ARM client and the emulator's HTTP stack, so that a shared misunderstanding of the wire
+// cannot hide a bug. One request per connection (Connection: close).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace keyward::testing {
+
+class EmulatorProcess;
+
+struct CaseInsensitiveLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
+struct HttpsResult {
+  int status = 0;  // 0 = transport failure, see error
+  std::string error;
+  std::map<std::string, std::string, CaseInsensitiveLess> headers;
+  std::string body;
+
+  std::string Header(const std::string& name) const;
+  bool HasHeader(const std::string& name) const { return headers.count(name) > 0; }
+  // Parsed body; a null json when the body is empty or not JSON.
+  nlohmann::json Json() const;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// method: GET/PUT/POST/PATCH/DELETE/HEAD. url: absolute https URL. ca_file: PEM trust anchor.
+HttpsResult HttpsRequest(const std::string& method, const std::string& url, const Headers& headers,
+                         const std::string& body, const std::string& ca_file);
+
+// Client-credentials token for the fixture's default principal (scope = ARM).
+std::string GetToken(const EmulatorProcess& emulator);
+
+// ARM call with "Authorization: Bearer <token>"; path_and_query is appended to endpoint().
+// A JSON body (non-null) is sent with Content-Type application/json.
+HttpsResult ArmRequest(const EmulatorProcess& emulator, const std::string& token,
+                       const std::string& method, const std::string& path_and_query,
+                       const nlohmann::json& body = nullptr, const Headers& extra_headers = {});
+
+// application/x-www-form-urlencoded escaping of one value.
+std::string FormEncode(const std::string& value);
+
+}  // namespace keyward::testing
