@@ -109,13 +109,19 @@ Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
   DiffTags(c.before["tags"], c.after["tags"], &c.field_changes);
   if (!owned && !stack.empty()) {
     const std::string owner = StackTagOf(c.before);
+    if (!owner.empty()) {
+      // Two stacks converging one resource group would undo each other on every run.
+      c.action = Action::kBlocked;
+      c.reason_code = "owned_by_other_stack";
+      c.reason = "resource group is tagged " + std::string(kStackTag) + ": " + owner +
+                 ", so another stack manages it; remove that tag to let stack " + stack +
+                 " adopt it";
+      return c;
+    }
     c.action = Action::kAdopt;
     c.reason_code = "adopt";
-    c.reason = owner.empty()
-                   ? "resource group exists without the " + std::string(kStackTag) + " tag"
-                   : "resource group is tagged " + std::string(kStackTag) + ": " + owner +
-                         " (another stack); adopting moves ownership to " + stack;
-    c.reason += ": adopt it (add the tag)";
+    c.reason = "resource group exists without the " + std::string(kStackTag) +
+               " tag: adopt it (add the tag)";
     return c;
   }
   if (c.field_changes.empty()) {

@@ -67,6 +67,15 @@ TEST(ResourceGroupPlanTest, AdoptsUntaggedGroupKeepingItsTags) {
   EXPECT_EQ(c.after["tags"]["owner"], "platform");  // unmanaged tags preserved
 }
 
+TEST(ResourceGroupPlanTest, GroupOfAnotherStackIsBlockedNotTakenOver) {
+  auto desired = Desired({{"location", "westeurope"}});
+  auto observed = Observed({{"keyward-stack", "billing"}});
+  Change c = Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "owned_by_other_stack");
+  EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;
+}
+
 TEST(ResourceGroupPlanTest, NoOpAfterLocationNormalization) {
   auto desired = Desired({{"location", "West Europe"}, {"tags", {{"team", "payments"}}}});
   auto observed = Observed({{"team", "payments"}, {"keyward-stack", kStack}});

@@ -338,14 +338,21 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
                     ": existing access policies refer to the old tenant and stop working";
     }
   }
+  if (!owned && !owner.empty()) {
+    // Two stacks converging one vault would undo each other on every run: refuse until a
+    // person removes the other stack's tag (or the vault from the other stack's manifests).
+    AddBlock(c, "owned_by_other_stack",
+             "vault is tagged " + std::string(kStackTag) + ": " + owner +
+                 ", so another stack manages it; remove that tag to let stack " + stack +
+                 " adopt it");
+    return;
+  }
   if (!owned) {
     c.action = Action::kAdopt;
     c.reason_code = "adopt";
-    c.reason = owner.empty() ? "vault exists without the " + std::string(kStackTag) + " tag"
-                             : "vault is tagged " + std::string(kStackTag) + ": " + owner +
-                                   " (another stack); adopting moves ownership to " + stack;
-    c.reason += ": adopt it (add the tag, reconcile " + std::to_string(c.field_changes.size()) +
-                " field(s))" + tenant_note;
+    c.reason = "vault exists without the " + std::string(kStackTag) +
+               " tag: adopt it (add the tag, reconcile " +
+               std::to_string(c.field_changes.size()) + " field(s))" + tenant_note;
     return;
   }
   if (c.field_changes.empty()) {

@@ -240,13 +240,14 @@ TEST(VaultPlanTest, EmptyStackUpdatesWithoutAdopting) {
   EXPECT_FALSE(c.after["tags"].contains("keyward-stack"));
 }
 
-TEST(VaultPlanTest, VaultOfAnotherStackIsAdoptedVisibly) {
+TEST(VaultPlanTest, VaultOfAnotherStackIsBlockedNotTakenOver) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"]["keyward-stack"] = "billing";
   auto observed = Observed(live);
   Change c = Planner().Plan(&desired, &observed);
-  EXPECT_EQ(c.action, Action::kAdopt);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "owned_by_other_stack");
   EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;
 }
 
