@@ -7,7 +7,8 @@
 //    the last install (a stamp in node_modules/.keyward-lock.sha256).
 // 2. Generates the self-signed certificate (support/tls.mjs) — Node only reads NODE_EXTRA_CA_CERTS
 //    at start-up, so the test processes are started after it exists, with it set.
-// 3. Runs the smoke test (`node --test smoke.test.mjs`) — must pass — and the examples replay
+// 3. Runs every *.test.mjs with node's test runner (smoke and one file per operation group) —
+//    must pass — and the examples replay
 //    (`node examples.mjs`) — must pass or fail only with known differences; prints both summaries.
 // Exit status: non-zero if either part failed.
 import { spawnSync } from 'node:child_process';
@@ -50,11 +51,14 @@ function run(title, argv) {
 const summaries = [];
 let failed = false;
 
-if (!only || only === 'smoke') {
-  const r = run('smoke (official SDK over HTTPS)', ['--test', '--test-reporter=spec', 'smoke.test.mjs']);
+if (!only || only === 'smoke' || only === 'sdk') {
+  // Each file starts its own emulator, so files run one at a time (2-core CI machines).
+  const files = fs.readdirSync(conformanceDir).filter((f) => f.endsWith('.test.mjs')).sort();
+  const r = run(`official SDK over HTTPS (${files.join(', ')})`,
+                ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
   const pass = /^\S*\s*pass (\d+)/m.exec(r.out)?.[1] ?? '?';
   const fail = /^\S*\s*fail (\d+)/m.exec(r.out)?.[1] ?? '?';
-  summaries.push(`smoke:    ${pass} passed, ${fail} failed (${r.seconds}s)${r.status === 0 ? '' : ' — FAILED'}`);
+  summaries.push(`sdk:      ${pass} passed, ${fail} failed (${r.seconds}s)${r.status === 0 ? '' : ' — FAILED'}`);
   failed ||= r.status !== 0;
 }
 
