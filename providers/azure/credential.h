@@ -1,0 +1,152 @@
+// Microsoft Entra ID credentials (ARM-NOTES §6).
+//
+// TokenCredential is the seam; concrete credentials follow azure-identity for C++:
+//   ClientSecretCredential  — client credentials grant against {authority}/{tenant}/oauth2/v2.0/token
+//   EnvironmentCredential   — AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET [/ AZURE_AUTHORITY_HOST]
+//   ChainedTokenCredential  — first credential that yields a token wins (DefaultAzureCredential
+//                             = Environment → WorkloadIdentity → ManagedIdentity → AzureCli; the
+//                             last three arrive in a later issue and slot into the chain).
+//
+// Invariants:
+//  - Secrets and tokens never appear in errors or logs. Token endpoint errors are reported as
+//    kUnauthenticated with `error` / `error_description` from the STS (which never echo secrets).
+//  - Tokens are cached per scope set until 5 minutes before expiry (or half the lifetime for
+//    very short-lived tokens); the cache is thread-safe and only one refresh runs at a time.
+//  - Time comes from ctx.clock.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/context.h"
+#include "engine/result.h"
+#include "providers/azure/retry.h"
+#include "providers/azure/transport.h"
+
+namespace keyward::azure {
+
+class HttpPipeline;
+
+inline constexpr char kArmScope[] = "https://management.azure.com/.default";
+inline constexpr char kDefaultAuthorityHost[] = "https://login.microsoftonline.com/";
+
+struct AccessToken {
+  std::string token;  // secret: never log
+  Clock::TimePoint expires_on;
+};
+
+struct TokenRequest {
+  std::vector<std::string> scopes{kArmScope};
+  std::string tenant_id;  // optional override (multi-tenant); "" = credential's tenant
+};
+
+class TokenCredential {
+ public:
+  virtual ~TokenCredential() = default;
+  virtual Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) = 0;
+  // For chain diagnostics ("EnvironmentCredential: AZURE_CLIENT_SECRET not set").
+  virtual std::string Name() const = 0;
+};
+
+// Parses an STS / managed-identity token response body: access_token plus `expires_in`
+// (number or numeric string, seconds from `now`) or `expires_on` (epoch number, numeric string,
+// RFC 3339 or RFC 1123 date). Errors are kInternal (malformed) and never include the body.
+Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint now);
+
+// Parses an STS error body ({"error","error_description"}) into a human message.
+std::string DescribeTokenError(int status, std::string_view body);
+
+// Form-urlencodes one component (RFC 3986 unreserved kept, space as %20).
+std::string FormUrlEncode(std::string_view text);
+
+// Thread-safe single-entry token cache with the refresh margin described above.
+class TokenCache {
+ public:
+  // Returns the cached token when it is still fresh at `now`, else calls `fetch` (serialised:
+  // concurrent callers wait for the same refresh) and caches its result.
+  Result<AccessToken> GetOrFetch(Clock::TimePoint now,
+                                 const std::function<Result<AccessToken>()>& fetch);
+  static bool IsFresh(const AccessToken& token, Clock::TimePoint now);
+
+ private:
+  std::mutex mu_;
+  std::optional<AccessToken> token_;
+  Clock::TimePoint obtained_;
+};
+
+struct ClientSecretCredentialOptions {
+  std::string authority_host = kDefaultAuthorityHost;  // trailing slash optional
+  std::string ca_file;                                   // extra CA for the STS (emulator)
+  RetryOptions retry;
+  std::shared_ptr<HttpTransport> transport;  // null: a CpprestTransport with ca_file
+};
+
+class ClientSecretCredential : public TokenCredential {
+ public:
+  ClientSecretCredential(std::string tenant_id, std::string client_id, std::string client_secret,
+                         ClientSecretCredentialOptions options = {});
+  ~ClientSecretCredential() override;
+  Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) override;
+  std::string Name() const override { return "ClientSecretCredential"; }
+
+  // Number of round trips to the token endpoint (cache misses), for tests and metrics.
+  int token_requests() const;
+
+ private:
+  Result<AccessToken> Fetch(const std::string& tenant, const std::string& scope,
+                            const Context& ctx);
+  std::string tenant_id_;
+  std::string client_id_;
+  std::string client_secret_;
+  ClientSecretCredentialOptions options_;
+  std::shared_ptr<HttpTransport> transport_;
+  std::unique_ptr<HttpPipeline> pipeline_;  // request id, user agent, retry; no logging of bodies
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<TokenCache>> caches_;  // key: tenant + " " + scopes
+  std::atomic<int> token_requests_{0};
+};
+
+// Reads the environment once at construction. When variables are missing, GetToken returns
+// kUnauthenticated naming the missing variables (so a chain can report why it was skipped).
+class EnvironmentCredential : public TokenCredential {
+ public:
+  // `getenv` is injectable for tests; default reads the process environment.
+  explicit EnvironmentCredential(
+      ClientSecretCredentialOptions options = {},
+      std::function<std::optional<std::string>(const char*)> getenv = {});
+  Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) override;
+  std::string Name() const override { return "EnvironmentCredential"; }
+  bool configured() const { return inner_ != nullptr; }
+
+ private:
+  std::unique_ptr<ClientSecretCredential> inner_;
+  std::string missing_;
+};
+
+// Tries each credential in order; the first success wins and is remembered (like azure-identity).
+// When all fail, the error lists each credential's reason.
+class ChainedTokenCredential : public TokenCredential {
+ public:
+  explicit ChainedTokenCredential(std::vector<std::shared_ptr<TokenCredential>> sources);
+  Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) override;
+  std::string Name() const override { return "ChainedTokenCredential"; }
+
+ private:
+  std::vector<std::shared_ptr<TokenCredential>> sources_;
+  std::mutex mu_;
+  std::shared_ptr<TokenCredential> selected_;
+};
+
+// DefaultAzureCredential as far as implemented today: a chain of just EnvironmentCredential.
+// Workload identity, managed identity and Azure CLI are appended here when they exist.
+std::shared_ptr<TokenCredential> MakeDefaultAzureCredential(ClientSecretCredentialOptions options = {});
+
+}  // namespace keyward::azure

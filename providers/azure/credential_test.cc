@@ -1,0 +1,150 @@
+#include "providers/azure/credential.h"
+
+#include <gtest/gtest.h>
+
+#include "providers/azure/arm_client_test_util.h"
+
+namespace keyward::azure {
+namespace {
+
+using std::chrono::seconds;
+using testing::FakeClock;
+
+TEST(CredentialTest, ExpiresInAsNumberOrNumericString) {
+  FakeClock clock;
+  auto a = ParseTokenResponse(R"({"token_type":"Bearer","expires_in":3599,"access_token":"t1"})", clock.Now());
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->token, "t1");
+  EXPECT_EQ(a->expires_on, clock.Now() + seconds(3599));
+  auto b = ParseTokenResponse(R"({"expires_in":"3599","access_token":"t2","expires_on":"1"})", clock.Now());
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->expires_on, clock.Now() + seconds(3599));  // expires_in wins
+}
+
+TEST(CredentialTest, ExpiresOnAsEpochRfc3339OrRfc1123) {
+  FakeClock clock;
+  auto epoch = std::chrono::system_clock::from_time_t(1506484173);
+  auto a = ParseTokenResponse(R"({"access_token":"t","expires_on":1506484173})", clock.Now());
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->expires_on, epoch);
+  auto b = ParseTokenResponse(R"({"access_token":"t","expires_on":"1506484173"})", clock.Now());
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->expires_on, epoch);
+  auto c = ParseTokenResponse(R"({"access_token":"t","expires_on":"2017-09-27T03:49:33Z"})", clock.Now());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->expires_on, epoch);
+  auto d = ParseTokenResponse(R"({"access_token":"t","expires_on":"2017-09-27T05:49:33.123+02:00"})", clock.Now());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->expires_on, epoch);
+  auto e = ParseTokenResponse(R"({"access_token":"t","expires_on":"Wed, 27 Sep 2017 03:49:33 GMT"})", clock.Now());
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->expires_on, epoch);
+}
+
+TEST(CredentialTest, MalformedTokenResponsesAreErrorsWithoutTheBody) {
+  FakeClock clock;
+  for (const char* body : {"", "nope", "[]", R"({"expires_in":1})", R"({"access_token":"canary-tok"})",
+                           R"({"access_token":"canary-tok","expires_in":"soon"})"}) {
+    auto token = ParseTokenResponse(body, clock.Now());
+    ASSERT_FALSE(token) << body;
+    EXPECT_EQ(token.error().message.find("canary"), std::string::npos);
+  }
+}
+
+TEST(CredentialTest, DescribesStsErrorsFromErrorAndDescription) {
+  std::string message = DescribeTokenError(
+      401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1"})");
+  EXPECT_EQ(message, "token request failed (HTTP 401): invalid_client: AADSTS7000215: Invalid client secret provided.");
+  EXPECT_EQ(DescribeTokenError(500, "<html>"), "token request failed (HTTP 500)");
+}
+
+TEST(CredentialTest, FormEncodingEscapesReservedCharacters) {
+  EXPECT_EQ(FormUrlEncode("https://management.azure.com/.default"),
+            "https%3A%2F%2Fmanagement.azure.com%2F.default");
+  EXPECT_EQ(FormUrlEncode("a b+c&d=e~"), "a%20b%2Bc%26d%3De~");
+}
+
+TEST(CredentialTest, CacheRefreshesFiveMinutesBeforeExpiry) {
+  FakeClock clock;
+  TokenCache cache;
+  int fetches = 0;
+  auto fetch = [&]() -> Result<AccessToken> {
+    ++fetches;
+    return AccessToken{"t" + std::to_string(fetches), clock.Now() + seconds(3600)};
+  };
+  EXPECT_EQ(cache.GetOrFetch(clock.Now(), fetch)->token, "t1");
+  clock.Advance(seconds(3600 - 301));
+  EXPECT_EQ(cache.GetOrFetch(clock.Now(), fetch)->token, "t1");
+  clock.Advance(seconds(2));
+  EXPECT_EQ(cache.GetOrFetch(clock.Now(), fetch)->token, "t2");
+  EXPECT_EQ(fetches, 2);
+}
+
+TEST(CredentialTest, ShortLivedTokensAreCachedForHalfTheirLife) {
+  FakeClock clock;
+  TokenCache cache;
+  int fetches = 0;
+  auto fetch = [&]() -> Result<AccessToken> {
+    ++fetches;
+    return AccessToken{"t", clock.Now() + seconds(120)};
+  };
+  ASSERT_TRUE(cache.GetOrFetch(clock.Now(), fetch));
+  clock.Advance(seconds(59));
+  ASSERT_TRUE(cache.GetOrFetch(clock.Now(), fetch));
+  EXPECT_EQ(fetches, 1);
+  clock.Advance(seconds(2));
+  ASSERT_TRUE(cache.GetOrFetch(clock.Now(), fetch));
+  EXPECT_EQ(fetches, 2);
+}
+
+TEST(CredentialTest, FailedFetchIsNotCached) {
+  FakeClock clock;
+  TokenCache cache;
+  int fetches = 0;
+  auto fetch = [&]() -> Result<AccessToken> {
+    ++fetches;
+    return MakeError(ErrorCode::kUnauthenticated, "no");
+  };
+  EXPECT_FALSE(cache.GetOrFetch(clock.Now(), fetch));
+  EXPECT_FALSE(cache.GetOrFetch(clock.Now(), fetch));
+  EXPECT_EQ(fetches, 2);
+}
+
+TEST(CredentialTest, EnvironmentCredentialNamesMissingVariables) {
+  EnvironmentCredential credential({}, [](const char* name) -> std::optional<std::string> {
+    if (std::string(name) == "AZURE_TENANT_ID") return "tenant";
+    return std::nullopt;
+  });
+  EXPECT_FALSE(credential.configured());
+  Context ctx;
+  auto token = credential.GetToken({}, ctx);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(token.error().message.find("AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"), std::string::npos);
+}
+
+TEST(CredentialTest, ChainReportsEveryReasonWhenAllFail) {
+  auto nothing = [](const char*) -> std::optional<std::string> { return std::nullopt; };
+  ChainedTokenCredential chain({std::make_shared<EnvironmentCredential>(ClientSecretCredentialOptions{}, nothing),
+                                std::make_shared<EnvironmentCredential>(ClientSecretCredentialOptions{}, nothing)});
+  Context ctx;
+  auto token = chain.GetToken({}, ctx);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(token.error().message.find("no credential in the chain"), std::string::npos);
+  EXPECT_NE(token.error().message.find("EnvironmentCredential: environment variables not set"), std::string::npos);
+}
+
+TEST(CredentialTest, RefusesToSendASecretOverPlainHttp) {
+  ClientSecretCredentialOptions options;
+  options.authority_host = "http://login.example/";
+  ClientSecretCredential credential("t", "c", "canary-secret", options);
+  Context ctx;
+  auto token = credential.GetToken({}, ctx);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(token.error().message.find("canary"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keyward::azure
