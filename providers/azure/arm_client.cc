@@ -284,7 +284,11 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial, std::st
   // Waits before the next poll; errors on cancellation or when max_wait would be exceeded.
   auto wait = [&](const HttpHeaders& headers) -> Status {
     auto server = ParseRetryAfter(headers, ctx.clock->Now());
-    auto interval = Clamp(server ? *server : poll.default_interval, poll.min_interval, poll.max_interval);
+    // Without Retry-After, start at 1 s and double up to default_interval: a vault leaves
+    // RegisteringDns within seconds, and a flat interval would make every create that slow.
+    const auto ramp = std::chrono::milliseconds(1000LL << std::min(progress.polls, 16));
+    auto interval = Clamp(server ? *server : std::min(ramp, poll.default_interval),
+                          poll.min_interval, poll.max_interval);
     if (ctx.clock->Now() + interval - start > poll.max_wait) {
       return MakeError(ErrorCode::kDeadlineExceeded,
                        "long-running operation did not finish within " +
