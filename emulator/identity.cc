@@ -1,5 +1,6 @@
 #include "emulator/identity.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "emulator/jwt.h"
@@ -47,6 +48,34 @@ ArmError Unauthorized(const std::string& code, const std::string& message,
   return error;
 }
 
+bool KnownResource(std::string resource, const std::string& base_url) {
+  while (!resource.empty() && resource.back() == '/') resource.pop_back();
+  return EqualsIgnoreCase(resource, kArmResource) ||
+         EqualsIgnoreCase(resource, "https://management.core.windows.net") ||
+         EqualsIgnoreCase(resource, base_url);
+}
+
+// Audience ARM tokens carry for a requested resource (trailing slash, like real ARM tokens).
+std::string AudienceFor(std::string resource, const std::string& base_url) {
+  while (!resource.empty() && resource.back() == '/') resource.pop_back();
+  if (EqualsIgnoreCase(resource, base_url)) return base_url + "/";
+  return resource + "/";
+}
+
+// Managed-identity endpoints answer with small OAuth-style errors, not AADSTS bodies.
+Reply MiError(int status, const std::string& error, const std::string& description) {
+  Reply reply = Reply::Json(status, {{"error", error}, {"error_description", description}});
+  reply.error_code = error;
+  return reply;
+}
+
+bool DecodeJsonSegment(const std::string& segment, nlohmann::json* out) {
+  std::string raw;
+  if (!Base64UrlDecode(segment, &raw)) return false;
+  *out = nlohmann::json::parse(raw, nullptr, false);
+  return !out->is_discarded() && out->is_object();
+}
+
 }  // namespace
 
 std::optional<PrincipalCredential> ParsePrincipalFlag(const std::string& text, std::string* error) {
@@ -86,6 +115,10 @@ Identity::Identity(Store& store, std::vector<PrincipalCredential> principals,
 void Identity::RegisterRoutes(Router& router) {
   router.Add({"POST", "/{tenant}/oauth2/v2.0/token", "Token", ApiFamily::kNone, false,
               [this](RequestContext& r) { return HandleToken(r); }});
+  router.Add({"GET", "/metadata/identity/oauth2/token", "ManagedIdentity_Imds", ApiFamily::kNone,
+              false, [this](RequestContext& r) { return HandleImds(r); }});
+  router.Add({"GET", "/msi/token", "ManagedIdentity_AppService", ApiFamily::kNone, false,
+              [this](RequestContext& r) { return HandleAppService(r); }});
   router.Add({"GET", "/{tenant}/v2.0/.well-known/openid-configuration", "OpenIdConfiguration",
               ApiFamily::kNone, false,
               [this](RequestContext& r) { return HandleOpenIdConfiguration(r); }});
@@ -201,12 +234,6 @@ Reply Identity::HandleToken(RequestContext& request) const {
                         "/.default suffixed to the resource identifier (application ID URI).",
                     now);
   }
-  if (form.count("client_assertion") && client_secret.empty()) {
-    return AadError(400, "invalid_request", 7000216,
-                    "'client_assertion' is not supported by keyward-arm-emulator yet; use "
-                    "client_secret.",
-                    now);
-  }
   const PrincipalCredential* principal = nullptr;
   for (const auto& p : principals_) {
     if (EqualsIgnoreCase(p.client_id, client_id)) principal = &p;
@@ -225,13 +252,15 @@ Reply Identity::HandleToken(RequestContext& request) const {
                         "' was not found in the directory '" + tenant + "'.",
                     now);
   }
-  if (client_secret.empty()) {
+  if (client_secret.empty() && form.count("client_assertion")) {
+    auto checked = CheckClientAssertion(request, form, principal);
+    if (auto* reply = std::get_if<Reply>(&checked)) return *reply;
+  } else if (client_secret.empty()) {
     return AadError(401, "invalid_client", 7000216,
                     "The request body must contain the following parameter: 'client_assertion' "
                     "or 'client_secret'.",
                     now);
-  }
-  if (client_secret != principal->client_secret) {
+  } else if (client_secret != principal->client_secret) {
     return AadError(401, "invalid_client", 7000215,
                     "Invalid client secret provided. Ensure the secret being sent in the request "
                     "is the client secret value, not the client secret ID, for a secret added to "
@@ -301,6 +330,173 @@ std::variant<Principal, ArmError> Identity::Authenticate(const RequestContext& r
                         base, tenant);
   }
   return Principal{tenant, claims.value("oid", ""), claims.value("appid", "")};
+}
+
+
+// How strict the client_assertion grant is: the assertion must be a structurally valid JWT
+// (three base64url parts, JSON header with "alg", JSON payload), not expired (exp required, 5
+// minutes of skew on nbf), with a non-empty "sub" and an "aud" that is plausible for Entra:
+// api://AzureADTokenExchange (federated credentials: workload identity, GitHub OIDC, ...) or the
+// token endpoint / authority of the emulator or login.microsoftonline.com (certificate
+// assertions). When iss equals the client id (a certificate assertion), sub must equal it too.
+// Signatures are NOT verified: the emulator has no certificates or issuer keys to check them
+// against. The token is issued to the --principal whose client id the request names.
+std::variant<const PrincipalCredential*, Reply> Identity::CheckClientAssertion(
+    const RequestContext& request, const std::map<std::string, std::string>& form,
+    const PrincipalCredential* principal) const {
+  const double now = request.now;
+  auto type = form.find("client_assertion_type");
+  if (type == form.end() ||
+      type->second != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+    return AadError(400, "invalid_request", 700003,
+                    "client_assertion_type must be "
+                    "'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+                    now);
+  }
+  const std::string& assertion = form.at("client_assertion");
+  size_t first = assertion.find('.');
+  size_t second = first == std::string::npos ? first : assertion.find('.', first + 1);
+  nlohmann::json header, claims;
+  if (second == std::string::npos || assertion.find('.', second + 1) != std::string::npos ||
+      !DecodeJsonSegment(assertion.substr(0, first), &header) ||
+      !DecodeJsonSegment(assertion.substr(first + 1, second - first - 1), &claims) ||
+      !header.contains("alg")) {
+    return AadError(400, "invalid_request", 50027,
+                    "JWT token is invalid or malformed (client_assertion).", now);
+  }
+  if (!claims.contains("exp") || !claims["exp"].is_number()) {
+    return AadError(400, "invalid_client", 700024,
+                    "Client assertion is missing the 'exp' claim.", now);
+  }
+  if (claims["exp"].get<double>() <= now ||
+      (claims.contains("nbf") && claims["nbf"].is_number() &&
+       claims["nbf"].get<double>() > now + 300)) {
+    return AadError(400, "invalid_client", 700024,
+                    "Client assertion is not within its valid time range.", now);
+  }
+  std::string sub = claims.value("sub", "");
+  if (!claims["sub"].is_string() || sub.empty()) {
+    return AadError(400, "invalid_client", 700211,
+                    "Client assertion has no subject ('sub' claim).", now);
+  }
+  std::vector<std::string> audiences;
+  if (claims.contains("aud") && claims["aud"].is_string()) {
+    audiences.push_back(claims["aud"].get<std::string>());
+  } else if (claims.contains("aud") && claims["aud"].is_array()) {
+    for (const auto& a : claims["aud"]) {
+      if (a.is_string()) audiences.push_back(a.get<std::string>());
+    }
+  }
+  auto plausible = [&](const std::string& aud) {
+    std::string lower = ToLower(aud);
+    return lower == "api://azureadtokenexchange" ||
+           lower.rfind(ToLower(request.base_url), 0) == 0 ||
+           lower.rfind("https://login.microsoftonline.com/", 0) == 0;
+  };
+  if (std::none_of(audiences.begin(), audiences.end(), plausible)) {
+    return AadError(400, "invalid_client", 700212,
+                    "No matching federated identity record found for presented assertion "
+                    "audience. The audience must be 'api://AzureADTokenExchange' or the token "
+                    "endpoint.",
+                    now);
+  }
+  std::string iss = claims.value("iss", "");
+  if (claims["iss"].is_string() && EqualsIgnoreCase(iss, principal->client_id) &&
+      !EqualsIgnoreCase(sub, principal->client_id)) {
+    return AadError(400, "invalid_client", 700211,
+                    "Client assertion subject must be the client id when the issuer is.", now);
+  }
+  return principal;
+}
+
+const PrincipalCredential* Identity::ManagedPrincipal(const RequestContext& request,
+                                                      const std::string& object_id_param,
+                                                      const std::string& resource_id_param) const {
+  std::string client_id = request.Query("client_id");
+  std::string object_id = request.Query(object_id_param);
+  for (const auto& p : principals_) {
+    if (!client_id.empty() && EqualsIgnoreCase(p.client_id, client_id)) return &p;
+    if (!object_id.empty() && EqualsIgnoreCase(p.object_id, object_id)) return &p;
+  }
+  if (!client_id.empty() || !object_id.empty()) return nullptr;
+  // A resource id names the identity by ARM id, which --principal does not carry: it means the
+  // --managed-identity principal (documented).
+  (void)resource_id_param;
+  for (const auto& p : principals_) {
+    if (managed_identity_.empty() || EqualsIgnoreCase(p.client_id, managed_identity_)) return &p;
+  }
+  return nullptr;
+}
+
+Reply Identity::HandleImds(RequestContext& request) const {
+  if (!EqualsIgnoreCase(request.Header("Metadata"), "true")) {
+    return MiError(400, "invalid_request", "Required metadata header not specified");
+  }
+  if (!request.HasQuery("api-version")) {
+    return MiError(400, "invalid_request", "Required query variable 'api-version' is missing");
+  }
+  std::string resource = request.Query("resource");
+  if (resource.empty()) {
+    return MiError(400, "invalid_request", "Required query variable 'resource' is missing");
+  }
+  if (!KnownResource(resource, request.base_url)) {
+    return MiError(400, "invalid_resource",
+                   "AADSTS500011: The resource principal named " + resource +
+                       " was not found in the tenant.");
+  }
+  const PrincipalCredential* principal = ManagedPrincipal(request, "object_id", "msi_res_id");
+  if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
+  long long now = static_cast<long long>(std::floor(request.now));
+  long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
+  std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
+  // IMDS answers every value as a string (ARM-NOTES §6.3).
+  nlohmann::json body = {
+      {"access_token",
+       IssueToken(*principal, AudienceFor(resource, request.base_url), issuer, request.now)},
+      {"refresh_token", ""},
+      {"expires_in", std::to_string(lifetime)},
+      {"expires_on", std::to_string(now + lifetime)},
+      {"ext_expires_in", std::to_string(lifetime)},
+      {"not_before", std::to_string(now)},
+      {"resource", resource},
+      {"token_type", "Bearer"},
+      {"client_id", principal->client_id}};
+  return Reply::Json(200, body);
+}
+
+Reply Identity::HandleAppService(RequestContext& request) const {
+  std::string secret = request.Header("X-IDENTITY-HEADER");
+  if (secret.empty() || (!identity_header_.empty() && secret != identity_header_)) {
+    return MiError(401, "invalid_request",
+                   "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.");
+  }
+  std::string version = request.Query("api-version");
+  if (version != "2019-08-01") {
+    return MiError(400, "invalid_request",
+                   "api-version must be 2019-08-01 (got '" + version + "').");
+  }
+  std::string resource = request.Query("resource");
+  if (resource.empty()) {
+    return MiError(400, "invalid_request", "Required query variable 'resource' is missing");
+  }
+  if (!KnownResource(resource, request.base_url)) {
+    return MiError(400, "invalid_resource",
+                   "AADSTS500011: The resource principal named " + resource +
+                       " was not found in the tenant.");
+  }
+  const PrincipalCredential* principal = ManagedPrincipal(request, "principal_id", "mi_res_id");
+  if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
+  long long now = static_cast<long long>(std::floor(request.now));
+  long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
+  std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
+  nlohmann::json body = {
+      {"access_token",
+       IssueToken(*principal, AudienceFor(resource, request.base_url), issuer, request.now)},
+      {"expires_on", std::to_string(now + lifetime)},
+      {"resource", resource},
+      {"token_type", "Bearer"},
+      {"client_id", principal->client_id}};
+  return Reply::Json(200, body);
 }
 
 }  // namespace keyward::emulator

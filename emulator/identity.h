@@ -5,6 +5,7 @@
 // iss, iat, nbf, exp (+ ver, sub, idtyp like real app tokens).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -31,6 +32,12 @@ class Identity {
  public:
   Identity(Store& store, std::vector<PrincipalCredential> principals, double token_lifetime_seconds);
 
+  // Managed identity: which --principal (by client id) system-assigned MI tokens represent (empty =
+  // the first), and the App Service secret X-IDENTITY-HEADER must carry (empty = any non-empty
+  // value). Call before serving.
+  void SetManagedIdentity(const std::string& client_id) { managed_identity_ = client_id; }
+  void SetIdentityHeader(const std::string& secret) { identity_header_ = secret; }
+
   void RegisterRoutes(Router& router);
   // ARM-side check of "Authorization: Bearer ..."; a 401 ArmError (with WWW-Authenticate) if not ok.
   std::variant<Principal, ArmError> Authenticate(const RequestContext& request) const;
@@ -41,10 +48,26 @@ class Identity {
  private:
   Reply HandleToken(RequestContext& request) const;
   Reply HandleOpenIdConfiguration(RequestContext& request) const;
+  // client_assertion grant: validates the assertion JWT (see identity.cc) and returns the
+  // principal, or an AADSTS error reply.
+  std::variant<const PrincipalCredential*, Reply> CheckClientAssertion(
+      const RequestContext& request, const std::map<std::string, std::string>& form,
+      const PrincipalCredential* principal) const;
+  // IMDS-shaped (GET /metadata/identity/oauth2/token) and App-Service-shaped (GET /msi/token)
+  // managed-identity endpoints (ARM-NOTES §6.3).
+  Reply HandleImds(RequestContext& request) const;
+  Reply HandleAppService(RequestContext& request) const;
+  // The principal a managed-identity request names (client_id / object_id / msi_res_id), or the
+  // --managed-identity one; null if the named identity is unknown.
+  const PrincipalCredential* ManagedPrincipal(const RequestContext& request,
+                                              const std::string& object_id_param,
+                                              const std::string& resource_id_param) const;
 
   std::vector<PrincipalCredential> principals_;
   double token_lifetime_;
   std::string key_;
+  std::string managed_identity_;
+  std::string identity_header_;
 };
 
 }  // namespace keyward::emulator

@@ -1,11 +1,12 @@
 // keyward-arm-emulator: a local, faithful Azure Resource Manager for Microsoft.KeyVault over HTTPS.
-// See emulator/NOTES-for-docs.md for flags and the admin surface.
+// See docs/emulator.md for flags, the admin surface, throttling and fault injection.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -53,6 +54,24 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
+  std::string throttling = "on", faults_flag, managed_identity, identity_header;
+  double throttle_scale = 1;
+  app.add_option("--throttling", throttling, "ARM token-bucket throttling: on|off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--throttle-scale", throttle_scale,
+                 "Multiply throttling refill rates (e.g. 100 for fast tests)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--faults", faults_flag,
+                 "Fault injection spec: JSON or 'seed=42;503@0.2;reset@0.05;latency=200ms;"
+                 "lro-fail@0.5' (see docs/emulator.md)");
+  app.add_option("--managed-identity", managed_identity,
+                 "CLIENT_ID of the --principal that managed-identity tokens represent "
+                 "(default: the first)");
+  app.add_option("--identity-header", identity_header,
+                 "Secret the App Service MI endpoint (/msi/token) requires in X-IDENTITY-HEADER "
+                 "(default: any non-empty value)");
   CLI11_PARSE(app, argc, argv);
 
   // Logs go to stderr; stdout carries only the "listening on" line that scripts parse.
@@ -70,6 +89,23 @@ int main(int argc, char** argv) {
     }
     principals.push_back(*principal);
   }
+  FaultSpec fault_spec;
+  if (!faults_flag.empty()) {
+    std::string fault_error;
+    auto parsed = ParseFaultSpecFlag(faults_flag, &fault_error);
+    if (!parsed) {
+      std::cerr << "--faults: " << fault_error << "\n";
+      return 2;
+    }
+    fault_spec = *parsed;
+  }
+  if (!managed_identity.empty() &&
+      std::none_of(principals.begin(), principals.end(), [&](const PrincipalCredential& p) {
+        return p.client_id == managed_identity;
+      })) {
+    std::cerr << "--managed-identity must be the CLIENT_ID of one of the --principal flags\n";
+    return 2;
+  }
   std::string host;
   int port = 0;
   if (!SplitListen(listen, &host, &port)) {
@@ -86,12 +122,20 @@ int main(int argc, char** argv) {
   Store& store_ref = *store;
   ServerOptions options;
   options.lro_seconds = lro_seconds;
+  options.throttling = throttling == "on";
+  options.throttle_scale = throttle_scale;
+  options.faults = fault_spec;
   Server server(options, std::move(store));
   Identity identity(store_ref, principals, token_lifetime);
+  identity.SetManagedIdentity(managed_identity);
+  identity.SetIdentityHeader(identity_header);
   server.RegisterAllRoutes(identity);
 
   // Block the stop signals in every thread and wait for them in one, so that stopping is an
   // ordinary call rather than work inside an async signal handler.
+  // A dropped connection (fault injection, or a client that went away) must not kill the
+  // process when OpenSSL writes to it.
+  signal(SIGPIPE, SIG_IGN);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);

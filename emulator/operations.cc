@@ -13,8 +13,14 @@ namespace keyward::emulator {
 Operations::Operations(Store& store, const ServerOptions& options)
     : store_(store), options_(options) {}
 
-void Operations::RegisterKind(const std::string& kind, Completer completer) {
+void Operations::RegisterKind(const std::string& kind, Completer completer, Failer failer) {
   completers_[kind] = std::move(completer);
+  if (failer) failers_[kind] = std::move(failer);
+}
+
+void Operations::FailNext(const std::string& kind, ArmError error) {
+  std::lock_guard<std::mutex> lock(fail_mutex_);
+  fail_next_[kind] = std::move(error);
 }
 
 Operation Operations::Begin(Store::Tx& tx, const std::string& kind, const std::string& subscription,
@@ -29,6 +35,21 @@ Operation Operations::Begin(Store::Tx& tx, const std::string& kind, const std::s
   op.created = now;
   op.due = now + options_.lro_seconds;
   op.status = "InProgress";
+  {
+    std::lock_guard<std::mutex> lock(fail_mutex_);
+    auto armed = fail_next_.find(kind);
+    if (armed == fail_next_.end()) armed = fail_next_.find("");
+    if (armed != fail_next_.end()) {
+      op.data["injectedFailure"] = {{"status", armed->second.status},
+                                    {"body", armed->second.Body()}};
+      fail_next_.erase(armed);
+    }
+  }
+  if (!op.data.contains("injectedFailure") && failure_policy_) {
+    if (std::optional<ArmError> error = failure_policy_(kind)) {
+      op.data["injectedFailure"] = {{"status", error->status}, {"body", error->Body()}};
+    }
+  }
   tx.PutOperation(op);
   return op;
 }
@@ -38,7 +59,12 @@ void Operations::CompleteDue(double now) {
     for (Operation op : tx.DueOperations(now)) {
       auto it = completers_.find(op.kind);
       FinalResponse final_response;
-      if (it == completers_.end()) {
+      if (op.data.contains("injectedFailure")) {
+        auto failer = failers_.find(op.kind);
+        if (failer != failers_.end()) failer->second(tx, op, now);
+        final_response = {op.data["injectedFailure"].value("status", 500),
+                          op.data["injectedFailure"]["body"]};
+      } else if (it == completers_.end()) {
         final_response = {500, {{"error", {{"code", "InternalServerError"},
                                            {"message", "unknown operation kind " + op.kind}}}}};
       } else {
@@ -61,6 +87,12 @@ std::string Operations::KeyVaultLocationUrl(const std::string& base_url, const s
                                             const std::string& location, const std::string& id) {
   return base_url + "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" +
          location + "/operationResults/" + id + "?api-version=2024-11-01";
+}
+
+std::string Operations::ManagedHsmLocationUrl(const std::string& base_url, const std::string& sub,
+                                              const std::string& location, const std::string& id) {
+  return base_url + "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" +
+         location + "/managedHsmOperationResults/" + id + "?api-version=2024-11-01";
 }
 
 std::string Operations::ResourcesLocationUrl(const std::string& base_url, const std::string& sub,
@@ -97,6 +129,13 @@ void Operations::RegisterRoutes(Router& router) {
               "Vaults_OperationResults", ApiFamily::kKeyVault, true, [this](RequestContext& r) {
                 return Poll(r, KeyVaultLocationUrl(r.base_url, r.Var("subscriptionId"),
                                                    r.Var("location"), r.Var("operationId")));
+              }});
+  router.Add({"GET",
+              "/subscriptions/{subscriptionId}/providers/Microsoft.KeyVault/locations/{location}/"
+              "managedHsmOperationResults/{operationId}",
+              "ManagedHsms_OperationResults", ApiFamily::kKeyVault, true, [this](RequestContext& r) {
+                return Poll(r, ManagedHsmLocationUrl(r.base_url, r.Var("subscriptionId"),
+                                                     r.Var("location"), r.Var("operationId")));
               }});
   router.Add({"GET", "/subscriptions/{subscriptionId}/operationresults/{operationId}",
               "ResourceGroups_OperationResults", ApiFamily::kResources, true,

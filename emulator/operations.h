@@ -13,8 +13,11 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
+#include "emulator/arm_error.h"
 #include "emulator/router.h"
 #include "emulator/store.h"
 
@@ -31,9 +34,26 @@ class Operations {
  public:
   // Performs the operation's effect inside the store transaction and says what pollers get.
   using Completer = std::function<FinalResponse(Store::Tx&, const Operation&, double now)>;
+  // Runs instead of the completer when the operation was marked to fail (FailNext): puts the
+  // target resource into its failed state. The pollers then get the injected error.
+  using Failer = std::function<void(Store::Tx&, const Operation&, double now)>;
 
   Operations(Store& store, const ServerOptions& options);
-  void RegisterKind(const std::string& kind, Completer completer);
+  void RegisterKind(const std::string& kind, Completer completer, Failer failer = nullptr);
+  // Failed-LRO hook (fault injection): the next operation that Begin()s with this kind (empty =
+  // any kind) is marked to end Failed with `error` (its status and ARM body reach Location
+  // pollers; the kind's Failer runs instead of its completer). One-shot; the mark is stored with
+  // the operation, so it survives a restart. Thread-safe.
+  void FailNext(const std::string& kind, ArmError error);
+  // Fault-injection policy (faults.h lroFail rules), asked by every Begin() that FailNext did not
+  // arm: the error the new operation should end with, or nullopt. Set once before serving.
+  using FailurePolicy = std::function<std::optional<ArmError>(const std::string& kind)>;
+  void SetFailurePolicy(FailurePolicy policy) { failure_policy_ = std::move(policy); }
+  // For state changes that behave like LROs without going through Begin() (vault DNS
+  // registration, polled through the resource body): asks the policy whether this one fails.
+  std::optional<ArmError> InjectedFailure(const std::string& kind) const {
+    return failure_policy_ ? failure_policy_(kind) : std::nullopt;
+  }
   // Records a new in-progress operation due after --lro-seconds. Call inside a transaction.
   Operation Begin(Store::Tx& tx, const std::string& kind, const std::string& subscription,
                   const std::string& target, nlohmann::json data, double now);
@@ -44,6 +64,9 @@ class Operations {
   // Location URLs for the two polling routes.
   static std::string KeyVaultLocationUrl(const std::string& base_url, const std::string& sub,
                                          const std::string& location, const std::string& id);
+  // Managed HSM operations poll under .../locations/{loc}/managedHsmOperationResults/{id}.
+  static std::string ManagedHsmLocationUrl(const std::string& base_url, const std::string& sub,
+                                           const std::string& location, const std::string& id);
   static std::string ResourcesLocationUrl(const std::string& base_url, const std::string& sub,
                                           const std::string& id, const std::string& api_version);
 
@@ -55,6 +78,10 @@ class Operations {
   Store& store_;
   const ServerOptions& options_;
   std::map<std::string, Completer> completers_;
+  std::map<std::string, Failer> failers_;
+  std::mutex fail_mutex_;
+  std::map<std::string, ArmError> fail_next_;  // kind ("" = any) -> error
+  FailurePolicy failure_policy_;
 };
 
 }  // namespace keyward::emulator

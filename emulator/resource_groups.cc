@@ -172,8 +172,16 @@ std::string ResourceGroupKey(const std::string& subscription, const std::string&
 void RegisterResourceGroupRoutes(Router& router, const ServiceContext& context) {
   auto groups = std::make_shared<ResourceGroups>(context);
   context.operations->RegisterKind(
-      kDeleteKind, [groups](Store::Tx& tx, const Operation& op, double now) {
+      kDeleteKind,
+      [groups](Store::Tx& tx, const Operation& op, double now) {
         return groups->CompleteDelete(tx, op, now);
+      },
+      [](Store::Tx& tx, const Operation& op, double) {
+        // A failed delete (fault injection) leaves the group usable again, as ARM does.
+        if (auto rg = tx.Get(op.target)) {
+          rg->body["properties"]["provisioningState"] = "Succeeded";
+          tx.Put(*rg);
+        }
       });
   const std::string rg = "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}";
   auto bind = [groups](Reply (ResourceGroups::*method)(RequestContext&)) {

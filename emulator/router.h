@@ -17,7 +17,8 @@ namespace keyward::emulator {
 
 // Which api-version set a route validates against (ARM-NOTES §2.2). kNone: no api-version check.
 // kGenericResources: /subscriptions/{id}/resources, pinned to 2015-11-01 by the KV spec (ARM-NOTES §0).
-enum class ApiFamily { kNone, kKeyVault, kResources, kGenericResources };
+// kNetwork: the minimal Microsoft.Network surface (private endpoints, network.h).
+enum class ApiFamily { kNone, kKeyVault, kResources, kGenericResources, kNetwork };
 
 struct CaseInsensitiveLess {
   bool operator()(const std::string& a, const std::string& b) const;

@@ -3,12 +3,29 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include <cmath>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+
+#include "emulator/access_policies.h"
 #include "emulator/admin.h"
 #include "emulator/identity.h"
+#include "emulator/keys.h"
+#include "emulator/managed_hsms.h"
+#include "emulator/mhsm_keys.h"
+#include "emulator/mhsm_private_link_resources.h"
+#include "emulator/network.h"
 #include "emulator/operations.h"
+#include "emulator/operations_list.h"
+#include "emulator/private_link_resources.h"
+#include "emulator/private_endpoint_connections.h"
 #include "emulator/resource_groups.h"
+#include "emulator/secrets.h"
 #include "emulator/util.h"
 #include "emulator/vaults.h"
 
@@ -31,6 +48,9 @@ const std::vector<std::string>& SupportedApiVersions(ApiFamily family) {
                                                       "2022-09-01", "2023-07-01", "2024-03-01",
                                                       "2024-07-01", "2024-11-01", "2025-04-01"};
   static const std::vector<std::string> kGeneric = {"2015-11-01", "2021-04-01"};
+  // Microsoft.Network private endpoints: the recent stable versions whose shape network.cc renders.
+  static const std::vector<std::string> kNetwork = {"2023-09-01", "2023-11-01", "2024-01-01",
+                                                    "2024-03-01", "2024-05-01", "2024-07-01"};
   static const std::vector<std::string> kNoVersions;
   switch (family) {
     case ApiFamily::kKeyVault:
@@ -39,6 +59,8 @@ const std::vector<std::string>& SupportedApiVersions(ApiFamily family) {
       return kResources;
     case ApiFamily::kGenericResources:
       return kGeneric;
+    case ApiFamily::kNetwork:
+      return kNetwork;
     case ApiFamily::kNone:
       break;
   }
@@ -47,11 +69,54 @@ const std::vector<std::string>& SupportedApiVersions(ApiFamily family) {
 
 struct Server::HttpState {
   std::unique_ptr<httplib::SSLServer> server;
+  std::atomic<int> port{-1};
 };
 
+namespace {
+
+// cpp-httplib 0.11 gives handlers no access to the connection's socket and keeps an idle
+// keep-alive connection in a wait loop for up to 5 s, which stop() does not interrupt. So the
+// emulator finds its accepted sockets itself (Linux: /proc/self/fd) by local port, and optionally
+// by peer port, and shuts them down. shutdown() (not close()) leaves the descriptor to httplib, so
+// there is no descriptor-reuse race; SHUT_RD wakes the idle wait without cutting a response that
+// is still being written, SHUT_RDWR drops a connection on the spot.
+void ShutdownConnections(int local_port, int peer_port, int how) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (dirent* entry = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == dirfd(dir)) continue;
+    struct stat st;
+    if (fstat(static_cast<int>(fd), &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      continue;  // not connected (e.g. the listener)
+    }
+    auto port_of = [](const sockaddr_storage& a) {
+      if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+      if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+      return static_cast<uint16_t>(0);
+    };
+    if (port_of(local) != local_port) continue;
+    if (peer_port >= 0 && port_of(peer) != peer_port) continue;
+    shutdown(static_cast<int>(fd), how);
+  }
+  closedir(dir);
+}
+
+}  // namespace
+
 Server::Server(ServerOptions options, std::unique_ptr<Store> store)
-    : options_(std::move(options)), store_(std::move(store)), http_(new HttpState) {
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      throttler_(options_.throttling, options_.throttle_scale),
+      faults_(&stats_),
+      http_(new HttpState) {
   if (!options_.now) options_.now = WallClockNow;
+  faults_.Set(options_.faults);
   operations_ = std::make_unique<Operations>(*store_, options_);
   context_.store = store_.get();
   context_.stats = &stats_;
@@ -71,10 +136,24 @@ void Server::RegisterAllRoutes(Identity& identity) {
   RegisterAdminRoutes(router_, context_, [this] {
     store_->Reset();
     stats_.Reset();
+    throttler_.Reset();
   });
+  // Throttling first, then faults: ARM admits a request before the RP can fail it.
+  InstallThrottling(*this, throttler_);
+  InstallFaults(*this, faults_);
   operations_->RegisterRoutes(router_);
   RegisterResourceGroupRoutes(router_, context_);
   RegisterVaultRoutes(router_, context_);
+  RegisterKeyRoutes(router_, context_);
+  RegisterSecretRoutes(router_, context_);
+  RegisterAccessPolicyRoutes(router_, context_);
+  RegisterOperationsListRoutes(router_, context_);
+  RegisterPrivateLinkResourceRoutes(router_, context_);
+  RegisterManagedHsmRoutes(router_, context_);
+  RegisterManagedHsmKeyRoutes(router_, context_);
+  RegisterPrivateEndpointConnectionRoutes(router_, context_);
+  RegisterNetworkRoutes(router_, context_);
+  RegisterMhsmPrivateLinkResourceRoutes(router_, context_);
 }
 
 std::optional<Reply> Server::CheckGateway(RequestContext& request, const Route& route) {
@@ -216,6 +295,15 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
     std::string host_header = req.get_header_value("Host");
     request.base_url = "https://" + host_header;
     Reply reply = Dispatch(request);
+    for (const auto& [k, v] : reply.headers) {
+      if (EqualsIgnoreCase(k, kResetConnectionHeader)) {
+        // Injected "connection reset": drop the connection without a single response byte.
+        ShutdownConnections(req.local_port, req.remote_port, SHUT_RDWR);
+        res.status = 500;
+        spdlog::info("{} {} -> connection dropped (fault)", req.method, req.path);
+        return;
+      }
+    }
     res.status = reply.status;
     bool has_content_type = false;
     for (const auto& [k, v] : reply.headers) {
@@ -259,13 +347,18 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
     *error = "cannot bind " + host + ":" + std::to_string(port);
     return false;
   }
+  http_->port = bound;
   on_bound(bound);
   server.listen_after_bind();
   return true;
 }
 
 void Server::Stop() {
-  if (http_->server) http_->server->stop();
+  if (!http_->server) return;
+  http_->server->stop();
+  // Wake connections idling in keep-alive so that listen_after_bind() returns now rather than
+  // after the keep-alive timeout (was 3-5 s per idle client).
+  if (http_->port >= 0) ShutdownConnections(http_->port, -1, SHUT_RD);
 }
 
 }  // namespace keyward::emulator

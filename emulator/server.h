@@ -8,7 +8,8 @@
 //   3. authentication (Bearer token from the emulator's token endpoint) for ARM routes;
 //   4. api-version validation per ApiFamily, subscription id shape, resource group existence for
 //      routes with a {resourceGroupName} var (404 ResourceGroupNotFound before any RP logic);
-//   5. interceptors (hook for throttling / fault injection: may answer instead of the handler);
+//   5. interceptors: throttling (throttle.h), then fault injection (faults.h); may answer instead
+//      of the handler;
 //   6. the handler; then decorators (hook for e.g. x-ms-ratelimit-remaining-* headers), standard
 //      headers, stats.
 //
@@ -29,9 +30,11 @@
 #include <vector>
 
 #include "emulator/arm_error.h"
+#include "emulator/faults.h"
 #include "emulator/router.h"
 #include "emulator/stats.h"
 #include "emulator/store.h"
+#include "emulator/throttle.h"
 
 namespace keyward::emulator {
 
@@ -42,6 +45,9 @@ struct ServerOptions {
   double lro_seconds = 10;
   std::string region = "WESTUS";  // appears in x-ms-routing-request-id
   std::function<double()> now;     // injectable clock; defaults to WallClockNow
+  bool throttling = true;          // ARM token buckets (throttle.h); --throttling on|off
+  double throttle_scale = 1;       // multiplies refill rates (--throttle-scale)
+  FaultSpec faults;                // initial fault spec (faults.h); --faults
 };
 
 // What route families need from the server; passed to every Register*Routes function.
@@ -70,6 +76,9 @@ class Server {
   Stats& stats() { return stats_; }
   Store& store() { return *store_; }
   const ServerOptions& options() const { return options_; }
+  Operations& operations() { return *operations_; }
+  Throttler& throttler() { return throttler_; }
+  Faults& faults() { return faults_; }
 
   void AddInterceptor(Interceptor interceptor) { interceptors_.push_back(std::move(interceptor)); }
   void AddDecorator(Decorator decorator) { decorators_.push_back(std::move(decorator)); }
@@ -103,6 +112,8 @@ class Server {
   std::vector<Interceptor> interceptors_;
   std::vector<Decorator> decorators_;
   std::vector<Ticker> tickers_;
+  Throttler throttler_;
+  Faults faults_;
   struct HttpState;
   std::unique_ptr<HttpState> http_;
 };

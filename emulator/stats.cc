@@ -10,8 +10,24 @@ void Stats::Record(const std::string& operation_id, int status) {
   ++operation_statuses_[operation_id][status];
 }
 
+void Stats::RecordThrottled(const std::string& operation_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++throttled_;
+  ++throttled_operations_[operation_id];
+}
+
+void Stats::RecordFault(const std::string& kind) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++faults_;
+  ++fault_kinds_[kind];
+}
+
 void Stats::Reset() {
   std::lock_guard<std::mutex> lock(mutex_);
+  throttled_ = 0;
+  throttled_operations_.clear();
+  faults_ = 0;
+  fault_kinds_.clear();
   total_ = 0;
   operations_.clear();
   statuses_.clear();
@@ -31,6 +47,10 @@ nlohmann::json Stats::ToJson() const {
       out["operationStatusCodes"][op][std::to_string(status)] = n;
     }
   }
+  out["throttled"] = {{"total", throttled_}, {"operations", nlohmann::json::object()}};
+  for (const auto& [op, n] : throttled_operations_) out["throttled"]["operations"][op] = n;
+  out["faults"] = {{"total", faults_}};
+  for (const auto& [kind, n] : fault_kinds_) out["faults"][kind] = n;
   return out;
 }
 

@@ -262,8 +262,11 @@ class Vaults {
   json Render(const StoredResource& r, double now) const {
     json body = r.body;
     double ready_at = body["_internal"].value("readyAt", 0.0);
+    // Fault injection (lroFail): body pollers see the create end in provisioningState Failed.
+    bool failed = body["_internal"].value("provisioningFailed", false);
     body.erase("_internal");
-    body["properties"]["provisioningState"] = now >= ready_at ? "Succeeded" : "RegisteringDns";
+    body["properties"]["provisioningState"] =
+        now >= ready_at ? (failed ? "Failed" : "Succeeded") : "RegisteringDns";
     body["properties"]["vaultUri"] = "https://" + ToLower(body.value("name", "")) + ".vault.azure.net/";
     return body;
   }
@@ -356,6 +359,9 @@ class Vaults {
         vault = NewVault(sub, rg, name, r);
         vault.body["location"] = location;
         vault.body["_internal"]["readyAt"] = r.now + ctx_.options->lro_seconds;
+        if (ctx_.operations->InjectedFailure("VaultDnsRegistration")) {
+          vault.body["_internal"]["provisioningFailed"] = true;
+        }
       }
       vault.body["properties"] = props;
       vault.body["tags"] = body.contains("tags") && body["tags"].is_object() ? body["tags"]

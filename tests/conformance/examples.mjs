@@ -198,9 +198,13 @@ async function listOf(x, kind, parentKind) {
   }
   const parent = parentKind ? await parentOf(x, parentKind, elements[0]?.location) : null;
   let i = 0;
+  const used = new Set();
   for (const el of elements) {
     i += 1;
-    const name = (el.name && !el.name.includes('/') ? el.name : `kw-item-${i}`);
+    let name = (el.name && !el.name.includes('/') ? el.name : `kw-item-${i}`);
+    // DeletedManagedHsm_List.json gives both deleted HSMs the same name; their ids differ.
+    if (used.has(name.toLowerCase())) name = String(el.id || '').split('/').pop() || `kw-item-${i}`;
+    used.add(name.toLowerCase());
     switch (kind) {
       case 'vault':
         await x.fx.vault(x.p.resourceGroupName || rgFromId(el.id) || 'sample-group', name, el, el.location);

@@ -1,0 +1,323 @@
+#include "emulator/keys.h"
+
+#include "emulator/paging.h"
+#include "emulator/util.h"
+#include "emulator/vault_children.h"
+
+namespace keyward::emulator {
+namespace {
+
+using nlohmann::json;
+
+// Data-plane list pages hold 25 items; ARM's key lists have no $top, so this is the page size.
+constexpr int kPageSize = 25;
+
+ArmError Invalid(const std::string& property, const std::string& why = "") {
+  return {400, "BadRequest",
+          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
+}
+
+std::optional<std::string> Canonical(const json& value,
+                                     std::initializer_list<const char*> allowed) {
+  if (!value.is_string()) return std::nullopt;
+  for (const char* a : allowed) {
+    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
+  }
+  return std::nullopt;
+}
+
+bool IsUnixTime(const json& v) { return v.is_number_integer(); }
+
+// Validates KeyCreateParameters.properties and fills the defaults. `premium` says whether the
+// vault may hold HSM-backed keys. Output: the request part of KeyProperties (no URIs, no
+// created/updated/recoveryLevel).
+std::optional<ArmError> NormalizeKeyProperties(const json& in, bool premium, json* out) {
+  if (!in.is_object()) return Invalid("properties");
+  json p = json::object();
+  if (!in.contains("kty") || in["kty"].is_null()) {
+    return ArmError{400, "BadRequest",
+                    "The parameter 'properties.kty' is required but was not provided."};
+  }
+  auto kty = Canonical(in["kty"], {"EC", "EC-HSM", "RSA", "RSA-HSM"});
+  if (!kty) return Invalid("properties.kty", "Use EC, EC-HSM, RSA or RSA-HSM.");
+  // HSM-protected keys need a premium vault (inference from the SKU docs; the real error is not
+  // recorded).
+  if (kty->ends_with("-HSM") && !premium) {
+    return ArmError{400, "BadRequest",
+                    "Key type '" + *kty +
+                        "' requires a premium vault: HSM-protected keys are not "
+                        "supported on the standard SKU."};
+  }
+  p["kty"] = *kty;
+  const bool rsa = kty->starts_with("RSA");
+
+  if (rsa) {
+    int size = 2048;
+    if (in.contains("keySize") && !in["keySize"].is_null()) {
+      if (!in["keySize"].is_number_integer()) return Invalid("properties.keySize");
+      size = in["keySize"].get<int>();
+      if (size != 2048 && size != 3072 && size != 4096) {
+        return Invalid("properties.keySize", "RSA keys are 2048, 3072 or 4096 bits.");
+      }
+    }
+    if (in.contains("curveName") && !in["curveName"].is_null()) {
+      return Invalid("properties.curveName", "A curve applies to EC keys only.");
+    }
+    p["keySize"] = size;
+  } else {
+    std::string curve = "P-256";
+    if (in.contains("curveName") && !in["curveName"].is_null()) {
+      auto c = Canonical(in["curveName"], {"P-256", "P-384", "P-521", "P-256K"});
+      if (!c) return Invalid("properties.curveName", "Use P-256, P-384, P-521 or P-256K.");
+      curve = *c;
+    }
+    if (in.contains("keySize") && !in["keySize"].is_null()) {
+      return Invalid("properties.keySize", "A key size applies to RSA keys only.");
+    }
+    p["curveName"] = curve;
+  }
+
+  if (in.contains("keyOps") && !in["keyOps"].is_null()) {
+    if (!in["keyOps"].is_array()) return Invalid("properties.keyOps");
+    json ops = json::array();
+    for (const auto& op : in["keyOps"]) {
+      auto c = Canonical(op, {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey",
+                              "import", "release"});
+      if (!c) return Invalid("properties.keyOps", "Unknown key operation " + op.dump() + ".");
+      ops.push_back(*c);
+    }
+    p["keyOps"] = ops;
+  } else if (rsa) {
+    p["keyOps"] = {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"};
+  } else {
+    p["keyOps"] = {"sign", "verify"};
+  }
+
+  json attributes = {{"enabled", true}};
+  if (in.contains("attributes") && !in["attributes"].is_null()) {
+    const json& a = in["attributes"];
+    if (!a.is_object()) return Invalid("properties.attributes");
+    if (a.contains("enabled") && !a["enabled"].is_null()) {
+      if (!a["enabled"].is_boolean()) return Invalid("properties.attributes.enabled");
+      attributes["enabled"] = a["enabled"];
+    }
+    for (const char* t : {"nbf", "exp"}) {
+      if (!a.contains(t) || a[t].is_null()) continue;
+      if (!IsUnixTime(a[t])) {
+        return Invalid(std::string("properties.attributes.") + t,
+                       "It must be an integer number of seconds since 1970-01-01T00:00:00Z.");
+      }
+      attributes[t] = a[t];
+    }
+    if (a.contains("exportable") && !a["exportable"].is_null()) {
+      if (!a["exportable"].is_boolean()) return Invalid("properties.attributes.exportable");
+      attributes["exportable"] = a["exportable"];
+    }
+  }
+  if (!attributes.contains("exportable")) attributes["exportable"] = false;
+  // An exportable key must carry a release policy (data-plane rule).
+  const bool has_release = in.contains("release_policy") && in["release_policy"].is_object();
+  if (attributes["exportable"] == true && !has_release) {
+    return Invalid("properties.attributes.exportable",
+                   "An exportable key requires a release_policy.");
+  }
+  p["attributes"] = attributes;
+
+  if (in.contains("rotationPolicy") && !in["rotationPolicy"].is_null()) {
+    if (!in["rotationPolicy"].is_object()) return Invalid("properties.rotationPolicy");
+    p["rotationPolicy"] = in["rotationPolicy"];
+  }
+  if (has_release) {
+    json release = in["release_policy"];
+    if (!release.contains("contentType"))
+      release["contentType"] = "application/json; charset=utf-8";
+    p["release_policy"] = release;
+  } else if (in.contains("release_policy") && !in["release_policy"].is_null()) {
+    return Invalid("properties.release_policy");
+  }
+  *out = std::move(p);
+  return std::nullopt;
+}
+
+class Keys {
+ public:
+  explicit Keys(const ServiceContext& context) : ctx_(context) {}
+
+  Reply CreateIfNotExist(RequestContext& r) {
+    const std::string name = r.Var("keyName");
+    if (auto error = ValidateChildName(name, "key")) return Reply::Error(*error);
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
+    if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
+      return Reply::Error(Invalid("tags"));
+    }
+    if (!body.contains("properties") || body["properties"].is_null()) {
+      return Reply::Error(
+          {400, "BadRequest", "The parameter 'properties' is required but was not provided."});
+    }
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      ParentVault vault;
+      if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
+      const bool premium =
+          EqualsIgnoreCase(vault.stored.body["properties"]["sku"].value("name", ""), "premium");
+      json props;
+      if (auto error = NormalizeKeyProperties(body["properties"], premium, &props)) {
+        return Reply::Error(*error);
+      }
+      const std::string key = vault.key + "/keys/" + ToLower(name);
+      // Create-if-not-exist: an existing key comes back as stored, the body is not applied.
+      if (auto existing = tx.Get(key)) return Reply::Json(200, existing->body);
+
+      const std::string version = NewObjectVersion();
+      const long long now = UnixSeconds(r.now);
+      props["attributes"]["created"] = now;
+      props["attributes"]["updated"] = now;
+      props["attributes"]["recoveryLevel"] = RecoveryLevel(vault);
+      // The examples (Microsoft's, from the service) carry the explicit :443 in key URIs.
+      const std::string uri = VaultDataPlaneUrl(vault) + ":443/keys/" + name;
+      props["keyUri"] = uri;
+      props["keyUriWithVersion"] = uri + "/" + version;
+      json tags = body.contains("tags") && body["tags"].is_object() ? body["tags"] : json::object();
+
+      StoredResource row;
+      row.key = key;
+      row.type = kKeyType;
+      row.parent = vault.key;
+      row.subscription = vault.stored.subscription;
+      row.name = ToLower(name);
+      row.body = {{"id", vault.id + "/keys/" + name}, {"name", name}, {"type", kKeyType},
+                  {"location", vault.location},       {"tags", tags}, {"properties", props}};
+      tx.Put(row);
+
+      StoredResource version_row = row;
+      version_row.key = key + "/versions/" + version;
+      version_row.type = kKeyVersionType;
+      version_row.parent = key;
+      version_row.name = version;
+      version_row.body["id"] = vault.id + "/keys/" + name + "/versions/" + version;
+      version_row.body["name"] = version;
+      version_row.body["type"] = kKeyVersionType;
+      tx.Put(version_row);
+      return Reply::Json(200, row.body);
+    });
+  }
+
+  Reply Get(RequestContext& r) {
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      ParentVault vault;
+      if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
+      auto key = tx.Get(KeyKey(vault, r));
+      if (!key) return Reply::Error(KeyNotFound(r));
+      return Reply::Json(200, key->body);
+    });
+  }
+
+  Reply GetVersion(RequestContext& r) {
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      ParentVault vault;
+      if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
+      if (!tx.Get(KeyKey(vault, r))) return Reply::Error(KeyNotFound(r));
+      auto version = tx.Get(KeyKey(vault, r) + "/versions/" + ToLower(r.Var("keyVersion")));
+      if (!version) {
+        return Reply::Error({404, "ResourceNotFound",
+                             "The Resource 'Microsoft.KeyVault/vaults/" + r.Var("vaultName") +
+                                 "/keys/" + r.Var("keyName") + "/versions/" + r.Var("keyVersion") +
+                                 "' under resource group '" + r.Var("resourceGroupName") +
+                                 "' was not found."});
+      }
+      return Reply::Json(200, version->body);
+    });
+  }
+
+  // Like the data plane's KeyItem, list items carry attributes, keyUri and tags only.
+  Reply List(RequestContext& r) {
+    auto page = ParsePageRequest(r, kPageSize, false);
+    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      ParentVault vault;
+      if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
+      return Reply::Json(
+          200,
+          BuildPage(
+              r, std::get<PageRequest>(page),
+              [&](const std::string& after, int limit) {
+                return tx.List({kKeyType, vault.key, "", after, limit});
+              },
+              [](const StoredResource& k) {
+                json item = k.body;
+                const json& p = k.body["properties"];
+                item["properties"] = {{"attributes", p["attributes"]}, {"keyUri", p["keyUri"]}};
+                return item;
+              }));
+    });
+  }
+
+  Reply ListVersions(RequestContext& r) {
+    auto page = ParsePageRequest(r, kPageSize, false);
+    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      ParentVault vault;
+      if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
+      const std::string key = KeyKey(vault, r);
+      if (!tx.Get(key)) return Reply::Error(KeyNotFound(r));
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kKeyVersionType, key, "", after, limit});
+                                  },
+                                  [](const StoredResource& v) {
+                                    json item = v.body;
+                                    const json& p = v.body["properties"];
+                                    item["properties"] = {
+                                        {"attributes", p["attributes"]},
+                                        {"keyUri", p["keyUri"]},
+                                        {"keyUriWithVersion", p["keyUriWithVersion"]}};
+                                    return item;
+                                  }));
+    });
+  }
+
+ private:
+  // Purge protection makes deleted keys unpurgeable until retention ends (ARM-NOTES §5.4).
+  static std::string RecoveryLevel(const ParentVault& vault) {
+    return vault.stored.body["properties"].value("enablePurgeProtection", false)
+               ? "Recoverable"
+               : "Recoverable+Purgeable";
+  }
+
+  static std::string KeyKey(const ParentVault& vault, const RequestContext& r) {
+    return vault.key + "/keys/" + ToLower(r.Var("keyName"));
+  }
+
+  static ArmError KeyNotFound(const RequestContext& r) {
+    return {404, "ResourceNotFound",
+            "The Resource 'Microsoft.KeyVault/vaults/" + r.Var("vaultName") + "/keys/" +
+                r.Var("keyName") + "' under resource group '" + r.Var("resourceGroupName") +
+                "' was not found."};
+  }
+
+  ServiceContext ctx_;
+};
+
+}  // namespace
+
+void RegisterKeyRoutes(Router& router, const ServiceContext& context) {
+  auto keys = std::make_shared<Keys>(context);
+  auto bind = [keys](Reply (Keys::*method)(RequestContext&)) {
+    return [keys, method](RequestContext& r) { return ((*keys).*method)(r); };
+  };
+  const std::string list =
+      "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
+      "Microsoft.KeyVault/vaults/{vaultName}/keys";
+  const std::string key = list + "/{keyName}";
+  const auto kv = ApiFamily::kKeyVault;
+  router.Add({"PUT", key, "Keys_CreateIfNotExist", kv, true, bind(&Keys::CreateIfNotExist)});
+  router.Add({"GET", key, "Keys_Get", kv, true, bind(&Keys::Get)});
+  router.Add({"GET", list, "Keys_List", kv, true, bind(&Keys::List)});
+  router.Add({"GET", key + "/versions/{keyVersion}", "Keys_GetVersion", kv, true,
+              bind(&Keys::GetVersion)});
+  router.Add({"GET", key + "/versions", "Keys_ListVersions", kv, true, bind(&Keys::ListVersions)});
+}
+
+}  // namespace keyward::emulator

@@ -1,0 +1,904 @@
+#include "emulator/managed_hsms.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "emulator/operations.h"
+#include "emulator/paging.h"
+#include "emulator/resource_groups.h"
+#include "emulator/util.h"
+
+namespace keyward::emulator {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kDefaultPageSize = 200;
+constexpr double kSecondsPerDay = 86400;
+
+constexpr char kFunctional[] = "ManagedHsm is functional.";
+constexpr char kAllocating[] = "Allocating hardware";
+constexpr char kUpdating[] = "ManagedHsm is updating.";
+constexpr char kDeleting[] = "ManagedHsm is being deleted.";
+constexpr char kFailedMessage[] = "ManagedHsm provisioning failed.";
+// What `az keyvault show --hsm-name` prints for a provisioned, not yet activated HSM.
+constexpr char kNotActivatedMessage[] =
+    "Your HSM has been provisioned, but cannot be used for cryptographic operations until it is "
+    "activated. To activate the HSM, download the security domain.";
+
+std::string DeletedHsmId(const std::string& sub, const std::string& location,
+                         const std::string& name) {
+  return "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location +
+         "/deletedManagedHSMs/" + name;
+}
+
+ArmError Invalid(const std::string& property, const std::string& why = "") {
+  return {400, "BadRequest",
+          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
+}
+
+ArmError Required(const std::string& property) {
+  return {400, "BadRequest", "The parameter '" + property + "' is required but was not provided."};
+}
+
+std::optional<std::string> Canonical(const json& value, std::initializer_list<const char*> allowed) {
+  if (!value.is_string()) return std::nullopt;
+  for (const char* a : allowed) {
+    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
+  }
+  return std::nullopt;
+}
+
+bool Present(const json& object, const char* key) {
+  return object.is_object() && object.contains(key) && !object[key].is_null();
+}
+
+std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
+  if (!input.is_object()) return Invalid("properties.networkAcls");
+  *out = input;
+  auto bypass = Present(input, "bypass") ? Canonical(input["bypass"], {"AzureServices", "None"})
+                                         : std::optional<std::string>("AzureServices");
+  if (!bypass) return Invalid("properties.networkAcls.bypass", "Use AzureServices or None.");
+  auto action = Present(input, "defaultAction")
+                    ? Canonical(input["defaultAction"], {"Allow", "Deny"})
+                    : std::optional<std::string>("Allow");
+  if (!action) return Invalid("properties.networkAcls.defaultAction", "Use Allow or Deny.");
+  (*out)["bypass"] = *bypass;
+  (*out)["defaultAction"] = *action;
+  for (const char* list : {"ipRules", "virtualNetworkRules"}) {
+    if (!Present(input, list)) {
+      (*out)[list] = json::array();
+    } else if (!input[list].is_array()) {
+      return Invalid(std::string("properties.networkAcls.") + list);
+    }
+  }
+  for (const auto& rule : (*out)["ipRules"]) {
+    if (!rule.is_object() || !rule.contains("value") || !rule["value"].is_string()) {
+      return Invalid("properties.networkAcls.ipRules");
+    }
+  }
+  for (const auto& rule : (*out)["virtualNetworkRules"]) {
+    if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string()) {
+      return Invalid("properties.networkAcls.virtualNetworkRules");
+    }
+  }
+  return std::nullopt;
+}
+
+// Regions: the primary is always the HSM's location; secondaries are added (Provisioning until
+// the operation completes) or removed (Deleting until then). Input order is kept.
+std::optional<ArmError> NormalizeRegions(const json& input, const json* existing,
+                                         const std::string& location, json* out) {
+  json previous = existing && existing->contains("regions") ? (*existing)["regions"]
+                                                           : json::array();
+  if (input.is_null()) {
+    // Omitted: keep the stored set (PUT bodies written for one region must not drop replicas).
+    if (!previous.empty()) {
+      *out = previous;
+      return std::nullopt;
+    }
+    *out = json::array({{{"name", location}, {"isPrimary", true}, {"provisioningState", "Provisioning"}}});
+    return std::nullopt;
+  }
+  if (!input.is_array()) return Invalid("properties.regions", "It must be an array.");
+  json regions = json::array();
+  std::set<std::string> seen;
+  bool has_primary = false;
+  for (size_t i = 0; i < input.size(); ++i) {
+    const json& r = input[i];
+    std::string at = "properties.regions[" + std::to_string(i) + "]";
+    if (!r.is_object() || !Present(r, "name") || !r["name"].is_string()) return Required(at + ".name");
+    std::string name = NormalizeLocation(r["name"].get<std::string>());
+    if (!seen.insert(name).second) return Invalid(at + ".name", "Region '" + name + "' is listed twice.");
+    bool primary = name == location;
+    if (Present(r, "isPrimary")) {
+      if (!r["isPrimary"].is_boolean()) return Invalid(at + ".isPrimary");
+      if (r["isPrimary"].get<bool>() != primary) {
+        return ArmError{400, "BadRequest",
+                        "The primary region of a managed HSM is its location '" + location +
+                            "'; region '" + name + "' cannot have isPrimary " +
+                            (r["isPrimary"].get<bool>() ? "true" : "false") + "."};
+      }
+    }
+    has_primary |= primary;
+    std::string state = "Provisioning";
+    for (const auto& p : previous) {
+      if (p.value("name", "") == name && p.value("provisioningState", "") != "Deleting") {
+        state = p.value("provisioningState", "Succeeded");
+      }
+    }
+    regions.push_back({{"name", name}, {"isPrimary", primary}, {"provisioningState", state}});
+  }
+  if (!has_primary) {
+    // The primary cannot be removed; an input listing only secondaries still keeps it.
+    std::string state = "Provisioning";
+    for (const auto& p : previous) {
+      if (p.value("name", "") == location) state = p.value("provisioningState", "Succeeded");
+    }
+    regions.insert(regions.begin(),
+                   json{{"name", location}, {"isPrimary", true}, {"provisioningState", state}});
+  }
+  for (const auto& p : previous) {
+    if (!seen.count(p.value("name", "")) && !p.value("isPrimary", false)) {
+      json removed = p;
+      removed["provisioningState"] = "Deleting";
+      regions.push_back(removed);
+    }
+  }
+  *out = regions;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ManagedHsmKey(const std::string& sub, const std::string& rg, const std::string& name) {
+  return ToLower("/subscriptions/" + sub + "/resourcegroups/" + rg +
+                 "/providers/microsoft.keyvault/managedhsms/" + name);
+}
+
+std::optional<ArmError> ValidateManagedHsmName(const std::string& name) {
+  bool ok = name.size() >= 3 && name.size() <= 24 &&
+            std::isalpha(static_cast<unsigned char>(name.front())) &&
+            std::isalnum(static_cast<unsigned char>(name.back())) &&
+            name.find("--") == std::string::npos &&
+            std::all_of(name.begin(), name.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+            });
+  if (ok) return std::nullopt;
+  return ArmError{400, "InvalidManagedHsmName",
+                  "The managed HSM name '" + name +
+                      "' is invalid. It must be a string of 3 to 24 characters and contain only "
+                      "numbers (0-9), letters (a-z, A-Z), and hyphens (-). It must start with a "
+                      "letter, end with a letter or digit, and must not contain consecutive "
+                      "hyphens."};
+}
+
+Reply ManagedHsmErrorReply(const ArmError& error, const std::string& inner_code,
+                           const std::string& inner_message) {
+  json body = error.Body();
+  if (!inner_code.empty()) {
+    body["error"]["innererror"] = {{"code", inner_code},
+                                   {"message", inner_message.empty() ? error.message : inner_message}};
+  }
+  Reply reply = Reply::Json(error.status, body);
+  reply.headers = error.headers;
+  reply.error_code = error.code;
+  return reply;
+}
+
+std::optional<ArmError> NormalizeManagedHsmProperties(const json& input, const json* existing,
+                                                      const std::string& location, json* out) {
+  if (!input.is_object()) return Required("properties");
+  json p = json::object();
+  if (!Present(input, "tenantId")) return Required("properties.tenantId");
+  if (!input["tenantId"].is_string() || !IsGuid(input["tenantId"].get<std::string>())) {
+    return Invalid("properties.tenantId", "It must be a GUID.");
+  }
+  p["tenantId"] = input["tenantId"];
+  if (!Present(input, "initialAdminObjectIds")) return Required("properties.initialAdminObjectIds");
+  const json& admins = input["initialAdminObjectIds"];
+  if (!admins.is_array() || admins.empty() ||
+      !std::all_of(admins.begin(), admins.end(),
+                   [](const json& v) { return v.is_string() && !v.get<std::string>().empty(); })) {
+    return Invalid("properties.initialAdminObjectIds",
+                   "It must be a non-empty array of object ids.");
+  }
+  p["initialAdminObjectIds"] = admins;
+
+  for (const char* flag : {"enableSoftDelete", "enablePurgeProtection"}) {
+    if (Present(input, flag) && !input[flag].is_boolean()) {
+      return Invalid(std::string("properties.") + flag);
+    }
+  }
+  if (Present(input, "enableSoftDelete") && input["enableSoftDelete"] == false) {
+    return ArmError{400, "BadRequest",
+                    "The property \"enableSoftDelete\" cannot be set to false. Soft delete is "
+                    "always enabled for managed HSMs and is immutable."};
+  }
+  p["enableSoftDelete"] = true;
+
+  int retention = existing ? existing->value("softDeleteRetentionInDays", 90) : 90;
+  if (Present(input, "softDeleteRetentionInDays")) {
+    const json& value = input["softDeleteRetentionInDays"];
+    if (!value.is_number_integer() || value.get<int>() < 7 || value.get<int>() > 90) {
+      return Invalid("properties.softDeleteRetentionInDays",
+                     "It must be an integer between 7 and 90.");
+    }
+    if (existing && value.get<int>() != retention) {
+      return ArmError{400, "BadRequest",
+                      "The property \"softDeleteRetentionInDays\" cannot be changed from " +
+                          std::to_string(retention) + " to " + std::to_string(value.get<int>()) +
+                          ": the soft-delete retention period is set when the managed HSM is "
+                          "created and is immutable afterwards."};
+    }
+    retention = value.get<int>();
+  }
+  p["softDeleteRetentionInDays"] = retention;
+
+  // Purge protection: spec default true; a one-way switch.
+  bool was_protected = existing && existing->value("enablePurgeProtection", true);
+  bool protect = Present(input, "enablePurgeProtection")
+                     ? input["enablePurgeProtection"].get<bool>()
+                     : (existing ? was_protected : true);
+  if (was_protected && !protect) {
+    return ArmError{400, "BadRequest",
+                    "The property \"enablePurgeProtection\" cannot be set to false. Enabling the "
+                    "purge protection for a managed HSM is an irreversible action."};
+  }
+  p["enablePurgeProtection"] = protect;
+
+  if (Present(input, "publicNetworkAccess")) {
+    auto access = Canonical(input["publicNetworkAccess"], {"Enabled", "Disabled"});
+    if (!access) return Invalid("properties.publicNetworkAccess", "Use 'Enabled' or 'Disabled'.");
+    p["publicNetworkAccess"] = *access;
+  } else {
+    p["publicNetworkAccess"] = "Enabled";
+  }
+  json acls = json::object();
+  if (auto error = NormalizeNetworkAcls(Present(input, "networkAcls") ? input["networkAcls"]
+                                                                      : json::object(),
+                                        &acls)) {
+    return error;
+  }
+  p["networkAcls"] = acls;
+  if (Present(input, "createMode") && !Canonical(input["createMode"], {"default", "recover"})) {
+    return Invalid("properties.createMode", "Use 'default' or 'recover'.");
+  }
+  json regions;
+  if (auto error = NormalizeRegions(input.contains("regions") ? input["regions"] : json(), existing,
+                                    location, &regions)) {
+    return error;
+  }
+  p["regions"] = regions;
+  // Read-only, owned by the service (or by the PE connection family) - carried over.
+  for (const char* owned : {"privateEndpointConnections", "securityDomainProperties", "hsmUri"}) {
+    if (existing && existing->contains(owned)) p[owned] = (*existing)[owned];
+  }
+  *out = std::move(p);
+  return std::nullopt;
+}
+
+namespace {
+
+class ManagedHsms {
+ public:
+  explicit ManagedHsms(const ServiceContext& context) : ctx_(context) {}
+
+  static json Render(const StoredResource& r) {
+    json body = r.body;
+    body.erase("_internal");
+    return body;
+  }
+
+  static json RenderDeleted(const StoredResource& r) {
+    json body = r.body;
+    body.erase("_internal");
+    return body;
+  }
+
+  // ---- operation completers (run inside the store transaction at the due time) ----
+
+  FinalResponse CompleteWrite(Store::Tx& tx, const Operation& op, double /*now*/) {
+    auto hsm = tx.Get(op.target);
+    if (!hsm) {
+      return {404, {{"error", {{"code", "ResourceNotFound"},
+                               {"message", "The managed HSM was deleted while the operation ran."}}}}};
+    }
+    json& p = hsm->body["properties"];
+    p["provisioningState"] = "Succeeded";
+    p["statusMessage"] = kFunctional;
+    p["hsmUri"] = "https://" + ToLower(hsm->body.value("name", "")) + ".managedhsm.azure.net/";
+    if (!p.contains("securityDomainProperties")) {
+      p["securityDomainProperties"] = {{"activationStatus", "NotActivated"},
+                                       {"activationStatusMessage", kNotActivatedMessage}};
+    }
+    json regions = json::array();
+    for (auto region : p.value("regions", json::array())) {
+      if (region.value("provisioningState", "") == "Deleting") continue;  // replica removed
+      region["provisioningState"] = "Succeeded";
+      regions.push_back(region);
+    }
+    p["regions"] = regions;
+    hsm->body["_internal"].erase("operation");
+    tx.Put(*hsm);
+    return {200, Render(*hsm)};
+  }
+
+  void FailWrite(Store::Tx& tx, const Operation& op, double /*now*/) {
+    auto hsm = tx.Get(op.target);
+    if (!hsm) return;
+    hsm->body["properties"]["provisioningState"] = "Failed";
+    hsm->body["properties"]["statusMessage"] = kFailedMessage;
+    for (auto& region : hsm->body["properties"]["regions"]) {
+      if (region.value("provisioningState", "") != "Succeeded") region["provisioningState"] = "Failed";
+    }
+    hsm->body["_internal"].erase("operation");
+    tx.Put(*hsm);
+  }
+
+  FinalResponse CompleteDelete(Store::Tx& tx, const Operation& op, double now) {
+    if (auto hsm = tx.Get(op.target)) SoftDelete(tx, *hsm, now);
+    return {200, nullptr};
+  }
+
+  void FailDelete(Store::Tx& tx, const Operation& op, double now) { FailWrite(tx, op, now); }
+
+  FinalResponse CompletePurge(Store::Tx& tx, const Operation& op, double /*now*/) {
+    tx.Delete(op.target);
+    return {200, nullptr};
+  }
+
+  // Moves a live HSM into deletedManagedHSMs (end of DELETE, and resource group deletion).
+  void SoftDelete(Store::Tx& tx, const StoredResource& hsm, double now) const {
+    const json& body = hsm.body;
+    std::vector<std::string> id_segments = SplitPath(body.value("id", ""));
+    std::string sub = id_segments.size() > 1 ? id_segments[1] : hsm.subscription;
+    std::string location = body.value("location", "");
+    int retention = body["properties"].value("softDeleteRetentionInDays", 90);
+    std::string id = DeletedHsmId(sub, location, body.value("name", ""));
+    StoredResource deleted;
+    deleted.key = ToLower(id);
+    deleted.type = kDeletedManagedHsmType;
+    deleted.parent = ToLower("/subscriptions/" + sub);
+    deleted.subscription = hsm.subscription;
+    deleted.name = hsm.name;
+    json stored = body;
+    stored.erase("_internal");
+    deleted.body = {{"id", id},
+                    {"name", body["name"]},
+                    {"type", kDeletedManagedHsmType},
+                    {"properties",
+                     {{"mhsmId", body["id"]},
+                      {"location", location},
+                      {"deletionDate", FormatIso8601(now, 0)},
+                      {"scheduledPurgeDate", FormatIso8601(now + retention * kSecondsPerDay, 0)},
+                      {"purgeProtectionEnabled",
+                       body["properties"].value("enablePurgeProtection", true)},
+                      {"tags", body.value("tags", json::object())}}},
+                    {"_internal", {{"hsm", stored}, {"resourceGroupKey", hsm.parent}}}};
+    tx.Put(deleted);
+    // Keys (and any other children) go with the HSM.
+    for (const auto& child : tx.ListByKeyPrefix(hsm.key + "/")) tx.Delete(child.key);
+    tx.Delete(hsm.key);
+  }
+
+  // ---- handlers ----
+
+  Reply Put(RequestContext& r) {
+    const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
+                      name = r.Var("name");
+    if (auto error = ValidateManagedHsmName(name)) return ManagedHsmErrorReply(*error);
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return ManagedHsmErrorReply(InvalidRequestContent(r.body));
+    }
+    if (!Present(body, "location") || !body["location"].is_string() ||
+        body["location"].get<std::string>().empty()) {
+      return ManagedHsmErrorReply(
+          {400, "LocationRequired", "The location property is required for this definition."});
+    }
+    if (Present(body, "tags") && !body["tags"].is_object()) return ManagedHsmErrorReply(Invalid("tags"));
+    const std::string location = NormalizeLocation(body["location"].get<std::string>());
+    const json input = body.value("properties", json());
+    if (!input.is_object()) return ManagedHsmErrorReply(Required("properties"));
+    const bool recover = Present(input, "createMode") && input["createMode"].is_string() &&
+                         EqualsIgnoreCase(input["createMode"].get<std::string>(), "recover");
+    const std::string key = ManagedHsmKey(sub, rg, name);
+
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto existing = tx.Get(key);
+      if (existing) {
+        if (auto busy = Busy(*existing)) return *busy;
+        if (existing->body.value("location", "") != location) {
+          return ManagedHsmErrorReply(
+              {409, "InvalidResourceLocation",
+               "The resource '" + name + "' already exists in location '" +
+                   existing->body.value("location", "") + "' in resource group '" + rg +
+                   "'. A resource with the same name cannot be created in location '" + location +
+                   "'. Please select a new resource name."});
+        }
+      }
+      if (!existing && recover) return Recover(tx, r, body, location, key);
+      if (!existing) {
+        if (auto conflict = NameConflict(tx, sub, name)) return *conflict;
+        if (auto quota = QuotaExceeded(tx, sub, location)) return *quota;
+      }
+      json sku;
+      if (auto error = NormalizeSku(body, &sku)) return ManagedHsmErrorReply(*error);
+      json props;
+      const json* existing_props = existing ? &existing->body["properties"] : nullptr;
+      if (auto error = NormalizeManagedHsmProperties(input, existing_props, location, &props)) {
+        return ManagedHsmErrorReply(*error);
+      }
+      if (existing &&
+          !EqualsIgnoreCase(existing->body["sku"].value("name", ""), sku.value("name", ""))) {
+        return ManagedHsmErrorReply(
+            {400, "BadRequest", "The sku of a managed HSM cannot be changed after creation."});
+      }
+      StoredResource hsm = existing ? *existing : NewHsm(sub, rg, name, r);
+      hsm.body["location"] = location;
+      hsm.body["sku"] = sku;
+      hsm.body["tags"] = Present(body, "tags") ? body["tags"] : json::object();
+      hsm.body["properties"] = props;
+      if (auto error = ApplyIdentity(body, existing ? &existing->body : nullptr, &hsm.body)) {
+        return ManagedHsmErrorReply(*error);
+      }
+      return StartWrite(tx, r, hsm, !existing);
+    });
+  }
+
+  Reply Patch(RequestContext& r) {
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return ManagedHsmErrorReply(InvalidRequestContent(r.body));
+    }
+    if (Present(body, "properties") && !body["properties"].is_object()) {
+      return ManagedHsmErrorReply(Invalid("properties"));
+    }
+    if (Present(body, "tags") && !body["tags"].is_object()) return ManagedHsmErrorReply(Invalid("tags"));
+    const std::string key = ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
+                                          r.Var("name"));
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto hsm = tx.Get(key);
+      if (!hsm) return NotFound(r);
+      if (auto busy = Busy(*hsm)) return *busy;
+      if (Present(body, "location") && body["location"].is_string() &&
+          NormalizeLocation(body["location"].get<std::string>()) !=
+              hsm->body.value("location", "")) {
+        return ManagedHsmErrorReply(
+            {400, "BadRequest", "The location of a managed HSM cannot be changed."});
+      }
+      const json& stored = hsm->body["properties"];
+      json merged = stored;
+      if (Present(body, "properties")) merged.merge_patch(body["properties"]);
+      if (!Present(body, "properties") || !body["properties"].contains("regions")) {
+        merged["regions"] = nullptr;  // not sent: keep the stored set
+      }
+      json props;
+      if (auto error = NormalizeManagedHsmProperties(merged, &stored,
+                                                     hsm->body.value("location", ""), &props)) {
+        return ManagedHsmErrorReply(*error);
+      }
+      if (Present(body, "sku")) {
+        json sku;
+        if (auto error = NormalizeSku(body, &sku)) return ManagedHsmErrorReply(*error);
+        if (!EqualsIgnoreCase(hsm->body["sku"].value("name", ""), sku.value("name", ""))) {
+          return ManagedHsmErrorReply(
+              {400, "BadRequest", "The sku of a managed HSM cannot be changed after creation."});
+        }
+      }
+      if (body.contains("tags")) {
+        hsm->body["tags"] = body["tags"].is_object() ? body["tags"] : json::object();
+      }
+      hsm->body["properties"] = props;
+      if (Present(body, "identity")) {
+        json previous = hsm->body;
+        if (auto error = ApplyIdentity(body, &previous, &hsm->body)) {
+          return ManagedHsmErrorReply(*error);
+        }
+      }
+      return StartWrite(tx, r, *hsm, false);
+    });
+  }
+
+  Reply Get(RequestContext& r) {
+    const std::string key = ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
+                                          r.Var("name"));
+    auto hsm = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+    if (!hsm) return NotFound(r);
+    return Reply::Json(200, Render(*hsm));
+  }
+
+  Reply Delete(RequestContext& r) {
+    const std::string sub = r.Var("subscriptionId");
+    const std::string key = ManagedHsmKey(sub, r.Var("resourceGroupName"), r.Var("name"));
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto hsm = tx.Get(key);
+      if (!hsm) return Reply::Empty(204);
+      if (auto busy = Busy(*hsm)) return *busy;
+      for (const auto& region : hsm->body["properties"].value("regions", json::array())) {
+        if (!region.value("isPrimary", false)) {
+          // multi-region-replication.md: all secondaries must be removed before the primary can
+          // be soft-deleted (ARM-NOTES §5.5). 409: the request is fine, the state is not.
+          return ManagedHsmErrorReply(
+              {409, "Conflict",
+               "The managed HSM '" + hsm->body.value("name", "") +
+                   "' still has secondary regions. Remove every extended region before deleting "
+                   "the primary."},
+              "SecondaryRegionsExist",
+              "Secondary region '" + region.value("name", "") + "' must be removed first.");
+        }
+      }
+      std::string location = hsm->body.value("location", "");
+      hsm->body["properties"]["provisioningState"] = "Deleting";
+      hsm->body["properties"]["statusMessage"] = kDeleting;
+      Operation op = ctx_.operations->Begin(tx, kMhsmDeleteKind, sub, key, json::object(), r.now);
+      hsm->body["_internal"]["operation"] = op.id;
+      tx.Put(*hsm);
+      return Reply::Empty(202)
+          .WithHeader("Location", Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
+          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+    });
+  }
+
+  Reply ListByResourceGroup(RequestContext& r) {
+    return List(r, kManagedHsmType,
+                ResourceGroupKey(r.Var("subscriptionId"), r.Var("resourceGroupName")), "", true);
+  }
+
+  Reply ListBySubscription(RequestContext& r) {
+    return List(r, kManagedHsmType, "", ToLower(r.Var("subscriptionId")), true);
+  }
+
+  Reply ListDeleted(RequestContext& r) {
+    return List(r, kDeletedManagedHsmType, "", ToLower(r.Var("subscriptionId")), false);
+  }
+
+  Reply GetDeleted(RequestContext& r) {
+    std::string key = ToLower(DeletedHsmId(r.Var("subscriptionId"), r.Var("location"), r.Var("name")));
+    auto deleted = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+    if (!deleted) return DeletedNotFound(r);
+    return Reply::Json(200, RenderDeleted(*deleted));
+  }
+
+  Reply Purge(RequestContext& r) {
+    const std::string sub = r.Var("subscriptionId"), location = r.Var("location");
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      auto deleted = tx.Get(ToLower(DeletedHsmId(sub, location, r.Var("name"))));
+      if (!deleted) return DeletedNotFound(r);
+      const json& p = deleted->body["properties"];
+      if (p.value("purgeProtectionEnabled", true)) {
+        // Same choice as vaults: 409, a state conflict that only time resolves.
+        return ManagedHsmErrorReply(
+            {409, "PurgeProtectionEnabled",
+             "Operation 'purge' is not allowed because purge protection is enabled for managed "
+             "HSM '" + deleted->body.value("name", "") + "'. The service will purge it "
+             "automatically on " + p.value("scheduledPurgeDate", "") + "."});
+      }
+      if (deleted->body["_internal"].contains("purgeOperation")) {
+        return ManagedHsmErrorReply({409, "AnotherOperationInProgress",
+                                     "A purge of this managed HSM is already in progress."});
+      }
+      Operation op = ctx_.operations->Begin(tx, kMhsmPurgeKind, sub, deleted->key,
+                                            json::object(), r.now);
+      deleted->body["_internal"]["purgeOperation"] = op.id;
+      tx.Put(*deleted);
+      return Reply::Empty(202)
+          .WithHeader("Location", Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
+          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+    });
+  }
+
+  Reply CheckNameAvailability(RequestContext& r) {
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return ManagedHsmErrorReply(InvalidRequestContent(r.body));
+    }
+    if (!Present(body, "name") || !body["name"].is_string()) {
+      return ManagedHsmErrorReply(Required("name"));
+    }
+    std::string name = body["name"];
+    if (auto error = ValidateManagedHsmName(name)) {
+      return Reply::Json(200, {{"nameAvailable", false},
+                               {"reason", "AccountNameInvalid"},
+                               {"message", error->message}});
+    }
+    bool taken = ctx_.store->Transact([&](Store::Tx& tx) {
+      return !tx.FindByName({kManagedHsmType, kDeletedManagedHsmType}, ToLower(name)).empty();
+    });
+    if (taken) {
+      return Reply::Json(200, {{"nameAvailable", false},
+                               {"reason", "AlreadyExists"},
+                               {"message", "The managed HSM name '" + name + "' is already in use."}});
+    }
+    return Reply::Json(200, {{"nameAvailable", true}});
+  }
+
+  Reply ListRegions(RequestContext& r) {
+    const std::string key = ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
+                                          r.Var("name"));
+    auto hsm = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+    if (!hsm) return NotFound(r);
+    // A handful of regions at most: one page, no nextLink.
+    return Reply::Json(200, {{"value", hsm->body["properties"].value("regions", json::array())}});
+  }
+
+ private:
+  StoredResource NewHsm(const std::string& sub, const std::string& rg, const std::string& name,
+                        const RequestContext& r) const {
+    StoredResource hsm;
+    hsm.key = ManagedHsmKey(sub, rg, name);
+    hsm.type = kManagedHsmType;
+    hsm.parent = ResourceGroupKey(sub, rg);
+    hsm.subscription = ToLower(sub);
+    hsm.name = ToLower(name);
+    std::string actor = r.caller ? r.caller->app_id : "unknown";
+    std::string at = FormatIso8601(r.now, 7);
+    hsm.body = {{"id", "/subscriptions/" + sub + "/resourceGroups/" + rg +
+                           "/providers/Microsoft.KeyVault/managedHSMs/" + name},
+                {"name", name},
+                {"type", kManagedHsmType},
+                {"systemData",
+                 {{"createdBy", actor},
+                  {"createdByType", "Application"},
+                  {"createdAt", at},
+                  {"lastModifiedBy", actor},
+                  {"lastModifiedByType", "Application"},
+                  {"lastModifiedAt", at}}},
+                {"_internal", json::object()}};
+    return hsm;
+  }
+
+  static std::optional<ArmError> NormalizeSku(const json& body, json* out) {
+    if (!Present(body, "sku")) return Required("sku");
+    const json& sku = body["sku"];
+    if (!sku.is_object()) return Invalid("sku");
+    if (!Present(sku, "name")) return Required("sku.name");
+    auto name = Canonical(sku["name"],
+                          {"Standard_B1", "Custom_B32", "Custom_B6", "Custom_C42", "Custom_C10"});
+    if (!name) {
+      return Invalid("sku.name",
+                     "Use Standard_B1, Custom_B32, Custom_B6, Custom_C42 or Custom_C10.");
+    }
+    // The family is the letter after "_" in the name (B or C); the spec's client default is B.
+    std::string family(1, (*name)[name->find('_') + 1]);
+    if (Present(sku, "family")) {
+      auto given = Canonical(sku["family"], {"B", "C"});
+      if (!given) return Invalid("sku.family", "Use 'B' or 'C'.");
+      if (*given != family) {
+        return Invalid("sku.family", "SKU '" + *name + "' belongs to family '" + family + "'.");
+      }
+    }
+    *out = {{"family", family}, {"name", *name}};
+    return std::nullopt;
+  }
+
+  // identity (ManagedServiceIdentity) is echoed; system-assigned ids are filled in once.
+  static std::optional<ArmError> ApplyIdentity(const json& body, const json* existing, json* out) {
+    if (!Present(body, "identity")) {
+      if (existing && existing->contains("identity")) (*out)["identity"] = (*existing)["identity"];
+      return std::nullopt;
+    }
+    json identity = body["identity"];
+    if (!identity.is_object()) return Invalid("identity");
+    auto type = Canonical(identity.value("type", json("None")),
+                          {"None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"});
+    if (!type) {
+      return Invalid("identity.type",
+                     "Use None, SystemAssigned, UserAssigned or 'SystemAssigned,UserAssigned'.");
+    }
+    identity["type"] = *type;
+    if (type->find("SystemAssigned") != std::string::npos) {
+      const json* old = existing && existing->contains("identity") ? &(*existing)["identity"] : nullptr;
+      identity["principalId"] = old && old->contains("principalId") ? (*old)["principalId"]
+                                                                    : json(NewGuid());
+      identity["tenantId"] = old && old->contains("tenantId")
+                                 ? (*old)["tenantId"]
+                                 : (*out)["properties"].value("tenantId", json(NewGuid()));
+    }
+    if (identity.contains("userAssignedIdentities") && identity["userAssignedIdentities"].is_object()) {
+      for (auto& [id, value] : identity["userAssignedIdentities"].items()) {
+        (void)id;
+        if (!value.is_object()) value = json::object();
+        if (!value.contains("principalId")) value["principalId"] = NewGuid();
+        if (!value.contains("clientId")) value["clientId"] = NewGuid();
+      }
+    }
+    (*out)["identity"] = identity;
+    return std::nullopt;
+  }
+
+  // Puts the HSM in Provisioning (new) or Updating (existing), stores it and starts the LRO.
+  Reply StartWrite(Store::Tx& tx, const RequestContext& r, StoredResource& hsm, bool creating) {
+    json& p = hsm.body["properties"];
+    p["provisioningState"] = creating ? "Provisioning" : "Updating";
+    p["statusMessage"] = creating ? kAllocating : kUpdating;
+    if (creating) p["hsmUri"] = nullptr;
+    hsm.body["systemData"]["lastModifiedBy"] = r.caller ? r.caller->app_id : "unknown";
+    hsm.body["systemData"]["lastModifiedByType"] = "Application";
+    hsm.body["systemData"]["lastModifiedAt"] = FormatIso8601(r.now, 7);
+    const std::string sub = r.Var("subscriptionId");
+    const std::string location = hsm.body.value("location", "");
+    Operation op = ctx_.operations->Begin(tx, kMhsmWriteKind, sub, hsm.key, json::object(), r.now);
+    hsm.body["_internal"]["operation"] = op.id;
+    tx.Put(hsm);
+    return Reply::Json(202, Render(hsm))
+        .WithHeader("Location", Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
+        .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+  }
+
+  static std::optional<Reply> Busy(const StoredResource& hsm) {
+    if (!hsm.body["_internal"].contains("operation")) return std::nullopt;
+    return ManagedHsmErrorReply(
+        {409, "AnotherOperationInProgress",
+         "The managed HSM '" + hsm.body.value("name", "") + "' is " +
+             ToLower(hsm.body["properties"].value("provisioningState", "busy")) +
+             "; wait for the running operation to finish before changing it."});
+  }
+
+  std::optional<Reply> NameConflict(Store::Tx& tx, const std::string& sub,
+                                    const std::string& name) const {
+    auto others = tx.FindByName({kManagedHsmType, kDeletedManagedHsmType}, ToLower(name));
+    for (const auto& other : others) {
+      if (other.type == kDeletedManagedHsmType && other.subscription == ToLower(sub)) {
+        return ManagedHsmErrorReply(
+            {409, "ConflictError",
+             "A managed HSM with the same name already exists in deleted state. You need to "
+             "either recover or purge the existing managed HSM."},
+            "ManagedHsmSoftDeleted");
+      }
+    }
+    if (!others.empty()) {
+      return ManagedHsmErrorReply(
+          {409, "ManagedHsmAlreadyExists",
+           "The managed HSM name '" + name +
+               "' is already in use. Managed HSM names are globally unique; the name may also be "
+               "held by a deleted managed HSM that has not been purged."});
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Reply> QuotaExceeded(Store::Tx& tx, const std::string& sub,
+                                     const std::string& location) const {
+    int count = 0;
+    for (const auto& hsm : tx.List({kManagedHsmType, "", ToLower(sub), "", -1})) {
+      if (hsm.body.value("location", "") == location) ++count;
+    }
+    if (count < kManagedHsmQuotaPerRegion) return std::nullopt;
+    return ManagedHsmErrorReply(
+        {409, "QuotaExceeded",
+         "Operation results in exceeding quota limits of managed HSM. Maximum allowed: " +
+             std::to_string(kManagedHsmQuotaPerRegion) + " managed HSMs per subscription in region '" +
+             location + "', current: " + std::to_string(count) + "."},
+        "ManagedHsmQuotaExceeded");
+  }
+
+  Reply Recover(Store::Tx& tx, const RequestContext& r, const json& body,
+                const std::string& location, const std::string& key) {
+    const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
+                      name = r.Var("name");
+    std::optional<StoredResource> deleted;
+    for (auto& candidate : tx.FindByName({kDeletedManagedHsmType}, ToLower(name))) {
+      if (candidate.subscription == ToLower(sub)) deleted = candidate;
+    }
+    if (!deleted) {
+      return ManagedHsmErrorReply(
+          {400, "SoftDeletedManagedHsmDoesNotExist",
+           "A soft deleted managed HSM with the given name '" + name + "' does not exist."});
+    }
+    if (deleted->body["_internal"].contains("purgeOperation")) {
+      return ManagedHsmErrorReply({409, "AnotherOperationInProgress",
+                                   "The deleted managed HSM '" + name + "' is being purged."});
+    }
+    std::string deleted_location = deleted->body["properties"].value("location", "");
+    if (deleted_location != location) {
+      return ManagedHsmErrorReply(
+          {400, "BadRequest",
+           "The location '" + location + "' does not match the location of the soft-deleted "
+           "managed HSM '" + name + "' ('" + deleted_location + "')."});
+    }
+    if (auto quota = QuotaExceeded(tx, sub, location)) return *quota;
+    StoredResource hsm = NewHsm(sub, rg, name, r);
+    json old = deleted->body["_internal"]["hsm"];
+    for (const char* field : {"location", "sku", "tags", "properties", "identity"}) {
+      if (old.contains(field)) hsm.body[field] = old[field];
+    }
+    if (old.contains("systemData")) {
+      hsm.body["systemData"]["createdBy"] = old["systemData"]["createdBy"];
+      hsm.body["systemData"]["createdAt"] = old["systemData"]["createdAt"];
+    }
+    if (Present(body, "tags") && !body["tags"].empty()) hsm.body["tags"] = body["tags"];
+    hsm.key = key;
+    tx.Delete(deleted->key);
+    return StartWrite(tx, r, hsm, true);
+  }
+
+  Reply List(RequestContext& r, const std::string& type, const std::string& parent,
+             const std::string& sub, bool top_allowed) {
+    auto page = ParsePageRequest(r, kDefaultPageSize, top_allowed);
+    if (auto* error = std::get_if<ArmError>(&page)) return ManagedHsmErrorReply(*error);
+    return ctx_.store->Transact([&](Store::Tx& tx) {
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({type, parent, sub, after, limit});
+                                  },
+                                  Render));
+    });
+  }
+
+  static Reply NotFound(const RequestContext& r) {
+    return ManagedHsmErrorReply(
+        ResourceNotFound(kManagedHsmType, r.Var("name"), r.Var("resourceGroupName")));
+  }
+
+  static Reply DeletedNotFound(const RequestContext& r) {
+    return ManagedHsmErrorReply(
+        {404, "ResourceNotFound",
+         "The Resource 'Microsoft.KeyVault/locations/" + r.Var("location") +
+             "/deletedManagedHSMs/" + r.Var("name") + "' was not found."});
+  }
+
+  ServiceContext ctx_;
+};
+
+}  // namespace
+
+void RegisterManagedHsmRoutes(Router& router, const ServiceContext& context) {
+  auto hsms = std::make_shared<ManagedHsms>(context);
+  context.operations->RegisterKind(
+      kMhsmWriteKind,
+      [hsms](Store::Tx& tx, const Operation& op, double now) { return hsms->CompleteWrite(tx, op, now); },
+      [hsms](Store::Tx& tx, const Operation& op, double now) { hsms->FailWrite(tx, op, now); });
+  context.operations->RegisterKind(
+      kMhsmDeleteKind,
+      [hsms](Store::Tx& tx, const Operation& op, double now) { return hsms->CompleteDelete(tx, op, now); },
+      [hsms](Store::Tx& tx, const Operation& op, double now) { hsms->FailDelete(tx, op, now); });
+  context.operations->RegisterKind(
+      kMhsmPurgeKind,
+      [hsms](Store::Tx& tx, const Operation& op, double now) { return hsms->CompletePurge(tx, op, now); },
+      [](Store::Tx& tx, const Operation& op, double) {
+        // A failed purge leaves the deleted HSM in place (purge can be retried).
+        if (auto deleted = tx.Get(op.target)) {
+          deleted->body["_internal"].erase("purgeOperation");
+          tx.Put(*deleted);
+        }
+      });
+  // Deleting a resource group soft-deletes its HSMs (managed-hsm docs, ARM-NOTES §5.5).
+  context.resource_group_delete_hooks->push_back(
+      [hsms](Store::Tx& tx, const std::string& rg_key, double now) {
+        for (const auto& hsm : tx.List({kManagedHsmType, rg_key, "", "", -1})) {
+          hsms->SoftDelete(tx, hsm, now);
+        }
+      });
+  auto bind = [hsms](Reply (ManagedHsms::*method)(RequestContext&)) {
+    return [hsms, method](RequestContext& r) { return ((*hsms).*method)(r); };
+  };
+  const std::string sub = "/subscriptions/{subscriptionId}";
+  const std::string rg = sub + "/resourceGroups/{resourceGroupName}";
+  const std::string hsm = rg + "/providers/Microsoft.KeyVault/managedHSMs/{name}";
+  const std::string deleted =
+      sub + "/providers/Microsoft.KeyVault/locations/{location}/deletedManagedHSMs/{name}";
+  const auto kv = ApiFamily::kKeyVault;
+  router.Add({"PUT", hsm, "ManagedHsms_CreateOrUpdate", kv, true, bind(&ManagedHsms::Put)});
+  router.Add({"PATCH", hsm, "ManagedHsms_Update", kv, true, bind(&ManagedHsms::Patch)});
+  router.Add({"GET", hsm, "ManagedHsms_Get", kv, true, bind(&ManagedHsms::Get)});
+  router.Add({"DELETE", hsm, "ManagedHsms_Delete", kv, true, bind(&ManagedHsms::Delete)});
+  router.Add({"GET", rg + "/providers/Microsoft.KeyVault/managedHSMs",
+              "ManagedHsms_ListByResourceGroup", kv, true, bind(&ManagedHsms::ListByResourceGroup)});
+  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/managedHSMs",
+              "ManagedHsms_ListBySubscription", kv, true, bind(&ManagedHsms::ListBySubscription)});
+  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/deletedManagedHSMs",
+              "ManagedHsms_ListDeleted", kv, true, bind(&ManagedHsms::ListDeleted)});
+  router.Add({"GET", deleted, "ManagedHsms_GetDeleted", kv, true, bind(&ManagedHsms::GetDeleted)});
+  router.Add({"POST", deleted + "/purge", "ManagedHsms_PurgeDeleted", kv, true,
+              bind(&ManagedHsms::Purge)});
+  router.Add({"POST", sub + "/providers/Microsoft.KeyVault/checkMhsmNameAvailability",
+              "ManagedHsms_CheckMhsmNameAvailability", kv, true,
+              bind(&ManagedHsms::CheckNameAvailability)});
+  router.Add({"GET", hsm + "/regions", "MHSMRegions_ListByResource", kv, true,
+              bind(&ManagedHsms::ListRegions)});
+}
+
+}  // namespace keyward::emulator

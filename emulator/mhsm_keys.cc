@@ -1,0 +1,309 @@
+#include "emulator/mhsm_keys.h"
+
+#include <optional>
+
+#include "emulator/managed_hsms.h"
+#include "emulator/paging.h"
+#include "emulator/util.h"
+#include "emulator/vault_children.h"
+
+namespace keyward::emulator {
+namespace {
+
+using nlohmann::json;
+
+// The data plane's default page size for key lists; there is no $top on these operations.
+constexpr int kPageSize = 25;
+
+ArmError Invalid(const std::string& property, const std::string& why = "") {
+  return {400, "BadRequest",
+          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
+}
+
+std::optional<std::string> Canonical(const json& value, std::initializer_list<const char*> allowed) {
+  if (!value.is_string()) return std::nullopt;
+  for (const char* a : allowed) {
+    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
+  }
+  return std::nullopt;
+}
+
+bool Present(const json& object, const char* key) {
+  return object.is_object() && object.contains(key) && !object[key].is_null();
+}
+
+// ManagedHsmKeyProperties of a create, defaults filled (RSA 2048, EC P-256, the examples' keyOps).
+// Duplicates keys.cc's vault-key rules (which are private to that file) minus the premium-SKU
+// check: every managed HSM key is HSM-backed.
+std::optional<ArmError> NormalizeKeyProperties(const json& in, json* out) {
+  if (!in.is_object()) return Invalid("properties");
+  json p = json::object();
+  if (!Present(in, "kty")) {
+    return ArmError{400, "BadRequest",
+                    "The parameter 'properties.kty' is required but was not provided."};
+  }
+  auto kty = Canonical(in["kty"], {"EC", "EC-HSM", "RSA", "RSA-HSM"});
+  if (!kty) return Invalid("properties.kty", "Use EC, EC-HSM, RSA or RSA-HSM.");
+  p["kty"] = *kty;
+  const bool rsa = kty->rfind("RSA", 0) == 0;
+  if (rsa) {
+    int size = 2048;
+    if (Present(in, "keySize")) {
+      if (!in["keySize"].is_number_integer()) return Invalid("properties.keySize");
+      size = in["keySize"].get<int>();
+      if (size != 2048 && size != 3072 && size != 4096) {
+        return Invalid("properties.keySize", "RSA keys are 2048, 3072 or 4096 bits.");
+      }
+    }
+    if (Present(in, "curveName")) return Invalid("properties.curveName", "A curve applies to EC keys only.");
+    p["keySize"] = size;
+  } else {
+    std::string curve = "P-256";
+    if (Present(in, "curveName")) {
+      auto c = Canonical(in["curveName"], {"P-256", "P-384", "P-521", "P-256K"});
+      if (!c) return Invalid("properties.curveName", "Use P-256, P-384, P-521 or P-256K.");
+      curve = *c;
+    }
+    if (Present(in, "keySize")) return Invalid("properties.keySize", "A key size applies to RSA keys only.");
+    p["curveName"] = curve;
+  }
+  if (Present(in, "keyOps")) {
+    if (!in["keyOps"].is_array()) return Invalid("properties.keyOps");
+    json ops = json::array();
+    for (const auto& op : in["keyOps"]) {
+      auto c = Canonical(op, {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey",
+                              "import", "release"});
+      if (!c) return Invalid("properties.keyOps", "Unknown key operation " + op.dump() + ".");
+      ops.push_back(*c);
+    }
+    p["keyOps"] = ops;
+  } else if (rsa) {
+    p["keyOps"] = {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"};
+  } else {
+    p["keyOps"] = {"sign", "verify"};
+  }
+  json attributes = {{"enabled", true}};
+  if (Present(in, "attributes")) {
+    const json& a = in["attributes"];
+    if (!a.is_object()) return Invalid("properties.attributes");
+    if (Present(a, "enabled")) {
+      if (!a["enabled"].is_boolean()) return Invalid("properties.attributes.enabled");
+      attributes["enabled"] = a["enabled"];
+    }
+    for (const char* t : {"nbf", "exp"}) {
+      if (!Present(a, t)) continue;
+      if (!a[t].is_number_integer()) {
+        return Invalid(std::string("properties.attributes.") + t,
+                       "It must be an integer number of seconds since 1970-01-01T00:00:00Z.");
+      }
+      attributes[t] = a[t];
+    }
+    if (Present(a, "exportable")) {
+      if (!a["exportable"].is_boolean()) return Invalid("properties.attributes.exportable");
+      attributes["exportable"] = a["exportable"];
+    }
+  }
+  if (!attributes.contains("exportable")) attributes["exportable"] = false;
+  const bool has_release = Present(in, "release_policy") && in["release_policy"].is_object();
+  if (attributes["exportable"] == true && !has_release) {
+    return Invalid("properties.attributes.exportable", "An exportable key requires a release_policy.");
+  }
+  p["attributes"] = attributes;
+  if (Present(in, "rotationPolicy")) {
+    if (!in["rotationPolicy"].is_object()) return Invalid("properties.rotationPolicy");
+    p["rotationPolicy"] = in["rotationPolicy"];
+  }
+  if (has_release) {
+    json release = in["release_policy"];
+    if (!release.contains("contentType")) release["contentType"] = "application/json; charset=utf-8";
+    p["release_policy"] = release;
+  }
+  *out = std::move(p);
+  return std::nullopt;
+}
+
+class ManagedHsmKeys {
+ public:
+  explicit ManagedHsmKeys(const ServiceContext& context) : ctx_(context) {}
+
+  Reply CreateIfNotExist(RequestContext& r) {
+    const std::string name = r.Var("keyName");
+    if (auto error = ValidateChildName(name, "key")) return ManagedHsmErrorReply(*error);
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return ManagedHsmErrorReply(InvalidRequestContent(r.body));
+    }
+    if (Present(body, "tags") && !body["tags"].is_object()) return ManagedHsmErrorReply(Invalid("tags"));
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      StoredResource hsm;
+      if (auto error = LoadHsm(tx, r, &hsm)) return *error;
+      const std::string key = KeyKey(r);
+      // Create-if-not-exist: an existing key comes back unchanged, whatever the body says.
+      if (auto existing = tx.Get(key)) return Reply::Json(200, existing->body);
+      if (!Present(body, "properties")) {
+        return ManagedHsmErrorReply(
+            {400, "BadRequest", "The parameter 'properties' is required but was not provided."});
+      }
+      json props;
+      if (auto error = NormalizeKeyProperties(body["properties"], &props)) {
+        return ManagedHsmErrorReply(*error);
+      }
+      const long long now = UnixSeconds(r.now);
+      props["attributes"]["created"] = now;
+      props["attributes"]["updated"] = now;
+      // Soft delete is always on for HSMs; purge protection decides whether keys are purgeable.
+      props["attributes"]["recoveryLevel"] =
+          hsm.body["properties"].value("enablePurgeProtection", true) ? "Recoverable"
+                                                                      : "Recoverable+Purgeable";
+      const std::string version = NewObjectVersion();
+      // Same form as the examples (explicit :443), like vault keys.
+      const std::string uri = "https://" + ToLower(hsm.body.value("name", "")) +
+                              ".managedhsm.azure.net:443/keys/" + name;
+      props["keyUri"] = uri;
+      props["keyUriWithVersion"] = uri + "/" + version;
+      const std::string id = hsm.body.value("id", "") + "/keys/" + name;
+      json key_body = {{"id", id}, {"name", name}, {"type", kManagedHsmKeyType}};
+      if (Present(body, "tags")) key_body["tags"] = body["tags"];
+      key_body["properties"] = props;
+      tx.Put({key, kManagedHsmKeyType, hsm.key, hsm.subscription, ToLower(name), key_body});
+      json version_body = key_body;
+      version_body["id"] = id + "/versions/" + version;
+      version_body["name"] = version;
+      version_body["type"] = kManagedHsmKeyVersionType;
+      tx.Put({key + "/versions/" + version, kManagedHsmKeyVersionType, key, hsm.subscription,
+              version, version_body});
+      return Reply::Json(200, key_body);
+    });
+  }
+
+  Reply Get(RequestContext& r) {
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      StoredResource hsm;
+      if (auto error = LoadHsm(tx, r, &hsm)) return *error;
+      auto key = tx.Get(KeyKey(r));
+      if (!key) return KeyNotFound(r);
+      return Reply::Json(200, key->body);
+    });
+  }
+
+  Reply GetVersion(RequestContext& r) {
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      StoredResource hsm;
+      if (auto error = LoadHsm(tx, r, &hsm)) return *error;
+      auto version = tx.Get(KeyKey(r) + "/versions/" + ToLower(r.Var("keyVersion")));
+      if (!version) {
+        return ManagedHsmErrorReply(
+            {404, "ResourceNotFound",
+             "The Resource 'Microsoft.KeyVault/managedHSMs/" + r.Var("name") + "/keys/" +
+                 r.Var("keyName") + "/versions/" + r.Var("keyVersion") +
+                 "' under resource group '" + r.Var("resourceGroupName") + "' was not found."});
+      }
+      return Reply::Json(200, version->body);
+    });
+  }
+
+  // Like the data plane's KeyItem (and managedHsmListKeys.json): attributes, keyUri, tags.
+  Reply List(RequestContext& r) {
+    auto page = ParsePageRequest(r, kPageSize, false);
+    if (auto* error = std::get_if<ArmError>(&page)) return ManagedHsmErrorReply(*error);
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      StoredResource hsm;
+      if (auto error = LoadHsm(tx, r, &hsm)) return *error;
+      return Reply::Json(
+          200, BuildPage(
+                   r, std::get<PageRequest>(page),
+                   [&](const std::string& after, int limit) {
+                     return tx.List({kManagedHsmKeyType, hsm.key, "", after, limit});
+                   },
+                   [](const StoredResource& k) {
+                     json item = k.body;
+                     const json& p = k.body["properties"];
+                     item["properties"] = {{"attributes", p["attributes"]}, {"keyUri", p["keyUri"]}};
+                     return item;
+                   }));
+    });
+  }
+
+  Reply ListVersions(RequestContext& r) {
+    auto page = ParsePageRequest(r, kPageSize, false);
+    if (auto* error = std::get_if<ArmError>(&page)) return ManagedHsmErrorReply(*error);
+    return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
+      StoredResource hsm;
+      if (auto error = LoadHsm(tx, r, &hsm)) return *error;
+      const std::string key = KeyKey(r);
+      if (!tx.Get(key)) return KeyNotFound(r);
+      return Reply::Json(
+          200, BuildPage(
+                   r, std::get<PageRequest>(page),
+                   [&](const std::string& after, int limit) {
+                     return tx.List({kManagedHsmKeyVersionType, key, "", after, limit});
+                   },
+                   [](const StoredResource& v) {
+                     json item = v.body;
+                     const json& p = v.body["properties"];
+                     item["properties"] = {{"attributes", p["attributes"]},
+                                           {"keyUri", p["keyUri"]},
+                                           {"keyUriWithVersion", p["keyUriWithVersion"]}};
+                     return item;
+                   }));
+    });
+  }
+
+ private:
+  static std::string KeyKey(const RequestContext& r) {
+    return ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name")) +
+           "/keys/" + ToLower(r.Var("keyName"));
+  }
+
+  // The live, provisioned HSM the request addresses; else 404 (absent) or 409 (not provisioned).
+  static std::optional<Reply> LoadHsm(Store::Tx& tx, const RequestContext& r, StoredResource* out) {
+    auto hsm = tx.Get(ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name")));
+    if (!hsm) {
+      return ManagedHsmErrorReply(
+          ResourceNotFound(kManagedHsmType, r.Var("name"), r.Var("resourceGroupName")));
+    }
+    if (hsm->body["properties"].value("hsmUri", json()).is_null()) {
+      return ManagedHsmErrorReply(
+          {409, "ManagedHsmNotProvisioned",
+           "The managed HSM '" + hsm->body.value("name", "") + "' is not provisioned (state " +
+               hsm->body["properties"].value("provisioningState", "") +
+               "); keys can be created once provisioning has succeeded."});
+    }
+    *out = *hsm;
+    return std::nullopt;
+  }
+
+  static Reply KeyNotFound(const RequestContext& r) {
+    return ManagedHsmErrorReply(
+        {404, "ResourceNotFound",
+         "The Resource 'Microsoft.KeyVault/managedHSMs/" + r.Var("name") + "/keys/" +
+             r.Var("keyName") + "' under resource group '" + r.Var("resourceGroupName") +
+             "' was not found."});
+  }
+
+  ServiceContext ctx_;
+};
+
+}  // namespace
+
+void RegisterManagedHsmKeyRoutes(Router& router, const ServiceContext& context) {
+  auto keys = std::make_shared<ManagedHsmKeys>(context);
+  auto bind = [keys](Reply (ManagedHsmKeys::*method)(RequestContext&)) {
+    return [keys, method](RequestContext& r) { return ((*keys).*method)(r); };
+  };
+  const std::string hsm =
+      "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
+      "Microsoft.KeyVault/managedHSMs/{name}";
+  const std::string key = hsm + "/keys/{keyName}";
+  const auto kv = ApiFamily::kKeyVault;
+  router.Add({"PUT", key, "ManagedHsmKeys_CreateIfNotExist", kv, true,
+              bind(&ManagedHsmKeys::CreateIfNotExist)});
+  router.Add({"GET", key, "ManagedHsmKeys_Get", kv, true, bind(&ManagedHsmKeys::Get)});
+  router.Add({"GET", hsm + "/keys", "ManagedHsmKeys_List", kv, true, bind(&ManagedHsmKeys::List)});
+  router.Add({"GET", key + "/versions/{keyVersion}", "ManagedHsmKeys_GetVersion", kv, true,
+              bind(&ManagedHsmKeys::GetVersion)});
+  router.Add({"GET", key + "/versions", "ManagedHsmKeys_ListVersions", kv, true,
+              bind(&ManagedHsmKeys::ListVersions)});
+}
+
+}  // namespace keyward::emulator
