@@ -167,5 +167,35 @@ TEST_F(KeysTest, NoDeleteThroughArmAndMissingParentsAre404) {
   EXPECT_EQ(Call("GET", KeyPath("key-1") + "?" + kKv).status, 404);
 }
 
+TEST_F(KeysTest, SoftDeleteHidesKeysAndSecretsAndRecoverBringsThemBack) {
+  auto created = PutKey("kept-key", {{"kty", "EC"}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string first_uri = created.Json()["properties"]["keyUriWithVersion"];
+  auto secret = Call("PUT", VaultPath("rg1", "kv-keys") + "/secrets/kept-secret?" + kKv,
+                     {{"properties", {{"value", "canary-recover-7f3a"}}}});
+  ASSERT_EQ(secret.status, 200) << secret.body;
+
+  ASSERT_EQ(Call("DELETE", VaultPath("rg1", "kv-keys") + "?" + kKv).status, 200);
+  EXPECT_EQ(Call("GET", KeyPath("kept-key") + "?" + kKv).status, 404);
+  auto deleted = Call("GET", "/subscriptions/" + std::string(keyward::testing::kSubscriptionId) +
+                                 "/providers/Microsoft.KeyVault/locations/westus/deletedVaults/"
+                                 "kv-keys?" + kKv);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.body.find("_internal"), std::string::npos) << "internal state never leaks";
+  EXPECT_EQ(deleted.body.find("canary-recover-7f3a"), std::string::npos);
+
+  json recover = {{"location", "westus"},
+                  {"properties",
+                   {{"tenantId", keyward::testing::kTenantId},
+                    {"sku", {{"family", "A"}, {"name", "standard"}}},
+                    {"createMode", "recover"}}}};
+  ASSERT_EQ(PutVault("rg1", "kv-keys", recover).status, 200);
+  auto key = Call("GET", KeyPath("kept-key") + "?" + kKv);
+  ASSERT_EQ(key.status, 200) << key.body;
+  EXPECT_EQ(key.Json()["properties"]["keyUriWithVersion"], first_uri) << "same key, same version";
+  EXPECT_EQ(key.Json()["id"], VaultPath("rg1", "kv-keys") + "/keys/kept-key");
+  EXPECT_EQ(Call("GET", VaultPath("rg1", "kv-keys") + "/secrets/kept-secret?" + kKv).status, 200);
+}
+
 }  // namespace
 }  // namespace keyward::emulator::test

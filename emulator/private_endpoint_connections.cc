@@ -79,7 +79,7 @@ std::optional<std::string> CanonicalStatus(const json& value) {
 }
 
 // Owner-side transitions. Rejected is final and Disconnected belongs to Microsoft.Network (the
-// portal and CLI offer no way back; inference documented in NOTES-for-docs.md).
+// portal and CLI offer no way back; inference documented in docs/arm-behaviour.md).
 bool TransitionAllowed(const std::string& from, const std::string& to) {
   if (from == to) return true;
   if (from == "Pending") return to == "Approved" || to == "Rejected";
@@ -259,7 +259,7 @@ class Connections {
 
 // The final answer of a delete poll. It has a body because the JS SDK deserializes one, and no
 // provisioningState because Go's Location poller would take "Disconnected" as a non-terminal state
-// and poll forever; the state says Disconnected instead (NOTES-for-docs.md).
+// and poll forever; the state says Disconnected instead (docs/arm-behaviour.md).
 FinalResponse CompleteDelete(Store::Tx& tx, const Operation& op) {
   json snapshot = op.data.value("pec", json::object());
   if (auto pec = tx.Get(op.target)) {

@@ -303,9 +303,17 @@ class Vaults {
                     {"type", kDeletedVaultType},
                     {"properties", props},
                     {"_internal", {{"vault", body}, {"resourceGroupKey", vault.parent}}}};
+    // Children (keys, secrets, ...) are kept inside the deleted record, out of every route's
+    // reach, so that recover brings them back as the real service does; purge drops them.
+    json children = json::array();
+    for (const auto& child : tx.ListByKeyPrefix(vault.key + "/")) {
+      children.push_back({{"key", child.key}, {"type", child.type}, {"parent", child.parent},
+                          {"subscription", child.subscription}, {"name", child.name},
+                          {"body", child.body}});
+      tx.Delete(child.key);
+    }
+    deleted.body["_internal"]["children"] = std::move(children);
     tx.Put(deleted);
-    // Children of the vault (keys, secrets, ... added by later families) go with it.
-    for (const auto& child : tx.ListByKeyPrefix(vault.key + "/")) tx.Delete(child.key);
     tx.Delete(vault.key);
   }
 
@@ -626,7 +634,31 @@ class Vaults {
     vault.key = key;
     tx.Delete(deleted->key);
     tx.Put(vault);
+    RestoreChildren(tx, deleted->body["_internal"], old.value("id", ""), vault);
     return Reply::Json(200, Render(vault, r.now));
+  }
+
+  // Puts back the children a soft delete kept, re-homed under the recovered vault's id (recover
+  // may name another resource group of the subscription).
+  static void RestoreChildren(Store::Tx& tx, const json& internal, const std::string& old_id,
+                              const StoredResource& vault) {
+    const std::string old_key = ToLower(old_id);
+    const std::string new_id = vault.body.value("id", "");
+    for (const json& c : internal.value("children", json::array())) {
+      StoredResource child;
+      const std::string key = c.value("key", "");
+      if (key.rfind(old_key, 0) != 0) continue;  // not under the old vault: nothing to re-home
+      child.key = vault.key + key.substr(old_key.size());
+      child.type = c.value("type", "");
+      child.parent = c.value("parent", "");
+      if (child.parent.rfind(old_key, 0) == 0) child.parent = vault.key + child.parent.substr(old_key.size());
+      child.subscription = c.value("subscription", "");
+      child.name = c.value("name", "");
+      child.body = c.value("body", json::object());
+      const std::string id = child.body.value("id", "");
+      if (id.size() >= old_id.size()) child.body["id"] = new_id + id.substr(old_id.size());
+      tx.Put(child);
+    }
   }
 
   Reply ListVaults(RequestContext& r, const std::string& parent, const std::string& sub) {
