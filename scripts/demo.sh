@@ -44,7 +44,7 @@ step "keyward plan again — live state now matches the manifests (exit code 0 =
 set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
-step "Someone changes the vault in the portal: public network access enabled, a tag edited"
+step "Someone changes the vault in the portal: public network access enabled"
 token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
   "$EMULATOR_ENDPOINT/$AZURE_TENANT_ID/oauth2/v2.0/token" \
   --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
