@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "emulator/managed_hsms.h"
+#include "emulator/key_properties.h"
 #include "emulator/paging.h"
 #include "emulator/util.h"
 #include "emulator/vault_children.h"
@@ -20,107 +21,10 @@ ArmError Invalid(const std::string& property, const std::string& why = "") {
           "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
 }
 
-std::optional<std::string> Canonical(const json& value, std::initializer_list<const char*> allowed) {
-  if (!value.is_string()) return std::nullopt;
-  for (const char* a : allowed) {
-    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
-  }
-  return std::nullopt;
-}
-
 bool Present(const json& object, const char* key) {
   return object.is_object() && object.contains(key) && !object[key].is_null();
 }
 
-// ManagedHsmKeyProperties of a create, defaults filled (RSA 2048, EC P-256, the examples' keyOps).
-// Duplicates keys.cc's vault-key rules (which are private to that file) minus the premium-SKU
-// check: every managed HSM key is HSM-backed.
-std::optional<ArmError> NormalizeKeyProperties(const json& in, json* out) {
-  if (!in.is_object()) return Invalid("properties");
-  json p = json::object();
-  if (!Present(in, "kty")) {
-    return ArmError{400, "BadRequest",
-                    "The parameter 'properties.kty' is required but was not provided."};
-  }
-  auto kty = Canonical(in["kty"], {"EC", "EC-HSM", "RSA", "RSA-HSM"});
-  if (!kty) return Invalid("properties.kty", "Use EC, EC-HSM, RSA or RSA-HSM.");
-  p["kty"] = *kty;
-  const bool rsa = kty->rfind("RSA", 0) == 0;
-  if (rsa) {
-    int size = 2048;
-    if (Present(in, "keySize")) {
-      if (!in["keySize"].is_number_integer()) return Invalid("properties.keySize");
-      size = in["keySize"].get<int>();
-      if (size != 2048 && size != 3072 && size != 4096) {
-        return Invalid("properties.keySize", "RSA keys are 2048, 3072 or 4096 bits.");
-      }
-    }
-    if (Present(in, "curveName")) return Invalid("properties.curveName", "A curve applies to EC keys only.");
-    p["keySize"] = size;
-  } else {
-    std::string curve = "P-256";
-    if (Present(in, "curveName")) {
-      auto c = Canonical(in["curveName"], {"P-256", "P-384", "P-521", "P-256K"});
-      if (!c) return Invalid("properties.curveName", "Use P-256, P-384, P-521 or P-256K.");
-      curve = *c;
-    }
-    if (Present(in, "keySize")) return Invalid("properties.keySize", "A key size applies to RSA keys only.");
-    p["curveName"] = curve;
-  }
-  if (Present(in, "keyOps")) {
-    if (!in["keyOps"].is_array()) return Invalid("properties.keyOps");
-    json ops = json::array();
-    for (const auto& op : in["keyOps"]) {
-      auto c = Canonical(op, {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey",
-                              "import", "release"});
-      if (!c) return Invalid("properties.keyOps", "Unknown key operation " + op.dump() + ".");
-      ops.push_back(*c);
-    }
-    p["keyOps"] = ops;
-  } else if (rsa) {
-    p["keyOps"] = {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"};
-  } else {
-    p["keyOps"] = {"sign", "verify"};
-  }
-  json attributes = {{"enabled", true}};
-  if (Present(in, "attributes")) {
-    const json& a = in["attributes"];
-    if (!a.is_object()) return Invalid("properties.attributes");
-    if (Present(a, "enabled")) {
-      if (!a["enabled"].is_boolean()) return Invalid("properties.attributes.enabled");
-      attributes["enabled"] = a["enabled"];
-    }
-    for (const char* t : {"nbf", "exp"}) {
-      if (!Present(a, t)) continue;
-      if (!a[t].is_number_integer()) {
-        return Invalid(std::string("properties.attributes.") + t,
-                       "It must be an integer number of seconds since 1970-01-01T00:00:00Z.");
-      }
-      attributes[t] = a[t];
-    }
-    if (Present(a, "exportable")) {
-      if (!a["exportable"].is_boolean()) return Invalid("properties.attributes.exportable");
-      attributes["exportable"] = a["exportable"];
-    }
-  }
-  if (!attributes.contains("exportable")) attributes["exportable"] = false;
-  const bool has_release = Present(in, "release_policy") && in["release_policy"].is_object();
-  if (attributes["exportable"] == true && !has_release) {
-    return Invalid("properties.attributes.exportable", "An exportable key requires a release_policy.");
-  }
-  p["attributes"] = attributes;
-  if (Present(in, "rotationPolicy")) {
-    if (!in["rotationPolicy"].is_object()) return Invalid("properties.rotationPolicy");
-    p["rotationPolicy"] = in["rotationPolicy"];
-  }
-  if (has_release) {
-    json release = in["release_policy"];
-    if (!release.contains("contentType")) release["contentType"] = "application/json; charset=utf-8";
-    p["release_policy"] = release;
-  }
-  *out = std::move(p);
-  return std::nullopt;
-}
 
 class ManagedHsmKeys {
  public:
@@ -145,7 +49,7 @@ class ManagedHsmKeys {
             {400, "BadRequest", "The parameter 'properties' is required but was not provided."});
       }
       json props;
-      if (auto error = NormalizeKeyProperties(body["properties"], &props)) {
+      if (auto error = NormalizeKeyProperties(body["properties"], /*premium=*/true, &props)) {
         return ManagedHsmErrorReply(*error);
       }
       const long long now = UnixSeconds(r.now);
