@@ -45,8 +45,10 @@ bool HasAnyPermission(const json& permissions) {
   return false;
 }
 
-std::optional<ArmError> ValidateEntries(const json& entries) {
-  const std::string path = "properties.accessPolicies";
+}  // namespace
+
+std::optional<ArmError> ValidateAccessPolicyEntries(const json& entries,
+                                                   const std::string& path) {
   if (!entries.is_array()) return Invalid(path, "It must be an array.");
   for (size_t i = 0; i < entries.size(); ++i) {
     const json& p = entries[i];
@@ -77,8 +79,6 @@ std::optional<ArmError> ValidateEntries(const json& entries) {
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<ArmError> ApplyAccessPolicyChange(AccessPolicyOperation operation,
                                                 const json& changes, json* policies) {
@@ -164,7 +164,7 @@ class AccessPolicies {
       return Reply::Error(Required("properties.accessPolicies"));
     }
     const json& changes = body["properties"]["accessPolicies"];
-    if (auto error = ValidateEntries(changes)) return Reply::Error(*error);
+    if (auto error = ValidateAccessPolicyEntries(changes, "properties.accessPolicies")) return Reply::Error(*error);
     if (changes.size() > kMaxEntries) {
       return Reply::Error(Invalid("properties.accessPolicies",
                                   "A vault supports at most 1024 access policy entries."));

@@ -23,6 +23,12 @@ namespace keyward::emulator {
 
 enum class AccessPolicyOperation { kAdd, kReplace, kRemove };
 
+// Validates access policy entries (tenantId and applicationId GUIDs, objectId, permissions as
+// arrays of strings); `path` names the array in error messages. Shared by vault PUT / PATCH and
+// accessPolicies/{add|replace|remove}, so both accept exactly the same entries.
+std::optional<ArmError> ValidateAccessPolicyEntries(const nlohmann::json& entries,
+                                                    const std::string& path);
+
 // Pure: applies `changes` (validated entries) to `policies` (the vault's list). Returns an error
 // when the result would exceed 1024 entries.
 std::optional<ArmError> ApplyAccessPolicyChange(AccessPolicyOperation operation,

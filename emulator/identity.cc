@@ -428,6 +428,21 @@ const PrincipalCredential* Identity::ManagedPrincipal(const RequestContext& requ
   return nullptr;
 }
 
+// The fields both managed-identity shapes answer with (IMDS adds a few more); values are strings.
+nlohmann::json Identity::ManagedIdentityToken(const PrincipalCredential& principal,
+                                              const std::string& resource,
+                                              const RequestContext& request) const {
+  const long long now = static_cast<long long>(std::floor(request.now));
+  const long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
+  const std::string issuer = "https://sts.windows.net/" + principal.tenant_id + "/";
+  return {{"access_token",
+           IssueToken(principal, AudienceFor(resource, request.base_url), issuer, request.now)},
+          {"expires_on", std::to_string(now + lifetime)},
+          {"resource", resource},
+          {"token_type", "Bearer"},
+          {"client_id", principal.client_id}};
+}
+
 Reply Identity::HandleImds(RequestContext& request) const {
   if (!EqualsIgnoreCase(request.Header("Metadata"), "true")) {
     return MiError(400, "invalid_request", "Required metadata header not specified");
@@ -446,21 +461,14 @@ Reply Identity::HandleImds(RequestContext& request) const {
   }
   const PrincipalCredential* principal = ManagedPrincipal(request, "object_id", "msi_res_id");
   if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
-  long long now = static_cast<long long>(std::floor(request.now));
-  long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
-  std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
   // IMDS answers every value as a string (ARM-NOTES §6.3).
-  nlohmann::json body = {
-      {"access_token",
-       IssueToken(*principal, AudienceFor(resource, request.base_url), issuer, request.now)},
-      {"refresh_token", ""},
-      {"expires_in", std::to_string(lifetime)},
-      {"expires_on", std::to_string(now + lifetime)},
-      {"ext_expires_in", std::to_string(lifetime)},
-      {"not_before", std::to_string(now)},
-      {"resource", resource},
-      {"token_type", "Bearer"},
-      {"client_id", principal->client_id}};
+  const long long now = static_cast<long long>(std::floor(request.now));
+  const long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
+  nlohmann::json body = ManagedIdentityToken(*principal, resource, request);
+  body["refresh_token"] = "";
+  body["expires_in"] = std::to_string(lifetime);
+  body["ext_expires_in"] = std::to_string(lifetime);
+  body["not_before"] = std::to_string(now);
   return Reply::Json(200, body);
 }
 
@@ -486,17 +494,7 @@ Reply Identity::HandleAppService(RequestContext& request) const {
   }
   const PrincipalCredential* principal = ManagedPrincipal(request, "principal_id", "mi_res_id");
   if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
-  long long now = static_cast<long long>(std::floor(request.now));
-  long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
-  std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
-  nlohmann::json body = {
-      {"access_token",
-       IssueToken(*principal, AudienceFor(resource, request.base_url), issuer, request.now)},
-      {"expires_on", std::to_string(now + lifetime)},
-      {"resource", resource},
-      {"token_type", "Bearer"},
-      {"client_id", principal->client_id}};
-  return Reply::Json(200, body);
+  return Reply::Json(200, ManagedIdentityToken(*principal, resource, request));
 }
 
 }  // namespace keyward::emulator

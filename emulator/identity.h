@@ -57,6 +57,9 @@ class Identity {
   // managed-identity endpoints (ARM-NOTES §6.3).
   Reply HandleImds(RequestContext& request) const;
   Reply HandleAppService(RequestContext& request) const;
+  nlohmann::json ManagedIdentityToken(const PrincipalCredential& principal,
+                                      const std::string& resource,
+                                      const RequestContext& request) const;
   // The principal a managed-identity request names (client_id / object_id / msi_res_id), or the
   // --managed-identity one; null if the named identity is unknown.
   const PrincipalCredential* ManagedPrincipal(const RequestContext& request,

@@ -135,4 +135,11 @@ std::optional<ArmError> NormalizeKeyProperties(const json& in, bool premium, jso
   return std::nullopt;
 }
 
+json KeyListItem(const json& stored_body) {
+  json item = stored_body;
+  const json& p = stored_body["properties"];
+  item["properties"] = {{"attributes", p["attributes"]}, {"keyUri", p["keyUri"]}};
+  return item;
+}
+
 }  // namespace keyward::emulator

@@ -17,4 +17,8 @@ namespace keyward::emulator {
 std::optional<ArmError> NormalizeKeyProperties(const nlohmann::json& in, bool premium,
                                                nlohmann::json* out);
 
+// A key as key lists show it: the stored key with properties cut to attributes and keyUri (as in
+// the listKeys / managedHsmListKeys examples).
+nlohmann::json KeyListItem(const nlohmann::json& stored_body);
+
 }  // namespace keyward::emulator

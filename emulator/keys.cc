@@ -123,12 +123,7 @@ class Keys {
               [&](const std::string& after, int limit) {
                 return tx.List({kKeyType, vault.key, "", after, limit});
               },
-              [](const StoredResource& k) {
-                json item = k.body;
-                const json& p = k.body["properties"];
-                item["properties"] = {{"attributes", p["attributes"]}, {"keyUri", p["keyUri"]}};
-                return item;
-              }));
+              [](const StoredResource& k) { return KeyListItem(k.body); }));
     });
   }
 

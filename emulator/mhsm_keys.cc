@@ -119,12 +119,7 @@ class ManagedHsmKeys {
                    [&](const std::string& after, int limit) {
                      return tx.List({kManagedHsmKeyType, hsm.key, "", after, limit});
                    },
-                   [](const StoredResource& k) {
-                     json item = k.body;
-                     const json& p = k.body["properties"];
-                     item["properties"] = {{"attributes", p["attributes"]}, {"keyUri", p["keyUri"]}};
-                     return item;
-                   }));
+                   [](const StoredResource& k) { return KeyListItem(k.body); }));
     });
   }
 

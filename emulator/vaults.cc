@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "emulator/access_policies.h"
 #include "emulator/operations.h"
 #include "emulator/paging.h"
 #include "emulator/resource_groups.h"
@@ -64,34 +65,10 @@ std::optional<std::string> Canonical(const json& value, std::initializer_list<co
 }
 
 std::optional<ArmError> ValidateAccessPolicies(const json& policies, const std::string& path) {
-  if (!policies.is_array()) return Invalid(path, "It must be an array.");
-  if (policies.size() > 1024) {
+  if (policies.is_array() && policies.size() > 1024) {
     return Invalid(path, "A vault supports at most 1024 access policy entries.");
   }
-  for (size_t i = 0; i < policies.size(); ++i) {
-    const json& p = policies[i];
-    std::string at = path + "[" + std::to_string(i) + "]";
-    if (!p.is_object()) return Invalid(at);
-    if (!p.contains("tenantId")) return Required(at + ".tenantId");
-    if (!p["tenantId"].is_string() || !IsGuid(p["tenantId"].get<std::string>())) {
-      return Invalid(at + ".tenantId", "It must be a GUID.");
-    }
-    if (!p.contains("objectId")) return Required(at + ".objectId");
-    if (!p["objectId"].is_string() || p["objectId"].get<std::string>().empty()) {
-      return Invalid(at + ".objectId");
-    }
-    if (!p.contains("permissions")) return Required(at + ".permissions");
-    if (!p["permissions"].is_object()) return Invalid(at + ".permissions");
-    for (const char* kind : {"keys", "secrets", "certificates", "storage"}) {
-      if (!p["permissions"].contains(kind)) continue;
-      const json& list = p["permissions"][kind];
-      if (!list.is_array() ||
-          !std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); })) {
-        return Invalid(at + ".permissions." + kind, "It must be an array of strings.");
-      }
-    }
-  }
-  return std::nullopt;
+  return ValidateAccessPolicyEntries(policies, path);
 }
 
 std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
