@@ -88,31 +88,37 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
     PlanChangeRequest request;
     request.desired = &d;
     request.observed = observed.FindById(d.arm_id);
+    if (!request.observed) request.observed = observed.FindByAddress(d.address);
     // A soft-deleted resource only matters when the name is free in the live set.
     if (!request.observed)
       request.soft_deleted = observed.FindSoftDeleted(d.kind, d.name, d.subscription);
     request.name_unavailable = FindUnavailable(observed, d);
     request.options = &options;
+    request.desired_set = &desired;
+    request.observed_set = &observed;
 
     Change change = handler->PlanChange(request);
     change.address = d.address;
     change.kind = d.kind;
-    if (change.arm_id.empty()) change.arm_id = d.arm_id;
+    if (change.arm_id.empty())
+      change.arm_id = !d.arm_id.empty() || !request.observed ? d.arm_id : request.observed->arm_id;
     change.depends_on = d.depends_on;
     change.policy = d.policy;
     if (d.policy == ReconcilePolicy::kObserve) change.report_only = true;
     forward.push_back(std::move(change));
   }
 
-  // --- Prune candidates: owned by this stack, claimed by no desired resource.
+  // --- Prune candidates, claimed by no desired resource: with prune on, those owned by this
+  // stack; always, those the handler marked remove_if_undeclared (exclusive access policies).
   std::vector<Change> prune;
   const ReconcilePolicy prune_policy = desired.config.default_policy;
-  if (options.prune && prune_policy != ReconcilePolicy::kSkip) {
+  if (prune_policy != ReconcilePolicy::kSkip) {
     std::vector<const ObservedResource*> candidates;
     for (const ObservedResource& o : observed.resources) {
       if (claimed_ids.count(CanonicalArmId(o.arm_id)) || claimed_addresses.count(o.address))
         continue;
-      if (!IsOwnedByStack(o.live, options.stack)) continue;
+      const bool pruned = options.prune && IsOwnedByStack(o.live, options.stack);
+      if (!pruned && !o.remove_if_undeclared) continue;
       candidates.push_back(&o);
     }
     // Address order (then id), so refresh order never leaks into the plan.
@@ -130,6 +136,8 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
       PlanChangeRequest request;
       request.observed = o;
       request.options = &options;
+      request.desired_set = &desired;
+      request.observed_set = &observed;
       Change change = handler->PlanChange(request);
       change.address = o->address.empty() ? o->arm_id : o->address;
       change.kind = o->kind;

@@ -15,6 +15,12 @@
 //    them with desired = null (delete, or unsupported when ARM cannot delete, e.g. keys). Pruned
 //    resources have no manifest, so StackConfig::default_policy applies: observe and
 //    detach-on-delete make a planned delete report_only; skip leaves them out.
+//  - exclusive ownership: a live resource the handler marked ObservedResource::
+//    remove_if_undeclared (an access policy entry of a vault declared `accessPolicies:
+//    exclusive`) and that no desired resource claims is planned like a prune candidate, with
+//    or without PlanOptions::prune.
+//  - matching: a desired resource is paired with the live resource of the same ARM id, else
+//    with the one the handler gave the same address (kinds whose id ARM chooses).
 //  - the engine fills address, kind, arm_id (when the handler left it empty), depends_on and
 //    policy of every change; the handler's values for those are overwritten (arm_id aside).
 //

@@ -17,6 +17,7 @@ Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& ha
       if (d.kind == kind && d.policy != ReconcilePolicy::kSkip) request.desired.push_back(&d);
     request.scopes = options.scopes;
     request.parents = &observed;
+    request.desired_set = &desired;
 
     Result<RefreshResponse> response = handler->Refresh(request, ctx);
     if (!response) {

@@ -80,6 +80,7 @@ class Printer {
     const bool explain =
         c.action != Action::kCreate && c.action != Action::kUpdate && c.action != Action::kNoOp;
     if (explain && !c.reason.empty()) out_ << "      reason: " << c.reason << '\n';
+    for (const std::string& warning : c.warnings) out_ << "      warning: " << warning << '\n';
   }
 
   void Line(const std::string& text) { out_ << text << '\n'; }

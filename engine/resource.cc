@@ -41,6 +41,13 @@ const ObservedResource* ObservedSet::FindById(const std::string& arm_id) const {
   return nullptr;
 }
 
+const ObservedResource* ObservedSet::FindByAddress(const std::string& address) const {
+  if (address.empty()) return nullptr;
+  for (const auto& r : resources)
+    if (r.address == address) return &r;
+  return nullptr;
+}
+
 const SoftDeletedResource* ObservedSet::FindSoftDeleted(const std::string& kind,
                                                         const std::string& name,
                                                         const std::string& subscription) const {

@@ -47,6 +47,9 @@ struct DesiredResource {
   std::vector<std::string> depends_on;  // addresses: explicit dependsOn + implicit references
   SourceLocation location;              // where the document starts
   std::map<std::string, SourceLocation> field_locations;  // "spec.location" -> where it is written
+  // Secrets only: HMAC-SHA256 fingerprint of the value read from `valueFrom` before planning
+  // (engine/secret_source.h). Never the value itself; empty until resolved.
+  std::string value_fingerprint;
 };
 
 struct DesiredSet {
@@ -64,6 +67,10 @@ struct ObservedResource {
   std::string arm_id;   // as returned by ARM
   Json live;
   std::string fingerprint;  // etag where ARM gives one, else a hash of the normalized live object
+  // Set by a handler for resources that are owned through their parent's declaration rather
+  // than a tag, e.g. access policy entries of a vault with `accessPolicies: exclusive`: when no
+  // desired resource claims it, MakePlan plans its removal even without PlanOptions::prune.
+  bool remove_if_undeclared = false;
 };
 
 // A soft-deleted vault or HSM that holds a name (deletedVaults / deletedManagedHSMs).
@@ -86,6 +93,9 @@ struct ObservedSet {
 
   // Lookup by ARM id, case-insensitive (ARM ids are).
   const ObservedResource* FindById(const std::string& arm_id) const;
+  // Exact address lookup, for kinds whose ARM id is server-chosen (private endpoint
+  // connections): the handler's Refresh gives the live resource the desired address.
+  const ObservedResource* FindByAddress(const std::string& address) const;
   const SoftDeletedResource* FindSoftDeleted(const std::string& kind, const std::string& name,
                                              const std::string& subscription) const;
 };

@@ -51,6 +51,10 @@ struct PlanChangeRequest {
   const SoftDeletedResource* soft_deleted = nullptr;  // a soft-deleted resource holding the name
   const std::string* name_unavailable = nullptr;    // ARM's message if the name is taken elsewhere
   const PlanOptions* options = nullptr;
+  // The whole desired and observed sets, for checks that span resources (access policies per
+  // vault, managed HSMs per region, a vault's `accessPolicies: exclusive`). Read-only; pure.
+  const DesiredSet* desired_set = nullptr;
+  const ObservedSet* observed_set = nullptr;
 };
 
 // Which live resources to read: one list call per scope, never one GET per resource.
@@ -61,6 +65,8 @@ struct RefreshRequest {
   // Observed parents (already refreshed, since refresh runs in dependency order of kinds), e.g.
   // the vaults whose keys a Key handler lists.
   const ObservedSet* parents = nullptr;
+  // The whole desired set (stack name, parents' specs such as `accessPolicies: exclusive`).
+  const DesiredSet* desired_set = nullptr;
 };
 
 struct RefreshResponse {

@@ -5,9 +5,26 @@
 
 namespace keyward::azure {
 
+// Registration order is refresh order: a child kind lists what lives in the parents observed
+// before it (RefreshRequest::parents).
 void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<ArmClient> client) {
   registry.Register(std::make_unique<ResourceGroupHandler>(client));
+
   registry.Register(std::make_unique<VaultHandler>(client));
+
+  // slot: AccessPolicy
+
+  // slot: Key
+
+  // slot: Secret
+
+  // slot: PrivateEndpointConnection
+
+  // slot: ManagedHsm
+
+  // slot: ManagedHsmKey
+
+  // slot: MhsmPrivateEndpointConnection
 }
 
 }  // namespace keyward::azure
