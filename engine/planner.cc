@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/diff.h"
@@ -54,6 +55,31 @@ const std::string* FindUnavailable(const ObservedSet& observed, const DesiredRes
   return nullptr;
 }
 
+// Lookups MakePlan does once per desired resource, in O(1) instead of a scan of the observed set
+// (fleet scale: thousands of resources). Same matching rules as ObservedSet::FindById /
+// FindByAddress: ids case-insensitively, addresses exactly; the first match wins.
+class ObservedIndex {
+ public:
+  explicit ObservedIndex(const ObservedSet& observed) {
+    for (const ObservedResource& o : observed.resources) {
+      if (!o.arm_id.empty()) by_id_.emplace(CanonicalArmId(o.arm_id), &o);
+      if (!o.address.empty()) by_address_.emplace(o.address, &o);
+    }
+  }
+  const ObservedResource* Match(const DesiredResource& d) const {
+    if (!d.arm_id.empty()) {
+      auto it = by_id_.find(CanonicalArmId(d.arm_id));
+      if (it != by_id_.end()) return it->second;
+    }
+    auto it = by_address_.find(d.address);
+    return it != by_address_.end() ? it->second : nullptr;
+  }
+
+ private:
+  std::unordered_map<std::string, const ObservedResource*> by_id_;
+  std::unordered_map<std::string, const ObservedResource*> by_address_;
+};
+
 }  // namespace
 
 bool IsOwnedByStack(const Json& live, const std::string& stack) {
@@ -72,6 +98,7 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
 
   // --- Desired resources, in load order. Skipped ones still claim their live counterpart, so
   // that "skip" never turns into "prune".
+  const ObservedIndex index(observed);
   std::set<std::string> claimed_ids;
   std::set<std::string> claimed_addresses;
   std::vector<Change> forward;
@@ -87,8 +114,7 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
     }
     PlanChangeRequest request;
     request.desired = &d;
-    request.observed = observed.FindById(d.arm_id);
-    if (!request.observed) request.observed = observed.FindByAddress(d.address);
+    request.observed = index.Match(d);
     // A soft-deleted resource only matters when the name is free in the live set.
     if (!request.observed)
       request.soft_deleted = observed.FindSoftDeleted(d.kind, d.name, d.subscription);
