@@ -1,5 +1,6 @@
 #include "providers/azure/handlers.h"
 
+#include "providers/azure/managed_hsm_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -21,6 +22,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: PrivateEndpointConnection
 
   // slot: ManagedHsm
+  registry.Register(std::make_unique<ManagedHsmHandler>(client));
 
   // slot: ManagedHsmKey
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "providers/azure/soft_delete_model.h"
 
 namespace keyward::azure {
 namespace {
@@ -49,6 +50,8 @@ const std::set<std::string>& IgnoredLiveProperties() {
   };
   return names;
 }
+
+}  // namespace
 
 // Renames keys of `object` that match one of `canonical` case-insensitively to that spelling.
 void CanonicalizeKeys(Json& object, const std::vector<std::string>& canonical) {
@@ -104,6 +107,8 @@ void CoerceInt(Json& object, const std::string& key) {
   }
 }
 
+namespace {
+
 std::string CanonicalIp(std::string value) {
   value = Lower(std::move(value));
   // A single address and its /32 form are the same rule (ARM echoes either).
@@ -113,6 +118,8 @@ std::string CanonicalIp(std::string value) {
   }
   return value;
 }
+
+}  // namespace
 
 void CanonicalizeNetworkAcls(Json& acls) {
   if (!acls.is_object()) return;
@@ -159,6 +166,8 @@ void CanonicalizeNetworkAcls(Json& acls) {
   }
 }
 
+namespace {
+
 // The diff rules of a vault, for engine::DiffManagedFields. Canonicalization already made the
 // values comparable; the rules repeat the intent so that a value canonicalization does not know
 // (a new enum member) still compares the way ARM treats it.
@@ -199,16 +208,6 @@ int RetentionDays(const Json& normalized_live) {
   return days.is_number_integer() ? days.get<int>() : kDefaultRetentionDays;
 }
 
-void AddBlock(Change& change, const std::string& code, const std::string& reason) {
-  if (change.action != Action::kBlocked) {
-    change.action = Action::kBlocked;
-    change.reason_code = code;
-    change.reason = reason;
-  } else {
-    change.reason += "; " + reason;
-  }
-}
-
 void PlanAbsent(const engine::PlanChangeRequest& request, const std::string& name, Change& c) {
   const engine::DesiredResource& desired = *request.desired;
   const engine::SoftDeletedResource* deleted = request.soft_deleted;
@@ -217,49 +216,15 @@ void PlanAbsent(const engine::PlanChangeRequest& request, const std::string& nam
   const std::string desired_location = c.after.value("location", "");
 
   if (deleted) {
-    const std::string deleted_location = CanonicalLocation(deleted->location);
-    const std::string deleted_rg = ArmIdSegment(deleted->original_id, "resourceGroups");
-    const bool same_location = deleted_location.empty() || deleted_location == desired_location;
-    const bool same_group = deleted_rg.empty() || IEquals(deleted_rg, desired.resource_group);
-    const std::string held =
-        "a soft-deleted vault named '" + name + "' (deleted " +
-        (deleted->deletion_date.empty() ? std::string("earlier") : deleted->deletion_date) +
-        ", location " + deleted_location + ") holds the name in this subscription";
-
-    if (purge_policy && !deleted->purge_protection) {
-      c.action = Action::kPurgeThenCreate;
-      c.reason_code = "purge_then_create";
-      c.reason = held +
-                 "; policy purge_then_create: purge it (irreversible: its keys, secrets and "
-                 "certificates are destroyed), then create the vault from the manifest";
-      return;
-    }
-    if (same_location && same_group) {
-      c.action = Action::kRecover;
-      c.reason_code = "recover_soft_deleted";
-      c.reason = held +
-                 ": recover it (createMode recover). Recovering restores the old configuration, "
-                 "so keyward then applies the desired properties (Terraform azurerm #17375)";
-      if (purge_policy) c.reason += "; purge_then_create is not possible: purge protection is on";
-      return;
-    }
-    const std::string where =
-        !same_location
-            ? "location " + deleted_location + " (manifest: " + desired_location + ")"
-            : "resource group " + deleted_rg + " (manifest: " + desired.resource_group + ")";
-    if (deleted->purge_protection) {
-      c.action = Action::kBlocked;
-      c.reason_code = "blocked_by_purge_protection";
-      c.reason = held + "; recovering keeps its " + where +
-                 ", and purge protection prevents purging it: the name is reserved until " +
-                 (deleted->scheduled_purge_date.empty() ? std::string("its scheduled purge date")
-                                                        : deleted->scheduled_purge_date);
-      return;
-    }
-    c.action = Action::kBlocked;
-    c.reason_code = "soft_deleted_elsewhere";
-    c.reason = held + "; recovering keeps its " + where +
-               ": change the manifest to match, or allow purging it (purge_then_create policy)";
+    SoftDeletedNameRequest held;
+    held.noun = "vault";
+    held.name = name;
+    held.desired_location = desired_location;
+    held.desired_resource_group = desired.resource_group;
+    held.deleted = deleted;
+    held.purge_policy = purge_policy;
+    held.purge_destroys = "its keys, secrets and certificates";
+    PlanSoftDeletedName(held, c);
     return;
   }
   if (request.name_unavailable) {
@@ -278,24 +243,9 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
   const Json& desired = c.after;
   c.field_changes = DiffVault(desired, live);
   const std::string owner = StackTagOf(live);
-  // Without a stack name there is no ownership to take: never plan an adopt that could not
-  // converge (the re-plan after apply would still see no tag).
-  const bool owned = stack.empty() || owner == stack;
 
   // Immutable after creation: ARM refuses these updates, so say so at plan time.
-  const Json& want_days = PropertyOf(desired, "softDeleteRetentionInDays");
-  const Json& have_days = PropertyOf(live, "softDeleteRetentionInDays");
-  if (!want_days.is_null() && want_days != have_days) {
-    AddBlock(c, "immutable_after_create",
-             "softDeleteRetentionInDays is " + ShowValue(have_days) + " on the vault and " +
-                 ShowValue(want_days) +
-                 " in the manifest: retention days cannot change after creation");
-  }
-  if (IsTrue(PropertyOf(live, "enablePurgeProtection")) &&
-      IsFalse(PropertyOf(desired, "enablePurgeProtection"))) {
-    AddBlock(c, "purge_protection_irreversible",
-             "enablePurgeProtection is true on the vault: purge protection cannot be turned off");
-  }
+  CheckSoftDeleteImmutability("vault", desired, live, c);
   if (IsTrue(PropertyOf(live, "enableSoftDelete")) &&
       IsFalse(PropertyOf(desired, "enableSoftDelete"))) {
     AddBlock(c, "soft_delete_irreversible",
@@ -307,17 +257,8 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
   if (moved) {
     const std::string what = "location is " + live_location + " on the vault and " + want_location +
                              " in the manifest: a vault cannot move";
-    if (IsTrue(PropertyOf(live, "enablePurgeProtection"))) {
-      AddBlock(c, "blocked_by_purge_protection",
-               what +
-                   "; replacing it is impossible because purge protection keeps the deleted "
-                   "vault's name reserved for " +
-                   std::to_string(RetentionDays(live)) + " days");
-    } else if (stack.empty() || owner != stack) {
-      AddBlock(c, "not_owned",
-               what + "; keyward does not replace a vault it does not own (no " +
-                   std::string(kStackTag) + ": " + stack + " tag)");
-    }
+    CheckReplaceAllowed("vault", what, IsTrue(PropertyOf(live, "enablePurgeProtection")),
+                        RetentionDays(live), !stack.empty() && owner == stack, stack, c);
   }
   if (c.action == Action::kBlocked) return;
 
@@ -338,23 +279,7 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
                     ": existing access policies refer to the old tenant and stop working";
     }
   }
-  if (!owned && !owner.empty()) {
-    // Two stacks converging one vault would undo each other on every run: refuse until a
-    // person removes the other stack's tag (or the vault from the other stack's manifests).
-    AddBlock(c, "owned_by_other_stack",
-             "vault is tagged " + std::string(kStackTag) + ": " + owner +
-                 ", so another stack manages it; remove that tag to let stack " + stack +
-                 " adopt it");
-    return;
-  }
-  if (!owned) {
-    c.action = Action::kAdopt;
-    c.reason_code = "adopt";
-    c.reason = "vault exists without the " + std::string(kStackTag) +
-               " tag: adopt it (add the tag, reconcile " +
-               std::to_string(c.field_changes.size()) + " field(s))" + tenant_note;
-    return;
-  }
+  if (PlanOwnership("vault", stack, owner, c.field_changes.size(), tenant_note, c)) return;
   if (c.field_changes.empty()) {
     c.action = Action::kNoOp;
     c.reason_code = "up_to_date";

@@ -60,6 +60,19 @@ void DiffTags(const Json& before, const Json& after, std::vector<engine::FieldCh
 // The ownership tag's value on a live object ("" when untagged).
 std::string StackTagOf(const Json& live);
 
+// Canonicalization pieces shared by the kinds with the same ARM shapes (Vault, ManagedHsm).
+// Renames keys of `object` that match one of `canonical` case-insensitively to that spelling.
+void CanonicalizeKeys(Json& object, const std::vector<std::string>& canonical);
+// Maps object[key] (case-insensitively) onto one of `allowed`; unknown values stay as written.
+void CanonicalizeEnum(Json& object, const std::string& key,
+                      const std::vector<std::string>& allowed);
+// "true"/"false" and digit strings (quoted in YAML) become JSON booleans / integers.
+void CoerceBool(Json& object, const std::string& key);
+void CoerceInt(Json& object, const std::string& key);
+// networkAcls in the canonical form described at the top of this file (ipRules and
+// virtualNetworkRules sorted sets, enum casing).
+void CanonicalizeNetworkAcls(Json& acls);
+
 // --- vault ----------------------------------------------------------------------------------
 
 std::string VaultArmId(const std::string& subscription, const std::string& resource_group,

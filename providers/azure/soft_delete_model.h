@@ -1,0 +1,62 @@
+// The planning decisions shared by the kinds ARM soft-deletes (Vault, ManagedHsm), as pure
+// functions over engine::Change. Both kinds behave the same way in ARM: DELETE leaves a
+// soft-deleted proxy that holds the name for softDeleteRetentionInDays, recover restores the old
+// configuration, purge is refused while purge protection is on, retention days are fixed at
+// creation and purge protection cannot be turned off. One implementation keeps the two kinds'
+// plans (actions, reason codes, wording) identical.
+//
+// `noun` is how the reason names the resource ("vault", "managed HSM"); everything else about a
+// kind's fields stays in its own model (vault_model.h, managed_hsm_model.h).
+#pragma once
+
+#include <string>
+
+#include "engine/plan.h"
+#include "engine/resource.h"
+
+namespace keyward::azure {
+
+// Sets action blocked with `code` and `reason`; a second block appends its reason (the first
+// code stays, so the reason_code is stable whatever else is wrong).
+void AddBlock(engine::Change& change, const std::string& code, const std::string& reason);
+
+struct SoftDeletedNameRequest {
+  std::string noun;              // "vault"
+  std::string name;              // the desired name
+  std::string desired_location;  // canonical
+  std::string desired_resource_group;
+  const engine::SoftDeletedResource* deleted = nullptr;  // holds the name in this subscription
+  bool purge_policy = false;                             // PlanOptions::purge_then_create
+  std::string purge_destroys;                            // "its keys, secrets and certificates"
+  std::string original_id_marker;  // ARM id segment before the name: "vaults", "managedHSMs"
+};
+
+// A soft-deleted resource holds the desired name in this subscription. Decides, in this order:
+// purge-then-create (policy asks, no purge protection); recover (same location and resource
+// group: recover keeps both, then the desired properties are applied); blocked
+// blocked_by_purge_protection (recover would land elsewhere and purge is refused, with the date
+// the name frees up); blocked soft_deleted_elsewhere (recover would land elsewhere).
+void PlanSoftDeletedName(const SoftDeletedNameRequest& request, engine::Change& change);
+
+// Blocks what ARM refuses on an existing resource: softDeleteRetentionInDays changed
+// (immutable_after_create) and enablePurgeProtection true -> false
+// (purge_protection_irreversible). `desired` and `live` are normalized bodies whose
+// `properties` carry the server defaults (retention 90 when ARM omits it).
+void CheckSoftDeleteImmutability(const std::string& noun, const engine::Json& desired,
+                                 const engine::Json& live, engine::Change& change);
+
+// A replace is delete + purge + create. Blocks it when purge protection keeps the deleted
+// name reserved (blocked_by_purge_protection) or when the live resource is not this stack's
+// (not_owned). `what` says which immutable field differs.
+void CheckReplaceAllowed(const std::string& noun, const std::string& what, bool purge_protected,
+                         int retention_days, bool owned_by_stack, const std::string& stack,
+                         engine::Change& change);
+
+// Ownership of a live resource: tagged by another stack -> blocked owned_by_other_stack; untagged
+// -> adopt (reason mentions `field_count` fields to reconcile, plus `note`). Returns true when it
+// decided the action. `owner` is the live keyward-stack tag ("" when untagged); an empty stack
+// owns everything (no adopt that could never converge).
+bool PlanOwnership(const std::string& noun, const std::string& stack, const std::string& owner,
+                   size_t field_count, const std::string& note, engine::Change& change);
+
+}  // namespace keyward::azure
