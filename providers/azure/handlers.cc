@@ -1,5 +1,6 @@
 #include "providers/azure/handlers.h"
 
+#include "providers/azure/access_policy_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -13,6 +14,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   registry.Register(std::make_unique<VaultHandler>(client));
 
   // slot: AccessPolicy
+  registry.Register(std::make_unique<AccessPolicyHandler>(client));
 
   // slot: Key
 
