@@ -86,7 +86,8 @@ engine::ResolveResponse AccessPolicyHandler::Resolve(const engine::ResolveReques
   const Json* tenant = FindKey(r.spec, "tenantId");
   if (!tenant || !tenant->is_string() || tenant->get<std::string>().empty()) {
     out.diagnostics.Error(
-        where("spec"), label + ": spec.tenantId is required (or a default tenantId in keyward.yaml)");
+        where("spec"),
+        label + ": spec.tenantId is required (or a default tenantId in keyward.yaml)");
   }
   const Json* object_id = FindKey(r.spec, "objectId");
   if (!object_id || !object_id->is_string() || object_id->get<std::string>().empty()) {
@@ -133,8 +134,8 @@ Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::Refre
     for (const engine::DesiredResource& d : request.desired_set->resources) {
       if (d.kind != kVaultKind || d.arm_id.empty()) continue;
       // A skipped vault is ignored entirely, exclusive or not.
-      const bool exclusive = d.policy != engine::ReconcilePolicy::kSkip &&
-                             DeclaresExclusiveAccessPolicies(d.spec);
+      const bool exclusive =
+          d.policy != engine::ReconcilePolicy::kSkip && DeclaresExclusiveAccessPolicies(d.spec);
       auto it = vaults.find(Lower(d.arm_id));
       if (it == vaults.end() && !exclusive) continue;
       Interest& interest = vaults[Lower(d.arm_id)];
@@ -158,8 +159,7 @@ Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::Refre
     // A managed vault that is not live yet has no entries (it is created by this plan).
   }
 
-  std::vector<Result<ArmResponse>> gets(to_get.size(),
-                                        MakeError(ErrorCode::kInternal, "not run"));
+  std::vector<Result<ArmResponse>> gets(to_get.size(), MakeError(ErrorCode::kInternal, "not run"));
   engine::ForEachBounded(to_get.size(), kRefreshParallelism, [&](size_t i) {
     auto ref = VaultRefOf(vaults.at(to_get[i]).vault_id);
     gets[i] = ref ? client_->Get(ref->path, ctx) : Result<ArmResponse>(tl::unexpected(ref.error()));
@@ -219,18 +219,18 @@ Result<engine::ApplyResponse> AccessPolicyHandler::Apply(const engine::ApplyRequ
     }
     case Action::kDelete: {
       const Json all = PermissionsToRemove(Json(), change.before);
-      auto removed = Write(ref->path, "remove",
-                           BuildRemoveBody(change.before, all.is_null() ? Json::object() : all),
-                           ctx);
+      auto removed =
+          Write(ref->path, "remove",
+                BuildRemoveBody(change.before, all.is_null() ? Json::object() : all), ctx);
       // The vault being gone means the entry is gone too.
       if (!removed && removed.error().code != ErrorCode::kNotFound)
         return tl::unexpected(removed.error());
       break;
     }
     default:
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       std::string("access policy: action ") + engine::ActionName(change.action) +
-                           " cannot be applied");
+      return MakeError(ErrorCode::kFailedPrecondition, std::string("access policy: action ") +
+                                                           engine::ActionName(change.action) +
+                                                           " cannot be applied");
   }
 
   auto vault = client_->Get(ref->path, ctx);

@@ -1,8 +1,6 @@
 // The AccessPolicy handler against the real keyward-arm-emulator over HTTPS, driven the way the
 // engine drives it: engine::Refresh (Vault first, entries from the vault list), MakePlan, and
 // engine::Apply (which re-plans every applied change against the re-read and requires no-op).
-#include "providers/azure/access_policy_handler.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +9,7 @@
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
+#include "providers/azure/access_policy_handler.h"
 #include "providers/azure/access_policy_model.h"
 #include "providers/azure/handlers.h"
 #include "providers/azure/vault_model.h"
@@ -97,7 +96,9 @@ class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
     return set_.resources.front();
   }
 
-  std::string PolicyAddress(const std::string& name) { return "AccessPolicy/" + vault_ + "/" + name; }
+  std::string PolicyAddress(const std::string& name) {
+    return "AccessPolicy/" + vault_ + "/" + name;
+  }
 
   engine::Plan MakePlan() {
     auto observed = engine::Refresh(set_, registry_, {}, ctx_);
@@ -119,7 +120,8 @@ class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
       EXPECT_NE(plan.Find(address), nullptr) << address << "\n" << plan.Dump();
     engine::ApplyOptions apply_options;
     engine::ApplyObserver observer;
-    engine::ApplyReport report = engine::Apply(plan, &set_, registry_, apply_options, observer, ctx_);
+    engine::ApplyReport report =
+        engine::Apply(plan, &set_, registry_, apply_options, observer, ctx_);
     for (const auto& r : report.results) {
       EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
           << r.address << ": " << r.outcome.error.ToString();
@@ -137,9 +139,9 @@ class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
   // Another client (portal, az cli) writing the vault's access policies directly.
   void OutOfBand(const char* operation, const Json& entry) {
     auto put = (*client_)->Put(
-        WithApiVersion(JoinPath(VaultPath(kt::kSubscriptionId, group_, vault_),
-                                {"accessPolicies", operation}),
-                       kKeyVaultApiVersion),
+        WithApiVersion(
+            JoinPath(VaultPath(kt::kSubscriptionId, group_, vault_), {"accessPolicies", operation}),
+            kKeyVaultApiVersion),
         Json{{"properties", {{"accessPolicies", Json::array({entry})}}}}, ctx_);
     ASSERT_TRUE(put.has_value()) << put.error().ToString();
   }
@@ -185,7 +187,8 @@ TEST_F(AccessPolicyHandlerEmulatorTest, AppliesAfterItsVaultThenReplanIsNoOpWith
   engine::Plan plan = MakePlan();
   const Json after = Stats();
   EXPECT_EQ(Count(after, "Vaults_Get") - Count(before, "Vaults_Get"), 0);
-  EXPECT_EQ(Count(after, "Vaults_ListByResourceGroup") - Count(before, "Vaults_ListByResourceGroup"), 1);
+  EXPECT_EQ(
+      Count(after, "Vaults_ListByResourceGroup") - Count(before, "Vaults_ListByResourceGroup"), 1);
   EXPECT_FALSE(plan.HasChanges()) << plan.Dump();
 }
 
@@ -247,7 +250,8 @@ TEST_F(AccessPolicyHandlerEmulatorTest, OutOfBandPermissionChangeIsDriftOnExactl
   Converge({});
   for (const Json& entry : LiveEntries()) {
     if (entry["objectId"] == kAppObject)
-      EXPECT_EQ(CanonicalPermissions(entry["permissions"])["keys"], Json({"get", "list", "wrapKey"}));
+      EXPECT_EQ(CanonicalPermissions(entry["permissions"])["keys"],
+                Json({"get", "list", "wrapKey"}));
   }
 }
 

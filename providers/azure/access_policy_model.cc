@@ -21,9 +21,27 @@ constexpr char kPoliciesSegment[] = "/accesspolicies/";
 const std::map<std::string, std::vector<std::string>>& PermissionEnums() {
   static const std::map<std::string, std::vector<std::string>> enums = {
       {"keys",
-       {"all", "encrypt", "decrypt", "wrapKey", "unwrapKey", "sign", "verify", "get", "list",
-        "create", "update", "import", "delete", "backup", "restore", "recover", "purge", "release",
-        "rotate", "getrotationpolicy", "setrotationpolicy"}},
+       {"all",
+        "encrypt",
+        "decrypt",
+        "wrapKey",
+        "unwrapKey",
+        "sign",
+        "verify",
+        "get",
+        "list",
+        "create",
+        "update",
+        "import",
+        "delete",
+        "backup",
+        "restore",
+        "recover",
+        "purge",
+        "release",
+        "rotate",
+        "getrotationpolicy",
+        "setrotationpolicy"}},
       {"secrets", {"all", "get", "list", "set", "delete", "backup", "restore", "recover", "purge"}},
       {"certificates",
        {"all", "get", "list", "delete", "create", "import", "update", "managecontacts",
@@ -149,7 +167,9 @@ const std::vector<std::string>& AccessPolicyPermissionKinds() {
   return kinds;
 }
 
-bool IsFullVaultId(const std::string& vault_ref) { return !vault_ref.empty() && vault_ref[0] == '/'; }
+bool IsFullVaultId(const std::string& vault_ref) {
+  return !vault_ref.empty() && vault_ref[0] == '/';
+}
 
 std::string AccessPolicyVaultId(const std::string& vault_ref, const std::string& subscription,
                                 const std::string& resource_group) {
@@ -226,10 +246,10 @@ bool SameAccessPolicyIdentity(const Json& a, const Json& b) {
 
 std::vector<FieldChange> DiffAccessPolicy(const Json& desired, const Json& live) {
   std::vector<FieldChange> out;
-  const Json want = CanonicalPermissions(desired.is_object() ? desired.value("permissions", Json())
-                                                             : Json());
-  const Json have = live.is_object() ? CanonicalPermissions(live.value("permissions", Json()))
-                                     : Json();
+  const Json want =
+      CanonicalPermissions(desired.is_object() ? desired.value("permissions", Json()) : Json());
+  const Json have =
+      live.is_object() ? CanonicalPermissions(live.value("permissions", Json())) : Json();
   for (const std::string& kind : AccessPolicyPermissionKinds()) {
     const Json& before = have.is_object() ? have[kind] : Json();
     if (!have.is_object() || Lower(before.dump()) != Lower(want[kind].dump()))
@@ -240,8 +260,8 @@ std::vector<FieldChange> DiffAccessPolicy(const Json& desired, const Json& live)
 
 Json PermissionsToRemove(const Json& desired, const Json& live) {
   if (!live.is_object()) return Json();
-  const Json want = CanonicalPermissions(desired.is_object() ? desired.value("permissions", Json())
-                                                             : Json());
+  const Json want =
+      CanonicalPermissions(desired.is_object() ? desired.value("permissions", Json()) : Json());
   const Json have = CanonicalPermissions(live.value("permissions", Json()));
   Json out = Json::object();
   for (const std::string& kind : AccessPolicyPermissionKinds()) {

@@ -78,9 +78,10 @@ std::vector<engine::ObservedResource> ObservedAccessPolicies(const Json& live_va
                                                              bool exclusive);
 
 // Decides the change for one entry: create / update / no-op for a declared entry, delete for an
-// undeclared entry of an exclusive vault (report-only when that vault's policy is observe), blocked when the vault would exceed 1024 entries (or
-// when spec.vault names a managed vault in another resource group), with an RBAC warning when
-// the vault authorizes data actions with Azure RBAC (access policies have no effect then).
+// undeclared entry of an exclusive vault (report-only when that vault's policy is observe), blocked
+// when the vault would exceed 1024 entries (or when spec.vault names a managed vault in another
+// resource group), with an RBAC warning when the vault authorizes data actions with Azure RBAC
+// (access policies have no effect then).
 engine::Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request);
 
 }  // namespace keyward::azure

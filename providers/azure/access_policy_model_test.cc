@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "engine/diff.h"
+#include "engine/file_reader.h"
+#include "engine/manifest_loader.h"
 #include "engine/planner.h"
 #include "providers/azure/access_policy_handler.h"
 #include "providers/azure/handlers.h"
@@ -59,7 +63,8 @@ class AccessPolicyModelTest : public ::testing::Test {
                 {"permissions", std::move(permissions)}};
   }
 
-  engine::DesiredResource Vault(Json extra = Json::object(), const std::string& name = "payments-kv") {
+  engine::DesiredResource Vault(Json extra = Json::object(),
+                                const std::string& name = "payments-kv") {
     engine::DesiredResource d;
     d.kind = kVaultKind;
     d.name = name;
@@ -76,7 +81,8 @@ class AccessPolicyModelTest : public ::testing::Test {
 
   static Json Entry(const std::string& object_id, Json permissions,
                     const std::string& application_id = "") {
-    Json e = {{"tenantId", kTenant}, {"objectId", object_id}, {"permissions", std::move(permissions)}};
+    Json e = {
+        {"tenantId", kTenant}, {"objectId", object_id}, {"permissions", std::move(permissions)}};
     if (!application_id.empty()) e["applicationId"] = application_id;
     return e;
   }
@@ -138,10 +144,10 @@ TEST_F(AccessPolicyModelTest, PermissionsCompareCaseAndOrderInsensitively) {
 }
 
 TEST_F(AccessPolicyModelTest, SyntheticIdsAreLowercaseAndIncludeApplicationId) {
-  const Json entry = Entry("0A1B2C3D-0000-4000-8000-000000000001", {}, "5E6F7A8B-0000-4000-8000-0000000000AA");
-  EXPECT_EQ(AccessPolicyArmId(KvId(), entry),
-            engine::CanonicalArmId(KvId()) + "/accesspolicies/" + kTenant + "/" + kObject + "/" +
-                kApp);
+  const Json entry =
+      Entry("0A1B2C3D-0000-4000-8000-000000000001", {}, "5E6F7A8B-0000-4000-8000-0000000000AA");
+  EXPECT_EQ(AccessPolicyArmId(KvId(), entry), engine::CanonicalArmId(KvId()) + "/accesspolicies/" +
+                                                  kTenant + "/" + kObject + "/" + kApp);
   EXPECT_EQ(AccessPolicyArmId(KvId(), Entry(kObject, {})),
             engine::CanonicalArmId(KvId()) + "/accesspolicies/" + kTenant + "/" + kObject);
   EXPECT_TRUE(engine::ArmIdEquals(VaultIdOfAccessPolicy(AccessPolicyArmId(KvId(), entry)), KvId()));
@@ -170,7 +176,8 @@ TEST_F(AccessPolicyModelTest, ResolveReportsBadInputAtTheField) {
   EXPECT_NE(resolved.diagnostics.items()[0].message.find("grants nothing"), std::string::npos);
 
   d.spec = AppSpec({{"keys", {"get"}}});
-  d.spec["vault"] = "/subscriptions/" + std::string(kSub) + "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x";
+  d.spec["vault"] = "/subscriptions/" + std::string(kSub) +
+                    "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x";
   d.field_locations["spec.vault"] = {"ap.yaml", 5, 10};
   resolved = registry_.Find(kAccessPolicyKind)->Resolve(request);
   ASSERT_TRUE(resolved.diagnostics.HasErrors());
@@ -189,7 +196,8 @@ TEST_F(AccessPolicyModelTest, ResolveReportsBadInputAtTheField) {
 TEST_F(AccessPolicyModelTest, CreateUpdateNoOpAndTheRemoveSet) {
   engine::DesiredSet desired;
   desired.resources.push_back(Vault());
-  desired.resources.push_back(Policy("app", AppSpec({{"keys", {"Get", "LIST"}}, {"secrets", {"get"}}})));
+  desired.resources.push_back(
+      Policy("app", AppSpec({{"keys", {"Get", "LIST"}}, {"secrets", {"get"}}})));
 
   // Absent entry: create, depending on the vault.
   auto plan = Plan(desired, Observe({LiveVault(Json::array())}, desired));
@@ -200,8 +208,10 @@ TEST_F(AccessPolicyModelTest, CreateUpdateNoOpAndTheRemoveSet) {
   EXPECT_EQ(c->depends_on, std::vector<std::string>{"Vault/payments-kv"});
 
   // Same permissions in another order and case: no-op.
-  plan = Plan(desired, Observe({LiveVault({Entry(kObject, {{"keys", {"list", "GET"}}, {"secrets", {"Get"}}})})},
-                               desired));
+  plan =
+      Plan(desired,
+           Observe({LiveVault({Entry(kObject, {{"keys", {"list", "GET"}}, {"secrets", {"Get"}}})})},
+                   desired));
   c = plan.Find("AccessPolicy/payments-kv/app");
   EXPECT_EQ(c->action, Action::kNoOp) << c->reason;
   EXPECT_FALSE(plan.HasChanges());
@@ -284,7 +294,8 @@ TEST_F(AccessPolicyModelTest, ExclusiveVaultRemovesUndeclaredEntriesWithoutPrune
 
   // The vault's observe policy turns the removal into reported drift.
   desired.resources[0].policy = engine::ReconcilePolicy::kObserve;
-  plan = Plan(desired, Observe({LiveVault({Entry(kOther, {{"secrets", {"get"}}}, kApp)})}, desired));
+  plan =
+      Plan(desired, Observe({LiveVault({Entry(kOther, {{"secrets", {"get"}}}, kApp)})}, desired));
   ASSERT_NE(plan.Find(address), nullptr);
   EXPECT_TRUE(plan.Find(address)->report_only);
 }
@@ -301,7 +312,8 @@ TEST_F(AccessPolicyModelTest, ExclusiveRemovalsComeBeforeTheirVaultsDelete) {
   vault.address = "Vault/payments-kv";
   vault.live = LiveVault({Entry(kOther, {{"keys", {"get"}}})});
   observed.resources.push_back(vault);
-  for (auto& e : ObservedAccessPolicies(vault.live, /*exclusive=*/true)) observed.resources.push_back(e);
+  for (auto& e : ObservedAccessPolicies(vault.live, /*exclusive=*/true))
+    observed.resources.push_back(e);
   auto plan = Plan(desired, observed);
   ASSERT_EQ(plan.changes.size(), 2u) << plan.Dump();
   EXPECT_EQ(plan.changes[0].kind, kAccessPolicyKind);
@@ -327,7 +339,8 @@ TEST_F(AccessPolicyModelTest, TooManyEntriesIsBlockedWithTheCounts) {
   const Change* c = plan.Find("AccessPolicy/payments-kv/app");
   ASSERT_EQ(c->action, Action::kBlocked);
   EXPECT_EQ(c->reason_code, "too_many_access_policies");
-  EXPECT_NE(c->reason.find("has 1023 access policy entries and this plan adds 2"), std::string::npos)
+  EXPECT_NE(c->reason.find("has 1023 access policy entries and this plan adds 2"),
+            std::string::npos)
       << c->reason;
   EXPECT_NE(c->reason.find("1024"), std::string::npos);
 
@@ -396,6 +409,52 @@ TEST_F(AccessPolicyModelTest, VaultAccessPoliciesFieldIsNeitherSentNorDiffed) {
   Json live = LiveVault({Entry(kObject, {{"keys", {"get"}}})});
   EXPECT_TRUE(DiffVault(body, NormalizeVault(live)).empty());
   EXPECT_TRUE(BuildVaultPatchBody(body, NormalizeVault(live)).is_null());
+}
+
+// The shipped example validates against the schema, with keyward.yaml's defaults filled in.
+TEST(AccessPolicyManifestTest, PaymentsExampleLoadsWithDefaults) {
+  // ctest sets KEYWARD_SOURCE_DIR for every test.
+  const char* root = std::getenv("KEYWARD_SOURCE_DIR");
+  if (!root) GTEST_SKIP() << "KEYWARD_SOURCE_DIR is not set (run through ctest)";
+  const std::filesystem::path source(root);
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  engine::RealFileReader reader;
+  auto loaded =
+      engine::LoadManifests({(source / "manifests/examples/payments").string()}, reader, registry);
+  std::string problems;
+  for (const auto& d : loaded.diagnostics.items()) problems += d.ToString() + "\n";
+  ASSERT_FALSE(loaded.diagnostics.HasErrors()) << problems;
+  const engine::DesiredResource* api = loaded.set.Find("AccessPolicy/payments-kv/payments-api");
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(api->spec["tenantId"], "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10");
+  EXPECT_EQ(api->resource_group, "rg-payments");
+  EXPECT_EQ(api->depends_on, std::vector<std::string>{"Vault/payments-kv"});
+}
+
+TEST(AccessPolicyManifestTest, UnknownPermissionIsReportedAtItsLine) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  engine::FakeFileReader reader;
+  reader.AddFile("m/keyward.yaml",
+                 "stack: s\ndefaults:\n  subscription: 11111111-2222-4333-8444-555555555555\n"
+                 "  resourceGroup: rg\n  tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47\n");
+  reader.AddFile("m/ap.yaml",
+                 "apiVersion: keyward.dev/v1alpha1\n"
+                 "kind: AccessPolicy\n"
+                 "metadata:\n"
+                 "  name: app\n"
+                 "spec:\n"
+                 "  vault: /subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg/"
+                 "providers/Microsoft.KeyVault/vaults/kv\n"
+                 "  objectId: 0a1b2c3d-0000-4000-8000-000000000001\n"
+                 "  permissions:\n"
+                 "    keys: [GET, wrapkey, fly]\n");
+  auto loaded = engine::LoadManifests({"m"}, reader, registry);
+  ASSERT_TRUE(loaded.diagnostics.HasErrors());
+  const auto& first = loaded.diagnostics.items()[0];
+  EXPECT_EQ(first.location.line, 9) << first.ToString();
+  EXPECT_NE(first.ToString().find("not a key permission"), std::string::npos) << first.ToString();
 }
 
 TEST(AccessPolicyRegistrationTest, RefreshesAfterVaults) {
