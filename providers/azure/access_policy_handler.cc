@@ -119,7 +119,7 @@ Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::Refre
   struct Interest {
     std::string vault_id;
     bool exclusive = false;
-    bool managed = false;       // declared as a Vault in the manifests
+    bool managed = false;       // declared as a Vault in the manifests (and not skipped)
     std::string first_address;  // a desired entry naming it, for error messages
   };
   std::map<std::string, Interest> vaults;
@@ -140,7 +140,8 @@ Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::Refre
       if (it == vaults.end() && !exclusive) continue;
       Interest& interest = vaults[Lower(d.arm_id)];
       interest.vault_id = d.arm_id;
-      interest.managed = true;
+      // A skipped vault is not refreshed by the Vault kind: read it like an unmanaged one.
+      interest.managed = d.policy != engine::ReconcilePolicy::kSkip;
       interest.exclusive = exclusive;
     }
   }
