@@ -1,6 +1,7 @@
 #include "providers/azure/handlers.h"
 
 #include "providers/azure/managed_hsm_handler.h"
+#include "providers/azure/access_policy_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -14,6 +15,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   registry.Register(std::make_unique<VaultHandler>(client));
 
   // slot: AccessPolicy
+  registry.Register(std::make_unique<AccessPolicyHandler>(client));
 
   // slot: Key
 

@@ -83,7 +83,7 @@ std::string VaultArmId(const std::string& subscription, const std::string& resou
 std::optional<std::string> VaultNameError(const std::string& name);
 
 // The VaultProperties a manifest may set (keyward-only spec fields such as `location` and
-// `tags`, or future `accessPolicies: shared|exclusive`, are not ARM properties).
+// `tags`, or `accessPolicies: shared|exclusive` (AccessPolicy kind), are not ARM properties).
 const std::vector<std::string>& ManagedVaultProperties();
 
 // The desired ARM body in canonical form: {location, tags, properties{tenantId, sku, + every
