@@ -1,5 +1,6 @@
 #include "providers/azure/handlers.h"
 
+#include "providers/azure/pec_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -19,12 +20,14 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: Secret
 
   // slot: PrivateEndpointConnection
+  registry.Register(std::make_unique<PecHandler>(client, kVaultPecKind));
 
   // slot: ManagedHsm
 
   // slot: ManagedHsmKey
 
   // slot: MhsmPrivateEndpointConnection
+  registry.Register(std::make_unique<PecHandler>(client, kHsmPecKind));
 }
 
 }  // namespace keyward::azure
