@@ -159,8 +159,9 @@ class PecHandlerEmulatorTest : public ::testing::Test {
     for (const auto& r : report.results) {
       EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
           << r.address << ": " << r.outcome.error.ToString();
-      if (r.outcome.status == engine::ChangeStatus::kSucceeded)
+      if (r.outcome.status == engine::ChangeStatus::kSucceeded) {
         EXPECT_TRUE(r.outcome.verified) << r.address;
+      }
     }
   }
 
@@ -263,8 +264,11 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   EXPECT_EQ(At(plan, app).field_changes[0].path,
             "properties.privateLinkServiceConnectionState.description");
   EXPECT_EQ(At(plan, app).field_changes[0].before, "changed in the portal");
-  for (const Change& c : plan.changes)
-    if (c.address != app) EXPECT_EQ(c.action, Action::kNoOp) << c.address;
+  for (const Change& c : plan.changes) {
+    if (c.address != app) {
+      EXPECT_EQ(c.action, Action::kNoOp) << c.address;
+    }
+  }
   ExpectApplied(ApplyPlan(plan));
   EXPECT_FALSE(PlanNow().HasChanges());
 
@@ -373,6 +377,21 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
   // A fresh plan converges.
   ExpectApplied(ApplyPlan(PlanNow()));
   EXPECT_FALSE(PlanNow().HasChanges());
+}
+
+// Refresh order is registration order: connections read their parents' live objects.
+TEST(PecHandlersRegistrationTest, ConnectionKindsComeAfterTheirParents) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  auto position = [&](std::string_view kind) {
+    for (size_t i = 0; i < registry.all().size(); ++i)
+      if (registry.all()[i]->Kind() == kind) return static_cast<int>(i);
+    return -1;
+  };
+  ASSERT_GE(position("PrivateEndpointConnection"), 0);
+  ASSERT_GE(position("MhsmPrivateEndpointConnection"), 0);
+  EXPECT_GT(position("PrivateEndpointConnection"), position("Vault"));
+  EXPECT_GT(position("MhsmPrivateEndpointConnection"), position("ManagedHsm"));  // -1 until it lands
 }
 
 }  // namespace
