@@ -101,6 +101,33 @@ const engine::DesiredResource* DuplicateOf(const PecKind& kind,
   return nullptr;
 }
 
+// Why a parent of a waiting connection may be the cause, when the sets tell: a parent that does
+// not exist yet (it is created first) or is soft-deleted (its connections return on recover).
+std::string ParentNote(const PecKind& kind, const PecParent& parent,
+                       const engine::PlanChangeRequest& request) {
+  if (!request.observed_set) return "";
+  for (const engine::ObservedResource& o : request.observed_set->resources) {
+    if (o.kind == kind.parent_kind && IEquals(o.arm_id, parent.id)) return "";
+  }
+  const std::string subscription = ArmIdSegment(parent.id, "subscriptions");
+  for (const engine::SoftDeletedResource& sd : request.observed_set->soft_deleted) {
+    if (sd.kind == kind.parent_kind && IEquals(sd.name, parent.name) &&
+        IEquals(sd.subscription, subscription)) {
+      return "; the " + std::string(kind.parent_noun) +
+             " is soft-deleted, and its connections come back when it is recovered";
+    }
+  }
+  if (request.desired_set) {
+    for (const engine::DesiredResource& d : request.desired_set->resources) {
+      if (d.kind == kind.parent_kind && IEquals(d.arm_id, parent.id)) {
+        return "; the " + std::string(kind.parent_noun) +
+               " does not exist yet, and a private endpoint can only be created once it does";
+      }
+    }
+  }
+  return "";
+}
+
 void Set(Change& c, Action action, const std::string& code, const std::string& reason) {
   c.action = action;
   c.reason_code = code;
@@ -319,6 +346,7 @@ Change PlanPecChange(const PecKind& kind, const engine::PlanChangeRequest& reque
         "waiting for private endpoint " + endpoint + ": " + parent_text +
             " has no connection from it yet (Microsoft.Network creates the connection when the "
             "private endpoint is created)");
+    if (parent) c.reason += ParentNote(kind, *parent, request);
     return c;
   }
   const std::string live_status = StatusOf(c.before);

@@ -158,6 +158,47 @@ TEST(PecModelTest, NoConnectionYetIsBlockedWaitingForThePrivateEndpoint) {
   EXPECT_TRUE(c.before.is_null());
 }
 
+TEST(PecModelTest, WaitingReasonNamesAParentThatIsSoftDeletedOrNotCreatedYet) {
+  engine::DesiredSet set;
+  engine::DesiredResource vault;
+  vault.kind = "Vault";
+  vault.name = "payments-kv";
+  vault.subscription = kSub;
+  vault.address = "Vault/payments-kv";
+  vault.arm_id = kVaultId;
+  set.resources.push_back(vault);
+  set.resources.push_back(Desired(Spec("Approved")));
+  engine::ObservedSet observed;
+  engine::PlanChangeRequest request;
+  request.desired = &set.resources[1];
+  request.desired_set = &set;
+  request.observed_set = &observed;
+
+  Change absent = PlanPecChange(kVaultPecKind, request);
+  EXPECT_EQ(absent.reason_code, "waiting_for_private_endpoint");
+  EXPECT_NE(absent.reason.find("the vault does not exist yet"), std::string::npos) << absent.reason;
+
+  engine::SoftDeletedResource deleted;
+  deleted.kind = "Vault";
+  deleted.name = "PAYMENTS-KV";
+  deleted.subscription = kSub;
+  observed.soft_deleted.push_back(deleted);
+  Change soft_deleted = PlanPecChange(kVaultPecKind, request);
+  EXPECT_EQ(soft_deleted.reason_code, "waiting_for_private_endpoint");
+  EXPECT_NE(soft_deleted.reason.find("soft-deleted, and its connections come back when it is "
+                                     "recovered"),
+            std::string::npos)
+      << soft_deleted.reason;
+
+  engine::ObservedResource live_vault;
+  live_vault.kind = "Vault";
+  live_vault.arm_id = kVaultId;
+  observed.resources.push_back(live_vault);
+  Change live = PlanPecChange(kVaultPecKind, request);
+  EXPECT_EQ(live.reason.find("soft-deleted"), std::string::npos) << live.reason;
+  EXPECT_EQ(live.reason.find("does not exist yet"), std::string::npos) << live.reason;
+}
+
 TEST(PecModelTest, PendingConnectionIsApproved) {
   auto d = Desired(Spec("Approved"));
   auto o = Observed(d, LiveConnection("Pending"));
