@@ -100,9 +100,9 @@ Result<engine::ApplyResponse> PecHandler::Apply(const engine::ApplyRequest& requ
                                                 const Context& ctx) {
   const Change& change = *request.change;
   if (change.arm_id.empty()) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     change.address + ": no live connection to " +
-                         engine::ActionName(change.action) + " (plan has no ARM id)");
+    return MakeError(ErrorCode::kFailedPrecondition, change.address + ": no live connection to " +
+                                                         engine::ActionName(change.action) +
+                                                         " (plan has no ARM id)");
   }
   const std::string path = ConnectionPath(change.arm_id);
   switch (change.action) {
@@ -120,9 +120,12 @@ Result<engine::ApplyResponse> PecHandler::Apply(const engine::ApplyRequest& requ
         const std::optional<ArmError> arm = ArmErrorOf(e);
         if ((arm && arm->status == 412) || HasArmCode(e, "PreconditionFailed")) {
           return MakeError(ErrorCode::kAborted,
-                           change.address + ": the connection changed since the plan was made "
-                                            "(etag " + etag + " no longer matches): refresh and "
-                                            "plan again",
+                           change.address +
+                               ": the connection changed since the plan was made "
+                               "(etag " +
+                               etag +
+                               " no longer matches): refresh and "
+                               "plan again",
                            e.detail);
         }
         if (arm && arm->status == 409) {

@@ -2,8 +2,6 @@
 // keyward-arm-emulator over HTTPS. Connections come into being only through Microsoft.Network, so
 // each scenario creates private endpoints with the emulator's privateEndpoints PUT first, then
 // drives refresh / plan / apply the way the engine does.
-#include "providers/azure/pec_handler.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +10,7 @@
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "providers/azure/handlers.h"
+#include "providers/azure/pec_handler.h"
 #include "providers/azure/pec_model.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
@@ -120,18 +119,18 @@ class PecHandlerEmulatorTest : public ::testing::Test {
                       const std::string& group_id, bool manual) {
     const char* list =
         manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections";
-    Json body = {
-        {"location", "westeurope"},
-        {"properties",
-         {{"subnet",
-           {{"id", GroupId(group) + "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/s"}}},
-          {list,
-           Json::array({{{"name", "conn"},
-                         {"properties",
-                          {{"privateLinkServiceId", target},
-                           {"groupIds", Json::array({group_id})},
-                           {"requestMessage", "please approve " + name}}}}})}}}};
-    auto put = client()->Put(WithApiVersion(EndpointId(group, name), kNetworkApiVersion), body, ctx_);
+    Json body = {{"location", "westeurope"},
+                 {"properties",
+                  {{"subnet",
+                    {{"id", GroupId(group) +
+                                "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/s"}}},
+                   {list, Json::array({{{"name", "conn"},
+                                        {"properties",
+                                         {{"privateLinkServiceId", target},
+                                          {"groupIds", Json::array({group_id})},
+                                          {"requestMessage", "please approve " + name}}}}})}}}};
+    auto put =
+        client()->Put(WithApiVersion(EndpointId(group, name), kNetworkApiVersion), body, ctx_);
     ASSERT_TRUE(put.has_value()) << put.error().ToString();
   }
 
@@ -218,7 +217,7 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   ExpectApplied(ApplyPlan(plan));
 
   const std::string vault_id = VaultArmId(kt::kSubscriptionId, group, vault);
-  CreateEndpoint(group, "pe-app", vault_id, "vault", /*manual=*/true);    // Pending
+  CreateEndpoint(group, "pe-app", vault_id, "vault", /*manual=*/true);     // Pending
   CreateEndpoint(group, "pe-batch", vault_id, "vault", /*manual=*/false);  // auto-approved
 
   // The connections come from the vault list's properties.privateEndpointConnections: no
@@ -226,7 +225,8 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   Json before = Stats();
   plan = PlanNow();
   Json after = Stats();
-  for (const char* op : {"PrivateEndpointConnections_ListByResource", "PrivateEndpointConnections_Get"})
+  for (const char* op :
+       {"PrivateEndpointConnections_ListByResource", "PrivateEndpointConnections_Get"})
     EXPECT_EQ(Count(after, op) - Count(before, op), 0) << op;
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
@@ -250,12 +250,12 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
             "app tier");
 
   // Someone edits the app connection by hand: drift on exactly that address.
-  auto edited = client()->Put(
-      WithApiVersion(app_id, kKeyVaultApiVersion),
-      Json{{"properties",
-            {{"privateLinkServiceConnectionState",
-              {{"status", "Approved"}, {"description", "changed in the portal"}}}}}},
-      ctx_);
+  auto edited =
+      client()->Put(WithApiVersion(app_id, kKeyVaultApiVersion),
+                    Json{{"properties",
+                          {{"privateLinkServiceConnectionState",
+                            {{"status", "Approved"}, {"description", "changed in the portal"}}}}}},
+                    ctx_);
   ASSERT_TRUE(edited.has_value()) << edited.error().ToString();
   plan = PlanNow();
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
@@ -322,17 +322,16 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
   Add(std::move(g));
   ExpectApplied(ApplyPlan(PlanNow()));
 
-  const std::string hsm_id =
-      GroupId(group) + "/providers/Microsoft.KeyVault/managedHSMs/" + hsm;
-  auto created = client()->SendAndWait(
-      HttpMethod::kPut, WithApiVersion(hsm_id, kKeyVaultApiVersion),
-      Json{{"location", "westeurope"},
-           {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
-           {"properties",
-            {{"tenantId", kt::kTenantId},
-             {"initialAdminObjectIds", Json::array({kt::kObjectId})},
-             {"enablePurgeProtection", false}}}},
-      ctx_);
+  const std::string hsm_id = GroupId(group) + "/providers/Microsoft.KeyVault/managedHSMs/" + hsm;
+  auto created =
+      client()->SendAndWait(HttpMethod::kPut, WithApiVersion(hsm_id, kKeyVaultApiVersion),
+                            Json{{"location", "westeurope"},
+                                 {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
+                                 {"properties",
+                                  {{"tenantId", kt::kTenantId},
+                                   {"initialAdminObjectIds", Json::array({kt::kObjectId})},
+                                   {"enablePurgeProtection", false}}}},
+                            ctx_);
   ASSERT_TRUE(created.has_value()) << created.error().ToString();
   CreateEndpoint(group, "pe-hsm", hsm_id, "managedhsm", /*manual=*/true);
 
@@ -355,12 +354,11 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
   plan = PlanNow();
   const Change& change = At(plan, app);
   ASSERT_EQ(change.action, Action::kUpdate);
-  auto edited = client()->Put(
-      WithApiVersion(change.arm_id, kKeyVaultApiVersion),
-      Json{{"properties",
-            {{"privateLinkServiceConnectionState",
-              {{"status", "Approved"}, {"description", "someone else"}}}}}},
-      ctx_);
+  auto edited = client()->Put(WithApiVersion(change.arm_id, kKeyVaultApiVersion),
+                              Json{{"properties",
+                                    {{"privateLinkServiceConnectionState",
+                                      {{"status", "Approved"}, {"description", "someone else"}}}}}},
+                              ctx_);
   ASSERT_TRUE(edited.has_value()) << edited.error().ToString();
   PecHandler handler(client(), kHsmPecKind);
   engine::ApplyRequest request{&change, &set_.resources.back()};
@@ -391,7 +389,8 @@ TEST(PecHandlersRegistrationTest, ConnectionKindsComeAfterTheirParents) {
   ASSERT_GE(position("PrivateEndpointConnection"), 0);
   ASSERT_GE(position("MhsmPrivateEndpointConnection"), 0);
   EXPECT_GT(position("PrivateEndpointConnection"), position("Vault"));
-  EXPECT_GT(position("MhsmPrivateEndpointConnection"), position("ManagedHsm"));  // -1 until it lands
+  EXPECT_GT(position("MhsmPrivateEndpointConnection"),
+            position("ManagedHsm"));  // -1 until it lands
 }
 
 }  // namespace

@@ -61,9 +61,7 @@ const Json& StateOf(const Json& normalized) {
   return props["privateLinkServiceConnectionState"];
 }
 
-std::string StatusOf(const Json& normalized) {
-  return StateOf(normalized).value("status", "");
-}
+std::string StatusOf(const Json& normalized) { return StateOf(normalized).value("status", ""); }
 
 std::string SpecString(const Json& spec, const char* key) {
   const Json* value = FindKey(spec, key);
@@ -195,8 +193,7 @@ engine::ResolveResponse ResolvePec(const PecKind& kind, const engine::ResolveReq
         {std::string(kind.parent_kind) + "/" + parent->name, !parent->from_id, parent_field});
     if (!parent->from_id && (r.subscription.empty() || r.resource_group.empty())) {
       out.diagnostics.Error(where(parent_field),
-                            out.address + ": " + parent_field +
-                                " names a " + kind.parent_noun +
+                            out.address + ": " + parent_field + " names a " + kind.parent_noun +
                                 ", so metadata.subscription and metadata.resourceGroup (or their "
                                 "keyward.yaml defaults) are needed to find it");
     }
@@ -213,8 +210,10 @@ engine::ResolveResponse ResolvePec(const PecKind& kind, const engine::ResolveReq
   if (status != "Approved" && status != "Rejected") {
     out.diagnostics.Error(where("spec.status"),
                           out.address + ": spec.status must be Approved or Rejected (got '" +
-                              status + "'; Pending and Disconnected are set by Microsoft.Network, "
-                              "not by the " + kind.parent_noun + "'s owner)");
+                              status +
+                              "'; Pending and Disconnected are set by Microsoft.Network, "
+                              "not by the " +
+                              kind.parent_noun + "'s owner)");
   }
   return out;
 }
@@ -281,8 +280,8 @@ Json BuildDesiredPecBody(const Json& spec, const Json& normalized_live) {
 }
 
 std::vector<FieldChange> DiffPec(const Json& desired, const Json& normalized_live) {
-  return engine::DiffManagedFields(desired, normalized_live.is_null() ? Json::object() : normalized_live,
-                                   PecDiffRules());
+  return engine::DiffManagedFields(
+      desired, normalized_live.is_null() ? Json::object() : normalized_live, PecDiffRules());
 }
 
 std::string PecFingerprint(const Json& normalized) {
@@ -358,17 +357,21 @@ Change PlanPecChange(const PecKind& kind, const engine::PlanChangeRequest& reque
   }
   if (live_status == kDisconnected) {
     Set(c, Action::kUnsupported, "connection_disconnected",
-        "the connection from private endpoint " + endpoint + " is Disconnected (the endpoint was "
-        "deleted or disconnected): ARM offers no way back from Disconnected. Create the private "
-        "endpoint again (Microsoft.Network then makes a new connection that keyward approves or "
-        "rejects), or remove this manifest");
+        "the connection from private endpoint " + endpoint +
+            " is Disconnected (the endpoint was "
+            "deleted or disconnected): ARM offers no way back from Disconnected. Create the "
+            "private "
+            "endpoint again (Microsoft.Network then makes a new connection that keyward approves "
+            "or "
+            "rejects), or remove this manifest");
     return c;
   }
   if (live_status == "Rejected" && want_status == "Approved") {
     Set(c, Action::kUnsupported, "rejected_is_final",
-        "the connection from private endpoint " + endpoint + " is Rejected and a rejected "
-        "connection cannot be approved again: delete and create the private endpoint again to "
-        "get a new connection");
+        "the connection from private endpoint " + endpoint +
+            " is Rejected and a rejected "
+            "connection cannot be approved again: delete and create the private endpoint again to "
+            "get a new connection");
     return c;
   }
   if (c.field_changes.empty()) {

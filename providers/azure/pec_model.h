@@ -41,8 +41,8 @@ struct PecKind {
 
 inline constexpr PecKind kVaultPecKind = {"PrivateEndpointConnection", "Vault", "vault", "vaults",
                                           "vault"};
-inline constexpr PecKind kHsmPecKind = {"MhsmPrivateEndpointConnection", "ManagedHsm",
-                                        "managedHsm", "managedHSMs", "managed HSM"};
+inline constexpr PecKind kHsmPecKind = {"MhsmPrivateEndpointConnection", "ManagedHsm", "managedHsm",
+                                        "managedHSMs", "managed HSM"};
 
 // The parent a manifest names in spec.vault / spec.managedHsm: a name in the manifest's
 // subscription and resource group, or a full ARM id (possibly of a parent keyward does not manage).
@@ -56,7 +56,8 @@ struct PecParent {
 std::optional<PecParent> PecParentOf(const PecKind& kind, const engine::DesiredResource& desired,
                                      std::string* error);
 
-// True for "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/privateEndpoints/{n}".
+// True for
+// "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/privateEndpoints/{n}".
 bool IsPrivateEndpointId(const std::string& id);
 
 // Address, references and validation of a desired connection; arm_id stays empty (ARM names it).

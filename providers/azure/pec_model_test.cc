@@ -15,9 +15,11 @@ using engine::Change;
 constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
 const std::string kRg = "rg-payments";
 const std::string kVaultId =
-    "/subscriptions/" + std::string(kSub) + "/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv";
-const std::string kEndpoint = "/subscriptions/" + std::string(kSub) +
-                              "/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-app";
+    "/subscriptions/" + std::string(kSub) +
+    "/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv";
+const std::string kEndpoint =
+    "/subscriptions/" + std::string(kSub) +
+    "/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-app";
 
 engine::DesiredResource Desired(Json spec, const std::string& name = "app",
                                 const PecKind& kind = kVaultPecKind) {
@@ -42,16 +44,17 @@ Json Spec(const std::string& status, const std::string& endpoint = kEndpoint) {
 // A connection as the connection list (or GET) returns it.
 Json LiveConnection(const std::string& status, const std::string& description = "please approve",
                     const std::string& endpoint = kEndpoint, const std::string& name = "pe-app.1") {
-  return Json{{"id", kVaultId + "/privateEndpointConnections/" + name},
-              {"name", name},
-              {"type", "Microsoft.KeyVault/vaults/privateEndpointConnections"},
-              {"etag", "W/\"etag-" + status + "\""},
-              {"location", "westeurope"},
-              {"properties",
-               {{"provisioningState", "Succeeded"},
-                {"privateEndpoint", {{"id", endpoint}}},
-                {"privateLinkServiceConnectionState",
-                 {{"status", status}, {"description", description}, {"actionsRequired", "None"}}}}}};
+  return Json{
+      {"id", kVaultId + "/privateEndpointConnections/" + name},
+      {"name", name},
+      {"type", "Microsoft.KeyVault/vaults/privateEndpointConnections"},
+      {"etag", "W/\"etag-" + status + "\""},
+      {"location", "westeurope"},
+      {"properties",
+       {{"provisioningState", "Succeeded"},
+        {"privateEndpoint", {{"id", endpoint}}},
+        {"privateLinkServiceConnectionState",
+         {{"status", status}, {"description", description}, {"actionsRequired", "None"}}}}}};
 }
 
 engine::ObservedResource Observed(const engine::DesiredResource& d, Json live) {
@@ -88,8 +91,9 @@ TEST(PecModelTest, ParentByFullIdIsAnOptionalReference) {
   std::string error;
   auto parent = PecParentOf(kVaultPecKind, d, &error);
   ASSERT_TRUE(parent);
-  EXPECT_EQ(parent->id, "/subscriptions/" + std::string(kSub) +
-                            "/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/shared-kv");
+  EXPECT_EQ(parent->id,
+            "/subscriptions/" + std::string(kSub) +
+                "/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/shared-kv");
   engine::ResolveRequest request{&d, nullptr};
   auto resolved = ResolvePec(kVaultPecKind, request);
   ASSERT_EQ(resolved.references.size(), 1u);
@@ -97,7 +101,8 @@ TEST(PecModelTest, ParentByFullIdIsAnOptionalReference) {
 }
 
 TEST(PecModelTest, ManagedHsmKindUsesManagedHsmParent) {
-  Json spec = {{"managedHsm", "payments-hsm"}, {"privateEndpointId", kEndpoint}, {"status", "Rejected"}};
+  Json spec = {
+      {"managedHsm", "payments-hsm"}, {"privateEndpointId", kEndpoint}, {"status", "Rejected"}};
   auto d = Desired(spec, "app", kHsmPecKind);
   EXPECT_EQ(d.address, "MhsmPrivateEndpointConnection/payments-hsm/app");
   std::string error;
@@ -116,10 +121,12 @@ TEST(PecModelTest, ResolveReportsEveryBadFieldAtItsLocation) {
   d.name = "app";
   d.subscription = kSub;
   d.resource_group = kRg;
-  d.spec = {{"vault", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/h"},
-            {"privateEndpointId", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/"
-                                  "networkInterfaces/nic"},
-            {"status", "Pending"}};
+  d.spec = {
+      {"vault", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/h"},
+      {"privateEndpointId",
+       "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/"
+       "networkInterfaces/nic"},
+      {"status", "Pending"}};
   d.field_locations["spec.vault"] = {"pec.yaml", 5, 10};
   d.field_locations["spec.privateEndpointId"] = {"pec.yaml", 6, 22};
   d.field_locations["spec.status"] = {"pec.yaml", 7, 11};
@@ -308,10 +315,11 @@ TEST(PecModelTest, ObserveAssignsAddressesAndNeverLetsANameClashMatch) {
   Json clash = LiveConnection("Pending", "x", other_endpoint, "app");
   Json unrelated = LiveConnection("Pending", "x", other_endpoint, "pe-other.2");
   Json mine = LiveConnection("Approved");
-  auto observed = ObservePecs(kVaultPecKind, "payments-kv", {clash, unrelated, mine}, {&app},
-                              {app.address});
+  auto observed =
+      ObservePecs(kVaultPecKind, "payments-kv", {clash, unrelated, mine}, {&app}, {app.address});
   ASSERT_EQ(observed.size(), 3u);
-  EXPECT_EQ(observed[0].address, observed[0].arm_id);  // not "PrivateEndpointConnection/payments-kv/app"
+  EXPECT_EQ(observed[0].address,
+            observed[0].arm_id);  // not "PrivateEndpointConnection/payments-kv/app"
   EXPECT_EQ(observed[1].address, "PrivateEndpointConnection/payments-kv/pe-other.2");
   EXPECT_EQ(observed[2].address, app.address);
   // Even if handed the wrong connection, the plan does not treat it as this endpoint's.
