@@ -12,8 +12,6 @@
 #include "providers/azure/handlers.h"
 #include "providers/azure/pec_handler.h"
 #include "providers/azure/pec_model.h"
-#include "providers/azure/resource_group_handler.h"
-#include "providers/azure/vault_handler.h"
 #include "providers/azure/vault_model.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
