@@ -38,6 +38,35 @@ set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
 step "keyward apply $MANIFESTS --auto-approve  — create the resource group and the vault"
+# The private endpoint connections stay blocked (waiting for their endpoints): apply reports them
+# as unfinished work and exits 1.
+set +e; "$KEYWARD" apply "$MANIFESTS" --auto-approve; rc=$?; set -e
+echo "(exit code $rc)"
+
+token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
+  "$EMULATOR_ENDPOINT/$AZURE_TENANT_ID/oauth2/v2.0/token" \
+  --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
+  --data-urlencode "client_secret=$AZURE_CLIENT_SECRET" \
+  --data-urlencode "scope=https://management.azure.com/.default" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+rg_url="$EMULATOR_ENDPOINT/subscriptions/$SUB/resourceGroups/rg-payments"
+vault_url="$rg_url/providers/Microsoft.KeyVault/vaults/payments-kv?api-version=2024-11-01"
+
+step "Another team creates two private endpoints to payments-kv (Microsoft.Network, not keyward)"
+# pe-checkout-api asks for manual approval (Pending); pe-legacy-batch is auto-approved.
+for endpoint in pe-checkout-api:manualPrivateLinkServiceConnections \
+                pe-legacy-batch:privateLinkServiceConnections; do
+  name=${endpoint%%:*}; list=${endpoint#*:}
+  curl -sf --cacert "$KEYWARD_CA_FILE" -X PUT \
+    "$rg_url/providers/Microsoft.Network/privateEndpoints/$name?api-version=2023-11-01" \
+    -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+    -d '{"location":"westeurope","properties":{"'"$list"'":[{"name":"conn","properties":{
+         "privateLinkServiceId":"/subscriptions/'"$SUB"'/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv",
+         "groupIds":["vault"],"requestMessage":"please approve"}}]}}' >/dev/null
+  echo "PUT privateEndpoints/$name"
+done
+
+step "keyward apply --auto-approve — approve checkout-api, reject legacy-batch"
 "$KEYWARD" apply "$MANIFESTS" --auto-approve
 
 step "keyward plan again — live state now matches the manifests (exit code 0 = no changes)"
@@ -45,13 +74,6 @@ set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
 step "Someone changes the vault in the portal: public network access enabled"
-token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
-  "$EMULATOR_ENDPOINT/$AZURE_TENANT_ID/oauth2/v2.0/token" \
-  --data-urlencode "grant_type=client_credentials" --data-urlencode "client_id=$AZURE_CLIENT_ID" \
-  --data-urlencode "client_secret=$AZURE_CLIENT_SECRET" \
-  --data-urlencode "scope=https://management.azure.com/.default" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-vault_url="$EMULATOR_ENDPOINT/subscriptions/$SUB/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv?api-version=2024-11-01"
 curl -sf --cacert "$KEYWARD_CA_FILE" -X PATCH "$vault_url" -H "Authorization: Bearer $token" \
   -H "Content-Type: application/json" \
   -d '{"properties":{"publicNetworkAccess":"Enabled"}}' >/dev/null
@@ -70,7 +92,10 @@ set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
 step "keyward apply --auto-approve — recover and converge"
-"$KEYWARD" apply "$MANIFESTS" --auto-approve
+# The deleted vault's private endpoint connections were out of reach when this plan was made
+# (blocked, exit 1); recover brings them back, so the next plan is clean.
+set +e; "$KEYWARD" apply "$MANIFESTS" --auto-approve; rc=$?; set -e
+echo "(exit code $rc)"
 set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 

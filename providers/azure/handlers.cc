@@ -2,6 +2,7 @@
 
 #include "providers/azure/managed_hsm_handler.h"
 #include "providers/azure/access_policy_handler.h"
+#include "providers/azure/pec_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -22,6 +23,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: Secret
 
   // slot: PrivateEndpointConnection
+  registry.Register(std::make_unique<PecHandler>(client, kVaultPecKind));
 
   // slot: ManagedHsm
   registry.Register(std::make_unique<ManagedHsmHandler>(client));
@@ -29,6 +31,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: ManagedHsmKey
 
   // slot: MhsmPrivateEndpointConnection
+  registry.Register(std::make_unique<PecHandler>(client, kHsmPecKind));
 }
 
 }  // namespace keyward::azure
