@@ -1,5 +1,6 @@
 #include "providers/azure/handlers.h"
 
+#include "providers/azure/key_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -15,6 +16,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: AccessPolicy
 
   // slot: Key
+  registry.Register(std::make_unique<KeyHandler>(client, VaultKeyKind()));
 
   // slot: Secret
 
@@ -23,6 +25,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: ManagedHsm
 
   // slot: ManagedHsmKey
+  registry.Register(std::make_unique<KeyHandler>(client, ManagedHsmKeyKind()));
 
   // slot: MhsmPrivateEndpointConnection
 }
