@@ -17,7 +17,7 @@ using engine::FieldChange;
 
 const std::vector<std::string> kKeyTypes = {"EC", "EC-HSM", "RSA", "RSA-HSM"};
 const std::vector<std::string> kCurves = {"P-256", "P-384", "P-521", "P-256K"};
-const std::vector<std::string> kKeyOps = {"encrypt", "decrypt", "sign",   "verify",
+const std::vector<std::string> kKeyOps = {"encrypt", "decrypt",   "sign",   "verify",
                                           "wrapKey", "unwrapKey", "import", "release"};
 constexpr char kDefaultReleaseContentType[] = "application/json; charset=utf-8";
 
@@ -95,9 +95,8 @@ Json CanonicalRotationPolicy(const Json& in) {
       }
       list.push_back(std::move(item));
     }
-    std::sort(list.begin(), list.end(), [](const Json& a, const Json& b) {
-      return Lower(a.dump()) < Lower(b.dump());
-    });
+    std::sort(list.begin(), list.end(),
+              [](const Json& a, const Json& b) { return Lower(a.dump()) < Lower(b.dump()); });
     out["lifetimeActions"] = std::move(list);
   }
   return out;
@@ -116,7 +115,8 @@ engine::DiffRules KeyDiffRules() {
   // kty, curveName and keyOps are canonicalized already; ISO 8601 durations ("P90D") and the
   // release policy's content type are compared without regard to case.
   rules.case_insensitive_paths = {"properties.kty", "properties.curveName",
-                                  "properties.rotationPolicy", "properties.release_policy.contentType"};
+                                  "properties.rotationPolicy",
+                                  "properties.release_policy.contentType"};
   rules.set_paths = {"properties.keyOps", "properties.rotationPolicy.lifetimeActions"};
   return rules;
 }
@@ -167,14 +167,14 @@ bool ParentIsStandardVault(const KeyKind& kind, const engine::PlanChangeRequest&
 }  // namespace
 
 const KeyKind& VaultKeyKind() {
-  static const KeyKind kind{"Key", "Vault", "vault", "vaults", false,
-                            "az keyvault key delete --vault-name"};
+  static const KeyKind kind{"Key",    "Vault", "vault",
+                            "vaults", false,   "az keyvault key delete --vault-name"};
   return kind;
 }
 
 const KeyKind& ManagedHsmKeyKind() {
-  static const KeyKind kind{"ManagedHsmKey", "ManagedHsm", "managedHsm", "managedHSMs", true,
-                            "az keyvault key delete --hsm-name"};
+  static const KeyKind kind{"ManagedHsmKey", "ManagedHsm", "managedHsm",
+                            "managedHSMs",   true,         "az keyvault key delete --hsm-name"};
   return kind;
 }
 
@@ -218,10 +218,9 @@ engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveReq
     out.diagnostics.Error(
         where(parent.arm_id.empty() ? "spec" : parent_field),
         std::string(kind.kind) + "/" + r.name + ": " + parent_field +
-            (parent.arm_id.empty()
-                 ? " is required"
-                 : " is neither a name nor an ARM id of Microsoft.KeyVault/" +
-                       std::string(kind.parent_segment)));
+            (parent.arm_id.empty() ? " is required"
+                                   : " is neither a name nor an ARM id of Microsoft.KeyVault/" +
+                                         std::string(kind.parent_segment)));
     return out;
   }
   out.arm_id = parent.arm_id + "/keys/" + r.name;
@@ -245,14 +244,14 @@ engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveReq
   const Json* size = FindKey(r.spec, "keySize");
   const Json* curve = FindKey(r.spec, "curveName");
   if (IsEc(kty) && size && !size->is_null()) {
-    out.diagnostics.Error(where("spec.keySize"),
-                          out.address + ": keySize applies to RSA keys only; kty is " + kty +
-                              " (use curveName)");
+    out.diagnostics.Error(
+        where("spec.keySize"),
+        out.address + ": keySize applies to RSA keys only; kty is " + kty + " (use curveName)");
   }
   if (IsRsa(kty) && curve && !curve->is_null()) {
-    out.diagnostics.Error(where("spec.curveName"),
-                          out.address + ": curveName applies to EC keys only; kty is " + kty +
-                              " (use keySize)");
+    out.diagnostics.Error(
+        where("spec.curveName"),
+        out.address + ": curveName applies to EC keys only; kty is " + kty + " (use keySize)");
   }
   if (IsRsa(kty) && size) {
     const Json bits = CoerceInt(*size);
@@ -277,7 +276,8 @@ Json CanonicalKeyProperties(const Json& properties, bool live) {
   if (!properties.is_object()) return out;
   const std::string kty = StringAt(properties, "kty");
   if (!kty.empty()) out["kty"] = CanonicalEnum(kty, kKeyTypes);
-  if (const Json* v = FindKey(properties, "keySize"); v && !v->is_null()) out["keySize"] = CoerceInt(*v);
+  if (const Json* v = FindKey(properties, "keySize"); v && !v->is_null())
+    out["keySize"] = CoerceInt(*v);
   const std::string curve = StringAt(properties, "curveName");
   if (!curve.empty()) out["curveName"] = CanonicalEnum(curve, kCurves);
   if (const Json* ops = FindKey(properties, "keyOps"); ops && ops->is_array()) {
@@ -323,10 +323,10 @@ std::vector<FieldChange> DiffKey(const KeyKind& kind, const Json& desired, const
   std::vector<FieldChange> out;
   if (!desired.is_object()) return out;
   Json want = {{"properties", desired.value("properties", Json::object())}};
-  Json have = {{"properties", live.is_object() ? live.value("properties", Json::object())
-                                               : Json::object()}};
-  const Json have_kty = have["properties"].is_object() ? have["properties"].value("kty", Json())
-                                                      : Json();
+  Json have = {
+      {"properties", live.is_object() ? live.value("properties", Json::object()) : Json::object()}};
+  const Json have_kty =
+      have["properties"].is_object() ? have["properties"].value("kty", Json()) : Json();
   HsmKeyType(kind, want);
   HsmKeyType(kind, have);
   out = engine::DiffManagedFields(want, have, KeyDiffRules());
@@ -403,8 +403,9 @@ Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& reque
     }
     c.action = Action::kCreate;
     c.reason_code = "absent";
-    c.reason = "key does not exist: create it. ARM creates a key once; later changes to its "
-               "properties or tags cannot be made through ARM";
+    c.reason =
+        "key does not exist: create it. ARM creates a key once; later changes to its "
+        "properties or tags cannot be made through ARM";
     return c;
   }
 

@@ -54,10 +54,10 @@ inline constexpr char kDefaultCurve[] = "P-256";
 // The parent named by spec.vault / spec.managedHsm: a name (same subscription and resource group
 // as the key) or a full ARM id (possibly of a parent keyward does not manage).
 struct KeyParent {
-  std::string arm_id;      // "" when the spec names no parent
-  std::string name;        // the parent's ARM name
-  std::string address;     // "Vault/<name>" / "ManagedHsm/<name>"
-  bool by_id = false;      // given as a full ARM id: the reference is not required in the set
+  std::string arm_id;   // "" when the spec names no parent
+  std::string name;     // the parent's ARM name
+  std::string address;  // "Vault/<name>" / "ManagedHsm/<name>"
+  bool by_id = false;   // given as a full ARM id: the reference is not required in the set
 };
 KeyParent KeyParentOf(const KeyKind& kind, const engine::DesiredResource& desired);
 
@@ -73,8 +73,8 @@ engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveReq
 // release policy read from ARM's `release_policy` instead of the manifest's `releasePolicy`).
 Json CanonicalKeyProperties(const Json& properties, bool live);
 
-// The desired body in canonical form: {tags, properties}; it is also the create PUT body. Tags are the user's tags plus the
-// ownership tag, or the live tags when the manifest does not manage tags.
+// The desired body in canonical form: {tags, properties}; it is also the create PUT body. Tags are
+// the user's tags plus the ownership tag, or the live tags when the manifest does not manage tags.
 Json BuildDesiredKeyBody(const KeyKind& kind, const Json& spec, const std::string& stack,
                          const Json& live);
 

@@ -43,23 +43,24 @@ engine::DesiredResource Desired(const KeyKind& kind, Json spec, const std::strin
 Json LiveRsaKey(const std::string& parent_id = kVaultId, const std::string& stack = kStack) {
   Json tags = Json::object();
   if (!stack.empty()) tags[kStackTag] = stack;
-  return {{"id", parent_id + "/keys/cmk"},
-          {"name", "cmk"},
-          {"type", "Microsoft.KeyVault/vaults/keys"},
-          {"location", "westeurope"},
-          {"tags", tags},
-          {"properties",
-           {{"attributes",
-             {{"enabled", true},
-              {"created", 1598533051},
-              {"updated", 1598533051},
-              {"recoveryLevel", "Recoverable+Purgeable"}}},
-            {"kty", "RSA"},
-            {"keyOps", {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"}},
-            {"keySize", 2048},
-            {"keyUri", "https://payments-kv.vault.azure.net:443/keys/cmk"},
-            {"keyUriWithVersion",
-             "https://payments-kv.vault.azure.net:443/keys/cmk/fd618d9519b74f9aae94ade66b876acc"}}}};
+  return {
+      {"id", parent_id + "/keys/cmk"},
+      {"name", "cmk"},
+      {"type", "Microsoft.KeyVault/vaults/keys"},
+      {"location", "westeurope"},
+      {"tags", tags},
+      {"properties",
+       {{"attributes",
+         {{"enabled", true},
+          {"created", 1598533051},
+          {"updated", 1598533051},
+          {"recoveryLevel", "Recoverable+Purgeable"}}},
+        {"kty", "RSA"},
+        {"keyOps", {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"}},
+        {"keySize", 2048},
+        {"keyUri", "https://payments-kv.vault.azure.net:443/keys/cmk"},
+        {"keyUriWithVersion",
+         "https://payments-kv.vault.azure.net:443/keys/cmk/fd618d9519b74f9aae94ade66b876acc"}}}};
 }
 
 engine::ObservedResource Observed(const Json& live, const KeyKind& kind = VaultKeyKind()) {
@@ -154,9 +155,9 @@ TEST_F(KeyModelTest, ParametersOfTheOtherKeyFamilyAreErrorsAtTheirLocation) {
 }
 
 TEST_F(KeyModelTest, ExportableWithoutReleasePolicyIsAnError) {
-  auto d = Desired(VaultKeyKind(), {{"vault", "payments-kv"},
-                                    {"kty", "RSA-HSM"},
-                                    {"attributes", {{"exportable", true}}}});
+  auto d = Desired(
+      VaultKeyKind(),
+      {{"vault", "payments-kv"}, {"kty", "RSA-HSM"}, {"attributes", {{"exportable", true}}}});
   engine::ResolveRequest request{&d, nullptr};
   auto out = ResolveKey(VaultKeyKind(), request);
   ASSERT_TRUE(out.diagnostics.HasErrors());
@@ -199,13 +200,13 @@ TEST_F(KeyModelTest, FreshlyCreatedKeyWithServerDefaultsIsNoOp) {
 }
 
 TEST_F(KeyModelTest, CaseSetOrderAndQuotedScalarsAreNotDrift) {
-  const auto d = Desired(VaultKeyKind(),
-                         {{"vault", "payments-kv"},
-                          {"kty", "rsa"},
-                          {"keySize", "2048"},
-                          {"keyOps", {"UNWRAPKEY", "wrapkey", "wrapKey", "Sign", "verify",
-                                      "decrypt", "encrypt"}},
-                          {"attributes", {{"enabled", "true"}, {"exportable", false}}}});
+  const auto d = Desired(
+      VaultKeyKind(),
+      {{"vault", "payments-kv"},
+       {"kty", "rsa"},
+       {"keySize", "2048"},
+       {"keyOps", {"UNWRAPKEY", "wrapkey", "wrapKey", "Sign", "verify", "decrypt", "encrypt"}},
+       {"attributes", {{"enabled", "true"}, {"exportable", false}}}});
   const auto o = Observed(LiveRsaKey());
   const Change c = Plan(VaultKeyKind(), &d, &o);
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason;
@@ -217,8 +218,7 @@ TEST_F(KeyModelTest, NormalizationDropsReadOnlyFieldsAndDefaultsExportable) {
   EXPECT_FALSE(p.contains("keyUri"));
   EXPECT_FALSE(p.contains("keyUriWithVersion"));
   EXPECT_EQ(p["attributes"], Json({{"enabled", true}, {"exportable", false}}));
-  EXPECT_EQ(p["keyOps"],
-            Json({"decrypt", "encrypt", "sign", "unwrapKey", "verify", "wrapKey"}));
+  EXPECT_EQ(p["keyOps"], Json({"decrypt", "encrypt", "sign", "unwrapKey", "verify", "wrapKey"}));
   EXPECT_FALSE(n.contains("location"));
   EXPECT_TRUE(NormalizeKey(VaultKeyKind(), Json()).is_null());
 }
@@ -438,11 +438,11 @@ TEST_F(KeyModelTest, HsmProtectedKeyInAStandardVaultIsBlocked) {
 }
 
 TEST_F(KeyModelTest, ReleasePolicyIsSentUnderArmsNameWithTheDefaultContentType) {
-  const auto d = Desired(VaultKeyKind(),
-                         {{"vault", "payments-kv"},
-                          {"kty", "RSA-HSM"},
-                          {"attributes", {{"exportable", true}}},
-                          {"releasePolicy", {{"data", "eyJ2ZXJzaW9uIjoiMS4wLjAifQ"}}}});
+  const auto d =
+      Desired(VaultKeyKind(), {{"vault", "payments-kv"},
+                               {"kty", "RSA-HSM"},
+                               {"attributes", {{"exportable", true}}},
+                               {"releasePolicy", {{"data", "eyJ2ZXJzaW9uIjoiMS4wLjAifQ"}}}});
   const Change c = Plan(VaultKeyKind(), &d, nullptr);
   EXPECT_EQ(c.after["properties"]["release_policy"],
             Json({{"contentType", "application/json; charset=utf-8"},
