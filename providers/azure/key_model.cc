@@ -402,6 +402,7 @@ Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& reque
       return c;
     }
     c.action = Action::kCreate;
+    c.field_changes = engine::DiffManagedFields(c.after, Json::object(), KeyDiffRules());
     c.reason_code = "absent";
     c.reason =
         "key does not exist: create it. ARM creates a key once; later changes to its "

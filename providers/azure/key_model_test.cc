@@ -183,6 +183,10 @@ TEST_F(KeyModelTest, AbsentKeyIsCreatedWithTheOwnershipTagAndSpecDefaults) {
   EXPECT_EQ(c.after["properties"]["kty"], "RSA");
   EXPECT_EQ(c.after["properties"]["keySize"], kDefaultRsaKeySize);
   EXPECT_FALSE(c.after["properties"].contains("curveName"));
+  std::vector<std::string> paths;
+  for (const auto& fc : c.field_changes) paths.push_back(fc.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"properties.keySize", "properties.kty",
+                                             "tags.keyward-stack"}));
 
   const auto ec = Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "EC"}});
   const Change e = Plan(VaultKeyKind(), &ec, nullptr);
