@@ -3,6 +3,7 @@
 #include "providers/azure/managed_hsm_handler.h"
 #include "providers/azure/access_policy_handler.h"
 #include "providers/azure/pec_handler.h"
+#include "providers/azure/key_handler.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_handler.h"
 
@@ -19,6 +20,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   registry.Register(std::make_unique<AccessPolicyHandler>(client));
 
   // slot: Key
+  registry.Register(std::make_unique<KeyHandler>(client, VaultKeyKind()));
 
   // slot: Secret
 
@@ -29,6 +31,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   registry.Register(std::make_unique<ManagedHsmHandler>(client));
 
   // slot: ManagedHsmKey
+  registry.Register(std::make_unique<KeyHandler>(client, ManagedHsmKeyKind()));
 
   // slot: MhsmPrivateEndpointConnection
   registry.Register(std::make_unique<PecHandler>(client, kHsmPecKind));
