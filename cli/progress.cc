@@ -37,8 +37,8 @@ void ProgressPrinter::OnFinished(const engine::Change& change,
                    outcome.error.message.c_str());
       break;
     case engine::ChangeStatus::kBlocked:
-      std::fprintf(out_, "%s: blocked: %s\n", change.address.c_str(),
-                   outcome.error.message.c_str());
+      // The engine's message already starts with "blocked: ".
+      std::fprintf(out_, "%s: %s\n", change.address.c_str(), outcome.error.message.c_str());
       break;
     case engine::ChangeStatus::kNotExecuted:
       break;
