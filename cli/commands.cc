@@ -226,8 +226,7 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
                  observed.error().ToString().c_str());
     return kExitError;
   }
-  const engine::Plan fresh =
-      engine::MakePlan(saved->desired, *observed, *registry, saved->options);
+  const engine::Plan fresh = engine::MakePlan(saved->desired, *observed, *registry, saved->options);
   const auto stale = engine::FindStaleChanges(saved->plan, fresh);
   if (!stale.empty()) {
     std::fprintf(stderr,

@@ -119,7 +119,8 @@ inline Plan EveryActionPlan() {
 // diagnostic. Values containing "canary" are sensitive and must never be rendered.
 inline Plan DetailedEveryActionPlan() {
   Plan plan = EveryActionPlan();
-  const std::string rg = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-payments";
+  const std::string rg =
+      "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-payments";
   for (Change& c : plan.changes) {
     const std::string name = c.address.substr(c.address.rfind('/') + 1);
     if (c.kind == "Vault") {
@@ -169,19 +170,23 @@ inline Plan DetailedEveryActionPlan() {
 // independent draft-07 validator) through scripts/validate-plan-json.py. "" when valid, else
 // the validator's report.
 inline std::string ValidatePlanJson(const std::string& json_text) {
-  const auto file = std::filesystem::temp_directory_path() /
-                    ("keyward-plan-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                     "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
+  const auto file =
+      std::filesystem::temp_directory_path() /
+      ("keyward-plan-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json");
   std::ofstream(file, std::ios::binary) << json_text;
-  const std::string command = "python3 '" + (SourceDir() / "scripts" / "validate-plan-json.py").string() +
-                              "' '" + file.string() + "' 2>&1";
+  const std::string command = "python3 '" +
+                              (SourceDir() / "scripts" / "validate-plan-json.py").string() + "' '" +
+                              file.string() + "' 2>&1";
   std::string report;
   if (FILE* pipe = ::popen(command.c_str(), "r")) {
     char buffer[4096];
     while (size_t n = std::fread(buffer, 1, sizeof(buffer), pipe)) report.append(buffer, n);
     const int status = ::pclose(pipe);
-    if (status == 0) report.clear();
-    else if (report.empty()) report = "validator exited with status " + std::to_string(status);
+    if (status == 0)
+      report.clear();
+    else if (report.empty())
+      report = "validator exited with status " + std::to_string(status);
   } else {
     report = "cannot run " + command;
   }

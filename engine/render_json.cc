@@ -64,7 +64,9 @@ Json ChangeToJson(const Change& c) {
   Json replace_paths = Json::array();
   for (const FieldChange& f : c.field_changes) {
     const bool sensitive = IsSensitivePath(c.sensitive_paths, f.path);
-    auto show = [&](const Json& v) { return sensitive && !v.is_null() ? Json(kSensitiveValue) : v; };
+    auto show = [&](const Json& v) {
+      return sensitive && !v.is_null() ? Json(kSensitiveValue) : v;
+    };
     fields.push_back({{"path", f.path},
                       {"before", show(f.before)},
                       {"after", show(f.after)},
@@ -75,16 +77,11 @@ Json ChangeToJson(const Change& c) {
   if (c.action == Action::kReplace) change["replace_paths"] = std::move(replace_paths);
 
   Json out = {
-      {"address", c.address},
-      {"type", c.kind},
-      {"name", NameOf(c.address)},
-      {"arm_id", c.arm_id},
-      {"action", ActionName(c.action)},
-      {"policy", ReconcilePolicyName(c.policy)},
-      {"report_only", c.report_only},
-      {"depends_on", c.depends_on},
-      {"fingerprint", c.fingerprint},
-      {"warnings", c.warnings},
+      {"address", c.address},           {"type", c.kind},
+      {"name", NameOf(c.address)},      {"arm_id", c.arm_id},
+      {"action", ActionName(c.action)}, {"policy", ReconcilePolicyName(c.policy)},
+      {"report_only", c.report_only},   {"depends_on", c.depends_on},
+      {"fingerprint", c.fingerprint},   {"warnings", c.warnings},
       {"change", std::move(change)},
   };
   if (!c.reason_code.empty()) out["action_reason"] = c.reason_code;

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "engine/plan_test_util.h"
+#include "engine/planner.h"
+#include "engine/saved_plan.h"
+#include "engine/testing_fake_handler_test_util.h"
 
 namespace keyward::engine {
 namespace {
@@ -85,7 +88,8 @@ TEST(RenderJsonTest, ReplaceNamesItsPathsAndReasonCode) {
 TEST(RenderJsonTest, ReplacePathsSplitIndexesAndQuotedKeys) {
   Plan plan;
   Change c = MakeChange(Action::kReplace, "Vault/x");
-  c.field_changes = {{"properties.regions[1].name", "a", "b"}, {R"(tags["cost.center"])", "1", "2"}};
+  c.field_changes = {{"properties.regions[1].name", "a", "b"},
+                     {R"(tags["cost.center"])", "1", "2"}};
   plan.changes.push_back(c);
   const Json doc = PlanToJson(plan);
   EXPECT_EQ(doc["resource_changes"][0]["change"]["replace_paths"],
@@ -107,8 +111,7 @@ TEST(RenderJsonTest, DriftIsSeparateAndErrorsMakeThePlanUnappliable) {
   doc = PlanToJson(plan);
   EXPECT_EQ(doc["errored"], true);
   EXPECT_EQ(doc["applyable"], false);
-  EXPECT_EQ(doc["diagnostics"][0],
-            Json::parse(R"({"severity":"error","summary":"dependency cycle",
+  EXPECT_EQ(doc["diagnostics"][0], Json::parse(R"({"severity":"error","summary":"dependency cycle",
                             "range":{"filename":"vault.yaml","start":{"line":3,"column":5}}})"));
 }
 
@@ -119,6 +122,45 @@ TEST(RenderJsonTest, SchemaRejectsWhatItShould) {
   doc = PlanToJson(EveryActionPlan());
   doc["resource_changes"][0]["change"]["actions"] = Json::array({"explode"});
   EXPECT_THAT(ValidatePlanJson(doc.dump()), ::testing::HasSubstr("explode"));
+}
+
+// Plans as MakePlan builds them (not hand-built): create, update, recover, observe drift, prune,
+// and an unknown kind's error diagnostic. Their JSON validates, and a saved copy of each is not
+// stale against itself.
+TEST(RenderJsonTest, PlansMadeByMakePlanValidate) {
+  using namespace testing;
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  const Json spec = {{"location", "westeurope"}, {"properties", {{"sku", {{"name", "premium"}}}}}};
+  DesiredSet desired = MakeDesiredSet({MakeDesired("Vault", "new", spec),
+                                       MakeDesired("Vault", "changed", spec),
+                                       MakeDesired("Vault", "lost", spec),
+                                       MakeDesired("Vault", "watched", spec, {},
+                                                   ReconcilePolicy::kObserve),
+                                       MakeDesired("Mystery", "x", spec)});
+  ObservedSet observed;
+  Json standard = spec;
+  standard["properties"]["sku"]["name"] = "standard";
+  observed.resources.push_back(
+      MakeObserved("Vault", "Vault/changed", FakeArmId("Vault", "changed"), standard));
+  observed.resources.push_back(
+      MakeObserved("Vault", "Vault/watched", FakeArmId("Vault", "watched"), standard));
+  observed.resources.push_back(MakeObserved("Vault", "Vault/old", FakeArmId("Vault", "old"), {}));
+  observed.soft_deleted.push_back({"Vault", "lost", kTestSubscription, "westeurope",
+                                   FakeArmId("Vault", "lost"), "2026-11-01T00:00:00Z",
+                                   "2027-01-30T00:00:00Z", false});
+  for (bool prune : {false, true}) {
+    const Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(prune));
+    const Json doc = PlanToJson(plan);
+    EXPECT_EQ(ValidatePlanJson(doc.dump()), "") << plan.Dump();
+    EXPECT_EQ(doc["errored"], true) << "the unknown kind is an error";
+    EXPECT_EQ(doc["resource_drift"].size(), 1u);
+    auto saved = ParseSavedPlan(SerializeSavedPlan({"0.1.0", TestPlanOptions(prune), desired, plan}),
+                                "p.kwplan");
+    ASSERT_TRUE(saved) << saved.error().ToString();
+    EXPECT_TRUE(FindStaleChanges(saved->plan, plan).empty());
+    EXPECT_EQ(RenderPlanJson(saved->plan), RenderPlanJson(plan));
+  }
 }
 
 }  // namespace

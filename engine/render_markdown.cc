@@ -17,11 +17,20 @@ std::string HtmlEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -68,12 +77,18 @@ const char* Marker(const Change& c) {
   if (c.report_only) return "👁️";
   if (IsDestructive(c.action)) return "⚠️";
   switch (c.action) {
-    case Action::kBlocked: return "⛔";
-    case Action::kUnsupported: return "❓";
-    case Action::kCreate: return "🟢";
-    case Action::kRecover: return "♻️";
-    case Action::kNoOp: return "⚪";
-    default: return "🟡";
+    case Action::kBlocked:
+      return "⛔";
+    case Action::kUnsupported:
+      return "❓";
+    case Action::kCreate:
+      return "🟢";
+    case Action::kRecover:
+      return "♻️";
+    case Action::kNoOp:
+      return "⚪";
+    default:
+      return "🟡";
   }
 }
 
@@ -115,8 +130,8 @@ std::string DetailsBlock(const Change& c, const std::vector<std::string>& lines,
   if (piece == 1) {
     if (!c.reason.empty() || !c.reason_code.empty()) {
       out += "**Reason:** " + InlineText(c.reason);
-      if (!c.reason_code.empty()) out += (c.reason.empty() ? "`" : " (`") + c.reason_code +
-                                         (c.reason.empty() ? "`" : "`)");
+      if (!c.reason_code.empty())
+        out += (c.reason.empty() ? "`" : " (`") + c.reason_code + (c.reason.empty() ? "`" : "`)");
       out += "\n\n";
     }
     for (const std::string& w : c.warnings) out += "**Warning:** " + InlineText(w) + "\n\n";
@@ -146,8 +161,8 @@ std::vector<std::string> ChangeBlocks(const Change& c, size_t budget) {
   }
   std::vector<std::string> blocks;
   for (size_t i = 0; i < chunks.size(); ++i)
-    blocks.push_back(DetailsBlock(c, chunks[i], static_cast<int>(i + 1),
-                                  static_cast<int>(chunks.size())));
+    blocks.push_back(
+        DetailsBlock(c, chunks[i], static_cast<int>(i + 1), static_cast<int>(chunks.size())));
   return blocks;
 }
 
@@ -255,7 +270,8 @@ std::vector<std::string> RenderPlanMarkdown(const Plan& plan,
 
   std::vector<std::string> bodies(1);
   for (const std::string& block : blocks) {
-    if (!bodies.back().empty() && bodies.back().size() + block.size() > budget) bodies.emplace_back();
+    if (!bodies.back().empty() && bodies.back().size() + block.size() > budget)
+      bodies.emplace_back();
     bodies.back() += block;
   }
 

@@ -2,12 +2,13 @@
 // Plan. Each part starts with `<!-- keyward-plan part K of N -->` so CI can find and replace its
 // earlier comments. Part 1 reads, top to bottom:
 //
-//   ### keyward plan: 2 to add, 1 to change, 1 to destroy      <- headline (Terraform's counts)
-//   > [!CAUTION] ... destructive / irreversible / blocked ...   <- only when there are such changes,
-//   | | Resource | Action | Reason |                             with a table of them (first 50)
-//   | Action | Count |                                          <- counts by action
-//   #### ⚠️ Destructive, irreversible and blocked changes       <- details of those first
-//   <details><summary>...</summary> ```diff ... ``` </details>    <- one collapsible per change
+//   ### keyward plan: 2 to add, 1 to change, 1 to destroy   <- headline (Terraform's counts)
+//   > [!CAUTION] ... cannot be applied                      <- only when the plan has errors
+//   > [!WARNING] ... destructive / irreversible / blocked   <- only when there are such changes,
+//   | | Resource | Action | Reason |                          with a table of them (first 50)
+//   | Action | Count |                                       <- counts by action
+//   #### ⚠️ Destructive, irreversible and blocked changes    <- details of those first
+//   <details><summary>...</summary> ```diff ... ```</details> <- one collapsible per change
 //   #### Changes / #### Drift (observe only) / #### Diagnostics
 //
 // Splitting: GitHub rejects comments over 65,536 characters. The output is cut only between

@@ -70,7 +70,8 @@ TEST(RenderMarkdownTest, DangerousChangesComeFirstWithAWarning) {
   ASSERT_NE(attention, std::string::npos);
   ASSERT_NE(changes, std::string::npos);
   EXPECT_LT(attention, changes);
-  for (const char* address : {"Vault/old-kv", "ManagedHsm/hsm1", "Vault/reborn-kv", "Vault/held-kv"})
+  for (const char* address :
+       {"Vault/old-kv", "ManagedHsm/hsm1", "Vault/reborn-kv", "Vault/held-kv"})
     EXPECT_LT(md.find(std::string("<code>") + address + "</code>", attention), changes) << address;
   EXPECT_GT(md.find("<code>Vault/payments-kv</code>"), changes);
   EXPECT_LT(md.find("| Action | Count |"), attention);

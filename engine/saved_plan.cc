@@ -33,7 +33,9 @@ Json ChangeToJson(const Change& c) {
   Json fields = Json::array();
   for (const FieldChange& f : c.field_changes) {
     const bool sensitive = IsSensitivePath(c.sensitive_paths, f.path);
-    auto keep = [&](const Json& v) { return sensitive && !v.is_null() ? Json(kSensitiveValue) : v; };
+    auto keep = [&](const Json& v) {
+      return sensitive && !v.is_null() ? Json(kSensitiveValue) : v;
+    };
     fields.push_back({{"path", f.path}, {"before", keep(f.before)}, {"after", keep(f.after)}});
   }
   return {{"action", ActionName(c.action)},
@@ -216,8 +218,8 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
     }
     return saved;
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     source + ": corrupt keyward saved plan: " + e.what() + "; re-run keyward plan");
+    return MakeError(ErrorCode::kInvalidArgument, source + ": corrupt keyward saved plan: " +
+                                                      e.what() + "; re-run keyward plan");
   }
 }
 

@@ -1,12 +1,11 @@
 #include "engine/saved_plan.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <iterator>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "engine/plan_test_util.h"
 #include "engine/render_text.h"
@@ -33,7 +32,8 @@ SavedPlan Sample() {
   vault.subscription = "11111111-1111-1111-1111-111111111111";
   vault.resource_group = "rg-payments";
   vault.address = "Vault/payments-kv";
-  vault.arm_id = "/subscriptions/x/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv";
+  vault.arm_id =
+      "/subscriptions/x/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv";
   vault.spec = {{"location", "westeurope"}, {"sku", {{"family", "A"}, {"name", "premium"}}}};
   vault.annotations = {{"keyward.dev/reconcile-policy", "manage"}};
   vault.location = {"manifests/vault.yaml", 1, 1};
@@ -97,7 +97,8 @@ TEST(SavedPlanTest, RejectsWhatIsNotASavedPlanWithAClearMessage) {
   EXPECT_EQ(not_json.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(not_json.error().message, HasSubstr("a.kwplan: not a keyward saved plan"));
 
-  auto other_json = ParseSavedPlan(R"({"format_version": "1.0", "resource_changes": []})", "p.json");
+  auto other_json =
+      ParseSavedPlan(R"({"format_version": "1.0", "resource_changes": []})", "p.json");
   ASSERT_FALSE(other_json);
   EXPECT_THAT(other_json.error().message, HasSubstr("not a keyward saved plan"));
 
@@ -127,8 +128,8 @@ TEST(SavedPlanTest, RejectsWhatIsNotASavedPlanWithAClearMessage) {
 }
 
 TEST(SavedPlanTest, FileIsWrittenPrivatelyAndReplacedAtomically) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("keyward-saved-plan-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("keyward-saved-plan-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "plan.kwplan").string();
   std::ofstream(path) << "old";
@@ -161,7 +162,8 @@ Plan OneChange(Action action, const std::string& fingerprint) {
 TEST(SavedPlanTest, UnchangedLiveStateIsNotStale) {
   EXPECT_TRUE(FindStaleChanges(OneChange(Action::kUpdate, "fp1"), OneChange(Action::kUpdate, "fp1"))
                   .empty());
-  EXPECT_TRUE(FindStaleChanges(OneChange(Action::kCreate, ""), OneChange(Action::kCreate, "")).empty());
+  EXPECT_TRUE(
+      FindStaleChanges(OneChange(Action::kCreate, ""), OneChange(Action::kCreate, "")).empty());
 }
 
 TEST(SavedPlanTest, MovedFingerprintIsStale) {
@@ -169,11 +171,13 @@ TEST(SavedPlanTest, MovedFingerprintIsStale) {
                                 OneChange(Action::kUpdate, "bbbbbbbbbbbbbbbb2"));
   ASSERT_EQ(stale.size(), 1u);
   EXPECT_EQ(stale[0].address, "Vault/a");
-  EXPECT_EQ(stale[0].why, "changed since the plan (live fingerprint aaaaaaaaaaaa… -> bbbbbbbbbbbb…)");
+  EXPECT_EQ(stale[0].why,
+            "changed since the plan (live fingerprint aaaaaaaaaaaa… -> bbbbbbbbbbbb…)");
 }
 
 TEST(SavedPlanTest, AppearedAndDisappearedResourcesAreStale) {
-  auto appeared = FindStaleChanges(OneChange(Action::kCreate, ""), OneChange(Action::kUpdate, "fp"));
+  auto appeared =
+      FindStaleChanges(OneChange(Action::kCreate, ""), OneChange(Action::kUpdate, "fp"));
   ASSERT_EQ(appeared.size(), 1u);
   EXPECT_EQ(appeared[0].why, "appeared since the plan");
 

@@ -2,10 +2,9 @@
 // formats, with the real keyward binary against the real emulator. The point of a saved plan is
 // that what reviewers approved is exactly what runs: these tests move live state and manifests
 // between plan and apply and check that apply refuses and writes nothing.
-#include <sys/stat.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -179,7 +178,8 @@ TEST_F(SavedPlanTest, VaultCreatedOutOfBandMakesACreatePlanStale) {
                 "/subscriptions/11111111-2222-4333-8444-555555555555/resourcegroups/rg-e2e"
                 "?api-version=2021-04-01",
                 {{"location", "westeurope"}})
-                .status / 100,
+                    .status /
+                100,
             2);
   auto put = Arm("PUT", kVaultPath,
                  {{"location", "westeurope"},
@@ -234,7 +234,8 @@ TEST_F(SavedPlanTest, PlanWithErrorsCanBeShownButNeverApplied) {
 }
 
 TEST_F(SavedPlanTest, CorruptOrForeignFilesAreRefusedClearly) {
-  Write("garbage.kwplan", "{\"format\": \"keyward-saved-plan\", \"format_version\": 1, \"plan\": 7}");
+  Write("garbage.kwplan",
+        "{\"format\": \"keyward-saved-plan\", \"format_version\": 1, \"plan\": 7}");
   Write("other.json", "{\"format_version\": \"1.0\"}");
   for (const char* name : {"garbage.kwplan", "other.json"}) {
     const std::string path = (dir_ / name).string();
