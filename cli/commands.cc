@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -10,7 +11,10 @@
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
+#include "engine/render_json.h"
+#include "engine/render_markdown.h"
 #include "engine/render_text.h"
+#include "engine/saved_plan.h"
 #include "engine/validate.h"
 
 namespace keyward::cli {
@@ -51,7 +55,8 @@ struct PlannedRun {
   engine::Plan plan;
 };
 
-// validate -> refresh -> plan. Returns null (after printing why) on any error.
+// validate -> refresh -> plan. Returns null (after printing why) when there is no plan; a plan
+// whose diagnostics hold errors is returned, to be shown (and saved) but never applied.
 std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
                                             const engine::HandlerRegistry& registry,
                                             const Context& ctx) {
@@ -68,7 +73,6 @@ std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
   run->plan = engine::MakePlan(run->loaded->set, *observed, registry,
                                MakePlanOptions(*run->loaded, flags));
   PrintDiagnostics(run->plan.diagnostics);
-  if (run->plan.diagnostics.HasErrors()) return nullptr;
   return run;
 }
 
@@ -92,6 +96,149 @@ Context MakeContext() {
   return ctx;
 }
 
+// Prints the plan in the chosen format (and writes the Markdown parts when asked). False after
+// printing why when a file could not be written.
+bool EmitPlan(const engine::Plan& plan, const std::string& manifest_digest,
+              const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
+  if (files.format == "json") {
+    engine::JsonRenderOptions options;
+    options.keyward_version = KEYWARD_VERSION;
+    options.manifest_digest = manifest_digest;
+    std::fputs(engine::RenderPlanJson(plan, options).c_str(), stdout);
+    return true;
+  }
+  if (files.format == "markdown") {
+    engine::MarkdownRenderOptions options;
+    options.show_no_ops = flags.show_no_ops;
+    const std::vector<std::string> parts = engine::RenderPlanMarkdown(plan, options);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      std::printf("%s%s\n", i ? "\n" : "", parts[i].c_str());
+      if (files.markdown_dir.empty()) continue;
+      char name[32];
+      std::snprintf(name, sizeof(name), "/plan-%03zu.md", i + 1);
+      const std::string path = files.markdown_dir + name;
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << parts[i] << '\n';
+      if (!out.flush()) {
+        std::fprintf(stderr, "error: cannot write %s\n", path.c_str());
+        return false;
+      }
+    }
+    if (!files.markdown_dir.empty())
+      std::fprintf(stderr, "Wrote %zu Markdown part(s) to %s/plan-NNN.md.\n", parts.size(),
+                   files.markdown_dir.c_str());
+    return true;
+  }
+  engine::TextRenderOptions render;
+  render.show_no_ops = flags.show_no_ops;
+  render.color = global.color;
+  std::fputs(engine::RenderPlanText(plan, render).c_str(), stdout);
+  return true;
+}
+
+// Terraform's -detailed-exitcode: 0 no changes, 1 error, 2 changes present.
+int PlanExitCode(const engine::Plan& plan, bool detailed) {
+  if (plan.diagnostics.HasErrors()) return kExitError;
+  return detailed && plan.HasChanges() ? kExitChanges : kExitOk;
+}
+
+// Runs the plan and prints the outcome; shared by apply-from-manifests and apply-saved-plan.
+int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
+                   const engine::HandlerRegistry& registry, const PlanFlags& flags,
+                   const Context& ctx) {
+  engine::ApplyOptions options;
+  options.parallelism = flags.parallelism > 0 ? flags.parallelism : desired.config.parallelism;
+  options.allow_destroy = flags.allow_destroy;
+  options.allow_replace = flags.allow_replace;
+  ProgressPrinter progress(stdout);
+  const engine::ApplyReport report =
+      engine::Apply(plan, &desired, registry, options, progress, ctx);
+
+  std::printf("\n%s Resources: %d changed, %d failed, %d skipped, %d blocked.\n",
+              report.ok() ? "Apply complete!" : "Apply finished with errors.", report.succeeded,
+              report.failed, report.skipped, report.blocked);
+  if (ctx.IsCancelled()) std::printf("Apply was interrupted; re-run to converge.\n");
+  return report.ok() ? kExitOk : kExitError;
+}
+
+Result<engine::SavedPlan> ReadSavedPlan(const std::string& path) {
+  engine::RealFileReader reader;
+  auto text = reader.Read(path);
+  if (!text) return tl::unexpected<Error>(text.error());
+  return engine::ParseSavedPlan(*text, path);
+}
+
+std::string JoinStale(const std::vector<engine::StaleChange>& stale) {
+  std::string out;
+  for (const auto& s : stale) out += (out.empty() ? "" : "; ") + s.address + " " + s.why;
+  return out;
+}
+
+// `apply FILE [PATHS...]`: exactly the saved plan, or nothing when anything moved since.
+int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
+                   const PlanFileFlags& files) {
+  auto saved = ReadSavedPlan(files.plan_file);
+  if (!saved) {
+    std::fprintf(stderr, "error: %s\n", saved.error().ToString().c_str());
+    return kExitError;
+  }
+  if (saved->plan.diagnostics.HasErrors()) {
+    PrintDiagnostics(saved->plan.diagnostics);
+    std::fprintf(stderr,
+                 "error: %s was planned with errors; it can be shown (keyward show) but never "
+                 "applied\n",
+                 files.plan_file.c_str());
+    return kExitError;
+  }
+  if (saved->keyward_version != KEYWARD_VERSION) {
+    std::fprintf(stderr,
+                 "error: %s was planned by keyward %s, this is keyward %s; re-run keyward plan "
+                 "with this version\n",
+                 files.plan_file.c_str(), saved->keyward_version.c_str(), KEYWARD_VERSION);
+    return kExitError;
+  }
+  auto registry = MakeAzureRegistry(global);
+  if (!flags.paths.empty()) {
+    auto loaded = LoadValid(flags, *registry);
+    if (!loaded) return kExitError;
+    if (loaded->set.digest != saved->desired.digest) {
+      auto changed = engine::FindChangedManifests(saved->desired, loaded->set);
+      std::fprintf(stderr,
+                   "error: plan is stale: the manifests changed since the plan was made%s%s; "
+                   "nothing was written. Re-run keyward plan and review the new plan.\n",
+                   changed.empty() ? " (only outside resource definitions)" : ": ",
+                   JoinStale(changed).c_str());
+      return kExitError;
+    }
+  }
+
+  engine::TextRenderOptions render;
+  render.color = global.color;
+  std::fputs(engine::RenderPlanText(saved->plan, render).c_str(), stdout);
+  if (!saved->plan.HasChanges()) return kExitOk;
+
+  // Re-read what the plan touches and re-plan: MakePlan is pure, so the same live state gives
+  // the same changes and fingerprints.
+  const Context ctx = MakeContext();
+  auto observed = engine::Refresh(saved->desired, *registry, {}, ctx);
+  if (!observed) {
+    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
+                 observed.error().ToString().c_str());
+    return kExitError;
+  }
+  const engine::Plan fresh = engine::MakePlan(saved->desired, *observed, *registry, saved->options);
+  const auto stale = engine::FindStaleChanges(saved->plan, fresh);
+  if (!stale.empty()) {
+    std::fprintf(stderr,
+                 "error: plan is stale: %s; nothing was written. Re-run keyward plan and review "
+                 "the new plan.\n",
+                 JoinStale(stale).c_str());
+    return kExitError;
+  }
+  std::printf("\n");
+  return ApplyAndReport(saved->plan, saved->desired, *registry, flags, ctx);
+}
+
 }  // namespace
 
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {
@@ -108,21 +255,48 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
   return kExitOk;
 }
 
-int RunPlan(const GlobalOptions& global, const PlanFlags& flags) {
+int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
   auto registry = MakeAzureRegistry(global);
   const Context ctx = MakeContext();
   auto run = LoadRefreshPlan(flags, *registry, ctx);
   if (!run) return kExitError;
 
-  engine::TextRenderOptions render;
-  render.show_no_ops = flags.show_no_ops;
-  render.color = global.color;
-  std::fputs(engine::RenderPlanText(run->plan, render).c_str(), stdout);
-  if (flags.detailed_exitcode && run->plan.HasChanges()) return kExitChanges;
-  return kExitOk;
+  if (!files.out.empty()) {
+    engine::SavedPlan saved;
+    saved.keyward_version = KEYWARD_VERSION;
+    saved.options = MakePlanOptions(*run->loaded, flags);
+    saved.desired = run->loaded->set;
+    saved.plan = run->plan;
+    if (auto written =
+            engine::WriteFilePrivateAtomically(files.out, engine::SerializeSavedPlan(saved));
+        !written) {
+      std::fprintf(stderr, "error: %s\n", written.error().ToString().c_str());
+      return kExitError;
+    }
+  }
+  if (!EmitPlan(run->plan, run->loaded->set.digest, global, flags, files)) return kExitError;
+  if (!files.out.empty())
+    std::fprintf(stderr,
+                 run->plan.diagnostics.HasErrors()
+                     ? "Saved the plan to %s; it has errors and can be shown but not applied.\n"
+                     : "Saved the plan to %s. To apply exactly this plan: keyward apply %s\n",
+                 files.out.c_str(), files.out.c_str());
+  return PlanExitCode(run->plan, flags.detailed_exitcode);
 }
 
-int RunApply(const GlobalOptions& global, const PlanFlags& flags) {
+int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
+  auto saved = ReadSavedPlan(files.plan_file);
+  if (!saved) {
+    std::fprintf(stderr, "error: %s\n", saved.error().ToString().c_str());
+    return kExitError;
+  }
+  if (!EmitPlan(saved->plan, saved->desired.digest, global, flags, files))
+    return kExitError;
+  return flags.detailed_exitcode ? PlanExitCode(saved->plan, true) : kExitOk;
+}
+
+int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
+  if (!files.plan_file.empty()) return ApplySavedPlan(global, flags, files);
   auto registry = MakeAzureRegistry(global);
   const Context ctx = MakeContext();
   auto run = LoadRefreshPlan(flags, *registry, ctx);
@@ -131,27 +305,14 @@ int RunApply(const GlobalOptions& global, const PlanFlags& flags) {
   engine::TextRenderOptions render;
   render.color = global.color;
   std::fputs(engine::RenderPlanText(run->plan, render).c_str(), stdout);
+  if (run->plan.diagnostics.HasErrors()) return kExitError;
   if (!run->plan.HasChanges()) return kExitOk;
   if (!flags.auto_approve && !ConfirmInteractively()) {
     std::printf("Apply cancelled.\n");
     return kExitError;
   }
   std::printf("\n");
-
-  engine::ApplyOptions options;
-  options.parallelism =
-      flags.parallelism > 0 ? flags.parallelism : run->loaded->set.config.parallelism;
-  options.allow_destroy = flags.allow_destroy;
-  options.allow_replace = flags.allow_replace;
-  ProgressPrinter progress(stdout);
-  const engine::ApplyReport report =
-      engine::Apply(run->plan, &run->loaded->set, *registry, options, progress, ctx);
-
-  std::printf("\n%s Resources: %d changed, %d failed, %d skipped, %d blocked.\n",
-              report.ok() ? "Apply complete!" : "Apply finished with errors.", report.succeeded,
-              report.failed, report.skipped, report.blocked);
-  if (ctx.IsCancelled()) std::printf("Apply was interrupted; re-run to converge.\n");
-  return report.ok() ? kExitOk : kExitError;
+  return ApplyAndReport(run->plan, run->loaded->set, *registry, flags, ctx);
 }
 
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot) {

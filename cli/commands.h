@@ -14,8 +14,12 @@ inline constexpr int kExitError = 1;
 inline constexpr int kExitChanges = 2;
 
 int RunValidate(const GlobalOptions& global, const PlanFlags& flags);
-int RunPlan(const GlobalOptions& global, const PlanFlags& flags);
-int RunApply(const GlobalOptions& global, const PlanFlags& flags);
+int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files);
+// With files.plan_file: applies exactly that saved plan (no prompt) after checking that neither
+// the live state nor, when flags.paths are given, the manifests moved since it was made.
+int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files);
+// Renders a saved plan; no Azure calls.
+int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files);
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.

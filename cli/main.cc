@@ -3,12 +3,14 @@
 // providers.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "engine/file_reader.h"
 
 namespace {
 
@@ -23,6 +25,32 @@ void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
   command->add_option("--parallelism", flags.parallelism,
                       "Changes applied at once (default: keyward.yaml, else 8)")
       ->check(CLI::Range(1, 64));
+}
+
+// Output format flags shared by `plan` and `show`.
+void AddPlanFormatFlags(CLI::App* command, keyward::cli::PlanFlags& flags,
+                        keyward::cli::PlanFileFlags& files) {
+  command->add_option("--format", files.format, "Output format: text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  command->add_option("--markdown-dir", files.markdown_dir,
+                      "With --format markdown: also write the parts (each under GitHub's 65,536 "
+                      "character comment limit) to DIR/plan-001.md, ...")
+      ->check(CLI::ExistingDirectory);
+  command->add_flag("--detailed-exitcode", flags.detailed_exitcode,
+                    "Exit 0 = no changes, 1 = error, 2 = changes present");
+  command->add_flag("--show-no-ops", flags.show_no_ops, "List unchanged resources too");
+}
+
+// `apply FILE [PATHS...]`: a first argument that is a file but not a manifest (*.yaml, *.yml)
+// is a saved plan; the paths after it are the manifests to check its digest against.
+void TakeSavedPlanArgument(keyward::cli::PlanFlags& flags, keyward::cli::PlanFileFlags& files) {
+  if (flags.paths.empty()) return;
+  const std::filesystem::path first(flags.paths.front());
+  if (!std::filesystem::is_regular_file(first) ||
+      keyward::engine::IsManifestFileName(first.filename().string()))
+    return;
+  files.plan_file = flags.paths.front();
+  flags.paths.erase(flags.paths.begin());
 }
 
 }  // namespace
@@ -48,13 +76,23 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingPath);
 
+  PlanFileFlags files;
   auto* plan = app.add_subcommand("plan", "Show what apply would change");
   AddPlanFlags(plan, flags);
-  plan->add_flag("--detailed-exitcode", flags.detailed_exitcode,
-                 "Exit 0 = no changes, 1 = error, 2 = changes present");
-  plan->add_flag("--show-no-ops", flags.show_no_ops, "List unchanged resources too");
+  AddPlanFormatFlags(plan, flags, files);
+  plan->add_option("--out", files.out,
+                   "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
 
-  auto* apply = app.add_subcommand("apply", "Converge Azure to the manifests");
+  auto* show = app.add_subcommand("show", "Render a saved plan; no Azure calls");
+  show->add_option("file", files.plan_file, "A plan saved with `keyward plan --out`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  AddPlanFormatFlags(show, flags, files);
+
+  auto* apply = app.add_subcommand(
+      "apply",
+      "Converge Azure to the manifests, or apply exactly a saved plan: apply FILE [PATHS...] "
+      "(no prompt; refused when live state or the given manifests moved since the plan)");
   AddPlanFlags(apply, flags);
   apply->add_flag("--auto-approve", flags.auto_approve, "Apply without asking for confirmation");
   apply->add_flag("--allow-destroy", flags.allow_destroy,
@@ -85,8 +123,12 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
 
   if (validate->parsed()) return RunValidate(global, flags);
-  if (plan->parsed()) return RunPlan(global, flags);
-  if (apply->parsed()) return RunApply(global, flags);
+  if (plan->parsed()) return RunPlan(global, flags, files);
+  if (show->parsed()) return RunShow(global, flags, files);
+  if (apply->parsed()) {
+    TakeSavedPlanArgument(flags, files);
+    return RunApply(global, flags, files);
+  }
   if (graph->parsed()) return RunGraph(global, flags, dot);
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;

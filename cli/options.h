@@ -28,6 +28,14 @@ struct PlanFlags {
   bool allow_replace = false;
 };
 
+// Saved plans and plan formats: `plan --out/--format`, `show FILE`, `apply FILE [PATHS...]`.
+struct PlanFileFlags {
+  std::string out;              // plan --out: write a saved plan here (mode 0600)
+  std::string format = "text";  // text | json | markdown
+  std::string markdown_dir;     // also write the Markdown parts to DIR/plan-001.md, ...
+  std::string plan_file;        // the saved plan that show / apply read
+};
+
 // Registers every Azure kind handler, sharing one ARM client. Credentials are read lazily (on the
 // first ARM call), so `validate` works without any.
 std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& options);

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -10,6 +11,7 @@
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
+#include "tests/support/plan_json.h"
 
 namespace keyward::testing {
 namespace {
@@ -62,12 +64,23 @@ class CliTest : public ::testing::Test {
 
   CommandResult Keyward(std::vector<std::string> args) {
     args.insert(args.begin(), BinaryPath("keyward"));
-    return RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
-                             {"AZURE_TENANT_ID", kTenantId},
-                             {"AZURE_CLIENT_ID", kClientId},
-                             {"AZURE_CLIENT_SECRET", kClientSecret}});
+    CommandResult result = RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
+                                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
+                                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
+                                             {"AZURE_TENANT_ID", kTenantId},
+                                             {"AZURE_CLIENT_ID", kClientId},
+                                             {"AZURE_CLIENT_SECRET", kClientSecret}});
+    // Every plan a test makes must also be valid as JSON (schemas/plan.schema.json).
+    const bool planned = result.exit_code == 0 || result.exit_code == 2;
+    if (args.size() > 1 && args[1] == "plan" && planned &&
+        std::find(args.begin(), args.end(), "--format") == args.end()) {
+      args.erase(args.begin());
+      args.insert(args.end(), {"--format", "json"});
+      CommandResult json = Keyward(args);
+      EXPECT_EQ(json.exit_code, result.exit_code) << json.err;
+      EXPECT_EQ(ValidatePlanJson(json.out), "");
+    }
+    return result;
   }
 
   HttpsResult Arm(const std::string& method, const std::string& path,

@@ -1,0 +1,40 @@
+// The machine-readable plan (schemas/plan.schema.json; walk-through in docs/plans.md). A pure
+// function of the Plan, in a vocabulary close to `terraform show -json` so policy tooling written
+// for Terraform plans (OPA / conftest, Sentinel-style checks) reads it with little change:
+//
+//   format_version        "MAJOR.MINOR": minor = additive (new optional fields), major = breaking;
+//                         readers should reject a major they do not know and ignore unknown fields
+//   resource_changes[]    every change apply would consider (no-ops too), in plan order
+//   resource_drift[]      changes under the observe policy: live differs, keyward will not write
+//   diagnostics[]         Plan::diagnostics; an error makes the plan unappliable (`errored`)
+//
+// Per change: address, type (the kind), name, change.actions in Terraform's words (create,
+// update, delete, ["delete","create"] for replace, no-op) or keyward's own (recover, adopt,
+// blocked, unsupported), before / after with values at Change::sensitive_paths replaced by
+// "(sensitive value)" and marked in before_sensitive / after_sensitive, replace_paths, and
+// action_reason = Change::reason_code.
+#pragma once
+
+#include <string>
+
+#include "engine/plan.h"
+
+namespace keyward::engine {
+
+// Bumped by the rule above; docs/plans.md and schemas/plan.schema.json say what each version has.
+inline constexpr char kPlanJsonFormatVersion[] = "1.0";
+
+struct JsonRenderOptions {
+  std::string keyward_version;  // omitted when empty
+  std::string manifest_digest;  // omitted when empty (the digest of the manifests planned from)
+};
+
+// Terraform-style action list for one change: ["create"], ["delete","create"], ["recover"]...
+Json ActionsOf(Action action);
+
+Json PlanToJson(const Plan& plan, const JsonRenderOptions& options = {});
+
+// PlanToJson, pretty-printed (2 spaces, keys sorted) with a trailing newline.
+std::string RenderPlanJson(const Plan& plan, const JsonRenderOptions& options = {});
+
+}  // namespace keyward::engine
