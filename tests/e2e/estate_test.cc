@@ -1,0 +1,331 @@
+// The whole payments estate (manifests/examples/payments: a resource group, two vaults, access
+// policies, keys, secrets, a managed HSM with a key, approved and rejected private endpoint
+// connections) driven through the real `keyward` binary against the real emulator, the way a
+// platform team runs it. Every plan's JSON is checked against schemas/plan.schema.json, and a
+// canary secret value must never show up anywhere.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "tests/support/command.h"
+#include "tests/support/emulator_process.h"
+#include "tests/support/https.h"
+#include "tests/support/plan_json.h"
+
+namespace keyward::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Json = nlohmann::json;
+
+// From manifests/examples/payments/keyward.yaml.
+constexpr char kSub[] = "6f1d3b6a-0c55-4a8e-9d5b-2a4c1e7f9b01";
+constexpr char kGroup[] = "/subscriptions/6f1d3b6a-0c55-4a8e-9d5b-2a4c1e7f9b01/resourceGroups/rg-payments";
+constexpr char kCanary[] = "CANARY-estate-5e1f0c77-never-print";
+constexpr char kAuditCanary[] = "CANARY-estate-audit-0b2d9a41";
+constexpr char kFingerprintKey[] = "estate-test-fingerprint-key";
+
+std::string Vault(const std::string& name) {
+  return std::string(kGroup) + "/providers/Microsoft.KeyVault/vaults/" + name;
+}
+std::string Hsm(const std::string& name) {
+  return std::string(kGroup) + "/providers/Microsoft.KeyVault/managedHSMs/" + name;
+}
+std::string V(const std::string& path) { return path + "?api-version=2024-11-01"; }
+
+class EstateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
+    ASSERT_NE(emulator_, nullptr);
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keyward-estate-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    const auto examples =
+        std::filesystem::path(std::getenv("KEYWARD_SOURCE_DIR") ? std::getenv("KEYWARD_SOURCE_DIR")
+                                                                : "..") /
+        "manifests/examples/payments";
+    manifests_ = dir_ / "manifests";
+    std::filesystem::copy(examples, manifests_, std::filesystem::copy_options::recursive);
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs keyward; every output is kept for the canary check at the end of each test.
+  CommandResult Keyward(std::vector<std::string> args) {
+    args.insert(args.begin(), BinaryPath("keyward"));
+    CommandResult result = RunCommand(
+        args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
+               {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
+               {"KEYWARD_CA_FILE", emulator_->ca_file()},
+               {"AZURE_TENANT_ID", kTenantId},
+               {"AZURE_CLIENT_ID", kClientId},
+               {"AZURE_CLIENT_SECRET", kClientSecret},
+               {"PAYMENTS_DB_PASSWORD", kCanary},
+               {"PAYMENTS_AUDIT_WEBHOOK_TOKEN", kAuditCanary},
+               {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
+    outputs_.push_back(result.out);
+    outputs_.push_back(result.err);
+    return result;
+  }
+
+  // `plan --format json`, schema-checked; returns address -> action for every change.
+  std::map<std::string, std::string> PlanActions(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"plan", manifests_.string(), "--format", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult plan = Keyward(args);
+    EXPECT_NE(plan.exit_code, 1) << plan.err;
+    EXPECT_EQ(ValidatePlanJson(plan.out), "");
+    std::map<std::string, std::string> actions;
+    Json doc = Json::parse(plan.out, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) {
+      ADD_FAILURE() << "plan JSON does not parse:\n" << plan.out << plan.err;
+      return actions;
+    }
+    for (const Json& c : doc["resource_changes"])
+      actions[c["address"].get<std::string>()] = c["action"].get<std::string>();
+    return actions;
+  }
+
+  std::set<std::string> Changed(const std::map<std::string, std::string>& actions) {
+    std::set<std::string> out;
+    for (const auto& [address, action] : actions)
+      if (action != "no-op") out.insert(address);
+    return out;
+  }
+
+  HttpsResult Arm(const std::string& method, const std::string& path, const Json& body = nullptr) {
+    if (token_.empty()) token_ = GetToken(*emulator_);
+    return ArmRequest(*emulator_, token_, method, path, body);
+  }
+
+  // Microsoft.Network creates connections; keyward only approves or rejects them.
+  void CreatePrivateEndpoint(const std::string& name, bool manual) {
+    const char* list =
+        manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections";
+    Json body = {
+        {"location", "westeurope"},
+        {"properties",
+         {{"subnet",
+           {{"id", std::string(kGroup) +
+                       "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apps"}}},
+          {list, Json::array({{{"name", name},
+                               {"properties",
+                                {{"privateLinkServiceId", Vault("payments-kv")},
+                                 {"groupIds", Json::array({"vault"})}}}}})}}}};
+    auto put = Arm("PUT", std::string(kGroup) + "/providers/Microsoft.Network/privateEndpoints/" +
+                              name + "?api-version=2023-11-01",
+                   body);
+    ASSERT_TRUE(put.status == 200 || put.status == 201) << put.status << put.body;
+  }
+
+  // From empty to converged: the first apply creates everything but the private endpoint
+  // connections (blocked: the endpoints do not exist yet, so apply exits 1); once the network
+  // team's endpoints exist, the second apply approves one and rejects the other.
+  void ApplyEstate() {
+    CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
+    ASSERT_EQ(first.exit_code, 1) << first.out << first.err;
+    EXPECT_THAT(first.out, HasSubstr("waiting for private endpoint"));
+    for (const char* done :
+         {"ResourceGroup/rg-payments: create complete", "Vault/payments-kv: create complete",
+          "Vault/payments-audit-kv: create complete", "ManagedHsm/payments-hsm: create complete",
+          "ManagedHsmKey/payments-hsm/payments-signing: create complete",
+          "Key/payments-kv/payments-db-cmk: create complete",
+          "Secret/payments-kv/db-password: create complete",
+          "AccessPolicy/payments-kv/payments-api: create complete"})
+      EXPECT_THAT(first.out, HasSubstr(done));
+
+    CreatePrivateEndpoint("pe-checkout-api", /*manual=*/true);
+    CreatePrivateEndpoint("pe-legacy-batch", /*manual=*/true);
+    CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
+    ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+    EXPECT_THAT(second.out, HasSubstr("PrivateEndpointConnection/payments-kv/checkout-api"));
+  }
+
+  // No canary value in anything keyward printed, the emulator logged or stored, or files under
+  // the test directory (saved plans, Markdown parts).
+  void ExpectNoCanaryAnywhere() {
+    std::string state;
+    for (const std::string suffix : {"", "-wal", "-journal"}) {
+      std::ifstream in(emulator_->state_file() + suffix, std::ios::binary);
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      state += bytes.str();
+    }
+    std::string files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      files += bytes.str();
+    }
+    for (const char* canary : {kCanary, kAuditCanary}) {
+      for (const std::string& output : outputs_) EXPECT_THAT(output, Not(HasSubstr(canary)));
+      EXPECT_THAT(emulator_->Stdout(), Not(HasSubstr(canary)));
+      EXPECT_EQ(state.find(canary), std::string::npos) << "value in the emulator's state";
+      EXPECT_EQ(files.find(canary), std::string::npos) << "value in a file keyward wrote";
+    }
+  }
+
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::filesystem::path dir_, manifests_;
+  std::string token_;
+  std::vector<std::string> outputs_;
+};
+
+TEST_F(EstateTest, AppliesFromEmptyThenReplansAsNoOpWithoutLeakingSecrets) {
+  CommandResult validate = Keyward({"validate", manifests_.string()});
+  ASSERT_EQ(validate.exit_code, 0) << validate.err;
+
+  const auto planned = PlanActions();
+  EXPECT_EQ(planned.at("Vault/payments-kv"), "create");
+  EXPECT_EQ(planned.at("ManagedHsm/payments-hsm"), "create");
+  EXPECT_EQ(planned.at("Secret/payments-audit-kv/webhook-token"), "create");
+  EXPECT_EQ(planned.at("PrivateEndpointConnection/payments-kv/checkout-api"), "blocked");
+
+  // A saved plan and its Markdown go through the same leak check.
+  CommandResult saved = Keyward({"plan", manifests_.string(), "--out", (dir_ / "estate.plan").string(),
+                                 "--format", "markdown", "--markdown-dir", (dir_ / "md").string()});
+  EXPECT_NE(saved.exit_code, 1) << saved.err;
+
+  ApplyEstate();
+
+  const auto again = PlanActions();
+  EXPECT_EQ(Changed(again), std::set<std::string>()) << "a converged estate re-plans as a no-op";
+  EXPECT_GE(again.size(), 14u);
+  CommandResult text = Keyward({"plan", manifests_.string(), "--detailed-exitcode"});
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+
+  auto approved = Arm("GET", V(Vault("payments-kv")));
+  ASSERT_EQ(approved.status, 200);
+  std::set<std::string> states;
+  for (const Json& c : approved.Json()["properties"]["privateEndpointConnections"])
+    states.insert(c["properties"]["privateLinkServiceConnectionState"]["status"].get<std::string>());
+  EXPECT_EQ(states, (std::set<std::string>{"Approved", "Rejected"}));
+
+  ExpectNoCanaryAnywhere();
+}
+
+TEST_F(EstateTest, OutOfBandChangesAreDriftOnExactlyTheChangedAddresses) {
+  ApplyEstate();
+  ASSERT_EQ(Changed(PlanActions()), std::set<std::string>());
+
+  // Someone in the portal (or another tool) changes one thing of each kind ARM can change.
+  ASSERT_EQ(Arm("PATCH", V(Vault("payments-kv")),
+                {{"properties", {{"publicNetworkAccess", "Enabled"}}}})
+                .status,
+            200);
+  ASSERT_EQ(Arm("PUT", V(Vault("payments-kv") + "/accessPolicies/add"),
+                {{"properties",
+                  {{"accessPolicies",
+                    Json::array({{{"tenantId", "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10"},
+                                  {"objectId", "9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e"},
+                                  {"permissions", {{"keys", Json::array({"delete"})}}}}})}}}})
+                .status,
+            200);
+  auto secret = Arm("PUT", V(Vault("payments-kv") + "/secrets/db-password"),
+                    {{"properties", {{"value", "set-by-hand"}}}});
+  ASSERT_TRUE(secret.status == 200 || secret.status == 201) << secret.body;
+  ASSERT_LT(Arm("PATCH", V(Hsm("payments-hsm")), {{"tags", {{"team", "someone-else"}}}}).status,
+            300);
+  // An access policy entry nobody declared, in the exclusive vault.
+  ASSERT_EQ(Arm("PUT", V(Vault("payments-audit-kv") + "/accessPolicies/add"),
+                {{"properties",
+                  {{"accessPolicies",
+                    Json::array({{{"tenantId", "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10"},
+                                  {"objectId", "00000000-1111-4222-8333-444444444444"},
+                                  {"permissions", {{"secrets", Json::array({"list"})}}}}})}}}})
+                .status,
+            200);
+
+  const auto drift = PlanActions();
+  EXPECT_EQ(Changed(drift),
+            (std::set<std::string>{
+                "Vault/payments-kv", "AccessPolicy/payments-kv/payments-api",
+                "Secret/payments-kv/db-password", "ManagedHsm/payments-hsm",
+                "AccessPolicy/payments-audit-kv/00000000-1111-4222-8333-444444444444"}));
+  EXPECT_EQ(drift.at("AccessPolicy/payments-audit-kv/00000000-1111-4222-8333-444444444444"),
+            "delete");
+
+  CommandResult heal = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  ASSERT_EQ(heal.exit_code, 0) << heal.out << heal.err;
+  EXPECT_EQ(Changed(PlanActions()), std::set<std::string>());
+  ExpectNoCanaryAnywhere();
+}
+
+TEST_F(EstateTest, AFailedChangeSkipsOnlyItsDependents) {
+  // Every managed HSM create fails (its long-running operation ends Failed).
+  auto faults = HttpsRequest("PUT", emulator_->endpoint() + "/_emulator/faults",
+                             {{"Content-Type", "application/json"}},
+                             R"({"rules":[{"lroFail":true,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})",
+                             emulator_->ca_file());
+  ASSERT_EQ(faults.status, 200) << faults.body;
+
+  CommandResult apply = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_THAT(apply.out, HasSubstr("ManagedHsm/payments-hsm: create FAILED"));
+  EXPECT_THAT(apply.out, HasSubstr("ManagedHsmKey/payments-hsm/payments-signing: skipped: "
+                                   "dependency failed (ManagedHsm/payments-hsm)"));
+  // The independent vault branch is applied in full.
+  EXPECT_THAT(apply.out, HasSubstr("Vault/payments-kv: create complete"));
+  EXPECT_THAT(apply.out, HasSubstr("Key/payments-kv/payments-db-cmk: create complete"));
+  EXPECT_THAT(apply.out, HasSubstr("Secret/payments-audit-kv/webhook-token: create complete"));
+  EXPECT_EQ(Arm("GET", V(Vault("payments-audit-kv") + "/keys/audit-signing")).status, 200);
+  ExpectNoCanaryAnywhere();
+}
+
+TEST_F(EstateTest, PruneRemovesOnlyOwnedResourcesAndOnlyWithTheFlags) {
+  ApplyEstate();
+  // A vault someone else made in the same resource group: untagged, never a prune candidate.
+  auto other = Arm("PUT", V(Vault("hand-made-kv")),
+                   {{"location", "westeurope"},
+                    {"properties",
+                     {{"tenantId", "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10"},
+                      {"sku", {{"family", "A"}, {"name", "standard"}}},
+                      {"accessPolicies", Json::array()}}}});
+  ASSERT_LT(other.status, 300) << other.body;
+  std::filesystem::remove(manifests_ / "audit-vault.yaml");
+
+  const auto without_prune = PlanActions();
+  EXPECT_EQ(Changed(without_prune), std::set<std::string>());
+
+  const auto with_prune = PlanActions({"--prune"});
+  EXPECT_EQ(with_prune.at("Vault/payments-audit-kv"), "delete");
+  // ARM cannot delete keys or secrets: the plan says so instead of pretending.
+  EXPECT_EQ(with_prune.at("Key/payments-audit-kv/audit-signing"), "unsupported");
+  EXPECT_EQ(with_prune.at("Secret/payments-audit-kv/webhook-token"), "unsupported");
+  EXPECT_EQ(with_prune.count("Vault/hand-made-kv"), 0u);
+
+  CommandResult refused = Keyward({"apply", manifests_.string(), "--auto-approve", "--prune"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.out + refused.err, HasSubstr("--allow-destroy"));
+  EXPECT_EQ(Arm("GET", V(Vault("payments-audit-kv"))).status, 200) << "nothing deleted";
+
+  CommandResult pruned =
+      Keyward({"apply", manifests_.string(), "--auto-approve", "--prune", "--allow-destroy"});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  EXPECT_EQ(Arm("GET", V(Vault("payments-audit-kv"))).status, 404);
+  EXPECT_EQ(Arm("GET", V("/subscriptions/" + std::string(kSub) +
+                         "/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/"
+                         "payments-audit-kv"))
+                .status,
+            200)
+      << "pruned into soft delete, recoverable";
+  EXPECT_EQ(Arm("GET", V(Vault("hand-made-kv"))).status, 200);
+  EXPECT_EQ(Arm("GET", V(Vault("payments-kv"))).status, 200);
+  ExpectNoCanaryAnywhere();
+}
+
+}  // namespace
+}  // namespace keyward::testing
