@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/daemon.h"
 
 namespace {
 
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingPath);
   graph->add_flag("--dot", dot, "Graphviz dot format");
 
+  DaemonFlags daemon_flags;
+  auto* daemon = AddDaemonCommand(app, daemon_flags);
+
   app.add_subcommand("version", "Print the keyward version");
 
   try {
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
   if (plan->parsed()) return RunPlan(global, flags);
   if (apply->parsed()) return RunApply(global, flags);
   if (graph->parsed()) return RunGraph(global, flags, dot);
+  if (daemon->parsed()) return RunDaemon(global, daemon_flags);
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

@@ -1,8 +1,8 @@
 #include "engine/metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace keyward::engine {
 namespace {
@@ -24,14 +24,10 @@ const char* TypeName(MetricType type) {
 std::string FormatValue(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   if (std::isnan(value)) return "NaN";
-  if (value == std::floor(value) && std::fabs(value) < 1e15) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.0f", value);
-    return buffer;
-  }
+  // Shortest text that reads back as the same double: timestamps keep their milliseconds.
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.9g", value);
-  return buffer;
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
 }
 
 std::string LabelText(const MetricLabels& labels, const std::string& extra_name = "",
