@@ -1,7 +1,9 @@
 #include "cli/daemon.h"
 
+#include <httplib.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -9,12 +11,9 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
-
-#include <CLI/CLI.hpp>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/manifest_sources.h"
@@ -187,7 +186,10 @@ class Reconciler {
  public:
   Reconciler(const DaemonFlags& flags, engine::DaemonMode mode, std::string state_dir,
              const engine::HandlerRegistry* registry, DaemonLog* log)
-      : flags_(flags), mode_(mode), state_dir_(std::move(state_dir)), registry_(registry),
+      : flags_(flags),
+        mode_(mode),
+        state_dir_(std::move(state_dir)),
+        registry_(registry),
         log_(log) {
     plan_flags_.prune = flags.prune;
   }
@@ -212,7 +214,8 @@ class Reconciler {
     if (plan->diagnostics.HasErrors()) {
       std::string text;
       for (const auto& d : plan->diagnostics.items())
-        if (d.severity == engine::Severity::kError) text += (text.empty() ? "" : "; ") + d.ToString();
+        if (d.severity == engine::Severity::kError)
+          text += (text.empty() ? "" : "; ") + d.ToString();
       result.error = Error{ErrorCode::kFailedPrecondition, "the plan has errors: " + text};
       return result;
     }
@@ -263,8 +266,7 @@ class Reconciler {
   std::optional<Error> EnsureLock(const std::string& stack, const Context& ctx) {
     if (lock_ && lock_->stack() == stack) return std::nullopt;
     lock_.reset();  // the stack was renamed in the manifests: release the old one
-    auto lock = StackLock::Acquire(state_dir_, stack, "daemon", flags_.wait_for_lock, ctx,
-                                   nullptr);
+    auto lock = StackLock::Acquire(state_dir_, stack, "daemon", flags_.wait_for_lock, ctx, nullptr);
     if (!lock) {
       if (lock.error().code != ErrorCode::kCancelled) fatal_ = lock.error();
       ctx.cancelled->store(true);
@@ -332,11 +334,16 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   }
   const std::string unit = text.substr(used);
   double millis;
-  if (unit == "ms") millis = value;
-  else if (unit == "s" || unit.empty()) millis = value * 1000;
-  else if (unit == "m") millis = value * 60'000;
-  else if (unit == "h") millis = value * 3'600'000;
-  else return std::nullopt;
+  if (unit == "ms")
+    millis = value;
+  else if (unit == "s" || unit.empty())
+    millis = value * 1000;
+  else if (unit == "m")
+    millis = value * 60'000;
+  else if (unit == "h")
+    millis = value * 3'600'000;
+  else
+    return std::nullopt;
   if (!(millis >= 1)) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(millis));
 }
@@ -350,8 +357,10 @@ std::optional<double> ParseJitter(const std::string& text) {
     return std::nullopt;
   }
   const std::string rest = text.substr(used);
-  if (rest == "%") value /= 100;
-  else if (!rest.empty()) return std::nullopt;
+  if (rest == "%")
+    value /= 100;
+  else if (!rest.empty())
+    return std::nullopt;
   if (value < 0 || value > 1) return std::nullopt;
   return value;
 }
@@ -368,8 +377,9 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
   daemon->add_option("--mode", flags.mode, "observe: report drift; heal: apply it")
       ->check(CLI::IsMember({"observe", "heal"}))
       ->capture_default_str();
-  daemon->add_option("--listen", flags.listen,
-                     "Address of /healthz, /readyz, /metrics, /status (port 0 = any)")
+  daemon
+      ->add_option("--listen", flags.listen,
+                   "Address of /healthz, /readyz, /metrics, /status (port 0 = any)")
       ->capture_default_str();
   daemon->add_option("--git-url", flags.git_url, "Fetch manifests from this git repository");
   daemon->add_option("--git-ref", flags.git_ref, "Branch, tag or commit to fetch")
@@ -386,18 +396,21 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
                    "Heal: allow delete-then-create for immutable field changes");
   daemon->add_flag("--prune", flags.prune,
                    "Plan deletes of resources owned by this stack that left the manifests");
-  daemon->add_option("--parallelism", flags.parallelism,
-                     "Changes applied at once (default: keyward.yaml, else 8)")
+  daemon
+      ->add_option("--parallelism", flags.parallelism,
+                   "Changes applied at once (default: keyward.yaml, else 8)")
       ->check(CLI::Range(1, 64));
   daemon->add_option("--log-format", flags.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  daemon->add_option("--backoff-initial", flags.backoff_initial,
-                     "First wait before retrying a failed resource")
+  daemon
+      ->add_option("--backoff-initial", flags.backoff_initial,
+                   "First wait before retrying a failed resource")
       ->capture_default_str();
   daemon->add_option("--backoff-max", flags.backoff_max, "Longest wait for a failed resource")
       ->capture_default_str();
-  daemon->add_option("--max-loops", flags.max_loops, "Stop after N loops (0 = run until signalled)");
+  daemon->add_option("--max-loops", flags.max_loops,
+                     "Stop after N loops (0 = run until signalled)");
   return daemon;
 }
 
@@ -519,10 +532,12 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     daemon.Trigger();
     res.status = 202;
     res.set_content("loop triggered\n", "text/plain");
-    log.Write("info", "webhook: loop triggered", {{"event", req.get_header_value("X-GitHub-Event")}});
+    log.Write("info", "webhook: loop triggered",
+              {{"event", req.get_header_value("X-GitHub-Event")}});
   });
-  const int port = listen->port == 0 ? server.bind_to_any_port(listen->host)
-                                     : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
+  const int port = listen->port == 0
+                       ? server.bind_to_any_port(listen->host)
+                       : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
   if (port < 0) return usage("cannot listen on " + flags.listen);
   std::thread http([&] { server.listen_after_bind(); });
   daemon.SetStatusExtra("listen", listen->host + ":" + std::to_string(port));

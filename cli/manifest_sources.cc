@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <filesystem>
 
 #include "engine/file_reader.h"
@@ -96,15 +95,15 @@ engine::LoadedRevision GitSource::Load(const Context&) {
     if (auto r = RunProcess({"git", "init", "--quiet", dir}); r.exit_code != 0)
       return failed("git init " + dir, r);
   }
-  if (auto r = RunProcess({"git", "-C", dir, "fetch", "--quiet", "--depth", "1", "--",
-                           options_.url, options_.ref});
+  if (auto r = RunProcess(
+          {"git", "-C", dir, "fetch", "--quiet", "--depth", "1", "--", options_.url, options_.ref});
       r.exit_code != 0)
     return failed("git fetch " + options_.url + " " + options_.ref, r);
   const ProcessResult rev = RunProcess({"git", "-C", dir, "rev-parse", "FETCH_HEAD"});
   if (rev.exit_code != 0) return failed("git rev-parse FETCH_HEAD", rev);
   const std::string revision = Trimmed(rev.output);
-  if (auto r = RunProcess({"git", "-C", dir, "checkout", "--quiet", "--force", "--detach",
-                           revision});
+  if (auto r =
+          RunProcess({"git", "-C", dir, "checkout", "--quiet", "--force", "--detach", revision});
       r.exit_code != 0) {
     auto loaded = failed("git checkout " + revision, r);
     loaded.revision = revision;

@@ -23,7 +23,7 @@ class DirectorySource : public engine::ManifestSource {
 };
 
 struct GitSourceOptions {
-  std::string url;        // anything `git fetch` accepts; file:// in tests
+  std::string url;  // anything `git fetch` accepts; file:// in tests
   std::string ref = "main";
   std::string subpath;    // manifests directory inside the repository ("" = root)
   std::string cache_dir;  // a working clone owned by this daemon
@@ -45,7 +45,6 @@ class GitSource : public engine::ManifestSource {
 
 // Validation result as a LoadedRevision: errors as "file:line:column: error: ..." lines.
 engine::LoadedRevision LoadManifests(const std::vector<std::string>& paths,
-                                     const engine::HandlerRegistry& registry,
-                                     std::string revision);
+                                     const engine::HandlerRegistry& registry, std::string revision);
 
 }  // namespace keyward::cli

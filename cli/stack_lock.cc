@@ -65,9 +65,9 @@ Result<StackLock> StackLock::Acquire(const std::string& state_dir, const std::st
     const std::string holder = ReadHolder(fd);
     if (!wait) {
       ::close(fd);
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "stack '" + stack + "' is locked by " + holder + " (" + path +
-                           "); only one writer per stack may run");
+      return MakeError(ErrorCode::kFailedPrecondition, "stack '" + stack + "' is locked by " +
+                                                           holder + " (" + path +
+                                                           "); only one writer per stack may run");
     }
     if (!told && on_wait) on_wait(holder);
     told = true;
@@ -84,7 +84,8 @@ Result<StackLock> StackLock::Acquire(const std::string& state_dir, const std::st
 }
 
 StackLock::StackLock(StackLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), stack_(std::move(other.stack_)),
+    : fd_(std::exchange(other.fd_, -1)),
+      stack_(std::move(other.stack_)),
       path_(std::move(other.path_)) {}
 
 StackLock& StackLock::operator=(StackLock&& other) noexcept {

@@ -60,9 +60,12 @@ void DescribeDaemonMetrics(MetricsRegistry& m) {
 }
 
 Json DriftItemToJson(const DriftItem& item) {
-  return {{"address", item.address},         {"kind", item.kind},
-          {"action", ActionName(item.action)}, {"reason_code", item.reason_code},
-          {"reason", item.reason},             {"fields", item.fields},
+  return {{"address", item.address},
+          {"kind", item.kind},
+          {"action", ActionName(item.action)},
+          {"reason_code", item.reason_code},
+          {"reason", item.reason},
+          {"fields", item.fields},
           {"report_only", item.report_only}};
 }
 
@@ -70,8 +73,8 @@ std::vector<DriftItem> DriftOf(const Plan& plan) {
   std::vector<DriftItem> drift;
   for (const Change& change : plan.changes) {
     if (change.action == Action::kNoOp) continue;
-    DriftItem item{change.address, change.kind,   change.action, change.reason_code,
-                   change.reason,  {},            change.report_only};
+    DriftItem item{change.address, change.kind, change.action,     change.reason_code,
+                   change.reason,  {},          change.report_only};
     for (const FieldChange& field : change.field_changes) item.fields.push_back(field.path);
     drift.push_back(std::move(item));
   }
@@ -79,8 +82,7 @@ std::vector<DriftItem> DriftOf(const Plan& plan) {
 }
 
 Daemon::Daemon(DaemonOptions options, ManifestSource* source, ReconcileFn reconcile,
-               MetricsRegistry* metrics, DaemonObserver* observer,
-               std::function<double()> random01)
+               MetricsRegistry* metrics, DaemonObserver* observer, std::function<double()> random01)
     : options_(options),
       source_(source),
       reconcile_(std::move(reconcile)),
@@ -153,7 +155,6 @@ bool Daemon::RunOnce(const Context& ctx) {
     std::lock_guard lock(mu_);
     loop_id = ++loop_id_;
   }
-  if (observer_) observer_->OnLoopStarted(loop_id);
 
   LoadedRevision loaded = source_->Load(ctx);
   std::unique_lock lock(mu_);
@@ -263,12 +264,9 @@ bool Daemon::RunOnce(const Context& ctx) {
   if (observer_) {
     // Not under the lock: the observer may read Status() (e.g. to write the status file).
     lock.unlock();
-    Json line = {{"ok", !loop_error},
-                 {"revision", last_good_.revision},
-                 {"duration_seconds", seconds},
-                 {"drift", result.drift.size()},
-                 {"applied", converged.size()},
-                 {"summary", SummaryToJson(result.summary)}};
+    Json line = {{"ok", !loop_error},           {"revision", last_good_.revision},
+                 {"duration_seconds", seconds}, {"drift", result.drift.size()},
+                 {"applied", converged.size()}, {"summary", SummaryToJson(result.summary)}};
     if (loop_error) line["error"] = *loop_error;
     if (!load_ok) line["manifest_errors"] = loaded.errors;
     observer_->OnLoopFinished(loop_id, line);

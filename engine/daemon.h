@@ -23,12 +23,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/apply.h"
 #include "engine/context.h"
@@ -91,11 +90,10 @@ struct PassResult {
 
 using ReconcileFn = std::function<PassResult(const PassRequest&, const Context&)>;
 
-// Per-change log lines and loop lines go through this (the engine never prints).
+// The per-loop report goes through this (the engine never prints; the CLI logs it).
 class DaemonObserver {
  public:
   virtual ~DaemonObserver() = default;
-  virtual void OnLoopStarted(long loop_id) {}
   virtual void OnLoopFinished(long loop_id, const nlohmann::json& summary) {}
 };
 
@@ -122,7 +120,7 @@ class Daemon {
   bool ready() const { return ready_; }
   // The /status document (DESIGN.md §10). Thread-safe.
   nlohmann::json Status() const;
-  // Copy of the backoff table (tests, status).
+  // Copy of the backoff table (for tests; /status carries it too).
   std::map<std::string, BackoffEntry> Backoff() const;
   // Extra, caller-owned status fields (e.g. in-flight changes resumed at start).
   void SetStatusExtra(const std::string& key, nlohmann::json value);

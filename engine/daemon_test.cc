@@ -10,10 +10,10 @@
 namespace keyward::engine {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 // Serves scripted revisions, one per Load; the last one repeats.
 class ScriptedSource : public ManifestSource {
@@ -70,8 +70,9 @@ TEST_F(DaemonTest, JitterKeepsEveryWaitWithinTheConfiguredFraction) {
   DaemonOptions options;
   options.interval = seconds(60);
   options.jitter = 0.1;
-  Daemon daemon(options, &source_, [](const PassRequest&, const Context&) { return PassResult{}; },
-                &metrics_, nullptr, [&] { return u; });
+  Daemon daemon(
+      options, &source_, [](const PassRequest&, const Context&) { return PassResult{}; }, &metrics_,
+      nullptr, [&] { return u; });
   EXPECT_EQ(daemon.NextDelay(), milliseconds(54'000));
   u = 1;
   EXPECT_EQ(daemon.NextDelay(), milliseconds(66'000));
@@ -88,8 +89,8 @@ TEST_F(DaemonTest, FailedResourceBacksOffExponentiallyWhileOthersAreStillApplied
     PassResult result;
     result.drift = {Drift("Vault/a"), Drift("Vault/b")};
     if (!request.backed_off.count("Vault/a"))
-      result.changes.push_back(Outcome(
-          "Vault/a", vault_a_fails ? ChangeStatus::kFailed : ChangeStatus::kSucceeded));
+      result.changes.push_back(
+          Outcome("Vault/a", vault_a_fails ? ChangeStatus::kFailed : ChangeStatus::kSucceeded));
     result.changes.push_back(Outcome("Vault/b", ChangeStatus::kSucceeded));
     return result;
   });

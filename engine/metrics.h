@@ -27,7 +27,8 @@ class MetricsRegistry {
                 std::vector<double> buckets = {});
 
   void Add(const std::string& name, const MetricLabels& labels, double delta);  // counter / gauge
-  void Set(const std::string& name, const MetricLabels& labels, double value);  // gauge, or mirror a counter
+  void Set(const std::string& name, const MetricLabels& labels,
+           double value);  // gauge, or mirror a counter
   void Observe(const std::string& name, const MetricLabels& labels, double value);  // histogram
   // Drops every series of a gauge: for label sets that can disappear (drift by kind, revision).
   void Clear(const std::string& name);
@@ -37,9 +38,9 @@ class MetricsRegistry {
 
  private:
   struct Series {
-    double value = 0;                // counter / gauge; histogram: sum
-    std::vector<uint64_t> counts;    // histogram: per bucket (not cumulative), last = +Inf
-    uint64_t count = 0;              // histogram
+    double value = 0;              // counter / gauge; histogram: sum
+    std::vector<uint64_t> counts;  // histogram: per bucket (not cumulative), last = +Inf
+    uint64_t count = 0;            // histogram
   };
   struct Metric {
     MetricType type = MetricType::kGauge;

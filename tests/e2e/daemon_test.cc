@@ -14,9 +14,9 @@
 namespace keyward::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 constexpr char kVaultPath[] =
     "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-daemon/providers/"
@@ -33,7 +33,8 @@ std::string VaultYaml(const std::string& team) {
   return "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: daemon-kv-01\n"
          "spec:\n  location: westeurope\n  sku: { family: A, name: standard }\n"
          "  publicNetworkAccess: Disabled\n  softDeleteRetentionInDays: 30\n"
-         "  tags: { team: " + team + " }\n";
+         "  tags: { team: " +
+         team + " }\n";
 }
 
 class DaemonTest : public ::testing::Test {
@@ -73,8 +74,8 @@ class DaemonTest : public ::testing::Test {
 
   void ApplyOnce() {
     auto env = KeywardEnv(*emulator_, state_.string());
-    auto apply = RunCommand({BinaryPath("keyward"), "apply", manifests_.string(), "--auto-approve"},
-                            env);
+    auto apply =
+        RunCommand({BinaryPath("keyward"), "apply", manifests_.string(), "--auto-approve"}, env);
     ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   }
 
@@ -87,9 +88,9 @@ class DaemonTest : public ::testing::Test {
     return Arm("GET", kVaultPath).Json()["properties"].value("publicNetworkAccess", "");
   }
   void PatchPublicNetworkAccessOutOfBand() {
-    ASSERT_EQ(Arm("PATCH", kVaultPath, {{"properties", {{"publicNetworkAccess", "Enabled"}}}})
-                  .status,
-              200);
+    ASSERT_EQ(
+        Arm("PATCH", kVaultPath, {{"properties", {{"publicNetworkAccess", "Enabled"}}}}).status,
+        200);
   }
   long WriteRequestCount() {
     auto stats = HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
@@ -129,8 +130,8 @@ class DaemonTest : public ::testing::Test {
 TEST_F(DaemonTest, ObserveReportsOutOfBandDriftInStatusAndMetricsAndNeverWrites) {
   ApplyOnce();
   auto daemon = StartDaemon({manifests_.string(), "--interval", "300ms", "--mode", "observe"});
-  ASSERT_TRUE(WaitUntil([&] { return daemon->Get("/readyz") && daemon->Get("/readyz")->status == 200; },
-                        seconds(30)))
+  ASSERT_TRUE(WaitUntil(
+      [&] { return daemon->Get("/readyz") && daemon->Get("/readyz")->status == 200; }, seconds(30)))
       << daemon->Log();
   EXPECT_EQ(daemon->Get("/healthz")->status, 200);
 
@@ -138,13 +139,16 @@ TEST_F(DaemonTest, ObserveReportsOutOfBandDriftInStatusAndMetricsAndNeverWrites)
   const long writes_before = WriteRequestCount();
   const auto patched = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitUntil(
-      [&] { return HasDrift(daemon->Status(), "Vault/daemon-kv-01", "properties.publicNetworkAccess"); },
+      [&] {
+        return HasDrift(daemon->Status(), "Vault/daemon-kv-01", "properties.publicNetworkAccess");
+      },
       seconds(20)))
       << daemon->Log();
-  std::printf("[ measured ] drift reported %lld ms after the out-of-band change (interval 300 ms)\n",
-              static_cast<long long>(std::chrono::duration_cast<milliseconds>(
-                                         std::chrono::steady_clock::now() - patched)
-                                         .count()));
+  std::printf(
+      "[ measured ] drift reported %lld ms after the out-of-band change (interval 300 ms)\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - patched)
+              .count()));
   const auto status = daemon->Status();
   EXPECT_EQ(status["mode"], "observe");
   EXPECT_EQ(status["summary"]["change"], 1);
@@ -162,7 +166,8 @@ TEST_F(DaemonTest, ObserveReportsOutOfBandDriftInStatusAndMetricsAndNeverWrites)
 
   EXPECT_EQ(LivePublicNetworkAccess(), "Enabled") << "observe never writes";
   EXPECT_EQ(WriteRequestCount(), writes_before)
-      << HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "", emulator_->ca_file())
+      << HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
+                      emulator_->ca_file())
              .body;
   auto drift_lines = daemon->LogLines("drift");
   ASSERT_FALSE(drift_lines.empty());
@@ -176,16 +181,20 @@ TEST_F(DaemonTest, HealCreatesThenHealsOutOfBandChangeWithinTwoIntervals) {
   auto daemon = StartDaemon({manifests_.string(), "--interval", "500ms", "--mode", "heal"});
   ASSERT_TRUE(WaitUntil([&] { return Arm("GET", kVaultPath).status == 200; }, seconds(30)))
       << daemon->Log();
-  ASSERT_TRUE(WaitUntil([&] { return daemon->Status().value("drift", nlohmann::json::array()).empty() &&
-                                     daemon->Status().value("loop_id", 0) > 1; },
-                        seconds(30)))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return daemon->Status().value("drift", nlohmann::json::array()).empty() &&
+               daemon->Status().value("loop_id", 0) > 1;
+      },
+      seconds(30)))
       << daemon->Log();
 
   PatchPublicNetworkAccessOutOfBand();
   const auto patched = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitUntil([&] { return LivePublicNetworkAccess() == "Disabled"; }, seconds(20)))
       << daemon->Log();
-  const auto healed_ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - patched);
+  const auto healed_ms =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - patched);
   std::printf("[ measured ] healed %lld ms after the out-of-band change (interval 500 ms)\n",
               static_cast<long long>(healed_ms.count()));
 
@@ -196,7 +205,8 @@ TEST_F(DaemonTest, HealCreatesThenHealsOutOfBandChangeWithinTwoIntervals) {
       },
       seconds(10)));
   const std::string metrics = daemon->Metrics();
-  EXPECT_GE(MetricValue(metrics, "keyward_changes_applied_total{action=\"create\"}").value_or(0), 2);
+  EXPECT_GE(MetricValue(metrics, "keyward_changes_applied_total{action=\"create\"}").value_or(0),
+            2);
   auto change_lines = daemon->LogLines("change");
   ASSERT_GE(change_lines.size(), 3u) << daemon->Log();
   EXPECT_EQ(change_lines.back()["address"], "Vault/daemon-kv-01");
@@ -222,9 +232,12 @@ TEST_F(DaemonTest, GitCommitIsAppliedNextLoopAndABrokenCommitKeepsTheLastGoodRev
 
   auto daemon = StartDaemon({"--git-url", "file://" + repo, "--git-ref", "main", "--git-path",
                              "stack", "--interval", "400ms", "--mode", "heal"});
-  ASSERT_TRUE(WaitUntil([&] { return daemon->Status().value("revision", "") == first &&
-                                     daemon->Status().value("ready", false); },
-                        seconds(30)))
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return daemon->Status().value("revision", "") == first &&
+               daemon->Status().value("ready", false);
+      },
+      seconds(30)))
       << daemon->Log();
   ASSERT_EQ(Arm("GET", kVaultPath).Json()["tags"]["team"], "payments");
 
@@ -234,8 +247,10 @@ TEST_F(DaemonTest, GitCommitIsAppliedNextLoopAndABrokenCommitKeepsTheLastGoodRev
   ASSERT_TRUE(WaitUntil([&] { return Arm("GET", kVaultPath).Json()["tags"]["team"] == "treasury"; },
                         seconds(20)))
       << daemon->Log();
-  ASSERT_TRUE(WaitUntil([&] { return daemon->Status().value("revision", "") == second; }, seconds(10)));
-  EXPECT_EQ(MetricValue(daemon->Metrics(), "keyward_revision_info{revision=\"" + second + "\"}"), 1.0);
+  ASSERT_TRUE(
+      WaitUntil([&] { return daemon->Status().value("revision", "") == second; }, seconds(10)));
+  EXPECT_EQ(MetricValue(daemon->Metrics(), "keyward_revision_info{revision=\"" + second + "\"}"),
+            1.0);
 
   Write(root_ / "repo" / "stack", "vault.yaml",
         VaultYaml("treasury") + "  lokation: westeurope\n");  // unknown field
@@ -260,15 +275,16 @@ TEST_F(DaemonTest, GitCommitIsAppliedNextLoopAndABrokenCommitKeepsTheLastGoodRev
 
 TEST_F(DaemonTest, SecondHealDaemonOnTheSameStackExitsWithAClearMessageWithoutWriting) {
   // The first writer converges once, then idles for an hour while holding the stack lock.
-  auto first = StartDaemon({manifests_.string(), "--interval", "1h", "--mode", "heal"}, "first.log");
+  auto first =
+      StartDaemon({manifests_.string(), "--interval", "1h", "--mode", "heal"}, "first.log");
   ASSERT_TRUE(WaitUntil([&] { return first->Status().value("ready", false); }, seconds(30)))
       << first->Log();
   // Drift that the second daemon would heal if it were allowed to write.
   PatchPublicNetworkAccessOutOfBand();
   const long writes_before = WriteRequestCount();
 
-  auto second = StartDaemon({manifests_.string(), "--interval", "300ms", "--mode", "heal"},
-                            "second.log");
+  auto second =
+      StartDaemon({manifests_.string(), "--interval", "300ms", "--mode", "heal"}, "second.log");
   auto code = second->WaitExit(seconds(30));
   ASSERT_TRUE(code.has_value()) << second->Log();
   EXPECT_EQ(*code, 1);
@@ -287,14 +303,14 @@ TEST_F(DaemonTest, SignedWebhookTriggersALoopAndBadSignaturesAreRejected) {
       << daemon->Log();
   httplib::Client client("127.0.0.1", daemon->Port());
   const std::string body = R"({"ref":"refs/heads/main"})";
-  auto bad = client.Post("/hooks/git", {{"X-Hub-Signature-256", "sha256=00"}}, body,
-                         "application/json");
+  auto bad =
+      client.Post("/hooks/git", {{"X-Hub-Signature-256", "sha256=00"}}, body, "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 401);
   // sha256=HMAC-SHA256("hook-secret", body), computed with openssl for this fixed body.
-  auto sign = RunCommand({"/bin/sh", "-c",
-                          "printf '%s' '" + body +
-                              "' | openssl dgst -sha256 -hmac hook-secret | sed 's/^.*= //'"});
+  auto sign = RunCommand(
+      {"/bin/sh", "-c",
+       "printf '%s' '" + body + "' | openssl dgst -sha256 -hmac hook-secret | sed 's/^.*= //'"});
   std::string hex = sign.out;
   while (!hex.empty() && hex.back() == '\n') hex.pop_back();
   auto good = client.Post("/hooks/git", {{"X-Hub-Signature-256", "sha256=" + hex}}, body,
@@ -321,8 +337,8 @@ TEST_F(DaemonTest, InFlightJournalLeftByAKilledRunIsReportedAndRecheckedOnStart)
 
 TEST_F(DaemonTest, BadFlagsAndMissingManifestsFailWithAClearMessage) {
   auto env = KeywardEnv(*emulator_, state_.string());
-  auto bad_interval = RunCommand(
-      {BinaryPath("keyward"), "daemon", manifests_.string(), "--interval", "soon"}, env);
+  auto bad_interval =
+      RunCommand({BinaryPath("keyward"), "daemon", manifests_.string(), "--interval", "soon"}, env);
   EXPECT_EQ(bad_interval.exit_code, 1);
   EXPECT_THAT(bad_interval.err, HasSubstr("--interval 'soon'"));
   auto no_source = RunCommand({BinaryPath("keyward"), "daemon"}, env);
