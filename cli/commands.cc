@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/progress.h"
+#include "cli/stack_lock.h"
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
@@ -64,14 +65,12 @@ std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
   run->loaded = LoadValid(flags, registry);
   if (!run->loaded) return nullptr;
 
-  auto observed = engine::Refresh(run->loaded->set, registry, {}, ctx);
-  if (!observed) {
-    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
-                 observed.error().ToString().c_str());
+  auto plan = RefreshAndPlan(*run->loaded, flags, registry, ctx);
+  if (!plan) {
+    std::fprintf(stderr, "error: %s\n", plan.error().ToString().c_str());
     return nullptr;
   }
-  run->plan = engine::MakePlan(run->loaded->set, *observed, registry,
-                               MakePlanOptions(*run->loaded, flags));
+  run->plan = std::move(*plan);
   PrintDiagnostics(run->plan.diagnostics);
   return run;
 }
@@ -146,6 +145,21 @@ int PlanExitCode(const engine::Plan& plan, bool detailed) {
 int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
                    const engine::HandlerRegistry& registry, const PlanFlags& flags,
                    const Context& ctx) {
+  // One writer per stack: wait for a daemon or another apply on this stack to finish.
+  auto lock = StackLock::Acquire(StateDir(""), desired.config.stack, "apply",
+                                 /*wait=*/true, ctx, [](const std::string& holder) {
+                                   std::fprintf(stderr, "Waiting for the stack lock held by %s...\n",
+                                                holder.c_str());
+                                 });
+  if (!lock && lock.error().code == ErrorCode::kPermissionDenied) {
+    // No writable state directory (e.g. a read-only container): apply still works, unguarded.
+    std::fprintf(stderr, "warning: %s; applying without the stack lock (set KEYWARD_STATE_DIR)\n",
+                 lock.error().ToString().c_str());
+  } else if (!lock) {
+    std::fprintf(stderr, "error: %s\n", lock.error().ToString().c_str());
+    return kExitError;
+  }
+
   engine::ApplyOptions options;
   options.parallelism = flags.parallelism > 0 ? flags.parallelism : desired.config.parallelism;
   options.allow_destroy = flags.allow_destroy;
@@ -240,6 +254,16 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
 }
 
 }  // namespace
+
+Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
+                                    const engine::HandlerRegistry& registry, const Context& ctx) {
+  auto observed = engine::Refresh(loaded.set, registry, {}, ctx);
+  if (!observed)
+    return MakeError(observed.error().code,
+                     "reading live state from Azure failed: " + observed.error().message,
+                     observed.error().detail);
+  return engine::MakePlan(loaded.set, *observed, registry, MakePlanOptions(loaded, flags));
+}
 
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {
   static auto flag = std::make_shared<std::atomic<bool>>(false);

@@ -6,6 +6,9 @@
 #include <memory>
 
 #include "cli/options.h"
+#include "engine/plan.h"
+#include "engine/result.h"
+#include "engine/validate.h"
 
 namespace keyward::cli {
 
@@ -21,6 +24,11 @@ int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFile
 // Renders a saved plan; no Azure calls.
 int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files);
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
+
+// refresh -> plan over validated manifests, printing nothing; `plan`, `apply` and the daemon share
+// it. Plan errors come back in Plan::diagnostics.
+Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
+                                    const engine::HandlerRegistry& registry, const Context& ctx);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.
 std::shared_ptr<std::atomic<bool>> CancellationFlag();

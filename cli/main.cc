@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "engine/file_reader.h"
+#include "cli/daemon.h"
 
 namespace {
 
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingPath);
   graph->add_flag("--dot", dot, "Graphviz dot format");
 
+  DaemonFlags daemon_flags;
+  auto* daemon = AddDaemonCommand(app, daemon_flags);
+
   app.add_subcommand("version", "Print the keyward version");
 
   try {
@@ -130,6 +134,7 @@ int main(int argc, char** argv) {
     return RunApply(global, flags, files);
   }
   if (graph->parsed()) return RunGraph(global, flags, dot);
+  if (daemon->parsed()) return RunDaemon(global, daemon_flags);
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

@@ -17,7 +17,8 @@ std::string FlagOrEnv(const std::string& flag, const char* env, const std::strin
 
 }  // namespace
 
-std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& options) {
+std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& options,
+                                                           std::shared_ptr<azure::ArmClient>* client) {
   const std::string ca_file = FlagOrEnv(options.ca_file, "KEYWARD_CA_FILE", "");
 
   azure::ClientSecretCredentialOptions credential_options;
@@ -31,9 +32,10 @@ std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& 
   client_options.ca_file = ca_file;
   client_options.credential = azure::MakeDefaultAzureCredential(credential_options);
 
+  auto arm = std::make_shared<azure::ArmClient>(std::move(client_options));
+  if (client) *client = arm;
   auto registry = std::make_unique<engine::HandlerRegistry>();
-  azure::RegisterAzureHandlers(*registry,
-                               std::make_shared<azure::ArmClient>(std::move(client_options)));
+  azure::RegisterAzureHandlers(*registry, std::move(arm));
   return registry;
 }
 

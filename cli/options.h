@@ -8,6 +8,10 @@
 
 #include "engine/resource_handler.h"
 
+namespace keyward::azure {
+class ArmClient;
+}
+
 namespace keyward::cli {
 
 struct GlobalOptions {
@@ -37,7 +41,9 @@ struct PlanFileFlags {
 };
 
 // Registers every Azure kind handler, sharing one ARM client. Credentials are read lazily (on the
-// first ARM call), so `validate` works without any.
-std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& options);
+// first ARM call), so `validate` works without any. `client`, when given, receives that client
+// (the daemon reads its request counters for /metrics).
+std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(
+    const GlobalOptions& options, std::shared_ptr<azure::ArmClient>* client = nullptr);
 
 }  // namespace keyward::cli

@@ -1,0 +1,567 @@
+#include "cli/daemon.h"
+
+#include <httplib.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/manifest_sources.h"
+#include "cli/stack_lock.h"
+#include "engine/apply.h"
+#include "engine/daemon.h"
+#include "engine/metrics.h"
+#include "engine/webhook.h"
+#include "providers/azure/arm_client.h"
+
+namespace keyward::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string NowIso8601Millis() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[40];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(millis));
+  return out;
+}
+
+// One line per event on stderr: JSON objects (--log-format json) or "time LEVEL msg k=v ...".
+// Fields carry addresses, actions, field paths and errors; never values (secrets stay out).
+class DaemonLog {
+ public:
+  explicit DaemonLog(bool json) : json_(json) {}
+
+  void Write(const char* level, const std::string& message, const Json& fields = Json::object()) {
+    std::string line;
+    if (json_) {
+      Json out = {{"time", NowIso8601Millis()}, {"level", level}, {"msg", message}};
+      for (const auto& [key, value] : fields.items()) out[key] = value;
+      line = out.dump(-1, ' ', false, Json::error_handler_t::replace);
+    } else {
+      line = NowIso8601Millis() + " " + level + " " + message;
+      for (const auto& [key, value] : fields.items())
+        line += " " + key + "=" +
+                (value.is_string() ? value.get<std::string>()
+                                   : value.dump(-1, ' ', false, Json::error_handler_t::replace));
+    }
+    std::lock_guard lock(mu_);
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+  }
+
+ private:
+  bool json_;
+  std::mutex mu_;
+};
+
+// Writes a file atomically (temp file + rename), so a reader never sees half of it.
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << text;
+    if (!out) return;
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+}
+
+// The changes apply has started and not yet finished, persisted before each write and cleared
+// after it, so a daemon killed mid-write (or a crash) leaves a record that the next start logs
+// and reports. Writes are idempotent PUTs and every loop re-reads live state, so the next loop's
+// plan re-checks exactly those resources; there is nothing else to resume.
+class InFlightJournal : public engine::ApplyObserver {
+ public:
+  InFlightJournal(std::string path, DaemonLog* log, long loop_id)
+      : path_(std::move(path)), log_(log), loop_id_(loop_id) {}
+
+  void OnStarted(const engine::Change& change) override {
+    entries_[change.address] = {{"action", engine::ActionName(change.action)},
+                                {"arm_id", change.arm_id},
+                                {"started_at", NowIso8601Millis()},
+                                {"loop", loop_id_}};
+    Save();
+  }
+
+  void OnFinished(const engine::Change& change, const engine::ChangeOutcome& outcome) override {
+    entries_.erase(change.address);
+    Save();
+    Json fields = {{"loop", loop_id_},
+                   {"address", change.address},
+                   {"action", engine::ActionName(change.action)},
+                   {"status", engine::ChangeStatusName(outcome.status)},
+                   {"elapsed_ms", outcome.elapsed.count()}};
+    if (outcome.status != engine::ChangeStatus::kSucceeded)
+      fields["error"] = outcome.error.ToString();
+    log_->Write(outcome.status == engine::ChangeStatus::kSucceeded ? "info" : "warn", "change",
+                fields);
+  }
+
+ private:
+  void Save() {
+    std::error_code ec;
+    if (entries_.empty()) {
+      std::filesystem::remove(path_, ec);
+      return;
+    }
+    Json journal = Json::object();
+    for (const auto& [address, entry] : entries_) journal[address] = entry;
+    WriteFileAtomically(path_, journal.dump(2));
+  }
+
+  std::string path_;
+  DaemonLog* log_;
+  long loop_id_;
+  std::map<std::string, Json> entries_;
+};
+
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+
+std::optional<ListenAddress> ParseListen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']')
+    address.host = address.host.substr(1, address.host.size() - 2);
+  try {
+    size_t used = 0;
+    address.port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || address.port < 0 || address.port > 65535)
+      return std::nullopt;
+  } catch (...) {
+    return std::nullopt;
+  }
+  return address;
+}
+
+void DescribeArmMetrics(engine::MetricsRegistry& m) {
+  m.Describe("keyward_arm_requests_total", engine::MetricType::kCounter,
+             "ARM requests (every try) by HTTP status code; code=\"transport_error\" when no "
+             "response came back.");
+  m.Describe("keyward_arm_retries_total", engine::MetricType::kCounter, "ARM request retries.");
+  m.Describe("keyward_arm_throttled_waits_total", engine::MetricType::kCounter,
+             "Client-side waits for an ARM rate-limit token.");
+  m.Describe("keyward_arm_throttled_wait_seconds_total", engine::MetricType::kCounter,
+             "Time spent waiting for ARM rate-limit tokens.");
+  m.Describe("keyward_arm_throttled_responses_total", engine::MetricType::kCounter,
+             "429 responses received from ARM.");
+}
+
+// Mirrors the ARM client's counters into the registry (they are cumulative already).
+void CopyArmMetrics(const azure::ArmMetricsSnapshot& s, engine::MetricsRegistry& m) {
+  for (const auto& [status, count] : s.requests_by_status)
+    m.Set("keyward_arm_requests_total",
+          {{"code", status == 0 ? "transport_error" : std::to_string(status)}},
+          static_cast<double>(count));
+  m.Set("keyward_arm_retries_total", {}, static_cast<double>(s.retries));
+  m.Set("keyward_arm_throttled_waits_total", {}, static_cast<double>(s.throttled_waits));
+  m.Set("keyward_arm_throttled_wait_seconds_total", {}, s.throttled_wait_time.count() / 1000.0);
+  m.Set("keyward_arm_throttled_responses_total", {}, static_cast<double>(s.throttled_responses));
+}
+
+// One pass, as `plan` (observe) or `apply` (heal) would do it.
+class Reconciler {
+ public:
+  Reconciler(const DaemonFlags& flags, engine::DaemonMode mode, std::string state_dir,
+             const engine::HandlerRegistry* registry, DaemonLog* log)
+      : flags_(flags),
+        mode_(mode),
+        state_dir_(std::move(state_dir)),
+        registry_(registry),
+        log_(log) {
+    plan_flags_.prune = flags.prune;
+  }
+
+  engine::PassResult Pass(const engine::PassRequest& request, const Context& ctx) {
+    engine::PassResult result;
+    const std::string& stack = request.manifests->set.config.stack;
+    stack_ = stack;
+    if (mode_ == engine::DaemonMode::kHeal) {
+      if (auto error = EnsureLock(stack, ctx)) {
+        result.error = *error;
+        return result;
+      }
+    }
+    ReportJournalOnce(stack);
+
+    auto plan = RefreshAndPlan(*request.manifests, plan_flags_, *registry_, ctx);
+    if (!plan) {
+      result.error = plan.error();
+      return result;
+    }
+    if (plan->diagnostics.HasErrors()) {
+      std::string text;
+      for (const auto& d : plan->diagnostics.items())
+        if (d.severity == engine::Severity::kError)
+          text += (text.empty() ? "" : "; ") + d.ToString();
+      result.error = Error{ErrorCode::kFailedPrecondition, "the plan has errors: " + text};
+      return result;
+    }
+    result.summary = plan->Summary();
+    result.drift = engine::DriftOf(*plan);
+    for (const auto& item : result.drift)
+      log_->Write("info", "drift",
+                  {{"loop", request.loop_id},
+                   {"address", item.address},
+                   {"action", engine::ActionName(item.action)},
+                   {"reason_code", item.reason_code},
+                   {"report_only", item.report_only || mode_ == engine::DaemonMode::kObserve},
+                   {"fields", item.fields}});
+    if (mode_ != engine::DaemonMode::kHeal || !plan->HasChanges()) return result;
+
+    // Backed-off resources are planned as blocked: apply does not touch them, and their
+    // dependents are skipped rather than failing against a missing parent.
+    engine::Plan to_apply = *plan;
+    for (engine::Change& change : to_apply.changes) {
+      if (!request.backed_off.count(change.address) || !engine::IsWrite(change.action)) continue;
+      change.action = engine::Action::kBlocked;
+      change.reason = "backing off after earlier failures";
+      change.reason_code = "daemon_backoff";
+    }
+    engine::ApplyOptions options;
+    options.parallelism =
+        flags_.parallelism > 0 ? flags_.parallelism : request.manifests->set.config.parallelism;
+    options.allow_destroy = flags_.allow_destroy;
+    options.allow_replace = flags_.allow_replace;
+    InFlightJournal journal(JournalPath(stack), log_, request.loop_id);
+    const engine::ApplyReport report =
+        engine::Apply(to_apply, &request.manifests->set, *registry_, options, journal, ctx);
+    result.changes = report.results;
+    return result;
+  }
+
+  // Set when this daemon must stop: another writer holds the stack.
+  const std::optional<Error>& fatal() const { return fatal_; }
+  const std::string& stack() const { return stack_; }
+  // The in-flight journal found at start (null when there was none), for /status.
+  const Json& resumed() const { return resumed_; }
+
+ private:
+  std::string JournalPath(const std::string& stack) const {
+    return state_dir_ + "/" + StackFileStem(stack) + ".inflight.json";
+  }
+
+  std::optional<Error> EnsureLock(const std::string& stack, const Context& ctx) {
+    if (lock_ && lock_->stack() == stack) return std::nullopt;
+    lock_.reset();  // the stack was renamed in the manifests: release the old one
+    auto lock = StackLock::Acquire(state_dir_, stack, "daemon", flags_.wait_for_lock, ctx, nullptr);
+    if (!lock) {
+      if (lock.error().code != ErrorCode::kCancelled) fatal_ = lock.error();
+      ctx.cancelled->store(true);
+      return lock.error();
+    }
+    log_->Write("info", "stack lock acquired", {{"stack", stack}, {"lock", lock->path()}});
+    lock_.emplace(std::move(*lock));
+    return std::nullopt;
+  }
+
+  void ReportJournalOnce(const std::string& stack) {
+    if (journal_checked_.count(stack)) return;
+    journal_checked_.insert(stack);
+    std::ifstream in(JournalPath(stack));
+    if (!in) return;
+    const Json journal = Json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!journal.is_object()) return;
+    Json addresses = Json::array();
+    for (const auto& [address, entry] : journal.items()) addresses.push_back(address);
+    resumed_ = {{"stack", stack}, {"changes", journal}};
+    log_->Write("warn",
+                "changes were in flight when the previous run stopped; this loop re-reads and "
+                "re-plans them",
+                {{"addresses", addresses}});
+  }
+
+  const DaemonFlags& flags_;
+  engine::DaemonMode mode_;
+  std::string state_dir_;
+  const engine::HandlerRegistry* registry_;
+  DaemonLog* log_;
+  PlanFlags plan_flags_;
+  std::optional<StackLock> lock_;
+  std::optional<Error> fatal_;
+  std::set<std::string> journal_checked_;
+  std::string stack_;
+  Json resumed_ = nullptr;
+};
+
+class LoopLogger : public engine::DaemonObserver {
+ public:
+  LoopLogger(DaemonLog* log, std::function<void()> after_loop)
+      : log_(log), after_loop_(std::move(after_loop)) {}
+  void OnLoopFinished(long loop_id, const Json& summary) override {
+    Json fields = summary;
+    fields["loop"] = loop_id;
+    log_->Write(summary.value("ok", false) ? "info" : "error", "loop", fields);
+    after_loop_();
+  }
+
+ private:
+  DaemonLog* log_;
+  std::function<void()> after_loop_;
+};
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  double millis;
+  if (unit == "ms")
+    millis = value;
+  else if (unit == "s" || unit.empty())
+    millis = value * 1000;
+  else if (unit == "m")
+    millis = value * 60'000;
+  else if (unit == "h")
+    millis = value * 3'600'000;
+  else
+    return std::nullopt;
+  if (!(millis >= 1)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(millis));
+}
+
+std::optional<double> ParseJitter(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string rest = text.substr(used);
+  if (rest == "%")
+    value /= 100;
+  else if (!rest.empty())
+    return std::nullopt;
+  if (value < 0 || value > 1) return std::nullopt;
+  return value;
+}
+
+CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
+  auto* daemon = app.add_subcommand(
+      "daemon", "Reconcile in a loop: report drift (observe) or converge it (heal)");
+  daemon->add_option("paths", flags.paths,
+                     "Manifest directories or files (with --git-url: not used)");
+  daemon->add_option("--interval", flags.interval, "Time between loops, e.g. 30s, 5m")
+      ->capture_default_str();
+  daemon->add_option("--jitter", flags.jitter, "Random spread of each wait, e.g. 10%")
+      ->capture_default_str();
+  daemon->add_option("--mode", flags.mode, "observe: report drift; heal: apply it")
+      ->check(CLI::IsMember({"observe", "heal"}))
+      ->capture_default_str();
+  daemon
+      ->add_option("--listen", flags.listen,
+                   "Address of /healthz, /readyz, /metrics, /status (port 0 = any)")
+      ->capture_default_str();
+  daemon->add_option("--git-url", flags.git_url, "Fetch manifests from this git repository");
+  daemon->add_option("--git-ref", flags.git_ref, "Branch, tag or commit to fetch")
+      ->capture_default_str();
+  daemon->add_option("--git-path", flags.git_path, "Manifest directory inside the repository");
+  daemon->add_option("--state-dir", flags.state_dir,
+                     "Lock, status and git cache (env KEYWARD_STATE_DIR; default "
+                     "$XDG_STATE_HOME/keyward or ~/.local/state/keyward)");
+  daemon->add_flag("--wait-for-lock", flags.wait_for_lock,
+                   "Heal: wait for another writer of the stack instead of exiting");
+  daemon->add_flag("--allow-destroy", flags.allow_destroy,
+                   "Heal: allow deleting vaults, managed HSMs and resource groups");
+  daemon->add_flag("--allow-replace", flags.allow_replace,
+                   "Heal: allow delete-then-create for immutable field changes");
+  daemon->add_flag("--prune", flags.prune,
+                   "Plan deletes of resources owned by this stack that left the manifests");
+  daemon
+      ->add_option("--parallelism", flags.parallelism,
+                   "Changes applied at once (default: keyward.yaml, else 8)")
+      ->check(CLI::Range(1, 64));
+  daemon->add_option("--log-format", flags.log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  daemon
+      ->add_option("--backoff-initial", flags.backoff_initial,
+                   "First wait before retrying a failed resource")
+      ->capture_default_str();
+  daemon->add_option("--backoff-max", flags.backoff_max, "Longest wait for a failed resource")
+      ->capture_default_str();
+  daemon->add_option("--max-loops", flags.max_loops,
+                     "Stop after N loops (0 = run until signalled)");
+  return daemon;
+}
+
+int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
+  DaemonLog log(flags.log_format == "json");
+  auto usage = [&](const std::string& message) {
+    std::fprintf(stderr, "error: %s\n", message.c_str());
+    return kExitError;
+  };
+  engine::DaemonOptions options;
+  options.mode = flags.mode == "heal" ? engine::DaemonMode::kHeal : engine::DaemonMode::kObserve;
+  options.max_loops = flags.max_loops;
+  const auto interval = ParseDuration(flags.interval);
+  if (!interval) return usage("--interval '" + flags.interval + "': expected e.g. 30s, 5m, 1h");
+  options.interval = *interval;
+  const auto jitter = ParseJitter(flags.jitter);
+  if (!jitter) return usage("--jitter '" + flags.jitter + "': expected a percentage, e.g. 10%");
+  options.jitter = *jitter;
+  const auto backoff_initial = ParseDuration(flags.backoff_initial);
+  const auto backoff_max = ParseDuration(flags.backoff_max);
+  if (!backoff_initial || !backoff_max)
+    return usage("--backoff-initial / --backoff-max: expected durations, e.g. 30s, 30m");
+  options.backoff_initial = *backoff_initial;
+  options.backoff_max = *backoff_max;
+  const auto listen = ParseListen(flags.listen);
+  if (!listen) return usage("--listen '" + flags.listen + "': expected HOST:PORT");
+  if (flags.git_url.empty() && flags.paths.empty())
+    return usage("give a manifest path, or --git-url");
+  for (const auto& path : flags.paths)
+    if (flags.git_url.empty() && !std::filesystem::exists(path))
+      return usage("manifest path '" + path + "' does not exist");
+
+  const std::string state_dir = StateDir(flags.state_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) return usage("cannot create the state directory " + state_dir + ": " + ec.message());
+
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
+
+  std::unique_ptr<engine::ManifestSource> source;
+  if (!flags.git_url.empty()) {
+    GitSourceOptions git;
+    git.url = flags.git_url;
+    git.ref = flags.git_ref;
+    git.subpath = flags.git_path;
+    git.cache_dir = state_dir + "/git/" +
+                    std::to_string(std::hash<std::string>{}(flags.git_url + "#" + flags.git_ref));
+    source = std::make_unique<GitSource>(std::move(git), registry.get());
+  } else {
+    source = std::make_unique<DirectorySource>(flags.paths, registry.get());
+  }
+
+  Context ctx;
+  ctx.cancelled = CancellationFlag();
+  engine::MetricsRegistry metrics;
+  DescribeArmMetrics(metrics);
+  Reconciler reconciler(flags, options.mode, state_dir, registry.get(), &log);
+
+  std::mt19937_64 random(std::random_device{}());
+  std::mutex random_mu;
+  auto random01 = [&] {
+    std::lock_guard lock(random_mu);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+  };
+
+  engine::Daemon* daemon_ptr = nullptr;
+  auto status_path = [&] {
+    return state_dir + "/" + StackFileStem(reconciler.stack()) + ".status.json";
+  };
+  auto write_status = [&] {
+    if (daemon_ptr) WriteFileAtomically(status_path(), daemon_ptr->Status().dump(2));
+  };
+  LoopLogger loop_logger(&log, [&] {
+    if (!reconciler.resumed().is_null())
+      daemon_ptr->SetStatusExtra("resumed_in_flight", reconciler.resumed());
+    write_status();
+  });
+  engine::Daemon daemon(
+      options, source.get(),
+      [&](const engine::PassRequest& request, const Context& pass_ctx) {
+        return reconciler.Pass(request, pass_ctx);
+      },
+      &metrics, &loop_logger, random01);
+  daemon_ptr = &daemon;
+
+  // The HTTP endpoints. Loopback by default: /status names resources and errors.
+  httplib::Server server;
+  const char* secret_env = std::getenv("KEYWARD_WEBHOOK_SECRET");
+  const std::string webhook_secret = secret_env ? secret_env : "";
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  server.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = daemon.ready() ? 200 : 503;
+    res.set_content(daemon.ready() ? "ready\n" : "not ready: no successful loop yet\n",
+                    "text/plain");
+  });
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    CopyArmMetrics(arm->metrics(), metrics);
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server.Get("/status", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(daemon.Status().dump(2) + "\n", "application/json");
+  });
+  server.Post("/hooks/git", [&](const httplib::Request& req, httplib::Response& res) {
+    if (webhook_secret.empty()) {
+      res.status = 404;
+      res.set_content("webhooks are off: set KEYWARD_WEBHOOK_SECRET\n", "text/plain");
+      return;
+    }
+    if (!engine::VerifyHubSignature256(webhook_secret, req.body,
+                                       req.get_header_value("X-Hub-Signature-256"))) {
+      res.status = 401;
+      res.set_content("bad or missing X-Hub-Signature-256\n", "text/plain");
+      log.Write("warn", "webhook rejected: bad signature", {{"remote", req.remote_addr}});
+      return;
+    }
+    daemon.Trigger();
+    res.status = 202;
+    res.set_content("loop triggered\n", "text/plain");
+    log.Write("info", "webhook: loop triggered",
+              {{"event", req.get_header_value("X-GitHub-Event")}});
+  });
+  const int port = listen->port == 0
+                       ? server.bind_to_any_port(listen->host)
+                       : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
+  if (port < 0) return usage("cannot listen on " + flags.listen);
+  std::thread http([&] { server.listen_after_bind(); });
+  daemon.SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
+
+  log.Write("info", "daemon started",
+            {{"mode", engine::DaemonModeName(options.mode)},
+             {"interval_ms", options.interval.count()},
+             {"listen", listen->host + ":" + std::to_string(port)},
+             {"source", flags.git_url.empty() ? "directory" : "git"},
+             {"state_dir", state_dir}});
+
+  daemon.Run(ctx);
+
+  write_status();
+  server.stop();
+  http.join();
+  if (reconciler.fatal()) {
+    log.Write("error", "exiting: " + reconciler.fatal()->ToString());
+    std::fprintf(stderr, "error: %s; this daemon made no changes\n",
+                 reconciler.fatal()->ToString().c_str());
+    return kExitError;
+  }
+  log.Write("info", "daemon stopped", {{"loops", daemon.Status().value("loop_id", 0L)}});
+  return kExitOk;
+}
+
+}  // namespace keyward::cli

@@ -1,0 +1,50 @@
+// `keyward daemon`: the engine's Daemon loop (engine/daemon.h) wired to the same validate ->
+// refresh -> plan -> apply path as `plan` / `apply`, plus what only a long-running process
+// needs: a manifest source (directory or git), the stack lock in heal mode, an in-flight journal,
+// structured logs, and the HTTP endpoints (/healthz, /readyz, /metrics, /status, /hooks/git).
+// docs/daemon.md is the user-facing reference for every flag here.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+
+namespace CLI {
+class App;
+}
+
+namespace keyward::cli {
+
+struct DaemonFlags {
+  std::vector<std::string> paths;
+  std::string interval = "5m";
+  std::string jitter = "10%";
+  std::string mode = "observe";
+  std::string listen = "127.0.0.1:9464";
+  std::string git_url;
+  std::string git_ref = "main";
+  std::string git_path;
+  std::string state_dir;
+  bool wait_for_lock = false;
+  bool allow_destroy = false;
+  bool allow_replace = false;
+  bool prune = false;
+  int parallelism = 0;
+  std::string log_format = "text";
+  std::string backoff_initial = "30s";
+  std::string backoff_max = "30m";
+  long max_loops = 0;
+};
+
+CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags);
+int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags);
+
+// "250ms", "30s", "5m", "1h" (a bare number is seconds). nullopt when malformed or not positive.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+// "10%" or "0.1", within [0, 1].
+std::optional<double> ParseJitter(const std::string& text);
+
+}  // namespace keyward::cli
