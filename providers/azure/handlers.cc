@@ -1,6 +1,7 @@
 #include "providers/azure/handlers.h"
 
 #include "providers/azure/resource_group_handler.h"
+#include "providers/azure/secret_handler.h"
 #include "providers/azure/vault_handler.h"
 
 namespace keyward::azure {
@@ -17,6 +18,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   // slot: Key
 
   // slot: Secret
+  registry.Register(std::make_unique<SecretHandler>(client));
 
   // slot: PrivateEndpointConnection
 
