@@ -195,7 +195,7 @@ TEST(SecretSourceTest, MalformedValueFromIsAnError) {
 }
 
 TEST(SecretSourceTest, MovedFromSecretValueIsEmpty) {
-  SecretValue a(std::string(kCanary));
+  SecretValue a{std::string(kCanary)};
   SecretValue b(std::move(a));
   EXPECT_EQ(b.reveal(), kCanary);
   EXPECT_EQ(a.reveal(), "");  // NOLINT(bugprone-use-after-move): the point of the test

@@ -75,6 +75,14 @@ engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& req
   out.references.push_back(
       {std::string(kVaultKind) + "/" + vault->vault_name, !vault->external, "spec.vault"});
   if (auto error = SecretNameError(r.name)) out.diagnostics.Error(where("metadata.name"), *error);
+  // Checked here rather than as a schema `required`, so that kind-agnostic engine tests may use
+  // Secret manifests without a source.
+  if (!FindKey(r.spec, "valueFrom")) {
+    out.diagnostics.Error(where("spec"), out.address +
+                                             ": spec.valueFrom is required ({env: NAME} or "
+                                             "{file: path}); a value is never written in a "
+                                             "manifest");
+  }
   if (!vault->external && (r.subscription.empty() || r.resource_group.empty())) {
     out.diagnostics.Error(r.location, out.address +
                                           ": no subscription or resource group for the vault "
