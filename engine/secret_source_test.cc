@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/manifest_loader.h"
+#include "engine/manifest_test_util.h"
+
 namespace keyward::engine {
 namespace {
 
@@ -199,6 +202,48 @@ TEST(SecretSourceTest, MovedFromSecretValueIsEmpty) {
   SecretValue b(std::move(a));
   EXPECT_EQ(b.reveal(), kCanary);
   EXPECT_EQ(a.reveal(), "");  // NOLINT(bugprone-use-after-move): the point of the test
+}
+
+TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLocations) {
+  FakeFileReader files;
+  files.AddFile("m/keyward.yaml", std::string(manifest_testing::kStackConfig) +
+                                      "secrets:\n  fingerprintKeyEnv: STACK_KEY\n"
+                                      "  onPrune: disable\n");
+  files.AddFile("m/vault.yaml", "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n"
+                                "  name: orders-kv\nspec: {}\n");
+  files.AddFile("m/s.yaml",
+                "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db\n"
+                "spec:\n  vault: orders-kv\n  valueFrom:\n    file: values/db.txt\n"
+                "---\n"
+                "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: api\n"
+                "spec:\n  vault: orders-kv\n  valueFrom:\n    env: API_TOKEN\n");
+  files.AddFile("m/values/db.txt", kCanary);
+  HandlerRegistry registry = manifest_testing::MakeRegistry();
+  LoadResult loaded = LoadManifests({"m"}, files, registry);
+  ASSERT_FALSE(loaded.diagnostics.HasErrors()) << AllMessages(loaded.diagnostics);
+  EXPECT_EQ(loaded.set.config.fingerprint_key_env, "STACK_KEY");
+  EXPECT_TRUE(loaded.set.config.disable_pruned_secrets);
+
+  FakeEnvironment env;
+  env.Set("STACK_KEY", kKey);
+  Diagnostics d = ResolveSecretFingerprints(loaded.set, files, env);
+  ASSERT_EQ(d.items().size(), 1u) << AllMessages(d);
+  EXPECT_EQ(d.items()[0].location.ToString(), "m/s.yaml:17:10");
+  EXPECT_THAT(d.items()[0].message, HasSubstr("API_TOKEN is not set"));
+  const DesiredResource* db = loaded.set.Find("Secret/orders-kv/db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->value_fingerprint, ValueFingerprint(kKey, kCanary));
+}
+
+TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
+  FakeFileReader files;
+  files.AddFile("m/keyward.yaml", std::string(manifest_testing::kStackConfig) +
+                                      "secrets:\n  onPrune: delete\n");
+  HandlerRegistry registry = manifest_testing::MakeRegistry();
+  LoadResult loaded = LoadManifests({"m"}, files, registry);
+  ASSERT_TRUE(loaded.diagnostics.HasErrors());
+  EXPECT_THAT(AllMessages(loaded.diagnostics), HasSubstr("m/keyward.yaml:13:"));
+  EXPECT_FALSE(loaded.set.config.disable_pruned_secrets);
 }
 
 }  // namespace

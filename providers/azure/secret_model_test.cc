@@ -31,7 +31,7 @@ engine::DesiredResource Desired(Json extra = Json::object(), const std::string& 
   d.subscription = kSub;
   d.resource_group = "rg-payments";
   d.spec = {{"vault", "payments-kv"}, {"valueFrom", {{"env", "PAYMENTS_DB_PASSWORD"}}}};
-  d.spec.update(extra);
+  if (extra.is_object()) d.spec.update(extra);  // `{}` in a call is null
   d.address = "Secret/payments-kv/db-password";
   d.arm_id = SecretArmId(kVaultId, d.name);
   d.value_fingerprint = engine::ValueFingerprint(key, value);
