@@ -209,8 +209,7 @@ TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLo
   files.AddFile("m/keyward.yaml", std::string(manifest_testing::kStackConfig) +
                                       "secrets:\n  fingerprintKeyEnv: STACK_KEY\n"
                                       "  onPrune: disable\n");
-  files.AddFile("m/vault.yaml", "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n"
-                                "  name: orders-kv\nspec: {}\n");
+  files.AddFile("m/vault.yaml", manifest_testing::MinimalVault("orders-kv"));
   files.AddFile("m/s.yaml",
                 "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db\n"
                 "spec:\n  vault: orders-kv\n  valueFrom:\n    file: values/db.txt\n"
