@@ -236,8 +236,8 @@ TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLo
 
 TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
   FakeFileReader files;
-  files.AddFile("m/keyward.yaml", std::string(manifest_testing::kStackConfig) +
-                                      "secrets:\n  onPrune: delete\n");
+  files.AddFile("m/keyward.yaml",
+                std::string(manifest_testing::kStackConfig) + "secrets:\n  onPrune: delete\n");
   HandlerRegistry registry = manifest_testing::MakeRegistry();
   LoadResult loaded = LoadManifests({"m"}, files, registry);
   ASSERT_TRUE(loaded.diagnostics.HasErrors());
