@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/secret_source.h"
+#include "providers/azure/handlers.h"
 #include "providers/azure/secret_handler.h"
 #include "providers/azure/vault_model.h"
 
@@ -310,6 +311,18 @@ TEST(SecretHandlerResolveTest, ResolveGivesAddressIdReferenceAndChecksReservedTa
   EXPECT_TRUE(external.diagnostics.empty());
   EXPECT_EQ(external.address, "Secret/ext/db-password");
   EXPECT_FALSE(external.references[0].required);
+}
+
+TEST(SecretHandlerRegistrationTest, SecretIsRefreshedAfterVault) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  size_t vault = 0, secret = 0;
+  for (size_t i = 0; i < registry.all().size(); ++i) {
+    if (registry.all()[i]->Kind() == "Vault") vault = i;
+    if (registry.all()[i]->Kind() == "Secret") secret = i;
+  }
+  ASSERT_NE(registry.Find("Secret"), nullptr);
+  EXPECT_LT(vault, secret);
 }
 
 }  // namespace

@@ -497,7 +497,7 @@ TEST_F(VaultHandlerEmulatorTest, EngineRefreshPlanApplyConvergesAndRecovers) {
 TEST(VaultHandlersRegistrationTest, RegistersResourceGroupBeforeVault) {
   engine::HandlerRegistry registry;
   RegisterAzureHandlers(registry, nullptr);
-  ASSERT_EQ(registry.all().size(), 2u);
+  ASSERT_GE(registry.all().size(), 2u);  // other kinds follow
   EXPECT_EQ(registry.all()[0]->Kind(), "ResourceGroup");
   EXPECT_EQ(registry.all()[1]->Kind(), "Vault");
   EXPECT_NE(registry.Find("Vault"), nullptr);
