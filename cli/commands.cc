@@ -16,6 +16,7 @@
 #include "engine/render_markdown.h"
 #include "engine/render_text.h"
 #include "engine/saved_plan.h"
+#include "engine/secret_source.h"
 #include "engine/validate.h"
 
 namespace keyward::cli {
@@ -64,6 +65,14 @@ std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
   auto run = std::make_unique<PlannedRun>();
   run->loaded = LoadValid(flags, registry);
   if (!run->loaded) return nullptr;
+  // Secret values are read (and only fingerprinted) here, not in validate.
+  const engine::Diagnostics secrets = ResolveSecrets(run->loaded->set);
+  PrintDiagnostics(secrets);
+  if (secrets.HasErrors()) {
+    std::fprintf(stderr,
+                 "Secret values could not be read; nothing was read from or written to Azure.\n");
+    return nullptr;
+  }
 
   auto plan = RefreshAndPlan(*run->loaded, flags, registry, ctx);
   if (!plan) {
@@ -254,6 +263,11 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
 }
 
 }  // namespace
+
+engine::Diagnostics ResolveSecrets(engine::DesiredSet& desired) {
+  engine::RealFileReader files;
+  return engine::ResolveSecretFingerprints(desired, files, engine::RealEnvironment());
+}
 
 Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
                                     const engine::HandlerRegistry& registry, const Context& ctx) {

@@ -27,6 +27,10 @@ int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
 
 // refresh -> plan over validated manifests, printing nothing; `plan`, `apply` and the daemon share
 // it. Plan errors come back in Plan::diagnostics.
+// Reads every Secret's value source and fills DesiredResource::value_fingerprint (values are
+// never kept). Run before RefreshAndPlan on every plan: sources may change between daemon loops.
+engine::Diagnostics ResolveSecrets(engine::DesiredSet& desired);
+
 Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
                                     const engine::HandlerRegistry& registry, const Context& ctx);
 

@@ -206,7 +206,19 @@ class Reconciler {
     }
     ReportJournalOnce(stack);
 
-    auto plan = RefreshAndPlan(*request.manifests, plan_flags_, *registry_, ctx);
+    // Secret sources are read on every pass (a rotated file is picked up), into a copy: the
+    // last good manifests stay as loaded.
+    engine::ValidationResult manifests = *request.manifests;
+    const engine::Diagnostics secrets = ResolveSecrets(manifests.set);
+    if (secrets.HasErrors()) {
+      std::string text;
+      for (const auto& d : secrets.items())
+        if (d.severity == engine::Severity::kError)
+          text += (text.empty() ? "" : "; ") + d.ToString();
+      result.error = Error{ErrorCode::kInvalidArgument, "secret values could not be read: " + text};
+      return result;
+    }
+    auto plan = RefreshAndPlan(manifests, plan_flags_, *registry_, ctx);
     if (!plan) {
       result.error = plan.error();
       return result;
@@ -242,12 +254,12 @@ class Reconciler {
     }
     engine::ApplyOptions options;
     options.parallelism =
-        flags_.parallelism > 0 ? flags_.parallelism : request.manifests->set.config.parallelism;
+        flags_.parallelism > 0 ? flags_.parallelism : manifests.set.config.parallelism;
     options.allow_destroy = flags_.allow_destroy;
     options.allow_replace = flags_.allow_replace;
     InFlightJournal journal(JournalPath(stack), log_, request.loop_id);
     const engine::ApplyReport report =
-        engine::Apply(to_apply, &request.manifests->set, *registry_, options, journal, ctx);
+        engine::Apply(to_apply, &manifests.set, *registry_, options, journal, ctx);
     result.changes = report.results;
     return result;
   }
