@@ -14,6 +14,11 @@ export AZURE_TENANT_ID=3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10
 export AZURE_CLIENT_ID=0b5e7c9a-1d3f-4a6b-8c0e-2f4a6c8e0a12
 export AZURE_CLIENT_SECRET="demo-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 OBJECT_ID=9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a
+# Secret values come from the environment (never from git); keyward stores only an HMAC of each,
+# keyed by KEYWARD_FINGERPRINT_KEY (docs/manifests/secret.md).
+export KEYWARD_FINGERPRINT_KEY="demo-fingerprint-key-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export PAYMENTS_DB_PASSWORD="demo-db-password-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export PAYMENTS_AUDIT_WEBHOOK_TOKEN="demo-webhook-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
 step "Installing dependencies"
 bash scripts/install-deps.sh
@@ -37,7 +42,7 @@ step "keyward plan $MANIFESTS  — what would change? (exit code 2 = changes pre
 set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
-step "keyward apply $MANIFESTS --auto-approve  — create the resource group and the vault"
+step "keyward apply $MANIFESTS --auto-approve  — the resource group, two vaults, access policies, keys, secrets, a managed HSM and its key"
 # The private endpoint connections stay blocked (waiting for their endpoints): apply reports them
 # as unfinished work and exits 1.
 set +e; "$KEYWARD" apply "$MANIFESTS" --auto-approve; rc=$?; set -e
@@ -98,6 +103,11 @@ set +e; "$KEYWARD" apply "$MANIFESTS" --auto-approve; rc=$?; set -e
 echo "(exit code $rc)"
 set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
+
+step "The same plan for a pull request: saved, shown as Markdown, applied exactly (docs/ci.md)"
+"$KEYWARD" plan "$MANIFESTS" --out "$DEMO_DIR/pr.plan" >/dev/null
+"$KEYWARD" show "$DEMO_DIR/pr.plan" --format markdown | head -20
+"$KEYWARD" apply "$DEMO_DIR/pr.plan"
 
 step "Stopping the emulator (its state stays in .demo/state.db)"
 stop_emulator
