@@ -17,6 +17,8 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags);
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags);
 int RunApply(const GlobalOptions& global, const PlanFlags& flags);
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
+// `keyward auth whoami` (cli/auth.cc).
+int RunAuthWhoami(const GlobalOptions& global, bool json);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.
 std::shared_ptr<std::atomic<bool>> CancellationFlag();

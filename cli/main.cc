@@ -69,6 +69,13 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingPath);
   graph->add_flag("--dot", dot, "Graphviz dot format");
 
+  bool whoami_json = false;
+  auto* auth = app.add_subcommand("auth", "Azure credentials");
+  auth->require_subcommand(1);
+  auto* whoami = auth->add_subcommand(
+      "whoami", "Show which credential keyward uses and who its token says it is (never the token)");
+  whoami->add_flag("--json", whoami_json, "JSON output");
+
   app.add_subcommand("version", "Print the keyward version");
 
   try {
@@ -88,6 +95,7 @@ int main(int argc, char** argv) {
   if (plan->parsed()) return RunPlan(global, flags);
   if (apply->parsed()) return RunApply(global, flags);
   if (graph->parsed()) return RunGraph(global, flags, dot);
+  if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

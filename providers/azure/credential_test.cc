@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "providers/azure/arm_client_test_util.h"
+#include "providers/azure/azure_cli_credential.h"
+#include "providers/azure/process.h"
+#include "providers/azure/token_claims.h"
 
 namespace keyward::azure {
 namespace {
@@ -144,6 +147,77 @@ TEST(CredentialTest, RefusesToSendASecretOverPlainHttp) {
   ASSERT_FALSE(token);
   EXPECT_EQ(token.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(token.error().message.find("canary"), std::string::npos);
+}
+
+TEST(CredentialTest, ArmScopeFollowsTheEndpoint) {
+  EXPECT_EQ(ArmScopeFor("https://management.azure.com"), "https://management.azure.com/.default");
+  EXPECT_EQ(ArmScopeFor("https://management.usgovcloudapi.net/"), "https://management.usgovcloudapi.net/.default");
+  EXPECT_EQ(ArmScopeFor("https://127.0.0.1:8443//"), "https://127.0.0.1:8443/.default");
+}
+
+TEST(CredentialTest, AzureCliOutputPrefersPosixExpiresOn) {
+  auto a = ParseAzureCliToken(R"({"accessToken":"t","expiresOn":"2017-09-27 03:49:33.000000","expires_on":1506484173,"tokenType":"Bearer"})");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->token, "t");
+  EXPECT_EQ(a->expires_on, std::chrono::system_clock::from_time_t(1506484173));
+}
+
+TEST(CredentialTest, AzureCliOutputFallsBackToLocalExpiresOn) {
+  // Old az releases print only expiresOn, in local time.
+  auto a = ParseAzureCliToken(R"({"accessToken":"t","expiresOn":"2017-09-27 03:49:33.123456"})");
+  ASSERT_TRUE(a);
+  struct tm tm = {};
+  strptime("2017-09-27 03:49:33", "%Y-%m-%d %H:%M:%S", &tm);
+  tm.tm_isdst = -1;
+  EXPECT_EQ(a->expires_on, std::chrono::system_clock::from_time_t(mktime(&tm)));
+}
+
+TEST(CredentialTest, MalformedAzureCliOutputIsAnErrorWithoutTheToken) {
+  for (const char* out : {"", "ERROR", "{}", R"({"accessToken":"canary-tok"})",
+                          R"({"accessToken":"canary-tok","expiresOn":"tomorrow"})"}) {
+    auto token = ParseAzureCliToken(out);
+    ASSERT_FALSE(token) << out;
+    EXPECT_EQ(token.error().message.find("canary"), std::string::npos);
+  }
+}
+
+TEST(CredentialTest, DecodesClaimsWithoutPrintingTheToken) {
+  // {"alg":"none"} . {"tid":"t1","oid":"o1","azp":"a1","upn":"me@example.com","aud":"https://management.azure.com/","exp":1506484173}
+  const std::string token =
+      "eyJhbGciOiJub25lIn0."
+      "eyJ0aWQiOiJ0MSIsIm9pZCI6Im8xIiwiYXpwIjoiYTEiLCJ1cG4iOiJtZUBleGFtcGxlLmNvbSIsImF1ZCI6Imh0dHBzOi8v"
+      "bWFuYWdlbWVudC5henVyZS5jb20vIiwiZXhwIjoxNTA2NDg0MTczfQ.sig";
+  auto claims = DecodeTokenClaims(token);
+  ASSERT_TRUE(claims) << claims.error().message;
+  EXPECT_EQ(claims->tenant_id, "t1");
+  EXPECT_EQ(claims->object_id, "o1");
+  EXPECT_EQ(claims->app_id, "a1");  // v2 tokens: azp
+  EXPECT_EQ(claims->user, "me@example.com");
+  EXPECT_EQ(claims->audience, "https://management.azure.com/");
+  EXPECT_EQ(claims->expires_on, std::chrono::system_clock::from_time_t(1506484173));
+  for (const char* bad : {"canary", "canary.!!!.x", "a.bm90IGpzb24.c"}) {
+    auto decoded = DecodeTokenClaims(bad);
+    ASSERT_FALSE(decoded) << bad;
+    EXPECT_EQ(decoded.error().message.find("canary"), std::string::npos);
+  }
+}
+
+TEST(CredentialTest, FindsExecutablesOnPathLikeExecvp) {
+  EXPECT_EQ(FindExecutable("sh", "/nonexistent:/bin"), std::optional<std::string>("/bin/sh"));
+  EXPECT_EQ(FindExecutable("sh", "/nonexistent"), std::nullopt);
+  EXPECT_EQ(FindExecutable("/bin/sh", ""), std::optional<std::string>("/bin/sh"));
+}
+
+TEST(CredentialTest, RunProcessCapturesOutputAndExitCode) {
+  Context ctx;
+  auto run = RunProcess({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, std::chrono::seconds(10), ctx);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->out, "out\n");
+  EXPECT_EQ(run->err, "err\n");
+  EXPECT_EQ(run->exit_code, 3);
+  auto missing = RunProcess({"/nonexistent/az"}, std::chrono::seconds(10), ctx);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kUnavailable);
 }
 
 }  // namespace
