@@ -3,9 +3,8 @@
 // answers 401/403. The token itself is never printed: only claims decoded from it.
 #include <cstdio>
 #include <ctime>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/commands.h"
 #include "providers/azure/token_claims.h"

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "providers/azure/process.h"
@@ -33,7 +32,8 @@ Result<AccessToken> ParseAzureCliToken(std::string_view stdout_text) {
   auto parsed = nlohmann::json::parse(stdout_text.begin(), stdout_text.end(), nullptr, false);
   if (!parsed.is_object()) return MakeError(ErrorCode::kInternal, "az output is not a JSON object");
   auto token = parsed.find("accessToken");
-  if (token == parsed.end() || !token->is_string() || token->get_ref<const std::string&>().empty()) {
+  if (token == parsed.end() || !token->is_string() ||
+      token->get_ref<const std::string&>().empty()) {
     return MakeError(ErrorCode::kInternal, "az output has no accessToken");
   }
   AccessToken out;
@@ -63,7 +63,8 @@ AzureCliCredential::AzureCliCredential(AzureCliCredentialOptions options, GetEnv
 
 Result<AccessToken> AzureCliCredential::GetToken(const TokenRequest& request, const Context& ctx) {
   if (request.scopes.size() != 1) {
-    return MakeError(ErrorCode::kInvalidArgument, "AzureCliCredential: exactly one scope is supported");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "AzureCliCredential: exactly one scope is supported");
   }
   std::string resource = request.scopes.front();
   constexpr std::string_view kDefault = "/.default";
@@ -74,34 +75,40 @@ Result<AccessToken> AzureCliCredential::GetToken(const TokenRequest& request, co
   });
 }
 
-Result<AccessToken> AzureCliCredential::Fetch(const std::string& resource, const std::string& tenant,
-                                              const Context& ctx) {
+Result<AccessToken> AzureCliCredential::Fetch(const std::string& resource,
+                                              const std::string& tenant, const Context& ctx) {
   auto az = FindExecutable("az", path_env_);
   if (!az) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "AzureCliCredential: Azure CLI not found on PATH (install it and run `az login`)");
+    return tl::unexpected(CredentialUnavailable(
+        "AzureCliCredential: Azure CLI not found on PATH (install it and run `az login`)"));
   }
   if (!tenant.empty() && !ValidTenant(tenant)) {
-    return MakeError(ErrorCode::kInvalidArgument, "AzureCliCredential: invalid tenant id '" + tenant + "'");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "AzureCliCredential: invalid tenant id '" + tenant + "'");
   }
-  std::vector<std::string> argv = {*az, "account", "get-access-token", "--output", "json", "--resource", resource};
+  std::vector<std::string> argv = {*az,          "account", "get-access-token", "--output", "json",
+                                   "--resource", resource};
   if (!tenant.empty()) argv.insert(argv.end(), {"--tenant", tenant});
   ++invocations_;
   auto run = RunProcess(argv, options_.timeout, ctx);
   if (!run) {
-    return MakeError(run.error().code == ErrorCode::kCancelled ? ErrorCode::kCancelled : ErrorCode::kUnauthenticated,
+    return MakeError(run.error().code == ErrorCode::kCancelled ? ErrorCode::kCancelled
+                                                               : ErrorCode::kUnauthenticated,
                      "AzureCliCredential: " + run.error().message);
   }
   if (run->exit_code != 0) {
     std::string why = FirstLine(run->err);
-    bool logged_out = why.find("az login") != std::string::npos;
-    return MakeError(ErrorCode::kUnauthenticated,
-                     std::string("AzureCliCredential: ") + (logged_out ? "not logged in: " : "") +
-                         "`az account get-access-token` exited with " + std::to_string(run->exit_code) +
-                         (why.empty() ? "" : ": " + why));
+    std::string message = "`az account get-access-token` exited with " +
+                          std::to_string(run->exit_code) + (why.empty() ? "" : ": " + why);
+    // Not logged in is "not set up here" (the chain goes on); other az failures are reported.
+    if (why.find("az login") != std::string::npos) {
+      return tl::unexpected(CredentialUnavailable("AzureCliCredential: not logged in: " + message));
+    }
+    return MakeError(ErrorCode::kUnauthenticated, "AzureCliCredential: " + message);
   }
   auto token = ParseAzureCliToken(run->out);
-  if (!token) return MakeError(ErrorCode::kUnauthenticated, "AzureCliCredential: " + token.error().message);
+  if (!token)
+    return MakeError(ErrorCode::kUnauthenticated, "AzureCliCredential: " + token.error().message);
   return token;
 }
 

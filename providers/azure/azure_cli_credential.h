@@ -31,7 +31,8 @@ class AzureCliCredential : public TokenCredential {
   int invocations() const { return invocations_.load(); }
 
  private:
-  Result<AccessToken> Fetch(const std::string& resource, const std::string& tenant, const Context& ctx);
+  Result<AccessToken> Fetch(const std::string& resource, const std::string& tenant,
+                            const Context& ctx);
   AzureCliCredentialOptions options_;
   std::string path_env_;
   std::string tenant_id_;

@@ -74,6 +74,12 @@ std::string Lowered(std::string text) {
 
 }  // namespace
 
+Error CredentialUnavailable(std::string message) {
+  return Error{ErrorCode::kUnauthenticated, std::move(message), kCredentialUnavailable};
+}
+
+bool IsCredentialUnavailable(const Error& error) { return error.detail == kCredentialUnavailable; }
+
 Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint now) {
   Json parsed = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object()) return MakeError(ErrorCode::kInternal, "token response is not a JSON object");
@@ -277,8 +283,8 @@ EnvironmentCredential::EnvironmentCredential(CredentialOptions options, GetEnv g
 
 Result<AccessToken> EnvironmentCredential::GetToken(const TokenRequest& request, const Context& ctx) {
   if (!inner_) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "EnvironmentCredential: environment variables not set: " + missing_);
+    return tl::unexpected(
+        CredentialUnavailable("EnvironmentCredential: environment variables not set: " + missing_));
   }
   auto token = inner_->GetToken(request, ctx);
   if (!token) {
@@ -310,6 +316,11 @@ Result<AccessToken> ChainedTokenCredential::GetToken(const TokenRequest& request
       return token;
     }
     reasons += "\n  " + token.error().message;
+    if (!IsCredentialUnavailable(token.error())) {
+      return MakeError(token.error().code, source->Name() +
+                                               " is configured but failed, so the chain stopped "
+                                               "there (unset its variables to skip it):" + reasons);
+    }
   }
   return MakeError(ErrorCode::kUnauthenticated, "no credential in the chain produced a token:" + reasons);
 }

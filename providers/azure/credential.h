@@ -58,6 +58,15 @@ class TokenCredential {
   virtual std::string Name() const = 0;
 };
 
+// A source that is not set up here (variables unset, no managed identity endpoint, no logged-in
+// `az`) fails with this error detail, and a chain moves on to the next source. Any other failure
+// comes from a source that is set up but broken (wrong secret, expired assertion): the chain stops
+// there, as azure-identity's DefaultAzureCredential does, rather than silently signing in as a
+// different identity.
+inline constexpr char kCredentialUnavailable[] = "credential unavailable";
+Error CredentialUnavailable(std::string message);
+bool IsCredentialUnavailable(const Error& error);
+
 // Parses an STS / managed-identity token response body: access_token plus `expires_in`
 // (number or numeric string, seconds from `now`) or `expires_on` (epoch number, numeric string,
 // RFC 3339 or RFC 1123 date). Errors are kInternal (malformed) and never include the body.
@@ -171,7 +180,8 @@ class EnvironmentCredential : public TokenCredential {
 };
 
 // Tries each credential in order; the first success wins and is remembered (like azure-identity).
-// When all fail, the error lists each credential's reason, one per line, in chain order.
+// Unavailable sources are skipped; a configured source that fails ends the search. The error
+// lists each source tried and why, one per line, in chain order.
 class ChainedTokenCredential : public TokenCredential {
  public:
   explicit ChainedTokenCredential(std::vector<std::shared_ptr<TokenCredential>> sources);

@@ -5,7 +5,6 @@
 // then used on an ARM call, so "a token" means one the emulator's ARM accepts.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,10 +88,13 @@ class CredentialEmulatorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     keyward::testing::EmulatorOptions options;
-    options.extra_args = {"--principal",
-                          std::string(kTenantId) + ":" + kOtherClientId + ":other-secret:" + kOtherObjectId,
-                          "--identity-header", kIdentityHeader,
-                          "--token-lifetime-seconds", std::to_string(kTokenLifetime)};
+    options.extra_args = {
+        "--principal",
+        std::string(kTenantId) + ":" + kOtherClientId + ":other-secret:" + kOtherObjectId,
+        "--identity-header",
+        kIdentityHeader,
+        "--token-lifetime-seconds",
+        std::to_string(kTokenLifetime)};
     emulator_ = EmulatorProcess::Start(options).release();
   }
   static void TearDownTestSuite() {
@@ -142,17 +144,20 @@ class CredentialEmulatorTest : public ::testing::Test {
   }
   // The token is one ARM accepts: list resource groups with it.
   static void ExpectArmAccepts(const std::string& token) {
-    auto listed = keyward::testing::ArmRequest(
-        *emulator_, token, "GET", std::string("/subscriptions/") + kSubscriptionId + "/resourcegroups?api-version=2021-04-01");
+    auto listed = keyward::testing::ArmRequest(*emulator_, token, "GET",
+                                               std::string("/subscriptions/") + kSubscriptionId +
+                                                   "/resourcegroups?api-version=2021-04-01");
     EXPECT_EQ(listed.status, 200) << listed.body;
   }
   static long Count(const std::string& operation) {
-    auto stats = keyward::testing::HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
-                                                emulator_->ca_file())
+    auto stats = keyward::testing::HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats",
+                                                {}, "", emulator_->ca_file())
                      .Json();
     return stats["operations"].value(operation, 0L);
   }
-  static TokenRequest EmulatorScope() { return TokenRequest{{ArmScopeFor(emulator_->endpoint())}, ""}; }
+  static TokenRequest EmulatorScope() {
+    return TokenRequest{{ArmScopeFor(emulator_->endpoint())}, ""};
+  }
 
   static EmulatorProcess* emulator_;
   std::filesystem::path dir_;
@@ -233,7 +238,8 @@ TEST_F(CredentialEmulatorTest, ManagedIdentityFromImdsThroughTheAuthorityHostOve
   auto token = chain->GetToken({}, ctx_);
   ASSERT_TRUE(token) << token.error().message;
   EXPECT_EQ(chain->SelectedName(), "ManagedIdentityCredential");
-  EXPECT_EQ(DecodeTokenClaims(token->token)->object_id, kObjectId);  // system-assigned = first principal
+  EXPECT_EQ(DecodeTokenClaims(token->token)->object_id,
+            kObjectId);  // system-assigned = first principal
   ExpectArmAccepts(token->token);
   EXPECT_EQ(Count("ManagedIdentity_Imds"), before + 1);
 }
@@ -245,7 +251,8 @@ TEST_F(CredentialEmulatorTest, ManagedIdentityUserAssignedByAzureClientId) {
   auto token = credential.GetToken({}, ctx_);
   ASSERT_TRUE(token) << token.error().message;
   EXPECT_EQ(DecodeTokenClaims(token->token)->object_id, kOtherObjectId);
-  EXPECT_THAT(credential.Describe(), HasSubstr("user-assigned client id " + std::string(kOtherClientId)));
+  EXPECT_THAT(credential.Describe(),
+              HasSubstr("user-assigned client id " + std::string(kOtherClientId)));
 
   env_["AZURE_CLIENT_ID"] = "00000000-0000-4000-8000-000000000000";
   ManagedIdentityCredential unknown(Options(), Env());
@@ -287,13 +294,17 @@ TEST_F(CredentialEmulatorTest, AzureCliRunsAzAndUsesItsToken) {
   // records its arguments.
   std::string token = keyward::testing::GetToken(*emulator_);
   long long expires = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count() + 3000;
-  nlohmann::json output = {{"accessToken", token}, {"expiresOn", "2099-01-01 00:00:00.000000"},
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count() +
+                      3000;
+  nlohmann::json output = {{"accessToken", token},  {"expiresOn", "2099-01-01 00:00:00.000000"},
                            {"expires_on", expires}, {"subscription", kSubscriptionId},
-                           {"tenant", kTenantId}, {"tokenType", "Bearer"}};
+                           {"tenant", kTenantId},   {"tokenType", "Bearer"}};
   WriteFile("az.json", output.dump(2));
-  WriteFile("az", "#!/bin/sh\necho \"$@\" >> \"" + (dir_ / "az.args").string() + "\"\ncat \"" +
-                      (dir_ / "az.json").string() + "\"\n", true);
+  WriteFile("az",
+            "#!/bin/sh\necho \"$@\" >> \"" + (dir_ / "az.args").string() + "\"\ncat \"" +
+                (dir_ / "az.json").string() + "\"\n",
+            true);
   env_["AZURE_TENANT_ID"] = kTenantId;
   auto chain = MakeDefaultAzureCredential(Options(), Env());
   auto got = chain->GetToken({}, ctx_);
@@ -305,8 +316,11 @@ TEST_F(CredentialEmulatorTest, AzureCliRunsAzAndUsesItsToken) {
   ASSERT_TRUE(chain->GetToken({}, ctx_));  // cached: az runs once
   std::ifstream args_file(dir_ / "az.args");
   std::string args((std::istreambuf_iterator<char>(args_file)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(args, std::string("account get-access-token --output json --resource https://management.azure.com "
-                              "--tenant ") + kTenantId + "\n");
+  EXPECT_EQ(
+      args,
+      std::string("account get-access-token --output json --resource https://management.azure.com "
+                  "--tenant ") +
+          kTenantId + "\n");
 }
 
 TEST_F(CredentialEmulatorTest, AzureCliNotLoggedInOrNotInstalled) {
@@ -315,7 +329,9 @@ TEST_F(CredentialEmulatorTest, AzureCliNotLoggedInOrNotInstalled) {
   ASSERT_FALSE(absent);
   EXPECT_THAT(absent.error().message, HasSubstr("Azure CLI not found on PATH"));
 
-  WriteFile("az", "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n", true);
+  WriteFile("az",
+            "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n",
+            true);
   AzureCliCredential logged_out({}, Env());
   auto refused = logged_out.GetToken({}, ctx_);
   ASSERT_FALSE(refused);
@@ -348,18 +364,36 @@ TEST_F(CredentialEmulatorTest, ChainSkipsUnconfiguredSourcesInOrder) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "az.ran"));
 }
 
+TEST_F(CredentialEmulatorTest, AWrongClientSecretStopsTheChainInsteadOfFallingThrough) {
+  SetClientSecretEnv();
+  env_["AZURE_CLIENT_SECRET"] = "canary-wrong-secret";
+  env_["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = emulator_->endpoint();
+  long before = Count("ManagedIdentity_Imds");
+  auto chain = MakeDefaultAzureCredential(Options(), Env());
+  auto token = chain->GetToken({}, ctx_);
+  ASSERT_FALSE(token);
+  EXPECT_THAT(token.error().message,
+              HasSubstr("EnvironmentCredential is configured but failed, so the chain stopped"));
+  EXPECT_THAT(token.error().message, HasSubstr("AADSTS7000215"));
+  EXPECT_THAT(token.error().message, Not(HasSubstr("canary")));
+  EXPECT_EQ(Count("ManagedIdentity_Imds"), before);  // managed identity was never asked
+}
+
 TEST_F(CredentialEmulatorTest, WhenEverySourceFailsTheErrorListsEachInOrder) {
   env_["AZURE_CLIENT_SECRET"] = "canary-secret-value";  // tenant / client id missing
   auto chain = MakeDefaultAzureCredential(Options(), Env());
-  EXPECT_EQ(chain->SourceNames(), (std::vector<std::string>{"EnvironmentCredential", "WorkloadIdentityCredential",
-                                                            "ManagedIdentityCredential", "AzureCliCredential"}));
+  EXPECT_EQ(chain->SourceNames(),
+            (std::vector<std::string>{"EnvironmentCredential", "WorkloadIdentityCredential",
+                                      "ManagedIdentityCredential", "AzureCliCredential"}));
   auto token = chain->GetToken({}, ctx_);
   ASSERT_FALSE(token);
   const std::string& message = token.error().message;
   EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
-  size_t env = message.find("EnvironmentCredential: environment variables not set: AZURE_TENANT_ID, AZURE_CLIENT_ID");
+  size_t env = message.find(
+      "EnvironmentCredential: environment variables not set: AZURE_TENANT_ID, AZURE_CLIENT_ID");
   size_t wi = message.find("WorkloadIdentityCredential: environment variables not set");
-  size_t mi = message.find("ManagedIdentityCredential: IMDS (https://127.0.0.1:1/metadata/identity/oauth2/token)");
+  size_t mi = message.find(
+      "ManagedIdentityCredential: IMDS (https://127.0.0.1:1/metadata/identity/oauth2/token)");
   size_t cli = message.find("AzureCliCredential: Azure CLI not found on PATH");
   ASSERT_NE(env, std::string::npos) << message;
   ASSERT_NE(wi, std::string::npos) << message;
@@ -382,16 +416,19 @@ TEST_F(CredentialEmulatorTest, TokenCredentialsNarrowsTheChain) {
 
   env_["AZURE_TOKEN_CREDENTIALS"] = "prod";
   EXPECT_EQ(MakeDefaultAzureCredential(Options(), Env())->SourceNames(),
-            (std::vector<std::string>{"EnvironmentCredential", "WorkloadIdentityCredential", "ManagedIdentityCredential"}));
+            (std::vector<std::string>{"EnvironmentCredential", "WorkloadIdentityCredential",
+                                      "ManagedIdentityCredential"}));
   env_["AZURE_TOKEN_CREDENTIALS"] = "dev";
-  EXPECT_EQ(MakeDefaultAzureCredential(Options(), Env())->SourceNames(), std::vector<std::string>{"AzureCliCredential"});
+  EXPECT_EQ(MakeDefaultAzureCredential(Options(), Env())->SourceNames(),
+            std::vector<std::string>{"AzureCliCredential"});
 
   env_["AZURE_TOKEN_CREDENTIALS"] = "keychain";
   auto invalid = MakeDefaultAzureCredential(Options(), Env());
   auto token = invalid->GetToken({}, ctx_);
   ASSERT_FALSE(token);
-  EXPECT_THAT(token.error().message, HasSubstr("AZURE_TOKEN_CREDENTIALS='keychain' is not one of: prod, dev, "
-                                               "EnvironmentCredential"));
+  EXPECT_THAT(token.error().message,
+              HasSubstr("AZURE_TOKEN_CREDENTIALS='keychain' is not one of: prod, dev, "
+                        "EnvironmentCredential"));
 }
 
 TEST_F(CredentialEmulatorTest, TokensAreCachedUntilShortlyBeforeExpiry) {
@@ -412,8 +449,11 @@ TEST_F(CredentialEmulatorTest, TokensAreCachedUntilShortlyBeforeExpiry) {
   EXPECT_EQ(Count("ManagedIdentity_Imds"), before + 2);
 
   // Same rule for the client-secret grant (expires_in, relative).
-  ClientSecretCredential secret(kTenantId, kClientId, kClientSecret,
-                                [&] { auto o = Options(); o.authority_host = emulator_->endpoint(); return o; }());
+  ClientSecretCredential secret(kTenantId, kClientId, kClientSecret, [&] {
+    auto o = Options();
+    o.authority_host = emulator_->endpoint();
+    return o;
+  }());
   ASSERT_TRUE(secret.GetToken({}, ctx_));
   clock_.Advance(std::chrono::seconds(kTokenLifetime - 310));
   ASSERT_TRUE(secret.GetToken({}, ctx_));

@@ -138,6 +138,56 @@ TEST(CredentialTest, ChainReportsEveryReasonWhenAllFail) {
   EXPECT_NE(token.error().message.find("EnvironmentCredential: environment variables not set"), std::string::npos);
 }
 
+// Answers from a script and counts calls.
+class FakeCredential : public TokenCredential {
+ public:
+  FakeCredential(std::string name, Result<AccessToken> answer)
+      : name_(std::move(name)), answer_(std::move(answer)) {}
+  Result<AccessToken> GetToken(const TokenRequest&, const Context&) override {
+    ++calls;
+    return answer_;
+  }
+  std::string Name() const override { return name_; }
+  int calls = 0;
+
+ private:
+  std::string name_;
+  Result<AccessToken> answer_;
+};
+
+TEST(CredentialTest, ChainSkipsUnavailableSourcesAndSticksToTheWinner) {
+  auto unavailable = std::make_shared<FakeCredential>(
+      "A", tl::unexpected(CredentialUnavailable("A: environment variables not set: X")));
+  auto winner = std::make_shared<FakeCredential>("B", AccessToken{"t", {}});
+  auto never = std::make_shared<FakeCredential>("C", AccessToken{"u", {}});
+  ChainedTokenCredential chain({unavailable, winner, never});
+  Context ctx;
+  EXPECT_EQ(chain.SelectedName(), "");
+  ASSERT_EQ(chain.GetToken({}, ctx)->token, "t");
+  ASSERT_EQ(chain.GetToken({}, ctx)->token, "t");
+  EXPECT_EQ(chain.SelectedName(), "B");
+  EXPECT_EQ(unavailable->calls, 1);
+  EXPECT_EQ(winner->calls, 2);
+  EXPECT_EQ(never->calls, 0);
+}
+
+TEST(CredentialTest, ChainStopsAtAConfiguredSourceThatFails) {
+  // A wrong secret must not silently fall through to another identity (a developer's az login).
+  auto broken = std::make_shared<FakeCredential>(
+      "A", MakeError(ErrorCode::kUnauthenticated, "A: invalid_client: AADSTS7000215"));
+  auto other = std::make_shared<FakeCredential>("B", AccessToken{"t", {}});
+  ChainedTokenCredential chain({broken, other});
+  Context ctx;
+  auto token = chain.GetToken({}, ctx);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(token.error().message,
+            "A is configured but failed, so the chain stopped there (unset its variables to skip "
+            "it):\n  A: invalid_client: AADSTS7000215");
+  EXPECT_EQ(other->calls, 0);
+  EXPECT_EQ(chain.SelectedName(), "");
+}
+
 TEST(CredentialTest, RefusesToSendASecretOverPlainHttp) {
   ClientSecretCredentialOptions options;
   options.authority_host = "http://login.example/";

@@ -3,16 +3,16 @@
 //   App Service / Functions / Container Apps — IDENTITY_ENDPOINT + IDENTITY_HEADER:
 //       GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=R   (X-IDENTITY-HEADER)
 //   IMDS (VMs, VM scale sets, AKS nodes)     — otherwise:
-//       GET {host}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=R   (Metadata: true)
-//       host = AZURE_POD_IDENTITY_AUTHORITY_HOST (the override azure-identity honours, used by
-//       tests and pod-identity setups), default http://169.254.169.254.
+//       GET {host}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=R
+//       (Metadata: true), host = AZURE_POD_IDENTITY_AUTHORITY_HOST (the override azure-identity
+//       honours, used by tests and pod-identity setups), default http://169.254.169.254.
 // AZURE_CLIENT_ID, when set, selects a user-assigned identity (`client_id=`), as
 // DefaultAzureCredential does in the Azure SDKs.
 //
-// Off Azure there is no IMDS: the first IMDS request is a probe with a short timeout and no
-// retries, so a chain moves on to the next source in about a second rather than minutes. Once
-// IMDS has answered, later requests use the normal timeout and retry on 404 / 410 / 429 / 5xx
-// (the IMDS guidance: it answers 404/410 while the identity is being set up).
+// Off Azure there is no IMDS: IMDS requests are probes with a short timeout and no retries, and
+// any failure is "unavailable" (the chain moves on in about a second), until IMDS has produced a
+// token once. Later requests use the normal timeout, retry on 404 / 410 / 429 / 5xx (the IMDS
+// guidance: it answers 404/410 while the identity is being set up), and fail for real.
 // MI endpoints are plain http on link-local or loopback addresses by design; the App Service
 // secret header is never logged.
 #pragma once
@@ -46,9 +46,9 @@ class ManagedIdentityCredential : public TokenCredential {
  private:
   Result<AccessToken> Fetch(const std::string& resource, const Context& ctx);
   Source source_;
-  std::string endpoint_;         // full token URL without query
-  std::string identity_header_;  // App Service secret: never log
-  std::string client_id_;        // user-assigned identity, "" = system-assigned
+  std::string endpoint_;                          // full token URL without query
+  std::string identity_header_;                   // App Service secret: never log
+  std::string client_id_;                         // user-assigned identity, "" = system-assigned
   std::unique_ptr<HttpPipeline> probe_pipeline_;  // IMDS only, until it first answers
   std::unique_ptr<HttpPipeline> pipeline_;
   std::atomic<bool> imds_answered_{false};

@@ -50,11 +50,12 @@ std::optional<std::string> FindExecutable(const std::string& name, const std::st
   return std::nullopt;
 }
 
-Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                                 const Context& ctx) {
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                 std::chrono::milliseconds timeout, const Context& ctx) {
   Pipe out, err;
   if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
-    return MakeError(ErrorCode::kUnavailable, std::string("cannot create a pipe: ") + std::strerror(errno));
+    return MakeError(ErrorCode::kUnavailable,
+                     std::string("cannot create a pipe: ") + std::strerror(errno));
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -68,7 +69,8 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::chro
   int spawned = ::posix_spawn(&pid, argv.front().c_str(), &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
-    return MakeError(ErrorCode::kUnavailable, "cannot run " + argv.front() + ": " + std::strerror(spawned));
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot run " + argv.front() + ": " + std::strerror(spawned));
   }
   out.CloseWrite();
   err.CloseWrite();
@@ -84,10 +86,13 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::chro
       failure = Error{ErrorCode::kCancelled, argv.front() + ": cancelled", ""};
       break;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      failure = Error{ErrorCode::kDeadlineExceeded,
-                      argv.front() + " did not finish within " + std::to_string(timeout.count() / 1000) + " s", ""};
+      failure = Error{
+          ErrorCode::kDeadlineExceeded,
+          argv.front() + " did not finish within " + std::to_string(timeout.count() / 1000) + " s",
+          ""};
       break;
     }
     // Wake up at least every 100 ms to notice cancellation.

@@ -25,7 +25,7 @@ std::optional<std::string> FindExecutable(const std::string& name, const std::st
 // Runs argv[0] (an absolute path) with argv, the parent's environment, stdin from /dev/null.
 // Errors: kUnavailable when it cannot start, kDeadlineExceeded (child killed) after `timeout`,
 // kCancelled when ctx is cancelled. A non-zero exit is not an error: see exit_code.
-Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                                 const Context& ctx);
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                 std::chrono::milliseconds timeout, const Context& ctx);
 
 }  // namespace keyward::azure

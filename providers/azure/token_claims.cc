@@ -3,7 +3,6 @@
 #include <array>
 #include <ctime>
 #include <initializer_list>
-
 #include <nlohmann/json.hpp>
 
 namespace keyward::azure {
@@ -50,13 +49,15 @@ Result<TokenClaims> DecodeTokenClaims(std::string_view token) {
   size_t first = token.find('.');
   size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos) {
-    return MakeError(ErrorCode::kInvalidArgument, "the access token is not a JWT (expected three parts)");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the access token is not a JWT (expected three parts)");
   }
   auto payload = Base64UrlDecode(token.substr(first + 1, second - first - 1));
   nlohmann::json claims;
   if (payload) claims = nlohmann::json::parse(*payload, nullptr, false);
   if (!payload || !claims.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument, "the access token's payload is not base64url JSON");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the access token's payload is not base64url JSON");
   }
   TokenClaims out;
   out.tenant_id = StringClaim(claims, {"tid"});

@@ -20,7 +20,7 @@ struct TokenClaims {
   std::string app_id;     // appid (v1 tokens) or azp (v2 tokens)
   std::string user;       // upn / unique_name / preferred_username, for user tokens ("" for apps)
   std::string audience;   // aud
-  std::string identity_type;  // idtyp: "app" or "user" when present
+  std::string identity_type;                   // idtyp: "app" or "user" when present
   std::optional<Clock::TimePoint> expires_on;  // exp
 };
 

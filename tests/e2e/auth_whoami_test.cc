@@ -2,7 +2,6 @@
 // an environment with nothing but what each test gives it (no real IMDS, no real `az`).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -28,25 +27,28 @@ class AuthWhoamiTest : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_NE(emulator_, nullptr);
-    empty_dir_ = std::filesystem::temp_directory_path() / ("keyward-whoami-" + std::to_string(::getpid()));
+    empty_dir_ =
+        std::filesystem::temp_directory_path() / ("keyward-whoami-" + std::to_string(::getpid()));
     std::filesystem::create_directories(empty_dir_);
   }
 
   // Only the variables given, on top of a neutral base: endpoints at the emulator, IMDS at a
   // closed port, and a PATH without `az`.
-  CommandResult Whoami(std::map<std::string, std::string> env, std::vector<std::string> extra = {}) {
-    std::map<std::string, std::string> all = {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-                                              {"KEYWARD_CA_FILE", emulator_->ca_file()},
-                                              {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-                                              {"AZURE_POD_IDENTITY_AUTHORITY_HOST", "https://127.0.0.1:1"},
-                                              {"PATH", empty_dir_.string()},
-                                              {"AZURE_TENANT_ID", ""},
-                                              {"AZURE_CLIENT_ID", ""},
-                                              {"AZURE_CLIENT_SECRET", ""},
-                                              {"AZURE_FEDERATED_TOKEN_FILE", ""},
-                                              {"IDENTITY_ENDPOINT", ""},
-                                              {"IDENTITY_HEADER", ""},
-                                              {"AZURE_TOKEN_CREDENTIALS", ""}};
+  CommandResult Whoami(std::map<std::string, std::string> env,
+                       std::vector<std::string> extra = {}) {
+    std::map<std::string, std::string> all = {
+        {"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
+        {"KEYWARD_CA_FILE", emulator_->ca_file()},
+        {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
+        {"AZURE_POD_IDENTITY_AUTHORITY_HOST", "https://127.0.0.1:1"},
+        {"PATH", empty_dir_.string()},
+        {"AZURE_TENANT_ID", ""},
+        {"AZURE_CLIENT_ID", ""},
+        {"AZURE_CLIENT_SECRET", ""},
+        {"AZURE_FEDERATED_TOKEN_FILE", ""},
+        {"IDENTITY_ENDPOINT", ""},
+        {"IDENTITY_HEADER", ""},
+        {"AZURE_TOKEN_CREDENTIALS", ""}};
     for (auto& [name, value] : env) all[name] = value;
     std::vector<std::string> args = {BinaryPath("keyward"), "auth", "whoami"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -97,7 +99,8 @@ TEST_F(AuthWhoamiTest, ExplainsEverySourceWhenNoneWorks) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "");
   EXPECT_THAT(result.err, HasSubstr("no credential in the chain produced a token"));
-  EXPECT_THAT(result.err, HasSubstr("EnvironmentCredential: environment variables not set: AZURE_TENANT_ID, AZURE_CLIENT_ID"));
+  EXPECT_THAT(result.err, HasSubstr("EnvironmentCredential: environment variables not set: "
+                                    "AZURE_TENANT_ID, AZURE_CLIENT_ID"));
   EXPECT_THAT(result.err, HasSubstr("WorkloadIdentityCredential: environment variables not set"));
   EXPECT_THAT(result.err, HasSubstr("ManagedIdentityCredential: IMDS (https://127.0.0.1:1"));
   EXPECT_THAT(result.err, HasSubstr("AzureCliCredential: Azure CLI not found on PATH"));
