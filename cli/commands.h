@@ -24,6 +24,8 @@ int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFile
 // Renders a saved plan; no Azure calls.
 int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files);
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
+// `keyward auth whoami` (cli/auth.cc).
+int RunAuthWhoami(const GlobalOptions& global, bool json);
 
 // refresh -> plan over validated manifests, printing nothing; `plan`, `apply` and the daemon share
 // it. Plan errors come back in Plan::diagnostics.

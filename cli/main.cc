@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
 
   DaemonFlags daemon_flags;
   auto* daemon = AddDaemonCommand(app, daemon_flags);
+  bool whoami_json = false;
+  auto* auth = app.add_subcommand("auth", "Azure credentials");
+  auth->require_subcommand(1);
+  auto* whoami = auth->add_subcommand(
+      "whoami", "Show which credential keyward uses and who its token says it is (never the token)");
+  whoami->add_flag("--json", whoami_json, "JSON output");
 
   app.add_subcommand("version", "Print the keyward version");
 
@@ -135,6 +141,7 @@ int main(int argc, char** argv) {
   }
   if (graph->parsed()) return RunGraph(global, flags, dot);
   if (daemon->parsed()) return RunDaemon(global, daemon_flags);
+  if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

@@ -17,20 +17,26 @@ std::string FlagOrEnv(const std::string& flag, const char* env, const std::strin
 
 }  // namespace
 
+AzureAuth MakeAzureAuth(const GlobalOptions& options) {
+  AzureAuth auth;
+  auth.ca_file = FlagOrEnv(options.ca_file, "KEYWARD_CA_FILE", "");
+  auth.arm_endpoint =
+      FlagOrEnv(options.arm_endpoint, "KEYWARD_ARM_ENDPOINT", azure::kDefaultArmEndpoint);
+  azure::CredentialOptions credential_options;
+  credential_options.ca_file = auth.ca_file;  // the chain reads AZURE_AUTHORITY_HOST itself
+  auth.credential = azure::MakeDefaultAzureCredential(credential_options);
+  auth.token_request.scopes = {azure::ArmScopeFor(auth.arm_endpoint)};
+  return auth;
+}
+
 std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& options,
                                                            std::shared_ptr<azure::ArmClient>* client) {
-  const std::string ca_file = FlagOrEnv(options.ca_file, "KEYWARD_CA_FILE", "");
-
-  azure::ClientSecretCredentialOptions credential_options;
-  credential_options.ca_file = ca_file;
-  credential_options.authority_host =
-      FlagOrEnv("", "AZURE_AUTHORITY_HOST", azure::kDefaultAuthorityHost);
-
+  AzureAuth auth = MakeAzureAuth(options);
   azure::ArmClientOptions client_options;
-  client_options.endpoint = FlagOrEnv(options.arm_endpoint, "KEYWARD_ARM_ENDPOINT",
-                                      azure::kDefaultArmEndpoint);
-  client_options.ca_file = ca_file;
-  client_options.credential = azure::MakeDefaultAzureCredential(credential_options);
+  client_options.endpoint = auth.arm_endpoint;
+  client_options.ca_file = auth.ca_file;
+  client_options.credential = auth.credential;
+  client_options.token_request = auth.token_request;
 
   auto arm = std::make_shared<azure::ArmClient>(std::move(client_options));
   if (client) *client = arm;

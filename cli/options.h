@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/resource_handler.h"
+#include "providers/azure/credential.h"
 
 namespace keyward::azure {
 class ArmClient;
@@ -39,6 +40,16 @@ struct PlanFileFlags {
   std::string markdown_dir;     // also write the Markdown parts to DIR/plan-001.md, ...
   std::string plan_file;        // the saved plan that show / apply read
 };
+// How keyward authenticates to ARM: the DefaultAzureCredential chain (with --ca-file and
+// AZURE_AUTHORITY_HOST), the ARM endpoint, and the token request whose scope follows that endpoint
+// (sovereign clouds, the emulator). `keyward auth whoami` and the ARM client share it.
+struct AzureAuth {
+  std::string arm_endpoint;
+  std::string ca_file;
+  std::shared_ptr<azure::ChainedTokenCredential> credential;
+  azure::TokenRequest token_request;
+};
+AzureAuth MakeAzureAuth(const GlobalOptions& options);
 
 // Registers every Azure kind handler, sharing one ARM client. Credentials are read lazily (on the
 // first ARM call), so `validate` works without any. `client`, when given, receives that client

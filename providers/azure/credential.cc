@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "providers/azure/azure_cli_credential.h"
+#include "providers/azure/managed_identity_credential.h"
 #include "providers/azure/pipeline.h"
+#include "providers/azure/workload_identity_credential.h"
 
 namespace keyward::azure {
 namespace {
@@ -64,7 +67,18 @@ std::string Trimmed(std::string text) {
   return text;
 }
 
+std::string Lowered(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 }  // namespace
+
+Error CredentialUnavailable(std::string message) {
+  return Error{ErrorCode::kUnauthenticated, std::move(message), kCredentialUnavailable};
+}
+
+bool IsCredentialUnavailable(const Error& error) { return error.detail == kCredentialUnavailable; }
 
 Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint now) {
   Json parsed = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
@@ -155,48 +169,63 @@ Result<AccessToken> TokenCache::GetOrFetch(Clock::TimePoint now,
   return fresh;
 }
 
-ClientSecretCredential::ClientSecretCredential(std::string tenant_id, std::string client_id,
-                                               std::string client_secret,
-                                               ClientSecretCredentialOptions options)
-    : tenant_id_(std::move(tenant_id)),
+TokenCache& TokenCaches::For(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = caches_[key];
+  if (!slot) slot = std::make_unique<TokenCache>();
+  return *slot;
+}
+
+GetEnv ProcessEnvironment() {
+  return [](const char* name) -> std::optional<std::string> {
+    const char* value = std::getenv(name);
+    if (!value || !*value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::string ArmScopeFor(std::string_view arm_endpoint) {
+  return Trimmed(std::string(arm_endpoint)) + "/.default";
+}
+
+ConfidentialClient::ConfidentialClient(std::string name, std::string tenant_id,
+                                       std::string client_id, CredentialOptions options)
+    : name_(std::move(name)),
+      tenant_id_(std::move(tenant_id)),
       client_id_(std::move(client_id)),
-      client_secret_(std::move(client_secret)),
       options_(std::move(options)) {
-  transport_ = options_.transport;
-  if (!transport_) transport_ = std::make_shared<CpprestTransport>(CpprestTransportOptions{options_.ca_file});
+  auto transport = options_.transport;
+  if (!transport) transport = std::make_shared<CpprestTransport>(CpprestTransportOptions{options_.ca_file});
   std::vector<std::unique_ptr<HttpPolicy>> policies;
   policies.push_back(std::make_unique<RequestIdPolicy>());
   policies.push_back(std::make_unique<UserAgentPolicy>(std::string("keyward/") + "0.1.0"));
   policies.push_back(std::make_unique<RetryPolicy>(options_.retry, DefaultRandomSource(), nullptr, LogSink()));
-  pipeline_ = std::make_unique<HttpPipeline>(std::move(policies), transport_);
+  pipeline_ = std::make_unique<HttpPipeline>(std::move(policies), std::move(transport));
 }
 
-ClientSecretCredential::~ClientSecretCredential() = default;
+ConfidentialClient::~ConfidentialClient() = default;
 
-int ClientSecretCredential::token_requests() const { return token_requests_.load(); }
-
-Result<AccessToken> ClientSecretCredential::GetToken(const TokenRequest& request, const Context& ctx) {
+Result<AccessToken> ConfidentialClient::GetToken(const TokenRequest& request, const Context& ctx,
+                                                 const std::function<Result<std::string>()>& proof) {
   std::string tenant = request.tenant_id.empty() ? tenant_id_ : request.tenant_id;
   std::string scope;
   for (const auto& s : request.scopes) scope += (scope.empty() ? "" : " ") + s;
-  TokenCache* cache;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& slot = caches_[tenant + " " + scope];
-    if (!slot) slot = std::make_unique<TokenCache>();
-    cache = slot.get();
-  }
-  return cache->GetOrFetch(ctx.clock->Now(), [&] { return Fetch(tenant, scope, ctx); });
+  return caches_.For(tenant + " " + scope).GetOrFetch(ctx.clock->Now(), [&] {
+    return Fetch(tenant, scope, ctx, proof);
+  });
 }
 
-Result<AccessToken> ClientSecretCredential::Fetch(const std::string& tenant, const std::string& scope,
-                                                  const Context& ctx) {
+Result<AccessToken> ConfidentialClient::Fetch(const std::string& tenant, const std::string& scope,
+                                              const Context& ctx,
+                                              const std::function<Result<std::string>()>& proof) {
   std::string authority = Trimmed(options_.authority_host);
   if (authority.rfind("https://", 0) != 0) {
-    // A client secret is never sent in clear text.
+    // A client secret or assertion is never sent in clear text.
     return MakeError(ErrorCode::kInvalidArgument,
-                     "ClientSecretCredential: authority host must be https: " + authority);
+                     name_ + ": authority host must be https: " + authority);
   }
+  auto proof_fields = proof();
+  if (!proof_fields) return tl::unexpected(proof_fields.error());
   ++token_requests_;
   HttpRequest request;
   request.method = HttpMethod::kPost;
@@ -204,37 +233,41 @@ Result<AccessToken> ClientSecretCredential::Fetch(const std::string& tenant, con
   request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
   request.headers.Set("Accept", "application/json");
   request.body = "grant_type=client_credentials&client_id=" + FormUrlEncode(client_id_) +
-                 "&scope=" + FormUrlEncode(scope) + "&client_secret=" + FormUrlEncode(client_secret_);
+                 "&scope=" + FormUrlEncode(scope) + "&" + *proof_fields;
   request.sensitive = true;
   Clock::TimePoint sent = ctx.clock->Now();
   auto response = pipeline_->Send(request, ctx);
   if (!response) {
     Error error = response.error();
-    error.message = "ClientSecretCredential: cannot get a token from " + authority + ": " + error.message;
+    error.message = name_ + ": cannot get a token from " + authority + ": " + error.message;
     return tl::unexpected(error);
   }
   if (response->status != 200) {
     return MakeError(ErrorCode::kUnauthenticated,
-                     "ClientSecretCredential: " + DescribeTokenError(response->status, response->body) +
+                     name_ + ": " + DescribeTokenError(response->status, response->body) +
                          " (tenant " + tenant + ", client " + client_id_ + ", authority " + authority + ")");
   }
   // expires_in counts from when the STS issued it; measuring from send time errs on the safe side.
   auto token = ParseTokenResponse(response->body, sent);
   if (!token) {
-    return MakeError(ErrorCode::kUnauthenticated, "ClientSecretCredential: " + token.error().message);
+    return MakeError(ErrorCode::kUnauthenticated, name_ + ": " + token.error().message);
   }
   return token;
 }
 
-EnvironmentCredential::EnvironmentCredential(ClientSecretCredentialOptions options,
-                                             std::function<std::optional<std::string>(const char*)> getenv) {
-  if (!getenv) {
-    getenv = [](const char* name) -> std::optional<std::string> {
-      const char* value = std::getenv(name);
-      if (!value || !*value) return std::nullopt;
-      return std::string(value);
-    };
-  }
+ClientSecretCredential::ClientSecretCredential(std::string tenant_id, std::string client_id,
+                                               std::string client_secret, CredentialOptions options)
+    : client_secret_(std::move(client_secret)),
+      client_("ClientSecretCredential", std::move(tenant_id), std::move(client_id), std::move(options)) {}
+
+Result<AccessToken> ClientSecretCredential::GetToken(const TokenRequest& request, const Context& ctx) {
+  return client_.GetToken(request, ctx, [this]() -> Result<std::string> {
+    return "client_secret=" + FormUrlEncode(client_secret_);
+  });
+}
+
+EnvironmentCredential::EnvironmentCredential(CredentialOptions options, GetEnv getenv) {
+  if (!getenv) getenv = ProcessEnvironment();
   auto tenant = getenv("AZURE_TENANT_ID");
   auto client = getenv("AZURE_CLIENT_ID");
   auto secret = getenv("AZURE_CLIENT_SECRET");
@@ -250,8 +283,8 @@ EnvironmentCredential::EnvironmentCredential(ClientSecretCredentialOptions optio
 
 Result<AccessToken> EnvironmentCredential::GetToken(const TokenRequest& request, const Context& ctx) {
   if (!inner_) {
-    return MakeError(ErrorCode::kUnauthenticated,
-                     "EnvironmentCredential: environment variables not set: " + missing_);
+    return tl::unexpected(
+        CredentialUnavailable("EnvironmentCredential: environment variables not set: " + missing_));
   }
   auto token = inner_->GetToken(request, ctx);
   if (!token) {
@@ -283,14 +316,72 @@ Result<AccessToken> ChainedTokenCredential::GetToken(const TokenRequest& request
       return token;
     }
     reasons += "\n  " + token.error().message;
+    if (!IsCredentialUnavailable(token.error())) {
+      return MakeError(token.error().code, source->Name() +
+                                               " is configured but failed, so the chain stopped "
+                                               "there (unset its variables to skip it):" + reasons);
+    }
   }
   return MakeError(ErrorCode::kUnauthenticated, "no credential in the chain produced a token:" + reasons);
 }
 
-std::shared_ptr<TokenCredential> MakeDefaultAzureCredential(ClientSecretCredentialOptions options) {
+std::string ChainedTokenCredential::SelectedName() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return selected_ ? selected_->Name() : "";
+}
+
+std::vector<std::string> ChainedTokenCredential::SourceNames() const {
+  std::vector<std::string> names;
+  for (const auto& source : sources_) names.push_back(source->Name());
+  return names;
+}
+
+namespace {
+
+// Stands in for the chain when AZURE_TOKEN_CREDENTIALS is invalid, so the mistake is reported
+// on first use with the accepted values rather than silently ignored.
+class MisconfiguredCredential : public TokenCredential {
+ public:
+  explicit MisconfiguredCredential(std::string message) : message_(std::move(message)) {}
+  Result<AccessToken> GetToken(const TokenRequest&, const Context&) override {
+    return MakeError(ErrorCode::kInvalidArgument, message_);
+  }
+  std::string Name() const override { return "DefaultAzureCredential"; }
+
+ private:
+  std::string message_;
+};
+
+}  // namespace
+
+std::shared_ptr<ChainedTokenCredential> MakeDefaultAzureCredential(CredentialOptions options,
+                                                                   GetEnv getenv) {
+  if (!getenv) getenv = ProcessEnvironment();
+  if (auto authority = getenv("AZURE_AUTHORITY_HOST")) options.authority_host = *authority;
+  using Factory = std::function<std::shared_ptr<TokenCredential>()>;
+  const std::vector<std::pair<std::string, Factory>> all = {
+      {"EnvironmentCredential", [&] { return std::make_shared<EnvironmentCredential>(options, getenv); }},
+      {"WorkloadIdentityCredential",
+       [&] { return std::make_shared<WorkloadIdentityCredential>(options, getenv); }},
+      {"ManagedIdentityCredential",
+       [&] { return std::make_shared<ManagedIdentityCredential>(options, getenv); }},
+      {"AzureCliCredential", [&] { return std::make_shared<AzureCliCredential>(AzureCliCredentialOptions{}, getenv); }},
+  };
+  std::string selection = Lowered(getenv("AZURE_TOKEN_CREDENTIALS").value_or(""));
   std::vector<std::shared_ptr<TokenCredential>> chain;
-  chain.push_back(std::make_shared<EnvironmentCredential>(std::move(options)));
-  // Later: WorkloadIdentityCredential, ManagedIdentityCredential, AzureCliCredential.
+  for (const auto& [name, make] : all) {
+    bool developer = name == "AzureCliCredential";
+    bool wanted = selection.empty() || (selection == "prod" && !developer) ||
+                  (selection == "dev" && developer) || selection == Lowered(name);
+    if (wanted) chain.push_back(make());
+  }
+  if (chain.empty()) {
+    std::string accepted = "prod, dev";
+    for (const auto& entry : all) accepted += ", " + entry.first;
+    chain.push_back(std::make_shared<MisconfiguredCredential>(
+        "AZURE_TOKEN_CREDENTIALS='" + *getenv("AZURE_TOKEN_CREDENTIALS") +
+        "' is not one of: " + accepted));
+  }
   return std::make_shared<ChainedTokenCredential>(std::move(chain));
 }
 

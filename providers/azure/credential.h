@@ -1,11 +1,13 @@
 // Microsoft Entra ID credentials (ARM-NOTES §6).
 //
 // TokenCredential is the seam; concrete credentials follow azure-identity for C++:
-//   ClientSecretCredential  — client credentials grant against {authority}/{tenant}/oauth2/v2.0/token
-//   EnvironmentCredential   — AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET [/ AZURE_AUTHORITY_HOST]
-//   ChainedTokenCredential  — first credential that yields a token wins (DefaultAzureCredential
-//                             = Environment → WorkloadIdentity → ManagedIdentity → AzureCli; the
-//                             last three arrive in a later issue and slot into the chain).
+//   ClientSecretCredential     — client credentials grant against {authority}/{tenant}/oauth2/v2.0/token
+//   EnvironmentCredential      — AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET [/ AZURE_AUTHORITY_HOST]
+//   WorkloadIdentityCredential — workload_identity_credential.h (federated token file)
+//   ManagedIdentityCredential  — managed_identity_credential.h (App Service, IMDS)
+//   AzureCliCredential         — azure_cli_credential.h (`az account get-access-token`)
+//   ChainedTokenCredential     — first credential that yields a token wins; DefaultAzureCredential
+//                                = Environment → WorkloadIdentity → ManagedIdentity → AzureCli.
 //
 // Invariants:
 //  - Secrets and tokens never appear in errors or logs. Token endpoint errors are reported as
@@ -56,6 +58,15 @@ class TokenCredential {
   virtual std::string Name() const = 0;
 };
 
+// A source that is not set up here (variables unset, no managed identity endpoint, no logged-in
+// `az`) fails with this error detail, and a chain moves on to the next source. Any other failure
+// comes from a source that is set up but broken (wrong secret, expired assertion): the chain stops
+// there, as azure-identity's DefaultAzureCredential does, rather than silently signing in as a
+// different identity.
+inline constexpr char kCredentialUnavailable[] = "credential unavailable";
+Error CredentialUnavailable(std::string message);
+bool IsCredentialUnavailable(const Error& error);
+
 // Parses an STS / managed-identity token response body: access_token plus `expires_in`
 // (number or numeric string, seconds from `now`) or `expires_on` (epoch number, numeric string,
 // RFC 3339 or RFC 1123 date). Errors are kInternal (malformed) and never include the body.
@@ -66,6 +77,15 @@ std::string DescribeTokenError(int status, std::string_view body);
 
 // Form-urlencodes one component (RFC 3986 unreserved kept, space as %20).
 std::string FormUrlEncode(std::string_view text);
+
+// Reads one environment variable; nullopt when unset or empty. Injectable so tests never touch
+// the process environment.
+using GetEnv = std::function<std::optional<std::string>(const char*)>;
+GetEnv ProcessEnvironment();
+
+// The token scope for an ARM endpoint: "{endpoint}/.default", as the Azure SDKs' ARM clients
+// derive it (public cloud, sovereign clouds and the emulator alike).
+std::string ArmScopeFor(std::string_view arm_endpoint);
 
 // Thread-safe single-entry token cache with the refresh margin described above.
 class TokenCache {
@@ -82,36 +102,66 @@ class TokenCache {
   Clock::TimePoint obtained_;
 };
 
-struct ClientSecretCredentialOptions {
-  std::string authority_host = kDefaultAuthorityHost;  // trailing slash optional
-  std::string ca_file;                                   // extra CA for the STS (emulator)
+// Options every credential understands (each uses what applies to it).
+struct CredentialOptions {
+  std::string authority_host = kDefaultAuthorityHost;  // Entra ID; trailing slash optional
+  std::string ca_file;                                   // extra CA (emulator); TLS always verified
   RetryOptions retry;
   std::shared_ptr<HttpTransport> transport;  // null: a CpprestTransport with ca_file
+};
+using ClientSecretCredentialOptions = CredentialOptions;
+
+// Per-key token caches (key: tenant + scopes, or resource): one TokenCache each, created on use.
+class TokenCaches {
+ public:
+  TokenCache& For(const std::string& key);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<TokenCache>> caches_;
+};
+
+// The confidential-client half shared by ClientSecretCredential and WorkloadIdentityCredential:
+// a client_credentials grant against {authority}/{tenant}/oauth2/v2.0/token, cached per
+// (tenant, scopes). What proves the client's identity (a secret, an assertion) is asked for on
+// every round trip, so a rotated federated token file is picked up.
+class ConfidentialClient {
+ public:
+  // `name` prefixes every error ("ClientSecretCredential: ...").
+  ConfidentialClient(std::string name, std::string tenant_id, std::string client_id,
+                     CredentialOptions options);
+  ~ConfidentialClient();
+  // `proof` returns the form fields after client_id/scope, already encoded
+  // ("client_secret=..." or "client_assertion_type=...&client_assertion=...").
+  Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx,
+                               const std::function<Result<std::string>()>& proof);
+  int token_requests() const { return token_requests_.load(); }
+
+ private:
+  Result<AccessToken> Fetch(const std::string& tenant, const std::string& scope, const Context& ctx,
+                            const std::function<Result<std::string>()>& proof);
+  std::string name_;
+  std::string tenant_id_;
+  std::string client_id_;
+  CredentialOptions options_;
+  std::unique_ptr<HttpPipeline> pipeline_;  // request id, user agent, retry; no logging of bodies
+  TokenCaches caches_;
+  std::atomic<int> token_requests_{0};
 };
 
 class ClientSecretCredential : public TokenCredential {
  public:
   ClientSecretCredential(std::string tenant_id, std::string client_id, std::string client_secret,
-                         ClientSecretCredentialOptions options = {});
-  ~ClientSecretCredential() override;
+                         CredentialOptions options = {});
   Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) override;
   std::string Name() const override { return "ClientSecretCredential"; }
 
   // Number of round trips to the token endpoint (cache misses), for tests and metrics.
-  int token_requests() const;
+  int token_requests() const { return client_.token_requests(); }
 
  private:
-  Result<AccessToken> Fetch(const std::string& tenant, const std::string& scope,
-                            const Context& ctx);
-  std::string tenant_id_;
-  std::string client_id_;
   std::string client_secret_;
-  ClientSecretCredentialOptions options_;
-  std::shared_ptr<HttpTransport> transport_;
-  std::unique_ptr<HttpPipeline> pipeline_;  // request id, user agent, retry; no logging of bodies
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<TokenCache>> caches_;  // key: tenant + " " + scopes
-  std::atomic<int> token_requests_{0};
+  ConfidentialClient client_;
 };
 
 // Reads the environment once at construction. When variables are missing, GetToken returns
@@ -119,9 +169,7 @@ class ClientSecretCredential : public TokenCredential {
 class EnvironmentCredential : public TokenCredential {
  public:
   // `getenv` is injectable for tests; default reads the process environment.
-  explicit EnvironmentCredential(
-      ClientSecretCredentialOptions options = {},
-      std::function<std::optional<std::string>(const char*)> getenv = {});
+  explicit EnvironmentCredential(CredentialOptions options = {}, GetEnv getenv = {});
   Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) override;
   std::string Name() const override { return "EnvironmentCredential"; }
   bool configured() const { return inner_ != nullptr; }
@@ -132,21 +180,32 @@ class EnvironmentCredential : public TokenCredential {
 };
 
 // Tries each credential in order; the first success wins and is remembered (like azure-identity).
-// When all fail, the error lists each credential's reason.
+// Unavailable sources are skipped; a configured source that fails ends the search. The error
+// lists each source tried and why, one per line, in chain order.
 class ChainedTokenCredential : public TokenCredential {
  public:
   explicit ChainedTokenCredential(std::vector<std::shared_ptr<TokenCredential>> sources);
   Result<AccessToken> GetToken(const TokenRequest& request, const Context& ctx) override;
   std::string Name() const override { return "ChainedTokenCredential"; }
+  // Name of the source that produced the first token ("" before that): `keyward auth whoami`.
+  std::string SelectedName() const;
+  // Names of the sources in chain order.
+  std::vector<std::string> SourceNames() const;
 
  private:
   std::vector<std::shared_ptr<TokenCredential>> sources_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::shared_ptr<TokenCredential> selected_;
 };
 
-// DefaultAzureCredential as far as implemented today: a chain of just EnvironmentCredential.
-// Workload identity, managed identity and Azure CLI are appended here when they exist.
-std::shared_ptr<TokenCredential> MakeDefaultAzureCredential(ClientSecretCredentialOptions options = {});
+// DefaultAzureCredential: Environment → WorkloadIdentity → ManagedIdentity → AzureCli, the order
+// of azure-identity for C++ (ARM-NOTES §6.4). AZURE_TOKEN_CREDENTIALS narrows it as the SDK does:
+// `prod` drops the developer credential (Azure CLI), `dev` keeps only it, and a credential's name
+// (EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential,
+// AzureCliCredential) keeps just that one. Any other value makes every GetToken fail with a
+// message naming the accepted values (reported on first use, so `validate` needs no credential).
+// AZURE_AUTHORITY_HOST, when set, overrides options.authority_host.
+std::shared_ptr<ChainedTokenCredential> MakeDefaultAzureCredential(CredentialOptions options = {},
+                                                                   GetEnv getenv = {});
 
 }  // namespace keyward::azure
