@@ -285,11 +285,14 @@ def listen_port(args):
 
 
 def daemon_paths():
-    """/healthz, /readyz, /metrics in the daemon's sources, once a daemon exists."""
-    main = open(os.path.join(ROOT, "cli", "main.cc")).read()
-    if '"daemon"' not in main:
-        print("note: no `keyward daemon` subcommand in cli/main.cc yet; probe paths not cross-checked")
-        return None
+    """/healthz, /readyz, /metrics as the daemon's sources serve them; fails when the daemon
+    command or the flags docker/ passes to it are missing."""
+    cli = ""
+    for name in sorted(os.listdir(os.path.join(ROOT, "cli"))):
+        if name.endswith(".cc") and not name.endswith("_test.cc"):
+            cli += open(os.path.join(ROOT, "cli", name)).read()
+    if '"daemon"' not in cli:
+        fail("cli/: there is no `keyward daemon` subcommand, which docker/ runs")
     served = set()
     for directory in ("cli", "engine", "providers"):
         for name in os.listdir(os.path.join(ROOT, directory)):
@@ -297,8 +300,8 @@ def daemon_paths():
                 text = open(os.path.join(ROOT, directory, name)).read()
                 served.update(p for p in ("/healthz", "/readyz", "/metrics") if f'"{p}"' in text)
     for flag in ("--interval", "--listen"):
-        if f'"{flag}"' not in main:
-            fail(f"cli/main.cc: `keyward daemon` has no {flag} flag, which docker/ uses")
+        if f'"{flag}' not in cli:
+            fail(f"cli/: `keyward daemon` has no {flag} flag, which docker/ uses")
     return served
 
 
