@@ -243,7 +243,8 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   // Re-read what the plan touches and re-plan: MakePlan is pure, so the same live state gives
   // the same changes and fingerprints.
   const Context ctx = MakeContext();
-  auto observed = engine::Refresh(saved->desired, *registry, {}, ctx);
+  auto observed = engine::Refresh(
+      saved->desired, *registry, {engine::PruneScopes(saved->desired, saved->options.prune)}, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());
@@ -271,12 +272,14 @@ engine::Diagnostics ResolveSecrets(engine::DesiredSet& desired) {
 
 Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
                                     const engine::HandlerRegistry& registry, const Context& ctx) {
-  auto observed = engine::Refresh(loaded.set, registry, {}, ctx);
+  const engine::PlanOptions options = MakePlanOptions(loaded, flags);
+  auto observed =
+      engine::Refresh(loaded.set, registry, {engine::PruneScopes(loaded.set, options.prune)}, ctx);
   if (!observed)
     return MakeError(observed.error().code,
                      "reading live state from Azure failed: " + observed.error().message,
                      observed.error().detail);
-  return engine::MakePlan(loaded.set, *observed, registry, MakePlanOptions(loaded, flags));
+  return engine::MakePlan(loaded.set, *observed, registry, options);
 }
 
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {

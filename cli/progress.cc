@@ -33,8 +33,8 @@ void ProgressPrinter::OnFinished(const engine::Change& change,
                    Seconds(outcome.elapsed).c_str(), outcome.error.ToString().c_str());
       break;
     case engine::ChangeStatus::kSkipped:
-      std::fprintf(out_, "%s: skipped: %s\n", change.address.c_str(),
-                   outcome.error.message.c_str());
+      // The engine's message already starts with "skipped: ".
+      std::fprintf(out_, "%s: %s\n", change.address.c_str(), outcome.error.message.c_str());
       break;
     case engine::ChangeStatus::kBlocked:
       // The engine's message already starts with "blocked: ".

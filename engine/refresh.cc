@@ -1,8 +1,18 @@
 #include "engine/refresh.h"
 
+#include <set>
 #include <utility>
 
 namespace keyward::engine {
+
+std::vector<std::string> PruneScopes(const DesiredSet& desired, bool prune) {
+  std::set<std::string> scopes;
+  if (prune)
+    for (const DesiredResource& d : desired.resources)
+      if (!d.subscription.empty() && !d.resource_group.empty())
+        scopes.insert("/subscriptions/" + d.subscription + "/resourceGroups/" + d.resource_group);
+  return {scopes.begin(), scopes.end()};
+}
 
 Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& handlers,
                             const RefreshOptions& options, const Context& ctx) {

@@ -23,6 +23,11 @@ struct RefreshOptions {
   std::vector<std::string> scopes;
 };
 
+// The scopes prune must list: every (subscription, resource group) the manifests use, so owned
+// resources that left the manifests (and the children of desired parents, such as a key whose
+// manifest was removed) are seen. Empty when `prune` is false.
+std::vector<std::string> PruneScopes(const DesiredSet& desired, bool prune);
+
 // Desired resources with policy skip are not passed to handlers (skip = ignore entirely). The
 // first handler error stops the refresh (a partial ObservedSet would plan wrong creates) and
 // is returned with the kind prefixed: "refresh Vault: ...", keeping the error code.
