@@ -11,6 +11,7 @@
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "engine/render_text.h"
+#include "engine/secret_source.h"
 #include "engine/validate.h"
 
 namespace keyward::cli {
@@ -58,6 +59,15 @@ std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
   auto run = std::make_unique<PlannedRun>();
   run->loaded = LoadValid(flags, registry);
   if (!run->loaded) return nullptr;
+  // Secret values are read (and only fingerprinted) here, not in validate.
+  engine::RealFileReader files;
+  const engine::Diagnostics secrets =
+      engine::ResolveSecretFingerprints(run->loaded->set, files, engine::RealEnvironment());
+  PrintDiagnostics(secrets);
+  if (secrets.HasErrors()) {
+    std::fprintf(stderr, "Secret values could not be read; nothing was read from or written to Azure.\n");
+    return nullptr;
+  }
 
   auto observed = engine::Refresh(run->loaded->set, registry, {}, ctx);
   if (!observed) {

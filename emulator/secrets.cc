@@ -119,8 +119,9 @@ class Secrets {
     const std::string name = r.Var("secretName");
     if (auto error = ValidateChildName(name, "secret")) return Reply::Error(*error);
     json body = json::parse(r.body, nullptr, false);
+    // The body carries a secret value: never echo it (other routes quote the bad content).
     if (body.is_discarded() || !body.is_object())
-      return Reply::Error(InvalidRequestContent(r.body));
+      return Reply::Error(InvalidRequestContent("(secret request body withheld)"));
     SecretInput input;
     if (auto error = ParseSecretBody(body, &input)) return Reply::Error(*error);
     if (!patch && (!body.contains("properties") || !body["properties"].is_object())) {

@@ -265,7 +265,8 @@ class Executor {
 
     Result<ApplyResponse> response = MakeError(ErrorCode::kInternal, "not run");
     try {
-      response = handler->Apply(ApplyRequest{&change, desired}, ctx_);
+      response = handler->Apply(
+          ApplyRequest{&change, desired, desired_ ? &desired_->config : nullptr}, ctx_);
     } catch (const std::exception& e) {
       // Panic containment (controller-runtime): one bad handler call fails one change.
       return fail({ErrorCode::kInternal, std::string("handler threw: ") + e.what(), {}});

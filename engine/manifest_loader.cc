@@ -427,6 +427,13 @@ class Loader {
           root.purge_then_create = *s == "purge-then-create";
       }
     }
+    if (v.is_object() && v.contains("secrets")) {
+      const Json& s = v["secrets"];
+      if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))
+        root.config.fingerprint_key_env = *env;
+      if (const std::string* on_prune = StringAt(s, "onPrune"))
+        root.config.disable_pruned_secrets = *on_prune == "disable";
+    }
   }
 
   void CheckOneStack() {

@@ -31,6 +31,10 @@ struct StackConfig {
   ReconcilePolicy default_policy = ReconcilePolicy::kManage;
   bool prune = false;
   int parallelism = 8;
+  // keyward.yaml `secrets:` (engine/secret_source.h): the environment variable holding the
+  // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
+  std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
+  bool disable_pruned_secrets = false;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
 };
 

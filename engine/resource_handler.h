@@ -78,6 +78,7 @@ struct RefreshResponse {
 struct ApplyRequest {
   const Change* change = nullptr;
   const DesiredResource* desired = nullptr;  // null when applying a saved plan without manifests
+  const StackConfig* config = nullptr;       // keyward.yaml (e.g. the secret fingerprint key's name)
 };
 
 struct ApplyResponse {

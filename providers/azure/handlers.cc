@@ -5,6 +5,7 @@
 #include "providers/azure/pec_handler.h"
 #include "providers/azure/key_handler.h"
 #include "providers/azure/resource_group_handler.h"
+#include "providers/azure/secret_handler.h"
 #include "providers/azure/vault_handler.h"
 
 namespace keyward::azure {
@@ -23,6 +24,7 @@ void RegisterAzureHandlers(engine::HandlerRegistry& registry, std::shared_ptr<Ar
   registry.Register(std::make_unique<KeyHandler>(client, VaultKeyKind()));
 
   // slot: Secret
+  registry.Register(std::make_unique<SecretHandler>(client));
 
   // slot: PrivateEndpointConnection
   registry.Register(std::make_unique<PecHandler>(client, kVaultPecKind));

@@ -1,0 +1,152 @@
+// Secret values never leak (DESIGN.md §6): the real `keyward` binary plans and applies a Secret
+// with a canary value against the real emulator, verbosely, and the canary must appear in no
+// stdout, no stderr, not in the emulator's log and not in its SQLite state.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/command.h"
+#include "tests/support/emulator_process.h"
+#include "tests/support/https.h"
+
+namespace keyward::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kCanary[] = "CANARY-7f3a9c1e-dont-leak-me";
+constexpr char kSecondCanary[] = "CANARY-b81d44e0-second-value";
+constexpr char kFingerprintKey[] = "canary-test-fingerprint-key";
+
+class SecretCanaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
+    ASSERT_NE(emulator_, nullptr);
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keyward-canary-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Write("keyward.yaml", std::string("stack: canary\ndefaults:\n  subscription: ") +
+                              kSubscriptionId + "\n  resourceGroup: rg-canary\n"
+                              "  location: westeurope\n  tenantId: " + kTenantId + "\n");
+    Write("rg.yaml",
+          "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-canary\n"
+          "spec:\n  location: westeurope\n");
+    Write("vault.yaml",
+          "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: canary-kv-01\n"
+          "spec:\n  sku: { family: A, name: standard }\n");
+    Write("secret.yaml",
+          "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db-password\n"
+          "spec:\n  vault: canary-kv-01\n  valueFrom:\n    env: CANARY_DB_PASSWORD\n"
+          "  contentType: text/plain\n");
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+
+  CommandResult Keyward(std::vector<std::string> args, std::map<std::string, std::string> extra) {
+    args.insert(args.begin(), BinaryPath("keyward"));
+    std::map<std::string, std::string> env = {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
+                                              {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
+                                              {"KEYWARD_CA_FILE", emulator_->ca_file()},
+                                              {"AZURE_TENANT_ID", kTenantId},
+                                              {"AZURE_CLIENT_ID", kClientId},
+                                              {"AZURE_CLIENT_SECRET", kClientSecret}};
+    env.insert(extra.begin(), extra.end());
+    return RunCommand(args, env);
+  }
+
+  // The SQLite state file and its journals, as bytes.
+  std::string StateBytes() {
+    std::string out;
+    for (const std::string suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::ifstream in(emulator_->state_file() + suffix, std::ios::binary);
+      if (!in) continue;
+      std::ostringstream text;
+      text << in.rdbuf();
+      out += text.str();
+    }
+    return out;
+  }
+
+  long ArmRequestCount() {
+    return HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
+                        emulator_->ca_file())
+        .Json()
+        .value("total", -1L);
+  }
+
+  std::unique_ptr<EmulatorProcess> emulator_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
+  std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", kCanary},
+                                            {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}};
+  std::vector<CommandResult> runs;
+  runs.push_back(Keyward({"-v", "plan", dir_.string()}, env));
+  EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
+  EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password"));
+  EXPECT_THAT(runs.back().out, HasSubstr("(sensitive value)"));
+
+  runs.push_back(Keyward({"-v", "apply", dir_.string(), "--auto-approve"}, env));
+  ASSERT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
+  EXPECT_THAT(runs.back().err, HasSubstr("PUT")) << "verbose mode logs ARM requests";
+
+  runs.push_back(Keyward({"-v", "plan", dir_.string(), "--detailed-exitcode"}, env));
+  EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
+
+  // A changed value goes through the update path too.
+  env["CANARY_DB_PASSWORD"] = kSecondCanary;
+  runs.push_back(Keyward({"-v", "apply", dir_.string(), "--auto-approve"}, env));
+  ASSERT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
+  EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password"));
+
+  const std::string emulator_log = emulator_->Stdout();
+  const std::string state = StateBytes();
+  ASSERT_FALSE(state.empty());
+  for (const char* canary : {kCanary, kSecondCanary}) {
+    for (const CommandResult& run : runs) {
+      EXPECT_THAT(run.out, Not(HasSubstr(canary)));
+      EXPECT_THAT(run.err, Not(HasSubstr(canary)));
+    }
+    EXPECT_THAT(emulator_log, Not(HasSubstr(canary)));
+    EXPECT_EQ(state.find(canary), std::string::npos) << "value stored in the emulator's state";
+  }
+  for (const CommandResult& run : runs) {
+    EXPECT_THAT(run.out + run.err, Not(HasSubstr(kFingerprintKey)));
+  }
+}
+
+TEST_F(SecretCanaryTest, MissingSourceOrKeyStopsBeforeAnyArmCall) {
+  const long before = ArmRequestCount();
+  auto no_value = Keyward({"plan", dir_.string()}, {{"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
+  EXPECT_EQ(no_value.exit_code, 1);
+  EXPECT_THAT(no_value.err, HasSubstr("secret.yaml:8:"));
+  EXPECT_THAT(no_value.err, HasSubstr("Secret/canary-kv-01/db-password"));
+  EXPECT_THAT(no_value.err, HasSubstr("CANARY_DB_PASSWORD is not set"));
+
+  auto no_key = Keyward({"apply", dir_.string(), "--auto-approve"},
+                        {{"CANARY_DB_PASSWORD", kCanary}});
+  EXPECT_EQ(no_key.exit_code, 1);
+  EXPECT_THAT(no_key.err, HasSubstr("KEYWARD_FINGERPRINT_KEY"));
+  EXPECT_THAT(no_key.out + no_key.err, Not(HasSubstr(kCanary)));
+  EXPECT_EQ(ArmRequestCount(), before) << "nothing read from or written to ARM";
+
+  // validate does not need values or the key.
+  auto validate = Keyward({"validate", dir_.string()}, {});
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+}
+
+}  // namespace
+}  // namespace keyward::testing
