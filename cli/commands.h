@@ -17,6 +17,7 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags);
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags);
 int RunApply(const GlobalOptions& global, const PlanFlags& flags);
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
+int RunExport(const GlobalOptions& global, const ExportFlags& flags);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.
 std::shared_ptr<std::atomic<bool>> CancellationFlag();
