@@ -34,7 +34,10 @@ bool ReadsAsNonString(const std::string& text) {
 }
 
 void Emit(YAML::Emitter& out, const Json& value) {
-  if (value.is_object()) {
+  if (value.empty() && (value.is_object() || value.is_array())) {
+    out << YAML::Flow << (value.is_object() ? YAML::BeginMap : YAML::BeginSeq)
+        << (value.is_object() ? YAML::EndMap : YAML::EndSeq);
+  } else if (value.is_object()) {
     out << YAML::BeginMap;
     // apiVersion, kind, metadata, spec first (the order people read manifests in).
     std::vector<std::string> keys;

@@ -133,6 +133,9 @@ std::optional<Json> ExportKeyManifest(const engine::ObservedResource& observed,
     spec["releasePolicy"] = std::move(spec["release_policy"]);
     spec.erase("release_policy");
   }
+  // Not exportable is the default, and the only choice without a release policy.
+  if (spec.contains("attributes") && spec["attributes"].value("exportable", false) == false)
+    spec["attributes"].erase("exportable");
   spec[kind.parent_field] = parent;
   if (Json tags = UserTags(observed.live); !tags.is_null()) spec["tags"] = std::move(tags);
   return Document(kind.kind, Metadata(name, observed.arm_id, context), std::move(spec));
@@ -163,8 +166,22 @@ std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& obs
   if (const Json* properties = FindKey(observed.live, "properties")) {
     CopyProperties(*properties,
                    {"tenantId", "initialAdminObjectIds", "softDeleteRetentionInDays",
-                    "enablePurgeProtection", "publicNetworkAccess", "networkAcls", "regions"},
+                    "enablePurgeProtection", "publicNetworkAccess", "networkAcls"},
                    spec);
+    // ARM lists every region as {name, isPrimary, provisioningState}; a manifest lists the
+    // secondary regions by name (the primary is `location`). None: left out (primary only).
+    if (const Json* regions = FindKey(*properties, "regions"); regions && regions->is_array()) {
+      Json names = Json::array();
+      for (const Json& region : *regions) {
+        const std::string name = CanonicalLocation(TextOf(region, "name"));
+        const Json* state = FindKey(region, "provisioningState");
+        if (name.empty() || name == spec["location"] ||
+            (state && state->is_string() && IEquals(state->get<std::string>(), "Deleting")))
+          continue;
+        names.push_back(name);
+      }
+      if (!names.empty()) spec["regions"] = std::move(names);
+    }
   }
   if (spec.contains("tenantId") && spec["tenantId"].is_string())
     spec["tenantId"] = Lower(spec["tenantId"].get<std::string>());

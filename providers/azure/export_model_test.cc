@@ -104,21 +104,25 @@ Json LiveSecret() {
 }
 
 Json LiveHsm() {
-  return {{"name", "hsm1"},
-          {"type", "Microsoft.KeyVault/managedHSMs"},
-          {"id", kHsmId},
-          {"location", "westus"},
-          {"properties",
-           {{"enablePurgeProtection", false},
-            {"enableSoftDelete", true},
-            {"hsmUri", "https://westus.hsm1.managedhsm.azure.net"},
-            {"initialAdminObjectIds", {"00000000-0000-0000-0000-000000000000"}},
-            {"provisioningState", "Succeeded"},
-            {"softDeleteRetentionInDays", 90},
-            {"statusMessage", "ManagedHsm is functional."},
-            {"tenantId", "00000000-0000-0000-0000-000000000000"}}},
-          {"sku", {{"name", "Standard_B1"}, {"family", "B"}}},
-          {"tags", {{"Dept", "hsm"}, {"Environment", "dogfood"}}}};
+  return {
+      {"name", "hsm1"},
+      {"type", "Microsoft.KeyVault/managedHSMs"},
+      {"id", kHsmId},
+      {"location", "westus"},
+      {"properties",
+       {{"enablePurgeProtection", false},
+        {"enableSoftDelete", true},
+        {"hsmUri", "https://westus.hsm1.managedhsm.azure.net"},
+        {"initialAdminObjectIds", {"00000000-0000-0000-0000-000000000000"}},
+        {"provisioningState", "Succeeded"},
+        {"softDeleteRetentionInDays", 90},
+        {"regions", Json::array({{{"name", "westus"}, {"isPrimary", true}},
+                                 {{"name", "East US"}, {"isPrimary", false}},
+                                 {{"name", "northeurope"}, {"provisioningState", "Deleting"}}})},
+        {"statusMessage", "ManagedHsm is functional."},
+        {"tenantId", "00000000-0000-0000-0000-000000000000"}}},
+      {"sku", {{"name", "Standard_B1"}, {"family", "B"}}},
+      {"tags", {{"Dept", "hsm"}, {"Environment", "dogfood"}}}};
 }
 
 Json LiveHsmKey() {
@@ -280,7 +284,15 @@ TEST(ExportModelTest, ChildrenOutsideTheDefaultGroupNameTheirGroup) {
   ASSERT_TRUE(doc);
   EXPECT_EQ((*doc)["metadata"]["resourceGroup"], kGroup);
   EXPECT_EQ((*doc)["spec"]["vault"], "sample-vault");
-  EXPECT_FALSE((*doc)["spec"]["attributes"].contains("created"));
+  EXPECT_EQ((*doc)["spec"]["attributes"], Json({{"enabled", true}}));
+}
+
+TEST(ExportModelTest, HsmRegionsAreTheLiveSecondaryRegionsByName) {
+  const std::optional<Json> doc = ExportManagedHsmManifest(
+      Observed("ManagedHsm", "ManagedHsm/hsm1", LiveHsm()), {kSub, kGroup});
+  ASSERT_TRUE(doc);
+  EXPECT_EQ((*doc)["spec"]["regions"], Json::array({"eastus"}));
+  EXPECT_FALSE((*doc)["spec"].contains("hsmUri"));
 }
 
 TEST(ExportModelTest, SecretEnvNameIsAValidVariableName) {
@@ -289,13 +301,20 @@ TEST(ExportModelTest, SecretEnvNameIsAValidVariableName) {
 }
 
 TEST(ExportYamlTest, QuotesStringsThatWouldReadAsOtherTypes) {
-  const std::string yaml =
-      engine::ManifestYaml({{"a", "true"}, {"b", "08"}, {"c", "plain"}, {"d", ""}, {"e", 3}});
+  const std::string yaml = engine::ManifestYaml({{"a", "true"},
+                                                 {"b", "08"},
+                                                 {"c", "plain"},
+                                                 {"d", ""},
+                                                 {"e", 3},
+                                                 {"f", Json::array()},
+                                                 {"g", Json::object()}});
   EXPECT_THAT(yaml, HasSubstr("a: \"true\""));
   EXPECT_THAT(yaml, HasSubstr("b: \"08\""));
   EXPECT_THAT(yaml, HasSubstr("c: plain"));
   EXPECT_THAT(yaml, HasSubstr("d: \"\""));
   EXPECT_THAT(yaml, HasSubstr("e: 3"));
+  EXPECT_THAT(yaml, HasSubstr("f: []"));
+  EXPECT_THAT(yaml, HasSubstr("g: {}"));
 }
 
 }  // namespace
