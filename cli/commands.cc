@@ -232,7 +232,8 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   std::printf("Exported %d resource(s) from %s into %zu file(s) in %s.\n", result.documents,
               engine::ExportScope(options).c_str(), result.files.size(), flags.out.c_str());
   for (const std::string& address : result.skipped)
-    std::printf("  not exported (kind not supported by export yet): %s\n", address.c_str());
+    std::printf("  not exported (no manifest can describe it, e.g. a Pending connection): %s\n",
+                address.c_str());
   if (flags.stack.empty()) {
     std::printf(
         "keyward.yaml sets no stack: `keyward plan %s` shows no-op, except exported secrets\n"

@@ -28,7 +28,8 @@ struct ExportOptions {
 struct ExportResult {
   std::map<std::string, std::string> files;  // file name -> YAML text
   int documents = 0;
-  // Live resources in scope whose kind cannot be exported yet (addresses), to tell the user.
+  // Live resources in scope that export leaves out (addresses), to tell the user: kinds without
+  // ExportManifest, and resources a manifest cannot describe (a Pending connection).
   std::vector<std::string> skipped;
 };
 

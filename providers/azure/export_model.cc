@@ -5,6 +5,7 @@
 
 #include "providers/azure/access_policy_model.h"
 #include "providers/azure/key_model.h"
+#include "providers/azure/pec_model.h"
 #include "providers/azure/secret_model.h"
 #include "providers/azure/vault_model.h"
 
@@ -154,6 +155,23 @@ std::optional<Json> ExportSecretManifest(const engine::ObservedResource& observe
   spec["attributes"] = properties["attributes"];
   if (Json tags = UserTags(observed.live); !tags.is_null()) spec["tags"] = std::move(tags);
   return Document(kSecretKind, Metadata(name, observed.arm_id, context), std::move(spec));
+}
+
+std::optional<Json> ExportPecManifest(const engine::ObservedResource& observed,
+                                      const engine::ExportContext& context) {
+  const PecKind& kind = observed.kind == kHsmPecKind.kind ? kHsmPecKind : kVaultPecKind;
+  const std::string parent = ArmIdSegment(observed.arm_id, kind.parent_collection);
+  const std::string name = ArmIdSegment(observed.arm_id, "privateEndpointConnections");
+  const Json normalized = NormalizePec(observed.live);
+  const std::string endpoint = PrivateEndpointIdOf(normalized);
+  if (parent.empty() || name.empty() || endpoint.empty()) return std::nullopt;
+  const Json& state =
+      normalized["properties"].value("privateLinkServiceConnectionState", Json::object());
+  const std::string status = state.value("status", "");
+  if (status != "Approved" && status != "Rejected") return std::nullopt;
+  Json spec = {{kind.parent_field, parent}, {"privateEndpointId", endpoint}, {"status", status}};
+  if (state.contains("description")) spec["description"] = state["description"];
+  return Document(kind.kind, Metadata(name, observed.arm_id, context), std::move(spec));
 }
 
 std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& observed,

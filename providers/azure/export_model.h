@@ -35,6 +35,10 @@ std::optional<Json> ExportKeyManifest(const engine::ObservedResource& observed,
                                       const engine::ExportContext& context);
 std::optional<Json> ExportSecretManifest(const engine::ObservedResource& observed,
                                          const engine::ExportContext& context);
+// PrivateEndpointConnection and MhsmPrivateEndpointConnection. Only Approved / Rejected
+// connections: Pending and Disconnected are Microsoft.Network's states, not a manifest's.
+std::optional<Json> ExportPecManifest(const engine::ObservedResource& observed,
+                                      const engine::ExportContext& context);
 std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& observed,
                                              const engine::ExportContext& context);
 

@@ -14,6 +14,7 @@
 #include "engine/validate.h"
 #include "providers/azure/access_policy_model.h"
 #include "providers/azure/handlers.h"
+#include "providers/azure/pec_model.h"
 #include "providers/azure/vault_model.h"
 
 namespace keyward::azure {
@@ -37,6 +38,23 @@ engine::ObservedResource Observed(const char* kind, const std::string& address, 
   o.arm_id = live.value("id", "");
   o.live = std::move(live);
   return o;
+}
+
+// The read-only summaries in a vault's properties: one approved, one still Pending.
+Json Connections() {
+  auto connection = [](const std::string& name, const std::string& status) {
+    return Json{{"id", kVaultId + "/privateEndpointConnections/" + name},
+                {"properties",
+                 {{"privateEndpoint",
+                   {{"id", std::string("/subscriptions/") + kSub +
+                               "/resourceGroups/net/providers/Microsoft.Network/"
+                               "privateEndpoints/pe-" +
+                               name}}},
+                  {"privateLinkServiceConnectionState",
+                   {{"status", status}, {"description", "by the platform team"}}},
+                  {"provisioningState", "Succeeded"}}}};
+  };
+  return Json::array({connection("conn-approved", "Approved"), connection("conn-new", "Pending")});
 }
 
 Json LiveVault() {
@@ -70,6 +88,7 @@ Json LiveVault() {
           {"defaultAction", "Deny"},
           {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})},
           {"virtualNetworkRules", Json::array()}}},
+        {"privateEndpointConnections", Connections()},
         {"vaultUri", "https://sample-vault.vault.azure.net/"},
         {"provisioningState", "Succeeded"}}}};
 }
@@ -148,6 +167,10 @@ class ExportRoundTripTest : public ::testing::Test {
     for (auto& policy : ObservedAccessPolicies(LiveVault(), false))
       observed_.resources.push_back(std::move(policy));
     observed_.resources.push_back(Observed("Key", "Key/sample-vault/sample-key-name", LiveKey()));
+    const Json connections = Connections();
+    for (auto& pec : ObservePecs(kVaultPecKind, "sample-vault",
+                                 std::vector<Json>(connections.begin(), connections.end()), {}, {}))
+      observed_.resources.push_back(std::move(pec));
     observed_.resources.push_back(
         Observed("Secret", "Secret/sample-vault/secret-name", LiveSecret()));
     observed_.resources.push_back(Observed("ManagedHsm", "ManagedHsm/hsm1", LiveHsm()));
@@ -199,8 +222,11 @@ TEST_F(ExportRoundTripTest, WritesOneFilePerVaultAndHsmPlusResourceGroupAndConfi
   EXPECT_THAT(
       names, ::testing::ElementsAre("keyward.yaml", "managed-hsm-hsm1.yaml",
                                     "resource-group-sample-group.yaml", "vault-sample-vault.yaml"));
-  EXPECT_EQ(exported.documents, 8);  // rg, vault, 2 policies, key, secret, hsm, hsm key
-  EXPECT_TRUE(exported.skipped.empty());
+  // rg, vault, 2 policies, key, approved connection, secret, hsm, hsm key
+  EXPECT_EQ(exported.documents, 9);
+  // A Pending connection has no manifest form (status is Approved or Rejected).
+  EXPECT_THAT(exported.skipped,
+              ::testing::ElementsAre("PrivateEndpointConnection/sample-vault/conn-new"));
   const std::string& vault = exported.files.at("vault-sample-vault.yaml");
   EXPECT_THAT(vault, HasSubstr("# yaml-language-server: $schema="));
   EXPECT_THAT(vault, HasSubstr("kind: AccessPolicy"));
@@ -235,7 +261,8 @@ TEST_F(ExportRoundTripTest, PlanOfTheExportIsNoOpExceptSecretPlaceholders) {
   // Every exported resource was matched (the out-of-scope vault is not desired: left alone).
   for (const char* address :
        {"ResourceGroup/sample-group", "Vault/sample-vault", "Key/sample-vault/sample-key-name",
-        "Secret/sample-vault/secret-name", "ManagedHsm/hsm1", "ManagedHsmKey/hsm1/signing"}) {
+        "PrivateEndpointConnection/sample-vault/conn-approved", "Secret/sample-vault/secret-name",
+        "ManagedHsm/hsm1", "ManagedHsmKey/hsm1/signing"}) {
     EXPECT_TRUE(addresses.count(address)) << address;
     EXPECT_TRUE(loaded_.set.Find(address)) << address;
   }

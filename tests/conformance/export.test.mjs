@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, CLIENT_ID, CLIENT_SECRET } from './support/emulator.mjs';
 import { repoRoot, certFile } from './support/tls.mjs';
+import { NETWORK_API_VERSION } from './support/fixtures.mjs';
 
 const LOCATION = 'westeurope';
 const RG = 'kw-export-rg';
@@ -22,6 +23,10 @@ const POLL = { updateIntervalInMs: 100 };
 
 let emu;
 let dir;
+let approvedConnection;
+
+const rgPath = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
+const endpointId = (name) => `${rgPath()}/providers/Microsoft.Network/privateEndpoints/${name}`;
 
 function keywardBinary() {
   return path.join(process.env.KEYWARD_BIN_DIR || path.join(repoRoot, 'build', 'bin'), 'keyward');
@@ -88,6 +93,30 @@ before(async () => {
     await kv.keys.createIfNotExist(RG, vault, 'signing', { tags: { use: 'jwt' }, properties: { kty: 'EC', curveName: 'P-384' } });
     await kv.secrets.createOrUpdate(RG, vault, 'db-password', { properties: { value: 'sdk-written-value', contentType: 'text/plain' } });
   }
+  // Private endpoints come from Microsoft.Network (the emulator's minimal surface); the vault
+  // owner approves one through the SDK and leaves the other Pending.
+  for (const pe of ['pe-approved', 'pe-pending']) {
+    const res = await emu.request('PUT', endpointId(pe), {
+      query: { 'api-version': NETWORK_API_VERSION },
+      body: {
+        location: LOCATION,
+        properties: {
+          subnet: { id: `${rgPath()}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default` },
+          manualPrivateLinkServiceConnections: [{ name: 'conn', properties: { privateLinkServiceId: `${rgPath()}/providers/Microsoft.KeyVault/vaults/${VAULTS[0]}`, groupIds: ['vault'] } }],
+        },
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+  }
+  const connections = [];
+  for await (const c of kv.privateEndpointConnections.listByResource(RG, VAULTS[0])) connections.push(c);
+  const approved = connections.find((c) => c.privateEndpoint?.id === endpointId('pe-approved'));
+  await kv.privateEndpointConnections.put(RG, VAULTS[0], approved.name, {
+    etag: approved.etag,
+    privateLinkServiceConnectionState: { status: 'Approved', description: 'approved before keyward' },
+  });
+  approvedConnection = approved.name;
+
   await kv.managedHsms.beginCreateOrUpdateAndWait(RG, HSM, {
     location: LOCATION,
     sku: { family: 'B', name: 'Standard_B1' },
@@ -111,6 +140,8 @@ test('export writes one file per vault and HSM, then plan is a no-op except secr
   const config = fs.readFileSync(path.join(out, 'keyward.yaml'), 'utf8');
   assert.match(config, /# stack: <name>/);
   assert.doesNotMatch(config, /^stack:/m);
+  // The Pending connection has no manifest form (a manifest approves or rejects): reported.
+  assert.match(exported.stdout, /not exported .*PrivateEndpointConnection\//);
   assert.doesNotMatch(fs.readFileSync(path.join(out, `vault-${VAULTS[0]}.yaml`), 'utf8'), /sdk-written-value/);
 
   // Refuses a non-empty directory without --force.
@@ -129,6 +160,7 @@ test('export writes one file per vault and HSM, then plan is a no-op except secr
     expected.set(`Key/${v}/signing`, 'no-op');
     expected.set(`Secret/${v}/db-password`, 'blocked');
   }
+  expected.set(`PrivateEndpointConnection/${VAULTS[0]}/${approvedConnection}`, 'no-op');
   for (const [address, action] of expected) assert.equal(got.get(address), action, `${address}\n${plan.stdout}`);
   const policies = [...got].filter(([a]) => a.startsWith('AccessPolicy/'));
   assert.equal(policies.length, 4, plan.stdout);
