@@ -68,7 +68,8 @@ std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
       engine::ResolveSecretFingerprints(run->loaded->set, files, engine::RealEnvironment());
   PrintDiagnostics(secrets);
   if (secrets.HasErrors()) {
-    std::fprintf(stderr, "Secret values could not be read; nothing was read from or written to Azure.\n");
+    std::fprintf(stderr,
+                 "Secret values could not be read; nothing was read from or written to Azure.\n");
     return nullptr;
   }
 

@@ -140,8 +140,8 @@ Result<SecretValue> ReadSecretValueOf(const DesiredResource& secret, FileReader&
 }
 
 Result<SecretValue> ReadFingerprintKey(const StackConfig& config, const Environment& env) {
-  const std::string& name = config.fingerprint_key_env.empty() ? kDefaultFingerprintKeyEnv
-                                                               : config.fingerprint_key_env;
+  const std::string& name =
+      config.fingerprint_key_env.empty() ? kDefaultFingerprintKeyEnv : config.fingerprint_key_env;
   std::optional<std::string> key = env.Get(name);
   if (!key) {
     return MakeError(ErrorCode::kNotFound,
@@ -191,8 +191,8 @@ Diagnostics ResolveSecretFingerprints(DesiredSet& set, const std::string& key, F
     if (!NeedsValue(r, env)) continue;
     Result<SecretValue> value = ReadSecretValueOf(r, files, env);
     if (!value) {
-      out.Error(WhereIsValueFrom(r), r.address + ": cannot read the secret value: " +
-                                         value.error().message);
+      out.Error(WhereIsValueFrom(r),
+                r.address + ": cannot read the secret value: " + value.error().message);
       continue;
     }
     r.value_fingerprint = ValueFingerprint(key, value->reveal());
@@ -213,8 +213,8 @@ Diagnostics ResolveSecretFingerprints(DesiredSet& set, FileReader& files, const 
   Result<SecretValue> key = ReadFingerprintKey(set.config, env);
   if (!key) {
     out.Error(set.config.location.file.empty() ? first->location : set.config.location,
-              first->address + " (and every other Secret) needs a fingerprint key: " +
-                  key.error().message);
+              first->address +
+                  " (and every other Secret) needs a fingerprint key: " + key.error().message);
     return out;
   }
   return ResolveSecretFingerprints(set, key->reveal(), files, env);

@@ -236,8 +236,7 @@ TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLo
   files.AddFile("m/keyward.yaml", std::string(manifest_testing::kStackConfig) +
                                       "secrets:\n  fingerprintKeyEnv: STACK_KEY\n"
                                       "  onPrune: disable\n");
-  files.AddFile("m/vault.yaml", "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n"
-                                "  name: orders-kv\nspec: {}\n");
+  files.AddFile("m/vault.yaml", manifest_testing::MinimalVault("orders-kv"));
   files.AddFile("m/s.yaml",
                 "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db\n"
                 "spec:\n  vault: orders-kv\n  valueFrom:\n    file: values/db.txt\n"
@@ -264,8 +263,8 @@ TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLo
 
 TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
   FakeFileReader files;
-  files.AddFile("m/keyward.yaml", std::string(manifest_testing::kStackConfig) +
-                                      "secrets:\n  onPrune: delete\n");
+  files.AddFile("m/keyward.yaml",
+                std::string(manifest_testing::kStackConfig) + "secrets:\n  onPrune: delete\n");
   HandlerRegistry registry = manifest_testing::MakeRegistry();
   LoadResult loaded = LoadManifests({"m"}, files, registry);
   ASSERT_TRUE(loaded.diagnostics.HasErrors());

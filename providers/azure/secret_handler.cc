@@ -189,11 +189,12 @@ Result<Json> SecretHandler::PutValue(const engine::ApplyRequest& request, const 
   const std::string now = engine::ValueFingerprint(key->reveal(), value->reveal());
   if (now != planned) {
     const bool rotated = engine::KeyIdOf(now) != engine::KeyIdOf(planned);
-    return MakeError(ErrorCode::kAborted,
-                     change.address + (rotated ? ": the fingerprint key changed"
-                                               : ": the source value changed") +
-                         " since the plan was made; nothing was written. Plan again and review "
-                         "the new plan");
+    return MakeError(
+        ErrorCode::kAborted,
+        change.address +
+            (rotated ? ": the fingerprint key changed" : ": the source value changed") +
+            " since the plan was made; nothing was written. Plan again and review "
+            "the new plan");
   }
   Json body = BuildSecretPutBody(change.after, change.before, value->reveal());
   RequestOptions options;

@@ -1,8 +1,6 @@
 // The Secret handler against the real keyward-arm-emulator over HTTPS: list-only refresh, create,
 // no-op re-plan, source change, out-of-band writes reported as drift, PATCH for attribute-only
 // changes, and apply refusing a value that changed after the plan.
-#include "providers/azure/secret_handler.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +8,7 @@
 
 #include "engine/secret_source.h"
 #include "providers/azure/resource_group_handler.h"
+#include "providers/azure/secret_handler.h"
 #include "providers/azure/secret_model.h"
 #include "providers/azure/vault_handler.h"
 #include "providers/azure/vault_model.h"
@@ -166,7 +165,8 @@ class SecretHandlerEmulatorTest : public ::testing::Test {
     EXPECT_EQ(handler_->PlanChange(request).action, Action::kNoOp);
   }
 
-  kt::HttpsResult Arm(const std::string& method, const std::string& path, const Json& body = nullptr) {
+  kt::HttpsResult Arm(const std::string& method, const std::string& path,
+                      const Json& body = nullptr) {
     if (token_.empty()) token_ = kt::GetToken(*emulator_);
     return kt::ArmRequest(*emulator_, token_, method, path, body);
   }
@@ -296,10 +296,10 @@ TEST_F(SecretHandlerEmulatorTest, AttributeOnlyChangeIsAPatchWithoutValue) {
   EXPECT_EQ(live["properties"]["attributes"]["enabled"], false);
   EXPECT_EQ(live["properties"]["attributes"]["exp"], 2000000000);
   // Out-of-band attribute change is drift on a managed field.
-  ASSERT_EQ(Arm("PATCH", Path(changed.arm_id),
-                {{"properties", {{"attributes", {{"enabled", true}}}}}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Arm("PATCH", Path(changed.arm_id), {{"properties", {{"attributes", {{"enabled", true}}}}}})
+          .status,
+      200);
   Change drift = Plan(changed);
   EXPECT_EQ(drift.action, Action::kUpdate);
   ASSERT_EQ(drift.field_changes.size(), 1u);

@@ -146,8 +146,7 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
     c.action = Action::kBlocked;
     c.reason_code = "owned_by_other_stack";
     c.reason = "secret is tagged " + std::string(kStackTag) + ": " + owner +
-               ", so another stack manages it; remove that tag to let stack " + stack +
-               " adopt it";
+               ", so another stack manages it; remove that tag to let stack " + stack + " adopt it";
     return;
   }
   if (!stack.empty() && owner.empty()) {

@@ -37,9 +37,9 @@ inline constexpr char kSecretKind[] = "Secret";
 inline constexpr char kValueHmacTag[] = "keyward-value-hmac";
 
 struct SecretRef {
-  std::string vault_id;    // canonical vault ARM id
+  std::string vault_id;  // canonical vault ARM id
   std::string vault_name;
-  bool external = false;   // spec.vault was a full ARM id
+  bool external = false;  // spec.vault was a full ARM id
 };
 
 // Resolves spec.vault: a vault name (same subscription / resource group as the secret) or a full

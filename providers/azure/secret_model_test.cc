@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/secret_source.h"
+#include "providers/azure/handlers.h"
 #include "providers/azure/secret_handler.h"
 #include "providers/azure/vault_model.h"
 
@@ -44,8 +45,9 @@ engine::ObservedResource Live(Json tags, Json properties = Json::object()) {
   o.kind = kSecretKind;
   o.arm_id = SecretArmId(kVaultId, "db-password");
   o.address = "Secret/payments-kv/db-password";
-  Json props = {{"secretUri", "https://payments-kv.vault.azure.net/secrets/db-password"},
-                {"attributes", {{"enabled", true}, {"created", 1700000000}, {"updated", 1700000000}}}};
+  Json props = {
+      {"secretUri", "https://payments-kv.vault.azure.net/secrets/db-password"},
+      {"attributes", {{"enabled", true}, {"created", 1700000000}, {"updated", 1700000000}}}};
   props.update(properties);
   o.live = {{"id", o.arm_id}, {"name", "db-password"}, {"tags", tags}, {"properties", props}};
   return o;
@@ -131,8 +133,9 @@ TEST_F(SecretModelTest, MissingFingerprintTagOnAnOwnedSecretIsDriftOutsideKeywar
 TEST_F(SecretModelTest, AttributeAndContentTypeDriftIsAnUpdateWithoutValueWrite) {
   auto d = Desired({{"contentType", "text/plain"},
                     {"attributes", {{"enabled", true}, {"exp", "2030-01-01T00:00:00Z"}}}});
-  auto o = Live(OwnedTags(), {{"contentType", "application/json"},
-                              {"attributes", {{"enabled", false}, {"created", 1}, {"updated", 2}}}});
+  auto o =
+      Live(OwnedTags(), {{"contentType", "application/json"},
+                         {"attributes", {{"enabled", false}, {"created", 1}, {"updated", 2}}}});
   Change c = Plan(&d, &o);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(c.reason_code, "drift");
@@ -219,8 +222,7 @@ TEST_F(SecretModelTest, NoValueAndNoUnkeyedHashInTheChangeJson) {
   auto d = Desired({{"contentType", "text/plain"}}, "new-value");
   auto o = Live(OwnedTags());
   for (const Change& c : {Plan(&d, nullptr), Plan(&d, &o)}) {
-    const std::string dump =
-        c.before.dump() + c.after.dump() + c.reason + c.fingerprint;
+    const std::string dump = c.before.dump() + c.after.dump() + c.reason + c.fingerprint;
     std::string fields;
     for (const auto& fc : c.field_changes) fields += fc.before.dump() + fc.after.dump();
     EXPECT_THAT(dump + fields, Not(HasSubstr("new-value")));
@@ -241,13 +243,14 @@ TEST_F(SecretModelTest, PutBodyKeepsUnmanagedLiveFieldsAndCarriesTheValue) {
 }
 
 TEST(SecretModelHelpersTest, NormalizeDropsServerFieldsAndDefaultsEnabled) {
-  Json live = {{"id", "x"},
-               {"properties",
-                {{"secretUri", "u"},
-                 {"secretUriWithVersion", "v"},
-                 {"attributes", {{"created", 1}, {"updated", 2}, {"recoveryLevel", "Purgeable"}}}}}};
-  EXPECT_EQ(NormalizeSecret(live),
-            Json({{"tags", Json::object()}, {"properties", {{"attributes", {{"enabled", true}}}}}}));
+  Json live = {
+      {"id", "x"},
+      {"properties",
+       {{"secretUri", "u"},
+        {"secretUriWithVersion", "v"},
+        {"attributes", {{"created", 1}, {"updated", 2}, {"recoveryLevel", "Purgeable"}}}}}};
+  EXPECT_EQ(NormalizeSecret(live), Json({{"tags", Json::object()},
+                                         {"properties", {{"attributes", {{"enabled", true}}}}}}));
   EXPECT_TRUE(NormalizeSecret(Json()).is_null());
 }
 
@@ -288,8 +291,8 @@ TEST(SecretModelHelpersTest, SecretNameRule) {
 
 TEST(SecretHandlerResolveTest, ResolveGivesAddressIdReferenceAndChecksReservedTagAndTimes) {
   SecretHandler handler(nullptr);
-  engine::DesiredResource d = Desired({{"tags", {{"keyward-value-hmac", "x"}}},
-                                       {"attributes", {{"exp", "tomorrow"}}}});
+  engine::DesiredResource d =
+      Desired({{"tags", {{"keyward-value-hmac", "x"}}}, {"attributes", {{"exp", "tomorrow"}}}});
   d.field_locations["spec.tags"] = {"m/s.yaml", 8, 3};
   engine::ResolveResponse r = handler.Resolve({&d, nullptr});
   EXPECT_EQ(r.address, "Secret/payments-kv/db-password");
@@ -308,6 +311,18 @@ TEST(SecretHandlerResolveTest, ResolveGivesAddressIdReferenceAndChecksReservedTa
   EXPECT_TRUE(external.diagnostics.empty());
   EXPECT_EQ(external.address, "Secret/ext/db-password");
   EXPECT_FALSE(external.references[0].required);
+}
+
+TEST(SecretHandlerRegistrationTest, SecretIsRefreshedAfterVault) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  size_t vault = 0, secret = 0;
+  for (size_t i = 0; i < registry.all().size(); ++i) {
+    if (registry.all()[i]->Kind() == "Vault") vault = i;
+    if (registry.all()[i]->Kind() == "Secret") secret = i;
+  }
+  ASSERT_NE(registry.Find("Secret"), nullptr);
+  EXPECT_LT(vault, secret);
 }
 
 }  // namespace

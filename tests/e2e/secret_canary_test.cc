@@ -34,8 +34,10 @@ class SecretCanaryTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     Write("keyward.yaml", std::string("stack: canary\ndefaults:\n  subscription: ") +
-                              kSubscriptionId + "\n  resourceGroup: rg-canary\n"
-                              "  location: westeurope\n  tenantId: " + kTenantId + "\n");
+                              kSubscriptionId +
+                              "\n  resourceGroup: rg-canary\n"
+                              "  location: westeurope\n  tenantId: " +
+                              kTenantId + "\n");
     Write("rg.yaml",
           "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-canary\n"
           "spec:\n  location: westeurope\n");
@@ -136,8 +138,8 @@ TEST_F(SecretCanaryTest, MissingSourceOrKeyStopsBeforeAnyArmCall) {
   EXPECT_THAT(no_value.err, HasSubstr("Secret/canary-kv-01/db-password"));
   EXPECT_THAT(no_value.err, HasSubstr("CANARY_DB_PASSWORD is not set"));
 
-  auto no_key = Keyward({"apply", dir_.string(), "--auto-approve"},
-                        {{"CANARY_DB_PASSWORD", kCanary}});
+  auto no_key =
+      Keyward({"apply", dir_.string(), "--auto-approve"}, {{"CANARY_DB_PASSWORD", kCanary}});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("KEYWARD_FINGERPRINT_KEY"));
   EXPECT_THAT(no_key.out + no_key.err, Not(HasSubstr(kCanary)));
