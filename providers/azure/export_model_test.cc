@@ -272,6 +272,22 @@ TEST_F(ExportRoundTripTest, PlanOfTheExportIsNoOpExceptSecretPlaceholders) {
   EXPECT_EQ(policies, 2);
 }
 
+TEST_F(ExportRoundTripTest, ResourcesOwnedByAStackStayNoOpWithoutTouchingTheirTag) {
+  for (engine::ObservedResource& r : observed_.resources) {
+    if (r.kind == "Vault" || r.kind == "ManagedHsm" || r.kind == "ResourceGroup")
+      r.live["tags"]["keyward-stack"] = "other-stack";
+  }
+  const engine::ExportResult exported = Export();
+  EXPECT_THAT(exported.files.at("vault-sample-vault.yaml"), Not(HasSubstr("other-stack")));
+  const engine::Plan plan = LoadAndPlan(exported, engine::FakeEnvironment());
+  for (const char* address :
+       {"Vault/sample-vault", "ManagedHsm/hsm1", "ResourceGroup/sample-group"}) {
+    const engine::Change* c = Find(plan, address);
+    ASSERT_NE(c, nullptr) << address;
+    EXPECT_EQ(c->action, Action::kNoOp) << address << ": " << c->reason;
+  }
+}
+
 TEST_F(ExportRoundTripTest, SettingThePlaceholderWritesTheValueBecauseItCannotBeCompared) {
   engine::FakeEnvironment env;
   env.Set("KEYWARD_SECRET_SAMPLE_VAULT_SECRET_NAME", "s3cr3t-canary");
