@@ -183,10 +183,11 @@ class ExportRoundTripTest : public ::testing::Test {
     observed_.resources.push_back(Observed("Vault", "Vault/other-vault", other));
   }
 
-  engine::ExportResult Export(const std::string& stack = "") {
+  engine::ExportResult Export(const std::string& stack = "",
+                              const std::string& resource_group = kGroup) {
     engine::ExportOptions options;
     options.subscription = kSub;
-    options.resource_group = kGroup;
+    options.resource_group = resource_group;
     options.stack = stack;
     return engine::BuildExport(observed_, registry_, options);
   }
@@ -282,6 +283,22 @@ TEST_F(ExportRoundTripTest, ResourcesOwnedByAStackStayNoOpWithoutTouchingTheirTa
   const engine::Plan plan = LoadAndPlan(exported, engine::FakeEnvironment());
   for (const char* address :
        {"Vault/sample-vault", "ManagedHsm/hsm1", "ResourceGroup/sample-group"}) {
+    const engine::Change* c = Find(plan, address);
+    ASSERT_NE(c, nullptr) << address;
+    EXPECT_EQ(c->action, Action::kNoOp) << address << ": " << c->reason;
+  }
+}
+
+TEST_F(ExportRoundTripTest, WholeSubscriptionNamesEachResourceGroupAndSkipsGroups) {
+  const engine::ExportResult exported = Export("", "");
+  std::vector<std::string> names;
+  for (const auto& [name, text] : exported.files) names.push_back(name);
+  EXPECT_THAT(names, ::testing::ElementsAre("keyward.yaml", "managed-hsm-hsm1.yaml",
+                                            "vault-other-vault.yaml", "vault-sample-vault.yaml"));
+  EXPECT_THAT(exported.files.at("vault-other-vault.yaml"), HasSubstr("resourceGroup: other"));
+  EXPECT_THAT(exported.files.at("keyward.yaml"), Not(HasSubstr("resourceGroup")));
+  const engine::Plan plan = LoadAndPlan(exported, engine::FakeEnvironment());
+  for (const char* address : {"Vault/sample-vault", "Vault/other-vault", "ManagedHsm/hsm1"}) {
     const engine::Change* c = Find(plan, address);
     ASSERT_NE(c, nullptr) << address;
     EXPECT_EQ(c->action, Action::kNoOp) << address << ": " << c->reason;
