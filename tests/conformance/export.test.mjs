@@ -201,3 +201,21 @@ test('export --stack takes ownership: plan shows adopt', () => {
   }
   assert.equal(got.get(`ManagedHsm/${HSM}`), 'adopt', plan.stdout);
 });
+
+test('a whole-subscription export names resource groups per resource and plans the same', () => {
+  const out = path.join(dir, 'subscription');
+  const exported = keyward(['export', '--subscription', emu.subscriptionId, '--out', out]);
+  assert.equal(exported.code, 0, exported.stderr + exported.stdout);
+  const files = fs.readdirSync(out);
+  assert.ok(!files.some((f) => f.startsWith('resource-group-')), files.join(' '));
+  for (const v of VAULTS) assert.ok(files.includes(`vault-${v}.yaml`), files.join(' '));
+  assert.match(fs.readFileSync(path.join(out, `vault-${VAULTS[0]}.yaml`), 'utf8'), new RegExp(`resourceGroup: ${RG}`));
+  const plan = keyward(['plan', '--detailed-exitcode', '--show-no-ops', out]);
+  assert.equal(plan.code, 2, plan.stderr + plan.stdout);
+  const got = actions(plan.stdout);
+  // 2 x (vault, 2 access policies, 2 keys, secret) + connection + HSM + HSM key
+  assert.ok(got.size >= 15, plan.stdout);
+  for (const [address, action] of got) {
+    assert.equal(action, address.startsWith('Secret/') ? 'blocked' : 'no-op', `${address}\n${plan.stdout}`);
+  }
+});
