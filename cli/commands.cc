@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -10,6 +11,7 @@
 #include "cli/progress.h"
 #include "cli/stack_lock.h"
 #include "engine/apply.h"
+#include "engine/export.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "engine/render_json.h"
@@ -291,8 +293,10 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
   auto registry = MakeAzureRegistry(global);
   auto loaded = LoadValid(flags, *registry);
   if (!loaded) return kExitError;
-  std::printf("The manifests are valid: %zu resource(s) in stack '%s'.\n",
-              loaded->set.resources.size(), loaded->set.config.stack.c_str());
+  const std::string& stack = loaded->set.config.stack;
+  std::printf("The manifests are valid: %zu resource(s) %s.\n", loaded->set.resources.size(),
+              stack.empty() ? "without a stack (unowned: nothing is tagged, adopted or pruned)"
+                            : ("in stack '" + stack + "'").c_str());
   return kExitOk;
 }
 
@@ -361,6 +365,77 @@ int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot) {
   auto loaded = LoadValid(flags, *registry);
   if (!loaded) return kExitError;
   std::fputs(dot ? loaded->graph.ToDot().c_str() : loaded->graph.Dump().c_str(), stdout);
+  return kExitOk;
+}
+
+int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(flags.out, error)) {
+    if (!fs::is_directory(flags.out, error)) {
+      std::fprintf(stderr, "error: --out %s exists and is not a directory\n", flags.out.c_str());
+      return kExitError;
+    }
+    if (!fs::is_empty(flags.out, error) && !flags.force) {
+      std::fprintf(stderr,
+                   "error: --out %s is not empty; choose an empty directory or pass --force to "
+                   "overwrite the files export writes there\n",
+                   flags.out.c_str());
+      return kExitError;
+    }
+  }
+
+  auto registry = MakeAzureRegistry(global);
+  const Context ctx = MakeContext();
+  engine::ExportOptions options;
+  options.subscription = flags.subscription;
+  options.resource_group = flags.resource_group;
+  options.stack = flags.stack;
+  engine::RefreshOptions refresh;
+  refresh.scopes = {engine::ExportScope(options)};
+  refresh.all_in_scope = true;
+  // No desired resources and no stack: every handler lists what is in scope, owns nothing.
+  const engine::DesiredSet nothing;
+  auto observed = engine::Refresh(nothing, *registry, refresh, ctx);
+  if (!observed) {
+    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
+                 observed.error().ToString().c_str());
+    return kExitError;
+  }
+  const engine::ExportResult result = engine::BuildExport(*observed, *registry, options);
+
+  fs::create_directories(flags.out, error);
+  if (error) {
+    std::fprintf(stderr, "error: cannot create %s: %s\n", flags.out.c_str(),
+                 error.message().c_str());
+    return kExitError;
+  }
+  for (const auto& [name, text] : result.files) {
+    const fs::path path = fs::path(flags.out) / name;
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    if (!file) {
+      std::fprintf(stderr, "error: cannot write %s\n", path.c_str());
+      return kExitError;
+    }
+  }
+  std::printf("Exported %d resource(s) from %s into %zu file(s) in %s.\n", result.documents,
+              engine::ExportScope(options).c_str(), result.files.size(), flags.out.c_str());
+  for (const std::string& address : result.skipped)
+    std::printf("  not exported (no manifest can describe it, e.g. a Pending connection): %s\n",
+                address.c_str());
+  if (flags.stack.empty()) {
+    std::printf(
+        "keyward.yaml sets no stack: `keyward plan %s` shows no-op, except exported secrets\n"
+        "(blocked until their placeholder environment variables are set). See docs/export.md.\n",
+        flags.out.c_str());
+  } else {
+    std::printf(
+        "keyward.yaml sets stack '%s': `keyward plan %s` shows `adopt` for what it can\n"
+        "tag. See docs/export.md.\n",
+        flags.stack.c_str(), flags.out.c_str());
+  }
   return kExitOk;
 }
 

@@ -116,6 +116,18 @@ int main(int argc, char** argv) {
   auto* whoami = auth->add_subcommand(
       "whoami", "Show which credential keyward uses and who its token says it is (never the token)");
   whoami->add_flag("--json", whoami_json, "JSON output");
+  ExportFlags export_flags;
+  auto* export_command = app.add_subcommand(
+      "export", "Write manifests for the Key Vault resources that exist in Azure");
+  export_command->add_option("--subscription", export_flags.subscription, "Subscription id")
+      ->required();
+  export_command->add_option("--resource-group", export_flags.resource_group,
+                             "Export only this resource group (default: the whole subscription)");
+  export_command->add_option("--stack", export_flags.stack,
+                             "Write this stack into keyward.yaml (the next plan shows adopt)");
+  export_command->add_option("--out", export_flags.out, "Directory to write the manifests into")
+      ->required();
+  export_command->add_flag("--force", export_flags.force, "Write into a non-empty --out directory");
 
   app.add_subcommand("version", "Print the keyward version");
 
@@ -142,6 +154,7 @@ int main(int argc, char** argv) {
   if (graph->parsed()) return RunGraph(global, flags, dot);
   if (daemon->parsed()) return RunDaemon(global, daemon_flags);
   if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
+  if (export_command->parsed()) return RunExport(global, export_flags);
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

@@ -50,6 +50,13 @@ struct AzureAuth {
   azure::TokenRequest token_request;
 };
 AzureAuth MakeAzureAuth(const GlobalOptions& options);
+struct ExportFlags {
+  std::string subscription;
+  std::string resource_group;  // empty: the whole subscription
+  std::string stack;           // empty: keyward.yaml takes no ownership
+  std::string out;
+  bool force = false;  // write into a non-empty --out directory
+};
 
 // Registers every Azure kind handler, sharing one ARM client. Credentials are read lazily (on the
 // first ARM call), so `validate` works without any. `client`, when given, receives that client

@@ -44,6 +44,20 @@ class ManifestLoaderTest : public ::testing::Test {
   HandlerRegistry registry_ = MakeRegistry();
 };
 
+TEST_F(ManifestLoaderTest, KeywardYamlWithoutStackIsUnownedMode) {
+  files_.AddFile("m/keyward.yaml",
+                 "# stack: payments\n"
+                 "defaults:\n"
+                 "  subscription: 11111111-1111-1111-1111-111111111111\n"
+                 "  resourceGroup: rg-orders\n"
+                 "  location: westeurope\n");
+  files_.AddFile("m/rg.yaml", kResourceGroup);
+  LoadResult result = Load();
+  EXPECT_FALSE(result.diagnostics.HasErrors()) << Errors(result.diagnostics);
+  EXPECT_EQ(result.set.config.stack, "");
+  EXPECT_EQ(result.set.config.default_resource_group, "rg-orders");
+}
+
 TEST_F(ManifestLoaderTest, LoadsValidSetWithKeywardYamlDefaults) {
   files_.AddFile("m/keyward.yaml", kStackConfig);
   files_.AddFile("m/rg.yaml", kResourceGroup);

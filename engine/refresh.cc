@@ -26,6 +26,7 @@ Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& ha
     for (const DesiredResource& d : desired.resources)
       if (d.kind == kind && d.policy != ReconcilePolicy::kSkip) request.desired.push_back(&d);
     request.scopes = options.scopes;
+    request.all_in_scope = options.all_in_scope;
     request.parents = &observed;
     request.desired_set = &desired;
 

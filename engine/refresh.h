@@ -21,6 +21,7 @@ struct RefreshOptions {
   // Extra scopes to list so that prune can see owned resources no manifest mentions anymore:
   // "/subscriptions/{s}" or "/subscriptions/{s}/resourceGroups/{rg}".
   std::vector<std::string> scopes;
+  bool all_in_scope = false;  // RefreshRequest::all_in_scope (keyward export)
 };
 
 // The scopes prune must list: every (subscription, resource group) the manifests use, so owned

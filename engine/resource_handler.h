@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,12 +68,21 @@ struct RefreshRequest {
   const ObservedSet* parents = nullptr;
   // The whole desired set (stack name, parents' specs such as `accessPolicies: exclusive`).
   const DesiredSet* desired_set = nullptr;
+  // `keyward export`: list every child under the observed parents (keys, secrets, access policy
+  // entries), not only the ones desired resources name, with the full properties of each.
+  bool all_in_scope = false;
 };
 
 struct RefreshResponse {
   std::vector<ObservedResource> resources;
   std::vector<SoftDeletedResource> soft_deleted;
   std::map<std::string, std::string> unavailable_names;
+};
+
+// What `keyward export` writes into keyward.yaml, so that manifests leave those fields out.
+struct ExportContext {
+  std::string default_subscription;
+  std::string default_resource_group;  // empty when exporting a whole subscription
 };
 
 struct ApplyRequest {
@@ -104,6 +114,17 @@ class ResourceHandler {
 
   // Effects. Executes one change (action decides what), then re-reads the resource.
   virtual Result<ApplyResponse> Apply(const ApplyRequest& request, const Context& ctx) = 0;
+
+  // Pure. `keyward export`: the manifest document (apiVersion, kind, metadata, spec) that plans
+  // as no-op against `observed` in a stack without ownership: user-settable fields only, server
+  // defaults and keyward's own tags left out. nullopt: this kind (or this resource) is not
+  // exported.
+  virtual std::optional<Json> ExportManifest(const ObservedResource& observed,
+                                             const ExportContext& context) const {
+    (void)observed;
+    (void)context;
+    return std::nullopt;
+  }
 };
 
 // Handlers by kind, registered explicitly (no static initializers). Refresh order = registration

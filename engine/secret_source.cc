@@ -41,8 +41,19 @@ SourceLocation WhereIsValueFrom(const DesiredResource& r) {
   return r.location;
 }
 
-bool NeedsValue(const DesiredResource& r) {
-  return r.kind == kSecretKind && r.policy != ReconcilePolicy::kSkip;
+// An exported secret whose placeholder variable is still unset: the handler plans it `blocked`
+// (secret_source_placeholder) instead of the whole plan failing on one unreadable source.
+bool IsUnsetPlaceholder(const DesiredResource& r, const Environment& env) {
+  const Json* value_from =
+      r.spec.is_object() && r.spec.contains("valueFrom") ? &r.spec["valueFrom"] : nullptr;
+  if (!value_from || !value_from->is_object() || value_from->value("placeholder", false) != true)
+    return false;
+  const Json* name = value_from->contains("env") ? &(*value_from)["env"] : nullptr;
+  return name && name->is_string() && !env.Get(name->get<std::string>());
+}
+
+bool NeedsValue(const DesiredResource& r, const Environment& env) {
+  return r.kind == kSecretKind && r.policy != ReconcilePolicy::kSkip && !IsUnsetPlaceholder(r, env);
 }
 
 }  // namespace
@@ -177,7 +188,7 @@ Diagnostics ResolveSecretFingerprints(DesiredSet& set, const std::string& key, F
                                       const Environment& env) {
   Diagnostics out;
   for (DesiredResource& r : set.resources) {
-    if (!NeedsValue(r)) continue;
+    if (!NeedsValue(r, env)) continue;
     Result<SecretValue> value = ReadSecretValueOf(r, files, env);
     if (!value) {
       out.Error(WhereIsValueFrom(r),
@@ -193,7 +204,7 @@ Diagnostics ResolveSecretFingerprints(DesiredSet& set, FileReader& files, const 
   Diagnostics out;
   const DesiredResource* first = nullptr;
   for (const DesiredResource& r : set.resources) {
-    if (NeedsValue(r)) {
+    if (NeedsValue(r, env)) {
       first = &r;
       break;
     }

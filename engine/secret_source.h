@@ -91,7 +91,9 @@ std::string ValueFingerprint(const std::string& key, const std::string& value);
 std::string KeyIdOf(const std::string& fingerprint);
 
 // Fills value_fingerprint of every Secret in `set` (policy skip aside: it is never planned) from
-// its source, keyed by `key`. Every unreadable source is reported at spec.valueFrom's location.
+// its source, keyed by `key`. Every unreadable source is reported at spec.valueFrom's location,
+// except `valueFrom: {env: NAME, placeholder: true}` (written by keyward export) with NAME unset:
+// its fingerprint stays empty and the Secret handler plans it `blocked`.
 Diagnostics ResolveSecretFingerprints(DesiredSet& set, const std::string& key, FileReader& files,
                                       const Environment& env);
 

@@ -178,6 +178,33 @@ TEST(SecretSourceTest, KeyComesFromTheConfiguredVariableAndMustBeSetAndNonEmpty)
   EXPECT_THAT(AllMessages(missing) + AllMessages(empty), Not(HasSubstr(kCanary)));
 }
 
+TEST(SecretSourceTest, UnsetExportPlaceholderIsLeftUnresolvedWithoutErrorOrKey) {
+  DesiredSet set;
+  set.resources.push_back(SecretAt("db", Json{{"env", "DB"}, {"placeholder", true}}));
+  FakeFileReader files;
+  FakeEnvironment env;
+  // Neither the placeholder variable nor the fingerprint key is set: the Secret handler plans the
+  // secret `blocked`, and nothing else needs a key.
+  Diagnostics unset = ResolveSecretFingerprints(set, files, env);
+  EXPECT_TRUE(unset.empty()) << AllMessages(unset);
+  EXPECT_EQ(set.resources[0].value_fingerprint, "");
+
+  // Once set, a placeholder is an ordinary env source.
+  env.Set("DB", kCanary);
+  env.Set(kDefaultFingerprintKeyEnv, kKey);
+  Diagnostics set_now = ResolveSecretFingerprints(set, files, env);
+  EXPECT_FALSE(set_now.HasErrors()) << AllMessages(set_now);
+  EXPECT_EQ(set.resources[0].value_fingerprint, ValueFingerprint(kKey, kCanary));
+}
+
+TEST(SecretSourceTest, UnsetVariableWithoutPlaceholderIsStillAnError) {
+  DesiredSet set;
+  set.resources.push_back(SecretAt("db", Json{{"env", "DB"}, {"placeholder", false}}));
+  FakeFileReader files;
+  FakeEnvironment env;
+  EXPECT_TRUE(ResolveSecretFingerprints(set, kKey, files, env).HasErrors());
+}
+
 TEST(SecretSourceTest, NoKeyIsNeededWithoutSecrets) {
   DesiredSet set;
   DesiredResource vault;

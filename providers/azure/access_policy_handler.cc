@@ -146,6 +146,16 @@ Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::Refre
     }
   }
 
+  // Export reads the entries of every observed vault; they came with the vault list.
+  if (request.all_in_scope && request.parents) {
+    for (const engine::ObservedResource& o : request.parents->resources) {
+      if (o.kind != kVaultKind) continue;
+      Interest& interest = vaults[Lower(o.arm_id)];
+      interest.vault_id = o.arm_id;
+      interest.managed = true;
+    }
+  }
+
   engine::RefreshResponse out;
   std::vector<std::string> to_get;  // unmanaged vaults the Vault refresh did not list
   for (const auto& [key, interest] : vaults) {

@@ -62,6 +62,9 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
     }
     // Else the parent is declared but not live yet: it has no keys.
   }
+  if (request.all_in_scope) {
+    for (const auto& [lower, parent] : live_parents) to_list.emplace(lower, parent->arm_id);
+  }
   if (!request.scopes.empty() && !stack.empty()) {
     for (const auto& [lower, parent] : live_parents)
       if (StackTagOf(parent->live) == stack) to_list.emplace(lower, parent->arm_id);
@@ -86,7 +89,8 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
   // Phase 2: full properties of the declared keys (list items lack kty, keyOps, ...).
   std::vector<size_t> declared;
   for (size_t i = 0; i < items.size(); ++i)
-    if (desired_ids.count(Lower(items[i].value("id", "")))) declared.push_back(i);
+    if (request.all_in_scope || desired_ids.count(Lower(items[i].value("id", ""))))
+      declared.push_back(i);
   std::vector<Result<ArmResponse>> gets(declared.size());
   engine::ForEachBounded(declared.size(), kRefreshParallelism, [&](size_t i) {
     gets[i] = client_->Get(KeyPath(items[declared[i]].value("id", "")), ctx);

@@ -18,6 +18,7 @@
 
 #include "engine/resource_handler.h"
 #include "providers/azure/arm_client.h"
+#include "providers/azure/export_model.h"
 #include "providers/azure/key_model.h"
 
 namespace keyward::azure {
@@ -29,6 +30,10 @@ class KeyHandler : public engine::ResourceHandler {
 
   std::string_view Kind() const override { return kind_.kind; }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
+  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
+                                     const engine::ExportContext& context) const override {
+    return ExportKeyManifest(observed, context);
+  }
   engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;

@@ -66,6 +66,16 @@ Result<engine::RefreshResponse> PecHandler::Refresh(const engine::RefreshRequest
     group.desired.push_back(d);
   }
 
+  // Export reads the connections of every observed parent (summaries in the parent's list item).
+  if (request.all_in_scope && request.parents) {
+    for (const engine::ObservedResource& o : request.parents->resources) {
+      if (o.kind != kind_.parent_kind) continue;
+      ParentGroup& group = groups[Lower(o.arm_id)];
+      if (group.parent.id.empty())
+        group.parent = {o.arm_id, ArmIdSegment(o.arm_id, kind_.parent_collection), false};
+    }
+  }
+
   std::vector<ParentGroup*> to_list;
   for (auto& [key, group] : groups) {
     group.connections = SummariesOf(request.parents, kind_.parent_kind, group.parent.id);

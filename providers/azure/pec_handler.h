@@ -17,6 +17,7 @@
 
 #include "engine/resource_handler.h"
 #include "providers/azure/arm_client.h"
+#include "providers/azure/export_model.h"
 #include "providers/azure/pec_model.h"
 
 namespace keyward::azure {
@@ -28,6 +29,10 @@ class PecHandler : public engine::ResourceHandler {
 
   std::string_view Kind() const override { return kind_.kind; }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
+  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
+                                     const engine::ExportContext& context) const override {
+    return ExportPecManifest(observed, context);
+  }
   engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;

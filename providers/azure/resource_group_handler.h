@@ -11,6 +11,7 @@
 
 #include "engine/resource_handler.h"
 #include "providers/azure/arm_client.h"
+#include "providers/azure/export_model.h"
 
 namespace keyward::azure {
 
@@ -33,6 +34,10 @@ class ResourceGroupHandler : public engine::ResourceHandler {
 
   std::string_view Kind() const override { return "ResourceGroup"; }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
+  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
+                                     const engine::ExportContext& context) const override {
+    return ExportResourceGroupManifest(observed, context);
+  }
   engine::Change PlanChange(const engine::PlanChangeRequest& request) const override {
     return PlanResourceGroupChange(request);
   }

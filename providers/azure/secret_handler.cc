@@ -134,6 +134,10 @@ Result<engine::RefreshResponse> SecretHandler::Refresh(const engine::RefreshRequ
     }
     // A declared vault that is not live yet has no secrets to list.
   }
+  if (request.all_in_scope && request.parents) {
+    for (const engine::ObservedResource& o : request.parents->resources)
+      if (o.kind == kVaultKind) vaults.emplace(Lower(o.arm_id), o.arm_id);
+  }
   if (!request.scopes.empty() && request.parents && request.desired_set) {
     for (const engine::ObservedResource& o : request.parents->resources) {
       if (o.kind == kVaultKind &&

@@ -19,6 +19,7 @@
 #include "engine/resource_handler.h"
 #include "engine/secret_source.h"
 #include "providers/azure/arm_client.h"
+#include "providers/azure/export_model.h"
 
 namespace keyward::azure {
 
@@ -31,6 +32,10 @@ class SecretHandler : public engine::ResourceHandler {
 
   std::string_view Kind() const override { return "Secret"; }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
+  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
+                                     const engine::ExportContext& context) const override {
+    return ExportSecretManifest(observed, context);
+  }
   engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;

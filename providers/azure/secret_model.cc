@@ -63,6 +63,13 @@ std::string Paths(const std::vector<FieldChange>& changes) {
   return out;
 }
 
+// `valueFrom: {env: NAME, placeholder: true}`: what keyward export writes for a value it cannot
+// read.
+bool IsPlaceholder(const Json& spec) {
+  const Json* value_from = FindKey(spec, "valueFrom");
+  return value_from && value_from->is_object() && value_from->value("placeholder", false) == true;
+}
+
 void PlanPrune(const engine::PlanChangeRequest& request, const std::string& stack, Change& c) {
   if (!request.observed) {
     c.action = Action::kNoOp;
@@ -301,6 +308,14 @@ Change PlanSecretChange(const engine::PlanChangeRequest& request) {
   }
   c.address = request.desired->address;
   c.arm_id = request.desired->arm_id;
+  if (request.desired->value_fingerprint.empty() && IsPlaceholder(request.desired->spec)) {
+    c.action = Action::kBlocked;
+    c.reason_code = "secret_source_placeholder";
+    c.reason = "the value source is an export placeholder: set environment variable " +
+               request.desired->spec["valueFrom"].value("env", std::string()) +
+               " (or replace spec.valueFrom) to let keyward write the value";
+    return c;
+  }
   if (request.desired->value_fingerprint.empty()) {
     // Only reachable when a caller planned without engine::ResolveSecretFingerprints.
     c.action = Action::kBlocked;

@@ -15,6 +15,7 @@
 
 #include "engine/resource_handler.h"
 #include "providers/azure/arm_client.h"
+#include "providers/azure/export_model.h"
 
 namespace keyward::azure {
 
@@ -24,6 +25,10 @@ class VaultHandler : public engine::ResourceHandler {
 
   std::string_view Kind() const override { return "Vault"; }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
+  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
+                                     const engine::ExportContext& context) const override {
+    return ExportVaultManifest(observed, context);
+  }
   engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;

@@ -340,7 +340,12 @@ Json DesiredTags(const Json& spec, const Json& live_tags, const std::string& sta
       ++it;
     }
   }
-  if (!stack.empty()) tags[kStackTag] = stack;
+  if (!stack.empty()) {
+    tags[kStackTag] = stack;
+  } else if (const Json* owner = live_tags.is_object() ? FindKey(live_tags, kStackTag) : nullptr) {
+    // Unowned mode (no stack) never touches ownership: another stack's tag stays.
+    tags[kStackTag] = *owner;
+  }
   return tags;
 }
 

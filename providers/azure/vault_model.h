@@ -53,7 +53,7 @@ std::string FingerprintOfJson(const Json& normalized);
 
 // Tags keyward will send for a resource: the user's tags (when the manifest sets `tags`, the whole
 // map is managed and unlisted tags are removed) or else the live tags (unmanaged, preserved),
-// plus the ownership tag.
+// plus the ownership tag; with no stack (unowned mode) the live ownership tag, if any, is kept.
 Json DesiredTags(const Json& spec, const Json& live_tags, const std::string& stack);
 // Field changes "tags.<key>" between two tag maps (keys compare case-insensitively, as in ARM).
 void DiffTags(const Json& before, const Json& after, std::vector<engine::FieldChange>* out);
