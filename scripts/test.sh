@@ -12,8 +12,8 @@ bash scripts/install-deps.sh
 
 build_keyward
 
-step "Unit, emulator and end-to-end tests (ctest -j$(nproc))"
-ctest --test-dir "$BUILD_DIR" -j"$(nproc)" --output-on-failure --timeout 300
+step "Unit, emulator and end-to-end tests (ctest -j$(( $(nproc) * 2 )): most tests wait on the emulator, not the CPU)"
+ctest --test-dir "$BUILD_DIR" -j"$(( $(nproc) * 2 ))" --output-on-failure --timeout 300
 
 step "Conformance: official @azure/arm-keyvault SDK and Microsoft's examples against the emulator"
 KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformance/run.sh
