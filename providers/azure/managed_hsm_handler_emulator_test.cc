@@ -16,6 +16,7 @@
 #include "providers/azure/managed_hsm_model.h"
 #include "providers/azure/resource_group_handler.h"
 #include "providers/azure/vault_model.h"
+#include "providers/azure/emulator_client_test_util.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
 
@@ -35,18 +36,7 @@ class ManagedHsmHandlerEmulatorTest : public ::testing::Test {
     emulator_options.lro_seconds = 0.2;
     emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
     ASSERT_NE(emulator_, nullptr);
-    ClientSecretCredentialOptions credential_options;
-    credential_options.authority_host = emulator_->endpoint();
-    credential_options.ca_file = emulator_->ca_file();
-    ArmClientOptions options;
-    options.endpoint = emulator_->endpoint();
-    options.ca_file = emulator_->ca_file();
-    options.credential = std::make_shared<ClientSecretCredential>(
-        kt::kTenantId, kt::kClientId, kt::kClientSecret, credential_options);
-    // The emulator's Retry-After is at least 1 s; its LROs finish in 0.2 s.
-    options.poll.default_interval = std::chrono::milliseconds(100);
-    options.poll.max_interval = std::chrono::milliseconds(200);
-    client_ = new std::shared_ptr<ArmClient>(std::make_shared<ArmClient>(std::move(options)));
+    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
   }
   static void TearDownTestSuite() {
     delete client_;

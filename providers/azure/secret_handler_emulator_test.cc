@@ -12,6 +12,7 @@
 #include "providers/azure/secret_model.h"
 #include "providers/azure/vault_handler.h"
 #include "providers/azure/vault_model.h"
+#include "providers/azure/emulator_client_test_util.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
 
@@ -34,16 +35,7 @@ class SecretHandlerEmulatorTest : public ::testing::Test {
   static void SetUpTestSuite() {
     emulator_ = kt::EmulatorProcess::Start({.lro_seconds = 0.2}).release();
     ASSERT_NE(emulator_, nullptr);
-    ClientSecretCredentialOptions credential_options;
-    credential_options.authority_host = emulator_->endpoint();
-    credential_options.ca_file = emulator_->ca_file();
-    ArmClientOptions options;
-    options.endpoint = emulator_->endpoint();
-    options.ca_file = emulator_->ca_file();
-    options.credential = std::make_shared<ClientSecretCredential>(
-        kt::kTenantId, kt::kClientId, kt::kClientSecret, credential_options);
-    options.poll.default_interval = std::chrono::milliseconds(100);
-    client_ = new std::shared_ptr<ArmClient>(std::make_shared<ArmClient>(std::move(options)));
+    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
   }
   static void TearDownTestSuite() {
     delete client_;
