@@ -57,7 +57,7 @@ token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
 rg_url="$EMULATOR_ENDPOINT/subscriptions/$SUB/resourceGroups/rg-payments"
 vault_url="$rg_url/providers/Microsoft.KeyVault/vaults/payments-kv?api-version=2024-11-01"
 
-step "Another team creates two private endpoints to payments-kv (Microsoft.Network, not keyward)"
+step "Another team creates private endpoints to payments-kv and payments-hsm (Microsoft.Network, not keyward)"
 # pe-checkout-api asks for manual approval (Pending); pe-legacy-batch is auto-approved.
 for endpoint in pe-checkout-api:manualPrivateLinkServiceConnections \
                 pe-legacy-batch:privateLinkServiceConnections; do
@@ -70,8 +70,15 @@ for endpoint in pe-checkout-api:manualPrivateLinkServiceConnections \
          "groupIds":["vault"],"requestMessage":"please approve"}}]}}' >/dev/null
   echo "PUT privateEndpoints/$name"
 done
+curl -sf --cacert "$KEYWARD_CA_FILE" -X PUT \
+  "$rg_url/providers/Microsoft.Network/privateEndpoints/pe-signing-service?api-version=2023-11-01" \
+  -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+  -d '{"location":"westeurope","properties":{"manualPrivateLinkServiceConnections":[{"name":"conn","properties":{
+       "privateLinkServiceId":"/subscriptions/'"$SUB"'/resourceGroups/rg-payments/providers/Microsoft.KeyVault/managedHSMs/payments-hsm",
+       "groupIds":["managedhsm"],"requestMessage":"please approve"}}]}}' >/dev/null
+echo "PUT privateEndpoints/pe-signing-service"
 
-step "keyward apply --auto-approve — approve checkout-api, reject legacy-batch"
+step "keyward apply --auto-approve — approve checkout-api and signing-service, reject legacy-batch"
 "$KEYWARD" apply "$MANIFESTS" --auto-approve
 
 step "keyward plan again — live state now matches the manifests (exit code 0 = no changes)"

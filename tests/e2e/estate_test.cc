@@ -115,7 +115,9 @@ class EstateTest : public ::testing::Test {
   }
 
   // Microsoft.Network creates connections; keyward only approves or rejects them.
-  void CreatePrivateEndpoint(const std::string& name, bool manual) {
+  void CreatePrivateEndpoint(const std::string& name, bool manual,
+                             const std::string& target = Vault("payments-kv"),
+                             const std::string& group_id = "vault") {
     const char* list =
         manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections";
     Json body = {
@@ -126,8 +128,8 @@ class EstateTest : public ::testing::Test {
                        "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apps"}}},
           {list, Json::array({{{"name", name},
                                {"properties",
-                                {{"privateLinkServiceId", Vault("payments-kv")},
-                                 {"groupIds", Json::array({"vault"})}}}}})}}}};
+                                {{"privateLinkServiceId", target},
+                                 {"groupIds", Json::array({group_id})}}}}})}}}};
     auto put = Arm("PUT", std::string(kGroup) + "/providers/Microsoft.Network/privateEndpoints/" +
                               name + "?api-version=2023-11-01",
                    body);
@@ -152,9 +154,12 @@ class EstateTest : public ::testing::Test {
 
     CreatePrivateEndpoint("pe-checkout-api", /*manual=*/true);
     CreatePrivateEndpoint("pe-legacy-batch", /*manual=*/true);
+    CreatePrivateEndpoint("pe-signing-service", /*manual=*/true, Hsm("payments-hsm"), "managedhsm");
     CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
     ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
     EXPECT_THAT(second.out, HasSubstr("PrivateEndpointConnection/payments-kv/checkout-api"));
+    EXPECT_THAT(second.out,
+                HasSubstr("MhsmPrivateEndpointConnection/payments-hsm/signing-service: update complete"));
   }
 
   // No canary value in anything keyward printed, the emulator logged or stored, or files under
