@@ -37,18 +37,6 @@ const std::vector<std::string>& SkuNames() {
   return names;
 }
 
-const Json& PropertyOf(const Json& body, const std::string& name) {
-  static const Json kNull;
-  if (!body.is_object() || !body.contains("properties")) return kNull;
-  const Json* value = FindKey(body["properties"], name);
-  return value ? *value : kNull;
-}
-
-std::string ShowValue(const Json& value) {
-  if (value.is_null()) return "(unset)";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
 
 int RetentionDays(const Json& normalized_live) {
   const Json& days = PropertyOf(normalized_live, "softDeleteRetentionInDays");

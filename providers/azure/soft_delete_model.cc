@@ -3,26 +3,10 @@
 #include "providers/azure/vault_model.h"
 
 namespace keyward::azure {
-namespace {
 
 using engine::Action;
 using engine::Change;
 using engine::Json;
-
-const Json& PropertyOf(const Json& body, const std::string& name) {
-  static const Json kNull;
-  if (!body.is_object() || !body.contains("properties")) return kNull;
-  const Json* value = FindKey(body["properties"], name);
-  return value ? *value : kNull;
-}
-
-std::string ShowValue(const Json& value) {
-  if (value.is_null()) return "(unset)";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
-}  // namespace
 
 void AddBlock(Change& change, const std::string& code, const std::string& reason) {
   if (change.action != Action::kBlocked) {

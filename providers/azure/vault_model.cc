@@ -187,21 +187,8 @@ const engine::DiffRules& VaultDiffRules() {
   return rules;
 }
 
-const Json& PropertyOf(const Json& body, const std::string& name) {
-  static const Json kNull;
-  if (!body.is_object() || !body.contains("properties")) return kNull;
-  const Json* value = FindKey(body["properties"], name);
-  return value ? *value : kNull;
-}
-
 bool IsTrue(const Json& value) { return value.is_boolean() && value.get<bool>(); }
 bool IsFalse(const Json& value) { return value.is_boolean() && !value.get<bool>(); }
-
-std::string ShowValue(const Json& value) {
-  if (value.is_null()) return "(unset)";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
 
 int RetentionDays(const Json& normalized_live) {
   const Json& days = PropertyOf(normalized_live, "softDeleteRetentionInDays");
@@ -316,6 +303,19 @@ const Json* FindKey(const Json& object, const std::string& key) {
     if (IEquals(it.key(), key)) return &it.value();
   }
   return nullptr;
+}
+
+const Json& PropertyOf(const Json& body, const std::string& name) {
+  static const Json kNull;
+  if (!body.is_object() || !body.contains("properties")) return kNull;
+  const Json* value = FindKey(body["properties"], name);
+  return value ? *value : kNull;
+}
+
+std::string ShowValue(const Json& value) {
+  if (value.is_null()) return "(unset)";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
 }
 
 std::string FingerprintOfJson(const Json& normalized) {
