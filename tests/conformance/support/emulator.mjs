@@ -39,7 +39,7 @@ export function emulatorBinary() {
 export function specDir() {
   return process.env.KEYWARD_ARM_SPEC_DIR
     ? path.resolve(process.env.KEYWARD_ARM_SPEC_DIR)
-    : path.resolve(repoRoot, '..', 'shared', 'arm-spec');
+    : path.resolve(repoRoot, 'tests', 'conformance', 'arm-spec');
 }
 
 const START_TIMEOUT_MS = 20000;
