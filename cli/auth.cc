@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "providers/azure/token_claims.h"
+#include "providers/azure/arm/token_claims.h"
 
 namespace keyward::cli {
 namespace {

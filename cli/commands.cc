@@ -39,14 +39,16 @@ std::unique_ptr<engine::ValidationResult> LoadValid(const PlanFlags& flags,
     int errors = 0;
     for (const auto& d : result->diagnostics.items())
       if (d.severity == engine::Severity::kError) ++errors;
-    std::fprintf(stderr, "%d error(s) in the manifests; nothing was read from or written to Azure.\n",
+    std::fprintf(stderr,
+                 "%d error(s) in the manifests; nothing was read from or written to Azure.\n",
                  errors);
     return nullptr;
   }
   return result;
 }
 
-engine::PlanOptions MakePlanOptions(const engine::ValidationResult& loaded, const PlanFlags& flags) {
+engine::PlanOptions MakePlanOptions(const engine::ValidationResult& loaded,
+                                    const PlanFlags& flags) {
   engine::PlanOptions options;
   options.prune = flags.prune || loaded.set.config.prune;
   options.purge_then_create = loaded.purge_then_create;
@@ -157,11 +159,11 @@ int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
                    const engine::HandlerRegistry& registry, const PlanFlags& flags,
                    const Context& ctx) {
   // One writer per stack: wait for a daemon or another apply on this stack to finish.
-  auto lock = StackLock::Acquire(StateDir(""), desired.config.stack, "apply",
-                                 /*wait=*/true, ctx, [](const std::string& holder) {
-                                   std::fprintf(stderr, "Waiting for the stack lock held by %s...\n",
-                                                holder.c_str());
-                                 });
+  auto lock = StackLock::Acquire(
+      StateDir(""), desired.config.stack, "apply",
+      /*wait=*/true, ctx, [](const std::string& holder) {
+        std::fprintf(stderr, "Waiting for the stack lock held by %s...\n", holder.c_str());
+      });
   if (!lock && lock.error().code == ErrorCode::kPermissionDenied) {
     // No writable state directory (e.g. a read-only container): apply still works, unguarded.
     std::fprintf(stderr, "warning: %s; applying without the stack lock (set KEYWARD_STATE_DIR)\n",
@@ -245,8 +247,8 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   // Re-read what the plan touches and re-plan: MakePlan is pure, so the same live state gives
   // the same changes and fingerprints.
   const Context ctx = MakeContext();
-  auto observed = engine::Refresh(
-      saved->desired, *registry, {engine::PruneScopes(saved->desired, saved->options.prune)}, ctx);
+  auto observed = engine::Refresh(saved->desired, *registry,
+                                  {engine::PruneScopes(saved->desired, saved->options.prune)}, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());
@@ -335,8 +337,7 @@ int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
     std::fprintf(stderr, "error: %s\n", saved.error().ToString().c_str());
     return kExitError;
   }
-  if (!EmitPlan(saved->plan, saved->desired.digest, global, flags, files))
-    return kExitError;
+  if (!EmitPlan(saved->plan, saved->desired.digest, global, flags, files)) return kExitError;
   return flags.detailed_exitcode ? PlanExitCode(saved->plan, true) : kExitOk;
 }
 

@@ -22,7 +22,7 @@
 #include "engine/daemon.h"
 #include "engine/metrics.h"
 #include "engine/webhook.h"
-#include "providers/azure/arm_client.h"
+#include "providers/azure/arm/arm_client.h"
 
 namespace keyward::cli {
 namespace {

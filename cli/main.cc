@@ -1,17 +1,17 @@
 // keyward: GitOps for Azure Key Vault. Parses the command line, sets up logging and signals, and
 // dispatches to cli/commands.cc. The only translation unit family that sees both engine and
 // providers.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "cli/commands.h"
-#include "engine/file_reader.h"
 #include "cli/daemon.h"
+#include "engine/file_reader.h"
 
 namespace {
 
@@ -23,8 +23,9 @@ void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
       ->check(CLI::ExistingPath);
   command->add_flag("--prune", flags.prune,
                     "Plan deletes of resources owned by this stack that left the manifests");
-  command->add_option("--parallelism", flags.parallelism,
-                      "Changes applied at once (default: keyward.yaml, else 8)")
+  command
+      ->add_option("--parallelism", flags.parallelism,
+                   "Changes applied at once (default: keyward.yaml, else 8)")
       ->check(CLI::Range(1, 64));
 }
 
@@ -33,9 +34,10 @@ void AddPlanFormatFlags(CLI::App* command, keyward::cli::PlanFlags& flags,
                         keyward::cli::PlanFileFlags& files) {
   command->add_option("--format", files.format, "Output format: text, json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
-  command->add_option("--markdown-dir", files.markdown_dir,
-                      "With --format markdown: also write the parts (each under GitHub's 65,536 "
-                      "character comment limit) to DIR/plan-001.md, ...")
+  command
+      ->add_option("--markdown-dir", files.markdown_dir,
+                   "With --format markdown: also write the parts (each under GitHub's 65,536 "
+                   "character comment limit) to DIR/plan-001.md, ...")
       ->check(CLI::ExistingDirectory);
   command->add_flag("--detailed-exitcode", flags.detailed_exitcode,
                     "Exit 0 = no changes, 1 = error, 2 = changes present");
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
   app.add_flag("--color", global.color, "ANSI colors in plan output");
 
   PlanFlags flags;
-  auto* validate = app.add_subcommand("validate", "Check manifests against the schemas; no Azure calls");
+  auto* validate =
+      app.add_subcommand("validate", "Check manifests against the schemas; no Azure calls");
   validate->add_option("paths", flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
@@ -81,8 +84,9 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "Show what apply would change");
   AddPlanFlags(plan, flags);
   AddPlanFormatFlags(plan, flags, files);
-  plan->add_option("--out", files.out,
-                   "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
+  plan->add_option(
+      "--out", files.out,
+      "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
 
   auto* show = app.add_subcommand("show", "Render a saved plan; no Azure calls");
   show->add_option("file", files.plan_file, "A plan saved with `keyward plan --out`")
@@ -114,7 +118,8 @@ int main(int argc, char** argv) {
   auto* auth = app.add_subcommand("auth", "Azure credentials");
   auth->require_subcommand(1);
   auto* whoami = auth->add_subcommand(
-      "whoami", "Show which credential keyward uses and who its token says it is (never the token)");
+      "whoami",
+      "Show which credential keyward uses and who its token says it is (never the token)");
   whoami->add_flag("--json", whoami_json, "JSON output");
   ExportFlags export_flags;
   auto* export_command = app.add_subcommand(

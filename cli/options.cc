@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "providers/azure/arm_client.h"
-#include "providers/azure/credential.h"
+#include "providers/azure/arm/arm_client.h"
+#include "providers/azure/arm/credential.h"
 #include "providers/azure/handlers.h"
 
 namespace keyward::cli {
@@ -29,8 +29,8 @@ AzureAuth MakeAzureAuth(const GlobalOptions& options) {
   return auth;
 }
 
-std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(const GlobalOptions& options,
-                                                           std::shared_ptr<azure::ArmClient>* client) {
+std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(
+    const GlobalOptions& options, std::shared_ptr<azure::ArmClient>* client) {
   AzureAuth auth = MakeAzureAuth(options);
   azure::ArmClientOptions client_options;
   client_options.endpoint = auth.arm_endpoint;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "engine/resource_handler.h"
-#include "providers/azure/credential.h"
+#include "providers/azure/arm/credential.h"
 
 namespace keyward::azure {
 class ArmClient;

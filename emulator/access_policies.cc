@@ -47,8 +47,7 @@ bool HasAnyPermission(const json& permissions) {
 
 }  // namespace
 
-std::optional<ArmError> ValidateAccessPolicyEntries(const json& entries,
-                                                   const std::string& path) {
+std::optional<ArmError> ValidateAccessPolicyEntries(const json& entries, const std::string& path) {
   if (!entries.is_array()) return Invalid(path, "It must be an array.");
   for (size_t i = 0; i < entries.size(); ++i) {
     const json& p = entries[i];
@@ -164,7 +163,8 @@ class AccessPolicies {
       return Reply::Error(Required("properties.accessPolicies"));
     }
     const json& changes = body["properties"]["accessPolicies"];
-    if (auto error = ValidateAccessPolicyEntries(changes, "properties.accessPolicies")) return Reply::Error(*error);
+    if (auto error = ValidateAccessPolicyEntries(changes, "properties.accessPolicies"))
+      return Reply::Error(*error);
     if (changes.size() > kMaxEntries) {
       return Reply::Error(Invalid("properties.accessPolicies",
                                   "A vault supports at most 1024 access policy entries."));

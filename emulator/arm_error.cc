@@ -32,7 +32,8 @@ Reply& Reply::WithHeader(std::string name, std::string value) {
 }
 
 ArmError ResourceGroupNotFound(const std::string& resource_group) {
-  return {404, "ResourceGroupNotFound", "Resource group '" + resource_group + "' could not be found."};
+  return {404, "ResourceGroupNotFound",
+          "Resource group '" + resource_group + "' could not be found."};
 }
 
 ArmError ResourceNotFound(const std::string& type, const std::string& name,

@@ -60,9 +60,9 @@ TEST_F(ArmGatewayTest, UnsupportedMethodIs405) {
 
 TEST_F(ArmGatewayTest, StandardHeadersArePresentAndIdsEchoed) {
   CreateRg("rg1");
-  auto r = ArmRequest(*emulator_, token_, "GET", VaultPath("rg1", "missing") + "?" + kKv, nullptr,
-                      {{"x-ms-client-request-id", "client-123"},
-                       {"x-ms-correlation-request-id", "corr-456"}});
+  auto r = ArmRequest(
+      *emulator_, token_, "GET", VaultPath("rg1", "missing") + "?" + kKv, nullptr,
+      {{"x-ms-client-request-id", "client-123"}, {"x-ms-correlation-request-id", "corr-456"}});
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.Json()["error"]["code"], "ResourceNotFound");
   EXPECT_EQ(r.Json()["error"]["message"],
@@ -126,8 +126,8 @@ TEST_F(ArmGatewayTest, ResetWipesState) {
 
 TEST(RouterTest, LiteralSegmentsMatchCaseInsensitivelyAndVarsKeepText) {
   Router router;
-  router.Add({"GET", "/subscriptions/{sub}/resourceGroups/{rg}", "Get", ApiFamily::kNone, false,
-              nullptr});
+  router.Add(
+      {"GET", "/subscriptions/{sub}/resourceGroups/{rg}", "Get", ApiFamily::kNone, false, nullptr});
   auto match = router.Find("GET", "/SUBSCRIPTIONS/abc/resourcegroups/MyRg/");
   ASSERT_NE(match.route, nullptr);
   EXPECT_EQ(match.vars["rg"], "MyRg");

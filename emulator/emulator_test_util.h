@@ -21,7 +21,8 @@ using nlohmann::json;
 inline constexpr char kKv[] = "api-version=2024-11-01";
 inline constexpr char kRgApi[] = "api-version=2021-04-01";
 
-inline std::string RgPath(const std::string& rg, const std::string& sub = keyward::testing::kSubscriptionId) {
+inline std::string RgPath(const std::string& rg,
+                          const std::string& sub = keyward::testing::kSubscriptionId) {
   return "/subscriptions/" + sub + "/resourcegroups/" + rg;
 }
 inline std::string VaultPath(const std::string& rg, const std::string& name,

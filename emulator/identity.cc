@@ -127,20 +127,19 @@ void Identity::RegisterRoutes(Router& router) {
 std::string Identity::IssueToken(const PrincipalCredential& principal, const std::string& audience,
                                  const std::string& issuer, double now) const {
   long long iat = static_cast<long long>(std::floor(now));
-  nlohmann::json claims = {
-      {"aud", audience},
-      {"iss", issuer},
-      {"iat", iat},
-      {"nbf", iat},
-      {"exp", iat + static_cast<long long>(std::ceil(token_lifetime_))},
-      {"appid", principal.client_id},
-      {"appidacr", "1"},
-      {"idtyp", "app"},
-      {"oid", principal.object_id},
-      {"sub", principal.object_id},
-      {"tid", principal.tenant_id},
-      {"ver", "1.0"},
-      {"uti", Base64UrlEncode(RandomBytes(12))}};
+  nlohmann::json claims = {{"aud", audience},
+                           {"iss", issuer},
+                           {"iat", iat},
+                           {"nbf", iat},
+                           {"exp", iat + static_cast<long long>(std::ceil(token_lifetime_))},
+                           {"appid", principal.client_id},
+                           {"appidacr", "1"},
+                           {"idtyp", "app"},
+                           {"oid", principal.object_id},
+                           {"sub", principal.object_id},
+                           {"tid", principal.tenant_id},
+                           {"ver", "1.0"},
+                           {"uti", Base64UrlEncode(RandomBytes(12))}};
   return SignJwt(claims, key_);
 }
 
@@ -264,13 +263,14 @@ Reply Identity::HandleToken(RequestContext& request) const {
     return AadError(401, "invalid_client", 7000215,
                     "Invalid client secret provided. Ensure the secret being sent in the request "
                     "is the client secret value, not the client secret ID, for a secret added to "
-                    "app '" + client_id + "'.",
+                    "app '" +
+                        client_id + "'.",
                     now);
   }
   // aud: ARM's resource with a trailing slash (what real ARM tokens carry), or the emulator's own
   // base URL when that was the requested scope.
-  std::string audience = EqualsIgnoreCase(resource, request.base_url) ? request.base_url + "/"
-                                                                      : resource + "/";
+  std::string audience =
+      EqualsIgnoreCase(resource, request.base_url) ? request.base_url + "/" : resource + "/";
   std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
   long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
   nlohmann::json body = {{"token_type", "Bearer"},
@@ -307,8 +307,8 @@ std::variant<Principal, ArmError> Identity::Authenticate(const RequestContext& r
   if (exp <= request.now) {
     return Unauthorized("ExpiredAuthenticationToken",
                         "The access token expiry UTC time '" + FormatIso8601(exp, 0) +
-                            "' is earlier than current UTC time '" +
-                            FormatIso8601(request.now, 0) + "'.",
+                            "' is earlier than current UTC time '" + FormatIso8601(request.now, 0) +
+                            "'.",
                         base, tenant);
   }
   // Allow five minutes of clock skew on nbf, as ARM does.
@@ -323,7 +323,8 @@ std::variant<Principal, ArmError> Identity::Authenticate(const RequestContext& r
   if (!audience_ok) {
     return Unauthorized("InvalidAuthenticationTokenAudience",
                         "The access token has been obtained for wrong audience or resource '" +
-                            aud + "'. It should exactly match with one of the allowed audiences "
+                            aud +
+                            "'. It should exactly match with one of the allowed audiences "
                             "'https://management.core.windows.net/','https://management.core."
                             "windows.net','https://management.azure.com/','https://management."
                             "azure.com'.",
@@ -331,7 +332,6 @@ std::variant<Principal, ArmError> Identity::Authenticate(const RequestContext& r
   }
   return Principal{tenant, claims.value("oid", ""), claims.value("appid", "")};
 }
-
 
 // How strict the client_assertion grant is: the assertion must be a structurally valid JWT
 // (three base64url parts, JSON header with "alg", JSON payload), not expired (exp required, 5
@@ -365,19 +365,18 @@ std::variant<const PrincipalCredential*, Reply> Identity::CheckClientAssertion(
                     "JWT token is invalid or malformed (client_assertion).", now);
   }
   if (!claims.contains("exp") || !claims["exp"].is_number()) {
-    return AadError(400, "invalid_client", 700024,
-                    "Client assertion is missing the 'exp' claim.", now);
+    return AadError(400, "invalid_client", 700024, "Client assertion is missing the 'exp' claim.",
+                    now);
   }
-  if (claims["exp"].get<double>() <= now ||
-      (claims.contains("nbf") && claims["nbf"].is_number() &&
-       claims["nbf"].get<double>() > now + 300)) {
+  if (claims["exp"].get<double>() <= now || (claims.contains("nbf") && claims["nbf"].is_number() &&
+                                             claims["nbf"].get<double>() > now + 300)) {
     return AadError(400, "invalid_client", 700024,
                     "Client assertion is not within its valid time range.", now);
   }
   std::string sub = claims.value("sub", "");
   if (!claims["sub"].is_string() || sub.empty()) {
-    return AadError(400, "invalid_client", 700211,
-                    "Client assertion has no subject ('sub' claim).", now);
+    return AadError(400, "invalid_client", 700211, "Client assertion has no subject ('sub' claim).",
+                    now);
   }
   std::vector<std::string> audiences;
   if (claims.contains("aud") && claims["aud"].is_string()) {
@@ -455,9 +454,9 @@ Reply Identity::HandleImds(RequestContext& request) const {
     return MiError(400, "invalid_request", "Required query variable 'resource' is missing");
   }
   if (!KnownResource(resource, request.base_url)) {
-    return MiError(400, "invalid_resource",
-                   "AADSTS500011: The resource principal named " + resource +
-                       " was not found in the tenant.");
+    return MiError(
+        400, "invalid_resource",
+        "AADSTS500011: The resource principal named " + resource + " was not found in the tenant.");
   }
   const PrincipalCredential* principal = ManagedPrincipal(request, "object_id", "msi_res_id");
   if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
@@ -488,9 +487,9 @@ Reply Identity::HandleAppService(RequestContext& request) const {
     return MiError(400, "invalid_request", "Required query variable 'resource' is missing");
   }
   if (!KnownResource(resource, request.base_url)) {
-    return MiError(400, "invalid_resource",
-                   "AADSTS500011: The resource principal named " + resource +
-                       " was not found in the tenant.");
+    return MiError(
+        400, "invalid_resource",
+        "AADSTS500011: The resource principal named " + resource + " was not found in the tenant.");
   }
   const PrincipalCredential* principal = ManagedPrincipal(request, "principal_id", "mi_res_id");
   if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");

@@ -30,7 +30,8 @@ std::optional<PrincipalCredential> ParsePrincipalFlag(const std::string& text, s
 
 class Identity {
  public:
-  Identity(Store& store, std::vector<PrincipalCredential> principals, double token_lifetime_seconds);
+  Identity(Store& store, std::vector<PrincipalCredential> principals,
+           double token_lifetime_seconds);
 
   // Managed identity: which --principal (by client id) system-assigned MI tokens represent (empty =
   // the first), and the App Service secret X-IDENTITY-HEADER must carry (empty = any non-empty
@@ -39,7 +40,8 @@ class Identity {
   void SetIdentityHeader(const std::string& secret) { identity_header_ = secret; }
 
   void RegisterRoutes(Router& router);
-  // ARM-side check of "Authorization: Bearer ..."; a 401 ArmError (with WWW-Authenticate) if not ok.
+  // ARM-side check of "Authorization: Bearer ..."; a 401 ArmError (with WWW-Authenticate) if not
+  // ok.
   std::variant<Principal, ArmError> Authenticate(const RequestContext& request) const;
   // Issues a token directly (tests of the verifier; the token endpoint uses it too).
   std::string IssueToken(const PrincipalCredential& principal, const std::string& audience,

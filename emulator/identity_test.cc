@@ -32,7 +32,8 @@ class IdentityTest : public EmulatorTest {
 };
 
 TEST_F(IdentityTest, ClientSecretTokenHasAadShapeAndJwtClaims) {
-  auto r = Token(kTenantId, Form(kClientId, kClientSecret, "https://management.azure.com/.default"));
+  auto r =
+      Token(kTenantId, Form(kClientId, kClientSecret, "https://management.azure.com/.default"));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = r.Json();
   EXPECT_EQ(body["token_type"], "Bearer");
@@ -54,13 +55,13 @@ TEST_F(IdentityTest, ClientSecretTokenHasAadShapeAndJwtClaims) {
 }
 
 TEST_F(IdentityTest, EmulatorBaseUrlScopeAndClientRequestIdQueryAreAccepted) {
-  auto r = HttpsRequest("POST",
-                        emulator_->endpoint() + "/" + kTenantId +
-                            "/oauth2/v2.0/token?client-request-id=0000-1111",
-                        {{"Content-Type", "application/x-www-form-urlencoded"}},
-                        Form(kClientId, kClientSecret, emulator_->endpoint() + "/.default") +
-                            "&x-client-SKU=msal.js.node",
-                        emulator_->ca_file());
+  auto r = HttpsRequest(
+      "POST",
+      emulator_->endpoint() + "/" + kTenantId + "/oauth2/v2.0/token?client-request-id=0000-1111",
+      {{"Content-Type", "application/x-www-form-urlencoded"}},
+      Form(kClientId, kClientSecret, emulator_->endpoint() + "/.default") +
+          "&x-client-SKU=msal.js.node",
+      emulator_->ca_file());
   ASSERT_EQ(r.status, 200) << r.body;
   std::string token = r.Json()["access_token"];
   auto rg = ArmRequest(*emulator_, token, "GET", RgPath("nope") + "?" + kRgApi);
@@ -71,10 +72,10 @@ TEST_F(IdentityTest, HttpBasicClientAuthenticationIsAccepted) {
   std::string basic = std::string(kClientId) + ":" + kClientSecret;
   std::string encoded = Base64UrlEncode(basic);  // '-'/'_' are tolerated as well as '+'/'/'
   while (encoded.size() % 4) encoded += '=';
-  auto r = Token(kTenantId,
-                 "grant_type=client_credentials&scope=" +
-                     FormEncode("https://management.azure.com/.default"),
-                 {{"Authorization", "Basic " + encoded}});
+  auto r = Token(
+      kTenantId,
+      "grant_type=client_credentials&scope=" + FormEncode("https://management.azure.com/.default"),
+      {{"Authorization", "Basic " + encoded}});
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
@@ -99,7 +100,8 @@ TEST_F(IdentityTest, UnknownClientIsInvalidClient) {
 }
 
 TEST_F(IdentityTest, BadScopeIsInvalidScope400) {
-  auto r = Token(kTenantId, Form(kClientId, kClientSecret, "https://graph.microsoft.com/User.Read"));
+  auto r =
+      Token(kTenantId, Form(kClientId, kClientSecret, "https://graph.microsoft.com/User.Read"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.Json()["error"], "invalid_scope");
   EXPECT_EQ(r.Json()["error_codes"][0], 1002012);
@@ -119,15 +121,14 @@ TEST_F(IdentityTest, MissingGrantTypeIsInvalidRequest) {
 }
 
 TEST_F(IdentityTest, OpenIdConfigurationListsEndpoints) {
-  auto r = HttpsRequest("GET",
-                        emulator_->endpoint() + "/" + kTenantId +
-                            "/v2.0/.well-known/openid-configuration",
-                        {}, "", emulator_->ca_file());
+  auto r = HttpsRequest(
+      "GET", emulator_->endpoint() + "/" + kTenantId + "/v2.0/.well-known/openid-configuration", {},
+      "", emulator_->ca_file());
   ASSERT_EQ(r.status, 200);
   json body = r.Json();
-  EXPECT_EQ(body["token_endpoint"],
-            emulator_->endpoint() + "/" + kTenantId + "/oauth2/v2.0/token");
-  for (const char* field : {"issuer", "authorization_endpoint", "end_session_endpoint", "jwks_uri"}) {
+  EXPECT_EQ(body["token_endpoint"], emulator_->endpoint() + "/" + kTenantId + "/oauth2/v2.0/token");
+  for (const char* field :
+       {"issuer", "authorization_endpoint", "end_session_endpoint", "jwks_uri"}) {
     EXPECT_TRUE(body[field].is_string()) << field;
   }
 }
@@ -177,8 +178,8 @@ TEST(JwtTest, SignedTokenVerifiesAndTamperingIsDetected) {
   EXPECT_EQ(VerifyJwt(token, std::string(32, 'j'), &claims), JwtVerdict::kBadSignature);
   EXPECT_EQ(VerifyJwt("a.b", key, &claims), JwtVerdict::kMalformed);
   // alg "none" with an empty signature must not verify.
-  std::string none = Base64UrlEncode(R"({"alg":"none"})") + "." +
-                     Base64UrlEncode(R"({"oid":"x"})") + ".";
+  std::string none =
+      Base64UrlEncode(R"({"alg":"none"})") + "." + Base64UrlEncode(R"({"oid":"x"})") + ".";
   EXPECT_NE(VerifyJwt(none, key, &claims), JwtVerdict::kValid);
 }
 

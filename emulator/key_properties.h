@@ -3,9 +3,8 @@
 // keyOps). One copy, so the two key families cannot drift apart.
 #pragma once
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "emulator/arm_error.h"
 

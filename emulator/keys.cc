@@ -116,14 +116,12 @@ class Keys {
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       ParentVault vault;
       if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
-      return Reply::Json(
-          200,
-          BuildPage(
-              r, std::get<PageRequest>(page),
-              [&](const std::string& after, int limit) {
-                return tx.List({kKeyType, vault.key, "", after, limit});
-              },
-              [](const StoredResource& k) { return KeyListItem(k.body); }));
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kKeyType, vault.key, "", after, limit});
+                                  },
+                                  [](const StoredResource& k) { return KeyListItem(k.body); }));
     });
   }
 

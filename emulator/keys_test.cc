@@ -179,7 +179,8 @@ TEST_F(KeysTest, SoftDeleteHidesKeysAndSecretsAndRecoverBringsThemBack) {
   EXPECT_EQ(Call("GET", KeyPath("kept-key") + "?" + kKv).status, 404);
   auto deleted = Call("GET", "/subscriptions/" + std::string(keyward::testing::kSubscriptionId) +
                                  "/providers/Microsoft.KeyVault/locations/westus/deletedVaults/"
-                                 "kv-keys?" + kKv);
+                                 "kv-keys?" +
+                                 kKv);
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   EXPECT_EQ(deleted.body.find("_internal"), std::string::npos) << "internal state never leaks";
   EXPECT_EQ(deleted.body.find("canary-recover-7f3a"), std::string::npos);

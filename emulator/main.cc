@@ -1,11 +1,10 @@
 // keyward-arm-emulator: a local, faithful Azure Resource Manager for Microsoft.KeyVault over HTTPS.
 // See docs/emulator.md for flags, the admin surface, throttling and fault injection.
 #include <signal.h>
-
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -100,9 +99,8 @@ int main(int argc, char** argv) {
     fault_spec = *parsed;
   }
   if (!managed_identity.empty() &&
-      std::none_of(principals.begin(), principals.end(), [&](const PrincipalCredential& p) {
-        return p.client_id == managed_identity;
-      })) {
+      std::none_of(principals.begin(), principals.end(),
+                   [&](const PrincipalCredential& p) { return p.client_id == managed_identity; })) {
     std::cerr << "--managed-identity must be the CLIENT_ID of one of the --principal flags\n";
     return 2;
   }

@@ -42,7 +42,8 @@ ArmError Required(const std::string& property) {
   return {400, "BadRequest", "The parameter '" + property + "' is required but was not provided."};
 }
 
-std::optional<std::string> Canonical(const json& value, std::initializer_list<const char*> allowed) {
+std::optional<std::string> Canonical(const json& value,
+                                     std::initializer_list<const char*> allowed) {
   if (!value.is_string()) return std::nullopt;
   for (const char* a : allowed) {
     if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
@@ -90,15 +91,16 @@ std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
 // the operation completes) or removed (Deleting until then). Input order is kept.
 std::optional<ArmError> NormalizeRegions(const json& input, const json* existing,
                                          const std::string& location, json* out) {
-  json previous = existing && existing->contains("regions") ? (*existing)["regions"]
-                                                           : json::array();
+  json previous =
+      existing && existing->contains("regions") ? (*existing)["regions"] : json::array();
   if (input.is_null()) {
     // Omitted: keep the stored set (PUT bodies written for one region must not drop replicas).
     if (!previous.empty()) {
       *out = previous;
       return std::nullopt;
     }
-    *out = json::array({{{"name", location}, {"isPrimary", true}, {"provisioningState", "Provisioning"}}});
+    *out = json::array(
+        {{{"name", location}, {"isPrimary", true}, {"provisioningState", "Provisioning"}}});
     return std::nullopt;
   }
   if (!input.is_array()) return Invalid("properties.regions", "It must be an array.");
@@ -108,9 +110,11 @@ std::optional<ArmError> NormalizeRegions(const json& input, const json* existing
   for (size_t i = 0; i < input.size(); ++i) {
     const json& r = input[i];
     std::string at = "properties.regions[" + std::to_string(i) + "]";
-    if (!r.is_object() || !Present(r, "name") || !r["name"].is_string()) return Required(at + ".name");
+    if (!r.is_object() || !Present(r, "name") || !r["name"].is_string())
+      return Required(at + ".name");
     std::string name = NormalizeLocation(r["name"].get<std::string>());
-    if (!seen.insert(name).second) return Invalid(at + ".name", "Region '" + name + "' is listed twice.");
+    if (!seen.insert(name).second)
+      return Invalid(at + ".name", "Region '" + name + "' is listed twice.");
     bool primary = name == location;
     if (Present(r, "isPrimary")) {
       if (!r["isPrimary"].is_boolean()) return Invalid(at + ".isPrimary");
@@ -178,8 +182,8 @@ Reply ManagedHsmErrorReply(const ArmError& error, const std::string& inner_code,
                            const std::string& inner_message) {
   json body = error.Body();
   if (!inner_code.empty()) {
-    body["error"]["innererror"] = {{"code", inner_code},
-                                   {"message", inner_message.empty() ? error.message : inner_message}};
+    body["error"]["innererror"] = {
+        {"code", inner_code}, {"message", inner_message.empty() ? error.message : inner_message}};
   }
   Reply reply = Reply::Json(error.status, body);
   reply.headers = error.headers;
@@ -256,9 +260,8 @@ std::optional<ArmError> NormalizeManagedHsmProperties(const json& input, const j
     p["publicNetworkAccess"] = "Enabled";
   }
   json acls = json::object();
-  if (auto error = NormalizeNetworkAcls(Present(input, "networkAcls") ? input["networkAcls"]
-                                                                      : json::object(),
-                                        &acls)) {
+  if (auto error = NormalizeNetworkAcls(
+          Present(input, "networkAcls") ? input["networkAcls"] : json::object(), &acls)) {
     return error;
   }
   p["networkAcls"] = acls;
@@ -302,8 +305,10 @@ class ManagedHsms {
   FinalResponse CompleteWrite(Store::Tx& tx, const Operation& op, double /*now*/) {
     auto hsm = tx.Get(op.target);
     if (!hsm) {
-      return {404, {{"error", {{"code", "ResourceNotFound"},
-                               {"message", "The managed HSM was deleted while the operation ran."}}}}};
+      return {404,
+              {{"error",
+                {{"code", "ResourceNotFound"},
+                 {"message", "The managed HSM was deleted while the operation ran."}}}}};
     }
     json& p = hsm->body["properties"];
     p["provisioningState"] = "Succeeded";
@@ -331,7 +336,8 @@ class ManagedHsms {
     hsm->body["properties"]["provisioningState"] = "Failed";
     hsm->body["properties"]["statusMessage"] = kFailedMessage;
     for (auto& region : hsm->body["properties"]["regions"]) {
-      if (region.value("provisioningState", "") != "Succeeded") region["provisioningState"] = "Failed";
+      if (region.value("provisioningState", "") != "Succeeded")
+        region["provisioningState"] = "Failed";
     }
     hsm->body["_internal"].erase("operation");
     tx.Put(*hsm);
@@ -365,18 +371,18 @@ class ManagedHsms {
     deleted.name = hsm.name;
     json stored = body;
     stored.erase("_internal");
-    deleted.body = {{"id", id},
-                    {"name", body["name"]},
-                    {"type", kDeletedManagedHsmType},
-                    {"properties",
-                     {{"mhsmId", body["id"]},
-                      {"location", location},
-                      {"deletionDate", FormatIso8601(now, 0)},
-                      {"scheduledPurgeDate", FormatIso8601(now + retention * kSecondsPerDay, 0)},
-                      {"purgeProtectionEnabled",
-                       body["properties"].value("enablePurgeProtection", true)},
-                      {"tags", body.value("tags", json::object())}}},
-                    {"_internal", {{"hsm", stored}, {"resourceGroupKey", hsm.parent}}}};
+    deleted.body = {
+        {"id", id},
+        {"name", body["name"]},
+        {"type", kDeletedManagedHsmType},
+        {"properties",
+         {{"mhsmId", body["id"]},
+          {"location", location},
+          {"deletionDate", FormatIso8601(now, 0)},
+          {"scheduledPurgeDate", FormatIso8601(now + retention * kSecondsPerDay, 0)},
+          {"purgeProtectionEnabled", body["properties"].value("enablePurgeProtection", true)},
+          {"tags", body.value("tags", json::object())}}},
+        {"_internal", {{"hsm", stored}, {"resourceGroupKey", hsm.parent}}}};
     tx.Put(deleted);
     // Keys (and any other children) go with the HSM.
     for (const auto& child : tx.ListByKeyPrefix(hsm.key + "/")) tx.Delete(child.key);
@@ -398,7 +404,8 @@ class ManagedHsms {
       return ManagedHsmErrorReply(
           {400, "LocationRequired", "The location property is required for this definition."});
     }
-    if (Present(body, "tags") && !body["tags"].is_object()) return ManagedHsmErrorReply(Invalid("tags"));
+    if (Present(body, "tags") && !body["tags"].is_object())
+      return ManagedHsmErrorReply(Invalid("tags"));
     const std::string location = NormalizeLocation(body["location"].get<std::string>());
     const json input = body.value("properties", json());
     if (!input.is_object()) return ManagedHsmErrorReply(Required("properties"));
@@ -456,9 +463,10 @@ class ManagedHsms {
     if (Present(body, "properties") && !body["properties"].is_object()) {
       return ManagedHsmErrorReply(Invalid("properties"));
     }
-    if (Present(body, "tags") && !body["tags"].is_object()) return ManagedHsmErrorReply(Invalid("tags"));
-    const std::string key = ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
-                                          r.Var("name"));
+    if (Present(body, "tags") && !body["tags"].is_object())
+      return ManagedHsmErrorReply(Invalid("tags"));
+    const std::string key =
+        ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name"));
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       auto hsm = tx.Get(key);
       if (!hsm) return NotFound(r);
@@ -503,8 +511,8 @@ class ManagedHsms {
   }
 
   Reply Get(RequestContext& r) {
-    const std::string key = ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
-                                          r.Var("name"));
+    const std::string key =
+        ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name"));
     auto hsm = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
     if (!hsm) return NotFound(r);
     return Reply::Json(200, Render(*hsm));
@@ -537,7 +545,8 @@ class ManagedHsms {
       hsm->body["_internal"]["operation"] = op.id;
       tx.Put(*hsm);
       return Reply::Empty(202)
-          .WithHeader("Location", Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
+          .WithHeader("Location",
+                      Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
           .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
     });
   }
@@ -556,7 +565,8 @@ class ManagedHsms {
   }
 
   Reply GetDeleted(RequestContext& r) {
-    std::string key = ToLower(DeletedHsmId(r.Var("subscriptionId"), r.Var("location"), r.Var("name")));
+    std::string key =
+        ToLower(DeletedHsmId(r.Var("subscriptionId"), r.Var("location"), r.Var("name")));
     auto deleted = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
     if (!deleted) return DeletedNotFound(r);
     return Reply::Json(200, RenderDeleted(*deleted));
@@ -573,19 +583,23 @@ class ManagedHsms {
         return ManagedHsmErrorReply(
             {409, "PurgeProtectionEnabled",
              "Operation 'purge' is not allowed because purge protection is enabled for managed "
-             "HSM '" + deleted->body.value("name", "") + "'. The service will purge it "
-             "automatically on " + p.value("scheduledPurgeDate", "") + "."});
+             "HSM '" +
+                 deleted->body.value("name", "") +
+                 "'. The service will purge it "
+                 "automatically on " +
+                 p.value("scheduledPurgeDate", "") + "."});
       }
       if (deleted->body["_internal"].contains("purgeOperation")) {
         return ManagedHsmErrorReply({409, "AnotherOperationInProgress",
                                      "A purge of this managed HSM is already in progress."});
       }
-      Operation op = ctx_.operations->Begin(tx, kMhsmPurgeKind, sub, deleted->key,
-                                            json::object(), r.now);
+      Operation op =
+          ctx_.operations->Begin(tx, kMhsmPurgeKind, sub, deleted->key, json::object(), r.now);
       deleted->body["_internal"]["purgeOperation"] = op.id;
       tx.Put(*deleted);
       return Reply::Empty(202)
-          .WithHeader("Location", Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
+          .WithHeader("Location",
+                      Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
           .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
     });
   }
@@ -608,16 +622,17 @@ class ManagedHsms {
       return !tx.FindByName({kManagedHsmType, kDeletedManagedHsmType}, ToLower(name)).empty();
     });
     if (taken) {
-      return Reply::Json(200, {{"nameAvailable", false},
-                               {"reason", "AlreadyExists"},
-                               {"message", "The managed HSM name '" + name + "' is already in use."}});
+      return Reply::Json(200,
+                         {{"nameAvailable", false},
+                          {"reason", "AlreadyExists"},
+                          {"message", "The managed HSM name '" + name + "' is already in use."}});
     }
     return Reply::Json(200, {{"nameAvailable", true}});
   }
 
   Reply ListRegions(RequestContext& r) {
-    const std::string key = ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
-                                          r.Var("name"));
+    const std::string key =
+        ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name"));
     auto hsm = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
     if (!hsm) return NotFound(r);
     // A handful of regions at most: one page, no nextLink.
@@ -682,22 +697,25 @@ class ManagedHsms {
     }
     json identity = body["identity"];
     if (!identity.is_object()) return Invalid("identity");
-    auto type = Canonical(identity.value("type", json("None")),
-                          {"None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"});
+    auto type =
+        Canonical(identity.value("type", json("None")),
+                  {"None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"});
     if (!type) {
       return Invalid("identity.type",
                      "Use None, SystemAssigned, UserAssigned or 'SystemAssigned,UserAssigned'.");
     }
     identity["type"] = *type;
     if (type->find("SystemAssigned") != std::string::npos) {
-      const json* old = existing && existing->contains("identity") ? &(*existing)["identity"] : nullptr;
-      identity["principalId"] = old && old->contains("principalId") ? (*old)["principalId"]
-                                                                    : json(NewGuid());
+      const json* old =
+          existing && existing->contains("identity") ? &(*existing)["identity"] : nullptr;
+      identity["principalId"] =
+          old && old->contains("principalId") ? (*old)["principalId"] : json(NewGuid());
       identity["tenantId"] = old && old->contains("tenantId")
                                  ? (*old)["tenantId"]
                                  : (*out)["properties"].value("tenantId", json(NewGuid()));
     }
-    if (identity.contains("userAssignedIdentities") && identity["userAssignedIdentities"].is_object()) {
+    if (identity.contains("userAssignedIdentities") &&
+        identity["userAssignedIdentities"].is_object()) {
       for (auto& [id, value] : identity["userAssignedIdentities"].items()) {
         (void)id;
         if (!value.is_object()) value = json::object();
@@ -769,8 +787,9 @@ class ManagedHsms {
     return ManagedHsmErrorReply(
         {409, "QuotaExceeded",
          "Operation results in exceeding quota limits of managed HSM. Maximum allowed: " +
-             std::to_string(kManagedHsmQuotaPerRegion) + " managed HSMs per subscription in region '" +
-             location + "', current: " + std::to_string(count) + "."},
+             std::to_string(kManagedHsmQuotaPerRegion) +
+             " managed HSMs per subscription in region '" + location +
+             "', current: " + std::to_string(count) + "."},
         "ManagedHsmQuotaExceeded");
   }
 
@@ -793,10 +812,11 @@ class ManagedHsms {
     }
     std::string deleted_location = deleted->body["properties"].value("location", "");
     if (deleted_location != location) {
-      return ManagedHsmErrorReply(
-          {400, "BadRequest",
-           "The location '" + location + "' does not match the location of the soft-deleted "
-           "managed HSM '" + name + "' ('" + deleted_location + "')."});
+      return ManagedHsmErrorReply({400, "BadRequest",
+                                   "The location '" + location +
+                                       "' does not match the location of the soft-deleted "
+                                       "managed HSM '" +
+                                       name + "' ('" + deleted_location + "')."});
     }
     if (auto quota = QuotaExceeded(tx, sub, location)) return *quota;
     StoredResource hsm = NewHsm(sub, rg, name, r);
@@ -834,10 +854,9 @@ class ManagedHsms {
   }
 
   static Reply DeletedNotFound(const RequestContext& r) {
-    return ManagedHsmErrorReply(
-        {404, "ResourceNotFound",
-         "The Resource 'Microsoft.KeyVault/locations/" + r.Var("location") +
-             "/deletedManagedHSMs/" + r.Var("name") + "' was not found."});
+    return ManagedHsmErrorReply({404, "ResourceNotFound",
+                                 "The Resource 'Microsoft.KeyVault/locations/" + r.Var("location") +
+                                     "/deletedManagedHSMs/" + r.Var("name") + "' was not found."});
   }
 
   ServiceContext ctx_;
@@ -849,15 +868,21 @@ void RegisterManagedHsmRoutes(Router& router, const ServiceContext& context) {
   auto hsms = std::make_shared<ManagedHsms>(context);
   context.operations->RegisterKind(
       kMhsmWriteKind,
-      [hsms](Store::Tx& tx, const Operation& op, double now) { return hsms->CompleteWrite(tx, op, now); },
+      [hsms](Store::Tx& tx, const Operation& op, double now) {
+        return hsms->CompleteWrite(tx, op, now);
+      },
       [hsms](Store::Tx& tx, const Operation& op, double now) { hsms->FailWrite(tx, op, now); });
   context.operations->RegisterKind(
       kMhsmDeleteKind,
-      [hsms](Store::Tx& tx, const Operation& op, double now) { return hsms->CompleteDelete(tx, op, now); },
+      [hsms](Store::Tx& tx, const Operation& op, double now) {
+        return hsms->CompleteDelete(tx, op, now);
+      },
       [hsms](Store::Tx& tx, const Operation& op, double now) { hsms->FailDelete(tx, op, now); });
   context.operations->RegisterKind(
       kMhsmPurgeKind,
-      [hsms](Store::Tx& tx, const Operation& op, double now) { return hsms->CompletePurge(tx, op, now); },
+      [hsms](Store::Tx& tx, const Operation& op, double now) {
+        return hsms->CompletePurge(tx, op, now);
+      },
       [](Store::Tx& tx, const Operation& op, double) {
         // A failed purge leaves the deleted HSM in place (purge can be retried).
         if (auto deleted = tx.Get(op.target)) {
@@ -886,7 +911,8 @@ void RegisterManagedHsmRoutes(Router& router, const ServiceContext& context) {
   router.Add({"GET", hsm, "ManagedHsms_Get", kv, true, bind(&ManagedHsms::Get)});
   router.Add({"DELETE", hsm, "ManagedHsms_Delete", kv, true, bind(&ManagedHsms::Delete)});
   router.Add({"GET", rg + "/providers/Microsoft.KeyVault/managedHSMs",
-              "ManagedHsms_ListByResourceGroup", kv, true, bind(&ManagedHsms::ListByResourceGroup)});
+              "ManagedHsms_ListByResourceGroup", kv, true,
+              bind(&ManagedHsms::ListByResourceGroup)});
   router.Add({"GET", sub + "/providers/Microsoft.KeyVault/managedHSMs",
               "ManagedHsms_ListBySubscription", kv, true, bind(&ManagedHsms::ListBySubscription)});
   router.Add({"GET", sub + "/providers/Microsoft.KeyVault/deletedManagedHSMs",

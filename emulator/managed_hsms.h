@@ -22,7 +22,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -37,7 +36,7 @@ inline constexpr char kManagedHsmType[] = "Microsoft.KeyVault/managedHSMs";
 inline constexpr char kDeletedManagedHsmType[] = "Microsoft.KeyVault/deletedManagedHSMs";
 
 // Operation kinds (for Operations::FailNext).
-inline constexpr char kMhsmWriteKind[] = "ManagedHsmWrite";    // PUT, PATCH, recover
+inline constexpr char kMhsmWriteKind[] = "ManagedHsmWrite";  // PUT, PATCH, recover
 inline constexpr char kMhsmDeleteKind[] = "ManagedHsmDelete";
 inline constexpr char kMhsmPurgeKind[] = "ManagedHsmPurge";
 

@@ -121,8 +121,9 @@ TEST_F(ManagedHsmTest, CreateIsA202LocationLroVisibleAsProvisioningThenSucceeded
   EXPECT_EQ(p["enablePurgeProtection"], true) << "spec default for managed HSMs";
   EXPECT_EQ(p["publicNetworkAccess"], "Enabled");
   EXPECT_EQ(p["securityDomainProperties"]["activationStatus"], "NotActivated");
-  EXPECT_EQ(p["regions"], json::array({{{"name", "westus"}, {"isPrimary", true},
-                                        {"provisioningState", "Succeeded"}}}));
+  EXPECT_EQ(
+      p["regions"],
+      json::array({{{"name", "westus"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}}}));
   EXPECT_EQ(hsm["sku"], json({{"family", "B"}, {"name", "Standard_B1"}}));
   EXPECT_EQ(hsm["tags"], json({{"Dept", "hsm"}}));
   EXPECT_EQ(Get("hsm1").Json(), hsm);
@@ -148,9 +149,9 @@ TEST_F(ManagedHsmTest, UpdateAndPatchAreLrosShowingUpdating) {
   EXPECT_EQ(Get("hsm-up").Json()["properties"]["provisioningState"], "Updating");
   EXPECT_EQ(Wait(put).Json()["tags"], json({{"Slice", "A"}}));
 
-  auto patch = Call("PATCH", HsmPath("rg1", "hsm-up") + "?" + kKv,
-                    {{"tags", {{"Env", "dogfood"}}},
-                     {"properties", {{"publicNetworkAccess", "disabled"}}}});
+  auto patch =
+      Call("PATCH", HsmPath("rg1", "hsm-up") + "?" + kKv,
+           {{"tags", {{"Env", "dogfood"}}}, {"properties", {{"publicNetworkAccess", "disabled"}}}});
   ASSERT_EQ(patch.status, 202) << patch.body;
   EXPECT_FALSE(patch.Header("Location").empty());
   EXPECT_EQ(patch.Json()["properties"]["provisioningState"], "Updating");
@@ -275,10 +276,10 @@ TEST_F(ManagedHsmTest, RecoverRestoresTheDeletedHsmThroughTheSameLro) {
   body["properties"]["softDeleteRetentionInDays"] = 14;
   Create("hsm-rec", body);
   Delete("hsm-rec");
-  json recover = {{"location", "westus"},
-                  {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
-                  {"properties",
-                   {{"tenantId", keyward::testing::kTenantId}, {"createMode", "recover"}}}};
+  json recover = {
+      {"location", "westus"},
+      {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
+      {"properties", {{"tenantId", keyward::testing::kTenantId}, {"createMode", "recover"}}}};
   auto r = Call("PUT", HsmPath("rg1", "hsm-rec") + "?" + kKv, recover);
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.Json()["properties"]["provisioningState"], "Provisioning");
@@ -307,20 +308,23 @@ TEST_F(ManagedHsmTest, SixthHsmInARegionExceedsTheQuota) {
 
 TEST_F(ManagedHsmTest, RegionsAddListAndMustBeRemovedBeforeDelete) {
   Create("hsm-geo");
-  auto add = Call("PATCH", HsmPath("rg1", "hsm-geo") + "?" + kKv,
-                  {{"properties",
-                    {{"regions", {{{"name", "westus"}, {"isPrimary", true}}, {{"name", "East US"}}}}}}});
+  auto add =
+      Call("PATCH", HsmPath("rg1", "hsm-geo") + "?" + kKv,
+           {{"properties",
+             {{"regions", {{{"name", "westus"}, {"isPrimary", true}}, {{"name", "East US"}}}}}}});
   ASSERT_EQ(add.status, 202) << add.body;
   json regions = add.Json()["properties"]["regions"];
   ASSERT_EQ(regions.size(), 2u);
-  EXPECT_EQ(regions[1], json({{"name", "eastus"}, {"isPrimary", false},
-                              {"provisioningState", "Provisioning"}}));
+  EXPECT_EQ(
+      regions[1],
+      json({{"name", "eastus"}, {"isPrimary", false}, {"provisioningState", "Provisioning"}}));
   Wait(add);
   auto list = Call("GET", HsmPath("rg1", "hsm-geo") + "/regions?" + kKv);
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(list.Json()["value"],
-            json::array({{{"name", "westus"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}},
-                         {{"name", "eastus"}, {"isPrimary", false}, {"provisioningState", "Succeeded"}}}));
+            json::array(
+                {{{"name", "westus"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}},
+                 {{"name", "eastus"}, {"isPrimary", false}, {"provisioningState", "Succeeded"}}}));
   EXPECT_FALSE(list.Json().contains("nextLink"));
   // The primary cannot be demoted.
   EXPECT_EQ(Call("PATCH", HsmPath("rg1", "hsm-geo") + "?" + kKv,
@@ -378,7 +382,8 @@ TEST_F(ManagedHsmTest, CheckMhsmNameAvailabilityIsGlobalInItsOwnNamespace) {
   EXPECT_EQ(taken["reason"], "AlreadyExists");
   // Global: another subscription cannot take the name either.
   CreateRg("rg1", kOtherSubscriptionId);
-  auto other = Call("PUT", HsmPath("rg1", "hsm-taken", kOtherSubscriptionId) + "?" + kKv, HsmBody());
+  auto other =
+      Call("PUT", HsmPath("rg1", "hsm-taken", kOtherSubscriptionId) + "?" + kKv, HsmBody());
   EXPECT_EQ(other.status, 409);
   EXPECT_EQ(other.Json()["error"]["code"], "ManagedHsmAlreadyExists");
   // Vault names are a separate DNS namespace.

@@ -2,8 +2,8 @@
 
 #include <optional>
 
-#include "emulator/managed_hsms.h"
 #include "emulator/key_properties.h"
+#include "emulator/managed_hsms.h"
 #include "emulator/paging.h"
 #include "emulator/util.h"
 #include "emulator/vault_children.h"
@@ -25,7 +25,6 @@ bool Present(const json& object, const char* key) {
   return object.is_object() && object.contains(key) && !object[key].is_null();
 }
 
-
 class ManagedHsmKeys {
  public:
   explicit ManagedHsmKeys(const ServiceContext& context) : ctx_(context) {}
@@ -37,7 +36,8 @@ class ManagedHsmKeys {
     if (body.is_discarded() || !body.is_object()) {
       return ManagedHsmErrorReply(InvalidRequestContent(r.body));
     }
-    if (Present(body, "tags") && !body["tags"].is_object()) return ManagedHsmErrorReply(Invalid("tags"));
+    if (Present(body, "tags") && !body["tags"].is_object())
+      return ManagedHsmErrorReply(Invalid("tags"));
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       StoredResource hsm;
       if (auto error = LoadHsm(tx, r, &hsm)) return *error;
@@ -113,13 +113,12 @@ class ManagedHsmKeys {
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       StoredResource hsm;
       if (auto error = LoadHsm(tx, r, &hsm)) return *error;
-      return Reply::Json(
-          200, BuildPage(
-                   r, std::get<PageRequest>(page),
-                   [&](const std::string& after, int limit) {
-                     return tx.List({kManagedHsmKeyType, hsm.key, "", after, limit});
-                   },
-                   [](const StoredResource& k) { return KeyListItem(k.body); }));
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kManagedHsmKeyType, hsm.key, "", after, limit});
+                                  },
+                                  [](const StoredResource& k) { return KeyListItem(k.body); }));
     });
   }
 
@@ -131,20 +130,20 @@ class ManagedHsmKeys {
       if (auto error = LoadHsm(tx, r, &hsm)) return *error;
       const std::string key = KeyKey(r);
       if (!tx.Get(key)) return KeyNotFound(r);
-      return Reply::Json(
-          200, BuildPage(
-                   r, std::get<PageRequest>(page),
-                   [&](const std::string& after, int limit) {
-                     return tx.List({kManagedHsmKeyVersionType, key, "", after, limit});
-                   },
-                   [](const StoredResource& v) {
-                     json item = v.body;
-                     const json& p = v.body["properties"];
-                     item["properties"] = {{"attributes", p["attributes"]},
-                                           {"keyUri", p["keyUri"]},
-                                           {"keyUriWithVersion", p["keyUriWithVersion"]}};
-                     return item;
-                   }));
+      return Reply::Json(200,
+                         BuildPage(
+                             r, std::get<PageRequest>(page),
+                             [&](const std::string& after, int limit) {
+                               return tx.List({kManagedHsmKeyVersionType, key, "", after, limit});
+                             },
+                             [](const StoredResource& v) {
+                               json item = v.body;
+                               const json& p = v.body["properties"];
+                               item["properties"] = {{"attributes", p["attributes"]},
+                                                     {"keyUri", p["keyUri"]},
+                                                     {"keyUriWithVersion", p["keyUriWithVersion"]}};
+                               return item;
+                             }));
     });
   }
 
@@ -156,28 +155,28 @@ class ManagedHsmKeys {
 
   // The live, provisioned HSM the request addresses; else 404 (absent) or 409 (not provisioned).
   static std::optional<Reply> LoadHsm(Store::Tx& tx, const RequestContext& r, StoredResource* out) {
-    auto hsm = tx.Get(ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name")));
+    auto hsm =
+        tx.Get(ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name")));
     if (!hsm) {
       return ManagedHsmErrorReply(
           ResourceNotFound(kManagedHsmType, r.Var("name"), r.Var("resourceGroupName")));
     }
     if (hsm->body["properties"].value("hsmUri", json()).is_null()) {
-      return ManagedHsmErrorReply(
-          {409, "ManagedHsmNotProvisioned",
-           "The managed HSM '" + hsm->body.value("name", "") + "' is not provisioned (state " +
-               hsm->body["properties"].value("provisioningState", "") +
-               "); keys can be created once provisioning has succeeded."});
+      return ManagedHsmErrorReply({409, "ManagedHsmNotProvisioned",
+                                   "The managed HSM '" + hsm->body.value("name", "") +
+                                       "' is not provisioned (state " +
+                                       hsm->body["properties"].value("provisioningState", "") +
+                                       "); keys can be created once provisioning has succeeded."});
     }
     *out = *hsm;
     return std::nullopt;
   }
 
   static Reply KeyNotFound(const RequestContext& r) {
-    return ManagedHsmErrorReply(
-        {404, "ResourceNotFound",
-         "The Resource 'Microsoft.KeyVault/managedHSMs/" + r.Var("name") + "/keys/" +
-             r.Var("keyName") + "' under resource group '" + r.Var("resourceGroupName") +
-             "' was not found."});
+    return ManagedHsmErrorReply({404, "ResourceNotFound",
+                                 "The Resource 'Microsoft.KeyVault/managedHSMs/" + r.Var("name") +
+                                     "/keys/" + r.Var("keyName") + "' under resource group '" +
+                                     r.Var("resourceGroupName") + "' was not found."});
   }
 
   ServiceContext ctx_;

@@ -82,9 +82,10 @@ TEST_F(MhsmKeysTest, CreateIfNotExistKeepsTheFirstKey) {
   auto got = Call("GET", HsmPath("hsm-k") + "/keys/key1/versions/" + version + "?" + kKv);
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.Json()["properties"]["keyUriWithVersion"], with_version);
-  EXPECT_EQ(Call("GET", HsmPath("hsm-k") + "/keys/key1/versions/" + std::string(32, 'a') + "?" + kKv)
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("GET", HsmPath("hsm-k") + "/keys/key1/versions/" + std::string(32, 'a') + "?" + kKv)
+          .status,
+      404);
 }
 
 TEST_F(MhsmKeysTest, ValidatesKeysAndRejectsUnprovisionedOrMissingHsm) {
@@ -97,7 +98,8 @@ TEST_F(MhsmKeysTest, ValidatesKeysAndRejectsUnprovisionedOrMissingHsm) {
 
   CreateHsm("hsm-v");
   EXPECT_EQ(PutKey("hsm-v", "k", {{"properties", json::object()}}).status, 400);
-  EXPECT_EQ(PutKey("hsm-v", "k", {{"properties", {{"kty", "RSA"}, {"keySize", 1024}}}}).status, 400);
+  EXPECT_EQ(PutKey("hsm-v", "k", {{"properties", {{"kty", "RSA"}, {"keySize", 1024}}}}).status,
+            400);
   EXPECT_EQ(PutKey("hsm-v", "bad_name", {{"properties", {{"kty", "RSA"}}}}).status, 400);
   auto ec = PutKey("hsm-v", "ec", {{"properties", {{"kty", "EC-HSM"}}}});
   ASSERT_EQ(ec.status, 200);
@@ -108,8 +110,9 @@ TEST_F(MhsmKeysTest, ValidatesKeysAndRejectsUnprovisionedOrMissingHsm) {
 TEST_F(MhsmKeysTest, ListPagesOf25WithNextLink) {
   CreateHsm("hsm-list");
   for (int i = 0; i < 27; ++i) {
-    ASSERT_EQ(PutKey("hsm-list", "key" + std::to_string(i), {{"properties", {{"kty", "RSA"}}}}).status,
-              200);
+    ASSERT_EQ(
+        PutKey("hsm-list", "key" + std::to_string(i), {{"properties", {{"kty", "RSA"}}}}).status,
+        200);
   }
   std::set<std::string> names;
   std::string url = emulator_->endpoint() + HsmPath("hsm-list") + "/keys?" + kKv;

@@ -6,30 +6,30 @@ namespace keyward::emulator {
 
 void RegisterMhsmPrivateLinkResourceRoutes(Router& router, const ServiceContext& context) {
   Store* store = context.store;
-  router.Add(
-      {"GET",
-       "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
-       "Microsoft.KeyVault/managedHSMs/{name}/privateLinkResources",
-       "MHSMPrivateLinkResources_ListByMHSMResource", ApiFamily::kKeyVault, true,
-       [store](RequestContext& r) {
-         std::string hsm_id = "/subscriptions/" + r.Var("subscriptionId") + "/resourceGroups/" +
-                              r.Var("resourceGroupName") +
-                              "/providers/Microsoft.KeyVault/managedHSMs/" + r.Var("name");
-         bool exists = store->Transact([&](Store::Tx& tx) { return tx.Get(ToLower(hsm_id)).has_value(); });
-         if (!exists) {
-           return Reply::Error(ResourceNotFound("Microsoft.KeyVault/managedHSMs", r.Var("name"),
-                                                r.Var("resourceGroupName")));
-         }
-         nlohmann::json resource = {
-             {"id", hsm_id + "/privateLinkResources/managedhsm"},
-             {"name", "managedhsm"},
-             {"type", "Microsoft.KeyVault/managedHSMs/privateLinkResources"},
-             {"properties",
-              {{"groupId", "managedhsms"},
-               {"requiredMembers", {"default"}},
-               {"requiredZoneNames", {"privatelink.managedhsm.azure.net"}}}}};
-         return Reply::Json(200, {{"value", nlohmann::json::array({resource})}});
-       }});
+  router.Add({"GET",
+              "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
+              "Microsoft.KeyVault/managedHSMs/{name}/privateLinkResources",
+              "MHSMPrivateLinkResources_ListByMHSMResource", ApiFamily::kKeyVault, true,
+              [store](RequestContext& r) {
+                std::string hsm_id = "/subscriptions/" + r.Var("subscriptionId") +
+                                     "/resourceGroups/" + r.Var("resourceGroupName") +
+                                     "/providers/Microsoft.KeyVault/managedHSMs/" + r.Var("name");
+                bool exists = store->Transact(
+                    [&](Store::Tx& tx) { return tx.Get(ToLower(hsm_id)).has_value(); });
+                if (!exists) {
+                  return Reply::Error(ResourceNotFound("Microsoft.KeyVault/managedHSMs",
+                                                       r.Var("name"), r.Var("resourceGroupName")));
+                }
+                nlohmann::json resource = {
+                    {"id", hsm_id + "/privateLinkResources/managedhsm"},
+                    {"name", "managedhsm"},
+                    {"type", "Microsoft.KeyVault/managedHSMs/privateLinkResources"},
+                    {"properties",
+                     {{"groupId", "managedhsms"},
+                      {"requiredMembers", {"default"}},
+                      {"requiredZoneNames", {"privatelink.managedhsm.azure.net"}}}}};
+                return Reply::Json(200, {{"value", nlohmann::json::array({resource})}});
+              }});
 }
 
 }  // namespace keyward::emulator

@@ -39,7 +39,8 @@ std::variant<ParsedConnection, ArmError> ParseConnection(const json& props) {
   std::vector<ParsedConnection> found;
   for (const char* list : kLists) {
     if (!props.contains(list) || props[list].is_null()) continue;
-    if (!props[list].is_array()) return Invalid(std::string("properties.") + list, "It must be an array.");
+    if (!props[list].is_array())
+      return Invalid(std::string("properties.") + list, "It must be an array.");
     for (size_t i = 0; i < props[list].size(); ++i) {
       const json& c = props[list][i];
       std::string at = std::string("properties.") + list + "[" + std::to_string(i) + "]";
@@ -57,7 +58,8 @@ std::variant<ParsedConnection, ArmError> ParseConnection(const json& props) {
       auto target = ParsePecTarget(cp["privateLinkServiceId"]);
       if (!target) {
         return ArmError{400, "InvalidPrivateLinkServiceId",
-                        "Private link service id '" + cp["privateLinkServiceId"].get<std::string>() +
+                        "Private link service id '" +
+                            cp["privateLinkServiceId"].get<std::string>() +
                             "' is invalid: keyward-arm-emulator connects private endpoints to "
                             "Microsoft.KeyVault/vaults and Microsoft.KeyVault/managedHSMs only."};
       }
@@ -89,11 +91,12 @@ class PrivateEndpoints {
     const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
                       name = r.Var("privateEndpointName");
     json body = json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     if (!body.contains("location") || !body["location"].is_string() ||
         body["location"].get<std::string>().empty()) {
-      return Reply::Error({400, "LocationRequired",
-                           "The location property is required for this definition."});
+      return Reply::Error(
+          {400, "LocationRequired", "The location property is required for this definition."});
     }
     if (!body.contains("properties") || !body["properties"].is_object()) {
       return Reply::Error(Invalid("properties", "It is required."));
@@ -107,9 +110,10 @@ class PrivateEndpoints {
 
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       if (!tx.Get(connection.target.key)) {
-        return Reply::Error(ResourceNotFound(
-            connection.target.is_hsm ? "Microsoft.KeyVault/managedHSMs" : "Microsoft.KeyVault/vaults",
-            connection.target.name, connection.target.resource_group));
+        return Reply::Error(
+            ResourceNotFound(connection.target.is_hsm ? "Microsoft.KeyVault/managedHSMs"
+                                                      : "Microsoft.KeyVault/vaults",
+                             connection.target.name, connection.target.resource_group));
       }
       auto existing = tx.Get(key);
       const std::string conn_name = connection.input["name"];
@@ -119,7 +123,8 @@ class PrivateEndpoints {
       std::string pec_key;
       if (existing) {
         const json& old = existing->body["_internal"];
-        if (old.value("target", "") == connection.target.key && old.value("manual", !manual) == manual &&
+        if (old.value("target", "") == connection.target.key &&
+            old.value("manual", !manual) == manual &&
             PrivateEndpointConnectionState(tx, old.value("pecKey", ""))) {
           pec_key = old["pecKey"];
         } else {
@@ -152,15 +157,17 @@ class PrivateEndpoints {
                      {{"provisioningState", "Succeeded"},
                       {"privateLinkServiceId", cp["privateLinkServiceId"]},
                       {"groupIds", cp["groupIds"]}}}};
-      if (cp.contains("requestMessage")) entry["properties"]["requestMessage"] = cp["requestMessage"];
-      json props = {{"provisioningState", "Succeeded"},
-                    {"resourceGuid", existing ? existing->body["properties"].value("resourceGuid", NewGuid())
-                                              : NewGuid()},
-                    {kLists[0], json::array()},
-                    {kLists[1], json::array()},
-                    {"networkInterfaces", json::array()},
-                    {"customDnsConfigs", json::array()},
-                    {"ipConfigurations", json::array()}};
+      if (cp.contains("requestMessage"))
+        entry["properties"]["requestMessage"] = cp["requestMessage"];
+      json props = {
+          {"provisioningState", "Succeeded"},
+          {"resourceGuid",
+           existing ? existing->body["properties"].value("resourceGuid", NewGuid()) : NewGuid()},
+          {kLists[0], json::array()},
+          {kLists[1], json::array()},
+          {"networkInterfaces", json::array()},
+          {"customDnsConfigs", json::array()},
+          {"ipConfigurations", json::array()}};
       props[connection.list].push_back(entry);
       if (body["properties"].contains("subnet")) props["subnet"] = body["properties"]["subnet"];
       pe.body = {{"id", id},
@@ -168,7 +175,8 @@ class PrivateEndpoints {
                  {"type", kPrivateEndpointType},
                  {"location", NormalizeLocation(body["location"].get<std::string>())},
                  {"etag", "W/\"" + NewGuid() + "\""},
-                 {"tags", body.contains("tags") && body["tags"].is_object() ? body["tags"] : json::object()},
+                 {"tags", body.contains("tags") && body["tags"].is_object() ? body["tags"]
+                                                                            : json::object()},
                  {"properties", props},
                  {"_internal",
                   {{"pecKey", pec_key}, {"target", connection.target.key}, {"manual", manual}}}};
@@ -210,12 +218,14 @@ class PrivateEndpoints {
     auto state = PrivateEndpointConnectionState(tx, body["_internal"].value("pecKey", ""));
     json shown = state ? *state
                        : json{{"status", "Disconnected"},
-                              {"description", "The private endpoint connection was deleted by the "
-                                              "owner of the private link service."},
+                              {"description",
+                               "The private endpoint connection was deleted by the "
+                               "owner of the private link service."},
                               {"actionsRequired", "None"}};
     body.erase("_internal");
     for (const char* list : kLists) {
-      for (auto& c : body["properties"][list]) c["properties"]["privateLinkServiceConnectionState"] = shown;
+      for (auto& c : body["properties"][list])
+        c["properties"]["privateLinkServiceConnectionState"] = shown;
     }
     return body;
   }
@@ -246,7 +256,8 @@ void RegisterNetworkRoutes(Router& router, const ServiceContext& context) {
       "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
       "Microsoft.Network/privateEndpoints/{privateEndpointName}";
   const auto net = ApiFamily::kNetwork;
-  router.Add({"PUT", pe, "PrivateEndpoints_CreateOrUpdate", net, true, bind(&PrivateEndpoints::Put)});
+  router.Add(
+      {"PUT", pe, "PrivateEndpoints_CreateOrUpdate", net, true, bind(&PrivateEndpoints::Put)});
   router.Add({"GET", pe, "PrivateEndpoints_Get", net, true, bind(&PrivateEndpoints::Get)});
   router.Add({"DELETE", pe, "PrivateEndpoints_Delete", net, true, bind(&PrivateEndpoints::Delete)});
 }

@@ -53,8 +53,8 @@ TEST_F(NetworkTest, PrivateEndpointPutGetDeleteWithNetworkShapes) {
 }
 
 TEST_F(NetworkTest, ApiVersionsAreNetworkOnes) {
-  for (const char* version : {"2023-09-01", "2023-11-01", "2024-01-01", "2024-03-01", "2024-05-01",
-                              "2024-07-01"}) {
+  for (const char* version :
+       {"2023-09-01", "2023-11-01", "2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01"}) {
     auto r = Call("GET", EndpointPath("rg1", "none") + "?api-version=" + version);
     EXPECT_EQ(r.status, 404) << version;
   }
@@ -94,7 +94,8 @@ TEST_F(NetworkTest, RetargetingAnEndpointDisconnectsTheOldLink) {
   ASSERT_EQ(PutEndpoint("pe1", VaultPath("rg1", "kv2"), false).status, 200);
   json old_list = Connections(VaultPath("rg1", "kv1"));
   ASSERT_EQ(old_list.size(), 1u);
-  EXPECT_EQ(old_list[0]["properties"]["privateLinkServiceConnectionState"]["status"], "Disconnected");
+  EXPECT_EQ(old_list[0]["properties"]["privateLinkServiceConnectionState"]["status"],
+            "Disconnected");
   json new_list = Connections(VaultPath("rg1", "kv2"));
   ASSERT_EQ(new_list.size(), 1u);
   EXPECT_EQ(new_list[0]["properties"]["privateLinkServiceConnectionState"]["status"], "Approved");

@@ -65,8 +65,10 @@ void Operations::CompleteDue(double now) {
         final_response = {op.data["injectedFailure"].value("status", 500),
                           op.data["injectedFailure"]["body"]};
       } else if (it == completers_.end()) {
-        final_response = {500, {{"error", {{"code", "InternalServerError"},
-                                           {"message", "unknown operation kind " + op.kind}}}}};
+        final_response = {500,
+                          {{"error",
+                            {{"code", "InternalServerError"},
+                             {"message", "unknown operation kind " + op.kind}}}}};
       } else {
         final_response = it->second(tx, op, now);
       }
@@ -106,8 +108,8 @@ Reply Operations::Poll(RequestContext& request, const std::string& location_url)
   std::string id = request.Var("operationId");
   auto op = store_.Transact([&](Store::Tx& tx) { return tx.GetOperation(id); });
   if (!op || op->subscription != ToLower(request.Var("subscriptionId"))) {
-    return Reply::Error({404, "OperationNotFound",
-                         "The operation '" + id + "' could not be found."});
+    return Reply::Error(
+        {404, "OperationNotFound", "The operation '" + id + "' could not be found."});
   }
   if (op->status == "InProgress") {
     return Reply::Empty(202)
@@ -133,7 +135,8 @@ void Operations::RegisterRoutes(Router& router) {
   router.Add({"GET",
               "/subscriptions/{subscriptionId}/providers/Microsoft.KeyVault/locations/{location}/"
               "managedHsmOperationResults/{operationId}",
-              "ManagedHsms_OperationResults", ApiFamily::kKeyVault, true, [this](RequestContext& r) {
+              "ManagedHsms_OperationResults", ApiFamily::kKeyVault, true,
+              [this](RequestContext& r) {
                 return Poll(r, ManagedHsmLocationUrl(r.base_url, r.Var("subscriptionId"),
                                                      r.Var("location"), r.Var("operationId")));
               }});

@@ -16,8 +16,9 @@ std::variant<PageRequest, ArmError> ParsePageRequest(const RequestContext& reque
                   std::all_of(top.begin(), top.end(), [](char c) { return std::isdigit(c); });
     if (!digits || std::stoi(top) < 1) {
       return ArmError{400, "InvalidQueryParameterValue",
-                      "The value '" + top + "' of query parameter '$top' is not valid. It must be "
-                      "a positive integer."};
+                      "The value '" + top +
+                          "' of query parameter '$top' is not valid. It must be "
+                          "a positive integer."};
     }
     page.page_size = std::stoi(top);
     page.top_given = true;
@@ -34,10 +35,10 @@ std::variant<PageRequest, ArmError> ParsePageRequest(const RequestContext& reque
   return page;
 }
 
-nlohmann::json BuildPage(const RequestContext& request, const PageRequest& page,
-                         const std::function<std::vector<StoredResource>(const std::string&, int)>&
-                             fetch,
-                         const std::function<nlohmann::json(const StoredResource&)>& render) {
+nlohmann::json BuildPage(
+    const RequestContext& request, const PageRequest& page,
+    const std::function<std::vector<StoredResource>(const std::string&, int)>& fetch,
+    const std::function<nlohmann::json(const StoredResource&)>& render) {
   std::vector<StoredResource> rows = fetch(page.after_key, page.page_size + 1);
   bool more = static_cast<int>(rows.size()) > page.page_size;
   if (more) rows.resize(page.page_size);
@@ -45,8 +46,8 @@ nlohmann::json BuildPage(const RequestContext& request, const PageRequest& page,
   for (const auto& row : rows) value.push_back(render(row));
   nlohmann::json out = {{"value", value}};
   if (more && !rows.empty()) {
-    std::string link = request.base_url + request.path +
-                       "?api-version=" + request.Query("api-version");
+    std::string link =
+        request.base_url + request.path + "?api-version=" + request.Query("api-version");
     if (page.top_given) link += "&$top=" + std::to_string(page.page_size);
     link += "&$skipToken=" + Base64UrlEncode(rows.back().key);
     out["nextLink"] = link;

@@ -4,9 +4,8 @@
 // nextLink at all (never "" or null).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
@@ -27,11 +26,12 @@ struct PageRequest {
 std::variant<PageRequest, ArmError> ParsePageRequest(const RequestContext& request,
                                                      int default_page_size, bool top_allowed);
 
-// Fetches one page with `fetch(after_key, limit)` (limit = page size + 1 to detect more) and renders
+// Fetches one page with `fetch(after_key, limit)` (limit = page size + 1 to detect more) and
+// renders
 // {"value":[render(r)...], "nextLink"?}.
-nlohmann::json BuildPage(const RequestContext& request, const PageRequest& page,
-                         const std::function<std::vector<StoredResource>(const std::string&, int)>&
-                             fetch,
-                         const std::function<nlohmann::json(const StoredResource&)>& render);
+nlohmann::json BuildPage(
+    const RequestContext& request, const PageRequest& page,
+    const std::function<std::vector<StoredResource>(const std::string&, int)>& fetch,
+    const std::function<nlohmann::json(const StoredResource&)>& render);
 
 }  // namespace keyward::emulator

@@ -23,7 +23,7 @@ struct ParentKind {
   const char* parent_type;  // e.g. Microsoft.KeyVault/vaults
   const char* collection;   // path segment of the parent type
   const char* pec_type;
-  const char* op_prefix;    // ARM operationId prefix
+  const char* op_prefix;  // ARM operationId prefix
 };
 
 constexpr ParentKind kVaultKind = {"vaultName", "Microsoft.KeyVault/vaults", "vaults",
@@ -36,7 +36,8 @@ std::string NewEtag() { return "W/\"" + NewGuid() + "\""; }
 
 std::string StripEtag(std::string_view tag) {
   if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+    tag = tag.substr(1, tag.size() - 2);
   return std::string(tag);
 }
 
@@ -103,7 +104,8 @@ class Connections {
 
   Reply Put(RequestContext& r) {
     json body = json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     const json* state = nullptr;
     if (body.contains("properties") && body["properties"].is_object() &&
         body["properties"].contains("privateLinkServiceConnectionState")) {
@@ -116,15 +118,16 @@ class Connections {
     }
     auto status = CanonicalStatus((*state)["status"]);
     if (!status) {
-      return Reply::Error(BadRequest(
-          "An invalid value was provided for 'properties.privateLinkServiceConnectionState.status'. "
-          "Use Pending, Approved, Rejected or Disconnected."));
+      return Reply::Error(
+          BadRequest("An invalid value was provided for "
+                     "'properties.privateLinkServiceConnectionState.status'. "
+                     "Use Pending, Approved, Rejected or Disconnected."));
     }
     if (state->contains("description") && !(*state)["description"].is_string() &&
         !(*state)["description"].is_null()) {
-      return Reply::Error(BadRequest(
-          "An invalid value was provided for "
-          "'properties.privateLinkServiceConnectionState.description'."));
+      return Reply::Error(
+          BadRequest("An invalid value was provided for "
+                     "'properties.privateLinkServiceConnectionState.description'."));
     }
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       if (!tx.Get(ParentKey(r))) return Reply::Error(ParentNotFound(r));
@@ -133,14 +136,16 @@ class Connections {
       if (!pec) return Reply::Error(PecNotFound(r));
       std::string etag = pec->body.value("etag", "");
       std::string if_match = r.Header("If-Match");
-      std::string body_etag = body.contains("etag") && body["etag"].is_string() ? body["etag"].get<std::string>() : "";
+      std::string body_etag =
+          body.contains("etag") && body["etag"].is_string() ? body["etag"].get<std::string>() : "";
       // An empty body etag (as in putPrivateEndpointConnection.json) means "no condition".
       if ((!if_match.empty() && !EtagMatches(if_match, etag)) ||
           (!body_etag.empty() && !EtagMatches(body_etag, etag))) {
         return Reply::Error({412, "PreconditionFailed",
                              "The specified precondition 'If-Match' failed: the private endpoint "
-                             "connection '" + r.Var("privateEndpointConnectionName") +
-                                 "' has etag " + etag + "."});
+                             "connection '" +
+                                 r.Var("privateEndpointConnectionName") + "' has etag " + etag +
+                                 "."});
       }
       json& props = pec->body["properties"];
       if (props.value("provisioningState", "") == "Deleting") {
@@ -180,9 +185,9 @@ class Connections {
       if (op_id.empty()) {
         pec->body["properties"]["provisioningState"] = "Deleting";
         json snapshot = Render(pec->body);
-        Operation op = ctx_.operations->Begin(tx, kDeleteKind, r.Var("subscriptionId"), pec->key,
-                                              {{"pec", snapshot}, {"pecType", kind_.pec_type}},
-                                              r.now);
+        Operation op =
+            ctx_.operations->Begin(tx, kDeleteKind, r.Var("subscriptionId"), pec->key,
+                                   {{"pec", snapshot}, {"pecType", kind_.pec_type}}, r.now);
         op_id = op.id;
         pec->body["_internal"]["deleteOperation"] = op_id;
         tx.Put(*pec);
@@ -233,8 +238,8 @@ class Connections {
   // operationid (the GET handler answers it), plus Retry-After.
   Reply Accepted(const RequestContext& r, const std::string& op_id) const {
     return Reply::Empty(202)
-        .WithHeader("Location", r.base_url + r.path + "?api-version=" + kKvApiVersion +
-                                    "&operationid=" + op_id)
+        .WithHeader("Location",
+                    r.base_url + r.path + "?api-version=" + kKvApiVersion + "&operationid=" + op_id)
         .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
   }
 
@@ -242,7 +247,8 @@ class Connections {
     std::string id = r.Query("operationid");
     auto op = ctx_.store->Transact([&](Store::Tx& tx) { return tx.GetOperation(id); });
     if (!op || op->kind != kDeleteKind || op->target != PecKey(r)) {
-      return Reply::Error({404, "OperationNotFound", "The operation '" + id + "' could not be found."});
+      return Reply::Error(
+          {404, "OperationNotFound", "The operation '" + id + "' could not be found."});
     }
     if (op->status == "InProgress") return Accepted(r, id);
     const json& final_response = op->data["final"];
@@ -273,10 +279,11 @@ FinalResponse CompleteDelete(Store::Tx& tx, const Operation& op) {
   if (snapshot["properties"].contains("privateEndpoint")) {
     props["privateEndpoint"] = snapshot["properties"]["privateEndpoint"];
   }
-  return {200, {{"id", snapshot.value("id", "")},
-                {"name", snapshot.value("name", "")},
-                {"type", snapshot.value("type", "")},
-                {"properties", props}}};
+  return {200,
+          {{"id", snapshot.value("id", "")},
+           {"name", snapshot.value("name", "")},
+           {"type", snapshot.value("type", "")},
+           {"properties", props}}};
 }
 
 }  // namespace
@@ -361,7 +368,8 @@ void RegisterPrivateEndpointConnectionRoutes(Router& router, const ServiceContex
     auto bind = [pecs](Reply (Connections::*method)(RequestContext&)) {
       return [pecs, method](RequestContext& r) { return ((*pecs).*method)(r); };
     };
-    std::string list = rg + kind->collection + "/{" + kind->parent_var + "}/privateEndpointConnections";
+    std::string list =
+        rg + kind->collection + "/{" + kind->parent_var + "}/privateEndpointConnections";
     std::string one = list + "/{privateEndpointConnectionName}";
     std::string op = kind->op_prefix;
     const auto kv = ApiFamily::kKeyVault;

@@ -1,12 +1,13 @@
-// Private endpoint connections (PECs) on vaults and managed HSMs, 2024-11-01 (ARM-NOTES §1.7, §5.6):
-// GET (404 when absent), PUT (approve / reject: only privateLinkServiceConnectionState changes),
-// DELETE (202 + Location on the connection's own URL, then gone) and the paged list by resource.
+// Private endpoint connections (PECs) on vaults and managed HSMs, 2024-11-01 (ARM-NOTES §1.7,
+// §5.6): GET (404 when absent), PUT (approve / reject: only privateLinkServiceConnectionState
+// changes), DELETE (202 + Location on the connection's own URL, then gone) and the paged list by
+// resource.
 //
-// There is no Key Vault API that creates a connection: Microsoft.Network does when a private endpoint
-// targets the vault or HSM (network.h calls CreatePrivateEndpointConnection). The family also keeps
-// the read-only summary `properties.privateEndpointConnections[]` ({id, etag, properties}) of the
-// parent's stored body in step, so the vault and HSM families need no knowledge of connections
-// (vaults.cc already carries that property over on PUT/PATCH).
+// There is no Key Vault API that creates a connection: Microsoft.Network does when a private
+// endpoint targets the vault or HSM (network.h calls CreatePrivateEndpointConnection). The family
+// also keeps the read-only summary `properties.privateEndpointConnections[]` ({id, etag,
+// properties}) of the parent's stored body in step, so the vault and HSM families need no knowledge
+// of connections (vaults.cc already carries that property over on PUT/PATCH).
 //
 // Stored PEC rows: key = lowercased id, parent = lowercased parent key (so a vault's soft delete,
 // which removes every row under its key, takes its connections along), body = response shape plus
@@ -14,7 +15,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 
@@ -59,7 +59,8 @@ void DisconnectPrivateEndpointConnection(Store::Tx& tx, const std::string& pec_k
                                          const std::string& description);
 
 // privateLinkServiceConnectionState of a stored connection; nullopt once it was deleted.
-std::optional<nlohmann::json> PrivateEndpointConnectionState(Store::Tx& tx, const std::string& pec_key);
+std::optional<nlohmann::json> PrivateEndpointConnectionState(Store::Tx& tx,
+                                                             const std::string& pec_key);
 
 void RegisterPrivateEndpointConnectionRoutes(Router& router, const ServiceContext& context);
 

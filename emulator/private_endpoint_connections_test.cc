@@ -16,7 +16,9 @@ class PrivateEndpointConnectionsTest : public PrivateEndpointFixture {
     ASSERT_EQ(PutVault("rg1", "kv1", VaultBody()).status, 200);
   }
   std::string Vault() { return VaultPath("rg1", "kv1"); }
-  std::string Pec(const std::string& name) { return Vault() + "/privateEndpointConnections/" + name; }
+  std::string Pec(const std::string& name) {
+    return Vault() + "/privateEndpointConnections/" + name;
+  }
   // Creates an endpoint to kv1 and returns the name of the connection it created.
   std::string Connect(const std::string& pe, bool manual) {
     auto r = PutEndpoint(pe, Vault(), manual);
@@ -51,8 +53,10 @@ TEST_F(PrivateEndpointConnectionsTest, ManualEndpointCreatesPendingConnectionOnV
   EXPECT_FALSE(pec["etag"].get<std::string>().empty());
   EXPECT_EQ(pec["properties"]["provisioningState"], "Succeeded");
   EXPECT_EQ(pec["properties"]["privateEndpoint"]["id"], EndpointPath("rg1", "pe-manual"));
-  EXPECT_EQ(pec["properties"]["privateLinkServiceConnectionState"],
-            json({{"status", "Pending"}, {"description", "please approve"}, {"actionsRequired", "None"}}));
+  EXPECT_EQ(
+      pec["properties"]["privateLinkServiceConnectionState"],
+      json(
+          {{"status", "Pending"}, {"description", "please approve"}, {"actionsRequired", "None"}}));
   EXPECT_FALSE(pec.contains("_internal"));
   auto pe = Call("GET", EndpointPath("rg1", "pe-manual") + "?" + kNetApi).Json();
   EXPECT_EQ(pe["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
@@ -86,7 +90,9 @@ TEST_F(PrivateEndpointConnectionsTest, ApproveChangesStatusAndEtagEverywhere) {
   EXPECT_EQ(SetStatus(name, "Approved").Json()["etag"], pec["etag"]);
   // A vault update keeps the read-only list.
   ASSERT_EQ(PutVault("rg1", "kv1", VaultBody()).status, 200);
-  EXPECT_EQ(Call("GET", Vault() + "?" + kKv).Json()["properties"]["privateEndpointConnections"].size(), 1u);
+  EXPECT_EQ(
+      Call("GET", Vault() + "?" + kKv).Json()["properties"]["privateEndpointConnections"].size(),
+      1u);
 }
 
 TEST_F(PrivateEndpointConnectionsTest, IfMatchAndBodyEtagAreHonoured) {
@@ -100,8 +106,8 @@ TEST_F(PrivateEndpointConnectionsTest, IfMatchAndBodyEtagAreHonoured) {
   EXPECT_EQ(Call("PUT", Pec(name) + "?" + kKv, body).status, 412);
   body["etag"] = "";  // putPrivateEndpointConnection.json sends an empty etag: no condition
   EXPECT_EQ(Call("PUT", Pec(name) + "?" + kKv, body).status, 200);
-  EXPECT_EQ(Call("GET", Pec(name) + "?" + kKv).Json()["properties"]["privateLinkServiceConnectionState"]
-                ["status"],
+  EXPECT_EQ(Call("GET", Pec(name) + "?" + kKv)
+                .Json()["properties"]["privateLinkServiceConnectionState"]["status"],
             "Approved");
   std::string current = Call("GET", Pec(name) + "?" + kKv).Json()["etag"];
   EXPECT_NE(current, etag);
@@ -113,8 +119,10 @@ TEST_F(PrivateEndpointConnectionsTest, IfMatchAndBodyEtagAreHonoured) {
 TEST_F(PrivateEndpointConnectionsTest, AutoApprovedEndpointGivesApprovedConnection) {
   std::string name = Connect("pe-auto", false);
   json pec = Call("GET", Pec(name) + "?" + kKv).Json();
-  EXPECT_EQ(pec["properties"]["privateLinkServiceConnectionState"],
-            json({{"status", "Approved"}, {"description", "Auto-Approved"}, {"actionsRequired", "None"}}));
+  EXPECT_EQ(
+      pec["properties"]["privateLinkServiceConnectionState"],
+      json(
+          {{"status", "Approved"}, {"description", "Auto-Approved"}, {"actionsRequired", "None"}}));
   auto pe = Call("GET", EndpointPath("rg1", "pe-auto") + "?" + kNetApi).Json();
   EXPECT_EQ(pe["properties"]["privateLinkServiceConnections"][0]["properties"]
               ["privateLinkServiceConnectionState"]["status"],
@@ -159,11 +167,13 @@ TEST_F(PrivateEndpointConnectionsTest, DeleteIsALocationLroOnTheConnectionUrl) {
   auto r = Call("DELETE", Pec(name) + "?" + kKv);
   ASSERT_EQ(r.status, 202) << r.body;
   std::string location = r.Header("Location");
-  EXPECT_NE(location.find("/privateEndpointConnections/" + name + "?"), std::string::npos) << location;
+  EXPECT_NE(location.find("/privateEndpointConnections/" + name + "?"), std::string::npos)
+      << location;
   EXPECT_NE(location.find("operationid="), std::string::npos) << location;
   EXPECT_TRUE(r.HasHeader("Retry-After"));
   // While it runs: Deleting, no further changes, a repeated DELETE answers the same operation.
-  EXPECT_EQ(Call("GET", Pec(name) + "?" + kKv).Json()["properties"]["provisioningState"], "Deleting");
+  EXPECT_EQ(Call("GET", Pec(name) + "?" + kKv).Json()["properties"]["provisioningState"],
+            "Deleting");
   EXPECT_EQ(SetStatus(name, "Approved").status, 409);
   EXPECT_EQ(Call("DELETE", Pec(name) + "?" + kKv).Header("Location"), location);
   int polls = 0;
@@ -172,20 +182,23 @@ TEST_F(PrivateEndpointConnectionsTest, DeleteIsALocationLroOnTheConnectionUrl) {
   EXPECT_GE(polls, 1);
   json final_body = done.Json();
   EXPECT_EQ(final_body["id"], Pec(name));
-  EXPECT_EQ(final_body["properties"]["privateLinkServiceConnectionState"]["status"], "Disconnected");
+  EXPECT_EQ(final_body["properties"]["privateLinkServiceConnectionState"]["status"],
+            "Disconnected");
   EXPECT_FALSE(final_body["properties"].contains("provisioningState"))
       << "Go's Location poller would not stop on a non-terminal provisioningState";
   EXPECT_EQ(Call("GET", Pec(name) + "?" + kKv).status, 404);
   EXPECT_EQ(Call("DELETE", Pec(name) + "?" + kKv).status, 204);
   EXPECT_TRUE(Connections(Vault()).empty());
-  EXPECT_FALSE(Call("GET", Vault() + "?" + kKv).Json()["properties"].contains("privateEndpointConnections"));
+  EXPECT_FALSE(
+      Call("GET", Vault() + "?" + kKv).Json()["properties"].contains("privateEndpointConnections"));
   // The endpoint shows the link as gone.
   auto pe = Call("GET", EndpointPath("rg1", "pe1") + "?" + kNetApi).Json();
   EXPECT_EQ(pe["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
               ["privateLinkServiceConnectionState"]["status"],
             "Disconnected");
   // A foreign operation id is not accepted.
-  EXPECT_EQ(GetUrl(emulator_->endpoint() + Pec(name) + "?" + kKv + "&operationid=bogus").status, 404);
+  EXPECT_EQ(GetUrl(emulator_->endpoint() + Pec(name) + "?" + kKv + "&operationid=bogus").status,
+            404);
 }
 
 TEST_F(PrivateEndpointConnectionsTest, ListByResourceShowsEveryConnection) {
@@ -197,16 +210,20 @@ TEST_F(PrivateEndpointConnectionsTest, ListByResourceShowsEveryConnection) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.Json()["value"].size(), 3u);
   EXPECT_FALSE(r.Json().contains("nextLink"));
-  EXPECT_EQ(Call("GET", Vault() + "?" + kKv).Json()["properties"]["privateEndpointConnections"].size(), 3u);
+  EXPECT_EQ(
+      Call("GET", Vault() + "?" + kKv).Json()["properties"]["privateEndpointConnections"].size(),
+      3u);
 }
 
 TEST_F(PrivateEndpointConnectionsTest, MissingConnectionOrParentIs404) {
   auto r = Call("GET", Pec("nope") + "?" + kKv);
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.Json()["error"]["code"], "ResourceNotFound");
-  EXPECT_EQ(Call("GET", VaultPath("rg1", "missing") + "/privateEndpointConnections?" + kKv).status, 404);
-  EXPECT_EQ(Call("DELETE", VaultPath("rg1", "missing") + "/privateEndpointConnections/x?" + kKv).status,
+  EXPECT_EQ(Call("GET", VaultPath("rg1", "missing") + "/privateEndpointConnections?" + kKv).status,
             404);
+  EXPECT_EQ(
+      Call("DELETE", VaultPath("rg1", "missing") + "/privateEndpointConnections/x?" + kKv).status,
+      404);
   EXPECT_EQ(Call("GET", Pec("nope") + "?api-version=2023-02-01").status, 400);
 }
 
@@ -222,7 +239,8 @@ TEST_F(PrivateEndpointConnectionsTest, VaultSoftDeleteTakesItsConnectionsAlong) 
 TEST_F(PrivateEndpointConnectionsTest, ManagedHsmConnectionsLifecycle) {
   if (!CreateHsm("hsm1")) GTEST_SKIP() << "managed HSM family not registered yet";
   std::string hsm = HsmPath("rg1", "hsm1");
-  ASSERT_EQ(PutEndpoint("pe-h", hsm, true, "vault").status, 400) << "HSMs take groupIds [managedhsm]";
+  ASSERT_EQ(PutEndpoint("pe-h", hsm, true, "vault").status, 400)
+      << "HSMs take groupIds [managedhsm]";
   auto pe = PutEndpoint("pe-h", hsm, true, "managedhsm");
   ASSERT_EQ(pe.status, 201) << pe.body;
   json list = Connections(hsm);
@@ -238,7 +256,7 @@ TEST_F(PrivateEndpointConnectionsTest, ManagedHsmConnectionsLifecycle) {
   EXPECT_NE(approved.Json()["etag"], got["etag"]);
   json hsm_body = Call("GET", hsm + "?" + kKv).Json();
   EXPECT_EQ(hsm_body["properties"]["privateEndpointConnections"][0]["properties"]
-                ["privateLinkServiceConnectionState"]["status"],
+                    ["privateLinkServiceConnectionState"]["status"],
             "Approved")
       << hsm_body.dump();
   auto del = Call("DELETE", pec + "?" + kKv);
@@ -259,7 +277,8 @@ TEST_F(PrivateEndpointConnectionsTest, ManagedHsmPrivateLinkResources) {
   EXPECT_EQ(v["value"][0]["id"], HsmPath("rg1", "hsm2") + "/privateLinkResources/managedhsm");
   EXPECT_EQ(v["value"][0]["name"], "managedhsm");
   EXPECT_EQ(v["value"][0]["properties"]["groupId"], "managedhsms");
-  EXPECT_EQ(v["value"][0]["properties"]["requiredZoneNames"], json({"privatelink.managedhsm.azure.net"}));
+  EXPECT_EQ(v["value"][0]["properties"]["requiredZoneNames"],
+            json({"privatelink.managedhsm.azure.net"}));
 }
 
 }  // namespace

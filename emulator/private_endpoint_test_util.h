@@ -91,7 +91,8 @@ class PrivateEndpointFixture : public EmulatorTest {
     if (r.status == 202 && r.HasHeader("Location")) PollLocation(r.Header("Location"));
     for (int i = 0; i < 100; ++i) {
       auto got = Call("GET", HsmPath("rg1", name) + "?" + kKv);
-      if (got.status == 200 && got.Json()["properties"].value("provisioningState", "") == "Succeeded") {
+      if (got.status == 200 &&
+          got.Json()["properties"].value("provisioningState", "") == "Succeeded") {
         return true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -34,11 +34,12 @@ class ResourceGroups {
     std::string sub = r.Var("subscriptionId"), name = r.Var("resourceGroupName");
     if (auto error = ValidateName(name)) return Reply::Error(*error);
     auto body = nlohmann::json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     if (!body.contains("location") || !body["location"].is_string() ||
         body["location"].get<std::string>().empty()) {
-      return Reply::Error({400, "LocationRequired",
-                           "The location property is required for this definition."});
+      return Reply::Error(
+          {400, "LocationRequired", "The location property is required for this definition."});
     }
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
       return Reply::Error(InvalidRequestContent("tags must be an object"));
@@ -96,7 +97,8 @@ class ResourceGroups {
 
   Reply Patch(RequestContext& r) {
     auto body = nlohmann::json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     std::string key = ResourceGroupKey(r.Var("subscriptionId"), r.Var("resourceGroupName"));
     return ctx_.store->Transact([&](Store::Tx& tx) {
       auto rg = tx.Get(key);
@@ -121,8 +123,8 @@ class ResourceGroups {
       if (!rg) return Reply::Error(ResourceGroupNotFound(r.Var("resourceGroupName")));
       rg->body["properties"]["provisioningState"] = "Deleting";
       tx.Put(*rg);
-      Operation op = ctx_.operations->Begin(tx, kDeleteKind, sub, key, nlohmann::json::object(),
-                                            r.now);
+      Operation op =
+          ctx_.operations->Begin(tx, kDeleteKind, sub, key, nlohmann::json::object(), r.now);
       return Reply::Empty(202)
           .WithHeader("Location", Operations::ResourcesLocationUrl(r.base_url, sub, op.id,
                                                                    r.Query("api-version")))
@@ -135,13 +137,12 @@ class ResourceGroups {
     if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
     std::string parent = ToLower("/subscriptions/" + r.Var("subscriptionId"));
     return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(
-          200, BuildPage(
-                   r, std::get<PageRequest>(page),
-                   [&](const std::string& after, int limit) {
-                     return tx.List({kResourceGroupType, parent, "", after, limit});
-                   },
-                   Render));
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kResourceGroupType, parent, "", after, limit});
+                                  },
+                                  Render));
     });
   }
 
@@ -189,8 +190,8 @@ void RegisterResourceGroupRoutes(Router& router, const ServiceContext& context) 
   };
   router.Add({"PUT", rg, "ResourceGroups_CreateOrUpdate", ApiFamily::kResources, true,
               bind(&ResourceGroups::Put)});
-  router.Add({"GET", rg, "ResourceGroups_Get", ApiFamily::kResources, true,
-              bind(&ResourceGroups::Get)});
+  router.Add(
+      {"GET", rg, "ResourceGroups_Get", ApiFamily::kResources, true, bind(&ResourceGroups::Get)});
   router.Add({"HEAD", rg, "ResourceGroups_CheckExistence", ApiFamily::kResources, true,
               bind(&ResourceGroups::Get)});
   router.Add({"PATCH", rg, "ResourceGroups_Update", ApiFamily::kResources, true,

@@ -54,10 +54,10 @@ TEST_F(ResourceGroupsTest, DeleteIsAnLroThatSoftDeletesContainedVaults) {
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_FALSE(r.Header("Retry-After").empty());
   std::string location = r.Header("Location");
-  EXPECT_EQ(location.rfind(emulator_->endpoint() + "/subscriptions/" + kSubscriptionId +
-                               "/operationresults/",
-                           0),
-            0u)
+  EXPECT_EQ(
+      location.rfind(
+          emulator_->endpoint() + "/subscriptions/" + kSubscriptionId + "/operationresults/", 0),
+      0u)
       << location;
   EXPECT_NE(location.find("api-version=2021-04-01"), std::string::npos);
 
@@ -73,7 +73,8 @@ TEST_F(ResourceGroupsTest, DeleteIsAnLroThatSoftDeletesContainedVaults) {
   EXPECT_EQ(Call("GET", RgPath("rg-del") + "?" + kRgApi).status, 404);
   auto deleted = Call("GET", "/subscriptions/" + std::string(kSubscriptionId) +
                                  "/providers/Microsoft.KeyVault/locations/westus/deletedVaults/"
-                                 "kv-in-rg?" + kKv);
+                                 "kv-in-rg?" +
+                                 kKv);
   EXPECT_EQ(deleted.status, 200) << "vaults in a deleted group go to soft delete";
   EXPECT_EQ(Call("DELETE", RgPath("rg-del") + "?" + kRgApi).status, 404);
 }

@@ -16,8 +16,8 @@
 namespace keyward::emulator {
 
 // Which api-version set a route validates against (ARM-NOTES §2.2). kNone: no api-version check.
-// kGenericResources: /subscriptions/{id}/resources, pinned to 2015-11-01 by the KV spec (ARM-NOTES §0).
-// kNetwork: the minimal Microsoft.Network surface (private endpoints, network.h).
+// kGenericResources: /subscriptions/{id}/resources, pinned to 2015-11-01 by the KV spec (ARM-NOTES
+// §0). kNetwork: the minimal Microsoft.Network surface (private endpoints, network.h).
 enum class ApiFamily { kNone, kKeyVault, kResources, kGenericResources, kNetwork };
 
 struct CaseInsensitiveLess {
@@ -53,7 +53,7 @@ struct RequestContext {
 using Handler = std::function<Reply(RequestContext&)>;
 
 struct Route {
-  std::string method;        // GET, PUT, PATCH, DELETE, POST, HEAD
+  std::string method;  // GET, PUT, PATCH, DELETE, POST, HEAD
   std::string pattern;
   std::string operation_id;  // ARM operationId, used for stats
   ApiFamily api = ApiFamily::kKeyVault;
@@ -66,8 +66,8 @@ class Router {
   void Add(Route route);
 
   struct Match {
-    const Route* route = nullptr;         // null when nothing matched the method
-    bool path_known = false;              // some route matched the path with another method
+    const Route* route = nullptr;  // null when nothing matched the method
+    bool path_known = false;       // some route matched the path with another method
     std::map<std::string, std::string> vars;
   };
   // HEAD falls back to the GET route when no HEAD route exists. When several patterns match, the

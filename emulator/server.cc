@@ -1,10 +1,9 @@
 #include "emulator/server.h"
 
-#include <httplib.h>
-#include <spdlog/spdlog.h>
-
 #include <dirent.h>
+#include <httplib.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -22,8 +21,8 @@
 #include "emulator/network.h"
 #include "emulator/operations.h"
 #include "emulator/operations_list.h"
-#include "emulator/private_link_resources.h"
 #include "emulator/private_endpoint_connections.h"
+#include "emulator/private_link_resources.h"
 #include "emulator/resource_groups.h"
 #include "emulator/secrets.h"
 #include "emulator/util.h"
@@ -164,7 +163,8 @@ std::optional<Reply> Server::CheckGateway(RequestContext& request, const Route& 
   }
   if (route.api != ApiFamily::kNone) {
     if (!request.HasQuery("api-version")) {
-      return Reply::Error({400, "MissingApiVersionParameter",
+      return Reply::Error({400,
+                           "MissingApiVersionParameter",
                            "The api-version query parameter (?api-version=) is required for all "
                            "requests.",
                            {{"x-ms-failure-cause", "gateway"}}});
@@ -172,14 +172,18 @@ std::optional<Reply> Server::CheckGateway(RequestContext& request, const Route& 
     std::string version = request.Query("api-version");
     const auto& supported = SupportedApiVersions(route.api);
     if (std::find(supported.begin(), supported.end(), version) == supported.end()) {
-      return Reply::Error({400, "InvalidApiVersionParameter",
-                           "The api-version '" + version + "' is invalid. The supported versions "
-                           "are '" + JoinVersions(supported) + "'.",
+      return Reply::Error({400,
+                           "InvalidApiVersionParameter",
+                           "The api-version '" + version +
+                               "' is invalid. The supported versions "
+                               "are '" +
+                               JoinVersions(supported) + "'.",
                            {{"x-ms-failure-cause", "gateway"}}});
     }
   }
   if (request.vars.count("subscriptionId") && !IsGuid(request.Var("subscriptionId"))) {
-    return Reply::Error({400, "InvalidSubscriptionId",
+    return Reply::Error({400,
+                         "InvalidSubscriptionId",
                          "The provided subscription identifier '" + request.Var("subscriptionId") +
                              "' is malformed or invalid.",
                          {{"x-ms-failure-cause", "gateway"}}});
@@ -206,9 +210,9 @@ Reply Server::Dispatch(RequestContext& request) {
   Reply reply;
   if (match.route == nullptr) {
     if (match.path_known) {
-      reply = Reply::Error({405, "MethodNotAllowed",
-                            "The requested resource does not support http method '" +
-                                request.method + "'."});
+      reply = Reply::Error(
+          {405, "MethodNotAllowed",
+           "The requested resource does not support http method '" + request.method + "'."});
     } else {
       // ARM answers unknown types under a provider namespace with InvalidResourceType.
       std::vector<std::string> segments = SplitPath(request.path);
@@ -221,8 +225,9 @@ Reply Server::Dispatch(RequestContext& request) {
                                   "' could not be found in the namespace '" + *(providers + 1) +
                                   "' for api version '" + request.Query("api-version") + "'."});
       } else {
-        reply = Reply::Error({404, "NotFound", "The requested path '" + request.path +
-                                                   "' is not served by keyward-arm-emulator."});
+        reply = Reply::Error(
+            {404, "NotFound",
+             "The requested path '" + request.path + "' is not served by keyward-arm-emulator."});
       }
     }
     stats_.Record("Unknown", reply.status);
@@ -247,12 +252,13 @@ Reply Server::Dispatch(RequestContext& request) {
       reply = route.handler(request);
     } catch (const std::exception& e) {
       spdlog::error("{} {} failed: {}", request.method, request.path, e.what());
-      reply = Reply::Error({500, "InternalServerError",
-                            "keyward-arm-emulator hit an internal error; see its log."});
+      reply = Reply::Error(
+          {500, "InternalServerError", "keyward-arm-emulator hit an internal error; see its log."});
     }
   }
   for (const auto& decorator : decorators_) decorator(request, &route, reply);
-  if (!EqualsIgnoreCase(route.operation_id, "_emulator")) stats_.Record(route.operation_id, reply.status);
+  if (!EqualsIgnoreCase(route.operation_id, "_emulator"))
+    stats_.Record(route.operation_id, reply.status);
   AddStandardHeaders(request, &route, reply);
   return reply;
 }

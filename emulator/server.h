@@ -4,7 +4,8 @@
 // Middleware order (mirrors what real ARM does before an RP sees a request):
 //   1. request ids (x-ms-request-id, correlation/client ids echoed) and lazy progress ("tickers":
 //      LROs whose due time passed complete here, so no background thread is needed);
-//   2. route match: unknown path => 404 InvalidResourceType/NotFound, known path + other method => 405;
+//   2. route match: unknown path => 404 InvalidResourceType/NotFound, known path + other method =>
+//   405;
 //   3. authentication (Bearer token from the emulator's token endpoint) for ARM routes;
 //   4. api-version validation per ApiFamily, subscription id shape, resource group existence for
 //      routes with a {resourceGroupName} var (404 ResourceGroupNotFound before any RP logic);
@@ -44,10 +45,10 @@ class Operations;
 struct ServerOptions {
   double lro_seconds = 10;
   std::string region = "WESTUS";  // appears in x-ms-routing-request-id
-  std::function<double()> now;     // injectable clock; defaults to WallClockNow
-  bool throttling = true;          // ARM token buckets (throttle.h); --throttling on|off
-  double throttle_scale = 1;       // multiplies refill rates (--throttle-scale)
-  FaultSpec faults;                // initial fault spec (faults.h); --faults
+  std::function<double()> now;    // injectable clock; defaults to WallClockNow
+  bool throttling = true;         // ARM token buckets (throttle.h); --throttling on|off
+  double throttle_scale = 1;      // multiplies refill rates (--throttle-scale)
+  FaultSpec faults;               // initial fault spec (faults.h); --faults
 };
 
 // What route families need from the server; passed to every Register*Routes function.

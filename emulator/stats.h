@@ -2,10 +2,9 @@
 // (a restart starts from zero); /_emulator/reset clears them too.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace keyward::emulator {

@@ -109,7 +109,8 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
-    *error = "cannot open state file '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
+    *error =
+        "cannot open state file '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     return nullptr;
   }
@@ -153,8 +154,8 @@ void Store::Reset() {
 }
 
 std::optional<StoredResource> Store::Tx::Get(const std::string& key) {
-  Statement s(db_, (std::string("SELECT ") + kResourceColumns + " FROM resources WHERE key = ?")
-                       .c_str());
+  Statement s(
+      db_, (std::string("SELECT ") + kResourceColumns + " FROM resources WHERE key = ?").c_str());
   s.Bind(1, key);
   if (!s.Step()) return std::nullopt;
   return ReadResource(s);
@@ -236,8 +237,8 @@ void Store::Tx::PutOperation(const Operation& op) {
 }
 
 std::optional<Operation> Store::Tx::GetOperation(const std::string& id) {
-  Statement s(db_, (std::string("SELECT ") + kOperationColumns + " FROM operations WHERE id = ?")
-                       .c_str());
+  Statement s(
+      db_, (std::string("SELECT ") + kOperationColumns + " FROM operations WHERE id = ?").c_str());
   s.Bind(1, id);
   if (!s.Step()) return std::nullopt;
   return ReadOperation(s);

@@ -11,10 +11,9 @@
 
 #include <sqlite3.h>
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,13 +39,13 @@ struct ListQuery {
 
 struct Operation {
   std::string id;
-  std::string kind;          // e.g. "VaultPurge", "ResourceGroupDelete"
+  std::string kind;  // e.g. "VaultPurge", "ResourceGroupDelete"
   std::string subscription;
-  std::string target;        // lowercased key of the resource the operation acts on
-  nlohmann::json data;       // kind-specific
+  std::string target;   // lowercased key of the resource the operation acts on
+  nlohmann::json data;  // kind-specific
   double created = 0;
-  double due = 0;            // when the operation completes
-  std::string status;        // "InProgress" | "Succeeded" | "Failed"
+  double due = 0;      // when the operation completes
+  std::string status;  // "InProgress" | "Succeeded" | "Failed"
   double completed = 0;
 };
 

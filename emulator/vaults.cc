@@ -56,7 +56,8 @@ ArmError Required(const std::string& property) {
 }
 
 // Case-insensitive enum: returns the canonical spelling or nullopt.
-std::optional<std::string> Canonical(const json& value, std::initializer_list<const char*> allowed) {
+std::optional<std::string> Canonical(const json& value,
+                                     std::initializer_list<const char*> allowed) {
   if (!value.is_string()) return std::nullopt;
   for (const char* a : allowed) {
     if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
@@ -77,8 +78,9 @@ std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
   auto bypass = input.contains("bypass") ? Canonical(input["bypass"], {"AzureServices", "None"})
                                          : std::optional<std::string>("AzureServices");
   if (!bypass) return Invalid("properties.networkAcls.bypass", "Use AzureServices or None.");
-  auto action = input.contains("defaultAction") ? Canonical(input["defaultAction"], {"Allow", "Deny"})
-                                                : std::optional<std::string>("Allow");
+  auto action = input.contains("defaultAction")
+                    ? Canonical(input["defaultAction"], {"Allow", "Deny"})
+                    : std::optional<std::string>("Allow");
   if (!action) return Invalid("properties.networkAcls.defaultAction", "Use Allow or Deny.");
   (*out)["bypass"] = *bypass;
   (*out)["defaultAction"] = *action;
@@ -153,9 +155,9 @@ std::optional<ArmError> NormalizeVaultProperties(const json& input, const json* 
     p["accessPolicies"] = json::array();
   }
 
-  for (const char* flag : {"enabledForDeployment", "enabledForDiskEncryption",
-                           "enabledForTemplateDeployment", "enableRbacAuthorization",
-                           "enableSoftDelete", "enablePurgeProtection"}) {
+  for (const char* flag :
+       {"enabledForDeployment", "enabledForDiskEncryption", "enabledForTemplateDeployment",
+        "enableRbacAuthorization", "enableSoftDelete", "enablePurgeProtection"}) {
     if (input.contains(flag) && !input[flag].is_null()) {
       if (!input[flag].is_boolean()) return Invalid(std::string("properties.") + flag);
       p[flag] = input[flag];
@@ -173,7 +175,8 @@ std::optional<ArmError> NormalizeVaultProperties(const json& input, const json* 
 
   // Retention: 7..90, default 90, fixed at creation.
   int retention = existing ? existing->value("softDeleteRetentionInDays", 90) : 90;
-  if (input.contains("softDeleteRetentionInDays") && !input["softDeleteRetentionInDays"].is_null()) {
+  if (input.contains("softDeleteRetentionInDays") &&
+      !input["softDeleteRetentionInDays"].is_null()) {
     const json& value = input["softDeleteRetentionInDays"];
     if (!value.is_number_integer() || value.get<int>() < 7 || value.get<int>() > 90) {
       return Invalid("properties.softDeleteRetentionInDays",
@@ -244,7 +247,8 @@ class Vaults {
     body.erase("_internal");
     body["properties"]["provisioningState"] =
         now >= ready_at ? (failed ? "Failed" : "Succeeded") : "RegisteringDns";
-    body["properties"]["vaultUri"] = "https://" + ToLower(body.value("name", "")) + ".vault.azure.net/";
+    body["properties"]["vaultUri"] =
+        "https://" + ToLower(body.value("name", "")) + ".vault.azure.net/";
     return body;
   }
 
@@ -284,8 +288,11 @@ class Vaults {
     // reach, so that recover brings them back as the real service does; purge drops them.
     json children = json::array();
     for (const auto& child : tx.ListByKeyPrefix(vault.key + "/")) {
-      children.push_back({{"key", child.key}, {"type", child.type}, {"parent", child.parent},
-                          {"subscription", child.subscription}, {"name", child.name},
+      children.push_back({{"key", child.key},
+                          {"type", child.type},
+                          {"parent", child.parent},
+                          {"subscription", child.subscription},
+                          {"name", child.name},
                           {"body", child.body}});
       tx.Delete(child.key);
     }
@@ -299,11 +306,12 @@ class Vaults {
                       name = r.Var("vaultName");
     if (auto error = ValidateVaultName(name)) return Reply::Error(*error);
     json body = json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     if (!body.contains("location") || !body["location"].is_string() ||
         body["location"].get<std::string>().empty()) {
-      return Reply::Error({400, "LocationRequired",
-                           "The location property is required for this definition."});
+      return Reply::Error(
+          {400, "LocationRequired", "The location property is required for this definition."});
     }
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
       return Reply::Error(Invalid("tags"));
@@ -311,11 +319,11 @@ class Vaults {
     const std::string location = NormalizeLocation(body["location"].get<std::string>());
     const json input = body.value("properties", json());
     if (!input.is_object()) return Reply::Error(Required("properties"));
-    const bool recover = input.contains("createMode") &&
-                         EqualsIgnoreCase(input["createMode"].is_string()
-                                              ? input["createMode"].get<std::string>()
-                                              : "",
-                                          "recover");
+    const bool recover =
+        input.contains("createMode") &&
+        EqualsIgnoreCase(
+            input["createMode"].is_string() ? input["createMode"].get<std::string>() : "",
+            "recover");
     const std::string key = VaultKey(sub, rg, name);
 
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
@@ -328,9 +336,12 @@ class Vaults {
         return Reply::Error({409, "InvalidResourceLocation",
                              "The resource '" + name + "' already exists in location '" +
                                  existing->body.value("location", "") + "' in resource group '" +
-                                 rg + "'. A resource with the same name cannot be created in "
-                                      "location '" + location + "'. Please select a new resource "
-                                      "name."});
+                                 rg +
+                                 "'. A resource with the same name cannot be created in "
+                                 "location '" +
+                                 location +
+                                 "'. Please select a new resource "
+                                 "name."});
       }
       json props;
       const json* existing_props = existing ? &existing->body["properties"] : nullptr;
@@ -349,8 +360,8 @@ class Vaults {
         }
       }
       vault.body["properties"] = props;
-      vault.body["tags"] = body.contains("tags") && body["tags"].is_object() ? body["tags"]
-                                                                             : json::object();
+      vault.body["tags"] =
+          body.contains("tags") && body["tags"].is_object() ? body["tags"] : json::object();
       Touch(vault, r);
       tx.Put(vault);
       // The recorded service answers 200 for creates as well as updates (ARM-NOTES §1.8).
@@ -360,7 +371,8 @@ class Vaults {
 
   Reply Patch(RequestContext& r) {
     json body = json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     if (body.contains("properties") && !body["properties"].is_null() &&
         !body["properties"].is_object()) {
       return Reply::Error(Invalid("properties"));
@@ -368,8 +380,8 @@ class Vaults {
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
       return Reply::Error(Invalid("tags"));
     }
-    const std::string key = VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
-                                     r.Var("vaultName"));
+    const std::string key =
+        VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("vaultName"));
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       auto vault = tx.Get(key);
       if (!vault) return Reply::Error(NotFound(r));
@@ -377,7 +389,8 @@ class Vaults {
       // JSON merge patch (RFC 7396) inside properties: arrays such as accessPolicies are replaced.
       json merged = stored;
       if (body.contains("properties") && body["properties"].is_object()) {
-        // merge_patch keeps an explicit false (only null removes), so one-way switches still see it.
+        // merge_patch keeps an explicit false (only null removes), so one-way switches still see
+        // it.
         merged.merge_patch(body["properties"]);
       }
       json props;
@@ -395,16 +408,16 @@ class Vaults {
   }
 
   Reply Get(RequestContext& r) {
-    const std::string key = VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
-                                     r.Var("vaultName"));
+    const std::string key =
+        VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("vaultName"));
     auto vault = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
     if (!vault) return Reply::Error(NotFound(r));
     return Reply::Json(200, Render(*vault, r.now));
   }
 
   Reply Delete(RequestContext& r) {
-    const std::string key = VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"),
-                                     r.Var("vaultName"));
+    const std::string key =
+        VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("vaultName"));
     return ctx_.store->Transact([&](Store::Tx& tx) {
       auto vault = tx.Get(key);
       if (!vault) return Reply::Empty(204);
@@ -432,19 +445,18 @@ class Vaults {
     }
     std::string sub = ToLower(r.Var("subscriptionId"));
     return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(
-          200, BuildPage(
-                   r, std::get<PageRequest>(page),
-                   [&](const std::string& after, int limit) {
-                     return tx.List({kVaultType, "", sub, after, limit});
-                   },
-                   [](const StoredResource& v) {
-                     return json{{"id", v.body["id"]},
-                                 {"name", v.body["name"]},
-                                 {"type", kVaultType},
-                                 {"location", v.body["location"]},
-                                 {"tags", v.body.value("tags", json::object())}};
-                   }));
+      return Reply::Json(200, BuildPage(
+                                  r, std::get<PageRequest>(page),
+                                  [&](const std::string& after, int limit) {
+                                    return tx.List({kVaultType, "", sub, after, limit});
+                                  },
+                                  [](const StoredResource& v) {
+                                    return json{{"id", v.body["id"]},
+                                                {"name", v.body["name"]},
+                                                {"type", kVaultType},
+                                                {"location", v.body["location"]},
+                                                {"tags", v.body.value("tags", json::object())}};
+                                  }));
     });
   }
 
@@ -482,11 +494,10 @@ class Vaults {
                  deleted->body.value("name", "") + "'. Key Vault will purge it automatically on " +
                  deleted->body["properties"].value("scheduledPurgeDate", "") + "."});
       }
-      Operation op = ctx_.operations->Begin(tx, kPurgeKind, sub, deleted->key,
-                                            json::object(), r.now);
+      Operation op =
+          ctx_.operations->Begin(tx, kPurgeKind, sub, deleted->key, json::object(), r.now);
       return Reply::Empty(202)
-          .WithHeader("Location",
-                      Operations::KeyVaultLocationUrl(r.base_url, sub, location, op.id))
+          .WithHeader("Location", Operations::KeyVaultLocationUrl(r.base_url, sub, location, op.id))
           .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
     });
   }
@@ -501,11 +512,13 @@ class Vaults {
 
   Reply CheckNameAvailability(RequestContext& r) {
     json body = json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return Reply::Error(InvalidRequestContent(r.body));
+    if (body.is_discarded() || !body.is_object())
+      return Reply::Error(InvalidRequestContent(r.body));
     if (!body.contains("name") || !body["name"].is_string()) return Reply::Error(Required("name"));
     if (!body.contains("type") || !body["type"].is_string()) return Reply::Error(Required("type"));
     if (!EqualsIgnoreCase(body["type"].get<std::string>(), kVaultType)) {
-      return Reply::Error(Invalid("type", "The only supported type is 'Microsoft.KeyVault/vaults'."));
+      return Reply::Error(
+          Invalid("type", "The only supported type is 'Microsoft.KeyVault/vaults'."));
     }
     std::string name = body["name"];
     if (auto error = ValidateVaultName(name)) {
@@ -591,8 +604,8 @@ class Vaults {
     if (deleted_location != location) {
       return Reply::Error({400, "BadRequest",
                            "The location '" + location +
-                               "' does not match the location of the soft-deleted vault '" +
-                               name + "' ('" + deleted_location + "')."});
+                               "' does not match the location of the soft-deleted vault '" + name +
+                               "' ('" + deleted_location + "')."});
     }
     // Restore the old configuration under the id the caller used; DNS registration starts again.
     StoredResource vault = NewVault(sub, rg, name, r);
@@ -628,7 +641,8 @@ class Vaults {
       child.key = vault.key + key.substr(old_key.size());
       child.type = c.value("type", "");
       child.parent = c.value("parent", "");
-      if (child.parent.rfind(old_key, 0) == 0) child.parent = vault.key + child.parent.substr(old_key.size());
+      if (child.parent.rfind(old_key, 0) == 0)
+        child.parent = vault.key + child.parent.substr(old_key.size());
       child.subscription = c.value("subscription", "");
       child.name = c.value("name", "");
       child.body = c.value("body", json::object());
@@ -652,8 +666,8 @@ class Vaults {
   }
 
   std::optional<StoredResource> FindDeleted(const RequestContext& r) {
-    std::string key = ToLower(
-        DeletedVaultId(r.Var("subscriptionId"), r.Var("location"), r.Var("vaultName")));
+    std::string key =
+        ToLower(DeletedVaultId(r.Var("subscriptionId"), r.Var("location"), r.Var("vaultName")));
     return ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
   }
 

@@ -1,11 +1,12 @@
 // Vault lifecycle scenarios against the real binary (ARM-NOTES §1.7, §1.8, §5.1, §5.2).
+#include "emulator/vaults.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <thread>
 
 #include "emulator/emulator_test_util.h"
-#include "emulator/vaults.h"
 
 namespace keyward::emulator::test {
 namespace {
@@ -83,9 +84,10 @@ TEST_F(VaultsTest, PutValidatesBodyAndNormalisesEnums) {
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.Json()["location"], "westus");
   EXPECT_EQ(ok.Json()["properties"]["publicNetworkAccess"], "Disabled");
-  EXPECT_EQ(ok.Json()["properties"]["networkAcls"],
-            json({{"bypass", "AzureServices"}, {"defaultAction", "Deny"}, {"ipRules", json::array()},
-                  {"virtualNetworkRules", json::array()}}));
+  EXPECT_EQ(ok.Json()["properties"]["networkAcls"], json({{"bypass", "AzureServices"},
+                                                          {"defaultAction", "Deny"},
+                                                          {"ipRules", json::array()},
+                                                          {"virtualNetworkRules", json::array()}}));
 
   json no_location = VaultBody();
   no_location.erase("location");
@@ -189,7 +191,8 @@ TEST_F(VaultsTest, DeleteMovesToDeletedVaultsAndRecoverRestoresOldConfiguration)
   EXPECT_EQ(d["properties"]["location"], "westus");
   EXPECT_EQ(d["properties"]["tags"], json({{"env", "test"}}));
   EXPECT_FALSE(d["properties"].contains("purgeProtectionEnabled"));
-  std::string deletion = d["properties"]["deletionDate"], purge = d["properties"]["scheduledPurgeDate"];
+  std::string deletion = d["properties"]["deletionDate"],
+              purge = d["properties"]["scheduledPurgeDate"];
   EXPECT_EQ(deletion.size(), 20u);  // 2022-02-25T09:50:05Z
   EXPECT_NE(deletion, purge);
   auto list = Call("GET", "/subscriptions/" + std::string(kSubscriptionId) +
@@ -241,8 +244,7 @@ TEST_F(VaultsTest, NameHeldElsewhereIsVaultAlreadyExists) {
   EXPECT_EQ(other_sub.Json()["error"]["code"], "VaultAlreadyExists");
   // Soft-deleted names stay reserved for other subscriptions too.
   ASSERT_EQ(Call("DELETE", VaultPath("rg1", "kv-global") + "?" + kKv).status, 200);
-  EXPECT_EQ(PutVault("rgx", "kv-global", VaultBody(), kOtherSubscriptionId)
-                .Json()["error"]["code"],
+  EXPECT_EQ(PutVault("rgx", "kv-global", VaultBody(), kOtherSubscriptionId).Json()["error"]["code"],
             "VaultAlreadyExists");
 }
 
@@ -305,9 +307,9 @@ TEST_F(VaultsTest, PurgeProtectionSoftDeleteAndRetentionAreOneWay) {
   auto retention = Call("PATCH", VaultPath("rg1", "kv-oneway") + "?" + kKv,
                         {{"properties", {{"softDeleteRetentionInDays", 30}}}});
   EXPECT_EQ(retention.status, 400);
-  EXPECT_NE(retention.Json()["error"]["message"].get<std::string>().find(
-                "softDeleteRetentionInDays"),
-            std::string::npos);
+  EXPECT_NE(
+      retention.Json()["error"]["message"].get<std::string>().find("softDeleteRetentionInDays"),
+      std::string::npos);
   EXPECT_EQ(Get("kv-oneway").Json()["properties"]["softDeleteRetentionInDays"], 90);
 }
 
@@ -373,8 +375,8 @@ TEST_F(VaultsTest, ParallelPutsFromSeveralThreadsLoseNoUpdates) {
   auto list = Call("GET", "/subscriptions/" + std::string(kSubscriptionId) +
                               "/resourceGroups/rg1/providers/Microsoft.KeyVault/vaults?" + kKv);
   EXPECT_EQ(list.Json()["value"].size(), static_cast<size_t>(kThreads * kPerThread + 1));
-  auto stats = keyward::testing::HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats",
-                                              {}, "", emulator_->ca_file());
+  auto stats = keyward::testing::HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {},
+                                              "", emulator_->ca_file());
   EXPECT_EQ(stats.Json()["operations"]["Vaults_Update"], kThreads * kPerThread);
   EXPECT_EQ(Get("kv-shared").Json()["tags"].size(), 1u);
 }

@@ -11,7 +11,8 @@ bool SystemClock::SleepFor(std::chrono::milliseconds duration, const std::atomic
   const auto end = std::chrono::steady_clock::now() + duration;
   while (std::chrono::steady_clock::now() < end) {
     if (cancelled && cancelled->load()) return false;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(50)));
   }
   return !(cancelled && cancelled->load());

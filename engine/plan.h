@@ -44,7 +44,8 @@ struct Change {
   // Path patterns (engine/diff.h syntax) whose values must never be shown: renderers print
   // "(sensitive value)" for any value at or under them. Set by the handler.
   std::vector<std::string> sensitive_paths;
-  std::vector<std::string> warnings;  // for humans: "vault uses RBAC; access policies have no effect"
+  std::vector<std::string>
+      warnings;             // for humans: "vault uses RBAC; access policies have no effect"
   std::string reason;       // for humans only
   std::string reason_code;  // stable machine code: "recover_soft_deleted", "immutable_after_create"
   std::string fingerprint;  // live fingerprint planned against ("" when absent)

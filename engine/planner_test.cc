@@ -166,16 +166,16 @@ TEST(PlanTest, UndeclaredEntriesOfExclusiveParentsAreRemovedWithoutPrune) {
   DesiredSet desired = MakeDesiredSet({MakeDesired("AccessPolicy", "kv/declared", {})});
   desired.resources[0].arm_id = declared_id;
   ObservedSet observed;
-  ObservedResource declared = MakeObserved("AccessPolicy", "AccessPolicy/kv/declared",
-                                           declared_id, {});
+  ObservedResource declared =
+      MakeObserved("AccessPolicy", "AccessPolicy/kv/declared", declared_id, {});
   declared.remove_if_undeclared = true;
-  ObservedResource stranger = MakeObserved("AccessPolicy", "AccessPolicy/kv/stranger",
-                                           FakeArmId("Vault", "kv") + "/accessPolicies/stranger",
-                                           {}, /*owned=*/false);
+  ObservedResource stranger =
+      MakeObserved("AccessPolicy", "AccessPolicy/kv/stranger",
+                   FakeArmId("Vault", "kv") + "/accessPolicies/stranger", {}, /*owned=*/false);
   stranger.remove_if_undeclared = true;
-  ObservedResource shared = MakeObserved("AccessPolicy", "AccessPolicy/other/shared",
-                                         FakeArmId("Vault", "other") + "/accessPolicies/shared",
-                                         {}, /*owned=*/false);
+  ObservedResource shared =
+      MakeObserved("AccessPolicy", "AccessPolicy/other/shared",
+                   FakeArmId("Vault", "other") + "/accessPolicies/shared", {}, /*owned=*/false);
   observed.resources = {declared, stranger, shared};
   Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/false));
   EXPECT_EQ(Addresses(plan), (std::vector<std::string>{"no-op AccessPolicy/kv/declared",
@@ -185,14 +185,13 @@ TEST(PlanTest, UndeclaredEntriesOfExclusiveParentsAreRemovedWithoutPrune) {
 TEST(PlanTest, LiveResourceWithServerChosenIdIsMatchedByAddress) {
   FakeRegistry fakes;
   fakes.Add("PrivateEndpointConnection");
-  DesiredSet desired =
-      MakeDesiredSet({MakeDesired("PrivateEndpointConnection", "kv/app", {{"status", "Approved"}})});
+  DesiredSet desired = MakeDesiredSet(
+      {MakeDesired("PrivateEndpointConnection", "kv/app", {{"status", "Approved"}})});
   desired.resources[0].arm_id.clear();  // ARM picks the connection name
   ObservedSet observed;
-  observed.resources.push_back(MakeObserved("PrivateEndpointConnection",
-                                            "PrivateEndpointConnection/kv/app",
-                                            FakeArmId("Vault", "kv") + "/privateEndpointConnections/x",
-                                            {{"status", "Approved"}}));
+  observed.resources.push_back(MakeObserved(
+      "PrivateEndpointConnection", "PrivateEndpointConnection/kv/app",
+      FakeArmId("Vault", "kv") + "/privateEndpointConnections/x", {{"status", "Approved"}}));
   Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions());
   ASSERT_EQ(plan.changes.size(), 1u);
   EXPECT_EQ(plan.changes[0].action, Action::kNoOp);

@@ -132,12 +132,11 @@ TEST(RenderJsonTest, PlansMadeByMakePlanValidate) {
   FakeRegistry fakes;
   fakes.Add("Vault");
   const Json spec = {{"location", "westeurope"}, {"properties", {{"sku", {{"name", "premium"}}}}}};
-  DesiredSet desired = MakeDesiredSet({MakeDesired("Vault", "new", spec),
-                                       MakeDesired("Vault", "changed", spec),
-                                       MakeDesired("Vault", "lost", spec),
-                                       MakeDesired("Vault", "watched", spec, {},
-                                                   ReconcilePolicy::kObserve),
-                                       MakeDesired("Mystery", "x", spec)});
+  DesiredSet desired =
+      MakeDesiredSet({MakeDesired("Vault", "new", spec), MakeDesired("Vault", "changed", spec),
+                      MakeDesired("Vault", "lost", spec),
+                      MakeDesired("Vault", "watched", spec, {}, ReconcilePolicy::kObserve),
+                      MakeDesired("Mystery", "x", spec)});
   ObservedSet observed;
   Json standard = spec;
   standard["properties"]["sku"]["name"] = "standard";
@@ -155,8 +154,8 @@ TEST(RenderJsonTest, PlansMadeByMakePlanValidate) {
     EXPECT_EQ(ValidatePlanJson(doc.dump()), "") << plan.Dump();
     EXPECT_EQ(doc["errored"], true) << "the unknown kind is an error";
     EXPECT_EQ(doc["resource_drift"].size(), 1u);
-    auto saved = ParseSavedPlan(SerializeSavedPlan({"0.1.0", TestPlanOptions(prune), desired, plan}),
-                                "p.kwplan");
+    auto saved = ParseSavedPlan(
+        SerializeSavedPlan({"0.1.0", TestPlanOptions(prune), desired, plan}), "p.kwplan");
     ASSERT_TRUE(saved) << saved.error().ToString();
     EXPECT_TRUE(FindStaleChanges(saved->plan, plan).empty());
     EXPECT_EQ(RenderPlanJson(saved->plan), RenderPlanJson(plan));

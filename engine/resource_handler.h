@@ -41,16 +41,16 @@ struct ResolveResponse {
 };
 
 struct PlanOptions {
-  bool prune = false;          // plan deletes of owned resources gone from the manifests
+  bool prune = false;              // plan deletes of owned resources gone from the manifests
   bool purge_then_create = false;  // policy: purge a soft-deleted name instead of recovering
-  std::string stack;           // ownership tag value
+  std::string stack;               // ownership tag value
 };
 
 struct PlanChangeRequest {
-  const DesiredResource* desired = nullptr;         // null: planning a prune candidate
-  const ObservedResource* observed = nullptr;       // null: absent in ARM
+  const DesiredResource* desired = nullptr;           // null: planning a prune candidate
+  const ObservedResource* observed = nullptr;         // null: absent in ARM
   const SoftDeletedResource* soft_deleted = nullptr;  // a soft-deleted resource holding the name
-  const std::string* name_unavailable = nullptr;    // ARM's message if the name is taken elsewhere
+  const std::string* name_unavailable = nullptr;  // ARM's message if the name is taken elsewhere
   const PlanOptions* options = nullptr;
   // The whole desired and observed sets, for checks that span resources (access policies per
   // vault, managed HSMs per region, a vault's `accessPolicies: exclusive`). Read-only; pure.
@@ -61,7 +61,8 @@ struct PlanChangeRequest {
 // Which live resources to read: one list call per scope, never one GET per resource.
 struct RefreshRequest {
   std::vector<const DesiredResource*> desired;  // of this handler's kind
-  // Extra scopes to list for prune: "/subscriptions/{s}" or "/subscriptions/{s}/resourceGroups/{rg}".
+  // Extra scopes to list for prune: "/subscriptions/{s}" or
+  // "/subscriptions/{s}/resourceGroups/{rg}".
   std::vector<std::string> scopes;
   // Observed parents (already refreshed, since refresh runs in dependency order of kinds), e.g.
   // the vaults whose keys a Key handler lists.
@@ -88,7 +89,7 @@ struct ExportContext {
 struct ApplyRequest {
   const Change* change = nullptr;
   const DesiredResource* desired = nullptr;  // null when applying a saved plan without manifests
-  const StackConfig* config = nullptr;       // keyward.yaml (e.g. the secret fingerprint key's name)
+  const StackConfig* config = nullptr;  // keyward.yaml (e.g. the secret fingerprint key's name)
 };
 
 struct ApplyResponse {

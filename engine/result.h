@@ -4,9 +4,8 @@
 #pragma once
 
 #include <string>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace keyward {
 
@@ -21,7 +20,7 @@ enum class ErrorCode {
   kUnavailable,         // transient: retries exhausted, transport failure
   kDeadlineExceeded,
   kCancelled,
-  kInternal,            // malformed response, bug
+  kInternal,  // malformed response, bug
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -40,7 +39,8 @@ using Result = tl::expected<T, Error>;
 // Status for effectful calls that return nothing.
 using Status = tl::expected<void, Error>;
 
-inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message, std::string detail = {}) {
+inline tl::unexpected<Error> MakeError(ErrorCode code, std::string message,
+                                       std::string detail = {}) {
   return tl::unexpected<Error>(Error{code, std::move(message), std::move(detail)});
 }
 

@@ -1,12 +1,12 @@
 #include "providers/azure/handlers.h"
 
-#include "providers/azure/managed_hsm_handler.h"
-#include "providers/azure/access_policy_handler.h"
-#include "providers/azure/pec_handler.h"
-#include "providers/azure/key_handler.h"
-#include "providers/azure/resource_group_handler.h"
-#include "providers/azure/secret_handler.h"
-#include "providers/azure/vault_handler.h"
+#include "providers/azure/kinds/access_policy_handler.h"
+#include "providers/azure/kinds/key_handler.h"
+#include "providers/azure/kinds/managed_hsm_handler.h"
+#include "providers/azure/kinds/pec_handler.h"
+#include "providers/azure/kinds/resource_group_handler.h"
+#include "providers/azure/kinds/secret_handler.h"
+#include "providers/azure/kinds/vault_handler.h"
 
 namespace keyward::azure {
 

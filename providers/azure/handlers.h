@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "engine/resource_handler.h"
-#include "providers/azure/arm_client.h"
+#include "providers/azure/arm/arm_client.h"
 
 namespace keyward::azure {
 

@@ -3,7 +3,6 @@
 // re-plans the whole estate and must find nothing to do). Uses the real Azure handlers' pure
 // methods; no ARM calls are made, so no ArmClient is needed.
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,7 +12,7 @@
 #include "engine/planner.h"
 #include "engine/validate.h"
 #include "providers/azure/handlers.h"
-#include "providers/azure/vault_model.h"
+#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward {
 namespace {
@@ -89,7 +88,8 @@ void BM_MakePlanSteadyState(benchmark::State& state) {
   options.stack = "bench";
   for (auto _ : state) {
     engine::Plan plan = engine::MakePlan(loaded.set, observed, registry, options);
-    if (plan.HasChanges()) state.SkipWithError(("steady state is not a no-op:\n" + plan.Dump()).c_str());
+    if (plan.HasChanges())
+      state.SkipWithError(("steady state is not a no-op:\n" + plan.Dump()).c_str());
     benchmark::DoNotOptimize(plan.changes.data());
   }
   state.SetItemsProcessed(state.iterations() * n);

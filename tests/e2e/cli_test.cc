@@ -33,9 +33,9 @@ class CliTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    Write("keyward.yaml", std::string("stack: e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
-                              "\n  resourceGroup: rg-e2e\n  location: westeurope\n  tenantId: " +
-                              kTenantId + "\n");
+    Write("keyward.yaml",
+          std::string("stack: e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
+              "\n  resourceGroup: rg-e2e\n  location: westeurope\n  tenantId: " + kTenantId + "\n");
     Write("rg.yaml",
           "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-e2e\n"
           "spec:\n  location: westeurope\n");
@@ -162,12 +162,14 @@ TEST_F(CliTest, VaultDeletedOutOfBandIsPlannedAsRecoverAndConverges) {
   auto plan = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
   EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
   EXPECT_THAT(plan.out, HasSubstr("recover"));
-  EXPECT_THAT(plan.out, Not(HasSubstr("to add, 0 to change")) ) << "a soft-deleted vault is never planned as create";
+  EXPECT_THAT(plan.out, Not(HasSubstr("to add, 0 to change")))
+      << "a soft-deleted vault is never planned as create";
 
   auto apply = Keyward({"apply", dir_.string(), "--auto-approve"});
   ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   auto live = Arm("GET", kVaultPath).Json();
-  EXPECT_EQ(live["properties"]["publicNetworkAccess"], "Disabled") << "desired applied after recover";
+  EXPECT_EQ(live["properties"]["publicNetworkAccess"], "Disabled")
+      << "desired applied after recover";
 
   auto again = Keyward({"plan", dir_.string(), "--detailed-exitcode"});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;

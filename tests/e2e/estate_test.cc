@@ -5,7 +5,6 @@
 // canary secret value must never show up anywhere.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -28,7 +27,8 @@ using Json = nlohmann::json;
 
 // From manifests/examples/payments/keyward.yaml.
 constexpr char kSub[] = "6f1d3b6a-0c55-4a8e-9d5b-2a4c1e7f9b01";
-constexpr char kGroup[] = "/subscriptions/6f1d3b6a-0c55-4a8e-9d5b-2a4c1e7f9b01/resourceGroups/rg-payments";
+constexpr char kGroup[] =
+    "/subscriptions/6f1d3b6a-0c55-4a8e-9d5b-2a4c1e7f9b01/resourceGroups/rg-payments";
 constexpr char kCanary[] = "CANARY-estate-5e1f0c77-never-print";
 constexpr char kAuditCanary[] = "CANARY-estate-audit-0b2d9a41";
 constexpr char kFingerprintKey[] = "estate-test-fingerprint-key";
@@ -40,7 +40,8 @@ std::string Hsm(const std::string& name) {
   return std::string(kGroup) + "/providers/Microsoft.KeyVault/managedHSMs/" + name;
 }
 // The planned action of one address, "(absent)" when the plan does not mention it.
-std::string ActionOf(const std::map<std::string, std::string>& actions, const std::string& address) {
+std::string ActionOf(const std::map<std::string, std::string>& actions,
+                     const std::string& address) {
   auto it = actions.find(address);
   return it == actions.end() ? "(absent)" : it->second;
 }
@@ -69,16 +70,15 @@ class EstateTest : public ::testing::Test {
   // Runs keyward; every output is kept for the canary check at the end of each test.
   CommandResult Keyward(std::vector<std::string> args) {
     args.insert(args.begin(), BinaryPath("keyward"));
-    CommandResult result = RunCommand(
-        args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-               {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-               {"KEYWARD_CA_FILE", emulator_->ca_file()},
-               {"AZURE_TENANT_ID", kTenantId},
-               {"AZURE_CLIENT_ID", kClientId},
-               {"AZURE_CLIENT_SECRET", kClientSecret},
-               {"PAYMENTS_DB_PASSWORD", kCanary},
-               {"PAYMENTS_AUDIT_WEBHOOK_TOKEN", kAuditCanary},
-               {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
+    CommandResult result = RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
+                                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
+                                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
+                                             {"AZURE_TENANT_ID", kTenantId},
+                                             {"AZURE_CLIENT_ID", kClientId},
+                                             {"AZURE_CLIENT_SECRET", kClientSecret},
+                                             {"PAYMENTS_DB_PASSWORD", kCanary},
+                                             {"PAYMENTS_AUDIT_WEBHOOK_TOKEN", kAuditCanary},
+                                             {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
     outputs_.push_back(result.out);
     outputs_.push_back(result.err);
     return result;
@@ -120,18 +120,18 @@ class EstateTest : public ::testing::Test {
                              const std::string& group_id = "vault") {
     const char* list =
         manual ? "manualPrivateLinkServiceConnections" : "privateLinkServiceConnections";
-    Json body = {
-        {"location", "westeurope"},
-        {"properties",
-         {{"subnet",
-           {{"id", std::string(kGroup) +
-                       "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apps"}}},
-          {list, Json::array({{{"name", name},
-                               {"properties",
-                                {{"privateLinkServiceId", target},
-                                 {"groupIds", Json::array({group_id})}}}}})}}}};
-    auto put = Arm("PUT", std::string(kGroup) + "/providers/Microsoft.Network/privateEndpoints/" +
-                              name + "?api-version=2023-11-01",
+    Json body = {{"location", "westeurope"},
+                 {"properties",
+                  {{"subnet",
+                    {{"id", std::string(kGroup) +
+                                "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/apps"}}},
+                   {list, Json::array({{{"name", name},
+                                        {"properties",
+                                         {{"privateLinkServiceId", target},
+                                          {"groupIds", Json::array({group_id})}}}}})}}}};
+    auto put = Arm("PUT",
+                   std::string(kGroup) + "/providers/Microsoft.Network/privateEndpoints/" + name +
+                       "?api-version=2023-11-01",
                    body);
     ASSERT_TRUE(put.status == 200 || put.status == 201) << put.status << put.body;
   }
@@ -158,8 +158,9 @@ class EstateTest : public ::testing::Test {
     CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
     ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
     EXPECT_THAT(second.out, HasSubstr("PrivateEndpointConnection/payments-kv/checkout-api"));
-    EXPECT_THAT(second.out,
-                HasSubstr("MhsmPrivateEndpointConnection/payments-hsm/signing-service: update complete"));
+    EXPECT_THAT(
+        second.out,
+        HasSubstr("MhsmPrivateEndpointConnection/payments-hsm/signing-service: update complete"));
   }
 
   // No canary value in anything keyward printed, the emulator logged or stored, or files under
@@ -205,8 +206,9 @@ TEST_F(EstateTest, AppliesFromEmptyThenReplansAsNoOpWithoutLeakingSecrets) {
   EXPECT_EQ(ActionOf(planned, "PrivateEndpointConnection/payments-kv/checkout-api"), "blocked");
 
   // A saved plan and its Markdown go through the same leak check.
-  CommandResult saved = Keyward({"plan", manifests_.string(), "--out", (dir_ / "estate.plan").string(),
-                                 "--format", "markdown", "--markdown-dir", (dir_ / "md").string()});
+  CommandResult saved =
+      Keyward({"plan", manifests_.string(), "--out", (dir_ / "estate.plan").string(), "--format",
+               "markdown", "--markdown-dir", (dir_ / "md").string()});
   EXPECT_NE(saved.exit_code, 1) << saved.err;
 
   ApplyEstate();
@@ -222,7 +224,8 @@ TEST_F(EstateTest, AppliesFromEmptyThenReplansAsNoOpWithoutLeakingSecrets) {
   const Json listed = connections.Json();  // keep it alive: the loop iterates into it
   std::set<std::string> states;
   for (const Json& c : listed["value"])
-    states.insert(c["properties"]["privateLinkServiceConnectionState"]["status"].get<std::string>());
+    states.insert(
+        c["properties"]["privateLinkServiceConnectionState"]["status"].get<std::string>());
   EXPECT_EQ(states, (std::set<std::string>{"Approved", "Rejected"}));
 
   ExpectNoCanaryAnywhere();
@@ -233,10 +236,10 @@ TEST_F(EstateTest, OutOfBandChangesAreDriftOnExactlyTheChangedAddresses) {
   ASSERT_EQ(Changed(PlanActions()), std::set<std::string>());
 
   // Someone in the portal (or another tool) changes one thing of each kind ARM can change.
-  ASSERT_EQ(Arm("PATCH", V(Vault("payments-kv")),
-                {{"properties", {{"publicNetworkAccess", "Enabled"}}}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Arm("PATCH", V(Vault("payments-kv")), {{"properties", {{"publicNetworkAccess", "Enabled"}}}})
+          .status,
+      200);
   ASSERT_EQ(Arm("PUT", V(Vault("payments-kv") + "/accessPolicies/add"),
                 {{"properties",
                   {{"accessPolicies",
@@ -277,10 +280,10 @@ TEST_F(EstateTest, OutOfBandChangesAreDriftOnExactlyTheChangedAddresses) {
 
 TEST_F(EstateTest, AFailedChangeSkipsOnlyItsDependents) {
   // Every managed HSM create fails (its long-running operation ends Failed).
-  auto faults = HttpsRequest("PUT", emulator_->endpoint() + "/_emulator/faults",
-                             {{"Content-Type", "application/json"}},
-                             R"({"rules":[{"lroFail":true,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})",
-                             emulator_->ca_file());
+  auto faults = HttpsRequest(
+      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
+      R"({"rules":[{"lroFail":true,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})",
+      emulator_->ca_file());
   ASSERT_EQ(faults.status, 200) << faults.body;
 
   CommandResult apply = Keyward({"apply", manifests_.string(), "--auto-approve"});

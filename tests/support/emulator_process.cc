@@ -128,20 +128,20 @@ bool EmulatorProcess::Launch(std::string* error) {
     return false;
   }
   const TestCertificate& cert = SharedTestCertificate();
-  std::vector<std::string> args = {binary,
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--tls-cert",
-                                   cert.cert_file,
-                                   "--tls-key",
-                                   cert.key_file,
-                                   "--state",
-                                   state_file_,
-                                   "--lro-seconds",
-                                   std::to_string(options_.lro_seconds),
-                                   "--principal",
-                                   std::string(kTenantId) + ":" + kClientId + ":" + kClientSecret +
-                                       ":" + kObjectId};
+  std::vector<std::string> args = {
+      binary,
+      "--listen",
+      "127.0.0.1:0",
+      "--tls-cert",
+      cert.cert_file,
+      "--tls-key",
+      cert.key_file,
+      "--state",
+      state_file_,
+      "--lro-seconds",
+      std::to_string(options_.lro_seconds),
+      "--principal",
+      std::string(kTenantId) + ":" + kClientId + ":" + kClientSecret + ":" + kObjectId};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   // Output accumulates across restarts (Stdout() is for leak checks); only look at this run's.

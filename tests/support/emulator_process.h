@@ -1,14 +1,16 @@
 // Test fixture: runs the real keyward-arm-emulator binary as a child process over HTTPS.
 //
-// Tests everywhere in keyward (ARM client, engine, e2e, conformance) stand on this fixture instead of
-// hand-rolled HTTP fakes. It deliberately does not link the emulator library: it spawns the binary
-// that users run, so what is tested is what ships.
+// Tests everywhere in keyward (ARM client, engine, e2e, conformance) stand on this fixture instead
+// of hand-rolled HTTP fakes. It deliberately does not link the emulator library: it spawns the
+// binary that users run, so what is tested is what ships.
 //
 // Invariants:
-//   * One self-signed certificate (CN=localhost, SAN localhost + 127.0.0.1, CA:TRUE) is generated per
+//   * One self-signed certificate (CN=localhost, SAN localhost + 127.0.0.1, CA:TRUE) is generated
+//   per
 //     test process and reused by every emulator it starts; ca_file() is that certificate, usable as
 //     the trust anchor.
-//   * The emulator always listens on 127.0.0.1 with an OS-picked port; endpoint() is only valid after
+//   * The emulator always listens on 127.0.0.1 with an OS-picked port; endpoint() is only valid
+//   after
 //     Start()/Restart() returned.
 //   * The default principal below is always registered; extra_args may add more with --principal.
 #pragma once

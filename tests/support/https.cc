@@ -190,9 +190,9 @@ std::string GetToken(const EmulatorProcess& emulator) {
   std::string form = "grant_type=client_credentials&client_id=" + FormEncode(kClientId) +
                      "&client_secret=" + FormEncode(kClientSecret) +
                      "&scope=" + FormEncode("https://management.azure.com/.default");
-  HttpsResult r = HttpsRequest(
-      "POST", emulator.endpoint() + "/" + kTenantId + "/oauth2/v2.0/token",
-      {{"Content-Type", "application/x-www-form-urlencoded"}}, form, emulator.ca_file());
+  HttpsResult r = HttpsRequest("POST", emulator.endpoint() + "/" + kTenantId + "/oauth2/v2.0/token",
+                               {{"Content-Type", "application/x-www-form-urlencoded"}}, form,
+                               emulator.ca_file());
   if (r.status != 200) return std::string();
   auto json = r.Json();
   return json.is_object() ? json.value("access_token", "") : std::string();

@@ -3,9 +3,8 @@
 // cannot hide a bug. One request per connection (Connection: close).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>

@@ -1,0 +1,445 @@
+// ArmClient: the pipeline wiring, response/error shaping, paging and LRO polling.
+// See arm_client.h for the contract.
+#include "providers/azure/arm/arm_client.h"
+
+#include <cctype>
+#include <set>
+
+#include "providers/azure/arm/lro.h"
+#include "providers/azure/arm/paging.h"
+
+namespace keyward::azure {
+namespace {
+
+bool IsUnreserved(unsigned char c) {
+  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (IsUnreserved(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// "https://host:443" and "https://host" are the same origin.
+std::string NormalizeAuthority(std::string authority) {
+  if (authority.rfind("https://", 0) == 0 && authority.size() > 4 &&
+      authority.compare(authority.size() - 4, 4, ":443") == 0) {
+    authority.resize(authority.size() - 4);
+  } else if (authority.rfind("http://", 0) == 0 && authority.size() > 3 &&
+             authority.compare(authority.size() - 3, 3, ":80") == 0) {
+    authority.resize(authority.size() - 3);
+  }
+  return authority;
+}
+
+Json ParseBody(const std::string& body) {
+  if (body.empty()) return nullptr;
+  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? Json(nullptr) : parsed;
+}
+
+std::chrono::milliseconds Clamp(std::chrono::milliseconds value, std::chrono::milliseconds low,
+                                std::chrono::milliseconds high) {
+  return std::max(low, std::min(value, high));
+}
+
+}  // namespace
+
+// ---- paths -----------------------------------------------------------------------------------
+
+std::string EncodePathSegment(std::string_view segment) { return PercentEncode(segment); }
+std::string EncodeQueryValue(std::string_view value) { return PercentEncode(value); }
+
+std::string SubscriptionPath(std::string_view subscription) {
+  return JoinPath("/subscriptions", {subscription});
+}
+
+std::string ResourceGroupPath(std::string_view subscription, std::string_view resource_group) {
+  return JoinPath(SubscriptionPath(subscription), {"resourceGroups", resource_group});
+}
+
+std::string VaultPath(std::string_view subscription, std::string_view resource_group,
+                      std::string_view vault) {
+  return JoinPath(ResourceGroupPath(subscription, resource_group),
+                  {"providers", "Microsoft.KeyVault", "vaults", vault});
+}
+
+std::string DeletedVaultPath(std::string_view subscription, std::string_view location,
+                             std::string_view vault) {
+  return JoinPath(SubscriptionPath(subscription), {"providers", "Microsoft.KeyVault", "locations",
+                                                   location, "deletedVaults", vault});
+}
+
+std::string JoinPath(std::string_view base, std::initializer_list<std::string_view> segments) {
+  std::string out(base);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  for (std::string_view segment : segments) out += "/" + EncodePathSegment(segment);
+  return out;
+}
+
+std::string WithQuery(std::string_view path, std::string_view name, std::string_view value) {
+  std::string out(path);
+  out += path.find('?') == std::string_view::npos ? '?' : '&';
+  out += std::string(name) + "=" + EncodeQueryValue(value);
+  return out;
+}
+
+std::string WithApiVersion(std::string_view path, std::string_view api_version) {
+  return WithQuery(path, "api-version", api_version);
+}
+
+std::string ArmResponse::provisioning_state() const { return ProvisioningStateOf(body); }
+
+// ---- client ----------------------------------------------------------------------------------
+
+struct ArmClient::Impl {
+  ArmClientOptions options;
+  std::string endpoint;   // no trailing slash
+  std::string authority;  // normalised scheme://host[:port]
+  ArmMetrics metrics;
+  std::shared_ptr<Throttler> throttler;
+  std::unique_ptr<HttpPipeline> pipeline;
+  LogSink log;
+
+  void Log(LogLevel level, const std::string& line) const {
+    if (log) log(level, line);
+  }
+};
+
+ArmClient::ArmClient(ArmClientOptions options) : impl_(std::make_unique<Impl>()) {
+  Impl& impl = *impl_;
+  impl.options = std::move(options);
+  impl.endpoint = impl.options.endpoint;
+  while (!impl.endpoint.empty() && impl.endpoint.back() == '/') impl.endpoint.pop_back();
+  std::string authority, path;
+  if (SplitUrl(impl.endpoint, &authority, &path)) impl.authority = NormalizeAuthority(authority);
+  impl.log = impl.options.log ? impl.options.log : SpdlogSink();
+  impl.throttler = std::make_shared<Throttler>(impl.options.throttle);
+  auto transport = impl.options.transport;
+  if (!transport) {
+    transport = std::make_shared<CpprestTransport>(
+        CpprestTransportOptions{impl.options.ca_file, impl.options.timeout});
+  }
+  std::string user_agent = std::string("keyward/") + kKeywardVersion;
+  if (!impl.options.user_agent_suffix.empty()) user_agent += " " + impl.options.user_agent_suffix;
+
+  std::vector<std::unique_ptr<HttpPolicy>> policies;
+  policies.push_back(std::make_unique<RequestIdPolicy>());
+  policies.push_back(std::make_unique<UserAgentPolicy>(user_agent));
+  policies.push_back(std::make_unique<RetryPolicy>(impl.options.retry, impl.options.random,
+                                                   &impl.metrics, impl.log));
+  policies.push_back(std::make_unique<ThrottlePolicy>(impl.throttler, &impl.metrics));
+  if (impl.options.credential) {
+    policies.push_back(
+        std::make_unique<BearerTokenPolicy>(impl.options.credential, impl.options.token_request));
+  }
+  policies.push_back(std::make_unique<LoggingPolicy>(impl.log, &impl.metrics));
+  impl.pipeline = std::make_unique<HttpPipeline>(std::move(policies), std::move(transport));
+}
+
+ArmClient::~ArmClient() = default;
+
+ArmMetricsSnapshot ArmClient::metrics() const { return impl_->metrics.Snapshot(); }
+const std::string& ArmClient::endpoint() const { return impl_->endpoint; }
+
+Result<std::string> ArmClient::ResolveUrl(std::string_view path_or_url) const {
+  if (impl_->authority.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "ARM endpoint is not an absolute URL: " + impl_->endpoint);
+  }
+  if (!path_or_url.empty() && path_or_url.front() == '/')
+    return impl_->endpoint + std::string(path_or_url);
+  std::string authority, path;
+  if (!SplitUrl(path_or_url, &authority, &path)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "ARM path must start with '/' or be an absolute URL: " +
+                         SanitizeUrl(std::string(path_or_url)));
+  }
+  if (NormalizeAuthority(authority) != impl_->authority) {
+    // nextLink / Location / Azure-AsyncOperation pointing elsewhere: never send our token there.
+    return MakeError(ErrorCode::kInternal, "refusing to follow a URL on another host (" +
+                                               authority + ", endpoint is " + impl_->authority +
+                                               ")");
+  }
+  return impl_->endpoint + path;
+}
+
+Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_url,
+                                    const std::optional<Json>& body, const Context& ctx,
+                                    const RequestOptions& request_options) {
+  auto url = ResolveUrl(path_or_url);
+  if (!url) return tl::unexpected(url.error());
+  HttpRequest request;
+  request.method = method;
+  request.url = *url;
+  request.headers = request_options.headers;
+  request.headers.Set("Accept", "application/json");
+  request.sensitive = request_options.sensitive;
+  if (body) {
+    // Replace invalid UTF-8 instead of throwing: a bad byte in a tag must not crash apply.
+    request.body = body->dump(-1, ' ', false, Json::error_handler_t::replace);
+    request.headers.Set("Content-Type", "application/json; charset=utf-8");
+  }
+  auto response = impl_->pipeline->Send(request, ctx);
+  std::string client_request_id = request.headers.GetOr("x-ms-client-request-id");
+  if (!response) {
+    Error error = response.error();
+    if (error.detail.empty()) {
+      error.detail = "status=0 arm-code= request-id= client-request-id=" + client_request_id;
+    }
+    return tl::unexpected(error);
+  }
+  if (response->status < 200 || response->status > 299) {
+    ArmError arm =
+        ParseArmError(response->status, response->headers, response->body, request.sensitive);
+    if (arm.client_request_id.empty()) arm.client_request_id = client_request_id;
+    return tl::unexpected(ToError(arm));
+  }
+  ArmResponse out;
+  out.status = response->status;
+  out.headers = std::move(response->headers);
+  if (!out.headers.Contains("x-ms-client-request-id"))
+    out.headers.Set("x-ms-client-request-id", client_request_id);
+  out.body = ParseBody(response->body);
+  out.url = std::move(request.url);
+  return out;
+}
+
+Result<ArmResponse> ArmClient::Get(std::string_view path_or_url, const Context& ctx,
+                                   const RequestOptions& request_options) {
+  return Send(HttpMethod::kGet, path_or_url, std::nullopt, ctx, request_options);
+}
+
+Result<ArmResponse> ArmClient::Put(std::string_view path_or_url, const Json& body,
+                                   const Context& ctx, const RequestOptions& request_options) {
+  return Send(HttpMethod::kPut, path_or_url, body, ctx, request_options);
+}
+
+Result<ArmResponse> ArmClient::Patch(std::string_view path_or_url, const Json& body,
+                                     const Context& ctx, const RequestOptions& request_options) {
+  return Send(HttpMethod::kPatch, path_or_url, body, ctx, request_options);
+}
+
+Result<ArmResponse> ArmClient::Delete(std::string_view path_or_url, const Context& ctx,
+                                      const RequestOptions& request_options) {
+  return Send(HttpMethod::kDelete, path_or_url, std::nullopt, ctx, request_options);
+}
+
+Result<ArmResponse> ArmClient::Post(std::string_view path_or_url, const std::optional<Json>& body,
+                                    const Context& ctx, const RequestOptions& request_options) {
+  return Send(HttpMethod::kPost, path_or_url, body, ctx, request_options);
+}
+
+Result<std::vector<Json>> ArmClient::ListAll(std::string_view path_and_query, const Context& ctx) {
+  std::vector<Json> items;
+  std::set<std::string> seen;
+  std::string url(path_and_query);
+  constexpr int kMaxPages = 100'000;  // a runaway server must not loop us forever
+  for (int pages = 0; pages < kMaxPages; ++pages) {
+    auto response = Get(url, ctx);
+    if (!response) return tl::unexpected(response.error());
+    auto page = ParsePage(response->body);
+    if (!page) {
+      Error error = page.error();
+      error.message += " (" + SanitizeUrl(response->url) + ")";
+      return tl::unexpected(error);
+    }
+    for (auto& item : page->items) items.push_back(std::move(item));
+    if (!page->next_link) return items;
+    if (!seen.insert(*page->next_link).second) {
+      return MakeError(ErrorCode::kInternal,
+                       "ARM paging loop: nextLink repeats " + SanitizeUrl(*page->next_link));
+    }
+    url = *page->next_link;
+  }
+  return MakeError(ErrorCode::kInternal, "ARM paging: more than 100000 pages");
+}
+
+Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
+                                             std::string_view original_path, HttpMethod method,
+                                             const Context& ctx) {
+  return PollUntilDone(initial, original_path, method, ctx, impl_->options.poll);
+}
+
+Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
+                                             std::string_view original_path, HttpMethod method,
+                                             const Context& ctx, const PollOptions& poll) {
+  LroStrategy strategy = ChooseLroStrategy(method, initial.status, initial.headers);
+  const std::string client_request_id = initial.client_request_id();
+  const Clock::TimePoint start = ctx.clock->Now();
+  LroProgress progress;
+  progress.strategy = LroStrategyName(strategy);
+
+  // The resource after success: PUT/PATCH read the original URL again (ARM-NOTES §1.3).
+  auto final_get = [&](const ArmResponse& last) -> Result<ArmResponse> {
+    if (method == HttpMethod::kPut || method == HttpMethod::kPatch) return Get(original_path, ctx);
+    return last;
+  };
+  auto report = [&](const std::string& status) {
+    progress.status = status;
+    progress.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock->Now() - start);
+    if (poll.on_progress) poll.on_progress(progress);
+    impl_->Log(LogLevel::kDebug, std::string("LRO ") + HttpMethodName(method) + " " +
+                                     SanitizeUrl(std::string(original_path)) + " [" +
+                                     progress.strategy + "] poll " +
+                                     std::to_string(progress.polls) + ": " + status);
+  };
+  // Waits before the next poll; errors on cancellation or when max_wait would be exceeded.
+  auto wait = [&](const HttpHeaders& headers) -> Status {
+    auto server = ParseRetryAfter(headers, ctx.clock->Now());
+    // Without Retry-After, start at 1 s and double up to default_interval: a vault leaves
+    // RegisteringDns within seconds, and a flat interval would make every create that slow.
+    const auto ramp = std::chrono::milliseconds(1000LL << std::min(progress.polls, 16));
+    auto interval = Clamp(server ? *server : std::min(ramp, poll.default_interval),
+                          poll.min_interval, poll.max_interval);
+    if (ctx.clock->Now() + interval - start > poll.max_wait) {
+      return MakeError(ErrorCode::kDeadlineExceeded,
+                       "long-running operation did not finish within " +
+                           std::to_string(poll.max_wait.count() / 1000) +
+                           " s: " + SanitizeUrl(std::string(original_path)) + " (last state " +
+                           progress.status + ")",
+                       "client-request-id=" + client_request_id);
+    }
+    if (!ctx.clock->SleepFor(interval, ctx.cancelled.get())) {
+      return MakeError(ErrorCode::kCancelled,
+                       "cancelled while waiting for a long-running operation");
+    }
+    return {};
+  };
+
+  switch (strategy) {
+    case LroStrategy::kNone:
+      return initial;
+    case LroStrategy::kMissingPollingUrl:
+      return MakeError(ErrorCode::kInternal,
+                       std::string("ARM answered 202 to ") + HttpMethodName(method) +
+                           " without Azure-AsyncOperation, Operation-Location or Location",
+                       "status=202 arm-code= request-id=" + initial.request_id() +
+                           " client-request-id=" + client_request_id);
+
+    case LroStrategy::kAzureAsyncOperation:
+    case LroStrategy::kOperationLocation: {
+      const std::string status_url = initial.headers.GetOr(
+          strategy == LroStrategy::kAzureAsyncOperation ? "Azure-AsyncOperation"
+                                                        : "Operation-Location");
+      std::string state =
+          InitialBodyState(initial.status == 201 ? 202 : initial.status, initial.body);
+      if (IsFailedState(state))
+        return tl::unexpected(
+            OperationError(state, initial.body, initial.headers, client_request_id));
+      if (IsSucceededState(state) && initial.status != 202 &&
+          !ProvisioningStateOf(initial.body).empty()) {
+        return final_get(initial);
+      }
+      HttpHeaders retry_headers = initial.headers;
+      while (true) {
+        if (auto waited = wait(retry_headers); !waited) return tl::unexpected(waited.error());
+        auto response = Get(status_url, ctx);
+        ++progress.polls;
+        if (!response) return response;  // reading the status failed (4xx/5xx after retries)
+        auto it = response->body.is_object() ? response->body.find("status") : response->body.end();
+        if (!response->body.is_object() || it == response->body.end() || !it->is_string()) {
+          return MakeError(ErrorCode::kInternal, "operation status resource has no `status`",
+                           "status=" + std::to_string(response->status) + " arm-code= request-id=" +
+                               response->request_id() + " client-request-id=" + client_request_id);
+        }
+        state = it->get<std::string>();
+        report(state);
+        if (IsFailedState(state)) {
+          return tl::unexpected(
+              OperationError(state, response->body, response->headers, client_request_id));
+        }
+        if (IsSucceededState(state)) {
+          if (method == HttpMethod::kPost) {
+            // Default final-state for POST: the Location URL when there is one.
+            if (auto location = initial.headers.Get("Location"); location && !location->empty()) {
+              return Get(*location, ctx);
+            }
+            return *response;
+          }
+          return final_get(*response);
+        }
+        retry_headers = response->headers;
+      }
+    }
+
+    case LroStrategy::kLocation: {
+      std::string location = initial.headers.GetOr("Location");
+      std::string state =
+          initial.status == 202 ? "InProgress" : InitialBodyState(initial.status, initial.body);
+      if (IsFailedState(state))
+        return tl::unexpected(
+            OperationError(state, initial.body, initial.headers, client_request_id));
+      ArmResponse last = initial;
+      while (!IsSucceededState(state)) {
+        if (auto waited = wait(last.headers); !waited) return tl::unexpected(waited.error());
+        auto response = Get(location, ctx);
+        ++progress.polls;
+        if (!response) return response;  // 4xx/5xx on the Location URL: the operation failed
+        if (auto next = response->headers.Get("Location"); next && !next->empty()) location = *next;
+        if (response->status == 202) {
+          state = "InProgress";
+        } else {
+          state = ProvisioningStateOf(response->body);
+          if (state.empty()) state = "Succeeded";  // 200/201/204 without a state: done
+        }
+        report(state);
+        if (IsFailedState(state)) {
+          return tl::unexpected(
+              OperationError(state, response->body, response->headers, client_request_id));
+        }
+        last = std::move(*response);
+      }
+      // A PUT/PATCH Location result without a body (204) says nothing about the resource.
+      if ((method == HttpMethod::kPut || method == HttpMethod::kPatch) && last.body.is_null()) {
+        return final_get(last);
+      }
+      return last;
+    }
+
+    case LroStrategy::kBody: {
+      std::string state = InitialBodyState(initial.status, initial.body);
+      ArmResponse last = initial;
+      while (true) {
+        if (IsSucceededState(state)) return last;
+        if (IsFailedState(state)) {
+          return tl::unexpected(OperationError(state, last.body, last.headers, client_request_id));
+        }
+        if (auto waited = wait(last.headers); !waited) return tl::unexpected(waited.error());
+        auto response = Get(original_path, ctx);
+        ++progress.polls;
+        if (!response) return response;
+        if (response->status != 204 && response->body.is_null()) {
+          return MakeError(ErrorCode::kInternal, "body polling: GET returned no body",
+                           "status=" + std::to_string(response->status) + " arm-code= request-id=" +
+                               response->request_id() + " client-request-id=" + client_request_id);
+        }
+        state = InitialBodyState(response->status == 201 ? 200 : response->status, response->body);
+        report(state);
+        last = std::move(*response);
+      }
+    }
+  }
+  return initial;
+}
+
+Result<ArmResponse> ArmClient::SendAndWait(HttpMethod method, std::string_view path_or_url,
+                                           const std::optional<Json>& body, const Context& ctx,
+                                           const RequestOptions& request_options) {
+  auto initial = Send(method, path_or_url, body, ctx, request_options);
+  if (!initial) return initial;
+  return PollUntilDone(*initial, path_or_url, method, ctx);
+}
+
+}  // namespace keyward::azure

@@ -1,0 +1,181 @@
+// ArmClient pieces the emulator does not exercise (Azure-AsyncOperation polling, failure and
+// deadline paths, path building), driven by a scripted transport and a fake clock. The happy
+// paths run against the real emulator in arm_client_emulator_test.cc.
+#include "providers/azure/arm/arm_client.h"
+
+#include <gtest/gtest.h>
+
+#include "providers/azure/arm/arm_client_test_util.h"
+
+namespace keyward::azure {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::FakeClock;
+using testing::ScriptedTransport;
+
+class StaticCredential : public TokenCredential {
+ public:
+  Result<AccessToken> GetToken(const TokenRequest&, const Context& ctx) override {
+    return AccessToken{"tok", ctx.clock->Now() + std::chrono::hours(1)};
+  }
+  std::string Name() const override { return "StaticCredential"; }
+};
+
+struct ClientHarness {
+  FakeClock clock;
+  Context ctx;
+  std::shared_ptr<ScriptedTransport> transport = std::make_shared<ScriptedTransport>();
+  std::unique_ptr<ArmClient> client;
+
+  ClientHarness() {
+    ctx.clock = &clock;
+    ArmClientOptions options;
+    options.endpoint = "https://arm.test";
+    options.credential = std::make_shared<StaticCredential>();
+    options.transport = transport;
+    options.retry.max_retries = 0;
+    options.poll.default_interval = milliseconds(1000);
+    options.poll.max_wait = milliseconds(10'000);
+    options.log = [](LogLevel, const std::string&) {};
+    client = std::make_unique<ArmClient>(std::move(options));
+  }
+  ArmResponse Initial(int status, std::vector<std::pair<std::string, std::string>> headers,
+                      Json body = nullptr) {
+    ArmResponse response;
+    response.status = status;
+    for (auto& [name, value] : headers) response.headers.Set(name, value);
+    response.body = std::move(body);
+    return response;
+  }
+};
+
+TEST(ArmClientLroTest, AzureAsyncOperationThenFinalGetOfTheOriginalUrl) {
+  ClientHarness h;
+  h.transport->PushStatus(200, {{"Retry-After", "2"}}, R"({"status":"InProgress"})");
+  h.transport->PushStatus(200, {}, R"({"status":"succeeded"})");
+  h.transport->PushStatus(200, {},
+                          R"({"name":"kv","properties":{"provisioningState":"Succeeded"}})");
+  auto initial = h.Initial(
+      201, {{"Azure-AsyncOperation", "https://arm.test/op/1?api-version=x"}, {"Retry-After", "1"}},
+      Json::parse(R"({"properties":{"provisioningState":"Creating"}})"));
+  auto done = h.client->PollUntilDone(initial, "/subscriptions/s/vaults/kv?api-version=x",
+                                      HttpMethod::kPut, h.ctx);
+  ASSERT_TRUE(done) << done.error().ToString();
+  EXPECT_EQ(done->body["name"], "kv");
+  const auto& sent = h.transport->sent();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0].url, "https://arm.test/op/1?api-version=x");
+  EXPECT_EQ(sent[2].url, "https://arm.test/subscriptions/s/vaults/kv?api-version=x");
+  EXPECT_EQ(h.clock.sleeps(), (std::vector<milliseconds>{milliseconds(1000), milliseconds(2000)}));
+}
+
+TEST(ArmClientLroTest, FailedOperationReturnsItsErrorCode) {
+  ClientHarness h;
+  h.transport->PushStatus(
+      200, {{"x-ms-request-id", "r7"}},
+      R"({"status":"Failed","error":{"code":"AnotherOperationInProgress","message":"busy"}})");
+  auto initial = h.Initial(
+      202, {{"Azure-AsyncOperation", "https://arm.test/op/2"}, {"x-ms-client-request-id", "c7"}});
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kDelete, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kAborted);
+  EXPECT_EQ(ArmCodeOf(done.error()), "AnotherOperationInProgress");
+  EXPECT_EQ(ArmErrorOf(done.error())->request_id, "r7");
+  EXPECT_EQ(ArmErrorOf(done.error())->client_request_id, "c7");
+}
+
+TEST(ArmClientLroTest, CancelledWithTwoLsIsNotTerminalAndMaxWaitStopsIt) {
+  ClientHarness h;
+  for (int i = 0; i < 20; ++i) h.transport->PushStatus(200, {}, R"({"status":"Cancelled"})");
+  auto initial = h.Initial(202, {{"Operation-Location", "https://arm.test/op/3"}});
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kPost, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(h.transport->sent().size(), 10u);  // 10 s max wait / 1 s interval
+}
+
+TEST(ArmClientLroTest, LocationPollingFollowsNewLocationsAndFailsOnErrorStatus) {
+  ClientHarness h;
+  h.transport->PushStatus(202, {{"Location", "https://arm.test/op/5"}});
+  h.transport->PushStatus(409, {}, R"({"error":{"code":"ConflictError","message":"nope"}})");
+  auto initial = h.Initial(202, {{"Location", "https://arm.test/op/4"}});
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kPost, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(ArmCodeOf(done.error()), "ConflictError");
+  ASSERT_EQ(h.transport->sent().size(), 2u);
+  EXPECT_EQ(h.transport->sent()[1].url, "https://arm.test/op/5");
+}
+
+TEST(ArmClientLroTest, BodyPollingReportsFailedProvisioning) {
+  ClientHarness h;
+  h.transport->PushStatus(200, {}, R"({"properties":{"provisioningState":"Failed"}})");
+  auto initial =
+      h.Initial(201, {}, Json::parse(R"({"properties":{"provisioningState":"Provisioning"}})"));
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kPut, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(ArmClientLroTest, DeleteOrPostAcceptedWithoutPollingUrlIsAnError) {
+  ClientHarness h;
+  auto done = h.client->PollUntilDone(h.Initial(202, {}), "/x", HttpMethod::kDelete, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kInternal);
+  auto sync = h.client->PollUntilDone(h.Initial(200, {}), "/x", HttpMethod::kDelete, h.ctx);
+  ASSERT_TRUE(sync);
+  EXPECT_TRUE(h.transport->sent().empty());
+}
+
+TEST(ArmClientLroTest, CancellationStopsPolling) {
+  ClientHarness h;
+  h.ctx.cancelled->store(true);
+  auto initial = h.Initial(202, {{"Location", "https://arm.test/op/6"}});
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kPost, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kCancelled);
+}
+
+TEST(ArmClientTest, ListAllDetectsNextLinkLoops) {
+  ClientHarness h;
+  h.transport->PushStatus(200, {}, R"({"value":[1],"nextLink":"https://arm.test/p2"})");
+  h.transport->PushStatus(200, {}, R"({"value":[],"nextLink":"https://arm.test/p2"})");
+  auto items = h.client->ListAll("/p1", h.ctx);
+  ASSERT_FALSE(items);
+  EXPECT_EQ(items.error().code, ErrorCode::kInternal);
+}
+
+TEST(ArmClientTest, TransportErrorsCarryTheClientRequestId) {
+  ClientHarness h;
+  h.transport->Push(MakeError(ErrorCode::kUnavailable, "connect failed"));
+  auto get = h.client->Get("/subscriptions/s", h.ctx);
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().code, ErrorCode::kUnavailable);
+  auto arm = ArmErrorOf(get.error());
+  ASSERT_TRUE(arm.has_value());
+  EXPECT_EQ(arm->status, 0);
+  EXPECT_EQ(arm->client_request_id, h.transport->sent()[0].headers.GetOr("x-ms-client-request-id"));
+}
+
+TEST(ArmClientTest, PathsAreEncodedPerSegment) {
+  EXPECT_EQ(
+      VaultPath("sub", "rg (prod)", "kv1"),
+      "/subscriptions/sub/resourceGroups/rg%20%28prod%29/providers/Microsoft.KeyVault/vaults/kv1");
+  EXPECT_EQ(WithApiVersion(ResourceGroupPath("s", "a/b"), kResourcesApiVersion),
+            "/subscriptions/s/resourceGroups/a%2Fb?api-version=2021-04-01");
+  EXPECT_EQ(WithQuery("/x?api-version=1", "$top", "2"), "/x?api-version=1&$top=2");
+  EXPECT_EQ(DeletedVaultPath("s", "westeurope", "kv"),
+            "/subscriptions/s/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv");
+}
+
+TEST(ArmClientTest, ResolvesSameHostUrlsOnly) {
+  ClientHarness h;
+  EXPECT_EQ(*h.client->ResolveUrl("/a?b=1"), "https://arm.test/a?b=1");
+  EXPECT_EQ(*h.client->ResolveUrl("https://ARM.test:443/a"), "https://arm.test/a");
+  EXPECT_FALSE(h.client->ResolveUrl("https://arm.test.evil/a"));
+  EXPECT_FALSE(h.client->ResolveUrl("http://arm.test/a"));
+  EXPECT_FALSE(h.client->ResolveUrl("relative"));
+}
+
+}  // namespace
+}  // namespace keyward::azure

@@ -1,0 +1,218 @@
+// cpprestsdk transport. All cpprest exceptions are caught here and become kUnavailable errors
+// (STYLE.md: exceptions from third-party code stop at the adapter).
+#include "providers/azure/arm/transport.h"
+
+#include <cpprest/http_client.h>
+
+#include <algorithm>
+#include <boost/asio/ssl.hpp>
+#include <cctype>
+#include <fstream>
+#include <thread>
+
+namespace keyward::azure {
+namespace {
+
+char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+web::http::method ToCpprestMethod(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet:
+      return web::http::methods::GET;
+    case HttpMethod::kPut:
+      return web::http::methods::PUT;
+    case HttpMethod::kPatch:
+      return web::http::methods::PATCH;
+    case HttpMethod::kDelete:
+      return web::http::methods::DEL;
+    case HttpMethod::kPost:
+      return web::http::methods::POST;
+    case HttpMethod::kHead:
+      return web::http::methods::HEAD;
+  }
+  return web::http::methods::GET;
+}
+
+// The authority part only, for error messages: never the query (may hold tokens).
+std::string Where(const std::string& url) {
+  std::string authority, path;
+  if (!SplitUrl(url, &authority, &path)) return "<invalid url>";
+  return authority + path.substr(0, path.find('?'));
+}
+
+}  // namespace
+
+const char* HttpMethodName(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet:
+      return "GET";
+    case HttpMethod::kPut:
+      return "PUT";
+    case HttpMethod::kPatch:
+      return "PATCH";
+    case HttpMethod::kDelete:
+      return "DELETE";
+    case HttpMethod::kPost:
+      return "POST";
+    case HttpMethod::kHead:
+      return "HEAD";
+  }
+  return "GET";
+}
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](char x, char y) { return Lower(x) < Lower(y); });
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+void HttpHeaders::Remove(std::string_view name) {
+  auto it = map_.find(std::string(name));
+  if (it != map_.end()) map_.erase(it);
+}
+
+bool HttpHeaders::Contains(std::string_view name) const {
+  return map_.find(std::string(name)) != map_.end();
+}
+
+std::optional<std::string> HttpHeaders::Get(std::string_view name) const {
+  auto it = map_.find(std::string(name));
+  if (it == map_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string HttpHeaders::GetOr(std::string_view name, std::string fallback) const {
+  auto value = Get(name);
+  return value ? *value : fallback;
+}
+
+OperationKind OperationKindOf(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet:
+    case HttpMethod::kHead:
+      return OperationKind::kRead;
+    case HttpMethod::kDelete:
+      return OperationKind::kDelete;
+    default:
+      return OperationKind::kWrite;
+  }
+}
+
+bool SplitUrl(std::string_view url, std::string* authority, std::string* path_and_query) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view scheme = url.substr(0, scheme_end);
+  if (!EqualsIgnoreCase(scheme, "https") && !EqualsIgnoreCase(scheme, "http")) return false;
+  size_t host_start = scheme_end + 3;
+  size_t path_start = url.find_first_of("/?#", host_start);
+  if (path_start == std::string_view::npos) path_start = url.size();
+  if (path_start == host_start) return false;  // no host
+  std::string auth(url.substr(0, path_start));
+  // Scheme and host are case-insensitive; normalise so that cache keys and same-host checks agree.
+  std::transform(auth.begin(), auth.end(), auth.begin(), Lower);
+  *authority = std::move(auth);
+  std::string rest(url.substr(path_start));
+  if (rest.empty() || rest[0] != '/') rest.insert(rest.begin(), '/');
+  size_t fragment = rest.find('#');
+  if (fragment != std::string::npos) rest.resize(fragment);
+  *path_and_query = std::move(rest);
+  return true;
+}
+
+struct CpprestTransport::Impl {
+  CpprestTransportOptions options;
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<web::http::client::http_client>> clients;
+
+  std::shared_ptr<web::http::client::http_client> ClientFor(const std::string& authority) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = clients.find(authority);
+    if (it != clients.end()) return it->second;
+    web::http::client::http_client_config config;
+    config.set_timeout(options.timeout);
+    config.set_validate_certificates(true);  // never false: there is no option for it
+    std::string ca_file = options.ca_file;
+    config.set_ssl_context_callback([ca_file](boost::asio::ssl::context& ssl) {
+      // cpprest already loads the default verify paths; add them again in case a future
+      // version does not, then add the extra anchor. Errors here surface as TLS failures.
+      boost::system::error_code ignored;
+      ssl.set_default_verify_paths(ignored);
+      if (!ca_file.empty()) {
+        boost::system::error_code ec;
+        ssl.load_verify_file(ca_file, ec);
+      }
+    });
+    auto client = std::make_shared<web::http::client::http_client>(authority, config);
+    clients.emplace(authority, client);
+    return client;
+  }
+};
+
+CpprestTransport::CpprestTransport(CpprestTransportOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+CpprestTransport::~CpprestTransport() = default;
+
+Result<HttpResponse> CpprestTransport::Send(const HttpRequest& request, const Context& ctx) {
+  std::string authority, path_and_query;
+  if (!SplitUrl(request.url, &authority, &path_and_query)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "not an absolute http(s) URL: " + Where(request.url));
+  }
+  if (!impl_->options.ca_file.empty() && !std::ifstream(impl_->options.ca_file).good()) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "CA file is not readable: " + impl_->options.ca_file);
+  }
+  try {
+    auto client = impl_->ClientFor(authority);
+    web::http::http_request message(ToCpprestMethod(request.method));
+    message.set_request_uri(path_and_query);
+    std::string content_type = "application/json; charset=utf-8";
+    for (const auto& [name, value] : request.headers.all()) {
+      if (EqualsIgnoreCase(name, "Content-Type")) {
+        content_type = value;
+        continue;
+      }
+      message.headers().add(name, value);
+    }
+    if (!request.body.empty()) message.set_body(request.body, content_type);
+
+    pplx::cancellation_token_source cancel;
+    auto task =
+        client->request(message, cancel.get_token()).then([](web::http::http_response response) {
+          HttpResponse out;
+          out.status = response.status_code();
+          for (const auto& [name, value] : response.headers()) out.headers.Set(name, value);
+          auto bytes = response.extract_vector().get();
+          out.body.assign(bytes.begin(), bytes.end());
+          return out;
+        });
+    // Poll for cancellation while the request is in flight, so a SIGTERM does not wait for a
+    // slow server. Real time is fine here: this is the I/O edge, not logic.
+    while (!task.is_done()) {
+      if (ctx.IsCancelled()) {
+        cancel.cancel();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    try {
+      return task.get();
+    } catch (const pplx::task_canceled&) {
+      return MakeError(ErrorCode::kCancelled, "request cancelled: " + Where(request.url));
+    }
+  } catch (const std::exception& e) {
+    // cpprest messages name the failing step (connect, handshake, timeout) and not the query.
+    return MakeError(ErrorCode::kUnavailable, std::string("HTTP transport error for ") +
+                                                  HttpMethodName(request.method) + " " +
+                                                  Where(request.url) + ": " + e.what());
+  }
+}
+
+}  // namespace keyward::azure

@@ -1,0 +1,402 @@
+#include "providers/azure/kinds/access_policy_model.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "engine/diff.h"
+#include "providers/azure/kinds/vault_model.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+using engine::FieldChange;
+
+constexpr char kPoliciesSegment[] = "/accesspolicies/";
+
+// ARM's enum members per permission kind (keyvault.json 2024-11-01, Permissions). ARM models them
+// as strings, so values outside these lists are kept (lowercased) for ARM to judge.
+const std::map<std::string, std::vector<std::string>>& PermissionEnums() {
+  static const std::map<std::string, std::vector<std::string>> enums = {
+      {"keys",
+       {"all",
+        "encrypt",
+        "decrypt",
+        "wrapKey",
+        "unwrapKey",
+        "sign",
+        "verify",
+        "get",
+        "list",
+        "create",
+        "update",
+        "import",
+        "delete",
+        "backup",
+        "restore",
+        "recover",
+        "purge",
+        "release",
+        "rotate",
+        "getrotationpolicy",
+        "setrotationpolicy"}},
+      {"secrets", {"all", "get", "list", "set", "delete", "backup", "restore", "recover", "purge"}},
+      {"certificates",
+       {"all", "get", "list", "delete", "create", "import", "update", "managecontacts",
+        "getissuers", "listissuers", "setissuers", "deleteissuers", "manageissuers", "recover",
+        "purge", "backup", "restore"}},
+      {"storage",
+       {"all", "get", "list", "delete", "set", "update", "regeneratekey", "recover", "purge",
+        "backup", "restore", "setsas", "listsas", "getsas", "deletesas"}},
+  };
+  return enums;
+}
+
+std::string CanonicalPermission(const std::string& kind, const std::string& value) {
+  for (const std::string& member : PermissionEnums().at(kind))
+    if (IEquals(member, value)) return member;
+  return Lower(value);
+}
+
+std::string TextOf(const Json& object, const std::string& key) {
+  const Json* value = FindKey(object, key);
+  return value && value->is_string() ? value->get<std::string>() : "";
+}
+
+bool IsTrueish(const Json* value) {
+  if (!value) return false;
+  if (value->is_boolean()) return value->get<bool>();
+  return value->is_string() && IEquals(value->get<std::string>(), "true");
+}
+
+std::string VaultNameOf(const std::string& vault_id) { return ArmIdSegment(vault_id, "vaults"); }
+
+std::string ShowIdentity(const Json& entry) {
+  std::string out = "objectId " + entry.value("objectId", "");
+  if (entry.contains("applicationId")) out += ", applicationId " + entry.value("applicationId", "");
+  return out;
+}
+
+const engine::DesiredResource* DesiredVault(const engine::PlanChangeRequest& request,
+                                            const std::string& vault_id) {
+  if (!request.desired_set) return nullptr;
+  for (const engine::DesiredResource& d : request.desired_set->resources)
+    if (d.kind == kVaultKind && engine::ArmIdEquals(d.arm_id, vault_id)) return &d;
+  return nullptr;
+}
+
+const engine::ObservedResource* ObservedVault(const engine::PlanChangeRequest& request,
+                                              const std::string& vault_id) {
+  if (!request.observed_set) return nullptr;
+  const engine::ObservedResource* o = request.observed_set->FindById(vault_id);
+  return o && o->kind == kVaultKind ? o : nullptr;
+}
+
+// The vault's enableRbacAuthorization as it will be after this plan: the manifest's value when
+// it sets one, else the live vault's.
+bool VaultUsesRbac(const engine::PlanChangeRequest& request, const std::string& vault_id) {
+  if (const engine::DesiredResource* vault = DesiredVault(request, vault_id)) {
+    if (const Json* rbac = FindKey(vault->spec, "enableRbacAuthorization")) return IsTrueish(rbac);
+  }
+  if (const engine::ObservedResource* vault = ObservedVault(request, vault_id)) {
+    const Json* props = FindKey(vault->live, "properties");
+    return props && IsTrueish(FindKey(*props, "enableRbacAuthorization"));
+  }
+  return false;
+}
+
+// Entries the vault has now, and entries this plan adds to it (declared, not live).
+std::pair<size_t, size_t> EntryCounts(const engine::PlanChangeRequest& request,
+                                      const std::string& vault_id) {
+  size_t live = 0, added = 0;
+  std::set<std::string> live_ids;
+  if (request.observed_set) {
+    for (const engine::ObservedResource& o : request.observed_set->resources) {
+      if (o.kind != kAccessPolicyKind) continue;
+      if (!engine::ArmIdEquals(VaultIdOfAccessPolicy(o.arm_id), vault_id)) continue;
+      if (live_ids.insert(engine::CanonicalArmId(o.arm_id)).second) ++live;
+    }
+  }
+  if (request.desired_set) {
+    std::set<std::string> added_ids;
+    for (const engine::DesiredResource& d : request.desired_set->resources) {
+      if (d.kind != kAccessPolicyKind || d.policy == engine::ReconcilePolicy::kSkip) continue;
+      if (!engine::ArmIdEquals(VaultIdOfAccessPolicy(d.arm_id), vault_id)) continue;
+      const std::string id = engine::CanonicalArmId(d.arm_id);
+      if (!live_ids.count(id) && added_ids.insert(id).second) ++added;
+    }
+  }
+  return {live, added};
+}
+
+void Block(Change& c, const std::string& code, const std::string& reason) {
+  c.action = Action::kBlocked;
+  c.reason_code = code;
+  c.reason = reason;
+}
+
+void PlanUndeclared(const engine::PlanChangeRequest& request, Change& c) {
+  const engine::ObservedResource& o = *request.observed;
+  const std::string vault_id = VaultIdOfAccessPolicy(o.arm_id);
+  if (!o.remove_if_undeclared) {
+    // Entries carry no tags: only a vault's `accessPolicies: exclusive` makes keyward their owner.
+    c.action = Action::kNoOp;
+    c.reason_code = "not_owned";
+    c.reason = "not declared, and vault " + VaultNameOf(vault_id) +
+               " shares its access policies: left alone";
+    return;
+  }
+  c.action = Action::kDelete;
+  c.reason_code = "exclusive_undeclared";
+  c.reason = "vault " + VaultNameOf(vault_id) +
+             " declares accessPolicies: exclusive and no manifest declares this entry (" +
+             ShowIdentity(c.before) + "): remove it";
+  const engine::DesiredResource* vault = DesiredVault(request, vault_id);
+  if (vault && vault->policy == engine::ReconcilePolicy::kObserve) {
+    c.report_only = true;
+    c.reason += "; not removed: the vault's reconcile policy is observe";
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& AccessPolicyPermissionKinds() {
+  static const std::vector<std::string> kinds = {"keys", "secrets", "certificates", "storage"};
+  return kinds;
+}
+
+bool IsFullVaultId(const std::string& vault_ref) {
+  return !vault_ref.empty() && vault_ref[0] == '/';
+}
+
+std::string AccessPolicyVaultId(const std::string& vault_ref, const std::string& subscription,
+                                const std::string& resource_group) {
+  if (IsFullVaultId(vault_ref)) {
+    std::string id = vault_ref;
+    while (id.size() > 1 && id.back() == '/') id.pop_back();
+    return id;
+  }
+  return VaultArmId(subscription, resource_group, vault_ref);
+}
+
+std::string AccessPolicyArmId(const std::string& vault_id, const Json& entry) {
+  const std::string object_id = TextOf(entry, "objectId");
+  if (object_id.empty()) return "";
+  std::string id = engine::CanonicalArmId(vault_id) + kPoliciesSegment +
+                   Lower(TextOf(entry, "tenantId")) + "/" + Lower(object_id);
+  const std::string application_id = TextOf(entry, "applicationId");
+  if (!application_id.empty()) id += "/" + Lower(application_id);
+  return id;
+}
+
+std::string VaultIdOfAccessPolicy(const std::string& arm_id) {
+  const size_t pos = Lower(arm_id).find(kPoliciesSegment);
+  return pos == std::string::npos ? "" : arm_id.substr(0, pos);
+}
+
+std::string UndeclaredAccessPolicyAddress(const std::string& vault_name, const Json& entry) {
+  std::string address =
+      std::string(kAccessPolicyKind) + "/" + vault_name + "/" + Lower(TextOf(entry, "objectId"));
+  const std::string application_id = TextOf(entry, "applicationId");
+  if (!application_id.empty()) address += "/" + Lower(application_id);
+  return address;
+}
+
+Json CanonicalPermissions(const Json& permissions) {
+  Json out = Json::object();
+  for (const std::string& kind : AccessPolicyPermissionKinds()) {
+    std::set<std::string> values;
+    const Json* list = permissions.is_object() ? FindKey(permissions, kind) : nullptr;
+    if (list && list->is_array()) {
+      for (const Json& value : *list)
+        if (value.is_string()) values.insert(CanonicalPermission(kind, value.get<std::string>()));
+    }
+    // Sorted case-insensitively, so "wrapKey" sits where "wrapkey" would.
+    std::vector<std::string> sorted(values.begin(), values.end());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const std::string& a, const std::string& b) { return Lower(a) < Lower(b); });
+    out[kind] = sorted;
+  }
+  return out;
+}
+
+Json BuildDesiredAccessPolicy(const Json& spec) {
+  Json entry = {{"tenantId", Lower(TextOf(spec, "tenantId"))},
+                {"objectId", Lower(TextOf(spec, "objectId"))}};
+  const std::string application_id = TextOf(spec, "applicationId");
+  if (!application_id.empty()) entry["applicationId"] = Lower(application_id);
+  const Json* permissions = FindKey(spec, "permissions");
+  entry["permissions"] = CanonicalPermissions(permissions ? *permissions : Json());
+  return entry;
+}
+
+Json NormalizeAccessPolicy(const Json& live_entry) {
+  if (!live_entry.is_object()) return Json();
+  // Same fields as a manifest's spec, so one canonicalization serves both sides.
+  return BuildDesiredAccessPolicy(live_entry);
+}
+
+bool SameAccessPolicyIdentity(const Json& a, const Json& b) {
+  for (const char* key : {"tenantId", "objectId", "applicationId"})
+    if (!IEquals(TextOf(a, key), TextOf(b, key))) return false;
+  return true;
+}
+
+std::vector<FieldChange> DiffAccessPolicy(const Json& desired, const Json& live) {
+  std::vector<FieldChange> out;
+  const Json want =
+      CanonicalPermissions(desired.is_object() ? desired.value("permissions", Json()) : Json());
+  const Json have =
+      live.is_object() ? CanonicalPermissions(live.value("permissions", Json())) : Json();
+  for (const std::string& kind : AccessPolicyPermissionKinds()) {
+    const Json& before = have.is_object() ? have[kind] : Json();
+    if (!have.is_object() || Lower(before.dump()) != Lower(want[kind].dump()))
+      out.push_back({"permissions." + kind, have.is_object() ? before : Json(), want[kind]});
+  }
+  return out;
+}
+
+Json PermissionsToRemove(const Json& desired, const Json& live) {
+  if (!live.is_object()) return Json();
+  const Json want =
+      CanonicalPermissions(desired.is_object() ? desired.value("permissions", Json()) : Json());
+  const Json have = CanonicalPermissions(live.value("permissions", Json()));
+  Json out = Json::object();
+  for (const std::string& kind : AccessPolicyPermissionKinds()) {
+    Json drop = Json::array();
+    for (const Json& p : have[kind]) {
+      const bool kept = std::any_of(want[kind].begin(), want[kind].end(), [&](const Json& w) {
+        return IEquals(w.get<std::string>(), p.get<std::string>());
+      });
+      if (!kept) drop.push_back(p);
+    }
+    if (!drop.empty()) out[kind] = std::move(drop);
+  }
+  return out.empty() ? Json() : out;
+}
+
+Json BuildAddBody(const Json& entry) {
+  return {{"properties", {{"accessPolicies", Json::array({entry})}}}};
+}
+
+Json BuildRemoveBody(const Json& entry, const Json& permissions) {
+  Json item = entry;
+  item["permissions"] = permissions;
+  return {{"properties", {{"accessPolicies", Json::array({item})}}}};
+}
+
+bool DeclaresExclusiveAccessPolicies(const Json& vault_spec) {
+  return IEquals(TextOf(vault_spec, "accessPolicies"), "exclusive");
+}
+
+std::vector<engine::ObservedResource> ObservedAccessPolicies(const Json& live_vault,
+                                                             bool exclusive) {
+  std::vector<engine::ObservedResource> out;
+  const std::string vault_id = TextOf(live_vault, "id");
+  std::string vault_name = TextOf(live_vault, "name");
+  if (vault_name.empty()) vault_name = VaultNameOf(vault_id);
+  const Json* props = FindKey(live_vault, "properties");
+  const Json* entries = props ? FindKey(*props, "accessPolicies") : nullptr;
+  if (vault_id.empty() || !entries || !entries->is_array()) return out;
+  std::set<std::string> seen;
+  for (const Json& entry : *entries) {
+    const std::string id = AccessPolicyArmId(vault_id, entry);
+    if (id.empty() || !seen.insert(id).second) continue;  // ARM keeps identities unique
+    engine::ObservedResource o;
+    o.kind = kAccessPolicyKind;
+    o.arm_id = id;
+    o.address = UndeclaredAccessPolicyAddress(vault_name, entry);
+    o.live = entry;
+    o.fingerprint = FingerprintOfJson(NormalizeAccessPolicy(entry));
+    o.remove_if_undeclared = exclusive;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request) {
+  Change c;
+  c.kind = kAccessPolicyKind;
+  if (request.observed) {
+    c.before = NormalizeAccessPolicy(request.observed->live);
+    c.fingerprint = FingerprintOfJson(c.before);
+    c.arm_id = request.observed->arm_id;
+    c.address = request.observed->address;
+  }
+  if (!request.desired) {
+    if (!request.observed) {
+      c.action = Action::kNoOp;
+      c.reason = "absent";
+      return c;
+    }
+    PlanUndeclared(request, c);
+    return c;
+  }
+
+  const engine::DesiredResource& d = *request.desired;
+  c.address = d.address;
+  c.arm_id = d.arm_id;
+  c.after = BuildDesiredAccessPolicy(d.spec);
+  // MakePlan falls back to matching by address: an undeclared entry whose objectId happens to
+  // equal this manifest's name is not this entry.
+  if (!c.before.is_null() && !SameAccessPolicyIdentity(c.before, c.after)) {
+    c.before = Json();
+    c.fingerprint.clear();
+  }
+  const std::string vault_id = VaultIdOfAccessPolicy(d.arm_id);
+  const std::string vault_name = VaultNameOf(vault_id);
+  if (VaultUsesRbac(request, vault_id)) {
+    c.warnings.push_back("vault " + vault_name +
+                         " uses Azure RBAC authorization (enableRbacAuthorization: true): "
+                         "access policies have no effect on data-plane access");
+  }
+
+  // spec.vault by name means the vault in this manifest's resource group; a managed vault of
+  // that name elsewhere would get an entry on a vault that does not exist.
+  if (request.desired_set) {
+    const engine::DesiredResource* named =
+        request.desired_set->Find(std::string(kVaultKind) + "/" + vault_name);
+    if (named && !engine::ArmIdEquals(named->arm_id, vault_id)) {
+      Block(c, "vault_scope_mismatch",
+            "spec.vault names vault " + vault_name + " at " + vault_id +
+                ", but the manifests declare it at " + named->arm_id +
+                ": set metadata.subscription / metadata.resourceGroup to the vault's, or give "
+                "spec.vault as the full vault id");
+      return c;
+    }
+  }
+
+  if (c.before.is_null()) {
+    c.field_changes = DiffAccessPolicy(c.after, Json());
+    const auto [live, added] = EntryCounts(request, vault_id);
+    if (live + added > kMaxAccessPoliciesPerVault) {
+      Block(c, "too_many_access_policies",
+            "vault " + vault_name + " has " + std::to_string(live) +
+                " access policy entries and this plan adds " + std::to_string(added) +
+                ": ARM allows at most " + std::to_string(kMaxAccessPoliciesPerVault) +
+                " per vault (consider Azure RBAC authorization, or group principals)");
+      return c;
+    }
+    c.action = Action::kCreate;
+    c.reason_code = "absent";
+    c.reason = "vault " + vault_name + " has no entry for " + ShowIdentity(c.after);
+    return c;
+  }
+  c.field_changes = DiffAccessPolicy(c.after, c.before);
+  if (c.field_changes.empty()) {
+    c.action = Action::kNoOp;
+    c.reason_code = "up_to_date";
+    c.reason = "live entry has exactly the declared permissions";
+    return c;
+  }
+  c.action = Action::kUpdate;
+  c.reason_code = "drift";
+  std::string paths;
+  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
+  c.reason = "permissions differ in " + paths;
+  return c;
+}
+
+}  // namespace keyward::azure

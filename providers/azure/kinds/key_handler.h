@@ -1,0 +1,48 @@
+// The Key and ManagedHsmKey kinds: one handler class, parameterised by the key kind (key_model.h),
+// around the pure planning logic in key_model.h.
+//
+// Refresh: one keys list per parent (vault or managed HSM), only for parents that exist live
+// (RefreshRequest::parents) and are named by a desired key — plus, when prune scopes are given,
+// every live parent owned by the stack, and parents given by ARM id that keyward does not manage
+// (not among the observed parents; a 404 there means "no keys"). A list item carries attributes,
+// keyUri and tags only (listKeys.json; the data plane's KeyItem), not kty, keySize, curveName,
+// keyOps or the policies, so each listed key that a manifest declares is then read with one GET:
+// without it a changed key type could not be reported. Undeclared keys (prune candidates) need
+// only the list. Both phases run at most 8 calls at a time (engine/parallel.h).
+//
+// Apply: create is the create-if-not-exist PUT with the desired body, then a GET; no-op re-reads.
+// Every other action is refused: ARM has no update and no delete for keys.
+#pragma once
+
+#include <memory>
+
+#include "engine/resource_handler.h"
+#include "providers/azure/arm/arm_client.h"
+#include "providers/azure/kinds/export_model.h"
+#include "providers/azure/kinds/key_model.h"
+
+namespace keyward::azure {
+
+class KeyHandler : public engine::ResourceHandler {
+ public:
+  KeyHandler(std::shared_ptr<ArmClient> client, const KeyKind& kind)
+      : client_(std::move(client)), kind_(kind) {}
+
+  std::string_view Kind() const override { return kind_.kind; }
+  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
+  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
+                                     const engine::ExportContext& context) const override {
+    return ExportKeyManifest(observed, context);
+  }
+  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
+  Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
+                                          const Context& ctx) override;
+  Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
+                                      const Context& ctx) override;
+
+ private:
+  std::shared_ptr<ArmClient> client_;
+  const KeyKind& kind_;
+};
+
+}  // namespace keyward::azure

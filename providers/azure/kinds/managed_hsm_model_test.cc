@@ -1,0 +1,546 @@
+// Scenario tests of the ManagedHsm planning logic (pure: no ARM, no emulator).
+#include "providers/azure/kinds/managed_hsm_model.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/manifest_loader.h"
+#include "engine/schema.h"
+#include "providers/azure/kinds/managed_hsm_handler.h"
+#include "providers/azure/kinds/vault_model.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+using engine::FieldChange;
+
+constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
+constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+constexpr char kAdmin[] = "5b0e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+constexpr char kStack[] = "payments";
+
+engine::DesiredResource Desired(Json spec, const std::string& name = "payments-hsm") {
+  engine::DesiredResource d;
+  d.kind = "ManagedHsm";
+  d.name = name;
+  d.subscription = kSub;
+  d.resource_group = "rg-payments";
+  d.address = "ManagedHsm/" + name;
+  d.arm_id = ManagedHsmArmId(kSub, "rg-payments", name);
+  d.spec = std::move(spec);
+  return d;
+}
+
+Json BasicSpec() {
+  return Json{{"location", "westeurope"},
+              {"tenantId", kTenant},
+              {"sku", {{"name", "Standard_B1"}}},
+              {"initialAdminObjectIds", Json::array({kAdmin})},
+              {"softDeleteRetentionInDays", 90},
+              {"enablePurgeProtection", false},
+              {"publicNetworkAccess", "Disabled"},
+              {"networkAcls",
+               {{"defaultAction", "Deny"},
+                {"bypass", "AzureServices"},
+                {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})}}},
+              {"regions", Json::array({"northeurope"})},
+              {"tags", {{"team", "payments"}}}};
+}
+
+// An HSM as ARM returns it for BasicSpec, with ARM's noise (casing, read-only fields).
+Json LiveHsm(const std::string& name = "payments-hsm") {
+  return Json{
+      {"id", ManagedHsmArmId(kSub, "rg-payments", name)},
+      {"name", name},
+      {"type", "Microsoft.KeyVault/managedHSMs"},
+      {"location", "West Europe"},
+      {"sku", {{"family", "B"}, {"name", "standard_b1"}}},
+      {"tags", {{"team", "payments"}, {"keyward-stack", kStack}}},
+      {"systemData", {{"createdAt", "2026-01-01T00:00:00Z"}}},
+      {"properties",
+       {{"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
+        {"initialAdminObjectIds", Json::array({"5B0E1F2A-3C4D-4E5F-8A9B-0C1D2E3F4A5B"})},
+        {"enableSoftDelete", true},
+        {"softDeleteRetentionInDays", 90},
+        {"enablePurgeProtection", false},
+        {"publicNetworkAccess", "disabled"},
+        {"networkAcls",
+         {{"bypass", "AzureServices"},
+          {"defaultAction", "deny"},
+          {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})},
+          {"virtualNetworkRules", Json::array()}}},
+        {"regions",
+         Json::array(
+             {{{"name", "northeurope"}, {"isPrimary", false}, {"provisioningState", "Succeeded"}},
+              {{"name", "westeurope"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}}})},
+        {"hsmUri", "https://" + name + ".managedhsm.azure.net/"},
+        {"statusMessage", "ManagedHsm is functional."},
+        {"securityDomainProperties", {{"activationStatus", "NotActivated"}}},
+        {"provisioningState", "Succeeded"}}}};
+}
+
+engine::ObservedResource Observed(Json live) {
+  engine::ObservedResource o;
+  o.kind = "ManagedHsm";
+  o.arm_id = live.value("id", "");
+  o.address = "ManagedHsm/" + live.value("name", "");
+  o.live = std::move(live);
+  return o;
+}
+
+engine::SoftDeletedResource Deleted(bool purge_protection,
+                                    const std::string& location = "westeurope") {
+  engine::SoftDeletedResource sd;
+  sd.kind = "ManagedHsm";
+  sd.name = "payments-hsm";
+  sd.subscription = kSub;
+  sd.location = location;
+  sd.original_id = ManagedHsmArmId(kSub, "rg-payments", "payments-hsm");
+  sd.deletion_date = "2026-11-01T10:00:00Z";
+  sd.scheduled_purge_date = "2027-01-30T10:00:00Z";
+  sd.purge_protection = purge_protection;
+  return sd;
+}
+
+struct Planner {
+  engine::PlanOptions options{.prune = false, .purge_then_create = false, .stack = kStack};
+  const engine::DesiredSet* desired_set = nullptr;
+  const engine::ObservedSet* observed_set = nullptr;
+
+  Change Plan(const engine::DesiredResource* desired, const engine::ObservedResource* observed,
+              const engine::SoftDeletedResource* deleted = nullptr,
+              const std::string* unavailable = nullptr) const {
+    engine::PlanChangeRequest request;
+    request.desired = desired;
+    request.observed = observed;
+    request.soft_deleted = deleted;
+    request.name_unavailable = unavailable;
+    request.options = &options;
+    request.desired_set = desired_set;
+    request.observed_set = observed_set;
+    return PlanManagedHsmChange(request);
+  }
+};
+
+std::vector<std::string> Paths(const Change& change) {
+  std::vector<std::string> out;
+  for (const FieldChange& fc : change.field_changes) out.push_back(fc.path);
+  return out;
+}
+
+TEST(ManagedHsmPlanTest, CreatesWhenAbsentWithCanonicalBodyAndBillingWarning) {
+  auto desired = Desired(BasicSpec());
+  Change c = Planner().Plan(&desired, nullptr);
+  EXPECT_EQ(c.action, Action::kCreate) << c.reason;
+  EXPECT_EQ(c.reason_code, "absent");
+  EXPECT_EQ(c.after["location"], "westeurope");
+  EXPECT_EQ(c.after["sku"], (Json{{"family", "B"}, {"name", "Standard_B1"}}));
+  EXPECT_EQ(c.after["tags"]["keyward-stack"], kStack);
+  // The primary region is always part of the set.
+  EXPECT_EQ(c.after["properties"]["regions"],
+            Json::array({{{"name", "northeurope"}}, {{"name", "westeurope"}}}));
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("activated"), std::string::npos);
+}
+
+TEST(ManagedHsmPlanTest, NoOpAfterNormalization) {
+  auto desired = Desired(BasicSpec());
+  auto observed = Observed(LiveHsm());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kNoOp) << c.reason << "\n" << testing::PrintToString(Paths(c));
+  EXPECT_EQ(c.reason_code, "up_to_date");
+  EXPECT_FALSE(c.fingerprint.empty());
+}
+
+TEST(ManagedHsmPlanTest, FingerprintIgnoresServerNoise) {
+  Json a = LiveHsm();
+  Json b = LiveHsm();
+  b["properties"]["statusMessage"] = "ManagedHsm is updating.";
+  b["properties"]["securityDomainProperties"]["activationStatus"] = "Active";
+  b["location"] = "westeurope";
+  EXPECT_EQ(FingerprintOfJson(NormalizeManagedHsm(a)), FingerprintOfJson(NormalizeManagedHsm(b)));
+}
+
+TEST(ManagedHsmPlanTest, LiveDefaultsMeanPurgeProtectionOnAndNinetyDays) {
+  Json live = LiveHsm();
+  live["properties"].erase("enablePurgeProtection");
+  live["properties"].erase("softDeleteRetentionInDays");
+  Json n = NormalizeManagedHsm(live);
+  EXPECT_EQ(n["properties"]["enablePurgeProtection"], true);
+  EXPECT_EQ(n["properties"]["softDeleteRetentionInDays"], 90);
+}
+
+TEST(ManagedHsmPlanTest, NetworkAclChangeIsAnUpdateOfExactlyThatField) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveHsm();
+  live["properties"]["networkAcls"]["defaultAction"] = "Allow";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  EXPECT_EQ(c.reason_code, "drift");
+  EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.networkAcls.defaultAction"});
+  Json patch = BuildManagedHsmPatchBody(c.after, c.before);
+  EXPECT_EQ(patch["properties"]["networkAcls"]["defaultAction"], "Deny");
+  EXPECT_EQ(patch["properties"]["networkAcls"]["bypass"], "AzureServices");  // sent whole
+  EXPECT_EQ(patch["tags"]["keyward-stack"], kStack);
+}
+
+TEST(ManagedHsmPlanTest, RegionOrderAndCaseDoNotMatterButAnAddedRegionIsAnUpdate) {
+  Json spec = BasicSpec();
+  spec["regions"] = Json::array({{{"name", "West Europe"}}, {{"name", "NorthEurope"}}});
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveHsm());
+  EXPECT_EQ(Planner().Plan(&desired, &observed).action, Action::kNoOp);
+
+  spec["regions"] = Json::array({"northeurope", "uksouth"});
+  desired = Desired(spec);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.regions"});
+  Json patch = BuildManagedHsmPatchBody(c.after, c.before);
+  EXPECT_EQ(patch["properties"]["regions"].size(), 3u);
+}
+
+TEST(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
+  Json spec = {{"location", "westeurope"},
+               {"tenantId", kTenant},
+               {"initialAdminObjectIds", Json::array({kAdmin})}};
+  auto desired = Desired(spec);
+  Json live = LiveHsm();
+  live["properties"]["publicNetworkAccess"] = "Enabled";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kNoOp) << testing::PrintToString(Paths(c));
+}
+
+TEST(ManagedHsmPlanTest, AdoptsUntaggedHsm) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveHsm();
+  live["tags"].erase("keyward-stack");
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kAdopt);
+  EXPECT_EQ(c.reason_code, "adopt");
+  EXPECT_EQ(Paths(c), std::vector<std::string>{"tags.keyward-stack"});
+}
+
+TEST(ManagedHsmPlanTest, HsmOfAnotherStackIsBlockedNotTakenOver) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveHsm();
+  live["tags"]["keyward-stack"] = "billing";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "owned_by_other_stack");
+  EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;
+}
+
+TEST(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
+  Json spec = BasicSpec();
+  spec["softDeleteRetentionInDays"] = 30;
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveHsm());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "immutable_after_create");
+  EXPECT_NE(c.reason.find("on the managed HSM"), std::string::npos) << c.reason;
+  EXPECT_TRUE(BuildManagedHsmPatchBody(c.after, c.before).is_null());  // never sent
+}
+
+TEST(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
+  auto desired = Desired(BasicSpec());  // enablePurgeProtection: false
+  Json live = LiveHsm();
+  live["properties"].erase("enablePurgeProtection");  // ARM's default for HSMs: on
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
+}
+
+TEST(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
+  Json spec = BasicSpec();
+  spec["enablePurgeProtection"] = "true";  // quoted in YAML
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveHsm());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  EXPECT_EQ(BuildManagedHsmPatchBody(c.after, c.before)["properties"]["enablePurgeProtection"],
+            true);
+}
+
+TEST(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
+  Json spec = BasicSpec();
+  spec["sku"] = {{"name", "custom_b32"}};
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveHsm());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kReplace) << c.reason;
+  EXPECT_EQ(c.reason_code, "immutable_after_create");
+  EXPECT_NE(c.reason.find("sku.name"), std::string::npos) << c.reason;
+  EXPECT_EQ(c.after["sku"]["name"], "Custom_B32");
+}
+
+TEST(ManagedHsmPlanTest, AdminAndTenantChangesAreReplace) {
+  Json spec = BasicSpec();
+  spec["initialAdminObjectIds"] = Json::array({kAdmin, "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01"});
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveHsm());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kReplace);
+  EXPECT_NE(c.reason.find("initialAdminObjectIds"), std::string::npos) << c.reason;
+
+  spec = BasicSpec();
+  spec["tenantId"] = "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01";
+  desired = Desired(spec);
+  c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kReplace);
+  EXPECT_NE(c.reason.find("properties.tenantId"), std::string::npos) << c.reason;
+}
+
+TEST(ManagedHsmPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
+  Json spec = BasicSpec();
+  spec["location"] = "northeurope";
+  spec.erase("enablePurgeProtection");
+  spec.erase("regions");
+  auto desired = Desired(spec);
+  Json live = LiveHsm();
+  live["properties"]["enablePurgeProtection"] = true;
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
+  EXPECT_NE(c.reason.find("90 days"), std::string::npos) << c.reason;
+}
+
+TEST(ManagedHsmPlanTest, ReplaceOfAnUnownedHsmIsBlocked) {
+  Json spec = BasicSpec();
+  spec["sku"] = {{"name", "Custom_B32"}};
+  auto desired = Desired(spec);
+  Json live = LiveHsm();
+  live["tags"].erase("keyward-stack");
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "not_owned");
+}
+
+TEST(ManagedHsmPlanTest, RecoversSoftDeletedHsmThenAppliesDesiredProperties) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(/*purge_protection=*/true);
+  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kRecover);
+  EXPECT_EQ(c.reason_code, "recover_soft_deleted");
+  EXPECT_NE(c.reason.find("soft-deleted managed HSM"), std::string::npos) << c.reason;
+  Json body = BuildManagedHsmRecoverBody(c.after);
+  EXPECT_EQ(body["properties"]["createMode"], "recover");
+  EXPECT_EQ(body["properties"]["tenantId"], kTenant);
+  EXPECT_EQ(body["properties"]["initialAdminObjectIds"], Json::array({kAdmin}));
+  EXPECT_FALSE(body["properties"].contains("networkAcls"));  // PATCHed after the recover
+}
+
+TEST(ManagedHsmPlanTest, PurgeThenCreateOnlyWithPolicyAndNoPurgeProtection) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(/*purge_protection=*/false);
+  Planner planner;
+  planner.options.purge_then_create = true;
+  Change c = planner.Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kPurgeThenCreate);
+  EXPECT_EQ(c.reason_code, "purge_then_create");
+
+  auto protected_hsm = Deleted(/*purge_protection=*/true);
+  c = planner.Plan(&desired, nullptr, &protected_hsm);
+  EXPECT_EQ(c.action, Action::kRecover);
+  EXPECT_NE(c.reason.find("purge protection is on"), std::string::npos) << c.reason;
+}
+
+TEST(ManagedHsmPlanTest, BlockedWhilePurgeProtectedDeletedHsmHoldsTheNameElsewhere) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(/*purge_protection=*/true, "northeurope");
+  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
+  EXPECT_NE(c.reason.find("2027-01-30T10:00:00Z"), std::string::npos) << c.reason;
+
+  auto unprotected = Deleted(/*purge_protection=*/false, "northeurope");
+  c = Planner().Plan(&desired, nullptr, &unprotected);
+  EXPECT_EQ(c.reason_code, "soft_deleted_elsewhere");
+}
+
+TEST(ManagedHsmPlanTest, BlockedWhenNameTakenElsewhereWithArmsMessage) {
+  auto desired = Desired(BasicSpec());
+  const std::string message = "The managed HSM name 'payments-hsm' is already in use.";
+  Change c = Planner().Plan(&desired, nullptr, nullptr, &message);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "name_unavailable");
+  EXPECT_EQ(c.reason, message);
+}
+
+// Four live HSMs in westeurope (plus one in another region and one in another subscription,
+// which do not count) and the creates earlier in the manifests: the create that would be the
+// sixth in westeurope is blocked.
+TEST(ManagedHsmPlanTest, QuotaBlocksTheSixthHsmInARegion) {
+  engine::ObservedSet observed;
+  for (int i = 0; i < 4; ++i)
+    observed.resources.push_back(Observed(LiveHsm("live-" + std::to_string(i))));
+  Json elsewhere = LiveHsm("live-ne");
+  elsewhere["location"] = "northeurope";
+  observed.resources.push_back(Observed(elsewhere));
+  Json other_sub = LiveHsm("live-other");
+  other_sub["id"] = ManagedHsmArmId("99999999-8888-4777-8666-555555555555", "rg", "live-other");
+  observed.resources.push_back(Observed(other_sub));
+
+  engine::DesiredSet desired;
+  desired.resources.push_back(Desired(BasicSpec(), "new-a"));  // 5th: fits
+  desired.resources.push_back(Desired(BasicSpec(), "new-b"));  // 6th: blocked
+  Json ne = BasicSpec();
+  ne["location"] = "northeurope";
+  ne.erase("regions");
+  desired.resources.push_back(Desired(ne, "new-ne"));  // its own region's quota
+
+  Planner planner;
+  planner.desired_set = &desired;
+  planner.observed_set = &observed;
+  EXPECT_EQ(planner.Plan(&desired.resources[0], nullptr).action, Action::kCreate);
+  Change sixth = planner.Plan(&desired.resources[1], nullptr);
+  EXPECT_EQ(sixth.action, Action::kBlocked);
+  EXPECT_EQ(sixth.reason_code, "quota_exceeded");
+  EXPECT_NE(sixth.reason.find("6 managed HSMs in westeurope"), std::string::npos) << sixth.reason;
+  EXPECT_EQ(planner.Plan(&desired.resources[2], nullptr).action, Action::kCreate);
+
+  // A recover takes a slot too.
+  auto deleted = Deleted(false);
+  EXPECT_EQ(planner.Plan(&desired.resources[1], nullptr, &deleted).reason_code, "quota_exceeded");
+}
+
+TEST(ManagedHsmPlanTest, PruneDeletesOwnedHsmAndSaysItIsRecoverable) {
+  Json live = LiveHsm();
+  live["properties"]["enablePurgeProtection"] = true;
+  auto observed = Observed(live);
+  Change c = Planner().Plan(nullptr, &observed);
+  EXPECT_EQ(c.action, Action::kDelete);
+  EXPECT_EQ(c.reason_code, "prune");
+  EXPECT_NE(c.reason.find("recoverable for 90 days"), std::string::npos) << c.reason;
+  EXPECT_NE(c.reason.find("cannot be purged"), std::string::npos) << c.reason;
+  EXPECT_NE(c.reason.find("secondary regions are removed first"), std::string::npos);
+
+  live["tags"]["keyward-stack"] = "billing";
+  auto other = Observed(live);
+  EXPECT_EQ(Planner().Plan(nullptr, &other).action, Action::kNoOp);
+}
+
+TEST(ManagedHsmBodyTest, CreateBodyDefaultsSkuAndKeepsFalsePurgeProtection) {
+  Json spec = BasicSpec();
+  spec.erase("sku");
+  auto desired = Desired(spec);
+  Json body = BuildManagedHsmCreateBody(Planner().Plan(&desired, nullptr).after);
+  EXPECT_EQ(body["sku"], (Json{{"family", "B"}, {"name", "Standard_B1"}}));
+  // Unlike vaults, ARM accepts false on create (the HSM default is true).
+  EXPECT_EQ(body["properties"]["enablePurgeProtection"], false);
+}
+
+TEST(ManagedHsmBodyTest, PatchNeverSendsFieldsFixedAtCreation) {
+  Json desired = BuildDesiredManagedHsmBody(BasicSpec(), kStack, Json());
+  desired["sku"]["name"] = "Custom_B32";
+  desired["properties"]["tenantId"] = "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01";
+  desired["properties"]["softDeleteRetentionInDays"] = 7;
+  EXPECT_TRUE(BuildManagedHsmPatchBody(desired, NormalizeManagedHsm(LiveHsm())).is_null());
+}
+
+TEST(ManagedHsmModelTest, SoftDeletedHsmFromArmExample) {
+  Json deleted = {
+      {"id", "/subscriptions/" + std::string(kSub) +
+                 "/providers/Microsoft.KeyVault/locations/westus/deletedManagedHSMs/hsm1"},
+      {"name", "hsm1"},
+      {"type", "Microsoft.KeyVault/deletedManagedHSMs"},
+      {"properties",
+       {{"mhsmId", ManagedHsmArmId(kSub, "hsm-group", "hsm1")},
+        {"location", "westus"},
+        {"deletionDate", "2020-04-01T00:00:59Z"},
+        {"scheduledPurgeDate", "2020-06-30T00:00:59Z"},
+        {"purgeProtectionEnabled", true},
+        {"tags", Json::object()}}}};
+  engine::SoftDeletedResource sd = SoftDeletedManagedHsmFromArm(deleted, kSub);
+  EXPECT_EQ(sd.kind, "ManagedHsm");
+  EXPECT_EQ(sd.name, "hsm1");
+  EXPECT_EQ(sd.location, "westus");
+  EXPECT_EQ(sd.scheduled_purge_date, "2020-06-30T00:00:59Z");
+  EXPECT_TRUE(sd.purge_protection);
+  EXPECT_EQ(ArmIdSegment(sd.original_id, "resourceGroups"), "hsm-group");
+}
+
+TEST(ManagedHsmModelTest, NameRulesFollowArm) {
+  EXPECT_FALSE(ManagedHsmNameError("payments-hsm").has_value());
+  EXPECT_TRUE(ManagedHsmNameError("ab").has_value());
+  EXPECT_TRUE(ManagedHsmNameError("1hsm").has_value());
+  EXPECT_TRUE(ManagedHsmNameError("hsm--a").has_value());
+  EXPECT_TRUE(ManagedHsmNameError("hsm-").has_value());
+  EXPECT_TRUE(ManagedHsmNameError("hsm_a").has_value());
+}
+
+std::string ValidateSchema(const std::string& file, const std::string& yaml) {
+  engine::Diagnostics d;
+  auto docs = engine::ParseYamlDocuments(yaml, "hsm.yaml", &d);
+  if (docs.empty()) return "parse failed";
+  engine::SchemaSet::Embedded().Validate(file, docs[0].value, docs[0].source, &d);
+  std::string out;
+  for (const auto& item : d.items()) out += item.ToString() + "\n";
+  return out;
+}
+
+constexpr char kHsmManifest[] = R"(apiVersion: keyward.dev/v1alpha1
+kind: ManagedHsm
+metadata:
+  name: payments-hsm
+spec:
+  location: westeurope
+  tenantId: 3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10
+  sku: { name: standard_b1 }
+  initialAdminObjectIds: [ 8d3f1c2a-5b6e-4f70-9a81-2c3d4e5f6a7b ]
+  softDeleteRetentionInDays: 90
+  enablePurgeProtection: true
+  publicNetworkAccess: Disabled
+  networkAcls: { defaultAction: Deny, bypass: AzureServices }
+  regions: [ northeurope, { name: uksouth } ]
+  tags: { team: payments }
+)";
+
+TEST(ManagedHsmSchemaTest, ValidManifestPassesBothSchemas) {
+  EXPECT_EQ(engine::SchemaSet::FileForKind("ManagedHsm"), "managedhsm.schema.json");
+  EXPECT_EQ(ValidateSchema("managedhsm.schema.json", kHsmManifest), "");
+  EXPECT_EQ(ValidateSchema("manifest.schema.json", kHsmManifest), "");
+}
+
+TEST(ManagedHsmSchemaTest, BadFieldsAreReportedAtTheirLines) {
+  std::string bad = kHsmManifest;
+  bad.replace(bad.find("standard_b1"), 11, "premium");
+  bad += "  enableSoftDelete: false\n";
+  const std::string out = ValidateSchema("managedhsm.schema.json", bad);
+  EXPECT_NE(out.find("hsm.yaml:8:"), std::string::npos) << out;   // sku.name
+  EXPECT_NE(out.find("hsm.yaml:16:"), std::string::npos) << out;  // unknown field
+}
+
+TEST(ManagedHsmHandlerTest, ResolveGivesAddressIdReferencesAndErrorsAtTheirFields) {
+  ManagedHsmHandler handler(nullptr);
+  Json spec = BasicSpec();
+  spec.erase("initialAdminObjectIds");
+  spec["softDeleteRetentionInDays"] = 3;
+  auto d = Desired(spec, "bad--name");
+  d.field_locations["metadata.name"] = {"hsm.yaml", 4, 9};
+  d.field_locations["spec.softDeleteRetentionInDays"] = {"hsm.yaml", 12, 30};
+  engine::ResolveRequest request{&d, nullptr};
+  engine::ResolveResponse r = handler.Resolve(request);
+  EXPECT_EQ(r.address, "ManagedHsm/bad--name");
+  EXPECT_EQ(r.arm_id, ManagedHsmArmId(kSub, "rg-payments", "bad--name"));
+  ASSERT_EQ(r.references.size(), 1u);
+  EXPECT_EQ(r.references[0].address, "ResourceGroup/rg-payments");
+  EXPECT_FALSE(r.references[0].required);
+  std::string all;
+  for (const auto& diagnostic : r.diagnostics.items()) all += diagnostic.ToString() + "\n";
+  EXPECT_NE(all.find("hsm.yaml:4:9"), std::string::npos) << all;
+  EXPECT_NE(all.find("hsm.yaml:12:30"), std::string::npos) << all;
+  EXPECT_NE(all.find("initialAdminObjectIds"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace keyward::azure

@@ -1,0 +1,243 @@
+#include "providers/azure/kinds/resource_group_handler.h"
+
+#include <cctype>
+#include <set>
+
+#include "providers/azure/kinds/vault_model.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+
+// The subscription id of a prune scope ("/subscriptions/{s}[/resourceGroups/{rg}]").
+std::string SubscriptionOfScope(const std::string& scope) {
+  return ArmIdSegment(scope, "subscriptions");
+}
+
+}  // namespace
+
+std::string ResourceGroupArmId(const std::string& subscription, const std::string& name) {
+  return "/subscriptions/" + subscription + "/resourceGroups/" + name;
+}
+
+std::optional<std::string> ResourceGroupNameError(const std::string& name) {
+  bool valid = !name.empty() && name.size() <= 90 && name.back() != '.';
+  for (char ch : name) {
+    const auto byte = static_cast<unsigned char>(ch);
+    // Bytes >= 0x80 belong to UTF-8 letters, which ARM allows.
+    if (!(std::isalnum(byte) || byte >= 0x80 || ch == '_' || ch == '-' || ch == '.' || ch == '(' ||
+          ch == ')')) {
+      valid = false;
+    }
+  }
+  if (valid) return std::nullopt;
+  return "Resource group names only allow up to 90 characters and can only include alphanumeric, "
+         "underscore, parentheses, hyphen, period (except at end), and Unicode characters that "
+         "match the allowed characters: '" +
+         name + "' is invalid";
+}
+
+Json NormalizeResourceGroup(const Json& live) {
+  if (!live.is_object()) return Json();
+  const Json* location = FindKey(live, "location");
+  const Json* tags = FindKey(live, "tags");
+  return Json{{"location", location && location->is_string()
+                               ? CanonicalLocation(location->get<std::string>())
+                               : std::string()},
+              {"tags", tags && tags->is_object() ? *tags : Json::object()}};
+}
+
+Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
+  Change c;
+  c.kind = kResourceGroupKind;
+  const std::string stack = request.options ? request.options->stack : "";
+  if (request.observed) {
+    c.before = NormalizeResourceGroup(request.observed->live);
+    c.fingerprint = FingerprintOfJson(c.before);
+    c.arm_id = request.observed->arm_id;
+    c.address = request.observed->address;
+  }
+  // An empty stack owns nothing (never prunes) and has no tag to add (never adopts).
+  const bool owned = !stack.empty() && StackTagOf(c.before) == stack;
+  if (!request.desired) {
+    if (!request.observed || !owned) {
+      c.action = Action::kNoOp;
+      c.reason_code = "not_owned";
+      c.reason = "not in the manifests and not owned by this stack: left alone";
+      return c;
+    }
+    c.action = Action::kDelete;
+    c.reason_code = "prune";
+    c.reason = "owned by stack " + stack +
+               " and gone from the manifests: delete. Deleting a resource group deletes every "
+               "resource in it (vaults in it are soft-deleted)";
+    return c;
+  }
+
+  c.address = request.desired->address;
+  c.arm_id = request.desired->arm_id;
+  const Json& spec = request.desired->spec;
+  const Json* location = FindKey(spec, "location");
+  c.after = Json::object();
+  if (location && location->is_string())
+    c.after["location"] = CanonicalLocation(location->get<std::string>());
+  c.after["tags"] = DesiredTags(spec, c.before.is_object() ? c.before["tags"] : Json(), stack);
+
+  if (!request.observed) {
+    c.action = Action::kCreate;
+    c.reason_code = "absent";
+    c.reason = "resource group does not exist";
+    DiffTags(Json(), c.after["tags"], &c.field_changes);
+    if (c.after.contains("location"))
+      c.field_changes.insert(c.field_changes.begin(), {"location", Json(), c.after["location"]});
+    return c;
+  }
+
+  const std::string live_location = c.before.value("location", "");
+  const std::string want_location = c.after.value("location", "");
+  if (!want_location.empty() && want_location != live_location) {
+    c.field_changes.push_back({"location", live_location, want_location});
+    c.action = Action::kBlocked;
+    c.reason_code = "immutable_after_create";
+    c.reason = "location is " + live_location + " on the resource group and " + want_location +
+               " in the manifest: a resource group cannot move, and replacing it would delete "
+               "every resource in it";
+    return c;
+  }
+  DiffTags(c.before["tags"], c.after["tags"], &c.field_changes);
+  if (!owned && !stack.empty()) {
+    const std::string owner = StackTagOf(c.before);
+    if (!owner.empty()) {
+      // Two stacks converging one resource group would undo each other on every run.
+      c.action = Action::kBlocked;
+      c.reason_code = "owned_by_other_stack";
+      c.reason = "resource group is tagged " + std::string(kStackTag) + ": " + owner +
+                 ", so another stack manages it; remove that tag to let stack " + stack +
+                 " adopt it";
+      return c;
+    }
+    c.action = Action::kAdopt;
+    c.reason_code = "adopt";
+    c.reason = "resource group exists without the " + std::string(kStackTag) +
+               " tag: adopt it (add the tag)";
+    return c;
+  }
+  if (c.field_changes.empty()) {
+    c.action = Action::kNoOp;
+    c.reason_code = "up_to_date";
+    c.reason = "live resource group matches the manifest";
+    return c;
+  }
+  c.action = Action::kUpdate;
+  c.reason_code = "drift";
+  c.reason = "tags differ";
+  return c;
+}
+
+engine::ResolveResponse ResourceGroupHandler::Resolve(const engine::ResolveRequest& request) const {
+  engine::ResolveResponse out;
+  const engine::DesiredResource& r = *request.resource;
+  out.address = std::string(kResourceGroupKind) + "/" + r.name;
+  out.arm_id = ResourceGroupArmId(r.subscription, r.name);
+  if (auto error = ResourceGroupNameError(r.name)) out.diagnostics.Error(r.location, *error);
+  if (r.subscription.empty()) {
+    out.diagnostics.Error(
+        r.location, out.address + ": no subscription (metadata.subscription or keyward.yaml)");
+  }
+  const Json* location = FindKey(r.spec, "location");
+  if (!location || !location->is_string() || location->get<std::string>().empty()) {
+    auto where = r.field_locations.count("spec") ? r.field_locations.at("spec") : r.location;
+    out.diagnostics.Error(
+        where, out.address + ": spec.location is required (or a default location in keyward.yaml)");
+  }
+  return out;
+}
+
+Result<engine::RefreshResponse> ResourceGroupHandler::Refresh(const engine::RefreshRequest& request,
+                                                              const Context& ctx) {
+  std::set<std::string> subscriptions;  // lowercase: GUIDs compare case-insensitively
+  std::vector<std::string> ordered;
+  auto add = [&](const std::string& s) {
+    if (!s.empty() && subscriptions.insert(Lower(s)).second) ordered.push_back(s);
+  };
+  for (const engine::DesiredResource* d : request.desired) add(d->subscription);
+  for (const std::string& scope : request.scopes) add(SubscriptionOfScope(scope));
+
+  engine::RefreshResponse out;
+  for (const std::string& subscription : ordered) {
+    auto groups = client_->ListAll(
+        WithApiVersion(SubscriptionPath(subscription) + "/resourcegroups", kResourcesApiVersion),
+        ctx);
+    if (!groups) return tl::unexpected(groups.error());
+    for (const Json& group : *groups) {
+      engine::ObservedResource observed;
+      observed.kind = kResourceGroupKind;
+      observed.arm_id = group.value("id", "");
+      const std::string name = group.value("name", ArmIdSegment(observed.arm_id, "resourceGroups"));
+      observed.address = std::string(kResourceGroupKind) + "/" + name;
+      observed.live = group;
+      observed.fingerprint = FingerprintOfJson(NormalizeResourceGroup(group));
+      out.resources.push_back(std::move(observed));
+    }
+  }
+  return out;
+}
+
+Result<engine::ApplyResponse> ResourceGroupHandler::Apply(const engine::ApplyRequest& request,
+                                                          const Context& ctx) {
+  const Change& change = *request.change;
+  const std::string subscription = ArmIdSegment(change.arm_id, "subscriptions");
+  const std::string name = ArmIdSegment(change.arm_id, "resourceGroups");
+  if (subscription.empty() || name.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a resource group id: " + change.arm_id);
+  }
+  const std::string path =
+      WithApiVersion(ResourceGroupPath(subscription, name), kResourcesApiVersion);
+
+  switch (change.action) {
+    case Action::kCreate:
+    case Action::kUpdate:
+    case Action::kAdopt: {
+      // PUT {location, tags}: a resource group has nothing else keyward manages, and PUT with the
+      // full desired body is idempotent. Tags in `after` already preserve unmanaged live tags.
+      Json body = {
+          {"location", change.after.value("location", change.before.is_object()
+                                                          ? change.before.value("location", "")
+                                                          : std::string())},
+          {"tags", change.after.value("tags", Json::object())}};
+      auto put = client_->Put(path, body, ctx);
+      if (!put) return tl::unexpected(put.error());
+      auto done = client_->PollUntilDone(*put, path, HttpMethod::kPut, ctx);
+      if (!done) return tl::unexpected(done.error());
+      break;
+    }
+    case Action::kDelete: {
+      // 202 + Location; deleting a group deletes everything in it and takes a while.
+      auto deleted = client_->Delete(path, ctx);
+      if (!deleted) {
+        if (deleted.error().code == ErrorCode::kNotFound) return engine::ApplyResponse{};
+        return tl::unexpected(deleted.error());
+      }
+      auto done = client_->PollUntilDone(*deleted, path, HttpMethod::kDelete, ctx);
+      if (!done) return tl::unexpected(done.error());
+      return engine::ApplyResponse{};
+    }
+    case Action::kNoOp:
+      break;
+    default:
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       std::string("resource group: action ") + engine::ActionName(change.action) +
+                           " cannot be applied" +
+                           (change.reason.empty() ? "" : ": " + change.reason));
+  }
+  auto live = client_->Get(path, ctx);
+  if (!live) return tl::unexpected(live.error());
+  engine::ApplyResponse out;
+  out.live = live->body;
+  out.fingerprint = FingerprintOfJson(NormalizeResourceGroup(live->body));
+  return out;
+}
+
+}  // namespace keyward::azure

@@ -1,0 +1,247 @@
+#include "providers/azure/kinds/secret_handler.h"
+
+#include <openssl/crypto.h>
+
+#include <map>
+#include <set>
+
+#include "engine/parallel.h"
+#include "engine/planner.h"
+#include "providers/azure/kinds/secret_model.h"
+#include "providers/azure/kinds/vault_model.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+
+// At most this many secrets lists in flight (DESIGN.md §2: bounded concurrency).
+constexpr size_t kRefreshParallelism = 8;
+
+engine::ObservedResource ObservedSecret(const Json& secret) {
+  engine::ObservedResource observed;
+  observed.kind = kSecretKind;
+  observed.arm_id = secret.value("id", "");
+  std::string name = secret.value("name", "");
+  // List items name the secret "vault/secret" in some API versions; the id is authoritative.
+  const std::string from_id = ArmIdSegment(observed.arm_id, "secrets");
+  if (!from_id.empty()) name = from_id;
+  observed.address =
+      std::string(kSecretKind) + "/" + ArmIdSegment(observed.arm_id, "vaults") + "/" + name;
+  observed.live = secret;
+  observed.fingerprint = FingerprintOfJson(NormalizeSecret(secret));
+  return observed;
+}
+
+Result<Json> BodyOrError(Result<ArmResponse> response) {
+  if (!response) return tl::unexpected(response.error());
+  return std::move(response->body);
+}
+
+// The vault id in a secret id ("" when it is not one).
+std::string VaultIdOf(const std::string& secret_id) {
+  const size_t pos = Lower(secret_id).rfind("/secrets/");
+  return pos == std::string::npos ? std::string() : secret_id.substr(0, pos);
+}
+
+}  // namespace
+
+SecretHandler::SecretHandler(std::shared_ptr<ArmClient> client,
+                             std::shared_ptr<engine::FileReader> files,
+                             std::shared_ptr<const engine::Environment> env)
+    : client_(std::move(client)),
+      files_(files ? std::move(files) : std::make_shared<engine::RealFileReader>()),
+      env_(env ? std::move(env) : std::make_shared<engine::RealEnvironment>()) {}
+
+engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& request) const {
+  engine::ResolveResponse out;
+  const engine::DesiredResource& r = *request.resource;
+  auto where = [&](const std::string& field) {
+    auto it = r.field_locations.find(field);
+    return it != r.field_locations.end() ? it->second : r.location;
+  };
+  const std::optional<SecretRef> vault = SecretVaultOf(r);
+  out.address = std::string(kSecretKind) + "/" + (vault ? vault->vault_name : "") + "/" + r.name;
+  if (!vault) {
+    out.diagnostics.Error(where("spec.vault"),
+                          out.address +
+                              ": spec.vault must be a vault name or a full vault ARM id "
+                              "(/subscriptions/.../providers/Microsoft.KeyVault/vaults/NAME)");
+    return out;
+  }
+  out.arm_id = SecretArmId(vault->vault_id, r.name);
+  // A vault named by ARM id may be managed elsewhere: an edge only if it is in the set.
+  out.references.push_back(
+      {std::string(kVaultKind) + "/" + vault->vault_name, !vault->external, "spec.vault"});
+  if (auto error = SecretNameError(r.name)) out.diagnostics.Error(where("metadata.name"), *error);
+  // Checked here rather than as a schema `required`, so that kind-agnostic engine tests may use
+  // Secret manifests without a source.
+  if (!FindKey(r.spec, "valueFrom")) {
+    out.diagnostics.Error(where("spec"), out.address +
+                                             ": spec.valueFrom is required ({env: NAME} or "
+                                             "{file: path}); a value is never written in a "
+                                             "manifest");
+  }
+  if (!vault->external && (r.subscription.empty() || r.resource_group.empty())) {
+    out.diagnostics.Error(r.location, out.address +
+                                          ": no subscription or resource group for the vault "
+                                          "(metadata or keyward.yaml defaults)");
+  }
+  if (const Json* tags = FindKey(r.spec, "tags"); tags && FindKey(*tags, kValueHmacTag)) {
+    out.diagnostics.Error(where("spec.tags"), out.address + ": the tag " + kValueHmacTag +
+                                                  " is reserved: keyward writes the value "
+                                                  "fingerprint into it");
+  }
+  if (const Json* attributes = FindKey(r.spec, "attributes")) {
+    for (const char* field : {"nbf", "exp"}) {
+      const Json* value = FindKey(*attributes, field);
+      if (value && !UnixSecondsOf(*value)) {
+        out.diagnostics.Error(where(std::string("spec.attributes.") + field),
+                              out.address + ": attributes." + field +
+                                  " must be Unix seconds or an RFC 3339 UTC time such as "
+                                  "2027-01-01T00:00:00Z");
+      }
+    }
+  }
+  return out;
+}
+
+Change SecretHandler::PlanChange(const engine::PlanChangeRequest& request) const {
+  return PlanSecretChange(request);
+}
+
+Result<engine::RefreshResponse> SecretHandler::Refresh(const engine::RefreshRequest& request,
+                                                       const Context& ctx) {
+  std::map<std::string, std::string> vaults;  // lower id -> id, deduplicated
+  std::set<std::string> missing_ok;           // lower ids of vaults outside the manifests
+  std::set<std::string> desired_vaults;       // lower ids of vaults the manifests declare
+  if (request.desired_set) {
+    for (const engine::DesiredResource& d : request.desired_set->resources)
+      if (d.kind == kVaultKind) desired_vaults.insert(Lower(d.arm_id));
+  }
+  for (const engine::DesiredResource* d : request.desired) {
+    const std::string vault_id = VaultIdOf(d->arm_id);
+    if (vault_id.empty()) continue;
+    const std::string lower = Lower(vault_id);
+    const bool live = request.parents && request.parents->FindById(vault_id);
+    if (live) {
+      vaults.emplace(lower, vault_id);
+    } else if (!desired_vaults.count(lower)) {
+      // Not refreshed by the Vault kind; it may or may not exist.
+      vaults.emplace(lower, vault_id);
+      missing_ok.insert(lower);
+    }
+    // A declared vault that is not live yet has no secrets to list.
+  }
+  if (request.all_in_scope && request.parents) {
+    for (const engine::ObservedResource& o : request.parents->resources)
+      if (o.kind == kVaultKind) vaults.emplace(Lower(o.arm_id), o.arm_id);
+  }
+  if (!request.scopes.empty() && request.parents && request.desired_set) {
+    for (const engine::ObservedResource& o : request.parents->resources) {
+      if (o.kind == kVaultKind &&
+          engine::IsOwnedByStack(o.live, request.desired_set->config.stack)) {
+        vaults.emplace(Lower(o.arm_id), o.arm_id);
+      }
+    }
+  }
+
+  std::vector<std::string> ids;
+  for (const auto& [lower, id] : vaults) ids.push_back(id);
+  std::vector<Result<std::vector<Json>>> lists(ids.size());
+  engine::ForEachBounded(ids.size(), kRefreshParallelism, [&](size_t i) {
+    lists[i] = client_->ListAll(WithApiVersion(ids[i] + "/secrets", kKeyVaultApiVersion), ctx);
+  });
+
+  engine::RefreshResponse out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!lists[i]) {
+      if (lists[i].error().code == ErrorCode::kNotFound && missing_ok.count(Lower(ids[i])))
+        continue;
+      return tl::unexpected(lists[i].error());
+    }
+    for (const Json& secret : *lists[i]) {
+      engine::ObservedResource observed = ObservedSecret(secret);
+      if (!observed.arm_id.empty()) out.resources.push_back(std::move(observed));
+    }
+  }
+  return out;
+}
+
+Result<Json> SecretHandler::PutValue(const engine::ApplyRequest& request, const std::string& path,
+                                     const Context& ctx) {
+  const Change& change = *request.change;
+  if (!request.desired) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     change.address + ": writing a secret value needs its manifest (valueFrom)");
+  }
+  engine::StackConfig defaults;
+  const engine::StackConfig& config = request.config ? *request.config : defaults;
+  auto key = engine::ReadFingerprintKey(config, *env_);
+  if (!key) return tl::unexpected(key.error());
+  auto value = engine::ReadSecretValueOf(*request.desired, *files_, *env_);
+  if (!value) {
+    return MakeError(value.error().code,
+                     change.address + ": cannot read the secret value: " + value.error().message);
+  }
+  const std::string planned = ValueFingerprintOf(change.after);
+  const std::string now = engine::ValueFingerprint(key->reveal(), value->reveal());
+  if (now != planned) {
+    const bool rotated = engine::KeyIdOf(now) != engine::KeyIdOf(planned);
+    return MakeError(
+        ErrorCode::kAborted,
+        change.address +
+            (rotated ? ": the fingerprint key changed" : ": the source value changed") +
+            " since the plan was made; nothing was written. Plan again and review "
+            "the new plan");
+  }
+  Json body = BuildSecretPutBody(change.after, change.before, value->reveal());
+  RequestOptions options;
+  options.sensitive = true;
+  auto put = client_->Put(path, body, ctx, options);
+  std::string& sent = body["properties"]["value"].get_ref<std::string&>();
+  OPENSSL_cleanse(sent.data(), sent.size());
+  if (!put) return tl::unexpected(put.error());
+  return BodyOrError(client_->Get(path, ctx));
+}
+
+Result<engine::ApplyResponse> SecretHandler::Apply(const engine::ApplyRequest& request,
+                                                   const Context& ctx) {
+  const Change& change = *request.change;
+  if (VaultIdOf(change.arm_id).empty())
+    return MakeError(ErrorCode::kInvalidArgument, "not a secret id: " + change.arm_id);
+  const std::string path = WithApiVersion(change.arm_id, kKeyVaultApiVersion);
+
+  Result<Json> live = Json();
+  switch (change.action) {
+    case Action::kNoOp:
+      live = BodyOrError(client_->Get(path, ctx));
+      break;
+    case Action::kCreate:
+    case Action::kUpdate:
+    case Action::kAdopt:
+      if (WritesValue(change)) {
+        live = PutValue(request, path, ctx);
+      } else {
+        const Json patch = BuildSecretPatchBody(change.after, change.before);
+        if (!patch.is_null()) {
+          auto patched = client_->Patch(path, patch, ctx);
+          if (!patched) return tl::unexpected(patched.error());
+        }
+        live = BodyOrError(client_->Get(path, ctx));
+      }
+      break;
+    default:
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       change.address + ": action " + engine::ActionName(change.action) +
+                           " cannot be applied to a secret (ARM has no delete for secrets)");
+  }
+  if (!live) return tl::unexpected(live.error());
+  engine::ApplyResponse out;
+  out.live = std::move(*live);
+  out.fingerprint = FingerprintOfJson(NormalizeSecret(out.live));
+  return out;
+}
+
+}  // namespace keyward::azure

@@ -1,0 +1,497 @@
+// The Vault and ResourceGroup handlers against the real keyward-arm-emulator over HTTPS: refresh
+// by list calls, create / update / recover / purge-then-create / delete through the ArmClient.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "engine/apply.h"
+#include "engine/planner.h"
+#include "engine/refresh.h"
+#include "engine/resource_handler.h"
+#include "providers/azure/handlers.h"
+#include "providers/azure/kinds/emulator_client_test_util.h"
+#include "providers/azure/kinds/resource_group_handler.h"
+#include "providers/azure/kinds/vault_handler.h"
+#include "providers/azure/kinds/vault_model.h"
+#include "tests/support/emulator_process.h"
+#include "tests/support/https.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+namespace kt = keyward::testing;
+
+constexpr char kStack[] = "handler-test";
+
+class VaultHandlerEmulatorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    kt::EmulatorOptions emulator_options;
+    emulator_options.lro_seconds = 0.2;
+    emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
+    ASSERT_NE(emulator_, nullptr);
+    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    client_ = nullptr;
+    delete emulator_;
+    emulator_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(emulator_, nullptr);
+    options_.stack = kStack;
+    static std::atomic<int> counter{0};
+    suffix_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter++);
+  }
+
+  std::shared_ptr<ArmClient> client() { return *client_; }
+
+  engine::DesiredResource DesiredGroup(const std::string& name,
+                                       const std::string& subscription = kt::kSubscriptionId) {
+    engine::DesiredResource d;
+    d.kind = "ResourceGroup";
+    d.name = name;
+    d.subscription = subscription;
+    d.spec = {{"location", "westeurope"}, {"tags", {{"env", "test"}}}};
+    engine::ResolveRequest request{&d, nullptr};
+    auto resolved = groups_.Resolve(request);
+    d.address = resolved.address;
+    d.arm_id = resolved.arm_id;
+    return d;
+  }
+
+  engine::DesiredResource DesiredVault(const std::string& name, const std::string& group,
+                                       Json extra = Json::object()) {
+    engine::DesiredResource d;
+    d.kind = "Vault";
+    d.name = name;
+    d.subscription = kt::kSubscriptionId;
+    d.resource_group = group;
+    d.spec = {
+        {"location", "westeurope"},
+        {"tenantId", kt::kTenantId},
+        {"sku", {{"family", "A"}, {"name", "standard"}}},
+        {"enabledForDeployment", false},
+        {"publicNetworkAccess", "Enabled"},
+        {"networkAcls",
+         {{"defaultAction", "Deny"},
+          {"bypass", "AzureServices"},
+          {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}, {{"value", "198.51.100.7"}}})}}},
+        {"tags", {{"team", "payments"}}}};
+    d.spec.update(extra);
+    engine::ResolveRequest request{&d, nullptr};
+    auto resolved = vaults_.Resolve(request);
+    EXPECT_FALSE(resolved.diagnostics.HasErrors());
+    d.address = resolved.address;
+    d.arm_id = resolved.arm_id;
+    return d;
+  }
+
+  // What MakePlan does for one address, from a refresh response.
+  Change Plan(engine::ResourceHandler& handler, const engine::DesiredResource* desired,
+              const engine::RefreshResponse& refreshed, const std::string& arm_id = "") {
+    const std::string id = desired ? desired->arm_id : arm_id;
+    engine::PlanChangeRequest request;
+    request.desired = desired;
+    request.options = &options_;
+    for (const auto& o : refreshed.resources) {
+      if (IEquals(o.arm_id, id)) request.observed = &o;
+    }
+    if (desired && !request.observed) {
+      for (const auto& sd : refreshed.soft_deleted) {
+        if (IEquals(sd.name, desired->name) && IEquals(sd.subscription, desired->subscription)) {
+          request.soft_deleted = &sd;
+        }
+      }
+    }
+    if (desired) {
+      auto it = refreshed.unavailable_names.find(UnavailableNameKey(desired->name));
+      if (it != refreshed.unavailable_names.end()) request.name_unavailable = &it->second;
+    }
+    return handler.PlanChange(request);
+  }
+
+  engine::RefreshResponse Refresh(engine::ResourceHandler& handler,
+                                  std::vector<const engine::DesiredResource*> desired,
+                                  std::vector<std::string> scopes = {}) {
+    engine::RefreshRequest request;
+    request.desired = std::move(desired);
+    request.scopes = std::move(scopes);
+    auto out = handler.Refresh(request, ctx_);
+    EXPECT_TRUE(out.has_value()) << (out ? "" : out.error().ToString());
+    return out ? *out : engine::RefreshResponse{};
+  }
+
+  Json Apply(engine::ResourceHandler& handler, const Change& change,
+             const engine::DesiredResource* desired) {
+    engine::ApplyRequest request{&change, desired};
+    auto out = handler.Apply(request, ctx_);
+    EXPECT_TRUE(out.has_value()) << engine::ActionName(change.action) << ": "
+                                 << (out ? "" : out.error().ToString());
+    return out ? out->live : Json();
+  }
+
+  void EnsureGroup(const engine::DesiredResource& group) {
+    auto refreshed = Refresh(groups_, {&group});
+    Change c = Plan(groups_, &group, refreshed);
+    if (c.action != Action::kNoOp) Apply(groups_, c, &group);
+  }
+
+  Json Stats() {
+    auto token = kt::GetToken(*emulator_);
+    return kt::ArmRequest(*emulator_, token, "GET", "/_emulator/stats").Json();
+  }
+  static int Count(const Json& stats, const std::string& operation) {
+    return stats["operations"].value(operation, 0);
+  }
+
+  static kt::EmulatorProcess* emulator_;
+  static std::shared_ptr<ArmClient>* client_;
+  Context ctx_;
+  engine::PlanOptions options_;
+  std::string suffix_;
+  ResourceGroupHandler groups_{client_ ? *client_ : nullptr};
+  VaultHandler vaults_{client_ ? *client_ : nullptr};
+};
+
+kt::EmulatorProcess* VaultHandlerEmulatorTest::emulator_ = nullptr;
+std::shared_ptr<ArmClient>* VaultHandlerEmulatorTest::client_ = nullptr;
+
+TEST_F(VaultHandlerEmulatorTest, CreateThenRefreshIsNoOpAndRefreshUsesListCalls) {
+  auto group = DesiredGroup("rg-create-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-create-" + suffix_, group.name);
+
+  Json before = Stats();
+  auto refreshed = Refresh(vaults_, {&vault});
+  Json after = Stats();
+  EXPECT_EQ(
+      Count(after, "Vaults_ListByResourceGroup") - Count(before, "Vaults_ListByResourceGroup"), 1);
+  EXPECT_EQ(Count(after, "Vaults_ListDeleted") - Count(before, "Vaults_ListDeleted"), 1);
+  EXPECT_EQ(
+      Count(after, "Vaults_CheckNameAvailability") - Count(before, "Vaults_CheckNameAvailability"),
+      1);
+  EXPECT_EQ(Count(after, "Vaults_Get") - Count(before, "Vaults_Get"), 0);
+
+  Change create = Plan(vaults_, &vault, refreshed);
+  ASSERT_EQ(create.action, Action::kCreate) << create.reason;
+  Json live = Apply(vaults_, create, &vault);
+  EXPECT_EQ(live["properties"].value("provisioningState", ""), "Succeeded");
+  EXPECT_EQ(live["properties"]["accessPolicies"], Json::array());
+  EXPECT_EQ(live["tags"][kStackTag], kStack);
+
+  // Second refresh: found by the list, no GET per vault, no name check for a live vault.
+  before = Stats();
+  refreshed = Refresh(vaults_, {&vault});
+  after = Stats();
+  EXPECT_EQ(Count(after, "Vaults_Get") - Count(before, "Vaults_Get"), 0);
+  EXPECT_EQ(
+      Count(after, "Vaults_CheckNameAvailability") - Count(before, "Vaults_CheckNameAvailability"),
+      0);
+  Change again = Plan(vaults_, &vault, refreshed);
+  EXPECT_EQ(again.action, Action::kNoOp) << again.reason << " " << again.before.dump();
+  EXPECT_EQ(again.fingerprint,
+            refreshed.resources.empty() ? "" : refreshed.resources[0].fingerprint);
+}
+
+TEST_F(VaultHandlerEmulatorTest, RefreshListsOncePerResourceGroupInParallel) {
+  std::vector<engine::DesiredResource> groups, vaults;
+  for (int i = 0; i < 3; ++i)
+    groups.push_back(DesiredGroup("rg-fleet" + std::to_string(i) + "-" + suffix_));
+  for (const auto& g : groups) EnsureGroup(g);
+  for (int i = 0; i < 6; ++i) {
+    vaults.push_back(
+        DesiredVault("kv-fleet" + std::to_string(i) + "-" + suffix_, groups[i % 3].name));
+  }
+  // Two of them exist already.
+  for (int i = 0; i < 2; ++i)
+    Apply(vaults_, Plan(vaults_, &vaults[i], Refresh(vaults_, {&vaults[i]})), &vaults[i]);
+
+  std::vector<const engine::DesiredResource*> desired;
+  for (const auto& v : vaults) desired.push_back(&v);
+  Json before = Stats();
+  auto refreshed = Refresh(vaults_, desired);
+  Json after = Stats();
+  auto delta = [&](const char* op) { return Count(after, op) - Count(before, op); };
+  EXPECT_EQ(delta("Vaults_ListByResourceGroup"), 3);
+  EXPECT_EQ(delta("Vaults_ListDeleted"), 1);
+  EXPECT_EQ(delta("Vaults_CheckNameAvailability"), 4);
+  EXPECT_EQ(delta("Vaults_Get"), 0);
+  EXPECT_EQ(refreshed.resources.size(), 2u);
+  EXPECT_EQ(Plan(vaults_, &vaults[0], refreshed).action, Action::kNoOp);
+  EXPECT_EQ(Plan(vaults_, &vaults[5], refreshed).action, Action::kCreate);
+}
+
+TEST_F(VaultHandlerEmulatorTest, OutOfBandPatchIsAnUpdateOfExactlyThatField) {
+  auto group = DesiredGroup("rg-drift-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-drift-" + suffix_, group.name);
+  Apply(vaults_, Plan(vaults_, &vault, Refresh(vaults_, {&vault})), &vault);
+
+  auto patched = client()->Patch(
+      WithApiVersion(VaultPath(vault.subscription, vault.resource_group, vault.name),
+                     kKeyVaultApiVersion),
+      Json{{"properties", {{"enabledForDeployment", true}}}}, ctx_);
+  ASSERT_TRUE(patched.has_value()) << patched.error().ToString();
+
+  Change drift = Plan(vaults_, &vault, Refresh(vaults_, {&vault}));
+  ASSERT_EQ(drift.action, Action::kUpdate) << drift.reason;
+  ASSERT_EQ(drift.field_changes.size(), 1u);
+  EXPECT_EQ(drift.field_changes[0].path, "properties.enabledForDeployment");
+  EXPECT_EQ(drift.field_changes[0].before, true);
+  EXPECT_EQ(drift.field_changes[0].after, false);
+
+  Json live = Apply(vaults_, drift, &vault);
+  EXPECT_EQ(live["properties"]["enabledForDeployment"], false);
+  // The PATCH did not touch what the vault kind does not manage.
+  EXPECT_EQ(live["properties"]["accessPolicies"], Json::array());
+  EXPECT_EQ(Plan(vaults_, &vault, Refresh(vaults_, {&vault})).action, Action::kNoOp);
+}
+
+TEST_F(VaultHandlerEmulatorTest, DeletedOutOfBandIsRecoveredThenConvergedToTheManifest) {
+  auto group = DesiredGroup("rg-recover-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-recover-" + suffix_, group.name);
+  Apply(vaults_, Plan(vaults_, &vault, Refresh(vaults_, {&vault})), &vault);
+
+  auto deleted = client()->Delete(
+      WithApiVersion(VaultPath(vault.subscription, vault.resource_group, vault.name),
+                     kKeyVaultApiVersion),
+      ctx_);
+  ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
+
+  auto refreshed = Refresh(vaults_, {&vault});
+  bool found = false;
+  for (const auto& sd : refreshed.soft_deleted) found |= IEquals(sd.name, vault.name);
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(refreshed.unavailable_names.empty());  // soft-deleted here: no name check needed
+
+  // The manifest moved on while the vault was deleted: recover must not stop at the old config.
+  auto changed = DesiredVault("kv-recover-" + suffix_, group.name,
+                              Json{{"sku", {{"family", "A"}, {"name", "premium"}}},
+                                   {"tags", {{"team", "payments"}, {"tier", "gold"}}}});
+  Change recover = Plan(vaults_, &changed, refreshed);
+  ASSERT_EQ(recover.action, Action::kRecover) << recover.reason;
+  Json live = Apply(vaults_, recover, &changed);
+  EXPECT_EQ(live["properties"]["sku"]["name"], "premium");
+  EXPECT_EQ(live["tags"]["tier"], "gold");
+  EXPECT_EQ(live["tags"][kStackTag], kStack);
+  Change after = Plan(vaults_, &changed, Refresh(vaults_, {&changed}));
+  EXPECT_EQ(after.action, Action::kNoOp) << after.reason;
+}
+
+TEST_F(VaultHandlerEmulatorTest, PurgeThenCreateStartsFresh) {
+  auto group = DesiredGroup("rg-purge-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-purge-" + suffix_, group.name);
+  Apply(vaults_, Plan(vaults_, &vault, Refresh(vaults_, {&vault})), &vault);
+  ASSERT_TRUE(client()->Delete(
+      WithApiVersion(VaultPath(vault.subscription, vault.resource_group, vault.name),
+                     kKeyVaultApiVersion),
+      ctx_));
+
+  options_.purge_then_create = true;
+  Change change = Plan(vaults_, &vault, Refresh(vaults_, {&vault}));
+  ASSERT_EQ(change.action, Action::kPurgeThenCreate) << change.reason;
+  Json live = Apply(vaults_, change, &vault);
+  EXPECT_EQ(live["properties"].value("provisioningState", ""), "Succeeded");
+  auto refreshed = Refresh(vaults_, {&vault});
+  for (const auto& sd : refreshed.soft_deleted) EXPECT_FALSE(IEquals(sd.name, vault.name));
+  EXPECT_EQ(Plan(vaults_, &vault, refreshed).action, Action::kNoOp);
+}
+
+TEST_F(VaultHandlerEmulatorTest, LocationChangeReplacesByDeletePurgeCreate) {
+  auto group = DesiredGroup("rg-move-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-move-" + suffix_, group.name);
+  Apply(vaults_, Plan(vaults_, &vault, Refresh(vaults_, {&vault})), &vault);
+
+  vault.spec["location"] = "North Europe";
+  Change replace = Plan(vaults_, &vault, Refresh(vaults_, {&vault}));
+  ASSERT_EQ(replace.action, Action::kReplace) << replace.reason;
+  Json live = Apply(vaults_, replace, &vault);
+  EXPECT_EQ(live.value("location", ""), "northeurope");
+  auto refreshed = Refresh(vaults_, {&vault});
+  for (const auto& sd : refreshed.soft_deleted) EXPECT_FALSE(IEquals(sd.name, vault.name));
+  EXPECT_EQ(Plan(vaults_, &vault, refreshed).action, Action::kNoOp);
+}
+
+TEST_F(VaultHandlerEmulatorTest, NameTakenInAnotherSubscriptionIsBlocked) {
+  const std::string name = "kv-taken-" + suffix_;
+  // Someone else's vault with our name, in another subscription.
+  auto other_group = DesiredGroup("rg-other-" + suffix_, kt::kOtherSubscriptionId);
+  EnsureGroup(other_group);
+  auto put =
+      client()->Put(WithApiVersion(VaultPath(kt::kOtherSubscriptionId, other_group.name, name),
+                                   kKeyVaultApiVersion),
+                    Json{{"location", "westeurope"},
+                         {"properties",
+                          {{"tenantId", kt::kTenantId},
+                           {"sku", {{"family", "A"}, {"name", "standard"}}},
+                           {"accessPolicies", Json::array()}}}},
+                    ctx_);
+  ASSERT_TRUE(put.has_value()) << put.error().ToString();
+
+  auto group = DesiredGroup("rg-taken-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault(name, group.name);
+  auto refreshed = Refresh(vaults_, {&vault});
+  ASSERT_EQ(refreshed.unavailable_names.count(UnavailableNameKey(name)), 1u);
+  Change change = Plan(vaults_, &vault, refreshed);
+  EXPECT_EQ(change.action, Action::kBlocked);
+  EXPECT_EQ(change.reason_code, "name_unavailable");
+  EXPECT_NE(change.reason.find(name), std::string::npos) << change.reason;
+}
+
+TEST_F(VaultHandlerEmulatorTest, MissingResourceGroupMeansNoVaults) {
+  auto vault = DesiredVault("kv-norg-" + suffix_, "rg-does-not-exist-" + suffix_);
+  auto refreshed = Refresh(vaults_, {&vault});
+  EXPECT_TRUE(refreshed.resources.empty());
+  EXPECT_EQ(Plan(vaults_, &vault, refreshed).action, Action::kCreate);
+}
+
+TEST_F(VaultHandlerEmulatorTest, AdoptsAnUntaggedVaultWithoutWipingAccessPolicies) {
+  auto group = DesiredGroup("rg-adopt-" + suffix_);
+  EnsureGroup(group);
+  const std::string name = "kv-adopt-" + suffix_;
+  auto put = client()->Put(
+      WithApiVersion(VaultPath(kt::kSubscriptionId, group.name, name), kKeyVaultApiVersion),
+      Json{{"location", "westeurope"},
+           {"properties",
+            {{"tenantId", kt::kTenantId},
+             {"sku", {{"family", "A"}, {"name", "standard"}}},
+             {"accessPolicies", Json::array({{{"tenantId", kt::kTenantId},
+                                              {"objectId", kt::kObjectId},
+                                              {"permissions", {{"secrets", {"get"}}}}}})}}}},
+      ctx_);
+  ASSERT_TRUE(put.has_value()) << put.error().ToString();
+  ASSERT_TRUE(client()->PollUntilDone(
+      *put, WithApiVersion(VaultPath(kt::kSubscriptionId, group.name, name), kKeyVaultApiVersion),
+      HttpMethod::kPut, ctx_));
+
+  auto vault = DesiredVault(name, group.name);
+  Change adopt = Plan(vaults_, &vault, Refresh(vaults_, {&vault}));
+  ASSERT_EQ(adopt.action, Action::kAdopt) << adopt.reason;
+  Json live = Apply(vaults_, adopt, &vault);
+  EXPECT_EQ(live["tags"][kStackTag], kStack);
+  EXPECT_EQ(live["properties"]["accessPolicies"].size(), 1u);
+  EXPECT_EQ(Plan(vaults_, &vault, Refresh(vaults_, {&vault})).action, Action::kNoOp);
+}
+
+TEST_F(VaultHandlerEmulatorTest, PruneDeletesIntoSoftDelete) {
+  auto group = DesiredGroup("rg-prune-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-prune-" + suffix_, group.name);
+  Apply(vaults_, Plan(vaults_, &vault, Refresh(vaults_, {&vault})), &vault);
+
+  // Gone from the manifests: refresh through the prune scope, plan with no desired resource.
+  auto refreshed = Refresh(vaults_, {}, {ResourceGroupArmId(kt::kSubscriptionId, group.name)});
+  Change prune = Plan(vaults_, nullptr, refreshed, vault.arm_id);
+  ASSERT_EQ(prune.action, Action::kDelete) << prune.reason;
+  Apply(vaults_, prune, nullptr);
+  refreshed = Refresh(vaults_, {&vault});
+  EXPECT_TRUE(refreshed.resources.empty());
+  bool found = false;
+  for (const auto& sd : refreshed.soft_deleted) found |= IEquals(sd.name, vault.name);
+  EXPECT_TRUE(found);
+}
+
+TEST_F(VaultHandlerEmulatorTest, ResourceGroupCreateUpdateAdoptAndDelete) {
+  auto group = DesiredGroup("rg-lifecycle-" + suffix_);
+  Json before = Stats();
+  auto refreshed = Refresh(groups_, {&group});
+  EXPECT_EQ(Count(Stats(), "ResourceGroups_List") - Count(before, "ResourceGroups_List"), 1);
+  Change create = Plan(groups_, &group, refreshed);
+  ASSERT_EQ(create.action, Action::kCreate);
+  Json live = Apply(groups_, create, &group);
+  EXPECT_EQ(live["tags"][kStackTag], kStack);
+  EXPECT_EQ(Plan(groups_, &group, Refresh(groups_, {&group})).action, Action::kNoOp);
+
+  group.spec["tags"]["env"] = "prod";
+  Change update = Plan(groups_, &group, Refresh(groups_, {&group}));
+  ASSERT_EQ(update.action, Action::kUpdate);
+  ASSERT_EQ(update.field_changes.size(), 1u);
+  EXPECT_EQ(update.field_changes[0].path, "tags.env");
+  Apply(groups_, update, &group);
+
+  group.spec["location"] = "North Europe";
+  EXPECT_EQ(Plan(groups_, &group, Refresh(groups_, {&group})).action, Action::kBlocked);
+
+  // An untagged group made by hand is adopted, not silently taken over.
+  auto manual = DesiredGroup("rg-manual-" + suffix_);
+  auto put = client()->Put(
+      WithApiVersion(ResourceGroupPath(kt::kSubscriptionId, manual.name), kResourcesApiVersion),
+      Json{{"location", "westeurope"}}, ctx_);
+  ASSERT_TRUE(put.has_value()) << put.error().ToString();
+  Change adopt = Plan(groups_, &manual, Refresh(groups_, {&manual}));
+  EXPECT_EQ(adopt.action, Action::kAdopt);
+  Apply(groups_, adopt, &manual);
+
+  // Prune of an owned group: DELETE is a 202 + Location LRO.
+  Change prune = Plan(groups_, nullptr,
+                      Refresh(groups_, {}, {"/subscriptions/" + std::string(kt::kSubscriptionId)}),
+                      group.arm_id);
+  ASSERT_EQ(prune.action, Action::kDelete);
+  Apply(groups_, prune, nullptr);
+  auto gone = Refresh(groups_, {&group});
+  for (const auto& o : gone.resources) EXPECT_FALSE(IEquals(o.arm_id, group.arm_id));
+}
+
+// The seam as the engine drives it: engine::Refresh, MakePlan and engine::Apply (which
+// re-plans every applied change against the re-read and requires no-op).
+TEST_F(VaultHandlerEmulatorTest, EngineRefreshPlanApplyConvergesAndRecovers) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, client());
+  engine::DesiredSet set;
+  set.config.stack = kStack;
+  set.resources.push_back(DesiredGroup("rg-engine-" + suffix_));
+  set.resources.push_back(DesiredVault("kv-engine-" + suffix_, set.resources[0].name));
+  set.resources[1].depends_on = {set.resources[0].address};
+  engine::PlanOptions options{.prune = false, .purge_then_create = false, .stack = kStack};
+  engine::ApplyOptions apply_options;
+  engine::ApplyObserver observer;
+
+  auto converge = [&](std::vector<Action> expected) {
+    auto observed = engine::Refresh(set, registry, {}, ctx_);
+    ASSERT_TRUE(observed.has_value()) << observed.error().ToString();
+    engine::Plan plan = engine::MakePlan(set, *observed, registry, options);
+    ASSERT_EQ(plan.changes.size(), expected.size()) << plan.Dump();
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(plan.changes[i].action, expected[i]) << plan.Dump();
+    }
+    engine::ApplyReport report = engine::Apply(plan, &set, registry, apply_options, observer, ctx_);
+    for (const auto& r : report.results) {
+      EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
+          << r.address << ": " << r.outcome.error.ToString();
+      if (r.outcome.status == engine::ChangeStatus::kSucceeded)
+        EXPECT_TRUE(r.outcome.verified) << r.address;
+    }
+    EXPECT_TRUE(report.ok());
+  };
+  converge({Action::kCreate, Action::kCreate});
+  converge({Action::kNoOp, Action::kNoOp});
+
+  ASSERT_TRUE(client()->Delete(
+      WithApiVersion(VaultPath(kt::kSubscriptionId, set.resources[0].name, set.resources[1].name),
+                     kKeyVaultApiVersion),
+      ctx_));
+  set.resources[1].spec["enabledForDeployment"] = true;
+  converge({Action::kNoOp, Action::kRecover});
+  converge({Action::kNoOp, Action::kNoOp});
+}
+
+TEST(VaultHandlersRegistrationTest, RegistersResourceGroupBeforeVault) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  ASSERT_GE(registry.all().size(), 2u);  // later kinds register after these two
+  EXPECT_EQ(registry.all()[0]->Kind(), "ResourceGroup");
+  EXPECT_EQ(registry.all()[1]->Kind(), "Vault");
+  EXPECT_NE(registry.Find("Vault"), nullptr);
+}
+
+}  // namespace
+}  // namespace keyward::azure

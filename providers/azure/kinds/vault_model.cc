@@ -1,0 +1,663 @@
+#include "providers/azure/kinds/vault_model.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <set>
+
+#include "engine/diff.h"
+#include "providers/azure/kinds/soft_delete_model.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+using engine::FieldChange;
+
+// Property names as ARM spells them; input keys are matched case-insensitively and renamed.
+const std::vector<std::string>& VaultPropertyNames() {
+  static const std::vector<std::string> names = {
+      "tenantId",
+      "sku",
+      "enabledForDeployment",
+      "enabledForDiskEncryption",
+      "enabledForTemplateDeployment",
+      "enableSoftDelete",
+      "softDeleteRetentionInDays",
+      "enableRbacAuthorization",
+      "enablePurgeProtection",
+      "publicNetworkAccess",
+      "networkAcls",
+  };
+  return names;
+}
+
+const std::vector<std::string>& BooleanProperties() {
+  static const std::vector<std::string> names = {
+      "enabledForDeployment", "enabledForDiskEncryption", "enabledForTemplateDeployment",
+      "enableSoftDelete",     "enableRbacAuthorization",  "enablePurgeProtection",
+  };
+  return names;
+}
+
+// Read-only or server-computed (or managed by another kind: accessPolicies belong to the
+// AccessPolicy kind, so a vault diff never sees them).
+const std::set<std::string>& IgnoredLiveProperties() {
+  static const std::set<std::string> names = {
+      "provisioningstate", "vaulturi",   "hsmpoolresourceid", "privateendpointconnections",
+      "accesspolicies",    "createmode", "systemdata",
+  };
+  return names;
+}
+
+}  // namespace
+
+// Renames keys of `object` that match one of `canonical` case-insensitively to that spelling.
+void CanonicalizeKeys(Json& object, const std::vector<std::string>& canonical) {
+  if (!object.is_object()) return;
+  for (const std::string& name : canonical) {
+    if (object.contains(name)) continue;
+    for (auto it = object.begin(); it != object.end(); ++it) {
+      if (IEquals(it.key(), name)) {
+        Json value = it.value();
+        object.erase(it.key());
+        object[name] = std::move(value);
+        break;
+      }
+    }
+  }
+}
+
+// Maps `value` (case-insensitively) onto one of `allowed`; unknown values are left as written so
+// ARM, not keyward, rejects them with its own message.
+void CanonicalizeEnum(Json& object, const std::string& key,
+                      const std::vector<std::string>& allowed) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return;
+  const std::string value = object[key].get<std::string>();
+  for (const std::string& candidate : allowed) {
+    if (IEquals(value, candidate)) {
+      object[key] = candidate;
+      return;
+    }
+  }
+}
+
+// YAML authors sometimes quote numbers and booleans; ARM accepts the JSON types only.
+void CoerceBool(Json& object, const std::string& key) {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return;
+  const std::string value = Lower(object[key].get<std::string>());
+  if (value == "true") object[key] = true;
+  if (value == "false") object[key] = false;
+}
+
+void CoerceInt(Json& object, const std::string& key) {
+  if (!object.is_object() || !object.contains(key)) return;
+  Json& value = object[key];
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit) && text.size() < 10) {
+      value = std::stoi(text);
+    }
+  } else if (value.is_number_float()) {
+    double d = value.get<double>();
+    if (d == static_cast<double>(static_cast<long long>(d))) value = static_cast<long long>(d);
+  } else if (value.is_number_unsigned()) {
+    value = value.get<long long>();
+  }
+}
+
+namespace {
+
+std::string CanonicalIp(std::string value) {
+  value = Lower(std::move(value));
+  // A single address and its /32 form are the same rule (ARM echoes either).
+  if (value.size() > 3 && value.compare(value.size() - 3, 3, "/32") == 0 &&
+      value.find(':') == std::string::npos) {
+    value.resize(value.size() - 3);
+  }
+  return value;
+}
+
+}  // namespace
+
+void CanonicalizeNetworkAcls(Json& acls) {
+  if (!acls.is_object()) return;
+  CanonicalizeKeys(acls, {"bypass", "defaultAction", "ipRules", "virtualNetworkRules"});
+  CanonicalizeEnum(acls, "bypass", {"AzureServices", "None"});
+  CanonicalizeEnum(acls, "defaultAction", {"Allow", "Deny"});
+  if (acls.contains("ipRules") && acls["ipRules"].is_array()) {
+    Json rules = Json::array();
+    std::set<std::string> seen;
+    for (Json rule : acls["ipRules"]) {
+      if (rule.is_string()) rule = Json{{"value", rule}};  // tolerate `ipRules: [1.2.3.4]`
+      CanonicalizeKeys(rule, {"value"});
+      if (rule.is_object() && rule.contains("value") && rule["value"].is_string()) {
+        rule["value"] = CanonicalIp(rule["value"].get<std::string>());
+        if (!seen.insert(rule["value"].get<std::string>()).second) continue;  // a set
+      }
+      rules.push_back(std::move(rule));
+    }
+    std::sort(rules.begin(), rules.end(),
+              [](const Json& a, const Json& b) { return a.dump() < b.dump(); });
+    acls["ipRules"] = std::move(rules);
+  }
+  if (acls.contains("virtualNetworkRules") && acls["virtualNetworkRules"].is_array()) {
+    Json rules = Json::array();
+    for (Json rule : acls["virtualNetworkRules"]) {
+      if (rule.is_string()) rule = Json{{"id", rule}};
+      CanonicalizeKeys(rule, {"id", "ignoreMissingVnetServiceEndpoint"});
+      if (rule.is_object()) {
+        if (rule.contains("id") && rule["id"].is_string())
+          rule["id"] = Lower(rule["id"].get<std::string>());
+        CoerceBool(rule, "ignoreMissingVnetServiceEndpoint");
+        // false is the server default; ARM may or may not echo it.
+        if (rule.contains("ignoreMissingVnetServiceEndpoint") &&
+            rule["ignoreMissingVnetServiceEndpoint"] == false) {
+          rule.erase("ignoreMissingVnetServiceEndpoint");
+        }
+      }
+      rules.push_back(std::move(rule));
+    }
+    std::sort(rules.begin(), rules.end(),
+              [](const Json& a, const Json& b) { return a.dump() < b.dump(); });
+    rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+    acls["virtualNetworkRules"] = std::move(rules);
+  }
+}
+
+namespace {
+
+// The diff rules of a vault, for engine::DiffManagedFields. Canonicalization already made the
+// values comparable; the rules repeat the intent so that a value canonicalization does not know
+// (a new enum member) still compares the way ARM treats it.
+const engine::DiffRules& VaultDiffRules() {
+  static const engine::DiffRules rules = [] {
+    engine::DiffRules r;
+    r.case_insensitive_paths = {"location",
+                                "properties.tenantId",
+                                "properties.sku",
+                                "properties.publicNetworkAccess",
+                                "properties.networkAcls.bypass",
+                                "properties.networkAcls.defaultAction",
+                                "properties.networkAcls.virtualNetworkRules"};
+    r.set_paths = {"properties.networkAcls.ipRules", "properties.networkAcls.virtualNetworkRules"};
+    return r;
+  }();
+  return rules;
+}
+
+bool IsTrue(const Json& value) { return value.is_boolean() && value.get<bool>(); }
+bool IsFalse(const Json& value) { return value.is_boolean() && !value.get<bool>(); }
+
+int RetentionDays(const Json& normalized_live) {
+  const Json& days = PropertyOf(normalized_live, "softDeleteRetentionInDays");
+  return days.is_number_integer() ? days.get<int>() : kDefaultRetentionDays;
+}
+
+void PlanAbsent(const engine::PlanChangeRequest& request, const std::string& name, Change& c) {
+  const engine::DesiredResource& desired = *request.desired;
+  const engine::SoftDeletedResource* deleted = request.soft_deleted;
+  const bool purge_policy = request.options && request.options->purge_then_create;
+  c.field_changes = DiffVault(c.after, Json());
+  const std::string desired_location = c.after.value("location", "");
+
+  if (deleted) {
+    SoftDeletedNameRequest held;
+    held.noun = "vault";
+    held.name = name;
+    held.desired_location = desired_location;
+    held.desired_resource_group = desired.resource_group;
+    held.deleted = deleted;
+    held.purge_policy = purge_policy;
+    held.purge_destroys = "its keys, secrets and certificates";
+    PlanSoftDeletedName(held, c);
+    return;
+  }
+  if (request.name_unavailable) {
+    c.action = Action::kBlocked;
+    c.reason_code = "name_unavailable";
+    c.reason = *request.name_unavailable;
+    return;
+  }
+  c.action = Action::kCreate;
+  c.reason_code = "absent";
+  c.reason = "vault does not exist";
+}
+
+void PlanPresent(const engine::PlanChangeRequest& request, const std::string& stack, Change& c) {
+  const Json& live = c.before;
+  const Json& desired = c.after;
+  c.field_changes = DiffVault(desired, live);
+  const std::string owner = StackTagOf(live);
+
+  // Immutable after creation: ARM refuses these updates, so say so at plan time.
+  CheckSoftDeleteImmutability("vault", desired, live, c);
+  if (IsTrue(PropertyOf(live, "enableSoftDelete")) &&
+      IsFalse(PropertyOf(desired, "enableSoftDelete"))) {
+    AddBlock(c, "soft_delete_irreversible",
+             "enableSoftDelete is true on the vault: soft delete cannot be turned off");
+  }
+  const std::string live_location = CanonicalLocation(live.value("location", ""));
+  const std::string want_location = desired.value("location", "");
+  const bool moved = !want_location.empty() && want_location != live_location;
+  if (moved) {
+    const std::string what = "location is " + live_location + " on the vault and " + want_location +
+                             " in the manifest: a vault cannot move";
+    CheckReplaceAllowed("vault", what, IsTrue(PropertyOf(live, "enablePurgeProtection")),
+                        RetentionDays(live), !stack.empty() && owner == stack, stack, c);
+  }
+  if (c.action == Action::kBlocked) return;
+
+  if (moved) {
+    c.action = Action::kReplace;
+    c.reason_code = "immutable_after_create";
+    c.reason = "location is " + live_location + " on the vault and " + want_location +
+               " in the manifest: location cannot change after creation. Replace = delete, purge "
+               "the soft-deleted vault, create in " +
+               want_location + "; every key, secret and access policy in it is lost";
+    return;
+  }
+  std::string tenant_note;
+  for (const FieldChange& fc : c.field_changes) {
+    if (fc.path == "properties.tenantId") {
+      tenant_note = "; tenantId changes from " + ShowValue(fc.before) + " to " +
+                    ShowValue(fc.after) +
+                    ": existing access policies refer to the old tenant and stop working";
+    }
+  }
+  if (PlanOwnership("vault", stack, owner, c.field_changes.size(), tenant_note, c)) return;
+  if (c.field_changes.empty()) {
+    c.action = Action::kNoOp;
+    c.reason_code = "up_to_date";
+    c.reason = "live vault matches the manifest";
+    return;
+  }
+  c.action = Action::kUpdate;
+  c.reason_code = "drift";
+  std::string paths;
+  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
+  c.reason = "differs in " + paths + tenant_note;
+}
+
+}  // namespace
+
+// --- shared helpers ----------------------------------------------------------------------------
+
+std::string Lower(std::string text) {
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
+}
+
+bool IEquals(const std::string& a, const std::string& b) { return Lower(a) == Lower(b); }
+
+std::string CanonicalLocation(const std::string& location) {
+  return engine::NormalizeLocation(location);
+}
+
+const Json* FindKey(const Json& object, const std::string& key) {
+  if (!object.is_object()) return nullptr;
+  auto exact = object.find(key);
+  if (exact != object.end()) return &*exact;
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (IEquals(it.key(), key)) return &it.value();
+  }
+  return nullptr;
+}
+
+const Json& PropertyOf(const Json& body, const std::string& name) {
+  static const Json kNull;
+  if (!body.is_object() || !body.contains("properties")) return kNull;
+  const Json* value = FindKey(body["properties"], name);
+  return value ? *value : kNull;
+}
+
+std::string ShowValue(const Json& value) {
+  if (value.is_null()) return "(unset)";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+std::string FingerprintOfJson(const Json& normalized) {
+  return normalized.is_null() ? std::string() : engine::FingerprintOf(normalized);
+}
+
+Json DesiredTags(const Json& spec, const Json& live_tags, const std::string& stack) {
+  Json tags = Json::object();
+  const Json* user = FindKey(spec, "tags");
+  if (user && user->is_object()) {
+    for (auto it = user->begin(); it != user->end(); ++it) {
+      tags[it.key()] = it.value().is_string() ? it.value() : Json(it.value().dump());
+    }
+  } else if (live_tags.is_object()) {
+    tags = live_tags;  // unmanaged: preserved as they are
+  }
+  // Drop any differently-cased spelling of the ownership tag before setting it.
+  for (auto it = tags.begin(); it != tags.end();) {
+    if (IEquals(it.key(), kStackTag) && it.key() != kStackTag) {
+      it = tags.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!stack.empty()) {
+    tags[kStackTag] = stack;
+  } else if (const Json* owner = live_tags.is_object() ? FindKey(live_tags, kStackTag) : nullptr) {
+    // Unowned mode (no stack) never touches ownership: another stack's tag stays.
+    tags[kStackTag] = *owner;
+  }
+  return tags;
+}
+
+void DiffTags(const Json& before, const Json& after, std::vector<FieldChange>* out) {
+  const Json empty = Json::object();
+  const Json& b = before.is_object() ? before : empty;
+  const Json& a = after.is_object() ? after : empty;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    const Json* have = FindKey(b, it.key());
+    if (!have || *have != it.value()) {
+      out->push_back({engine::JoinPath("tags", it.key()), have ? *have : Json(), it.value()});
+    }
+  }
+  for (auto it = b.begin(); it != b.end(); ++it) {
+    if (!FindKey(a, it.key()))
+      out->push_back({engine::JoinPath("tags", it.key()), it.value(), Json()});
+  }
+}
+
+std::string StackTagOf(const Json& live) {
+  if (!live.is_object()) return "";
+  const Json* tags = FindKey(live, "tags");
+  if (!tags) return "";
+  const Json* value = FindKey(*tags, kStackTag);
+  return value && value->is_string() ? value->get<std::string>() : "";
+}
+
+std::string ArmIdSegment(const std::string& arm_id, const std::string& marker) {
+  const std::string lower = Lower(arm_id);
+  const std::string needle = "/" + Lower(marker) + "/";
+  const size_t pos = lower.find(needle);
+  if (pos == std::string::npos) return "";
+  const size_t start = pos + needle.size();
+  const size_t end = arm_id.find('/', start);
+  return arm_id.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// --- vault -------------------------------------------------------------------------------------
+
+std::string VaultArmId(const std::string& subscription, const std::string& resource_group,
+                       const std::string& name) {
+  return "/subscriptions/" + subscription + "/resourceGroups/" + resource_group +
+         "/providers/Microsoft.KeyVault/vaults/" + name;
+}
+
+std::optional<std::string> VaultNameError(const std::string& name) {
+  bool valid = name.size() >= 3 && name.size() <= 24;
+  for (char ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') valid = false;
+  }
+  if (valid) {
+    valid = std::isalpha(static_cast<unsigned char>(name.front())) &&
+            std::isalnum(static_cast<unsigned char>(name.back())) &&
+            name.find("--") == std::string::npos;
+  }
+  if (valid) return std::nullopt;
+  // VaultNameNotValid, as ARM words it.
+  return "The vault name '" + name +
+         "' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name "
+         "must begin with a letter, end with a letter or digit, and not contain consecutive "
+         "hyphens. Follow this link for more information: "
+         "https://go.microsoft.com/fwlink/?linkid=2147742";
+}
+
+const std::vector<std::string>& ManagedVaultProperties() { return VaultPropertyNames(); }
+
+void CanonicalizeVaultProperties(Json& properties) {
+  if (!properties.is_object()) return;
+  CanonicalizeKeys(properties, VaultPropertyNames());
+  if (properties.contains("tenantId") && properties["tenantId"].is_string()) {
+    properties["tenantId"] = Lower(properties["tenantId"].get<std::string>());
+  }
+  if (properties.contains("sku") && properties["sku"].is_object()) {
+    Json& sku = properties["sku"];
+    CanonicalizeKeys(sku, {"family", "name"});
+    if (sku.contains("family") && sku["family"].is_string()) {
+      std::string family = sku["family"].get<std::string>();
+      for (char& ch : family) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      sku["family"] = family;
+    }
+    if (sku.contains("name") && sku["name"].is_string())
+      sku["name"] = Lower(sku["name"].get<std::string>());
+  }
+  for (const std::string& name : BooleanProperties()) CoerceBool(properties, name);
+  CoerceInt(properties, "softDeleteRetentionInDays");
+  CanonicalizeEnum(properties, "publicNetworkAccess", {"Enabled", "Disabled"});
+  if (properties.contains("networkAcls")) CanonicalizeNetworkAcls(properties["networkAcls"]);
+}
+
+Json BuildDesiredVaultBody(const Json& spec, const std::string& stack, const Json& live) {
+  Json body = Json::object();
+  const Json* location = FindKey(spec, "location");
+  if (location && location->is_string())
+    body["location"] = CanonicalLocation(location->get<std::string>());
+  body["tags"] =
+      DesiredTags(spec, live.is_object() && live.contains("tags") ? live["tags"] : Json(), stack);
+  Json properties = Json::object();
+  for (const std::string& name : VaultPropertyNames()) {
+    const Json* value = FindKey(spec, name);
+    if (value && !value->is_null()) properties[name] = *value;
+  }
+  CanonicalizeVaultProperties(properties);
+  // A partial sku ({name: premium}) still needs the family ARM requires.
+  if (properties.contains("sku") && properties["sku"].is_object() &&
+      !properties["sku"].contains("family")) {
+    properties["sku"]["family"] = "A";
+  }
+  body["properties"] = std::move(properties);
+  return body;
+}
+
+Json NormalizeVault(const Json& live) {
+  if (!live.is_object()) return Json();
+  Json out = Json::object();
+  const Json* location = FindKey(live, "location");
+  out["location"] =
+      location && location->is_string() ? CanonicalLocation(location->get<std::string>()) : "";
+  const Json* tags = FindKey(live, "tags");
+  out["tags"] = tags && tags->is_object() ? *tags : Json::object();
+  Json properties = Json::object();
+  if (const Json* props = FindKey(live, "properties"); props && props->is_object()) {
+    for (auto it = props->begin(); it != props->end(); ++it) {
+      if (IgnoredLiveProperties().count(Lower(it.key()))) continue;
+      if (it.value().is_null()) continue;
+      properties[it.key()] = it.value();
+    }
+  }
+  CanonicalizeVaultProperties(properties);
+  // ARM's server defaults for fields it may omit, so an unset live field equals an explicit
+  // desired default instead of showing as drift.
+  auto default_to = [&](const char* key, Json value) {
+    if (!properties.contains(key)) properties[key] = std::move(value);
+  };
+  default_to("enabledForDeployment", false);
+  default_to("enabledForDiskEncryption", false);
+  default_to("enabledForTemplateDeployment", false);
+  default_to("enableSoftDelete", true);
+  default_to("softDeleteRetentionInDays", kDefaultRetentionDays);
+  default_to("enableRbacAuthorization", false);
+  default_to("enablePurgeProtection", false);
+  default_to("publicNetworkAccess", "Enabled");
+  default_to("networkAcls", Json::object());
+  Json& acls = properties["networkAcls"];
+  if (acls.is_object()) {
+    if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
+    if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
+    if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
+    if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
+  }
+  out["properties"] = std::move(properties);
+  return out;
+}
+
+std::vector<FieldChange> DiffVault(const Json& desired, const Json& live) {
+  std::vector<FieldChange> out;
+  if (!desired.is_object()) return out;
+  Json managed = Json::object();
+  Json have = Json::object();
+  if (desired.contains("location")) {
+    managed["location"] = desired["location"];
+    const std::string location =
+        live.is_object() ? CanonicalLocation(live.value("location", "")) : "";
+    if (!location.empty()) have["location"] = location;
+  }
+  if (desired.contains("properties")) {
+    managed["properties"] = desired["properties"];
+    const Json* live_props = live.is_object() ? FindKey(live, "properties") : nullptr;
+    if (live_props) have["properties"] = *live_props;
+  }
+  out = engine::DiffManagedFields(managed, have, VaultDiffRules());
+  if (desired.contains("tags")) {
+    const Json* live_tags = live.is_object() ? FindKey(live, "tags") : nullptr;
+    DiffTags(live_tags ? *live_tags : Json(), desired["tags"], &out);
+  }
+  return out;
+}
+
+Change PlanVaultChange(const engine::PlanChangeRequest& request) {
+  Change c;
+  c.kind = kVaultKind;
+  const std::string stack = request.options ? request.options->stack : "";
+  if (request.observed) {
+    c.before = NormalizeVault(request.observed->live);
+    c.fingerprint = FingerprintOfJson(c.before);
+    c.arm_id = request.observed->arm_id;
+    c.address = request.observed->address;
+  }
+  if (!request.desired) {
+    // Prune candidate: the engine only passes resources carrying this stack's tag; re-check,
+    // because deleting a vault is the most expensive mistake keyward could make.
+    if (!request.observed) {
+      c.action = Action::kNoOp;
+      c.reason = "absent";
+      return c;
+    }
+    if (stack.empty() || StackTagOf(c.before) != stack) {
+      c.action = Action::kNoOp;
+      c.reason_code = "not_owned";
+      c.reason = "not in the manifests and not owned by this stack: left alone";
+      return c;
+    }
+    const int days = RetentionDays(c.before);
+    c.action = Action::kDelete;
+    c.reason_code = "prune";
+    c.reason = "owned by stack " + stack +
+               " and gone from the manifests: delete. The vault is "
+               "soft-deleted and stays recoverable for " +
+               std::to_string(days) + " days";
+    if (IsTrue(PropertyOf(c.before, "enablePurgeProtection"))) {
+      c.reason += "; purge protection is on, so the name stays reserved for those " +
+                  std::to_string(days) + " days and cannot be purged";
+    }
+    return c;
+  }
+  c.address = request.desired->address;
+  c.arm_id = request.desired->arm_id;
+  c.after = BuildDesiredVaultBody(request.desired->spec, stack, c.before);
+  if (!request.observed) {
+    PlanAbsent(request, request.desired->name, c);
+  } else {
+    PlanPresent(request, stack, c);
+  }
+  return c;
+}
+
+Json BuildVaultCreateBody(const Json& desired) {
+  Json body = desired;
+  Json& properties = body["properties"];
+  if (!properties.is_object()) properties = Json::object();
+  if (!properties.contains("sku")) properties["sku"] = {{"family", "A"}, {"name", "standard"}};
+  if (!properties.contains("accessPolicies")) properties["accessPolicies"] = Json::array();
+  if (properties.contains("enablePurgeProtection") &&
+      IsFalse(properties["enablePurgeProtection"])) {
+    properties.erase("enablePurgeProtection");
+  }
+  if (!body.contains("tags")) body["tags"] = Json::object();
+  return body;
+}
+
+Json BuildVaultRecoverBody(const Json& desired) {
+  Json properties = {{"createMode", "recover"}};
+  const Json& tenant = PropertyOf(desired, "tenantId");
+  if (!tenant.is_null()) properties["tenantId"] = tenant;
+  const Json& sku = PropertyOf(desired, "sku");
+  properties["sku"] = sku.is_null() ? Json{{"family", "A"}, {"name", "standard"}} : sku;
+  Json body = {{"location", desired.value("location", "")}, {"properties", std::move(properties)}};
+  if (desired.contains("tags")) body["tags"] = desired["tags"];
+  return body;
+}
+
+Json BuildVaultPatchBody(const Json& desired, const Json& live) {
+  const std::vector<FieldChange> changes = DiffVault(desired, live);
+  if (changes.empty()) return Json();
+  Json properties = Json::object();
+  bool tags_changed = false;
+  for (const FieldChange& fc : changes) {
+    if (fc.path.rfind("tags", 0) == 0) {
+      tags_changed = true;
+      continue;
+    }
+    if (fc.path.rfind("properties.", 0) != 0) continue;  // location: replace, never PATCHed
+    std::string top = fc.path.substr(std::string("properties.").size());
+    top = top.substr(0, top.find('.'));
+    const Json& want = PropertyOf(desired, top);
+    // Never sent: ARM rejects them (immutable / irreversible); the plan reports them as blocked.
+    if (top == "softDeleteRetentionInDays") continue;
+    if ((top == "enablePurgeProtection" || top == "enableSoftDelete") && IsFalse(want)) continue;
+    if (want.is_object()) {
+      Json merged = PropertyOf(live, top);
+      if (!merged.is_object()) merged = Json::object();
+      merged.update(want);
+      properties[top] = std::move(merged);
+    } else {
+      properties[top] = want;
+    }
+  }
+  if (properties.empty() && !tags_changed) return Json();
+  Json body = Json::object();
+  // Tags in PATCH replace the whole set: always send the full desired map.
+  if (desired.contains("tags")) body["tags"] = desired["tags"];
+  if (!properties.empty()) body["properties"] = std::move(properties);
+  return body;
+}
+
+engine::SoftDeletedResource SoftDeletedVaultFromArm(const Json& deleted_vault,
+                                                    const std::string& subscription) {
+  engine::SoftDeletedResource out;
+  out.kind = kVaultKind;
+  out.subscription = subscription;
+  out.name = deleted_vault.value("name", "");
+  const Json* props = FindKey(deleted_vault, "properties");
+  const Json empty = Json::object();
+  const Json& p = props && props->is_object() ? *props : empty;
+  auto text = [&](const char* key) {
+    const Json* v = FindKey(p, key);
+    return v && v->is_string() ? v->get<std::string>() : std::string();
+  };
+  out.location = text("location");
+  out.original_id = text("vaultId");
+  out.deletion_date = text("deletionDate");
+  out.scheduled_purge_date = text("scheduledPurgeDate");
+  const Json* protection = FindKey(p, "purgeProtectionEnabled");
+  out.purge_protection = protection && IsTrue(*protection);
+  // The name in the proxy id is authoritative (the example's `name` field disagrees with its id).
+  const std::string from_id = ArmIdSegment(deleted_vault.value("id", ""), "deletedVaults");
+  if (!from_id.empty()) out.name = from_id;
+  if (out.name.empty()) out.name = ArmIdSegment(out.original_id, "vaults");
+  return out;
+}
+
+std::string UnavailableNameKey(const std::string& name) {
+  return std::string(kVaultKind) + "/" + Lower(name);
+}
+
+}  // namespace keyward::azure

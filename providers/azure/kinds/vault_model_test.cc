@@ -1,0 +1,522 @@
+// Scenario tests of the Vault planning logic (pure: no ARM, no emulator).
+#include "providers/azure/kinds/vault_model.h"
+
+#include <gtest/gtest.h>
+
+#include "providers/azure/kinds/vault_handler.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+using engine::FieldChange;
+
+constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
+constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+constexpr char kStack[] = "payments";
+
+engine::DesiredResource Desired(Json spec, const std::string& name = "payments-kv") {
+  engine::DesiredResource d;
+  d.kind = "Vault";
+  d.name = name;
+  d.subscription = kSub;
+  d.resource_group = "rg-payments";
+  d.address = "Vault/" + name;
+  d.arm_id = VaultArmId(kSub, "rg-payments", name);
+  d.spec = std::move(spec);
+  return d;
+}
+
+Json BasicSpec() {
+  return Json{
+      {"location", "westeurope"},
+      {"tenantId", kTenant},
+      {"sku", {{"family", "A"}, {"name", "premium"}}},
+      {"enableRbacAuthorization", false},
+      {"softDeleteRetentionInDays", 90},
+      {"enablePurgeProtection", true},
+      {"publicNetworkAccess", "Disabled"},
+      {"networkAcls",
+       {{"defaultAction", "Deny"},
+        {"bypass", "AzureServices"},
+        {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}, {{"value", "198.51.100.7"}}})}}},
+      {"tags", {{"team", "payments"}}}};
+}
+
+// A vault as ARM returns it for BasicSpec, with ARM's noise (casing, read-only fields).
+Json LiveVault(const std::string& name = "payments-kv") {
+  return Json{
+      {"id", VaultArmId(kSub, "rg-payments", name)},
+      {"name", name},
+      {"type", "Microsoft.KeyVault/vaults"},
+      {"location", "West Europe"},
+      {"tags", {{"team", "payments"}, {"keyward-stack", kStack}}},
+      {"systemData", {{"createdAt", "2026-01-01T00:00:00Z"}}},
+      {"properties",
+       {{"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
+        {"sku", {{"family", "A"}, {"name", "Premium"}}},
+        {"accessPolicies",
+         Json::array(
+             {{{"tenantId", kTenant}, {"objectId", "x"}, {"permissions", Json::object()}}})},
+        {"enabledForDeployment", true},
+        {"enableRbacAuthorization", false},
+        {"enableSoftDelete", true},
+        {"softDeleteRetentionInDays", 90},
+        {"enablePurgeProtection", true},
+        {"publicNetworkAccess", "disabled"},
+        {"networkAcls",
+         {{"bypass", "AzureServices"},
+          {"defaultAction", "deny"},
+          {"ipRules", Json::array({{{"value", "198.51.100.7/32"}}, {{"value", "203.0.113.0/24"}}})},
+          {"virtualNetworkRules", Json::array()}}},
+        {"vaultUri", "https://" + name + ".vault.azure.net/"},
+        {"provisioningState", "Succeeded"}}}};
+}
+
+engine::ObservedResource Observed(Json live) {
+  engine::ObservedResource o;
+  o.kind = "Vault";
+  o.arm_id = live.value("id", "");
+  o.address = "Vault/" + live.value("name", "");
+  o.live = std::move(live);
+  return o;
+}
+
+engine::SoftDeletedResource Deleted(bool purge_protection,
+                                    const std::string& location = "westeurope") {
+  engine::SoftDeletedResource sd;
+  sd.kind = "Vault";
+  sd.name = "payments-kv";
+  sd.subscription = kSub;
+  sd.location = location;
+  sd.original_id = VaultArmId(kSub, "rg-payments", "payments-kv");
+  sd.deletion_date = "2026-11-01T10:00:00Z";
+  sd.scheduled_purge_date = "2027-01-30T10:00:00Z";
+  sd.purge_protection = purge_protection;
+  return sd;
+}
+
+struct Planner {
+  engine::PlanOptions options{.prune = false, .purge_then_create = false, .stack = kStack};
+
+  Change Plan(const engine::DesiredResource* desired, const engine::ObservedResource* observed,
+              const engine::SoftDeletedResource* deleted = nullptr,
+              const std::string* unavailable = nullptr) const {
+    engine::PlanChangeRequest request;
+    request.desired = desired;
+    request.observed = observed;
+    request.soft_deleted = deleted;
+    request.name_unavailable = unavailable;
+    request.options = &options;
+    return PlanVaultChange(request);
+  }
+};
+
+std::vector<std::string> Paths(const Change& change) {
+  std::vector<std::string> out;
+  for (const FieldChange& fc : change.field_changes) out.push_back(fc.path);
+  return out;
+}
+
+TEST(VaultPlanTest, CreatesWhenAbsentAndNameFree) {
+  auto desired = Desired(BasicSpec());
+  Change c = Planner().Plan(&desired, nullptr);
+  EXPECT_EQ(c.action, Action::kCreate);
+  EXPECT_TRUE(c.before.is_null());
+  EXPECT_EQ(c.fingerprint, "");
+  EXPECT_EQ(c.after["location"], "westeurope");
+  EXPECT_EQ(c.after["tags"]["keyward-stack"], kStack);
+  EXPECT_EQ(c.after["tags"]["team"], "payments");
+  EXPECT_EQ(c.after["properties"]["sku"]["name"], "premium");
+  EXPECT_EQ(c.after["properties"]["tenantId"], kTenant);
+  EXPECT_FALSE(c.after["properties"].contains("enabledForDeployment"));  // not set by the user
+}
+
+TEST(VaultPlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(/*purge_protection=*/false);
+  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kRecover);
+  EXPECT_EQ(c.reason_code, "recover_soft_deleted");
+  EXPECT_NE(c.reason.find("restores the old configuration"), std::string::npos) << c.reason;
+  EXPECT_NE(c.reason.find("#17375"), std::string::npos);
+  // The desired body is still what apply converges to after recovering.
+  EXPECT_EQ(c.after["properties"]["sku"]["name"], "premium");
+}
+
+TEST(VaultPlanTest, PurgeThenCreateOnlyWithPolicyAndNoPurgeProtection) {
+  auto desired = Desired(BasicSpec());
+  Planner with_policy;
+  with_policy.options.purge_then_create = true;
+
+  auto unprotected = Deleted(false);
+  EXPECT_EQ(with_policy.Plan(&desired, nullptr, &unprotected).action, Action::kPurgeThenCreate);
+  EXPECT_EQ(Planner().Plan(&desired, nullptr, &unprotected).action, Action::kRecover);
+
+  auto protected_vault = Deleted(true);
+  Change c = with_policy.Plan(&desired, nullptr, &protected_vault);
+  EXPECT_EQ(c.action, Action::kRecover);  // purge impossible; recovering still converges
+  EXPECT_NE(c.reason.find("purge protection"), std::string::npos) << c.reason;
+}
+
+TEST(VaultPlanTest, PurgeThenCreateAlsoResolvesALocationMismatch) {
+  auto desired = Desired(BasicSpec());
+  Planner with_policy;
+  with_policy.options.purge_then_create = true;
+  auto elsewhere = Deleted(false, "northeurope");
+  EXPECT_EQ(with_policy.Plan(&desired, nullptr, &elsewhere).action, Action::kPurgeThenCreate);
+}
+
+TEST(VaultPlanTest, BlockedByPurgeProtectionSaysUntilWhen) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(true, "North Europe");
+  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
+  EXPECT_NE(c.reason.find("2027-01-30T10:00:00Z"), std::string::npos) << c.reason;
+  EXPECT_NE(c.reason.find("northeurope"), std::string::npos) << c.reason;
+}
+
+TEST(VaultPlanTest, BlockedWhenSoftDeletedInAnotherLocationWithoutPurgePolicy) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(false, "northeurope");
+  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "soft_deleted_elsewhere");
+  EXPECT_NE(c.reason.find("purge_then_create"), std::string::npos) << c.reason;
+}
+
+TEST(VaultPlanTest, BlockedWhenSoftDeletedFromAnotherResourceGroup) {
+  auto desired = Desired(BasicSpec());
+  auto deleted = Deleted(false);
+  deleted.original_id = VaultArmId(kSub, "rg-old", "payments-kv");
+  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_NE(c.reason.find("rg-old"), std::string::npos) << c.reason;
+}
+
+TEST(VaultPlanTest, BlockedWhenNameTakenElsewhereWithArmsMessage) {
+  auto desired = Desired(BasicSpec());
+  const std::string message = "The vault name 'payments-kv' is already in use.";
+  Change c = Planner().Plan(&desired, nullptr, nullptr, &message);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "name_unavailable");
+  EXPECT_EQ(c.reason, message);
+}
+
+TEST(VaultPlanTest, AdoptsUntaggedVault) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["tags"].erase("keyward-stack");
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kAdopt);
+  EXPECT_EQ(c.reason_code, "adopt");
+  EXPECT_EQ(Paths(c), std::vector<std::string>{"tags.keyward-stack"});
+}
+
+TEST(VaultPlanTest, AdoptReconcilesPropertiesToo) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["tags"] = Json::object();
+  live["properties"]["sku"]["name"] = "standard";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kAdopt);
+  EXPECT_EQ(Paths(c),
+            (std::vector<std::string>{"properties.sku.name", "tags.keyward-stack", "tags.team"}));
+}
+
+TEST(VaultPlanTest, EmptyStackUpdatesWithoutAdopting) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["tags"].erase("keyward-stack");
+  auto observed = Observed(live);
+  Planner planner;
+  planner.options.stack = "";
+  Change c = planner.Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kNoOp) << c.reason;
+  EXPECT_FALSE(c.after["tags"].contains("keyward-stack"));
+}
+
+TEST(VaultPlanTest, VaultOfAnotherStackIsBlockedNotTakenOver) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["tags"]["keyward-stack"] = "billing";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "owned_by_other_stack");
+  EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;
+}
+
+TEST(VaultPlanTest, NoOpAfterNormalization) {
+  // Desired in the user's spelling; live in ARM's (West Europe, /32, reordered ipRules,
+  // "disabled", "Premium", uppercase tenant, deny) plus read-only fields and access policies.
+  Json spec = BasicSpec();
+  spec["location"] = "West Europe";
+  spec["sku"] = {{"family", "a"}, {"name", "PREMIUM"}};
+  spec["softDeleteRetentionInDays"] = "90";  // quoted in YAML
+  spec["networkAcls"]["bypass"] = "azureservices";
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kNoOp) << c.reason << "\n" << testing::PrintToString(Paths(c));
+  EXPECT_TRUE(c.field_changes.empty());
+  EXPECT_FALSE(c.fingerprint.empty());
+  EXPECT_FALSE(c.before["properties"].contains("accessPolicies"));
+  EXPECT_FALSE(c.before["properties"].contains("provisioningState"));
+  EXPECT_FALSE(c.before.contains("id"));
+}
+
+TEST(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["properties"]["publicNetworkAccess"] = "Enabled";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  ASSERT_EQ(c.field_changes.size(), 1u);
+  EXPECT_EQ(c.field_changes[0].path, "properties.publicNetworkAccess");
+  EXPECT_EQ(c.field_changes[0].before, "Enabled");
+  EXPECT_EQ(c.field_changes[0].after, "Disabled");
+}
+
+TEST(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["properties"]["networkAcls"]["ipRules"] = Json::array({{{"value", "203.0.113.0/24"}}});
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.networkAcls.ipRules"});
+}
+
+TEST(VaultPlanTest, RetentionChangeIsBlocked) {
+  Json spec = BasicSpec();
+  spec["softDeleteRetentionInDays"] = 30;
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "immutable_after_create");
+  EXPECT_NE(c.reason.find("retention days cannot change after creation"), std::string::npos);
+}
+
+TEST(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
+  Json spec = BasicSpec();
+  auto desired = Desired(spec);
+  Json live = LiveVault();
+  live["properties"].erase("softDeleteRetentionInDays");
+  auto observed = Observed(live);
+  EXPECT_EQ(Planner().Plan(&desired, &observed).action, Action::kNoOp);
+}
+
+TEST(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
+  Json spec = BasicSpec();
+  spec["enablePurgeProtection"] = false;
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
+}
+
+TEST(VaultPlanTest, TurningSoftDeleteOffIsBlocked) {
+  Json spec = BasicSpec();
+  spec["enableSoftDelete"] = false;
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "soft_delete_irreversible");
+}
+
+TEST(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
+  Json spec = BasicSpec();
+  spec["location"] = "northeurope";
+  spec.erase("enablePurgeProtection");
+  auto desired = Desired(spec);
+  Json live = LiveVault();
+  live["properties"]["enablePurgeProtection"] = false;
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kReplace);
+  EXPECT_EQ(c.reason_code, "immutable_after_create");
+  EXPECT_TRUE(engine::IsDestructive(c.action));
+}
+
+TEST(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
+  Json spec = BasicSpec();
+  spec["location"] = "northeurope";
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kBlocked);
+  EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
+}
+
+TEST(VaultPlanTest, UnmanagedFieldsAreIgnored) {
+  // The user sets only the required fields; live has everything else (and other tags).
+  auto desired = Desired(Json{{"location", "westeurope"}, {"tenantId", kTenant}});
+  Json live = LiveVault();
+  live["tags"]["cost-center"] = "42";
+  live["properties"]["enabledForDiskEncryption"] = true;
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kNoOp) << testing::PrintToString(Paths(c));
+  // Unmanaged tags are preserved in the body apply would send.
+  EXPECT_EQ(c.after["tags"]["cost-center"], "42");
+}
+
+TEST(VaultPlanTest, UserTagsManageTheWholeTagMap) {
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["tags"]["temporary"] = "yes";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  ASSERT_EQ(c.field_changes.size(), 1u);
+  EXPECT_EQ(c.field_changes[0].path, "tags.temporary");
+  EXPECT_TRUE(c.field_changes[0].after.is_null());
+}
+
+TEST(VaultPlanTest, TenantChangeIsAnUpdateThatSaysSo) {
+  Json spec = BasicSpec();
+  spec["tenantId"] = "00000000-0000-4000-8000-000000000001";
+  auto desired = Desired(spec);
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  EXPECT_NE(c.reason.find("tenantId"), std::string::npos);
+}
+
+TEST(VaultPlanTest, PruneDeletesOwnedVaultAndSaysItIsRecoverable) {
+  auto observed = Observed(LiveVault());
+  Change c = Planner().Plan(nullptr, &observed);
+  EXPECT_EQ(c.action, Action::kDelete);
+  EXPECT_TRUE(c.after.is_null());
+  EXPECT_NE(c.reason.find("recoverable for 90 days"), std::string::npos) << c.reason;
+  EXPECT_NE(c.reason.find("name stays reserved"), std::string::npos)
+      << c.reason;  // purge-protected
+}
+
+TEST(VaultPlanTest, PruneNeverTouchesAVaultOfAnotherStack) {
+  Json live = LiveVault();
+  live["tags"]["keyward-stack"] = "someone-else";
+  auto observed = Observed(live);
+  EXPECT_EQ(Planner().Plan(nullptr, &observed).action, Action::kNoOp);
+}
+
+TEST(VaultPlanTest, FingerprintIgnoresServerNoise) {
+  Json a = LiveVault();
+  Json b = LiveVault();
+  b["properties"]["provisioningState"] = "RegisteringDns";
+  b["properties"]["accessPolicies"] = Json::array();
+  b["systemData"]["lastModifiedAt"] = "2026-02-02T00:00:00Z";
+  EXPECT_EQ(FingerprintOfJson(NormalizeVault(a)), FingerprintOfJson(NormalizeVault(b)));
+  b["properties"]["enabledForDeployment"] = false;
+  EXPECT_NE(FingerprintOfJson(NormalizeVault(a)), FingerprintOfJson(NormalizeVault(b)));
+}
+
+TEST(VaultBodyTest, CreateBodyHasEmptyAccessPoliciesAndNoFalsePurgeProtection) {
+  Json spec = BasicSpec();
+  spec["enablePurgeProtection"] = false;
+  spec.erase("sku");
+  Json body = BuildVaultCreateBody(BuildDesiredVaultBody(spec, kStack, Json()));
+  EXPECT_EQ(body["properties"]["accessPolicies"], Json::array());
+  EXPECT_FALSE(body["properties"].contains("enablePurgeProtection"));
+  EXPECT_EQ(body["properties"]["sku"], (Json{{"family", "A"}, {"name", "standard"}}));
+  EXPECT_EQ(body["location"], "westeurope");
+}
+
+TEST(VaultBodyTest, RecoverBodyCarriesOnlyWhatRecoverNeeds) {
+  Json body = BuildVaultRecoverBody(BuildDesiredVaultBody(BasicSpec(), kStack, Json()));
+  EXPECT_EQ(body["properties"]["createMode"], "recover");
+  EXPECT_EQ(body["properties"]["tenantId"], kTenant);
+  EXPECT_EQ(body["properties"]["sku"]["name"], "premium");
+  EXPECT_FALSE(body["properties"].contains("networkAcls"));
+  EXPECT_EQ(body["location"], "westeurope");
+}
+
+TEST(VaultBodyTest, PatchSendsOnlyChangedFieldsAndFullTags) {
+  Json spec = BasicSpec();
+  spec["networkAcls"] = {{"defaultAction", "Allow"}};
+  auto desired = BuildDesiredVaultBody(spec, kStack, Json());
+  Json live = LiveVault();
+  live["properties"]["networkAcls"]["virtualNetworkRules"] =
+      Json::array({{{"id",
+                     "/subscriptions/x/resourcegroups/y/providers/microsoft.network/"
+                     "virtualnetworks/v/subnets/s"}}});
+  live["properties"]["sku"]["name"] = "standard";
+  Json patch = BuildVaultPatchBody(desired, NormalizeVault(live));
+  ASSERT_TRUE(patch.is_object());
+  EXPECT_EQ(patch["tags"], (Json{{"team", "payments"}, {"keyward-stack", kStack}}));
+  const Json& props = patch["properties"];
+  EXPECT_EQ(props.size(), 2u) << props.dump();
+  EXPECT_EQ(props["sku"]["name"], "premium");
+  // networkAcls sent whole: the unmanaged vnet rule and ipRules survive.
+  EXPECT_EQ(props["networkAcls"]["defaultAction"], "Allow");
+  EXPECT_EQ(props["networkAcls"]["virtualNetworkRules"].size(), 1u);
+  EXPECT_EQ(props["networkAcls"]["ipRules"].size(), 2u);
+}
+
+TEST(VaultBodyTest, PatchNeverSendsImmutableFields) {
+  Json spec = BasicSpec();
+  spec["softDeleteRetentionInDays"] = 7;
+  spec["enablePurgeProtection"] = false;
+  auto desired = BuildDesiredVaultBody(spec, kStack, Json());
+  Json patch = BuildVaultPatchBody(desired, NormalizeVault(LiveVault()));
+  EXPECT_TRUE(patch.is_null()) << patch.dump();
+}
+
+TEST(VaultModelTest, NameRulesFollowArm) {
+  EXPECT_FALSE(VaultNameError("payments-kv"));
+  EXPECT_FALSE(VaultNameError("abc"));
+  EXPECT_TRUE(VaultNameError("ab"));
+  EXPECT_TRUE(VaultNameError("1abc"));
+  EXPECT_TRUE(VaultNameError("abc-"));
+  EXPECT_TRUE(VaultNameError("ab--c"));
+  EXPECT_TRUE(VaultNameError("abc_def"));
+  EXPECT_TRUE(VaultNameError(std::string(25, 'a')));
+  EXPECT_NE(VaultNameError("ab")->find("must be between 3-24 alphanumeric characters"),
+            std::string::npos);
+}
+
+TEST(VaultModelTest, SoftDeletedVaultFromArmExample) {
+  Json deleted = Json::parse(R"({
+    "id": "/subscriptions/s/providers/Microsoft.KeyVault/locations/westus/deletedVaults/sample-vault",
+    "name": "vault-agile-drawer-6404",
+    "type": "Microsoft.KeyVault/deletedVaults",
+    "properties": {
+      "vaultId": "/subscriptions/s/resourceGroups/sample-group/providers/Microsoft.KeyVault/vaults/sample-vault",
+      "location": "westus", "tags": {}, "deletionDate": "2017-01-01T00:00:59Z",
+      "scheduledPurgeDate": "2017-04-01T00:00:59Z", "purgeProtectionEnabled": true}})");
+  auto sd = SoftDeletedVaultFromArm(deleted, "s");
+  EXPECT_EQ(sd.kind, "Vault");
+  EXPECT_EQ(sd.name, "sample-vault");
+  EXPECT_EQ(sd.location, "westus");
+  EXPECT_EQ(sd.scheduled_purge_date, "2017-04-01T00:00:59Z");
+  EXPECT_TRUE(sd.purge_protection);
+}
+
+TEST(VaultHandlerTest, ResolveGivesAddressIdOptionalGroupReferenceAndNameErrors) {
+  VaultHandler handler(nullptr);
+  auto desired = Desired(BasicSpec(), "9bad--name");
+  engine::ResolveRequest request;
+  request.resource = &desired;
+  auto out = handler.Resolve(request);
+  EXPECT_EQ(out.address, "Vault/9bad--name");
+  EXPECT_EQ(out.arm_id,
+            "/subscriptions/" + std::string(kSub) +
+                "/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/9bad--name");
+  ASSERT_EQ(out.references.size(), 1u);
+  EXPECT_EQ(out.references[0].address, "ResourceGroup/rg-payments");
+  EXPECT_FALSE(out.references[0].required);
+  EXPECT_TRUE(out.diagnostics.HasErrors());
+  EXPECT_EQ(UnavailableNameKey("Payments-KV"), "Vault/payments-kv");
+}
+
+}  // namespace
+}  // namespace keyward::azure
