@@ -8,10 +8,12 @@
 #include <iostream>
 #include <string>
 
+#include "cli/guardrails.h"
 #include "cli/progress.h"
 #include "cli/stack_lock.h"
 #include "engine/apply.h"
 #include "engine/export.h"
+#include "engine/guardrails/render_findings.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "engine/render_json.h"
@@ -33,7 +35,7 @@ std::unique_ptr<engine::ValidationResult> LoadValid(const PlanFlags& flags,
                                                     const engine::HandlerRegistry& registry) {
   engine::RealFileReader reader;
   auto result = std::make_unique<engine::ValidationResult>(
-      engine::ValidateManifests(flags.paths, reader, registry));
+      engine::ValidateManifests(flags.paths, reader, registry, &GuardrailRules()));
   PrintDiagnostics(result->diagnostics);
   if (result->diagnostics.HasErrors()) {
     int errors = 0;
@@ -283,7 +285,9 @@ Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, cons
     return MakeError(observed.error().code,
                      "reading live state from Azure failed: " + observed.error().message,
                      observed.error().detail);
-  return engine::MakePlan(loaded.set, *observed, registry, options);
+  engine::Plan plan = engine::MakePlan(loaded.set, *observed, registry, options);
+  AddPlannedFindings(&plan, loaded, *observed, registry, ctx);
+  return plan;
 }
 
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {
@@ -299,7 +303,19 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
   std::printf("The manifests are valid: %zu resource(s) %s.\n", loaded->set.resources.size(),
               stack.empty() ? "without a stack (unowned: nothing is tagged, adopted or pruned)"
                             : ("in stack '" + stack + "'").c_str());
-  return kExitOk;
+  // Guardrails on the manifests alone: a field they leave out is judged by ARM's default.
+  const engine::guardrails::CheckResult checked = DesiredFindings(*loaded, MakeContext());
+  PrintDiagnostics(checked.diagnostics);
+  if (checked.findings.empty()) {
+    std::printf("Guardrails: no findings.\n");
+  } else {
+    std::fputs(
+        engine::guardrails::RenderFindingsText(checked.findings, {.color = global.color}).c_str(),
+        stdout);
+  }
+  if (!WriteSarifFile(flags.sarif, checked.findings, loaded->guardrails, "keyward/validate/"))
+    return kExitError;
+  return FailOnExitCode(checked.findings, loaded->guardrails);
 }
 
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
@@ -322,12 +338,16 @@ int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
     }
   }
   if (!EmitPlan(run->plan, run->loaded->set.digest, global, flags, files)) return kExitError;
+  if (!WriteSarifFile(flags.sarif, run->plan.findings, run->loaded->guardrails, "keyward/plan/"))
+    return kExitError;
   if (!files.out.empty())
     std::fprintf(stderr,
                  run->plan.diagnostics.HasErrors()
                      ? "Saved the plan to %s; it has errors and can be shown but not applied.\n"
                      : "Saved the plan to %s. To apply exactly this plan: keyward apply %s\n",
                  files.out.c_str(), files.out.c_str());
+  // failOn changes the exit code only; the plan (and a saved plan) is exactly what it would be.
+  if (FailOnExitCode(run->plan.findings, run->loaded->guardrails) != kExitOk) return kExitError;
   return PlanExitCode(run->plan, flags.detailed_exitcode);
 }
 

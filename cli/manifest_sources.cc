@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "cli/guardrails.h"
 #include "engine/file_reader.h"
 #include "engine/validate.h"
 
@@ -64,7 +65,7 @@ engine::LoadedRevision LoadManifests(const std::vector<std::string>& paths,
                                      std::string revision) {
   engine::RealFileReader reader;
   auto result = std::make_shared<engine::ValidationResult>(
-      engine::ValidateManifests(paths, reader, registry));
+      engine::ValidateManifests(paths, reader, registry, &GuardrailRules()));
   engine::LoadedRevision loaded;
   if (revision.empty() && !result->set.digest.empty()) revision = "sha256:" + result->set.digest;
   loaded.revision = std::move(revision);

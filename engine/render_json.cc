@@ -142,6 +142,7 @@ Json PlanToJson(const Plan& plan, const JsonRenderOptions& options) {
   Json diagnostics = Json::array();
   for (const Diagnostic& d : plan.diagnostics.items()) diagnostics.push_back(DiagnosticToJson(d));
   out["diagnostics"] = std::move(diagnostics);
+  out["findings"] = guardrails::FindingsToJson(plan.findings);
   return out;
 }
 

@@ -174,7 +174,10 @@ std::string SerializeSavedPlan(const SavedPlan& saved) {
         {"stack", saved.options.stack}}},
       {"config", ConfigToJson(saved.desired.config)},
       {"desired", std::move(desired)},
-      {"plan", {{"changes", std::move(changes)}, {"diagnostics", std::move(diagnostics)}}},
+      {"plan",
+       {{"changes", std::move(changes)},
+        {"diagnostics", std::move(diagnostics)},
+        {"findings", guardrails::FindingsToJson(saved.plan.findings)}}},
   };
   return out.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
@@ -216,6 +219,9 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
         saved.plan.diagnostics.Warning(where, std::move(message));
       }
     }
+    // Shown by `keyward show` as they were planned; absent in plans saved before guardrails.
+    if (auto findings = plan.find("findings"); findings != plan.end())
+      saved.plan.findings = guardrails::FindingsFromJson(*findings);
     return saved;
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, source + ": corrupt keyward saved plan: " +
