@@ -104,12 +104,6 @@ bool ConfirmInteractively() {
   return answer == "yes";
 }
 
-Context MakeContext() {
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  return ctx;
-}
-
 // Prints the plan in the chosen format (and writes the Markdown parts when asked). False after
 // printing why when a file could not be written.
 bool EmitPlan(const engine::Plan& plan, const std::string& manifest_digest,
@@ -290,6 +284,12 @@ Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, cons
   return plan;
 }
 
+Context MakeContext() {
+  Context ctx;
+  ctx.cancelled = CancellationFlag();
+  return ctx;
+}
+
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {
   static auto flag = std::make_shared<std::atomic<bool>>(false);
   return flag;
@@ -412,12 +412,7 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;
   options.stack = flags.stack;
-  engine::RefreshOptions refresh;
-  refresh.scopes = {engine::ExportScope(options)};
-  refresh.all_in_scope = true;
-  // No desired resources and no stack: every handler lists what is in scope, owns nothing.
-  const engine::DesiredSet nothing;
-  auto observed = engine::Refresh(nothing, *registry, refresh, ctx);
+  auto observed = engine::RefreshScope(engine::ExportScope(options), *registry, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());

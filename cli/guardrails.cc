@@ -25,12 +25,6 @@ void PrintDiagnostics(const engine::Diagnostics& diagnostics) {
   for (const auto& d : diagnostics.items()) std::fprintf(stderr, "%s\n", d.ToString().c_str());
 }
 
-Context MakeAuditContext() {
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  return ctx;
-}
-
 // The policy `keyward audit` runs with: --config's guardrails section (or every rule with its
 // defaults), then --fail-on.
 std::optional<gr::Policy> AuditPolicy(const GuardrailCommandFlags& flags) {
@@ -58,16 +52,12 @@ int RunAudit(const GlobalOptions& global, const GuardrailCommandFlags& flags) {
   if (!policy) return kExitError;
 
   auto registry = MakeAzureRegistry(global);
-  const Context ctx = MakeAuditContext();
+  const Context ctx = MakeContext();
   engine::ExportOptions scope;
   scope.subscription = flags.subscription;
   scope.resource_group = flags.resource_group;
-  engine::RefreshOptions refresh;
-  refresh.scopes = {engine::ExportScope(scope)};
-  refresh.all_in_scope = true;
-  // No manifests: every handler lists everything in scope, exactly as `keyward export` reads it.
-  const engine::DesiredSet nothing;
-  auto observed = engine::Refresh(nothing, *registry, refresh, ctx);
+  // No manifests: everything in scope, exactly as `keyward export` reads it.
+  auto observed = engine::RefreshScope(engine::ExportScope(scope), *registry, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());

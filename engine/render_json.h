@@ -34,6 +34,10 @@ struct JsonRenderOptions {
 // Terraform-style action list for one change: ["create"], ["delete","create"], ["recover"]...
 Json ActionsOf(Action action);
 
+// Terraform's diagnostic range {"filename", "start": {"line", "column"}} (unknown parts left out),
+// shared by diagnostics and guardrail findings; null when the location names no file.
+Json SourceRangeToJson(const SourceLocation& where);
+
 Json PlanToJson(const Plan& plan, const JsonRenderOptions& options = {});
 
 // PlanToJson, pretty-printed (2 spaces, keys sorted) with a trailing newline.

@@ -35,7 +35,7 @@ struct StackConfig {
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
-  // keyward.yaml `guardrails:` as written, and where each of its fields is; read by
+  // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
   // engine/guardrails/policy.h against the rule table.
   Json guardrails;
   std::map<std::string, SourceLocation> guardrails_locations;

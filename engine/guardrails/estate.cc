@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/observed_index.h"
 
 namespace keyward::engine::guardrails {
 namespace {
@@ -68,11 +69,16 @@ Json DeepMerge(const Json& live, const Json& desired) {
 
 }  // namespace
 
+void Estate::Add(Subject subject) {
+  // The first subject with an id keeps it (a live duplicate never shadows a desired resource).
+  if (!subject.arm_id.empty()) by_id_.emplace(CanonicalArmId(subject.arm_id), subjects_.size());
+  subjects_.push_back(std::move(subject));
+}
+
 const Subject* Estate::FindById(const std::string& arm_id) const {
   if (arm_id.empty()) return nullptr;
-  for (const Subject& s : subjects_)
-    if (!s.arm_id.empty() && ArmIdEquals(s.arm_id, arm_id)) return &s;
-  return nullptr;
+  auto it = by_id_.find(CanonicalArmId(arm_id));
+  return it == by_id_.end() ? nullptr : &subjects_[it->second];
 }
 
 Json MergeSpec(const Json& live, const Json& desired,
@@ -98,11 +104,11 @@ Estate DesiredEstate(const DesiredSet& desired) {
 Estate PlannedEstate(const DesiredSet& desired, const ObservedSet& observed, const Plan& plan,
                      const HandlerRegistry& handlers, const RuleRegistry& rules) {
   Estate estate;
+  const ObservedIndex index(observed);
   std::set<const ObservedResource*> claimed;
   for (const DesiredResource& r : desired.resources) {
     if (r.policy == ReconcilePolicy::kSkip) continue;
-    const ObservedResource* live = observed.FindById(r.arm_id);
-    if (!live) live = observed.FindByAddress(r.address);
+    const ObservedResource* live = index.Match(r);
     Subject subject = FromDesired(r, FindingSource::kPlanned);
     if (live) {
       claimed.insert(live);
@@ -112,12 +118,13 @@ Estate PlannedEstate(const DesiredSet& desired, const ObservedSet& observed, con
     }
     estate.Add(std::move(subject));
   }
+  // What the plan deletes (prune, undeclared entries of an exclusive vault) is not part of the
+  // planned result.
+  std::set<std::string> deleted;
+  for (const Change& change : plan.changes)
+    if (!change.report_only && change.action == Action::kDelete) deleted.insert(change.address);
   for (const ObservedResource& o : observed.resources) {
-    if (claimed.count(&o)) continue;
-    // What the plan deletes (prune, undeclared entries of an exclusive vault) is not part of the
-    // planned result.
-    const Change* change = plan.Find(o.address);
-    if (change && !change->report_only && change->action == Action::kDelete) continue;
+    if (claimed.count(&o) || deleted.count(o.address)) continue;
     Json spec = LiveSpec(o, handlers);
     if (!spec.is_object()) continue;
     Subject subject = FromLive(o, std::move(spec), FindingSource::kPlanned);

@@ -17,7 +17,11 @@
 // ExportManifest is pure, and nothing here reads a clock or a file.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/guardrails/finding.h"
@@ -43,13 +47,27 @@ struct Subject {
 
 class Estate {
  public:
-  void Add(Subject subject) { subjects_.push_back(std::move(subject)); }
+  void Add(Subject subject);
   const std::vector<Subject>& subjects() const { return subjects_; }
-  // Case-insensitive ARM id lookup (null when absent or `arm_id` is empty).
+  // Case-insensitive ARM id lookup (null when absent or `arm_id` is empty). Constant time: a
+  // rule may look up a parent for every child of a large estate.
   const Subject* FindById(const std::string& arm_id) const;
+
+  // A value computed once per estate and shared by every check of a run, so that a rule that
+  // needs a whole-estate view for each subject (principals per vault, for every access policy)
+  // stays linear. `key` names the value (prefix it with the rule id). Not thread-safe: the checks
+  // of one estate run one after another.
+  template <class T>
+  const T& Memo(const std::string& key, const std::function<T()>& compute) const {
+    auto it = memo_.find(key);
+    if (it == memo_.end()) it = memo_.emplace(key, std::make_shared<T>(compute())).first;
+    return *static_cast<const T*>(it->second.get());
+  }
 
  private:
   std::vector<Subject> subjects_;
+  std::unordered_map<std::string, size_t> by_id_;  // lowercase canonical id -> index
+  mutable std::map<std::string, std::shared_ptr<void>> memo_;
 };
 
 Estate DesiredEstate(const DesiredSet& desired);

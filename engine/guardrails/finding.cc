@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "engine/render_json.h"
+
 namespace keyward::engine::guardrails {
 
 const char* SeverityName(Severity severity) {
@@ -55,14 +57,20 @@ std::string TextOf(const Json& object, const char* key) {
 std::string Finding::Key() const { return rule_id + " " + address + " " + field; }
 
 void SortFindings(std::vector<Finding>& findings) {
-  auto rank = [](const Finding& f) {
-    // A finding without a file (live) sorts after located ones of the same severity.
+  // A finding without a file (live) sorts after located ones of the same severity.
+  auto head = [](const Finding& f) {
     return std::make_tuple(f.waiver.has_value(), -static_cast<int>(f.severity),
-                           f.location.file.empty(), f.location.file, f.location.line,
-                           f.location.column, f.address, f.rule_id, f.field);
+                           f.location.file.empty());
   };
-  std::stable_sort(findings.begin(), findings.end(),
-                   [&](const Finding& a, const Finding& b) { return rank(a) < rank(b); });
+  // The strings by reference: a fleet's plan sorts tens of thousands of findings.
+  auto tail = [](const Finding& f) {
+    return std::tie(f.location.file, f.location.line, f.location.column, f.address, f.rule_id,
+                    f.field);
+  };
+  std::stable_sort(findings.begin(), findings.end(), [&](const Finding& a, const Finding& b) {
+    if (head(a) != head(b)) return head(a) < head(b);
+    return tail(a) < tail(b);
+  });
 }
 
 std::vector<const Finding*> FindingsAtOrAbove(const std::vector<Finding>& findings,
@@ -87,14 +95,7 @@ Json FindingToJson(const Finding& f) {
               {"source", FindingSourceName(f.source)},
               {"waived", f.waiver.has_value()}};
   // The same range shape as plan diagnostics (Terraform's): filename, start line / column.
-  if (!f.location.file.empty()) {
-    Json range = {{"filename", f.location.file}};
-    if (f.location.line > 0) {
-      range["start"] = {{"line", f.location.line}};
-      if (f.location.column > 0) range["start"]["column"] = f.location.column;
-    }
-    out["range"] = std::move(range);
-  }
+  if (Json range = SourceRangeToJson(f.location); !range.is_null()) out["range"] = std::move(range);
   if (f.waiver) out["waiver"] = {{"reason", f.waiver->reason}, {"expires", f.waiver->expires}};
   return out;
 }

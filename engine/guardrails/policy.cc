@@ -162,9 +162,11 @@ Result<Policy> LoadPolicyFile(const std::string& path, FileReader& reader,
 void ReadGuardrailsSection(const Json& keyward_yaml, const SourceMap& source, StackConfig* config) {
   if (!keyward_yaml.is_object() || !keyward_yaml.contains(kSection)) return;
   config->guardrails = keyward_yaml[kSection];
+  // Where each key is written: what a configuration error names is the key (a rule id, a
+  // parameter), not the value below it.
   for (const auto& [field, location] : source.ValueLocations())
     if (field == kSection || field.rfind(std::string(kSection) + ".", 0) == 0)
-      config->guardrails_locations[field] = location;
+      config->guardrails_locations[field] = source.KeyAt(field);
 }
 
 }  // namespace keyward::engine::guardrails

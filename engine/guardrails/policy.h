@@ -54,7 +54,7 @@ Policy LoadPolicy(const StackConfig& config, const RuleRegistry& rules, Diagnost
 // a warning (the waiver can never match).
 void LoadWaivers(const DesiredSet& set, Policy* policy, Diagnostics* diagnostics);
 
-// Copies keyward.yaml's `guardrails:` section and where each of its fields is written into
+// Copies keyward.yaml's `guardrails:` section and where each of its keys is written into
 // `config` (the manifest loader calls it for every keyward.yaml).
 void ReadGuardrailsSection(const Json& keyward_yaml, const SourceMap& source, StackConfig* config);
 

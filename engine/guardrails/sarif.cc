@@ -1,6 +1,6 @@
 #include "engine/guardrails/sarif.h"
 
-#include <cstdio>
+#include <cctype>
 #include <map>
 
 #include "engine/diff.h"

@@ -282,7 +282,8 @@ TEST_F(GuardrailsTest, PlanJudgesFieldsTheManifestLeavesOutByTheirLiveValue) {
   const CommandResult plan = Keyward({"plan", "m", "--format", "json"});
   ASSERT_NE(plan.exit_code, 1) << plan.err;
   std::vector<std::tuple<std::string, std::string, int>> found;
-  for (const Json& f : Json::parse(plan.out)["findings"])
+  const Json planned = Json::parse(plan.out);
+  for (const Json& f : planned["findings"])
     found.emplace_back(f["rule_id"], f["address"], f["range"]["start"]["line"]);
   EXPECT_EQ(found, (std::vector<std::tuple<std::string, std::string, int>>{
                        {"KW-KV-003", "Vault/guard-live-open", 2}}))

@@ -1,27 +1,16 @@
 // KW-KV-006..008: access policy entries — least privilege, denied principals, and a cap on who
 // can overwrite secrets or delete keys.
+#include <map>
 #include <set>
 
 #include "providers/azure/guardrails/key_vault_rules.h"
+#include "providers/azure/guardrails/rule_table.h"
 #include "providers/azure/guardrails/spec_values.h"
 #include "providers/azure/kinds/access_policy_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::guardrails {
 namespace {
-
-using engine::guardrails::ControlReference;
-using engine::guardrails::ParameterType;
-using engine::guardrails::Rule;
-using engine::guardrails::RuleContext;
-using engine::guardrails::Severity;
-using engine::guardrails::Subject;
-using engine::guardrails::Violation;
-
-const ControlReference kMcsbPa7{"MCSB v1", "PA-7",
-                                "Follow just enough administration (least privilege) principle"};
-const ControlReference kMcsbPa1{"MCSB v1", "PA-1",
-                                "Separate and limit highly privileged/administrative users"};
 
 // Field path of permission `index` of list `kind` ("spec.permissions.secrets[2]").
 std::string PermissionField(const std::string& kind, size_t index) {
@@ -56,6 +45,21 @@ std::string PrivilegedGrant(const Json& spec) {
 std::string VaultName(const std::string& vault_id) {
   const std::string name = ArmIdSegment(vault_id, "vaults");
   return name.empty() ? vault_id : name;
+}
+
+// Lowercase vault id -> the object ids (lowercase) of its entries that grant secret set or key
+// delete, over the whole estate (declared and live-only entries alike).
+using PrincipalsByVault = std::map<std::string, std::set<std::string>>;
+
+PrincipalsByVault WritersByVault(const engine::guardrails::Estate& estate) {
+  PrincipalsByVault out;
+  for (const Subject& s : estate.subjects()) {
+    if (s.kind != kAccessPolicyKind || PrivilegedGrant(s.spec).empty()) continue;
+    const std::string vault_id = Lower(VaultIdOfAccessPolicy(s.arm_id));
+    const std::string object_id = Lower(SpecString(s.spec, "objectId"));
+    if (!vault_id.empty() && !object_id.empty()) out[vault_id].insert(object_id);
+  }
+  return out;
 }
 
 Rule LeastPrivilege() {
@@ -161,22 +165,17 @@ Rule PrivilegedPrincipals() {
                            std::nullopt}};
   rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
     const std::string field = PrivilegedGrant(c.subject.spec);
-    const std::string vault_id = VaultIdOfAccessPolicy(c.subject.arm_id);
+    const std::string vault_id = Lower(VaultIdOfAccessPolicy(c.subject.arm_id));
     if (field.empty() || vault_id.empty()) return;
-    std::set<std::string> principals;
-    for (const Subject& other : c.estate.subjects()) {
-      if (other.kind != kAccessPolicyKind ||
-          !IEquals(VaultIdOfAccessPolicy(other.arm_id), vault_id))
-        continue;
-      if (PrivilegedGrant(other.spec).empty()) continue;
-      const std::string object_id = Lower(SpecString(other.spec, "objectId"));
-      if (!object_id.empty()) principals.insert(object_id);
-    }
+    const PrincipalsByVault& by_vault = c.estate.Memo<PrincipalsByVault>(
+        "KW-KV-008/principals", [&] { return WritersByVault(c.estate); });
+    auto found = by_vault.find(vault_id);
+    if (found == by_vault.end()) return;
+    const std::set<std::string>& principals = found->second;
     const long long cap = c.parameters.Integer("maxPrincipals");
     if (static_cast<long long>(principals.size()) <= cap) return;
     out->push_back({field, std::to_string(principals.size()) +
-                               " principals can set secrets or delete keys "
-                               "in vault " +
+                               " principals can set secrets or delete keys in vault " +
                                VaultName(vault_id) + " (at most " + std::to_string(cap) +
                                "): " + JoinWords({principals.begin(), principals.end()})});
   };

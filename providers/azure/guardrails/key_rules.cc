@@ -2,25 +2,13 @@
 // Keys are created once (ARM's create-if-not-exist), so the manifest that declares a key is the
 // one chance to get these right; for existing keys the findings say what the live key lacks.
 #include "providers/azure/guardrails/key_vault_rules.h"
+#include "providers/azure/guardrails/rule_table.h"
 #include "providers/azure/guardrails/spec_values.h"
 #include "providers/azure/kinds/key_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::guardrails {
 namespace {
-
-using engine::guardrails::ControlReference;
-using engine::guardrails::ParameterType;
-using engine::guardrails::Rule;
-using engine::guardrails::RuleContext;
-using engine::guardrails::Severity;
-using engine::guardrails::Subject;
-using engine::guardrails::Violation;
-
-const ControlReference kMcsbDp5{"MCSB v1", "DP-5",
-                                "Use customer-managed key option in data at rest encryption when "
-                                "required"};
-const ControlReference kMcsbDp6{"MCSB v1", "DP-6", "Use a secure key management process"};
 
 bool IsRsa(const std::string& kty) { return IEquals(kty, "RSA") || IEquals(kty, "RSA-HSM"); }
 bool IsHsm(const std::string& kty) { return IEquals(kty, "RSA-HSM") || IEquals(kty, "EC-HSM"); }
@@ -46,16 +34,7 @@ Rule Expiry() {
       "lifetime action (e.g. `timeAfterCreate: P1Y`), or set `attributes.exp`. ARM creates a "
       "key once: for a key that exists, set its rotation policy in the data plane (or replace "
       "the key) and waive the rule until then.";
-  rule.info.controls = {kMcsbDp6,
-                        {"CIS Azure 2.0.0", "8.1",
-                         "Ensure that the expiration date is set for all keys in RBAC "
-                         "key vaults"},
-                        {"CIS Azure 2.0.0", "8.2",
-                         "Ensure that the expiration date is set for all keys in "
-                         "non-RBAC key vaults"},
-                        {"CIS Azure 2.0.0", "8.8",
-                         "Ensure automatic key rotation is enabled within Azure Key "
-                         "Vault"}};
+  rule.info.controls = {kMcsbDp6, kCisKeyExpiryRbac, kCisKeyExpiryNonRbac, kCisKeyRotation};
   rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
     const Json& spec = c.subject.spec;
     const Json* attributes = SpecValue(spec, "attributes");

@@ -1,18 +1,13 @@
 // KW-KV-014: private endpoint connections of vaults and managed HSMs — approved only for
 // endpoints in subscriptions the stack trusts.
 #include "providers/azure/guardrails/key_vault_rules.h"
+#include "providers/azure/guardrails/rule_table.h"
 #include "providers/azure/guardrails/spec_values.h"
 #include "providers/azure/kinds/pec_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::guardrails {
 namespace {
-
-using engine::guardrails::ParameterType;
-using engine::guardrails::Rule;
-using engine::guardrails::RuleContext;
-using engine::guardrails::Severity;
-using engine::guardrails::Violation;
 
 // The subscription of the vault / HSM a connection belongs to: from spec.vault / spec.managedHsm
 // when that is a full ARM id, else the connection's own (a name means the same scope).
@@ -44,7 +39,7 @@ Rule AllowedSubscriptions() {
   rule.info.remediation =
       "Set `status: Rejected` unless the endpoint belongs to a known subscription, and add the "
       "subscriptions of trusted landing zones to `allowedSubscriptions`.";
-  rule.info.controls = {{"MCSB v1", "NS-2", "Secure cloud services with network controls"}};
+  rule.info.controls = {kMcsbNs2};
   rule.info.parameters = {{"allowedSubscriptions", ParameterType::kStringList, Json::array(),
                            "Subscription ids whose private endpoints may be approved, besides "
                            "the vault's own.",

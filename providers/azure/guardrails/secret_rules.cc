@@ -1,16 +1,11 @@
 // KW-KV-012..013: secrets — an expiry date and a content type.
 #include "providers/azure/guardrails/key_vault_rules.h"
+#include "providers/azure/guardrails/rule_table.h"
 #include "providers/azure/guardrails/spec_values.h"
 #include "providers/azure/kinds/secret_model.h"
 
 namespace keyward::azure::guardrails {
 namespace {
-
-using engine::guardrails::ControlReference;
-using engine::guardrails::Rule;
-using engine::guardrails::RuleContext;
-using engine::guardrails::Severity;
-using engine::guardrails::Violation;
 
 Rule Expiry() {
   Rule rule;
@@ -28,13 +23,7 @@ Rule Expiry() {
   rule.info.remediation =
       "Set `spec.attributes.exp` to the date by which the secret must be rotated, and rotate it "
       "(a new value through `valueFrom`, a new `exp`) before then.";
-  rule.info.controls = {{"MCSB v1", "DP-6", "Use a secure key management process"},
-                        {"CIS Azure 2.0.0", "8.3",
-                         "Ensure that the expiration date is set for all secrets in "
-                         "RBAC key vaults"},
-                        {"CIS Azure 2.0.0", "8.4",
-                         "Ensure that the expiration date is set for all secrets in "
-                         "non-RBAC key vaults"}};
+  rule.info.controls = {kMcsbDp6, kCisSecretExpiryRbac, kCisSecretExpiryNonRbac};
   rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
     const Json* attributes = SpecValue(c.subject.spec, "attributes");
     if (attributes && SpecValue(*attributes, "exp")) return;

@@ -5,32 +5,13 @@
 #include <cstdlib>
 
 #include "providers/azure/guardrails/key_vault_rules.h"
+#include "providers/azure/guardrails/rule_table.h"
 #include "providers/azure/guardrails/spec_values.h"
 #include "providers/azure/kinds/managed_hsm_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::guardrails {
 namespace {
-
-using engine::guardrails::ControlReference;
-using engine::guardrails::ParameterType;
-using engine::guardrails::Rule;
-using engine::guardrails::RuleContext;
-using engine::guardrails::Severity;
-using engine::guardrails::Violation;
-
-const ControlReference kMcsbDp8{"MCSB v1", "DP-8",
-                                "Ensure security of key and certificate repository"};
-const ControlReference kMcsbNs2{"MCSB v1", "NS-2", "Secure cloud services with network controls"};
-const ControlReference kMcsbPa7{"MCSB v1", "PA-7",
-                                "Follow just enough administration (least privilege) principle"};
-const ControlReference kCisRecoverable{"CIS Azure 2.0.0", "8.5",
-                                       "Ensure the key vault is recoverable"};
-const ControlReference kCisPrivateEndpoints{"CIS Azure 2.0.0", "8.7",
-                                            "Ensure that Private Endpoints are used for Azure Key "
-                                            "Vault"};
-const ControlReference kCisRbac{"CIS Azure 2.0.0", "8.6",
-                                "Enable Role Based Access Control for Azure Key Vault"};
 
 std::string Noun(const std::string& kind) {
   return kind == kManagedHsmKind ? "managed HSM" : "vault";
