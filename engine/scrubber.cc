@@ -91,10 +91,14 @@ void Scrubber::Add(std::string_view value) {
 
 size_t Scrubber::ScrubInto(std::string_view text, size_t cut, std::string* out) const {
   std::shared_lock lock(mu_);
+  if (fragments_.empty()) {
+    out->append(text.substr(0, cut));
+    return cut;
+  }
   size_t i = 0;
   while (i < cut) {
     bool matched = false;
-    if (!fragments_.empty() && text.size() - i >= min_length_) {
+    if (text.size() - i >= min_length_) {
       if (auto it = by_prefix_.find(Bucket(text, i)); it != by_prefix_.end()) {
         for (size_t index : it->second) {
           const std::string& fragment = fragments_[index];

@@ -90,12 +90,12 @@ TEST(SecretSourceTest, ReadsFileRelativeToTheManifestDirectoryInsideTheRoot) {
   EXPECT_EQ(value->reveal(), "from-file\n") << "bytes are kept exactly, newline included";
 
   // Up and over to a sibling directory, still inside the root.
-  files.AddFile("manifests/shared/api.txt", "shared");
-  DesiredResource sibling = SecretAt("api", Json{{"file", "../shared/api.txt"}});
+  files.AddFile("manifests/common/api.txt", "common");
+  DesiredResource sibling = SecretAt("api", Json{{"file", "../common/api.txt"}});
   sibling.manifest_root = "manifests";
-  auto shared = ReadSecretValueOf(sibling, config, files, env);
-  ASSERT_TRUE(shared) << shared.error().message;
-  EXPECT_EQ(shared->reveal(), "shared");
+  auto common = ReadSecretValueOf(sibling, config, files, env);
+  ASSERT_TRUE(common) << common.error().message;
+  EXPECT_EQ(common->reveal(), "common");
 
   // Without a recorded root, the manifest's own directory is the root.
   DesiredResource top = SecretAt("top", Json{{"file", "v.txt"}}, "secrets.yaml");
