@@ -300,10 +300,6 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
     return kExitError;
   }
 
-  engine::TextRenderOptions render;
-  render.color = global.color;
-  std::fputs(engine::RenderPlanText(saved->plan, render).c_str(), stdout);
-
   const Context ctx = MakeContext();
   std::optional<StackLock> lock;
   if (!LockStack(desired->config.stack, "apply", ctx, &lock)) return kExitError;
@@ -332,6 +328,11 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
                  JoinStale(stale).c_str());
     return kExitError;
   }
+  // Only now is there a plan to show: the file's own rendering is not trusted, the re-plan equal
+  // to it is what runs.
+  engine::TextRenderOptions render;
+  render.color = global.color;
+  std::fputs(engine::RenderPlanText(fresh, render).c_str(), stdout);
   if (fresh.diagnostics.HasErrors()) return kExitError;
   if (!fresh.HasChanges()) return kExitOk;
   std::printf("\n");

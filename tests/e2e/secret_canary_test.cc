@@ -188,8 +188,13 @@ TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetri
   DaemonProcess daemon({"daemon", dir_.string(), "--mode", "heal", "--interval", "1h", "--listen",
                         "127.0.0.1:0", "--log-format", "json"},
                        daemon_env, (dir_ / "daemon.log").string());
-  ASSERT_TRUE(
-      WaitUntil([&] { return daemon.Status().value("loop_id", 0) >= 1; }, std::chrono::seconds(60)))
+  // The status file is written right after the loop ends.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return daemon.Status().value("loop_id", 0) >= 1 &&
+               std::filesystem::exists(state / "canary.status.json");
+      },
+      std::chrono::seconds(60)))
       << daemon.Log();
   const std::string status = daemon.Status().dump();
   EXPECT_THAT(status, HasSubstr("(sensitive value)")) << "the error reached /status, scrubbed";

@@ -329,8 +329,14 @@ TEST_F(SecurityTest, CredentialsInTheGitUrlNeverReachStatusLogsOrTheStatusFile) 
   auto daemon = Background({"daemon", "--git-url", url, "--interval", "1h", "--listen",
                             "127.0.0.1:0", "--log-format", "json", "--state-dir", State()},
                            {{"GIT_TERMINAL_PROMPT", "0"}});
-  ASSERT_TRUE(
-      WaitUntil([&] { return !daemon->LogLines("loop").empty() || daemon->Exited(); }, seconds(60)))
+  // The status file is written right after the loop's log line.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return (!daemon->LogLines("loop").empty() &&
+                std::filesystem::exists(dir_ / "state/default.status.json")) ||
+               daemon->Exited();
+      },
+      seconds(60)))
       << daemon->Log();
   const nlohmann::json status = daemon->Status();
   const std::string status_text = status.dump();
