@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -589,7 +590,15 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
                        ? server.bind_to_any_port(listen->host)
                        : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
   if (port < 0) return usage("cannot listen on " + flags.listen);
-  std::thread http([&] { server.listen_after_bind(); });
+  std::atomic<bool> http_returned{false};
+  std::thread http([&] {
+    server.listen_after_bind();
+    http_returned = true;
+  });
+  // cpp-httplib's stop() does nothing until the listen loop runs: a daemon that stops at once (the
+  // stack is locked by another writer) would otherwise wait for ever in http.join().
+  while (!server.is_running() && !http_returned)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   daemon.SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
 
   log.Write("info", "daemon started",
