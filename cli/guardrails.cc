@@ -12,6 +12,7 @@
 #include "engine/guardrails/rule_docs.h"
 #include "engine/guardrails/sarif.h"
 #include "engine/refresh.h"
+#include "engine/scrubber.h"
 #include "providers/azure/guardrails/key_vault_rules.h"
 
 namespace keyward::cli {
@@ -171,7 +172,8 @@ bool WriteSarifFile(const std::string& path, const std::vector<gr::Finding>& fin
   std::error_code error;
   options.source_root = std::filesystem::current_path(error).string();
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << gr::RenderSarif(findings, policy, options);
+  // Like every file keyward writes for people or programs (engine/scrubber.h).
+  out << engine::Scrubber::Process().Scrub(gr::RenderSarif(findings, policy, options));
   if (!out.flush()) {
     std::fprintf(stderr, "error: cannot write the SARIF file %s\n", path.c_str());
     return false;

@@ -121,7 +121,7 @@ step "The same plan for a pull request: saved, shown as Markdown, applied exactl
 # --sarif: the guardrail findings for GitHub code scanning annotations.
 "$KEYWARD" plan "$MANIFESTS" --out "$DEMO_DIR/pr.plan" --sarif "$DEMO_DIR/pr.sarif" >/dev/null
 "$KEYWARD" show "$DEMO_DIR/pr.plan" --format markdown | head -20
-"$KEYWARD" apply "$DEMO_DIR/pr.plan"
+"$KEYWARD" apply "$DEMO_DIR/pr.plan" "$MANIFESTS"
 
 step "Stopping the emulator (its state stays in .demo/state.db)"
 stop_emulator
