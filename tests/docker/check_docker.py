@@ -244,7 +244,7 @@ def check_dockerfile():
     deps = open(os.path.join(ROOT, "scripts", "install-deps.sh")).read()
     listed = set(re.search(r"packages=\((.*?)\)", deps, re.S).group(1).split())
     not_for_building = {"git", "openssl", "sqlite3", "nodejs", "npm", "python3", "python3-jsonschema",
-                        "python3-yaml", "curl", "libgtest-dev", "libgmock-dev", "libbenchmark-dev"}
+                        "python3-yaml", "curl", "jq", "libgtest-dev", "libgmock-dev", "libbenchmark-dev"}
     for package in sorted(listed - not_for_building - set(build["packages"])):
         fail(f"Dockerfile: the build stage does not install {package} (scripts/install-deps.sh does)")
 
