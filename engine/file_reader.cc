@@ -1,9 +1,14 @@
 #include "engine/file_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <set>
 #include <system_error>
 
 namespace keyward::engine {
@@ -34,6 +39,41 @@ std::string Join(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
+std::string Describe(int error) {
+  if (error == ENOENT) return "no such file";
+  if (error == ELOOP) return "too many levels of symbolic links";
+  return std::strerror(error);
+}
+
+ErrorCode CodeOf(int error) {
+  if (error == ENOENT || error == ENOTDIR) return ErrorCode::kNotFound;
+  if (error == EACCES || error == EPERM) return ErrorCode::kPermissionDenied;
+  if (error == ELOOP) return ErrorCode::kInvalidArgument;
+  return ErrorCode::kUnavailable;
+}
+
+std::string FileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a special file";
+}
+
+tl::unexpected<Error> TooLarge(const std::string& path) {
+  return MakeError(ErrorCode::kInvalidArgument, path + ": larger than " +
+                                                    std::to_string(kMaxReadBytes >> 20) +
+                                                    " MiB, keyward's limit for one file");
+}
+
+// " (-> target)" for a symbolic link, so a loop error shows where the link points.
+std::string LinkTarget(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_symlink(path, ec)) return "";
+  const fs::path target = fs::read_symlink(path, ec);
+  return ec ? "" : " (-> " + target.string() + ")";
+}
+
 }  // namespace
 
 bool IsManifestFileName(const std::string& name) {
@@ -44,27 +84,52 @@ bool IsManifestFileName(const std::string& name) {
 // RealFileReader
 
 Result<std::string> RealFileReader::Read(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return MakeError(ErrorCode::kNotFound, path + ": no such file");
-  if (fs::is_directory(path, ec))
-    return MakeError(ErrorCode::kInvalidArgument, path + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kPermissionDenied, path + ": cannot open file");
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return MakeError(ErrorCode::kUnavailable, path + ": read error");
-  return out.str();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused right after).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return MakeError(CodeOf(errno), path + ": " + Describe(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return MakeError(ErrorCode::kUnavailable, path + ": " + Describe(errno));
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + ": is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": is " + FileTypeName(st.st_mode) +
+                         ", not a regular file (keyward reads regular files only)");
+  }
+  if (static_cast<unsigned long long>(st.st_size) > kMaxReadBytes) return TooLarge(path);
+  std::string out;
+  out.reserve(static_cast<size_t>(st.st_size));
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return MakeError(ErrorCode::kUnavailable, path + ": read error: " + Describe(errno));
+    if (n == 0) break;
+    out.append(buffer, static_cast<size_t>(n));
+    // The file may have grown since fstat.
+    if (out.size() > kMaxReadBytes) return TooLarge(path);
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> RealFileReader::ListManifestFiles(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
+  struct stat root {};
+  if (::stat(dir.c_str(), &root) != 0 || !S_ISDIR(root.st_mode))
+    return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
   std::vector<std::string> out;
+  // Directories by identity, so a symbolic link back into the tree is caught however it is
+  // spelled (`ln -s . x`, `ln -s .. up`, `ln -s /abs/path/to/root r`).
+  std::set<std::pair<dev_t, ino_t>> visited = {{root.st_dev, root.st_ino}};
   // Walk by hand rather than with recursive_directory_iterator so that skipped directories are
   // never entered, and so that an unreadable subdirectory is an error rather than an exception.
-  std::vector<std::string> pending = {dir};
+  std::vector<std::pair<std::string, int>> pending = {{dir, 0}};  // (path, depth)
+  std::error_code ec;
   while (!pending.empty()) {
-    std::string current = pending.back();
+    auto [current, depth] = pending.back();
     pending.pop_back();
     fs::directory_iterator it(current, ec);
     if (ec) return MakeError(ErrorCode::kPermissionDenied, current + ": " + ec.message());
@@ -72,11 +137,31 @@ Result<std::vector<std::string>> RealFileReader::ListManifestFiles(const std::st
       if (ec) return MakeError(ErrorCode::kUnavailable, current + ": " + ec.message());
       const std::string name = it->path().filename().string();
       const std::string path = Join(current, name);
-      std::error_code type_ec;
-      if (it->is_directory(type_ec)) {
-        if (!SkipDirectory(name)) pending.push_back(path);
+      struct stat st {};
+      // stat follows symbolic links: a linked directory is walked, a linked file is read. A
+      // dangling link named *.yaml is listed, so that reading it reports it.
+      const bool exists = ::stat(path.c_str(), &st) == 0;
+      if (exists && S_ISDIR(st.st_mode)) {
+        if (SkipDirectory(name)) continue;
+        if (!visited.insert({st.st_dev, st.st_ino}).second) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           path + LinkTarget(path) +
+                               ": a directory that is already being read (a symbolic link "
+                               "loop?); keyward reads each directory once");
+        }
+        if (depth + 1 > kMaxWalkDepth) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           path + ": more than " + std::to_string(kMaxWalkDepth) +
+                               " directories deep; keyward stops there");
+        }
+        pending.emplace_back(path, depth + 1);
       } else if (!name.empty() && name[0] != '.' && IsManifestFileName(name)) {
         out.push_back(path);
+        if (out.size() > kMaxListedFiles) {
+          return MakeError(ErrorCode::kInvalidArgument, dir + ": more than " +
+                                                            std::to_string(kMaxListedFiles) +
+                                                            " manifest files; keyward stops there");
+        }
       }
     }
   }
@@ -118,6 +203,7 @@ Result<std::string> FakeFileReader::Read(const std::string& path) {
   if (it == files_.end()) return MakeError(ErrorCode::kNotFound, path + ": no such file");
   if (unreadable_.count(key))
     return MakeError(ErrorCode::kPermissionDenied, path + ": permission denied");
+  if (it->second.size() > kMaxReadBytes) return TooLarge(path);
   return it->second;
 }
 

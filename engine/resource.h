@@ -34,6 +34,8 @@ struct StackConfig {
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
+  // keyward.yaml `extraRegions`: regions accepted besides the ones the schemas list.
+  std::vector<std::string> extra_regions;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
 };
 

@@ -26,6 +26,11 @@
 // Case-insensitive enums (ARM accepts `Premium`, `premium`, `PREMIUM`) are written as `pattern`s
 // plus `examples` (editors complete from examples). `patternErrorMessage` (the keyword VS Code
 // and yaml-language-server understand) carries the human message for a failed pattern.
+//
+// valijson checks the structure; `pattern`, `propertyNames`, `uniqueItems` and keyward's
+// `x-keyward-regions` are keyward's own, linear-time implementations (engine/schema_keywords.h),
+// so no document, however long its strings or lists, can make validation recurse or go
+// quadratic. Everything expensive (RE2 programs, the compiled schemas) is built once, in Load.
 #pragma once
 
 #include <map>
@@ -85,6 +90,8 @@ struct SchemaValidateOptions {
   // Errors at these exact paths are dropped (the caller reports them better itself, e.g.
   // "kind" when the kind is unknown to the registry).
   std::vector<std::string> suppress_paths;
+  // Regions accepted besides the ones the schemas list (keyward.yaml `extraRegions`).
+  std::vector<std::string> extra_regions;
 };
 
 // A compiled set of schemas. Immutable after Load, so one instance may be shared across threads.

@@ -56,6 +56,14 @@ bool NeedsValue(const DesiredResource& r, const Environment& env) {
   return r.kind == kSecretKind && r.policy != ReconcilePolicy::kSkip && !IsUnsetPlaceholder(r, env);
 }
 
+// The size only: the value itself never appears in a message.
+tl::unexpected<Error> TooLong(const std::string& source, const SecretValue& secret) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   source + " holds " + std::to_string(secret.reveal().size()) +
+                       " bytes, more than Key Vault's limit of " +
+                       std::to_string(kMaxSecretValueBytes) + " bytes for a secret value");
+}
+
 }  // namespace
 
 std::optional<std::string> RealEnvironment::Get(const std::string& name) const {
@@ -90,21 +98,31 @@ void SecretValue::Wipe() {
   value_.clear();
 }
 
+std::string ValueFromProblem(const Json* value_from) {
+  if (!value_from || value_from->is_null()) {
+    return "spec.valueFrom is required ({env: NAME} or {file: path}); a value is never written "
+           "in a manifest";
+  }
+  if (!value_from->is_object()) return "spec.valueFrom must be {env: NAME} or {file: path}";
+  const bool env = value_from->contains("env"), file = value_from->contains("file");
+  if (env && file) return "spec.valueFrom must have exactly one of env and file, not both";
+  if (!env && !file) return "spec.valueFrom must have exactly one of env and file";
+  if (file && value_from->contains("placeholder"))
+    return "spec.valueFrom.placeholder goes with env only";
+  const Json& source = (*value_from)[env ? "env" : "file"];
+  if (!source.is_string() || source.get<std::string>().empty())
+    return env ? "spec.valueFrom.env must be a variable name"
+               : "spec.valueFrom.file must be a path";
+  return "";
+}
+
 Result<SecretValue> ReadSecretValue(const Json& value_from, const std::string& manifest_dir,
                                     FileReader& files, const Environment& env) {
-  if (!value_from.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.valueFrom must be {env: NAME} or {file: path}");
-  }
+  if (std::string problem = ValueFromProblem(&value_from); !problem.empty())
+    return MakeError(ErrorCode::kInvalidArgument, problem);
   const Json* env_name = value_from.contains("env") ? &value_from["env"] : nullptr;
   const Json* file = value_from.contains("file") ? &value_from["file"] : nullptr;
-  if ((env_name != nullptr) == (file != nullptr)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.valueFrom must have exactly one of env and file");
-  }
   if (env_name) {
-    if (!env_name->is_string() || env_name->get<std::string>().empty())
-      return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.env must be a variable name");
     const std::string name = env_name->get<std::string>();
     std::optional<std::string> value = env.Get(name);
     if (!value) {
@@ -114,10 +132,10 @@ Result<SecretValue> ReadSecretValue(const Json& value_from, const std::string& m
     if (secret.reveal().empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "environment variable " + name + " is empty");
     }
+    if (secret.reveal().size() > kMaxSecretValueBytes)
+      return TooLong("environment variable " + name, secret);
     return secret;
   }
-  if (!file->is_string() || file->get<std::string>().empty())
-    return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.file must be a path");
   const std::string path = JoinRelative(manifest_dir, file->get<std::string>());
   Result<std::string> contents = files.Read(path);
   if (!contents) {
@@ -128,6 +146,7 @@ Result<SecretValue> ReadSecretValue(const Json& value_from, const std::string& m
   SecretValue secret(std::move(*contents));
   if (secret.reveal().empty())
     return MakeError(ErrorCode::kInvalidArgument, "file " + path + " is empty");
+  if (secret.reveal().size() > kMaxSecretValueBytes) return TooLong("file " + path, secret);
   return secret;
 }
 

@@ -26,6 +26,8 @@ namespace keyward::engine {
 
 inline constexpr char kSecretKind[] = "Secret";
 inline constexpr char kDefaultFingerprintKeyEnv[] = "KEYWARD_FINGERPRINT_KEY";
+// Key Vault's limit for a secret value (25 KB); a longer value is refused where it is read.
+inline constexpr size_t kMaxSecretValueBytes = 25 * 1024;
 
 // The process environment, behind a seam so that tests do not depend on (or change) their own.
 class Environment {
@@ -67,10 +69,15 @@ class SecretValue {
   std::string value_;
 };
 
+// Why `spec.valueFrom` (null when the manifest has none) names no source; empty when it names
+// one: exactly one of env and file, placeholder only with env. The one home of this rule:
+// `keyward validate` (the Secret handler's Resolve) and every read (ReadSecretValue) ask it.
+std::string ValueFromProblem(const Json* value_from);
+
 // Reads `spec.valueFrom` ({env: NAME} or {file: path}; a relative path is relative to
 // `manifest_dir`). Errors name the source, never the value; an unset variable, a missing,
 // unreadable or empty file and an empty variable are errors (an empty secret is almost always a
-// mistake in CI wiring).
+// mistake in CI wiring), and so is a value longer than kMaxSecretValueBytes.
 Result<SecretValue> ReadSecretValue(const Json& value_from, const std::string& manifest_dir,
                                     FileReader& files, const Environment& env);
 
