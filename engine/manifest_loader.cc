@@ -55,6 +55,10 @@ struct Root {
   bool purge_then_create = false;
   SourceMap config_source;  // locations inside keyward.yaml (for defaults filled into manifests)
   bool config_valid = true;
+  // For every manifest of this root (made once: hints and keyward.yaml's extraRegions).
+  SchemaValidateOptions validate_options;
+  // keyward.yaml `defaults.X` -> where it is written (key, value), filled on first use.
+  mutable std::map<std::string, std::pair<SourceLocation, SourceLocation>> default_locations;
 };
 
 struct PendingFile {
@@ -93,7 +97,12 @@ class Loader {
     for (size_t i = 0; i < roots_.size(); ++i) {
       if (roots_[i].dir == dir) return i;
     }
-    roots_.push_back(Root{dir, {}, false, {}, true});
+    Root root{dir, {}, false, {}, true, {}, {}};
+    root.validate_options.missing_hints["spec.location"] =
+        "set it here or as defaults.location in keyward.yaml";
+    root.validate_options.missing_hints["spec.tenantId"] =
+        "set it here or as defaults.tenantId in keyward.yaml";
+    roots_.push_back(std::move(root));
     return roots_.size() - 1;
   }
 
@@ -172,7 +181,7 @@ class Loader {
       return;
     }
     root.config.location = SourceLocation{config_path, 1, 1};
-    auto text = Read(config_path, root.dir);
+    const std::string* text = Read(config_path, root.dir);
     if (!text) {
       root.config_valid = false;
       return;
@@ -190,10 +199,10 @@ class Loader {
     }
     // Read first: defaults.location is checked against them too.
     root.config.extra_regions = ExtraRegions(doc.value);
-    SchemaValidateOptions options;
-    options.extra_regions = root.config.extra_regions;
-    const bool valid =
-        schemas_.Validate("keyward.schema.json", doc.value, doc.source, &diagnostics(), options);
+    root.validate_options.extra_regions = root.config.extra_regions;
+    const bool valid = schemas_.Validate("keyward.schema.json", doc.value, doc.source,
+                                         &diagnostics(), root.validate_options);
+
     root.config_valid = valid;
     root.config_source = doc.source;
     const Json& v = doc.value;
@@ -255,24 +264,25 @@ class Loader {
 
   // Reads a file and records it for the digest under its path relative to `root_dir`, so that
   // the digest of a set does not depend on the directory keyward was run from.
-  Result<std::string> Read(const std::string& path, const std::string& root_dir) {
+  // Returns the text (kept for the digest; valid until the next Read), or null after reporting.
+  const std::string* Read(const std::string& path, const std::string& root_dir) {
     auto text = reader_.Read(path);
     if (!text) {
       diagnostics().Error({path, 0, 0}, "cannot read: " + text.error().ToString());
-      return text;
+      return nullptr;
     }
     std::string relative = path;
     const std::string prefix = root_dir == "." ? "" : root_dir + "/";
     if (!prefix.empty() && relative.compare(0, prefix.size(), prefix) == 0) {
       relative = relative.substr(prefix.size());
     }
-    contents_.emplace_back(relative, *text);
+    contents_.emplace_back(std::move(relative), std::move(*text));
     result_.files.push_back(path);
-    return text;
+    return &contents_.back().second;
   }
 
   void LoadFile(const PendingFile& file) {
-    auto text = Read(file.path, roots_[file.root].dir);
+    const std::string* text = Read(file.path, roots_[file.root].dir);
     if (!text) return;
     std::vector<YamlDocument> docs = ParseYamlDocuments(*text, file.path, &diagnostics());
     for (auto& doc : docs) LoadDocument(doc, roots_[file.root]);
@@ -282,23 +292,46 @@ class Loader {
   // left it out. The filled field's location is the line in keyward.yaml it came from.
   void ApplyDefaults(YamlDocument& doc, const Root& root, const std::string& schema_file) {
     Json& v = doc.value;
-    auto fill = [&](const char* section, const char* field, const std::string& value,
-                    const char* config_key) {
-      if (value.empty()) return;
-      if (!v.contains(section) || !v[section].is_object() || v[section].contains(field)) return;
-      if (!schemas_.DeclaresProperty(schema_file, {section, field})) return;
-      v[section][field] = value;
-      const std::string config_path = JoinFieldPath("defaults", config_key);
-      doc.source.Record(JoinFieldPath(section, field), section,
-                        root.config_source.KeyAt(config_path),
-                        root.config_source.ValueAt(config_path));
+    const DefaultFields& declared = DeclaredDefaults(schema_file);
+    auto fill = [&](const char* section, const char* field, bool declares,
+                    const std::string& value, const char* config_key) {
+      if (value.empty() || !declares) return;
+      auto target = v.find(section);
+      if (target == v.end() || !target->is_object() || target->contains(field)) return;
+      (*target)[field] = value;
+      // Where the default is written in keyward.yaml (looked up once per root and field).
+      auto [where, fresh] = root.default_locations.try_emplace(config_key);
+      if (fresh) {
+        const std::string config_path = JoinFieldPath("defaults", config_key);
+        where->second = {root.config_source.KeyAt(config_path),
+                         root.config_source.ValueAt(config_path)};
+      }
+      doc.source.Record(JoinFieldPath(section, field), where->second.first, where->second.second);
     };
     // Only into an existing metadata / spec mapping: a missing or mistyped section is the
     // schema's to report, not something to paper over.
-    fill("metadata", "subscription", root.config.default_subscription, "subscription");
-    fill("metadata", "resourceGroup", root.config.default_resource_group, "resourceGroup");
-    fill("spec", "location", root.config.default_location, "location");
-    fill("spec", "tenantId", root.config.default_tenant_id, "tenantId");
+    fill("metadata", "subscription", declared.subscription, root.config.default_subscription,
+         "subscription");
+    fill("metadata", "resourceGroup", declared.resource_group,
+         root.config.default_resource_group, "resourceGroup");
+    fill("spec", "location", declared.location, root.config.default_location, "location");
+    fill("spec", "tenantId", declared.tenant_id, root.config.default_tenant_id, "tenantId");
+  }
+
+  // Which keyward.yaml defaults a kind's schema has a field for, asked once per schema rather
+  // than once per document.
+  struct DefaultFields {
+    bool subscription = false, resource_group = false, location = false, tenant_id = false;
+  };
+  const DefaultFields& DeclaredDefaults(const std::string& schema_file) {
+    auto it = declared_defaults_.find(schema_file);
+    if (it != declared_defaults_.end()) return it->second;
+    DefaultFields d;
+    d.subscription = schemas_.DeclaresProperty(schema_file, {"metadata", "subscription"});
+    d.resource_group = schemas_.DeclaresProperty(schema_file, {"metadata", "resourceGroup"});
+    d.location = schemas_.DeclaresProperty(schema_file, {"spec", "location"});
+    d.tenant_id = schemas_.DeclaresProperty(schema_file, {"spec", "tenantId"});
+    return declared_defaults_.emplace(schema_file, d).first->second;
   }
 
   std::string KnownKinds() const {
@@ -325,12 +358,13 @@ class Loader {
 
     ApplyDefaults(doc, root, schema_file);
 
-    SchemaValidateOptions options;
-    options.missing_hints["spec.location"] = "set it here or as defaults.location in keyward.yaml";
-    options.missing_hints["spec.tenantId"] = "set it here or as defaults.tenantId in keyward.yaml";
-    if (kind && !handler) options.suppress_paths.push_back("kind");
-    options.extra_regions = root.config.extra_regions;
-    const bool valid = schemas_.Validate(schema_file, v, doc.source, &diagnostics(), options);
+    SchemaValidateOptions unknown_kind;
+    if (kind && !handler) {
+      unknown_kind = root.validate_options;
+      unknown_kind.suppress_paths.push_back("kind");
+    }
+    const bool valid = schemas_.Validate(schema_file, v, doc.source, &diagnostics(),
+                                         kind && !handler ? unknown_kind : root.validate_options);
 
     if (kind && !handler) {
       diagnostics().Error(doc.source.ValueAt("kind"),
@@ -344,13 +378,13 @@ class Loader {
     r.kind = *kind;
     r.name = *StringAt(metadata, "name");
     if (const std::string* s = StringAt(metadata, "subscription")) r.subscription = *s;
-    const bool group_scoped = schemas_.DeclaresProperty(schema_file, {"metadata", "resourceGroup"});
+    const bool group_scoped = DeclaredDefaults(schema_file).resource_group;
     if (group_scoped) {
       if (const std::string* s = StringAt(metadata, "resourceGroup")) r.resource_group = *s;
     }
-    r.spec = v.contains("spec") ? v["spec"] : Json::object();
+    // The document is not used after this: take its parts instead of copying them.
+    r.spec = v.contains("spec") ? std::move(v["spec"]) : Json::object();
     r.location = doc.source.document;
-    r.field_locations = doc.source.ValueLocations();
     r.policy = root.config.default_policy;
 
     const std::string name = r.kind + "/" + r.name;
@@ -392,6 +426,7 @@ class Loader {
       }
     }
     if (!ok) return;
+    r.field_locations = std::move(doc.source).TakeValueLocations();  // doc.source is done
 
     ResolveResponse resolved;
     try {
@@ -527,6 +562,7 @@ class Loader {
   std::set<std::string> seen_files_;
   std::vector<std::pair<std::string, std::string>> contents_;  // root-relative path, text
   std::vector<Loaded> loaded_;
+  std::map<std::string, DefaultFields> declared_defaults_;
   LoadResult result_;
 };
 

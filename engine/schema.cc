@@ -48,9 +48,47 @@ std::string JoinFieldPath(const std::string& path, size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-void SourceMap::Record(const std::string& path, const std::string& parent, SourceLocation key,
-                       SourceLocation value) {
-  entries_[path] = Entry{std::move(key), std::move(value), parent};
+namespace {
+
+// The path `path` was joined from by JoinFieldPath; "" for a top-level field. A quoted key
+// escapes '"', so `["` never occurs inside one: the last `["` opens the last quoted key.
+std::string ParentPath(const std::string& path) {
+  size_t cut = std::string::npos;
+  if (path.size() >= 2 && path.compare(path.size() - 2, 2, "\"]") == 0) {
+    cut = path.rfind("[\"");
+  } else if (!path.empty() && path.back() == ']') {
+    cut = path.rfind('[');
+  } else {
+    cut = path.rfind('.');
+  }
+  return cut == std::string::npos ? "" : path.substr(0, cut);
+}
+
+}  // namespace
+
+SourceMap::Position SourceMap::Compact(const std::string& file, int line, int column) {
+  if (line <= 0) return Position{};
+  size_t index = 0;
+  while (index < files_.size() && files_[index] != file) ++index;
+  if (index == files_.size()) files_.push_back(file);
+  return Position{static_cast<int>(index), line, column};
+}
+
+SourceLocation SourceMap::Expand(const Position& position) const {
+  if (position.line <= 0) return SourceLocation{};
+  return SourceLocation{files_[position.file], position.line, position.column};
+}
+
+void SourceMap::Record(const std::string& path, const SourceLocation& key,
+                       const SourceLocation& value) {
+  entries_[path] = Entry{Compact(key.file, key.line, key.column),
+                         Compact(value.file, value.line, value.column)};
+}
+
+void SourceMap::Record(std::string path, const std::string& file, int key_line, int key_column,
+                       int value_line, int value_column) {
+  entries_.insert_or_assign(std::move(path), Entry{Compact(file, key_line, key_column),
+                                                   Compact(file, value_line, value_column)});
 }
 
 SourceLocation SourceMap::ValueAt(const std::string& path) const {
@@ -58,10 +96,10 @@ SourceLocation SourceMap::ValueAt(const std::string& path) const {
   for (int guard = 0; guard < 1000; ++guard) {
     auto it = entries_.find(current);
     if (it == entries_.end()) break;
-    if (it->second.value.line > 0) return it->second.value;
-    if (it->second.key.line > 0) return it->second.key;
+    if (it->second.value.line > 0) return Expand(it->second.value);
+    if (it->second.key.line > 0) return Expand(it->second.key);
     if (current.empty()) break;
-    current = it->second.parent;
+    current = ParentPath(current);
   }
   // Unrecorded path (e.g. a field the schema wants but the user left out): nearest ancestor by
   // string prefix is not reliable with quoted keys, so use the document start.
@@ -70,15 +108,27 @@ SourceLocation SourceMap::ValueAt(const std::string& path) const {
 
 SourceLocation SourceMap::KeyAt(const std::string& path) const {
   auto it = entries_.find(path);
-  if (it != entries_.end() && it->second.key.line > 0) return it->second.key;
+  if (it != entries_.end() && it->second.key.line > 0) return Expand(it->second.key);
   return ValueAt(path);
+}
+
+std::map<std::string, SourceLocation> SourceMap::TakeValueLocations() && {
+  std::map<std::string, SourceLocation> out;
+  while (!entries_.empty()) {
+    auto node = entries_.extract(entries_.begin());
+    if (node.key().empty()) continue;
+    const Entry& entry = node.mapped();
+    out.emplace_hint(out.end(), std::move(node.key()),
+                     Expand(entry.value.line > 0 ? entry.value : entry.key));
+  }
+  return out;
 }
 
 std::map<std::string, SourceLocation> SourceMap::ValueLocations() const {
   std::map<std::string, SourceLocation> out;
   for (const auto& [path, entry] : entries_) {
     if (path.empty()) continue;
-    out[path] = entry.value.line > 0 ? entry.value : entry.key;
+    out.emplace_hint(out.end(), path, Expand(entry.value.line > 0 ? entry.value : entry.key));
   }
   return out;
 }

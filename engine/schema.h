@@ -61,8 +61,10 @@ class SourceMap {
  public:
   // `key` is where the mapping key was written (unknown for the root and list items; then the
   // value's location is used).
-  void Record(const std::string& path, const std::string& parent, SourceLocation key,
-              SourceLocation value);
+  void Record(const std::string& path, const SourceLocation& key, const SourceLocation& value);
+  // The same for positions (1-based, 0 = unknown) in `file`, without building SourceLocations.
+  void Record(std::string path, const std::string& file, int key_line, int key_column,
+              int value_line, int value_column);
 
   SourceLocation ValueAt(const std::string& path) const;
   SourceLocation KeyAt(const std::string& path) const;
@@ -70,15 +72,27 @@ class SourceMap {
 
   // path -> value location (the form DesiredResource::field_locations stores).
   std::map<std::string, SourceLocation> ValueLocations() const;
+  // The same, taking the paths out of this map (which is left empty).
+  std::map<std::string, SourceLocation> TakeValueLocations() &&;
 
   SourceLocation document;  // where the document starts
 
  private:
-  struct Entry {
-    SourceLocation key;
-    SourceLocation value;
-    std::string parent;
+  // A location without its file name (an index into files_): recording a node must not copy
+  // the path of its file (most of loading's allocations were such copies).
+  struct Position {
+    int file = 0;
+    int line = 0;  // 0 = unknown
+    int column = 0;
   };
+  struct Entry {
+    Position key;
+    Position value;
+  };
+  Position Compact(const std::string& file, int line, int column);
+  SourceLocation Expand(const Position& position) const;
+
+  std::vector<std::string> files_;
   std::map<std::string, Entry> entries_;
 };
 

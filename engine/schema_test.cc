@@ -151,7 +151,7 @@ TEST(SchemaTest, WrongTypeIsReportedOnceNotAlsoAsEnumMismatch) {
       "manifest.schema.json", "apiVersion: keyward.dev/v1alpha1\nkind: 5\nmetadata: ~\nspec: {}\n");
   EXPECT_EQ(errors,
             "t.yaml:2:7: error: kind: expected a string, got integer 5\n"
-            "t.yaml:3:1: error: metadata: expected a mapping, got null\n");
+            "t.yaml:3:11: error: metadata: expected a mapping, got null\n");
 }
 
 }  // namespace

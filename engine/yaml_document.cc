@@ -1,6 +1,6 @@
 #include "engine/yaml_document.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -23,6 +24,7 @@ constexpr char kTagBool[] = "tag:yaml.org,2002:bool";
 constexpr char kTagNull[] = "tag:yaml.org,2002:null";
 constexpr char kTagMap[] = "tag:yaml.org,2002:map";
 constexpr char kTagSeq[] = "tag:yaml.org,2002:seq";
+constexpr char kNonSpecificTag[] = "!";
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +50,10 @@ std::string ForbiddenCodePoint(uint32_t cp) {
   if (cp == 0) return "a NUL byte (is this a binary file?)";
   if (c0 || cp == 0x7F || c1) return "the control character U+" + Hex(cp, 4);
   if (cp == 0xFFFE || cp == 0xFFFF) return "the noncharacter U+" + Hex(cp, 4);
+  // Line breaks in YAML 1.1 (and to libyaml), ordinary characters in YAML 1.2: the same text
+  // would mean different things to different tools.
+  if (cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+    return "the line separator U+" + Hex(cp, 4) + " (a line break to some YAML parsers only)";
   return "";
 }
 
@@ -86,6 +92,11 @@ size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* cp) {
 // The first character of `text` that keyward refuses (see yaml_document.h).
 std::optional<BadCharacter> FindBadCharacter(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if ((byte >= 0x20 && byte < 0x7F) || byte == '\n' || byte == '\t' || byte == '\r') {
+      ++i;  // the common case: printable ASCII
+      continue;
+    }
     uint32_t cp = 0;
     const size_t length = DecodeUtf8(text, i, &cp);
     if (length == 0) {
@@ -120,20 +131,22 @@ std::string ScalarProblem(const std::string& value) {
   return "";
 }
 
-// Line and byte column (1-based) of `offset`, the way yaml-cpp counts them (it skips a BOM).
+// Line and column (1-based; columns count characters, as libyaml does) of byte `offset`.
 SourceLocation LocationOf(const std::string& file, std::string_view text, size_t offset) {
   const size_t bom = text.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
-  int line = 1;
-  size_t line_start = bom;
+  int line = 1, column = 1;
   for (size_t i = bom; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') ++line, line_start = i + 1;
+    if (text[i] == '\n') {
+      ++line, column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
   }
-  return SourceLocation{file, line, static_cast<int>(offset - line_start) + 1};
+  return SourceLocation{file, line, column};
 }
 
-SourceLocation At(const std::string& file, const YAML::Mark& mark) {
-  if (mark.is_null() || mark.line < 0) return SourceLocation{file, 0, 0};
-  return SourceLocation{file, mark.line + 1, mark.column + 1};
+SourceLocation At(const std::string& file, const yaml_mark_t& mark) {
+  return SourceLocation{file, static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,77 +232,24 @@ bool IsFloatWord(const std::string& s) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Conversion
+// Events
 
-// The text of one file and what its conversion has checked so far.
-class YamlText {
- public:
-  YamlText(const std::string& file, std::string_view text)
-      : file_(file), text_(text), bom_(text.substr(0, kBom.size()) == kBom ? kBom.size() : 0) {}
+// One parse event, owned (libyaml frees its own after each call), so that an anchored node can
+// be replayed where an alias names it.
+// Where a node is, in its file (1-based; 0 = unknown): no file name, so that events and frames
+// copy no path.
+struct Position {
+  int line = 0;
+  int column = 0;
+};
 
-  const std::string& file() const { return file_; }
-
-  // For a scalar yaml-cpp read as quoted or block: an error when it is a quoted scalar that the
-  // file never closes. Each scalar is scanned once (aliases repeat nodes, not work).
-  std::string UnclosedQuote(const YAML::Node& node) {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null() || mark.pos < 0) return "";
-    const size_t start = static_cast<size_t>(mark.pos) + bom_;
-    if (start >= text_.size() || !checked_.insert(start).second) return "";
-    const char quote = text_[start];
-    if (quote != '"' && quote != '\'') return "";  // a block scalar
-    for (size_t i = start + 1; i < text_.size(); ++i) {
-      if (quote == '"' && text_[i] == '\\') {
-        ++i;
-      } else if (text_[i] == quote) {
-        if (quote == '\'' && i + 1 < text_.size() && text_[i + 1] == '\'') {
-          ++i;  // '' is an escaped quote
-          continue;
-        }
-        quoted_.emplace_back(start, i + 1);
-        return "";
-      }
-    }
-    return std::string("this ") + (quote == '"' ? "double" : "single") +
-           "-quoted string is never closed (the file ends first)";
-  }
-
-  // The first %-directive that follows document content without a '...' end marker in between
-  // (lines inside quoted scalars are content, not directives).
-  std::optional<size_t> MisplacedDirective() const {
-    std::vector<std::pair<size_t, size_t>> spans = quoted_;
-    std::sort(spans.begin(), spans.end());
-    size_t next_span = 0;
-    bool in_document = false;
-    for (size_t start = bom_; start < text_.size();) {
-      size_t end = text_.find('\n', start);
-      if (end == std::string_view::npos) end = text_.size();
-      const std::string_view line = text_.substr(start, end - start);
-      // Spans never overlap and lines come in order: one sweep finds the span around `start`.
-      while (next_span < spans.size() && spans[next_span].second <= start) ++next_span;
-      const bool quoted = next_span < spans.size() && spans[next_span].first < start;
-      if (!quoted) {
-        const size_t first = line.find_first_not_of(" \t\r");
-        if (line.substr(0, 1) == "%") {
-          if (in_document) return start;
-        } else if (line.substr(0, 3) == "...") {
-          in_document = false;
-        } else if (line.substr(0, 3) == "---" ||
-                   (first != std::string_view::npos && line[first] != '#')) {
-          in_document = true;
-        }
-      }
-      start = end + 1;
-    }
-    return std::nullopt;
-  }
-
- private:
-  const std::string& file_;
-  std::string_view text_;
-  size_t bom_;
-  std::set<size_t> checked_;
-  std::vector<std::pair<size_t, size_t>> quoted_;  // [opening quote, after closing quote)
+struct Event {
+  enum Kind { kScalar, kSequenceStart, kSequenceEnd, kMappingStart, kMappingEnd };
+  Kind kind = kScalar;
+  Position at;
+  std::string tag;    // as libyaml resolved it ("tag:yaml.org,2002:str", "!Ref", "!"); may be empty
+  std::string value;  // scalars
+  bool plain = false;  // a plain (unquoted, not block) scalar
 };
 
 // What the documents of one file have expanded to so far (aliases repeat nodes and text).
@@ -298,157 +258,423 @@ struct FileBudget {
   size_t bytes = 0;
 };
 
-// Converts one yaml-cpp tree to JSON, recording every node's location.
-class YamlConverter {
+// Builds one document's JSON and source map from its events, with an explicit stack (no
+// recursion, however deep the input).
+class DocumentBuilder {
  public:
-  YamlConverter(YamlText* text, SourceMap* source, Diagnostics* diagnostics, FileBudget* budget)
-      : text_(text), source_(source), diagnostics_(diagnostics), budget_(budget) {}
+  DocumentBuilder(const std::string& file, Diagnostics* diagnostics, FileBudget* budget,
+                  SourceLocation start)
+      : file_(file), diagnostics_(diagnostics), budget_(budget) {
+    document_.source.document = start;
+  }
 
-  Json Convert(const YAML::Node& node, const std::string& path, const std::string& parent,
-               const SourceLocation& key_location, int depth) {
-    if (failed_) return Json();
-    const SourceLocation here = At(text_->file(), node.Mark());
-    if (depth > kMaxYamlDepth)
-      return Fail(here, "nesting deeper than " + std::to_string(kMaxYamlDepth) +
-                            " levels (or an alias that contains itself)");
-    if (++nodes_ > kMaxYamlNodesPerDocument)
-      return Fail(here, "document has more than " + std::to_string(kMaxYamlNodesPerDocument) +
-                            " nodes (too many alias expansions?)");
-    if (++budget_->nodes > kMaxYamlNodesPerFile)
-      return Fail(here, "file has more than " + std::to_string(kMaxYamlNodesPerFile) +
-                            " nodes (too many alias expansions?)");
-    if (node.IsScalar() && (budget_->bytes += node.Scalar().size()) > kMaxYamlTextPerFile)
-      return Fail(here, "file expands to more than " + std::to_string(kMaxYamlTextPerFile >> 20) +
-                            " MiB of text (too many alias expansions?)");
-
-    // A null written as nothing ("key:") has no useful mark of its own; point at the key.
-    SourceLocation value_location = here;
-    if (node.IsNull() && key_location.line > 0) value_location = key_location;
-    source_->Record(path, parent, key_location, value_location);
-
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return Json();
-      case YAML::NodeType::Scalar:
-        return Scalar(node, value_location);
-      case YAML::NodeType::Sequence:
-        return Sequence(node, path, here, depth);
-      case YAML::NodeType::Map:
-        return Map(node, path, here, depth);
+  // Returns false once the document has failed (the error is reported); later events are
+  // ignored.
+  bool Add(Event&& e) {
+    if (failed_) return false;
+    if (e.kind == Event::kSequenceEnd || e.kind == Event::kMappingEnd) {
+      Json value = std::move(stack_.back().value);
+      stack_.pop_back();
+      Attach(std::move(value));
+      return true;
     }
-    return Json();
+    if (!stack_.empty() && stack_.back().map && !stack_.back().have_key) return Key(std::move(e));
+    return Node(std::move(e));
   }
 
   bool failed() const { return failed_; }
+  void MarkFailed() { failed_ = true; }
+  bool budget_exhausted() const { return budget_exhausted_; }
+  bool complete() const { return complete_; }  // the root node is built
+  YamlDocument Take() { return std::move(document_); }
 
  private:
-  Json Fail(const SourceLocation& where, const std::string& message) {
-    diagnostics_->Error(where, message);
-    failed_ = true;
-    return Json();
-  }
-
-  Json Sequence(const YAML::Node& node, const std::string& path, const SourceLocation& here,
-                int depth) {
-    if (!CheckCollectionTag(node, kTagSeq, here)) return Json();
-    Json out = Json::array();
+  struct Frame {
+    Json value;
+    std::string path;
+    bool map = false;
+    bool have_key = false;
+    std::string key;
+    Position key_at;
     size_t index = 0;
-    for (const auto& child : node) {
-      const SourceLocation child_location = At(text_->file(), child.Mark());
-      out.push_back(Convert(child, JoinFieldPath(path, index), path, child_location, depth + 1));
-      ++index;
-    }
-    return out;
-  }
+  };
 
-  Json Map(const YAML::Node& node, const std::string& path, const SourceLocation& here, int depth) {
-    if (!CheckCollectionTag(node, kTagMap, here)) return Json();
-    Json out = Json::object();
-    std::map<std::string, SourceLocation> first_seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const SourceLocation key_at = At(text_->file(), it->first.Mark());
-      if (!it->first.IsScalar()) return Fail(key_at, "mapping keys must be plain strings");
-      if (!CheckQuoted(it->first, key_at)) return Json();
-      const std::string key = it->first.Scalar();
-      auto [seen, inserted] = first_seen.emplace(key, key_at);
-      if (!inserted) {
-        Fail(key_at, "duplicate key '" + key + "' (first written at line " +
-                         std::to_string(seen->second.line) + ")");
-        continue;
-      }
-      out[key] = Convert(it->second, JoinFieldPath(path, key), path, key_at, depth + 1);
-    }
-    return out;
-  }
+  SourceLocation Where(const Position& at) const { return {file_, at.line, at.column}; }
 
-  bool CheckCollectionTag(const YAML::Node& node, const char* standard,
-                          const SourceLocation& here) {
-    const std::string& tag = node.Tag();
-    if (tag.empty() || tag == "?" || tag == "!" || tag == standard) return true;
-    Fail(here, "unsupported YAML tag '" + tag + "'");
+  bool Fail(const Position& where, const std::string& message) {
+    diagnostics_->Error(Where(where), message);
+    failed_ = true;
     return false;
   }
 
-  // Quoted and block scalars (yaml-cpp's tag "!"): closed, and free of escaped controls.
-  bool CheckQuoted(const YAML::Node& node, const SourceLocation& here) {
-    if (node.Tag() != "!") return true;
-    if (std::string problem = text_->UnclosedQuote(node); !problem.empty()) {
-      Fail(here, problem);
-      return false;
+  bool Key(Event&& e) {
+    Frame& frame = stack_.back();
+    if (e.kind != Event::kScalar) return Fail(e.at, "mapping keys must be plain strings");
+    if (std::string problem = ScalarProblem(e.value); !problem.empty()) return Fail(e.at, problem);
+    if ((budget_->bytes += e.value.size()) > kMaxYamlTextPerFile) return OverBudget(e.at);
+    if (frame.value.contains(e.value)) {
+      return Fail(e.at, "duplicate key '" + e.value + "' (first written at line " +
+                            std::to_string(
+                                document_.source.KeyAt(JoinFieldPath(frame.path, e.value)).line) +
+                            ")");
     }
-    if (std::string problem = ScalarProblem(node.Scalar()); !problem.empty()) {
-      Fail(here, problem);
-      return false;
+    frame.key = std::move(e.value);
+    frame.key_at = e.at;
+    frame.have_key = true;
+    return true;
+  }
+
+  bool Node(Event&& e) {
+    std::string path;
+    Position key_at;
+    if (stack_.empty()) document_.source.document = Where(e.at);  // it starts at its root node
+    if (!stack_.empty()) {
+      const Frame& frame = stack_.back();
+      path = frame.map ? JoinFieldPath(frame.path, frame.key) : JoinFieldPath(frame.path, frame.index);
+      key_at = frame.map ? frame.key_at : e.at;
+    }
+    if (static_cast<int>(stack_.size()) > kMaxYamlDepth)
+      return Fail(e.at, "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels");
+    if (++nodes_ > kMaxYamlNodesPerDocument) {
+      return Fail(e.at, "document has more than " + std::to_string(kMaxYamlNodesPerDocument) +
+                            " nodes (too many alias expansions?)");
+    }
+    if (++budget_->nodes > kMaxYamlNodesPerFile) {
+      budget_exhausted_ = true;
+      return Fail(e.at, "file has more than " + std::to_string(kMaxYamlNodesPerFile) +
+                            " nodes (too many alias expansions?)");
+    }
+    if ((budget_->bytes += e.value.size()) > kMaxYamlTextPerFile) return OverBudget(e.at);
+    // A null written as nothing ("key:") has no useful position of its own; use the key's.
+    const bool empty_null = e.kind == Event::kScalar && e.plain && e.tag.empty() &&
+                            IsNullWord(e.value) && e.value.empty();
+    const Position value_at = empty_null && key_at.line > 0 ? key_at : e.at;
+    if (e.kind == Event::kScalar) {
+      document_.source.Record(std::move(path), file_, key_at.line, key_at.column,
+                              value_at.line, value_at.column);
+      Json value = Scalar(std::move(e), value_at);
+      if (failed_) return false;
+      Attach(std::move(value));
+      return true;
+    }
+    document_.source.Record(path, file_, key_at.line, key_at.column, value_at.line,
+                            value_at.column);
+    const bool map = e.kind == Event::kMappingStart;
+    const std::string& tag = e.tag;
+    if (!tag.empty() && tag != kNonSpecificTag && tag != (map ? kTagMap : kTagSeq))
+      return Fail(e.at, "unsupported YAML tag '" + tag + "'");
+    Frame frame;
+    frame.value = map ? Json::object() : Json::array();
+    frame.path = std::move(path);
+    frame.map = map;
+    stack_.push_back(std::move(frame));
+    return true;
+  }
+
+  bool OverBudget(const Position& at) {
+    budget_exhausted_ = true;
+    return Fail(at, "file expands to more than " + std::to_string(kMaxYamlTextPerFile >> 20) +
+                        " MiB of text (too many alias expansions?)");
+  }
+
+  void Attach(Json value) {
+    if (stack_.empty()) {
+      document_.value = std::move(value);
+      complete_ = true;
+      return;
+    }
+    Frame& frame = stack_.back();
+    if (frame.map) {
+      frame.value[frame.key] = std::move(value);
+      frame.have_key = false;
+    } else {
+      frame.value.push_back(std::move(value));
+      ++frame.index;
+    }
+  }
+
+  // YAML 1.2 core schema for plain scalars; quoted and block scalars are strings.
+  Json Scalar(Event&& e, const Position& here) {
+    const std::string& tag = e.tag;
+    std::string& text = e.value;
+    if (!e.plain) {
+      if (std::string problem = ScalarProblem(text); !problem.empty()) {
+        Fail(here, problem);
+        return Json();
+      }
+    }
+    if (tag == kNonSpecificTag || tag == kTagStr || (tag.empty() && !e.plain))
+      return Json(std::move(text));
+    bool overflow = false;
+    if (tag.empty()) {
+      if (IsNullWord(text)) return Json();
+      if (auto b = BoolWord(text)) return Json(*b);
+      if (auto i = IntegerWord(text, &overflow)) {
+        if (overflow) Fail(here, "integer " + text + " is out of range");
+        return overflow ? Json() : *i;
+      }
+      if (IsFloatWord(text)) return Json(std::strtod(text.c_str(), nullptr));
+      return Json(std::move(text));
+    }
+    if (tag == kTagNull) {
+      if (IsNullWord(text)) return Json();
+      Fail(here, "'" + text + "' is not a null (tagged !!null)");
+    } else if (tag == kTagBool) {
+      if (auto b = BoolWord(text)) return Json(*b);
+      Fail(here, "'" + text + "' is not a boolean (tagged !!bool); write true or false");
+    } else if (tag == kTagInt) {
+      auto i = IntegerWord(text, &overflow);
+      if (i && !overflow) return *i;
+      Fail(here, "'" + text + "' is not an integer (tagged !!int)");
+    } else if (tag == kTagFloat) {
+      if (IsFloatWord(text) || IntegerWord(text, &overflow))
+        return Json(std::strtod(text.c_str(), nullptr));
+      Fail(here, "'" + text + "' is not a number (tagged !!float)");
+    } else {
+      Fail(here, "unsupported YAML tag '" + tag + "'");
+    }
+    return Json();
+  }
+
+  const std::string& file_;
+  Diagnostics* diagnostics_;
+  FileBudget* budget_;
+  YamlDocument document_;
+  std::vector<Frame> stack_;
+  size_t nodes_ = 0;
+  bool failed_ = false;
+  bool budget_exhausted_ = false;
+  bool complete_ = false;
+};
+
+// Anchors and aliases of one document. An alias is replayed as the events of its anchored node,
+// which are recorded as they are built (already expanded), so a replay never recurses and costs
+// what building the expansion costs: the builder's budgets bound it.
+class Aliases {
+ public:
+  // Feeds `e` (which may start anchor `anchor`) to the builder and to every recording.
+  bool Feed(Event e, const std::string& anchor, DocumentBuilder* builder) {
+    if (!anchor.empty()) recordings_.push_back({anchor, {}, 0});
+    const Event::Kind kind = e.kind;
+    for (Recording& r : recordings_) {
+      r.events.push_back(e);
+      if (kind == Event::kSequenceStart || kind == Event::kMappingStart) ++r.depth;
+      if (kind == Event::kSequenceEnd || kind == Event::kMappingEnd) --r.depth;
+    }
+    if (!builder->Add(std::move(e))) return false;
+    // A recording is complete when its node is: a scalar at once, a collection at its end.
+    while (!recordings_.empty() && recordings_.back().depth == 0) {
+      anchors_[recordings_.back().name] = std::move(recordings_.back().events);
+      recordings_.pop_back();
     }
     return true;
   }
 
-  Json Scalar(const YAML::Node& node, const SourceLocation& here) {
-    const std::string& tag = node.Tag();
-    const std::string& text = node.Scalar();
-    // yaml-cpp marks quoted and block scalars with the non-specific tag "!" and plain ones with
-    // "?": only plain scalars are resolved to null / bool / numbers.
-    if (tag == "!") return CheckQuoted(node, here) ? Json(text) : Json();
-    if (tag == kTagStr) return Json(text);
-    bool overflow = false;
-    if (tag == "?" || tag.empty()) {
-      if (IsNullWord(text)) return Json();
-      if (auto b = BoolWord(text)) return Json(*b);
-      if (auto i = IntegerWord(text, &overflow)) {
-        if (overflow) return Fail(here, "integer " + text + " is out of range");
-        return *i;
-      }
-      if (IsFloatWord(text)) return Json(std::strtod(text.c_str(), nullptr));
-      return Json(text);
+  // An alias: replays its anchor's events. Returns an error message, or "" when fed.
+  std::string Replay(const std::string& name, DocumentBuilder* builder) {
+    for (const Recording& r : recordings_) {
+      if (r.name == name) return "the alias *" + name + " is inside the node it names";
     }
-    if (tag == kTagNull) {
-      if (IsNullWord(text)) return Json();
-      return Fail(here, "'" + text + "' is not a null (tagged !!null)");
+    auto anchor = anchors_.find(name);
+    if (anchor == anchors_.end()) return "the alias *" + name + " names no anchor before it";
+    // Replayed events start no recording (the anchors inside were recorded with them), so no
+    // anchor changes while `events` is replayed.
+    const std::vector<Event>& events = anchor->second;
+    for (const Event& e : events) {
+      if (!Feed(e, "", builder)) return "";
     }
-    if (tag == kTagBool) {
-      if (auto b = BoolWord(text)) return Json(*b);
-      return Fail(here, "'" + text + "' is not a boolean (tagged !!bool); write true or false");
-    }
-    if (tag == kTagInt) {
-      auto i = IntegerWord(text, &overflow);
-      if (i && !overflow) return *i;
-      return Fail(here, "'" + text + "' is not an integer (tagged !!int)");
-    }
-    if (tag == kTagFloat) {
-      if (IsFloatWord(text) || IntegerWord(text, &overflow))
-        return Json(std::strtod(text.c_str(), nullptr));
-      return Fail(here, "'" + text + "' is not a number (tagged !!float)");
-    }
-    return Fail(here, "unsupported YAML tag '" + tag + "'");
+    return "";
   }
 
-  YamlText* text_;
-  SourceMap* source_;
+ private:
+  struct Recording {
+    std::string name;
+    std::vector<Event> events;
+    int depth = 0;
+  };
+  std::map<std::string, std::vector<Event>> anchors_;
+  std::vector<Recording> recordings_;  // innermost last
+};
+
+std::string Text(const yaml_char_t* text) {
+  return text ? reinterpret_cast<const char*>(text) : "";
+}
+
+// The file's error from libyaml, phrased like keyward's others.
+void ReportLibyamlError(const yaml_parser_t& parser, const std::string& file,
+                       Diagnostics* diagnostics) {
+  const std::string problem = parser.problem ? parser.problem : "syntax error";
+  const std::string context = parser.context ? parser.context : "";
+  if (context == "while scanning a quoted scalar" &&
+      problem.find("end of stream") != std::string::npos) {
+    diagnostics->Error(At(file, parser.context_mark),
+                       "this quoted string is never closed (the file ends first)");
+    return;
+  }
+  std::string message = "invalid YAML: " + problem;
+  if (!context.empty()) {
+    message += " (" + context + " at line " + std::to_string(parser.context_mark.line + 1) +
+               ", column " + std::to_string(parser.context_mark.column + 1) + ")";
+  }
+  diagnostics->Error(At(file, parser.problem_mark), message);
+}
+
+// The first %-directive after document content with no '...' end marker in between (YAML 1.2
+// §9.2; libyaml lets one through after '---'), as a byte offset. Lines that start inside a
+// multi-line quoted scalar are content, not directives.
+std::optional<size_t> MisplacedDirective(std::string_view text,
+                                         const std::set<size_t>& quoted_lines) {
+  bool in_document = false;
+  size_t line_number = 0;  // 0-based, as libyaml counts
+  const size_t bom = text.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
+  for (size_t start = bom; start < text.size(); ++line_number) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    if (!quoted_lines.count(line_number)) {
+      const size_t first = line.find_first_not_of(" \t\r");
+      if (line.substr(0, 1) == "%") {
+        if (in_document) return start;
+      } else if (line.substr(0, 3) == "...") {
+        in_document = false;
+      } else if (line.substr(0, 3) == "---" ||
+                 (first != std::string_view::npos && line[first] != '#')) {
+        in_document = true;
+      }
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+// Parses the stream; returns false (after reporting) on a syntax error.
+class StreamParser {
+ public:
+  StreamParser(const std::string& text, const std::string& file, Diagnostics* diagnostics)
+      : file_(file),
+        diagnostics_(diagnostics),
+        bom_(std::string_view(text).substr(0, kBom.size()) == kBom) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
+                                 text.size());
+    yaml_parser_set_encoding(&parser_, YAML_UTF8_ENCODING);
+  }
+  ~StreamParser() { yaml_parser_delete(&parser_); }
+  StreamParser(const StreamParser&) = delete;
+  StreamParser& operator=(const StreamParser&) = delete;
+
+  bool Run(std::vector<YamlDocument>* out) {
+    FileBudget budget;
+    std::unique_ptr<DocumentBuilder> builder;
+    Aliases aliases;
+    for (;;) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser_, &event)) return false;
+      struct Deleter {
+        yaml_event_t* e;
+        ~Deleter() { yaml_event_delete(e); }
+      } deleter{&event};
+      const SourceLocation at = Where(event.start_mark);
+      switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+          return true;
+        case YAML_DOCUMENT_START_EVENT:
+          builder = std::make_unique<DocumentBuilder>(file_, diagnostics_, &budget, at);
+          aliases = Aliases();
+          break;
+        case YAML_DOCUMENT_END_EVENT:
+          if (builder && !builder->failed() && builder->complete()) {
+            YamlDocument doc = builder->Take();
+            // An empty document ("---" alone, only comments) is no document.
+            if (!doc.value.is_null()) out->push_back(std::move(doc));
+          }
+          if (builder && builder->budget_exhausted()) return true;  // the rest would fail too
+          builder.reset();
+          break;
+        case YAML_ALIAS_EVENT:
+          if (builder && !builder->failed()) {
+            const std::string name = Text(event.data.alias.anchor);
+            if (std::string problem = aliases.Replay(name, builder.get()); !problem.empty()) {
+              diagnostics_->Error(at, problem);
+              builder->MarkFailed();
+            }
+          }
+          break;
+        default:
+          if (builder) Feed(event, at, &aliases, builder.get());
+          // libyaml's scanner slows down quadratically with flow nesting (100,000 '[' took two
+          // minutes): stop reading the file at the first level too deep, whatever else failed.
+          if (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT) {
+            if (++depth_ > kMaxYamlDepth + 1) return true;  // the builder reported it
+          } else if (event.type == YAML_SEQUENCE_END_EVENT ||
+                     event.type == YAML_MAPPING_END_EVENT) {
+            --depth_;
+          }
+          break;
+      }
+    }
+  }
+
+  const std::set<size_t>& quoted_lines() const { return quoted_lines_; }
+
+
+  // libyaml counts a byte order mark as the first column of line 1; keyward does not.
+  SourceLocation Where(const yaml_mark_t& mark) const {
+    SourceLocation at = At(file_, mark);
+    if (bom_ && at.line == 1 && at.column > 1) --at.column;
+    return at;
+  }
+  void ReportSyntaxError() const { ReportLibyamlError(parser_, file_, diagnostics_); }
+
+ private:
+  void Feed(const yaml_event_t& event, const SourceLocation& at, Aliases* aliases,
+            DocumentBuilder* builder) {
+    Event e;
+    e.at = Position{at.line, at.column};
+    std::string anchor;
+    switch (event.type) {
+      case YAML_SCALAR_EVENT: {
+        const auto& scalar = event.data.scalar;
+        e.kind = Event::kScalar;
+        e.value.assign(reinterpret_cast<const char*>(scalar.value), scalar.length);
+        e.tag = Text(scalar.tag);
+        anchor = Text(scalar.anchor);
+        e.plain = scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        if (scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+            scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
+          for (size_t line = event.start_mark.line + 1; line <= event.end_mark.line; ++line)
+            quoted_lines_.insert(line);
+        }
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+        e.kind = Event::kSequenceStart;
+        e.tag = Text(event.data.sequence_start.tag);
+        anchor = Text(event.data.sequence_start.anchor);
+        break;
+      case YAML_MAPPING_START_EVENT:
+        e.kind = Event::kMappingStart;
+        e.tag = Text(event.data.mapping_start.tag);
+        anchor = Text(event.data.mapping_start.anchor);
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+        e.kind = Event::kSequenceEnd;
+        break;
+      case YAML_MAPPING_END_EVENT:
+        e.kind = Event::kMappingEnd;
+        break;
+      default:
+        return;
+    }
+    if (!builder->failed()) aliases->Feed(std::move(e), anchor, builder);
+  }
+
+  const std::string& file_;
   Diagnostics* diagnostics_;
-  FileBudget* budget_;
-  size_t nodes_ = 0;
-  bool failed_ = false;
+  bool bom_;
+  yaml_parser_t parser_;
+  int depth_ = 0;                  // of the collections open in the current document
+  std::set<size_t> quoted_lines_;  // 0-based lines that start inside a quoted scalar
 };
 
 }  // namespace
@@ -460,47 +686,24 @@ std::vector<YamlDocument> ParseYamlDocuments(const std::string& text, const std:
     diagnostics->Error(LocationOf(file, text, bad->offset), bad->message);
     return out;
   }
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    diagnostics->Error(At(file, e.mark), "invalid YAML: " + e.msg);
-    return out;
-  } catch (const std::exception& e) {
-    diagnostics->Error({file, 0, 0}, std::string("invalid YAML: ") + e.what());
-    return out;
-  }
-  YamlText checked(file, text);
-  FileBudget budget;
-  bool any_failed = false;
-  for (const auto& node : nodes) {
-    if (!node.IsDefined() || node.IsNull()) continue;  // empty document ("---" alone, comments)
-    YamlDocument doc;
-    doc.source.document = At(file, node.Mark());
-    if (doc.source.document.line == 0) doc.source.document = SourceLocation{file, 1, 1};
-    YamlConverter converter(&checked, &doc.source, diagnostics, &budget);
-    try {
-      doc.value = converter.Convert(node, "", "", SourceLocation{}, 0);
-    } catch (const std::exception& e) {
-      diagnostics->Error(doc.source.document, std::string("invalid YAML: ") + e.what());
-      any_failed = true;
-      continue;
-    }
-    if (converter.failed()) {
-      any_failed = true;
-      continue;
-    }
-    out.push_back(std::move(doc));
-  }
-  // Only meaningful once every quoted scalar is known (their lines are content).
-  if (!any_failed) {
-    if (auto directive = checked.MisplacedDirective()) {
+  StreamParser parser(text, file, diagnostics);
+  const size_t errors_before = diagnostics->items().size();
+  const bool parsed = parser.Run(&out);
+  // libyaml stops at a directive after content with "did not find expected <document start>"
+  // (or lets it through after '---'); say what is wrong instead. The quoted scalars before it
+  // are known by then (their lines are content, not directives).
+  if (diagnostics->items().size() == errors_before) {
+    if (auto directive = MisplacedDirective(text, parser.quoted_lines())) {
       diagnostics->Error(LocationOf(file, text, *directive),
                          "a YAML directive after document content: directives go before the "
                          "'---' that starts their document, and a document with content must "
                          "end with '...' before the next directive");
-      out.clear();
+      return {};
     }
+  }
+  if (!parsed) {
+    parser.ReportSyntaxError();
+    return {};
   }
   return out;
 }

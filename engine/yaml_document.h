@@ -1,18 +1,22 @@
 // YAML text → JSON documents with the file:line:column of every node: the first step of loading
 // manifests and keyward.yaml, and a pure function of its input (a fuzz target).
 //
+// The parser is libyaml (the reference C implementation; its event API is fast and does not
+// recurse), and keyward builds the documents from its events itself, with an explicit stack.
+//
 // Strict on purpose: what is accepted is exactly what is sent to Azure, byte for byte.
 //  * The text must be UTF-8 (a UTF-8 byte order mark is allowed at the start). Invalid UTF-8 (a
-//    Latin-1 or UTF-16 file, a truncated character) is an error at its line and column: yaml-cpp
-//    would otherwise replace it with U+FFFD, and keyward would send a string the author never
-//    wrote (and report drift on every plan).
+//    Latin-1 or UTF-16 file, a truncated character) is an error at its line and column, never
+//    replaced by U+FFFD (yaml-cpp did that, and keyward then sent a string the author never
+//    wrote, and reported drift on every plan).
 //  * NUL, the other C0 control characters (but tab, line feed and carriage return), DEL, the C1
 //    controls (but U+0085) and the noncharacters U+FFFE / U+FFFF are errors, in the text and in
 //    what double-quoted escapes ("\0", "\x01", "\e") produce.
-//  * A quoted scalar must be closed: yaml-cpp accepts `key: "abc` followed by a line break at the
-//    end of the file as the string "abc ".
+//  * A quoted scalar must be closed (yaml-cpp read `key: "abc` + a line break at the end of the
+//    file as "abc ").
 //  * A directive (%YAML, %TAG) must come before the document it belongs to; after content it
-//    needs a document end marker (...) first (YAML 1.2 §9.2). yaml-cpp ignores a misplaced one.
+//    needs a document end marker (...) first (YAML 1.2 §9.2).
+//  * Columns count characters (code points), from 1.
 //
 // YAML → JSON (predictable, documented for users in the schema descriptions):
 //  * YAML 1.2 core schema for plain (unquoted) scalars: null|Null|NULL|~|empty → null;
@@ -22,13 +26,13 @@
 //    "yes"" with a hint, rather than keyward silently guessing.
 //  * Quoted and block (| >) scalars are always strings. `!!str`, `!!int`, `!!float`, `!!bool`,
 //    `!!null` are honored; other tags (e.g. `!Ref`) are errors.
-//  * Duplicate mapping keys and non-scalar keys are errors. Anchors and aliases work.
+//  * Duplicate mapping keys and non-scalar keys are errors. Anchors and aliases work (an alias is
+//    the anchored node again, where it was written).
 //
-// Bounds (each an error, never a crash or a hang): nesting deeper than 64 levels (yaml-cpp
-// itself stops at 2000, before its recursion can exhaust the stack); more than 100,000 nodes in
-// one document, or 1,000,000 nodes or 64 MiB of scalar text in one file, counting every alias
-// expansion (so an alias bomb, of many nodes or of one long string, costs at most that). The
-// size of the text itself is bounded by whoever read it (FileReader: 4 MiB).
+// Bounds (each an error, never a crash or a hang): nesting deeper than 64 levels; more than
+// 100,000 nodes in one document, or 1,000,000 nodes or 64 MiB of scalar text in one file,
+// counting every alias expansion (so an alias bomb, of many nodes or of one long string, costs at
+// most that). The size of the text itself is bounded by whoever read it (FileReader: 4 MiB).
 #pragma once
 
 #include <string>

@@ -121,16 +121,16 @@ def yaml_syntax():
     c = 'yaml-'
     case(c + 'unterminated-double-quote-at-eof',
          'a double-quoted scalar left open at the end of the file (yaml-cpp reads "abc ")',
-         r'^v\.yaml:4:9: error: this double-quoted string is never closed',
+         r'^v\.yaml:{at:"corpus-kv}: error: this quoted string is never closed \(the file ends first\)',
          {'v.yaml': API + 'kind: Vault\nmetadata:\n  name: "corpus-kv\n'})
     case(c + 'unterminated-single-quote-at-eof', 'a single-quoted scalar left open at the end',
-         r"^v\.yaml:{at:'x}: error: this single-quoted string is never closed",
+         r"^v\.yaml:{at:'x}: error: this quoted string is never closed \(the file ends first\)",
          {'v.yaml': vault(spec=SKU + "  tags:\n    a: 'x\n")})
     case(c + 'unterminated-quote-no-newline', 'an open quote at the very last byte',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML: .*EOF in scalar',
+         r'^v\.yaml:{at:"pay}: error: this quoted string is never closed \(the file ends first\)',
          {'v.yaml': vault(spec=SKU + '  tags: { team: "pay')})
     case(c + 'unterminated-quoted-key', 'a quoted mapping key that is never closed',
-         r'^v\.yaml:{at:"team}: error: this double-quoted string is never closed',
+         r'^v\.yaml:{at:"team}: error: this quoted string is never closed \(the file ends first\)',
          {'v.yaml': vault() + '  tags:\n  "team: x\n\n'})
     case(c + 'tag-directive-after-content', 'a %TAG directive after document content',
          r'^v\.yaml:{at:%TAG}: error: a YAML directive after document content',
@@ -139,13 +139,13 @@ def yaml_syntax():
          r'^v\.yaml:3:1: error: a YAML directive after document content',
          {'v.yaml': '# first\n---\n%YAML 1.2\n---\n' + vault()})
     case(c + 'repeated-yaml-directive', 'two %YAML directives for one document',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML: repeated YAML directive',
+         r'^v\.yaml:2:1: error: invalid YAML: found duplicate %YAML directive',
          {'v.yaml': '%YAML 1.2\n%YAML 1.2\n---\n' + vault()})
     case(c + 'unclosed-flow-sequence', 'a [ never closed',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML: end of sequence flow not found',
+         r"^v\.yaml:\d+:\d+: error: invalid YAML: did not find expected ',' or '\]' \(while parsing a flow sequence at line 7, column 27\)",
          {'v.yaml': vault(spec=SKU + '  networkAcls: { ipRules: [ { value: 10.0.0.1 }\n')})
     case(c + 'unclosed-flow-mapping', 'a { never closed',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML: end of map flow not found',
+         r"^v\.yaml:\d+:\d+: error: invalid YAML: did not find expected ',' or '}' \(while parsing a flow mapping at line 6, column 8",
          {'v.yaml': vault(spec='  sku: { family: A, name: standard\n')})
     case(c + 'tab-indentation', 'a tab used for indentation',
          r'^v\.yaml:\d+:\d+: error: invalid YAML',
@@ -157,7 +157,7 @@ def yaml_syntax():
          r"^v\.yaml:{at:name: other-kv}: error: duplicate key 'name' \(first written at line 4\)",
          {'v.yaml': API + 'kind: Vault\nmetadata:\n  name: corpus-kv\n  name: other-kv\nspec:\n' + SKU})
     case(c + 'duplicate-top-level-key', 'spec written twice',
-         r"^v\.yaml:8:1: error: duplicate key 'spec' \(first written at line 5\)",
+         r"^v\.yaml:{at:kind: Vault#2}: error: duplicate key 'kind' \(first written at line 2\)",
          {'v.yaml': vault() + 'kind: Vault\nspec:\n' + SKU})
     case(c + 'complex-key', 'a sequence used as a mapping key',
          r'^v\.yaml:{at:[a, b]}: error: mapping keys must be plain strings',
@@ -184,7 +184,7 @@ def yaml_syntax():
          r'^v\.yaml:{at:99999}: error: integer 99999999999999999999999 is out of range',
          {'v.yaml': vault(spec=SKU + '  softDeleteRetentionInDays: 99999999999999999999999\n')})
     case(c + 'undefined-alias', 'an alias with no anchor',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML: .*(alias|anchor)',
+         r'^v\.yaml:{at:*nope}: error: the alias \*nope names no anchor before it',
          {'v.yaml': vault(spec='  sku: *nope\n')})
     case(c + 'merge-key', 'a YAML 1.1 merge key (<<), which YAML 1.2 does not have',
          r"^v\.yaml:{at:<<}: error: spec: unknown field '<<'",
@@ -226,7 +226,7 @@ def yaml_bombs():
          {'v.yaml.in': vault(spec=SKU + '  tags: { a: &s "%s" }\n  x: [%s]\n' % (
              repeat('x', 1 << 20), ', '.join(['*s'] * 100)))})
     case(c + 'self-referential-alias', 'an anchored list that contains itself',
-         r'^v\.yaml:\d+:\d+: error: (nesting deeper than 64 levels|invalid YAML)',
+         r'^v\.yaml:{at:*t}: error: the alias \*t is inside the node it names',
          {'v.yaml': vault(spec=SKU + '  tags: &t [ *t ]\n')})
     case(c + 'many-documents-of-aliases', 'documents each under the per-document limit, over the per-file one',
          r'^v\.yaml:\d+:\d+: error: file has more than 1000000 nodes',
@@ -664,9 +664,11 @@ def encodings():
         ('delete-char', raw(b'corpus\x7fkv'), r'^v\.yaml:4:15: error: the control character U\+007F'),
         ('c1-control', raw(b'corpus\xc2\x9bkv'), r'^v\.yaml:4:15: error: the control character U\+009B'),
         ('noncharacter', raw(b'corpus\xef\xbf\xbf'), r'^v\.yaml:4:15: error: the noncharacter U\+FFFF'),
+        ('next-line', raw(b'corpus\xc2\x85kv'), r'^v\.yaml:4:15: error: the line separator U\+0085 \(a line break to some YAML parsers only\)'),
+        ('line-separator', raw(b'corpus\xe2\x80\xa8kv'), r'^v\.yaml:4:15: error: the line separator U\+2028'),
         ('escaped-nul', raw(b'"corpus\\0kv"'), r'^v\.yaml:4:9: error: this string holds a NUL byte'),
         ('escaped-bell', raw(b'"corpus\\akv"'), r'^v\.yaml:4:9: error: this string holds the control character U\+0007'),
-        ('escaped-surrogate', raw(b'"corpus\\ud800"'), r'^v\.yaml:\d+:\d+: error: (invalid YAML: .*unicode|an escape in this string makes it invalid UTF-8)'),
+        ('escaped-surrogate', raw(b'"corpus\\ud800"'), r'^v\.yaml:\d+:\d+: error: invalid YAML: found invalid Unicode character escape code \(while parsing a quoted scalar at line 4, column 9\)'),
         ('utf16-le-bom', '\ufeff'.encode('utf-16-le') + vault().encode('utf-16-le'), r'^v\.yaml:1:1: error: not valid UTF-8 \(byte 0xFF\): this looks like UTF-16; save the file as UTF-8'),
         ('utf16-be-bom', '\ufeff'.encode('utf-16-be') + vault().encode('utf-16-be'), r'^v\.yaml:1:1: error: not valid UTF-8 \(byte 0xFE\): this looks like UTF-16'),
         ('utf16-no-bom', vault().encode('utf-16-le'), r'^v\.yaml:1:2: error: a NUL byte'),
