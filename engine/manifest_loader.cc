@@ -293,8 +293,8 @@ class Loader {
   void ApplyDefaults(YamlDocument& doc, const Root& root, const std::string& schema_file) {
     Json& v = doc.value;
     const DefaultFields& declared = DeclaredDefaults(schema_file);
-    auto fill = [&](const char* section, const char* field, bool declares,
-                    const std::string& value, const char* config_key) {
+    auto fill = [&](const char* section, const char* field, bool declares, const std::string& value,
+                    const char* config_key) {
       if (value.empty() || !declares) return;
       auto target = v.find(section);
       if (target == v.end() || !target->is_object() || target->contains(field)) return;
@@ -312,8 +312,8 @@ class Loader {
     // schema's to report, not something to paper over.
     fill("metadata", "subscription", declared.subscription, root.config.default_subscription,
          "subscription");
-    fill("metadata", "resourceGroup", declared.resource_group,
-         root.config.default_resource_group, "resourceGroup");
+    fill("metadata", "resourceGroup", declared.resource_group, root.config.default_resource_group,
+         "resourceGroup");
     fill("spec", "location", declared.location, root.config.default_location, "location");
     fill("spec", "tenantId", declared.tenant_id, root.config.default_tenant_id, "tenantId");
   }

@@ -81,8 +81,8 @@ SourceLocation SourceMap::Expand(const Position& position) const {
 
 void SourceMap::Record(const std::string& path, const SourceLocation& key,
                        const SourceLocation& value) {
-  entries_[path] = Entry{Compact(key.file, key.line, key.column),
-                         Compact(value.file, value.line, value.column)};
+  entries_[path] =
+      Entry{Compact(key.file, key.line, key.column), Compact(value.file, value.line, value.column)};
 }
 
 void SourceMap::Record(std::string path, const std::string& file, int key_line, int key_column,

@@ -330,7 +330,8 @@ class DocumentBuilder {
     if (stack_.empty()) document_.source.document = Where(e.at);  // it starts at its root node
     if (!stack_.empty()) {
       const Frame& frame = stack_.back();
-      path = frame.map ? JoinFieldPath(frame.path, frame.key) : JoinFieldPath(frame.path, frame.index);
+      path =
+          frame.map ? JoinFieldPath(frame.path, frame.key) : JoinFieldPath(frame.path, frame.index);
       key_at = frame.map ? frame.key_at : e.at;
     }
     if (static_cast<int>(stack_.size()) > kMaxYamlDepth)
@@ -350,8 +351,8 @@ class DocumentBuilder {
                             IsNullWord(e.value) && e.value.empty();
     const Position value_at = empty_null && key_at.line > 0 ? key_at : e.at;
     if (e.kind == Event::kScalar) {
-      document_.source.Record(std::move(path), file_, key_at.line, key_at.column,
-                              value_at.line, value_at.column);
+      document_.source.Record(std::move(path), file_, key_at.line, key_at.column, value_at.line,
+                              value_at.column);
       Json value = Scalar(std::move(e), value_at);
       if (failed_) return false;
       Attach(std::move(value));
@@ -502,7 +503,7 @@ std::string Text(const yaml_char_t* text) {
 
 // The file's error from libyaml, phrased like keyward's others.
 void ReportLibyamlError(const yaml_parser_t& parser, const std::string& file,
-                       Diagnostics* diagnostics) {
+                        Diagnostics* diagnostics) {
   const std::string problem = parser.problem ? parser.problem : "syntax error";
   const std::string context = parser.context ? parser.context : "";
   if (context == "while scanning a quoted scalar" &&
@@ -616,7 +617,6 @@ class StreamParser {
   }
 
   const std::set<size_t>& quoted_lines() const { return quoted_lines_; }
-
 
   // libyaml counts a byte order mark as the first column of line 1; keyward does not.
   SourceLocation Where(const yaml_mark_t& mark) const {
