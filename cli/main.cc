@@ -1,6 +1,6 @@
-// keyward: GitOps for Azure Key Vault. Parses the command line, sets up logging and signals, and
-// dispatches to cli/commands.cc. The only translation unit family that sees both engine and
-// providers.
+// keyward: GitOps for Azure Key Vault. Hardens the process and scrubs its output first
+// (cli/process_hygiene.h), parses the command line, sets up logging and signals, and dispatches to
+// cli/commands.cc. The only translation unit family that sees both engine and providers.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "cli/process_hygiene.h"
 #include "engine/file_reader.h"
 
 namespace {
@@ -60,6 +61,8 @@ void TakeSavedPlanArgument(keyward::cli::PlanFlags& flags, keyward::cli::PlanFil
 
 int main(int argc, char** argv) {
   using namespace keyward::cli;
+  HardenProcess();
+  ScrubStandardStreams();
   CLI::App app{"keyward: GitOps for Azure Key Vault", "keyward"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -67,9 +70,10 @@ int main(int argc, char** argv) {
   GlobalOptions global;
   app.add_option("--arm-endpoint", global.arm_endpoint,
                  "ARM endpoint (env KEYWARD_ARM_ENDPOINT; default https://management.azure.com)");
+  // Checked by CheckTlsOptions (readable, holds a certificate) rather than CLI::ExistingFile, so
+  // that the flag and KEYWARD_CA_FILE fail the same way.
   app.add_option("--ca-file", global.ca_file,
-                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)")
-      ->check(CLI::ExistingFile);
+                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)");
   app.add_flag("-v,--verbose", global.verbose, "Log ARM requests (sanitized) to stderr");
   app.add_flag("--color", global.color, "ANSI colors in plan output");
 
@@ -104,6 +108,11 @@ int main(int argc, char** argv) {
                   "Allow deleting vaults, managed HSMs and resource groups");
   apply->add_flag("--allow-replace", flags.allow_replace,
                   "Allow delete-then-create for immutable field changes");
+  apply
+      ->add_option("--plan-key-env", files.plan_key_env,
+                   "apply FILE without PATHS: the environment variable holding the key the saved "
+                   "plan's signature must verify with")
+      ->capture_default_str();
 
   bool dot = false;
   auto* graph = app.add_subcommand("graph", "Print the dependency graph of the manifests");
@@ -150,6 +159,15 @@ int main(int argc, char** argv) {
   spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+
+  // Commands that talk to Azure stop on a TLS configuration error before anything else.
+  for (const CLI::App* remote : {plan, apply, daemon, whoami, export_command}) {
+    if (!remote->parsed()) continue;
+    if (auto tls = CheckTlsOptions(global); !tls) {
+      std::fprintf(stderr, "error: %s\n", tls.error().message.c_str());
+      return kExitError;
+    }
+  }
 
   if (validate->parsed()) return RunValidate(global, flags);
   if (plan->parsed()) return RunPlan(global, flags, files);

@@ -1,6 +1,7 @@
 #include "engine/file_reader.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,32 @@ std::string Clean(std::string path) {
   return path;
 }
 
+// "/fake/a/../b/./c" -> "b/c": the key of a FakeFileReader file, from any spelling of its path.
+constexpr char kFakeRoot[] = "/fake";
+
+std::string FakeKey(const std::string& path) {
+  std::vector<std::string> parts;
+  const bool absolute = !path.empty() && path[0] == '/';
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    const std::string part = path.substr(start, slash - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = slash + 1;
+  }
+  std::string out = absolute ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  const std::string root = std::string(kFakeRoot) + "/";
+  if (out.compare(0, root.size(), root) == 0) return out.substr(root.size());
+  if (out == kFakeRoot) return ".";
+  return out.empty() ? "." : out;
+}
+
 std::string Join(const std::string& dir, const std::string& name) {
   if (dir.empty() || dir == ".") return name;
   if (dir.back() == '/') return dir + name;
@@ -60,10 +87,72 @@ std::string FileTypeName(mode_t mode) {
   return "a special file";
 }
 
-tl::unexpected<Error> TooLarge(const std::string& path) {
-  return MakeError(ErrorCode::kInvalidArgument, path + ": larger than " +
-                                                    std::to_string(kMaxReadBytes >> 20) +
-                                                    " MiB, keyward's limit for one file");
+// "4 MiB, keyward's limit for one file" for manifests, "N bytes" for other limits.
+tl::unexpected<Error> TooLarge(const std::string& path, size_t max_bytes) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   path + ": larger than " +
+                       (max_bytes == kMaxReadBytes ? std::to_string(kMaxReadBytes >> 20) +
+                                                         " MiB, keyward's limit for one file"
+                                                   : std::to_string(max_bytes) + " bytes"));
+}
+
+// The one bounded read behind Read and ReadRegularFile: regular files only (the type is checked
+// on the opened file, and O_NONBLOCK keeps the open of a FIFO from waiting for a writer), at most
+// `max_bytes`. `follow_last_link` false: a symbolic link as the last component is refused.
+// What was read of a refused file is wiped, since it may be a secret. The buffer grows by
+// copying and wiping, never by a reallocation that would leave a copy behind; it starts at the
+// size fstat reports, so a manifest is read into one allocation.
+Result<std::string> ReadBounded(const std::string& path, size_t max_bytes, bool follow_last_link) {
+  const int flags =
+      O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow_last_link ? 0 : O_NOFOLLOW);
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) {
+    if (errno == ELOOP && !follow_last_link)
+      return MakeError(ErrorCode::kInvalidArgument, path + ": is a symbolic link");
+    return MakeError(CodeOf(errno), path + ": " + Describe(errno));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return MakeError(ErrorCode::kUnavailable, path + ": " + Describe(errno));
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + ": is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": is " + FileTypeName(st.st_mode) +
+                         ", not a regular file (keyward reads regular files only)");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) return TooLarge(path, max_bytes);
+  // One byte more than allowed tells a file that grew (or lies about its size, as /proc files
+  // do) from one that fits.
+  std::string out(static_cast<size_t>(st.st_size) + 1, '\0');
+  auto wipe = [](std::string& text) { OPENSSL_cleanse(text.data(), text.size()); };
+  size_t used = 0;
+  for (;;) {
+    if (used == out.size()) {
+      if (used > max_bytes) {
+        wipe(out);
+        return TooLarge(path, max_bytes);
+      }
+      std::string bigger(std::min(out.size() * 2, max_bytes + 1), '\0');
+      std::copy(out.begin(), out.end(), bigger.begin());
+      wipe(out);
+      out.swap(bigger);
+    }
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string error = Describe(errno);
+      wipe(out);
+      return MakeError(ErrorCode::kUnavailable, path + ": read error: " + error);
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  out.resize(used);
+  return out;
 }
 
 // " (-> target)" for a symbolic link, so a loop error shows where the link points.
@@ -84,36 +173,7 @@ bool IsManifestFileName(const std::string& name) {
 // RealFileReader
 
 Result<std::string> RealFileReader::Read(const std::string& path) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused right after).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return MakeError(CodeOf(errno), path + ": " + Describe(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    return MakeError(ErrorCode::kUnavailable, path + ": " + Describe(errno));
-  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + ": is a directory");
-  if (!S_ISREG(st.st_mode)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     path + ": is " + FileTypeName(st.st_mode) +
-                         ", not a regular file (keyward reads regular files only)");
-  }
-  if (static_cast<unsigned long long>(st.st_size) > kMaxReadBytes) return TooLarge(path);
-  std::string out;
-  out.reserve(static_cast<size_t>(st.st_size));
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return MakeError(ErrorCode::kUnavailable, path + ": read error: " + Describe(errno));
-    if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-    // The file may have grown since fstat.
-    if (out.size() > kMaxReadBytes) return TooLarge(path);
-  }
-  return out;
+  return ReadBounded(path, kMaxReadBytes, /*follow_last_link=*/true);
 }
 
 Result<std::vector<std::string>> RealFileReader::ListManifestFiles(const std::string& dir) {
@@ -185,6 +245,20 @@ std::string RealFileReader::AbsolutePath(const std::string& path) {
   return ec ? path : abs.string();
 }
 
+Result<FileStatus> RealFileReader::Stat(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return MakeError(ErrorCode::kNotFound, path + ": no such file");
+    return MakeError(ErrorCode::kPermissionDenied, path + ": " + std::strerror(errno));
+  }
+  return FileStatus{S_ISREG(st.st_mode), static_cast<uint64_t>(st.st_size)};
+}
+
+Result<std::string> RealFileReader::ReadRegularFile(const std::string& path, size_t max_bytes) {
+  return ReadBounded(path, max_bytes, /*follow_last_link=*/false);
+}
+
 // ---------------------------------------------------------------------------------------------
 // FakeFileReader
 
@@ -196,6 +270,8 @@ void FakeFileReader::RemoveFile(const std::string& path) { files_.erase(Clean(pa
 
 void FakeFileReader::MakeUnreadable(const std::string& path) { unreadable_[Clean(path)] = true; }
 
+void FakeFileReader::AddSpecialFile(const std::string& path) { special_.insert(FakeKey(path)); }
+
 Result<std::string> FakeFileReader::Read(const std::string& path) {
   ++reads_;
   const std::string key = Clean(path);
@@ -203,7 +279,7 @@ Result<std::string> FakeFileReader::Read(const std::string& path) {
   if (it == files_.end()) return MakeError(ErrorCode::kNotFound, path + ": no such file");
   if (unreadable_.count(key))
     return MakeError(ErrorCode::kPermissionDenied, path + ": permission denied");
-  if (it->second.size() > kMaxReadBytes) return TooLarge(path);
+  if (it->second.size() > kMaxReadBytes) return TooLarge(path, kMaxReadBytes);
   return it->second;
 }
 
@@ -240,9 +316,26 @@ bool FakeFileReader::IsDirectory(const std::string& path) {
 bool FakeFileReader::IsFile(const std::string& path) { return files_.count(Clean(path)) > 0; }
 
 std::string FakeFileReader::AbsolutePath(const std::string& path) {
-  const std::string clean = Clean(path);
-  if (!clean.empty() && clean[0] == '/') return clean;
-  return clean == "." ? "/fake" : "/fake/" + clean;
+  const std::string key = FakeKey(path);
+  if (key[0] == '/') return key;
+  return key == "." ? kFakeRoot : std::string(kFakeRoot) + "/" + key;
+}
+
+Result<FileStatus> FakeFileReader::Stat(const std::string& path) {
+  const std::string key = FakeKey(path);
+  if (special_.count(key)) return FileStatus{false, 0};
+  if (auto it = files_.find(key); it != files_.end()) return FileStatus{true, it->second.size()};
+  if (IsDirectory(key)) return FileStatus{false, 0};
+  return MakeError(ErrorCode::kNotFound, path + ": no such file");
+}
+
+Result<std::string> FakeFileReader::ReadRegularFile(const std::string& path, size_t max_bytes) {
+  auto status = Stat(path);
+  if (!status) return tl::unexpected(status.error());
+  if (!status->regular)
+    return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
+  if (status->size > max_bytes) return TooLarge(path, max_bytes);
+  return Read(FakeKey(path));
 }
 
 }  // namespace keyward::engine

@@ -20,6 +20,18 @@ enum class ReconcilePolicy { kManage, kObserve, kSkip, kDetachOnDelete };
 const char* ReconcilePolicyName(ReconcilePolicy policy);
 std::optional<ReconcilePolicy> ParseReconcilePolicy(const std::string& text);
 
+// keyward.yaml secrets.sources (engine/secret_source.h): where Secret values may come from beyond
+// the manifest set's own directory tree.
+struct SecretSourcePolicy {
+  // Directories outside the manifest root that valueFrom.file may read (mounted Kubernetes
+  // secrets, e.g. /var/run/secrets/keyward), as written in keyward.yaml.
+  std::vector<std::string> allowed_directories;
+  // When either is non-empty, valueFrom.env must name a variable starting with one of the
+  // prefixes or listed in names.
+  std::vector<std::string> env_prefixes;
+  std::vector<std::string> env_names;
+};
+
 // keyward.yaml: stack identity, defaults and policies for one manifest set.
 struct StackConfig {
   std::string stack;  // value of the keyward-stack ownership tag
@@ -36,6 +48,10 @@ struct StackConfig {
   bool disable_pruned_secrets = false;
   // keyward.yaml `extraRegions`: regions accepted besides the ones the schemas list.
   std::vector<std::string> extra_regions;
+  SecretSourcePolicy secret_sources;
+  // keyward.yaml plans.signingKeyEnv (engine/saved_plan.h): the variable holding the key that
+  // `plan --out` signs saved plans with.
+  std::string plan_signing_key_env = "KEYWARD_PLAN_KEY";
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
 };
 
@@ -52,6 +68,9 @@ struct DesiredResource {
   std::vector<std::string> depends_on;  // addresses: explicit dependsOn + implicit references
   SourceLocation location;              // where the document starts
   std::map<std::string, SourceLocation> field_locations;  // "spec.location" -> where it is written
+  // The manifest path this document was loaded under (the directory holding keyward.yaml): a
+  // Secret's valueFrom.file may not leave it. Empty: the directory of `location.file`.
+  std::string manifest_root;
   // Secrets only: HMAC-SHA256 fingerprint of the value read from `valueFrom` before planning
   // (engine/secret_source.h). Never the value itself; empty until resolved.
   std::string value_fingerprint;

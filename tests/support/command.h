@@ -9,11 +9,11 @@
 namespace keyward::testing {
 
 struct CommandResult {
-  int exit_code = -1;      // -1 if it could not run or was killed by a signal
-  int signal = 0;          // the signal that ended it (SIGSEGV, SIGABRT...), 0 when it exited
-  bool timed_out = false;  // killed (SIGKILL) because it outlived RunOptions::timeout_seconds
+  int exit_code = -1;  // -1 if it could not run or was killed by a signal
   std::string out;
   std::string err;
+  int signal = 0;          // the signal that ended it (SIGSEGV, SIGABRT...), 0 when it exited
+  bool timed_out = false;  // killed (SIGKILL) because it outlived RunOptions::timeout_seconds
 };
 
 struct RunOptions {
