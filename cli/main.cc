@@ -156,7 +156,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and succeed; every other parse error is a usage error, exit 1
+    // like every other bad input (CLI11's own codes, 105 and so on, mean nothing to a script).
+    return app.exit(e) == 0 ? kExitOk : kExitError;
   }
 
   // Logs go to stderr so that stdout stays the plan (pipes, golden files, PR comments).

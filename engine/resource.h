@@ -46,6 +46,8 @@ struct StackConfig {
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
+  // keyward.yaml `extraRegions`: regions accepted besides the ones the schemas list.
+  std::vector<std::string> extra_regions;
   SecretSourcePolicy secret_sources;
   // keyward.yaml plans.signingKeyEnv (engine/saved_plan.h): the variable holding the key that
   // `plan --out` signs saved plans with.

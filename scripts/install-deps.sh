@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libssl-dev libsqlite3-dev sqlite3
   libyaml-cpp-dev nlohmann-json3-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcpprest-dev libboost-dev libcpp-httplib-dev libvalijson-dev
+  libcpprest-dev libboost-dev libcpp-httplib-dev libvalijson-dev libre2-dev libyaml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3 python3-jsonschema python3-yaml curl jq
 )
