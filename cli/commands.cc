@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/lock.h"
 #include "cli/progress.h"
 #include "cli/stack_lock.h"
 #include "engine/apply.h"
@@ -155,16 +156,16 @@ int PlanExitCode(const engine::Plan& plan, bool detailed) {
 }
 
 // Runs the plan and prints the outcome; shared by apply-from-manifests and apply-saved-plan.
-int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
-                   const engine::HandlerRegistry& registry, const PlanFlags& flags,
-                   const Context& ctx) {
-  // One writer per stack: wait for a daemon or another apply on this stack to finish.
-  auto lock = StackLock::Acquire(
-      StateDir(""), desired.config.stack, "apply",
-      /*wait=*/true, ctx, [](const std::string& holder) {
-        std::fprintf(stderr, "Waiting for the stack lock held by %s...\n", holder.c_str());
-      });
-  if (!lock && lock.error().code == ErrorCode::kPermissionDenied) {
+int ApplyAndReport(const GlobalOptions& global, const engine::Plan& plan,
+                   const engine::DesiredSet& desired, const engine::HandlerRegistry& registry,
+                   const PlanFlags& flags, const Context& ctx) {
+  // One writer per stack (docs/ha.md): wait for a daemon or another apply on this stack to
+  // finish, or fail naming it (--no-wait-for-lock). Its lease fences every write below.
+  engine::LockBackendKind backend = engine::LockBackendKind::kLocal;
+  auto lock = AcquireStackLock(global, desired.config, flags.lock, "apply", flags.wait_for_lock,
+                               ctx, &backend);
+  if (!lock && lock.error().code == ErrorCode::kPermissionDenied &&
+      backend == engine::LockBackendKind::kLocal) {
     // No writable state directory (e.g. a read-only container): apply still works, unguarded.
     std::fprintf(stderr, "warning: %s; applying without the stack lock (set KEYWARD_STATE_DIR)\n",
                  lock.error().ToString().c_str());
@@ -173,13 +174,21 @@ int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
     return kExitError;
   }
 
+  Context fenced = ctx;
+  if (lock) fenced.write_guard = *lock;
   engine::ApplyOptions options;
   options.parallelism = flags.parallelism > 0 ? flags.parallelism : desired.config.parallelism;
   options.allow_destroy = flags.allow_destroy;
   options.allow_replace = flags.allow_replace;
   ProgressPrinter progress(stdout);
   const engine::ApplyReport report =
-      engine::Apply(plan, &desired, registry, options, progress, ctx);
+      engine::Apply(plan, &desired, registry, options, progress, fenced);
+  if (report.lock_lost) {
+    std::fprintf(stderr,
+                 "error: %s; apply stopped and made no further ARM writes. Another writer may "
+                 "hold the stack now: re-run to re-read and re-plan.\n",
+                 report.lock_lost->message.c_str());
+  }
 
   std::printf("\n%s Resources: %d changed, %d failed, %d skipped, %d blocked.\n",
               report.ok() ? "Apply complete!" : "Apply finished with errors.", report.succeeded,
@@ -264,7 +273,7 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
     return kExitError;
   }
   std::printf("\n");
-  return ApplyAndReport(saved->plan, saved->desired, *registry, flags, ctx);
+  return ApplyAndReport(global, saved->plan, saved->desired, *registry, flags, ctx);
 }
 
 }  // namespace
@@ -358,7 +367,7 @@ int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFile
     return kExitError;
   }
   std::printf("\n");
-  return ApplyAndReport(run->plan, run->loaded->set, *registry, flags, ctx);
+  return ApplyAndReport(global, run->plan, run->loaded->set, *registry, flags, ctx);
 }
 
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot) {
@@ -387,7 +396,29 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   }
 
   auto registry = MakeAzureRegistry(global);
-  const Context ctx = MakeContext();
+  Context ctx = MakeContext();
+  // Overwriting a stack's manifests (--force) must not race a writer of that stack: take its lock
+  // when the stack is known (--stack, or the keyward.yaml being overwritten).
+  std::shared_ptr<coordination::HeldLock> lock;
+  if (flags.force) {
+    engine::StackConfig config;
+    if (fs::exists(fs::path(flags.out) / "keyward.yaml", error)) {
+      engine::RealFileReader reader;
+      config = engine::ValidateManifests({flags.out}, reader, *registry).set.config;
+    }
+    if (!flags.stack.empty()) config.stack = flags.stack;
+    if (!config.stack.empty()) {
+      engine::LockBackendKind backend = engine::LockBackendKind::kLocal;
+      auto held =
+          AcquireStackLock(global, config, flags.lock, "export", /*wait=*/false, ctx, &backend);
+      if (!held && !(held.error().code == ErrorCode::kPermissionDenied &&
+                     backend == engine::LockBackendKind::kLocal)) {
+        std::fprintf(stderr, "error: %s\n", held.error().ToString().c_str());
+        return kExitError;
+      }
+      if (held) lock = *held;
+    }
+  }
   engine::ExportOptions options;
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;

@@ -427,6 +427,7 @@ class Loader {
           root.purge_then_create = *s == "purge-then-create";
       }
     }
+    if (v.is_object() && v.contains("lock")) root.config.lock = v["lock"];
     if (v.is_object() && v.contains("secrets")) {
       const Json& s = v["secrets"];
       if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))

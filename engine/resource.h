@@ -34,6 +34,9 @@ struct StackConfig {
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
+  // keyward.yaml `lock:` as written (schema-validated; null when absent). The CLI resolves it
+  // with the --lock-* flags and KEYWARD_LOCK_* variables (engine/lock_config.h).
+  Json lock;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
 };
 

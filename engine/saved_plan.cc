@@ -130,6 +130,7 @@ Json ConfigToJson(const StackConfig& c) {
           {"default_policy", ReconcilePolicyName(c.default_policy)},
           {"prune", c.prune},
           {"parallelism", c.parallelism},
+          {"lock", c.lock},
           {"location", LocationToJson(c.location)}};
 }
 
@@ -143,6 +144,7 @@ StackConfig ConfigFromJson(const Json& j) {
   c.default_policy = PolicyFromName(j.at("default_policy").get<std::string>());
   c.prune = j.at("prune").get<bool>();
   c.parallelism = j.at("parallelism").get<int>();
+  c.lock = j.value("lock", Json());  // absent in plans saved before `lock:` existed
   c.location = LocationFromJson(j.at("location"));
   return c;
 }
