@@ -195,6 +195,7 @@ Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
 
   // 2. Membership (etcd): announce this replica, count the live ones.
   std::vector<std::string> members = {options_.self.replica};
+  bool just_joined = false;
   if (backend.HasMembership()) {
     if (!group.membership || !group.membership->Alive()) {
       if (group.membership) group.membership->Release();
@@ -202,6 +203,7 @@ Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
       auto joined = backend.Join(options_.self, ctx);
       if (joined) {
         group.membership = *joined;
+        just_joined = true;
       } else {
         Log("warn", "leadership: cannot announce this replica",
             {{"error", joined.error().ToString()}});
@@ -248,13 +250,16 @@ Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
   }
 
   // 4. Resign the surplus (between passes), campaign for leaderless stacks.
-  const engine::ShardDecision decision = engine::DecideShards(view);
+  engine::ShardDecision decision = engine::DecideShards(view);
   for (const std::string& stack : decision.resign) {
     const size_t i = seat_of.at(stack);
     std::unique_lock pass(options_.seats[i]->pass_mu_, std::try_to_lock);
     if (!pass.owns_lock()) continue;  // mid-pass: next tick
     BecomeStandby(i, "rebalancing: another replica takes it");
   }
+  // Replicas started together would each see only themselves at their first tick and grab
+  // everything, then rebalance: announce first, campaign from the next tick on.
+  if (just_joined) decision.campaign.clear();
   for (const std::string& stack : decision.campaign) {
     const size_t i = seat_of.at(stack);
     if (options_.seats[i]->Lease()) continue;

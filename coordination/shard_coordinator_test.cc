@@ -151,6 +151,8 @@ void TickAll(std::vector<Replica*> replicas, int rounds = 3) {
 TEST(ShardCoordinatorTest, TwoReplicasSplitFourStacksAndHealWhatTheyWinAtOnce) {
   FakeService service;
   Replica a("replica-a", &service, 4), b("replica-b", &service, 4);
+  a.Tick();  // announces itself first, campaigns from the next tick on
+  EXPECT_THAT(a.Leading(), IsEmpty());
   a.Tick();  // alone so far: it takes everything it can (target = 4)
   EXPECT_THAT(a.Leading(), SizeIs(4));
   TickAll({&b, &a, &b});  // b joins: a resigns two, b takes them
@@ -168,6 +170,21 @@ TEST(ShardCoordinatorTest, TwoReplicasSplitFourStacksAndHealWhatTheyWinAtOnce) {
     if (status["role"] == "standby") {
       EXPECT_EQ(status["leader"]["replica"], "replica-a");
     }
+  }
+}
+
+TEST(ShardCoordinatorTest, ReplicasStartedTogetherSplitTheStacksWithoutRebalancing) {
+  FakeService service;
+  Replica a("replica-a", &service, 4), b("replica-b", &service, 4);
+  TickAll({&a, &b}, 2);  // both announce, then both campaign knowing of each other
+  EXPECT_THAT(a.Leading(), SizeIs(2));
+  EXPECT_THAT(b.Leading(), SizeIs(2));
+  for (int i = 1; i <= 4; ++i) {
+    const std::string stack = "stack-" + std::to_string(i);
+    EXPECT_EQ(a.metrics.Value("keyward_leadership_transitions_total",
+                              {{"stack", stack}, {"to", "standby"}}),
+              0)
+        << "no stack changed hands";
   }
 }
 
@@ -206,6 +223,7 @@ TEST(ShardCoordinatorTest, StoppingResignsEveryStackSoOthersTakeOverWithoutWaiti
 TEST(ShardCoordinatorTest, RebalancingNeverResignsAStackInTheMiddleOfAPass) {
   FakeService service;
   Replica a("replica-a", &service, 2), b("replica-b", &service, 2);
+  a.Tick();
   a.Tick();
   ASSERT_THAT(a.Leading(), SizeIs(2));
   // Both stacks are mid-pass on a: b joins, but a keeps them until the passes end.

@@ -344,6 +344,10 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
   server.Options(kAll, handle);
   // SDK clients keep connections alive across polls; httplib's default of 5 requests is too low.
   server.set_keep_alive_max_count(1000);
+  // Each kept-alive connection occupies a worker thread until it idles out (5 s). httplib's
+  // default pool (8 threads) made the ninth concurrent client wait that long: several keyward
+  // processes with parallel workers (the HA tests run three daemons) easily hold more.
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         res.status = 500;
