@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -24,6 +26,9 @@
 #include "engine/apply.h"
 #include "engine/daemon.h"
 #include "engine/metrics.h"
+#include "engine/saved_plan.h"
+#include "engine/scrubber.h"
+#include "engine/url.h"
 #include "engine/webhook.h"
 #include "providers/azure/arm/arm_client.h"
 
@@ -75,16 +80,12 @@ class DaemonLog {
   std::mutex mu_;
 };
 
-// Writes a file atomically (temp file + rename), so a reader never sees half of it.
-void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text;
-    if (!out) return;
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
+// Status and journal files: private to the daemon's user (they name resources and errors) and
+// scrubbed like everything else the daemon writes. A failed write is not fatal: the next loop
+// writes again, and /status has the same content.
+void WriteStateFile(const std::string& path, const std::string& text) {
+  [[maybe_unused]] auto written =
+      engine::WriteFilePrivateAtomically(path, engine::Scrubber::Process().Scrub(text));
 }
 
 // The changes apply has started and not yet finished, persisted before each write and cleared
@@ -127,7 +128,7 @@ class InFlightJournal : public engine::ApplyObserver {
     }
     Json journal = Json::object();
     for (const auto& [address, entry] : entries_) journal[address] = entry;
-    WriteFileAtomically(path_, journal.dump(2));
+    WriteStateFile(path_, journal.dump(2));
   }
 
   std::string path_;
@@ -135,6 +136,18 @@ class InFlightJournal : public engine::ApplyObserver {
   long loop_id_;
   std::map<std::string, Json> entries_;
 };
+
+constexpr char kWebhookPath[] = "/hooks/git";
+// GitHub caps payloads at 25 MB but a push event is a few KB; the daemon only needs the signal.
+constexpr size_t kMaxWebhookBody = 1 << 20;
+
+// "application/json", with or without parameters ("; charset=utf-8"), in any case.
+bool IsJsonContentType(std::string value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value == "application/json";
+}
 
 struct ListenAddress {
   std::string host;
@@ -413,23 +426,6 @@ std::vector<std::string> StackDirectories(const std::string& dir) {
 
 }  // namespace
 
-std::optional<double> ParseJitter(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string rest = text.substr(used);
-  if (rest == "%")
-    value /= 100;
-  else if (!rest.empty())
-    return std::nullopt;
-  if (value < 0 || value > 1) return std::nullopt;
-  return value;
-}
-
 CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
   auto* daemon = app.add_subcommand(
       "daemon", "Reconcile in a loop: report drift (observe) or converge it (heal)");
@@ -518,7 +514,7 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     if (flags.git_url.empty() && !std::filesystem::exists(path))
       return usage("manifest path '" + path + "' does not exist");
   // Lock settings given by flags or the environment are checked now, not at the first loop.
-  if (auto lock = ResolveLock(nullptr, flags.lock); !lock) return usage(lock.error().ToString());
+  if (auto lock = CheckLockFlags(flags.lock); !lock) return usage(lock.error().ToString());
 
   const std::string state_dir = StateDir(flags.state_dir);
   std::error_code ec;
@@ -528,6 +524,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   std::shared_ptr<azure::ArmClient> arm;
   auto registry = MakeAzureRegistry(global, &arm);
 
+  // A token in --git-url ("https://x-access-token:TOKEN@host/...") is a credential like any other.
+  for (const std::string& credential : engine::UrlCredentials(flags.git_url))
+    engine::Scrubber::Process().Add(credential);
   std::vector<std::unique_ptr<StackRunner>> runners;
   if (!flags.stacks_dir.empty()) {
     for (const std::string& dir : StackDirectories(flags.stacks_dir)) {
@@ -574,9 +573,8 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
                                                      registry.get(), &log, &runner.seat);
     auto write_status = [&runner, &state_dir] {
       if (!runner.daemon) return;
-      WriteFileAtomically(
-          state_dir + "/" + StackFileStem(runner.reconciler->stack()) + ".status.json",
-          runner.daemon->Status().dump(2));
+      WriteStateFile(state_dir + "/" + StackFileStem(runner.reconciler->stack()) + ".status.json",
+                     runner.daemon->Status().dump(2));
     };
     runner.logger = std::make_unique<LoopLogger>(
         &log,
@@ -658,6 +656,31 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   httplib::Server server;
   const char* secret_env = std::getenv("KEYWARD_WEBHOOK_SECRET");
   const std::string webhook_secret = secret_env ? secret_env : "";
+  engine::Scrubber::Process().Add(webhook_secret);
+  // No request body is read beyond this (cpp-httplib answers 413); only /hooks/git takes one.
+  server.set_payload_max_length(kMaxWebhookBody);
+  // For /hooks/git, everything that can be decided from the request line and headers is, before
+  // cpp-httplib reads the body: the body of a request that is refused is never read.
+  server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.path != kWebhookPath) return httplib::Server::HandlerResponse::Unhandled;
+    auto refuse = [&](int status, const char* text) {
+      res.status = status;
+      res.set_header("Connection", "close");
+      res.set_content(text, "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    if (req.method != "POST") {
+      res.set_header("Allow", "POST");
+      return refuse(405, "use POST\n");
+    }
+    if (webhook_secret.empty())
+      return refuse(404, "webhooks are off: set KEYWARD_WEBHOOK_SECRET\n");
+    if (!IsJsonContentType(req.get_header_value("Content-Type")))
+      return refuse(415, "Content-Type must be application/json\n");
+    if (!req.has_header("X-Hub-Signature-256"))
+      return refuse(401, "bad or missing X-Hub-Signature-256\n");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
@@ -668,17 +691,14 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     CopyArmMetrics(arm->metrics(), metrics);
-    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(engine::Scrubber::Process().Scrub(metrics.Render()),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
   server.Get("/status", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(status().dump(2) + "\n", "application/json");
+    res.set_content(engine::Scrubber::Process().Scrub(status().dump(2)) + "\n", "application/json");
   });
-  server.Post("/hooks/git", [&](const httplib::Request& req, httplib::Response& res) {
-    if (webhook_secret.empty()) {
-      res.status = 404;
-      res.set_content("webhooks are off: set KEYWARD_WEBHOOK_SECRET\n", "text/plain");
-      return;
-    }
+  // The body is never parsed: a verified delivery only triggers a loop, which re-reads everything.
+  server.Post(kWebhookPath, [&](const httplib::Request& req, httplib::Response& res) {
     if (!engine::VerifyHubSignature256(webhook_secret, req.body,
                                        req.get_header_value("X-Hub-Signature-256"))) {
       res.status = 401;
@@ -696,7 +716,15 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
                        ? server.bind_to_any_port(listen->host)
                        : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
   if (port < 0) return usage("cannot listen on " + flags.listen);
-  std::thread http([&] { server.listen_after_bind(); });
+  std::atomic<bool> http_returned{false};
+  std::thread http([&] {
+    server.listen_after_bind();
+    http_returned = true;
+  });
+  // cpp-httplib's stop() does nothing until the listen loop runs: a daemon that stops at once (the
+  // stack is locked by another writer) would otherwise wait for ever in http.join().
+  while (!server.is_running() && !http_returned)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (auto& runner : runners)
     runner->daemon->SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
 
@@ -723,9 +751,8 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   if (coordinator) coordinator->Stop();
 
   for (auto& runner : runners)
-    WriteFileAtomically(
-        state_dir + "/" + StackFileStem(runner->reconciler->stack()) + ".status.json",
-        runner->daemon->Status().dump(2));
+    WriteStateFile(state_dir + "/" + StackFileStem(runner->reconciler->stack()) + ".status.json",
+                   runner->daemon->Status().dump(2));
   server.stop();
   http.join();
   for (const auto& runner : runners) {

@@ -46,7 +46,6 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags);
 int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags);
 
 using engine::ParseDuration;
-// "10%" or "0.1", within [0, 1].
-std::optional<double> ParseJitter(const std::string& text);
+using engine::ParseJitter;
 
 }  // namespace keyward::cli

@@ -47,6 +47,10 @@ Result<engine::LockConfig> ResolveLock(const nlohmann::json& yaml_lock,
   return engine::ResolveLockConfig(yaml_lock, flags, Env);
 }
 
+Status CheckLockFlags(const engine::LockOverrides& flags) {
+  return engine::CheckLockOverrides(flags, Env);
+}
+
 Result<std::shared_ptr<coordination::LockBackend>> MakeLockBackend(const GlobalOptions& global,
                                                                    const engine::LockConfig& config,
                                                                    const std::string& state_dir) {

@@ -26,6 +26,9 @@ void AddLockFlags(CLI::App* command, engine::LockOverrides& flags);
 Result<engine::LockConfig> ResolveLock(const nlohmann::json& yaml_lock,
                                        const engine::LockOverrides& flags);
 
+// What the flags and KEYWARD_LOCK_* say, checked before any keyward.yaml is read.
+Status CheckLockFlags(const engine::LockOverrides& flags);
+
 // The backend for a resolved config. Azure Storage tokens come from keyward's credential chain.
 Result<std::shared_ptr<coordination::LockBackend>> MakeLockBackend(const GlobalOptions& global,
                                                                    const engine::LockConfig& config,

@@ -1,6 +1,6 @@
-// keyward: GitOps for Azure Key Vault. Parses the command line, sets up logging and signals, and
-// dispatches to cli/commands.cc. The only translation unit family that sees both engine and
-// providers.
+// keyward: GitOps for Azure Key Vault. Hardens the process and scrubs its output first
+// (cli/process_hygiene.h), parses the command line, sets up logging and signals, and dispatches to
+// cli/commands.cc. The only translation unit family that sees both engine and providers.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/daemon.h"
 #include "cli/lock.h"
+#include "cli/process_hygiene.h"
 #include "coordination/stack_lock.h"
 #include "engine/file_reader.h"
 
@@ -62,6 +63,8 @@ void TakeSavedPlanArgument(keyward::cli::PlanFlags& flags, keyward::cli::PlanFil
 
 int main(int argc, char** argv) {
   using namespace keyward::cli;
+  HardenProcess();
+  ScrubStandardStreams();
   CLI::App app{"keyward: GitOps for Azure Key Vault", "keyward"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -69,9 +72,10 @@ int main(int argc, char** argv) {
   GlobalOptions global;
   app.add_option("--arm-endpoint", global.arm_endpoint,
                  "ARM endpoint (env KEYWARD_ARM_ENDPOINT; default https://management.azure.com)");
+  // Checked by CheckTlsOptions (readable, holds a certificate) rather than CLI::ExistingFile, so
+  // that the flag and KEYWARD_CA_FILE fail the same way.
   app.add_option("--ca-file", global.ca_file,
-                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)")
-      ->check(CLI::ExistingFile);
+                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)");
   app.add_flag("-v,--verbose", global.verbose, "Log ARM requests (sanitized) to stderr");
   app.add_flag("--color", global.color, "ANSI colors in plan output");
   app.add_option("--replica-id", global.replica_id,
@@ -112,6 +116,11 @@ int main(int argc, char** argv) {
   apply->add_flag("--wait-for-lock,!--no-wait-for-lock", flags.wait_for_lock,
                   "Wait for another writer of the stack (the default), or fail naming it");
   AddLockFlags(apply, flags.lock);
+  apply
+      ->add_option("--plan-key-env", files.plan_key_env,
+                   "apply FILE without PATHS: the environment variable holding the key the saved "
+                   "plan's signature must verify with")
+      ->capture_default_str();
 
   bool dot = false;
   auto* graph = app.add_subcommand("graph", "Print the dependency graph of the manifests");
@@ -163,6 +172,15 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   if (global.replica_id.empty()) global.replica_id = keyward::coordination::DefaultReplicaId();
+
+  // Commands that talk to Azure stop on a TLS configuration error before anything else.
+  for (const CLI::App* remote : {plan, apply, daemon, whoami, export_command}) {
+    if (!remote->parsed()) continue;
+    if (auto tls = CheckTlsOptions(global); !tls) {
+      std::fprintf(stderr, "error: %s\n", tls.error().message.c_str());
+      return kExitError;
+    }
+  }
 
   if (validate->parsed()) return RunValidate(global, flags);
   if (plan->parsed()) return RunPlan(global, flags, files);

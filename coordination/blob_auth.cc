@@ -5,6 +5,7 @@
 #include <map>
 
 #include "coordination/codec.h"
+#include "engine/hmac.h"
 
 namespace keyward::coordination {
 namespace {
@@ -75,7 +76,7 @@ std::string SharedKeyAuthorization(const SharedKeyRequest& request, const std::s
     for (const std::string& v : values) joined += (joined.empty() ? "" : ",") + v;
     to_sign += "\n" + name + ":" + joined;
   }
-  return "SharedKey " + account + ":" + Base64Encode(HmacSha256(key, to_sign));
+  return "SharedKey " + account + ":" + Base64Encode(engine::HmacSha256(key, to_sign));
 }
 
 }  // namespace keyward::coordination

@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "engine/url.h"
+
 namespace keyward::coordination {
 namespace {
 
@@ -30,6 +32,19 @@ std::string NewLeaseId() {
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                 b[15]);
   return out;
+}
+
+// A blob name as a URL path: each '/'-separated segment percent-encoded.
+std::string EncodeBlobPath(const std::string& name) {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    const size_t slash = name.find('/', start);
+    out += engine::PercentEncode(name.substr(start, slash - start));
+    if (slash == std::string::npos) return out;
+    out += '/';
+    start = slash + 1;
+  }
 }
 
 // Metadata values travel as header values: printable ASCII only.
@@ -129,8 +144,10 @@ BlobLockBackend::BlobLockBackend(HttpUrl account, std::string container, std::st
       clock_(clock ? std::move(clock) : RealMonotonicClock()) {}
 
 std::string BlobLockBackend::BlobPath(const std::string& stack) const {
-  const std::string name = blob_name_.empty() ? "keyward/" + stack + ".lock" : blob_name_;
-  return account_.path + "/" + PercentEncode(container_) + "/" + PercentEncode(name, true);
+  const std::string name =
+      !blob_name_.empty() ? blob_name_
+                          : "keyward/" + (stack.empty() ? std::string("default") : stack) + ".lock";
+  return account_.path + "/" + engine::PercentEncode(container_) + "/" + EncodeBlobPath(name);
 }
 
 std::string BlobLockBackend::BlobUrl(const std::string& stack) const {
@@ -142,8 +159,9 @@ Result<HttpReply> BlobLockBackend::Send(const Request& request, const Context& c
   HttpCall call;
   call.method = request.method;
   call.timeout = timeout;
-  const std::string path =
-      request.container ? account_.path + "/" + PercentEncode(container_) : BlobPath(request.stack);
+  const std::string path = request.container
+                               ? account_.path + "/" + engine::PercentEncode(container_)
+                               : BlobPath(request.stack);
   std::vector<std::pair<std::string, std::string>> query;
   if (!request.comp.empty()) query.emplace_back("comp", request.comp);
   if (request.container) query.emplace_back("restype", "container");
@@ -152,7 +170,7 @@ Result<HttpReply> BlobLockBackend::Send(const Request& request, const Context& c
   call.headers.emplace_back("x-ms-version", kStorageVersion);
   std::string query_text;
   for (const auto& [name, value] : query)
-    query_text += (query_text.empty() ? "?" : "&") + name + "=" + PercentEncode(value);
+    query_text += (query_text.empty() ? "?" : "&") + name + "=" + engine::PercentEncode(value);
   switch (auth_.kind) {
     case BlobAuth::Kind::kSas:
       query_text += (query_text.empty() ? "?" : "&") + auth_.sas;

@@ -1,7 +1,6 @@
 #include "coordination/codec.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <vector>
 
@@ -30,14 +29,6 @@ std::optional<std::string> Base64Decode(const std::string& text) {
   if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
   out.resize(static_cast<size_t>(n) - padding);
   return out;
-}
-
-std::string HmacSha256(const std::string& key, const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return std::string(reinterpret_cast<char*>(digest), length);
 }
 
 }  // namespace keyward::coordination

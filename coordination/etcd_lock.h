@@ -44,7 +44,10 @@ class EtcdLockBackend : public LockBackend {
   Result<std::vector<LockHolder>> Members(const Context& ctx) override;
   Result<std::shared_ptr<HeldLock>> Join(const LockHolder& self, const Context& ctx) override;
 
-  std::string ElectionName(const std::string& stack) const { return prefix_ + "/stacks/" + stack; }
+  // An unowned manifest set (no stack name) locks as "default", like the local lock's file.
+  std::string ElectionName(const std::string& stack) const {
+    return prefix_ + "/stacks/" + (stack.empty() ? "default" : stack);
+  }
 
  private:
   // A lease with a running keep-alive.

@@ -62,22 +62,6 @@ std::string HttpReply::Header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-std::string PercentEncode(const std::string& text, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 Result<HttpReply> HttpClient::Send(const HttpCall& call, const std::atomic<bool>* cancel) const {
   const std::string where = call.method + " " + origin_.Origin();
   try {

@@ -71,7 +71,4 @@ class HttpClient {
   HttpTls tls_;
 };
 
-// "%2F"-style encoding of a path segment or query value (RFC 3986 unreserved kept).
-std::string PercentEncode(const std::string& text, bool keep_slash = false);
-
 }  // namespace keyward::coordination

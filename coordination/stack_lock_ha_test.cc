@@ -44,12 +44,15 @@ class EtcdLockTest : public ::testing::Test {
     cluster_ = testing::EtcdCluster::Start();
     ASSERT_NE(cluster_, nullptr);
   }
-  std::shared_ptr<LockBackend> Backend(milliseconds ttl = milliseconds(3000)) {
+  engine::LockConfig Config(milliseconds ttl = milliseconds(3000)) const {
     engine::LockConfig config;
     config.backend = engine::LockBackendKind::kEtcd;
     config.etcd_endpoints = cluster_->ClientUrls();
     config.ttl = ttl;
-    auto backend = MakeLockBackend(config, {});
+    return config;
+  }
+  std::shared_ptr<LockBackend> Backend(milliseconds ttl = milliseconds(3000)) {
+    auto backend = MakeLockBackend(Config(ttl), {});
     EXPECT_TRUE(backend) << backend.error().ToString();
     return backend ? *backend : nullptr;
   }
@@ -229,10 +232,7 @@ TEST_F(EtcdLockTest, WithEtcdAuthenticationTheUserAndPasswordComeFromTheEnvironm
     auto res = admin.Post(path, body, "application/json");
     ASSERT_TRUE(res && res->status == 200) << path << " " << (res ? res->body : "no answer");
   }
-  engine::LockConfig config;
-  config.backend = engine::LockBackendKind::kEtcd;
-  config.etcd_endpoints = cluster_->ClientUrls();
-  config.ttl = seconds(3);
+  const engine::LockConfig config = Config();
   auto with_password = [](const std::string& password) {
     return [password](const std::string& name) {
       if (name == "KEYWARD_LOCK_ETCD_USER") return std::string("root");

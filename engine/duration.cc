@@ -1,8 +1,13 @@
 #include "engine/duration.h"
 
+#include <utility>
+
 namespace keyward::engine {
 
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+namespace {
+
+// "15s" -> (15, "s"); nullopt when `text` does not start with a number.
+std::optional<std::pair<double, std::string>> NumberAndSuffix(const std::string& text) {
   size_t used = 0;
   double value = 0;
   try {
@@ -10,7 +15,15 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   } catch (...) {
     return std::nullopt;
   }
-  const std::string unit = text.substr(used);
+  return std::make_pair(value, text.substr(used));
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  const auto parsed = NumberAndSuffix(text);
+  if (!parsed) return std::nullopt;
+  const auto& [value, unit] = *parsed;
   double millis;
   if (unit == "ms")
     millis = value;
@@ -24,6 +37,18 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
     return std::nullopt;
   if (!(millis >= 1)) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(millis));
+}
+
+std::optional<double> ParseJitter(const std::string& text) {
+  const auto parsed = NumberAndSuffix(text);
+  if (!parsed) return std::nullopt;
+  double value = parsed->first;
+  if (parsed->second == "%")
+    value /= 100;
+  else if (!parsed->second.empty())
+    return std::nullopt;
+  if (value < 0 || value > 1) return std::nullopt;
+  return value;
 }
 
 std::string FormatDuration(std::chrono::milliseconds duration) {

@@ -11,6 +11,9 @@ namespace keyward::engine {
 // nullopt when malformed or not positive.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
 
+// A fraction as "10%" or "0.1", within [0, 1] (the daemon's --jitter).
+std::optional<double> ParseJitter(const std::string& text);
+
 // The shortest of those forms that is exact: 1500ms, 15s, 5m.
 std::string FormatDuration(std::chrono::milliseconds duration);
 

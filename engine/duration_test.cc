@@ -21,6 +21,14 @@ TEST(DurationTest, RejectsMalformedAndNonPositive) {
     EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
 }
 
+TEST(DurationTest, JitterIsAPercentageOrAFractionWithinZeroAndOne) {
+  EXPECT_EQ(ParseJitter("10%"), 0.1);
+  EXPECT_EQ(ParseJitter("0.25"), 0.25);
+  EXPECT_EQ(ParseJitter("0%"), 0.0);
+  for (const char* bad : {"", "%", "150%", "-1%", "10 %", "0.1x"})
+    EXPECT_EQ(ParseJitter(bad), std::nullopt) << bad;
+}
+
 TEST(DurationTest, FormatsTheShortestExactForm) {
   EXPECT_EQ(FormatDuration(milliseconds(15'000)), "15s");
   EXPECT_EQ(FormatDuration(milliseconds(1'500)), "1500ms");

@@ -152,6 +152,16 @@ Result<LockConfig> ResolveLockConfig(const Json& yaml_lock, const LockOverrides&
   return config;
 }
 
+Status CheckLockOverrides(const LockOverrides& flags, const EnvLookup& env) {
+  // With a complete etcd / azureblob section, only these values can still be wrong.
+  const Json complete = {
+      {"etcd", {{"endpoints", {"http://checked:2379"}}}},
+      {"azureblob", {{"accountUrl", "https://checked"}, {"container", "checked"}}}};
+  auto resolved = ResolveLockConfig(complete, flags, env);
+  if (!resolved) return tl::unexpected(resolved.error());
+  return {};
+}
+
 Json LockConfigToJson(const LockConfig& config) {
   Json out = {{"backend", LockBackendName(config.backend)}, {"ttl", FormatDuration(config.ttl)}};
   if (config.backend == LockBackendKind::kEtcd) {

@@ -60,6 +60,10 @@ using EnvLookup = std::function<std::string(const std::string& name)>;
 Result<LockConfig> ResolveLockConfig(const nlohmann::json& yaml_lock, const LockOverrides& flags,
                                      const EnvLookup& env);
 
+// The parts of the flags and environment that can be judged without keyward.yaml (backend name,
+// TTL, endpoint URLs): the daemon checks them at start, before any stack is loaded.
+Status CheckLockOverrides(const LockOverrides& flags, const EnvLookup& env);
+
 // What `keyward lock status` and the daemon's /status show (no credentials exist in it).
 nlohmann::json LockConfigToJson(const LockConfig& config);
 

@@ -108,6 +108,18 @@ TEST(LockConfigTest, ErrorsNameWhereTheBadValueCameFrom) {
   EXPECT_THAT(config.error().message, HasSubstr("must start with http:// or https://"));
 }
 
+TEST(LockConfigTest, TheDaemonChecksFlagsAndEnvironmentBeforeReadingAnyKeywardYaml) {
+  LockOverrides flags;
+  flags.backend = "etcd";  // endpoints may still come from keyward.yaml: not an error yet
+  EXPECT_TRUE(CheckLockOverrides(flags, Env({})));
+  flags.ttl = "soon";
+  auto bad = CheckLockOverrides(flags, Env({}));
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, HasSubstr("--lock-ttl"));
+  EXPECT_FALSE(CheckLockOverrides({}, Env({{"KEYWARD_LOCK_BACKEND", "consul"}})));
+  EXPECT_FALSE(CheckLockOverrides({}, Env({{"KEYWARD_LOCK_ETCD_ENDPOINTS", "etcd:2379"}})));
+}
+
 TEST(LockConfigTest, JsonViewHasNoCredentialsAndNamesTheBackend) {
   LockConfig config;
   config.backend = LockBackendKind::kEtcd;

@@ -1,5 +1,6 @@
 // The single entry point from manifest paths to something plannable: load + schema + resolve
-// (engine/manifest_loader.h) + dependency graph with cycle check (engine/graph.h).
+// (engine/manifest_loader.h) + where secret values may come from (engine/secret_source.h) +
+// dependency graph with cycle check (engine/graph.h).
 // `keyward validate` prints the diagnostics; `keyward plan` plans only when ok().
 #pragma once
 
@@ -11,6 +12,7 @@
 #include "engine/graph.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "engine/secret_source.h"
 
 namespace keyward::engine {
 
@@ -26,7 +28,10 @@ struct ValidationResult {
   bool ok() const { return !diagnostics.HasErrors(); }
 };
 
+// `env` is what secret sources are checked against (engine/secret_source.h: the operator's
+// KEYWARD_SECRET_DIRS); null: an empty environment. Values are never read here.
 ValidationResult ValidateManifests(const std::vector<std::string>& paths, FileReader& reader,
-                                   const HandlerRegistry& registry);
+                                   const HandlerRegistry& registry,
+                                   const Environment* env = nullptr);
 
 }  // namespace keyward::engine

@@ -114,7 +114,7 @@ echo "(exit code $rc)"
 step "The same plan for a pull request: saved, shown as Markdown, applied exactly (docs/ci.md)"
 "$KEYWARD" plan "$MANIFESTS" --out "$DEMO_DIR/pr.plan" >/dev/null
 "$KEYWARD" show "$DEMO_DIR/pr.plan" --format markdown | head -20
-"$KEYWARD" apply "$DEMO_DIR/pr.plan"
+"$KEYWARD" apply "$DEMO_DIR/pr.plan" "$MANIFESTS"
 
 step "Stopping the emulator (its state stays in .demo/state.db)"
 stop_emulator

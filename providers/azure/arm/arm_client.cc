@@ -2,33 +2,17 @@
 // See arm_client.h for the contract.
 #include "providers/azure/arm/arm_client.h"
 
+#include <openssl/crypto.h>
+
 #include <cctype>
 #include <set>
 
+#include "engine/url.h"
 #include "providers/azure/arm/lro.h"
 #include "providers/azure/arm/paging.h"
 
 namespace keyward::azure {
 namespace {
-
-bool IsUnreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (IsUnreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // "https://host:443" and "https://host" are the same origin.
 std::string NormalizeAuthority(std::string authority) {
@@ -57,8 +41,8 @@ std::chrono::milliseconds Clamp(std::chrono::milliseconds value, std::chrono::mi
 
 // ---- paths -----------------------------------------------------------------------------------
 
-std::string EncodePathSegment(std::string_view segment) { return PercentEncode(segment); }
-std::string EncodeQueryValue(std::string_view value) { return PercentEncode(value); }
+std::string EncodePathSegment(std::string_view segment) { return engine::PercentEncode(segment); }
+std::string EncodeQueryValue(std::string_view value) { return engine::PercentEncode(value); }
 
 std::string SubscriptionPath(std::string_view subscription) {
   return JoinPath("/subscriptions", {subscription});
@@ -192,6 +176,14 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
     request.headers.Set("Content-Type", "application/json; charset=utf-8");
   }
   auto response = impl_->pipeline->Send(request, ctx);
+  // The request (a secret value in its body) is no longer needed, except to recognise the value
+  // if an error quotes it.
+  std::string sent_body;
+  if (request.sensitive) sent_body.swap(request.body);
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+  } wipe{sent_body};
   std::string client_request_id = request.headers.GetOr("x-ms-client-request-id");
   if (!response) {
     Error error = response.error();
@@ -201,8 +193,8 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
     return tl::unexpected(error);
   }
   if (response->status < 200 || response->status > 299) {
-    ArmError arm =
-        ParseArmError(response->status, response->headers, response->body, request.sensitive);
+    ArmError arm = ParseArmError(response->status, response->headers, response->body,
+                                 request.sensitive, sent_body);
     if (arm.client_request_id.empty()) arm.client_request_id = client_request_id;
     return tl::unexpected(ToError(arm));
   }
