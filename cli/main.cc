@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "cli/guardrails.h"
 #include "cli/lock.h"
 #include "cli/process_hygiene.h"
 #include "coordination/stack_lock.h"
@@ -88,11 +89,15 @@ int main(int argc, char** argv) {
   validate->add_option("paths", flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
+  validate->add_option("--sarif", flags.sarif,
+                       "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
 
   PlanFileFlags files;
   auto* plan = app.add_subcommand("plan", "Show what apply would change");
   AddPlanFlags(plan, flags);
   AddPlanFormatFlags(plan, flags, files);
+  plan->add_option("--sarif", flags.sarif,
+                   "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
   plan->add_option(
       "--out", files.out,
       "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
@@ -157,6 +162,9 @@ int main(int argc, char** argv) {
   CLI::App* lock_break = nullptr;
   AddLockCommand(app, lock_flags, &lock_status, &lock_break);
 
+  GuardrailCommandFlags guardrail_flags;
+  const GuardrailCommands guardrail_commands = AddGuardrailCommands(app, guardrail_flags);
+
   app.add_subcommand("version", "Print the keyward version");
 
   try {
@@ -195,6 +203,7 @@ int main(int argc, char** argv) {
   if (export_command->parsed()) return RunExport(global, export_flags);
   if (lock_status->parsed()) return RunLockStatus(global, lock_flags);
   if (lock_break->parsed()) return RunLockBreak(global, lock_flags);
+  if (auto code = RunGuardrailCommand(global, guardrail_commands, guardrail_flags)) return *code;
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

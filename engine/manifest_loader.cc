@@ -11,6 +11,8 @@
 #include <memory>
 #include <set>
 
+#include "engine/guardrails/policy.h"
+
 namespace keyward::engine {
 
 namespace {
@@ -437,6 +439,7 @@ class Loader {
       }
     }
     if (v.is_object() && v.contains("lock")) root.config.lock = v["lock"];
+    guardrails::ReadGuardrailsSection(v, doc.source, &root.config);
     if (v.is_object() && v.contains("secrets")) {
       const Json& s = v["secrets"];
       if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))

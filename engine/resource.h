@@ -54,6 +54,10 @@ struct StackConfig {
   // with the --lock-* flags and KEYWARD_LOCK_* variables (engine/lock_config.h).
   Json lock;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
+  // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
+  // engine/guardrails/policy.h against the rule table.
+  Json guardrails;
+  std::map<std::string, SourceLocation> guardrails_locations;
 };
 
 struct DesiredResource {
