@@ -37,7 +37,7 @@ struct PlanFlags {
   bool auto_approve = false;
   bool allow_destroy = false;
   bool allow_replace = false;
-  std::string sarif;  // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
+  std::string sarif;           // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
   engine::LockOverrides lock;  // --lock-* (docs/ha.md)
   bool wait_for_lock = true;   // apply: wait for another writer; --no-wait-for-lock fails instead
 };
