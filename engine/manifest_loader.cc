@@ -240,6 +240,7 @@ class Loader {
           root.purge_then_create = *s == "purge-then-create";
       }
     }
+    if (v.is_object() && v.contains("lock")) root.config.lock = v["lock"];
     guardrails::ReadGuardrailsSection(v, doc.source, &root.config);
     if (v.is_object() && v.contains("secrets")) {
       const Json& s = v["secrets"];

@@ -52,6 +52,9 @@ struct StackConfig {
   // keyward.yaml plans.signingKeyEnv (engine/saved_plan.h): the variable holding the key that
   // `plan --out` signs saved plans with.
   std::string plan_signing_key_env = "KEYWARD_PLAN_KEY";
+  // keyward.yaml `lock:` as written (schema-validated; null when absent). The CLI resolves it
+  // with the --lock-* flags and KEYWARD_LOCK_* variables (engine/lock_config.h).
+  Json lock;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
   // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
   // engine/guardrails/policy.h against the rule table.
