@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/daemon_http.h"
 #include "cli/lock.h"
 #include "cli/manifest_sources.h"
 #include "cli/stack_lock.h"
@@ -29,7 +30,6 @@
 #include "engine/saved_plan.h"
 #include "engine/scrubber.h"
 #include "engine/url.h"
-#include "engine/webhook.h"
 #include "providers/azure/arm/arm_client.h"
 
 namespace keyward::cli {
@@ -136,18 +136,6 @@ class InFlightJournal : public engine::ApplyObserver {
   long loop_id_;
   std::map<std::string, Json> entries_;
 };
-
-constexpr char kWebhookPath[] = "/hooks/git";
-// GitHub caps payloads at 25 MB but a push event is a few KB; the daemon only needs the signal.
-constexpr size_t kMaxWebhookBody = 1 << 20;
-
-// "application/json", with or without parameters ("; charset=utf-8"), in any case.
-bool IsJsonContentType(std::string value) {
-  value = value.substr(0, value.find(';'));
-  while (!value.empty() && value.back() == ' ') value.pop_back();
-  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return value == "application/json";
-}
 
 struct ListenAddress {
   std::string host;
@@ -664,66 +652,26 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     return doc;
   };
 
-  // The HTTP endpoints. Loopback by default: /status names resources and errors.
+  // The HTTP endpoints (cli/daemon_http.h). Loopback by default: /status names resources and
+  // errors.
   httplib::Server server;
   const char* secret_env = std::getenv("KEYWARD_WEBHOOK_SECRET");
-  const std::string webhook_secret = secret_env ? secret_env : "";
-  engine::Scrubber::Process().Add(webhook_secret);
-  // No request body is read beyond this (cpp-httplib answers 413); only /hooks/git takes one.
-  server.set_payload_max_length(kMaxWebhookBody);
-  // For /hooks/git, everything that can be decided from the request line and headers is, before
-  // cpp-httplib reads the body: the body of a request that is refused is never read.
-  server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
-    if (req.path != kWebhookPath) return httplib::Server::HandlerResponse::Unhandled;
-    auto refuse = [&](int status, const char* text) {
-      res.status = status;
-      res.set_header("Connection", "close");
-      res.set_content(text, "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    };
-    if (req.method != "POST") {
-      res.set_header("Allow", "POST");
-      return refuse(405, "use POST\n");
-    }
-    if (webhook_secret.empty())
-      return refuse(404, "webhooks are off: set KEYWARD_WEBHOOK_SECRET\n");
-    if (!IsJsonContentType(req.get_header_value("Content-Type")))
-      return refuse(415, "Content-Type must be application/json\n");
-    if (!req.has_header("X-Hub-Signature-256"))
-      return refuse(401, "bad or missing X-Hub-Signature-256\n");
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  server.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
-    const bool ready = all_ready();
-    res.status = ready ? 200 : 503;
-    res.set_content(ready ? "ready\n" : "not ready: no successful loop yet\n", "text/plain");
-  });
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+  DaemonEndpoints endpoints;
+  endpoints.webhook_secret = secret_env ? secret_env : "";
+  engine::Scrubber::Process().Add(endpoints.webhook_secret);
+  endpoints.ready = all_ready;
+  endpoints.metrics = [&] {
     CopyArmMetrics(arm->metrics(), metrics);
-    res.set_content(engine::Scrubber::Process().Scrub(metrics.Render()),
-                    "text/plain; version=0.0.4; charset=utf-8");
-  });
-  server.Get("/status", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(engine::Scrubber::Process().Scrub(status().dump(2)) + "\n", "application/json");
-  });
-  // The body is never parsed: a verified delivery only triggers a loop, which re-reads everything.
-  server.Post(kWebhookPath, [&](const httplib::Request& req, httplib::Response& res) {
-    if (!engine::VerifyHubSignature256(webhook_secret, req.body,
-                                       req.get_header_value("X-Hub-Signature-256"))) {
-      res.status = 401;
-      res.set_content("bad or missing X-Hub-Signature-256\n", "text/plain");
-      log.Write("warn", "webhook rejected: bad signature", {{"remote", req.remote_addr}});
-      return;
-    }
+    return engine::Scrubber::Process().Scrub(metrics.Render());
+  };
+  endpoints.status = status;
+  endpoints.trigger = [&] {
     for (auto& runner : runners) runner->daemon->Trigger();
-    res.status = 202;
-    res.set_content("loop triggered\n", "text/plain");
-    log.Write("info", "webhook: loop triggered",
-              {{"event", req.get_header_value("X-GitHub-Event")}});
-  });
+  };
+  endpoints.log = [&](const char* level, const std::string& message, const Json& fields) {
+    log.Write(level, message, fields);
+  };
+  InstallDaemonEndpoints(server, endpoints);
   const int port = listen->port == 0
                        ? server.bind_to_any_port(listen->host)
                        : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);

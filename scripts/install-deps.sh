@@ -13,6 +13,9 @@ packages=(
 )
 # Tests only: the HA tests' 3-member etcd cluster (docs/ha.md).
 packages+=(etcd-server)
+# Tests only: the sanitizer and fuzz build (scripts/sanitize.sh, scripts/fuzz.sh): clang-16 with
+# its sanitizer runtimes and libFuzzer, and llvm-symbolizer for readable reports.
+packages+=(clang-16 libclang-rt-16-dev libfuzzer-16-dev llvm-16)
 
 missing=()
 for p in "${packages[@]}"; do

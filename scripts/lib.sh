@@ -57,3 +57,44 @@ stop_emulator() {
   wait "$EMULATOR_PID" 2>/dev/null || true
   EMULATOR_PID=
 }
+
+# The sanitizer build (scripts/sanitize.sh, scripts/fuzz.sh): clang-16 with AddressSanitizer,
+# UndefinedBehaviorSanitizer and libFuzzer's coverage, in its own build dir. One build serves both
+# the CTest suite under the sanitizers and the fuzz targets (build-asan/fuzz/*_fuzz).
+ASAN_BUILD_DIR="${KEYWARD_ASAN_BUILD_DIR:-$KEYWARD_ROOT/build-asan}"
+FUZZ_SEEDS="$KEYWARD_ROOT/tests/fuzz/corpus"
+
+# sanitizer_env: every finding stops the process with a non-zero status; leaks are findings too
+# (LeakSanitizer; tests/fuzz/lsan.supp lists leaks of Debian's libraries, not ours).
+sanitizer_env() {
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+  export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$KEYWARD_ROOT/tests/fuzz/lsan.supp:print_suppressions=0}"
+  if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
+    local s
+    for s in llvm-symbolizer-16 llvm-symbolizer; do
+      if command -v "$s" >/dev/null; then export ASAN_SYMBOLIZER_PATH="$(command -v "$s")"; break; fi
+    done
+  fi
+}
+
+build_sanitized() {
+  step "Building the sanitizer + fuzz build (clang-16, ASan + UBSan + libFuzzer, $(nproc) jobs) into ${ASAN_BUILD_DIR#$KEYWARD_ROOT/}"
+  CC=clang-16 CXX=clang++-16 cmake -S "$KEYWARD_ROOT" -B "$ASAN_BUILD_DIR" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DKEYWARD_FUZZ=ON >/dev/null
+  cmake --build "$ASAN_BUILD_DIR" -j"$(nproc)" "$@"
+}
+
+# run_fuzzer TARGET SECONDS [libFuzzer flags...]: runs build-asan/fuzz/TARGET for SECONDS on the
+# checked-in seeds plus a working corpus kept in build-asan/fuzz-corpus/TARGET (new inputs go
+# there, never into the source tree). A crash, sanitizer report, leak or timeout fails it and
+# leaves the input in build-asan/fuzz-artifacts/.
+run_fuzzer() {
+  local target=$1 seconds=$2; shift 2
+  local work="$ASAN_BUILD_DIR/fuzz-corpus/$target" artifacts="$ASAN_BUILD_DIR/fuzz-artifacts"
+  mkdir -p "$work" "$artifacts"
+  "$ASAN_BUILD_DIR/fuzz/$target" "$work" "$FUZZ_SEEDS/$target" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=65536 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/$target-" "$@"
+}

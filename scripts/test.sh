@@ -2,7 +2,9 @@
 # The README's test command: installs what is missing (Debian 12, as root), builds once, and runs
 # the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel;
 # the guardrails tests check SARIF with Microsoft's validator, installed first), then the
-# conformance suite with the official Azure SDK for JavaScript, then the container test
+# conformance suite with the official Azure SDK for JavaScript, then the sanitizer run (a clang-16
+# ASan + UBSan + libFuzzer build with the CTest suite under the sanitizers and a short run of every
+# fuzz target: scripts/sanitize.sh; KEYWARD_SKIP_SANITIZE=1 skips it), then the container test
 # (docker/Dockerfile built and run with podman: scripts/container-test.sh). Exits non-zero on any
 # failure.
 set -euo pipefail
@@ -22,6 +24,12 @@ ctest --test-dir "$BUILD_DIR" -j"$(( $(nproc) * 2 ))" --output-on-failure --time
 
 step "Conformance: official @azure/arm-keyvault SDK and Microsoft's examples against the emulator"
 KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformance/run.sh
+
+if [ "${KEYWARD_SKIP_SANITIZE:-0}" = 1 ]; then
+  step "Sanitizers and fuzz smoke: skipped (KEYWARD_SKIP_SANITIZE=1)"
+else
+  bash scripts/sanitize.sh
+fi
 
 step "Container: docker/Dockerfile built and run with podman (compose services, k8s security context)"
 bash scripts/container-test.sh

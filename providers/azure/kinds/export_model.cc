@@ -193,7 +193,7 @@ std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& obs
       for (const Json& region : *regions) {
         const std::string name = CanonicalLocation(TextOf(region, "name"));
         const Json* state = FindKey(region, "provisioningState");
-        if (name.empty() || name == spec["location"] ||
+        if (name.empty() || Json(name) == spec["location"] ||
             (state && state->is_string() && IEquals(state->get<std::string>(), "Deleting")))
           continue;
         names.push_back(name);
