@@ -7,7 +7,7 @@
 #
 # Builds the sanitizer build (build-asan/) if needed, then runs TARGET for MINUTES on its
 # checked-in seeds (tests/fuzz/corpus/TARGET) plus the working corpus build-asan/fuzz-corpus/TARGET,
-# which grows from run to run. Any crash, sanitizer report, leak, timeout (10 s for one input) or
+# which grows from run to run. Any crash, sanitizer report, leak, timeout (60 s for one input) or
 # out-of-memory stops it with a non-zero status and the input saved in build-asan/fuzz-artifacts/;
 # reproduce with `build-asan/fuzz/TARGET FILE`. The last lines are libFuzzer's totals
 # (stat::number_of_executed_units, stat::peak_rss_mb; "cov:" and "ft:" on the DONE line).

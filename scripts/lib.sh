@@ -95,6 +95,6 @@ run_fuzzer() {
   local work="$ASAN_BUILD_DIR/fuzz-corpus/$target" artifacts="$ASAN_BUILD_DIR/fuzz-artifacts"
   mkdir -p "$work" "$artifacts"
   "$ASAN_BUILD_DIR/fuzz/$target" "$work" "$FUZZ_SEEDS/$target" \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=65536 \
+    -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2560 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$target-" "$@"
 }
