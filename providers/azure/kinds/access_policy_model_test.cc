@@ -88,6 +88,9 @@ class AccessPolicyModelTest : public ::testing::Test {
   }
 
   static Json LiveVault(Json entries, bool rbac = false, const std::string& name = "payments-kv") {
+    // LiveVault({Entry(...)}): g++ makes the braces a one-element array, clang copies the element
+    // (CWG 2137); both mean one entry.
+    if (entries.is_object()) entries = Json::array({std::move(entries)});
     return Json{{"id", KvId(name)},
                 {"name", name},
                 {"type", "Microsoft.KeyVault/vaults"},
