@@ -20,6 +20,7 @@
 #include "engine/saved_plan.h"
 #include "engine/secret_source.h"
 #include "engine/validate.h"
+#include "providers/azure/arm/arm_client.h"
 
 namespace keyward::cli {
 namespace {
@@ -63,12 +64,13 @@ struct PlannedRun {
 
 // validate -> refresh -> plan. Returns null (after printing why) when there is no plan; a plan
 // whose diagnostics hold errors is returned, to be shown (and saved) but never applied.
-std::unique_ptr<PlannedRun> LoadRefreshPlan(const PlanFlags& flags,
+std::unique_ptr<PlannedRun> LoadRefreshPlan(const GlobalOptions& global, const PlanFlags& flags,
                                             const engine::HandlerRegistry& registry,
-                                            const Context& ctx) {
+                                            azure::ArmClient& arm, const Context& ctx) {
   auto run = std::make_unique<PlannedRun>();
   run->loaded = LoadValid(flags, registry);
   if (!run->loaded) return nullptr;
+  UseTimeouts(global, run->loaded->set.config, arm);
   // Secret values are read (and only fingerprinted) here, not in validate.
   const engine::Diagnostics secrets = ResolveSecrets(run->loaded->set);
   PrintDiagnostics(secrets);
@@ -224,7 +226,9 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
                  files.plan_file.c_str(), saved->keyward_version.c_str(), KEYWARD_VERSION);
     return kExitError;
   }
-  auto registry = MakeAzureRegistry(global);
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
+  UseTimeouts(global, saved->desired.config, *arm);
   if (!flags.paths.empty()) {
     auto loaded = LoadValid(flags, *registry);
     if (!loaded) return kExitError;
@@ -303,9 +307,10 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
 }
 
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
-  auto registry = MakeAzureRegistry(global);
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
   const Context ctx = MakeContext();
-  auto run = LoadRefreshPlan(flags, *registry, ctx);
+  auto run = LoadRefreshPlan(global, flags, *registry, *arm, ctx);
   if (!run) return kExitError;
 
   if (!files.out.empty()) {
@@ -343,9 +348,10 @@ int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
 
 int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
   if (!files.plan_file.empty()) return ApplySavedPlan(global, flags, files);
-  auto registry = MakeAzureRegistry(global);
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
   const Context ctx = MakeContext();
-  auto run = LoadRefreshPlan(flags, *registry, ctx);
+  auto run = LoadRefreshPlan(global, flags, *registry, *arm, ctx);
   if (!run) return kExitError;
 
   engine::TextRenderOptions render;

@@ -184,13 +184,16 @@ void CopyArmMetrics(const azure::ArmMetricsSnapshot& s, engine::MetricsRegistry&
 // One pass, as `plan` (observe) or `apply` (heal) would do it.
 class Reconciler {
  public:
+  // `use_config` takes each pass's keyward.yaml before any ARM call (timeouts).
   Reconciler(const DaemonFlags& flags, engine::DaemonMode mode, std::string state_dir,
-             const engine::HandlerRegistry* registry, DaemonLog* log)
+             const engine::HandlerRegistry* registry, DaemonLog* log,
+             std::function<void(const engine::StackConfig&)> use_config)
       : flags_(flags),
         mode_(mode),
         state_dir_(std::move(state_dir)),
         registry_(registry),
-        log_(log) {
+        log_(log),
+        use_config_(std::move(use_config)) {
     plan_flags_.prune = flags.prune;
   }
 
@@ -198,6 +201,7 @@ class Reconciler {
     engine::PassResult result;
     const std::string& stack = request.manifests->set.config.stack;
     stack_ = stack;
+    use_config_(request.manifests->set.config);
     if (mode_ == engine::DaemonMode::kHeal) {
       if (auto error = EnsureLock(stack, ctx)) {
         result.error = *error;
@@ -310,6 +314,7 @@ class Reconciler {
   std::string state_dir_;
   const engine::HandlerRegistry* registry_;
   DaemonLog* log_;
+  std::function<void(const engine::StackConfig&)> use_config_;
   PlanFlags plan_flags_;
   std::optional<StackLock> lock_;
   std::optional<Error> fatal_;
@@ -335,30 +340,6 @@ class LoopLogger : public engine::DaemonObserver {
 };
 
 }  // namespace
-
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string unit = text.substr(used);
-  double millis;
-  if (unit == "ms")
-    millis = value;
-  else if (unit == "s" || unit.empty())
-    millis = value * 1000;
-  else if (unit == "m")
-    millis = value * 60'000;
-  else if (unit == "h")
-    millis = value * 3'600'000;
-  else
-    return std::nullopt;
-  if (!(millis >= 1)) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(millis));
-}
 
 std::optional<double> ParseJitter(const std::string& text) {
   size_t used = 0;
@@ -397,6 +378,8 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
   daemon->add_option("--git-ref", flags.git_ref, "Branch, tag or commit to fetch")
       ->capture_default_str();
   daemon->add_option("--git-path", flags.git_path, "Manifest directory inside the repository");
+  daemon->add_option("--git-timeout", flags.git_timeout,
+                     "Longest a git command may run before the loop gives up on it, e.g. 5m");
   daemon->add_option("--state-dir", flags.state_dir,
                      "Lock, status and git cache (env KEYWARD_STATE_DIR; default "
                      "$XDG_STATE_HOME/keyward or ~/.local/state/keyward)");
@@ -469,6 +452,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     git.url = flags.git_url;
     git.ref = flags.git_ref;
     git.subpath = flags.git_path;
+    const auto git_timeout = ParseDuration(flags.git_timeout);
+    if (!git_timeout) return usage("--git-timeout '" + flags.git_timeout + "': expected e.g. 5m");
+    git.timeout = *git_timeout;
     git.cache_dir = state_dir + "/git/" +
                     std::to_string(std::hash<std::string>{}(flags.git_url + "#" + flags.git_ref));
     source = std::make_unique<GitSource>(std::move(git), registry.get());
@@ -480,7 +466,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   ctx.cancelled = CancellationFlag();
   engine::MetricsRegistry metrics;
   DescribeArmMetrics(metrics);
-  Reconciler reconciler(flags, options.mode, state_dir, registry.get(), &log);
+  Reconciler reconciler(
+      flags, options.mode, state_dir, registry.get(), &log,
+      [&](const engine::StackConfig& config) { UseTimeouts(global, config, *arm); });
 
   std::mt19937_64 random(std::random_device{}());
   std::mutex random_mu;

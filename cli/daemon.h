@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/options.h"
+#include "engine/duration.h"
 
 namespace CLI {
 class App;
@@ -27,6 +28,7 @@ struct DaemonFlags {
   std::string git_url;
   std::string git_ref = "main";
   std::string git_path;
+  std::string git_timeout = "5m";
   std::string state_dir;
   bool wait_for_lock = false;
   bool allow_destroy = false;
@@ -42,8 +44,8 @@ struct DaemonFlags {
 CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags);
 int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags);
 
-// "250ms", "30s", "5m", "1h" (a bare number is seconds). nullopt when malformed or not positive.
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+// "250ms", "30s", "5m", "1h" (a bare number is seconds): engine/duration.h.
+using engine::ParseDuration;
 // "10%" or "0.1", within [0, 1].
 std::optional<double> ParseJitter(const std::string& text);
 

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "engine/duration.h"
 #include "engine/file_reader.h"
 
 namespace {
@@ -70,6 +71,21 @@ int main(int argc, char** argv) {
   app.add_option("--ca-file", global.ca_file,
                  "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)")
       ->check(CLI::ExistingFile);
+  const CLI::Validator duration(
+      [](std::string& text) {
+        return keyward::engine::ParseDuration(text)
+                   ? std::string()
+                   : "'" + text + "' is not a duration such as 90s, 30m or 1h (at most 8760h)";
+      },
+      "DURATION");
+  app.add_option("--timeout", global.timeout,
+                 "How long one long-running Azure operation (e.g. creating a vault) may take "
+                 "(default: keyward.yaml timeouts.operation, else 30m)")
+      ->check(duration);
+  app.add_option("--request-timeout", global.request_timeout,
+                 "How long one ARM request may take, retries included (default: keyward.yaml "
+                 "timeouts.request, else 2m)")
+      ->check(duration);
   app.add_flag("-v,--verbose", global.verbose, "Log ARM requests (sanitized) to stderr");
   app.add_flag("--color", global.color, "ANSI colors in plan output");
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 namespace keyward {
 
@@ -29,8 +30,17 @@ class SystemClock : public Clock {
 struct Context {
   Clock* clock = &SystemClock::Instance();
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  // When the work this context is for must be over (on `clock`); none = unbounded. Effectful
+  // calls stop waiting at the deadline (kDeadlineExceeded) instead of blocking past it.
+  std::optional<Clock::TimePoint> deadline;
 
   bool IsCancelled() const { return cancelled && cancelled->load(); }
+  // The same context with a deadline `timeout` from now, or the current one if that is sooner:
+  // a nested call can shorten its caller's deadline, never extend it.
+  Context WithTimeout(std::chrono::milliseconds timeout) const;
+  // Time left before the deadline (never negative); nullopt without a deadline.
+  std::optional<std::chrono::milliseconds> Remaining() const;
+  bool DeadlinePassed() const { return deadline && clock->Now() >= *deadline; }
 };
 
 }  // namespace keyward

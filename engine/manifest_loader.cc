@@ -11,6 +11,8 @@
 #include <memory>
 #include <set>
 
+#include "engine/duration.h"
+
 namespace keyward::engine {
 
 namespace {
@@ -433,6 +435,22 @@ class Loader {
         root.config.fingerprint_key_env = *env;
       if (const std::string* on_prune = StringAt(s, "onPrune"))
         root.config.disable_pruned_secrets = *on_prune == "disable";
+    }
+    if (v.is_object() && v.contains("timeouts")) {
+      for (auto [key, field] : {std::pair{"operation", &root.config.operation_timeout},
+                                std::pair{"request", &root.config.request_timeout}}) {
+        const std::string* text = StringAt(v["timeouts"], key);
+        if (!text) continue;
+        if (auto duration = ParseDuration(*text)) {
+          *field = *duration;
+        } else {
+          diagnostics().Error(doc.source.ValueAt(std::string("timeouts.") + key),
+                              std::string("timeouts.") + key + " '" + *text +
+                                  "' is not a duration such as 90s, 30m or 1h (at most " +
+                                  FormatDuration(kMaxDuration) + ")");
+          root.config_valid = false;
+        }
+      }
     }
   }
 

@@ -3,6 +3,7 @@
 // (engine/resource_handler.h).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,6 +35,10 @@ struct StackConfig {
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
+  // keyward.yaml `timeouts:` (docs/reliability.md): how long one long-running ARM operation and
+  // one ARM request may take. Unset: the command line's value, else the default.
+  std::optional<std::chrono::milliseconds> operation_timeout;
+  std::optional<std::chrono::milliseconds> request_timeout;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
 };
 

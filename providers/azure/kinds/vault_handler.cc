@@ -3,12 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
 #include <map>
 #include <set>
-#include <thread>
 
+#include "engine/parallel.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -31,17 +30,7 @@ constexpr size_t kRefreshParallelism = 8;
 template <class T>
 std::vector<Result<T>> RunBounded(size_t count, const std::function<Result<T>(size_t)>& call) {
   std::vector<Result<T>> results(count);
-  if (count <= 1) {
-    for (size_t i = 0; i < count; ++i) results[i] = call(i);
-    return results;
-  }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < count; i = next++) results[i] = call(i);
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(count, kRefreshParallelism); ++t) threads.emplace_back(worker);
-  for (std::thread& thread : threads) thread.join();
+  engine::ForEachBounded(count, kRefreshParallelism, [&](size_t i) { results[i] = call(i); });
   return results;
 }
 
@@ -215,16 +204,11 @@ Result<engine::RefreshResponse> VaultHandler::Refresh(const engine::RefreshReque
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
-    const Json& body = checks[i]->body;
-    if (body.is_object() && body.value("nameAvailable", true) == false) {
-      const std::string& name = to_check[i]->name;
-      std::string message = body.value("message", "");
-      if (message.empty()) {
-        message = "The vault name '" + name + "' is not available (" +
-                  body.value("reason", "AlreadyExists") + ")";
-      }
-      out.unavailable_names[UnavailableNameKey(name)] = message;
-    }
+    auto check = ParseNameAvailability(*checks[i]);
+    if (!check) return tl::unexpected(check.error());
+    const std::string& name = to_check[i]->name;
+    if (!check->available)
+      out.unavailable_names[UnavailableNameKey(name)] = check->Explain("vault name '" + name + "'");
   }
   return out;
 }
@@ -299,6 +283,9 @@ Status VaultHandler::Purge(const VaultRef& ref, const Context& ctx) {
         JoinPath(DeletedVaultPath(ref.subscription, sd.location, ref.name), {"purge"}),
         kKeyVaultApiVersion);
     auto purge = client_->Post(path, std::nullopt, ctx);
+    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST timed out after
+    // ARM had accepted it and the pipeline retried (retry.h): the purge is done, not failed.
+    if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
     if (!purge) return tl::unexpected(purge.error());
     spdlog::debug("vault {}: waiting for purge", ref.name);
     auto done = client_->PollUntilDone(*purge, path, HttpMethod::kPost, ctx);
