@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -23,7 +25,8 @@ std::string BinaryPath(const std::string& name) {
 
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env,
-                         const std::string& stdin_text) {
+                         const std::string& stdin_text,
+                         std::optional<std::chrono::milliseconds> timeout) {
   CommandResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -75,8 +78,21 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   std::string* sinks[2] = {&result.out, &result.err};
   int open_count = 2;
   char buffer[8192];
+  const auto deadline = std::chrono::steady_clock::now() + timeout.value_or(std::chrono::hours(24));
   while (open_count > 0) {
-    if (poll(fds, 2, -1) < 0) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 && !result.timed_out) {
+      result.timed_out = true;
+      kill(pid, SIGKILL);  // the pipes close with it, which ends this loop
+    }
+    // A grandchild holding the pipes open must not hang the test either.
+    if (result.timed_out && left < -std::chrono::seconds(5)) break;
+    const int wait_ms =
+        result.timed_out ? 1000 : static_cast<int>(std::min<long long>(left.count(), 1000));
+    const int ready = poll(fds, 2, wait_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
@@ -89,9 +105,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
       }
     }
   }
+  for (pollfd& fd : fds)
+    if (fd.fd >= 0) close(fd.fd);
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   return result;
 }
 

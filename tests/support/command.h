@@ -2,23 +2,30 @@
 // and stderr separately. End-to-end tests use it to test what users run.
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace keyward::testing {
 
 struct CommandResult {
-  int exit_code = -1;  // -1 if it could not run or was killed by a signal
+  int exit_code = -1;      // -1 if it could not run or was killed by a signal
+  int signal = 0;          // the signal that ended it, if one did
+  bool timed_out = false;  // killed (SIGKILL) after the timeout
   std::string out;
   std::string err;
 };
 
 // argv[0] is the program path. `env` entries are added to (and override) the test's environment.
 // `stdin_text` is written to the child's standard input, which is then closed.
+// A child still running after `timeout` (when given) is killed: a hang shows up as timed_out
+// instead of hanging the test.
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
-                         const std::string& stdin_text = "");
+                         const std::string& stdin_text = "",
+                         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 // $KEYWARD_BIN_DIR/<name>, else ../bin/<name> next to the test binary.
 std::string BinaryPath(const std::string& name);
