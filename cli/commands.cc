@@ -3,21 +3,26 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
+#include "cli/guardrails.h"
 #include "cli/progress.h"
 #include "cli/stack_lock.h"
 #include "engine/apply.h"
 #include "engine/export.h"
+#include "engine/guardrails/render_findings.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "engine/render_json.h"
 #include "engine/render_markdown.h"
 #include "engine/render_text.h"
 #include "engine/saved_plan.h"
+#include "engine/scrubber.h"
 #include "engine/secret_source.h"
 #include "engine/validate.h"
 #include "providers/azure/arm/arm_client.h"
@@ -33,8 +38,9 @@ void PrintDiagnostics(const engine::Diagnostics& diagnostics) {
 std::unique_ptr<engine::ValidationResult> LoadValid(const PlanFlags& flags,
                                                     const engine::HandlerRegistry& registry) {
   engine::RealFileReader reader;
+  const engine::RealEnvironment env;
   auto result = std::make_unique<engine::ValidationResult>(
-      engine::ValidateManifests(flags.paths, reader, registry));
+      engine::ValidateManifests(flags.paths, reader, registry, &env, &GuardrailRules()));
   PrintDiagnostics(result->diagnostics);
   if (result->diagnostics.HasErrors()) {
     int errors = 0;
@@ -57,37 +63,58 @@ engine::PlanOptions MakePlanOptions(const engine::ValidationResult& loaded,
   return options;
 }
 
-struct PlannedRun {
-  std::unique_ptr<engine::ValidationResult> loaded;
-  engine::Plan plan;
-};
-
-// validate -> refresh -> plan. Returns null (after printing why) when there is no plan; a plan
-// whose diagnostics hold errors is returned, to be shown (and saved) but never applied.
-std::unique_ptr<PlannedRun> LoadRefreshPlan(const GlobalOptions& global, const PlanFlags& flags,
-                                            const engine::HandlerRegistry& registry,
-                                            azure::ArmClient& arm, const Context& ctx) {
-  auto run = std::make_unique<PlannedRun>();
-  run->loaded = LoadValid(flags, registry);
-  if (!run->loaded) return nullptr;
-  UseTimeouts(global, run->loaded->set.config, arm);
-  // Secret values are read (and only fingerprinted) here, not in validate.
-  const engine::Diagnostics secrets = ResolveSecrets(run->loaded->set);
+// LoadValid, then every Secret's value read and fingerprinted (not in validate: it needs values).
+// Returns null after printing why.
+std::unique_ptr<engine::ValidationResult> LoadResolved(const PlanFlags& flags,
+                                                       const engine::HandlerRegistry& registry) {
+  auto loaded = LoadValid(flags, registry);
+  if (!loaded) return nullptr;
+  const engine::Diagnostics secrets = ResolveSecrets(loaded->set);
   PrintDiagnostics(secrets);
   if (secrets.HasErrors()) {
     std::fprintf(stderr,
                  "Secret values could not be read; nothing was read from or written to Azure.\n");
     return nullptr;
   }
+  return loaded;
+}
 
-  auto plan = RefreshAndPlan(*run->loaded, flags, registry, ctx);
+// refresh -> plan, printing the plan's diagnostics. nullopt after printing why there is no plan;
+// a plan whose diagnostics hold errors is returned, to be shown (and saved) but never applied.
+std::optional<engine::Plan> PlanPrinted(const engine::ValidationResult& loaded,
+                                        const PlanFlags& flags,
+                                        const engine::HandlerRegistry& registry,
+                                        const Context& ctx) {
+  auto plan = RefreshAndPlan(loaded, flags, registry, ctx);
   if (!plan) {
     std::fprintf(stderr, "error: %s\n", plan.error().ToString().c_str());
-    return nullptr;
+    return std::nullopt;
   }
-  run->plan = std::move(*plan);
-  PrintDiagnostics(run->plan.diagnostics);
-  return run;
+  PrintDiagnostics(plan->diagnostics);
+  return std::move(*plan);
+}
+
+// One writer per stack, and the lock comes before live state is read: a plan made from state read
+// before the lock could be overtaken by the writer it waited for and then overwrite its changes.
+// False after printing why the lock cannot be had.
+bool LockStack(const std::string& stack, const char* command, const Context& ctx,
+               std::optional<StackLock>* lock) {
+  auto acquired = StackLock::Acquire(
+      StateDir(""), stack, command, /*wait=*/true, ctx, [](const std::string& holder) {
+        std::fprintf(stderr, "Waiting for the stack lock held by %s...\n", holder.c_str());
+      });
+  if (acquired) {
+    lock->emplace(std::move(*acquired));
+    return true;
+  }
+  if (acquired.error().code == ErrorCode::kPermissionDenied) {
+    // No writable state directory (e.g. a read-only container): apply still works, unguarded.
+    std::fprintf(stderr, "warning: %s; applying without the stack lock (set KEYWARD_STATE_DIR)\n",
+                 acquired.error().ToString().c_str());
+    return true;
+  }
+  std::fprintf(stderr, "error: %s\n", acquired.error().ToString().c_str());
+  return false;
 }
 
 bool ConfirmInteractively() {
@@ -102,12 +129,6 @@ bool ConfirmInteractively() {
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "yes";
-}
-
-Context MakeContext() {
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  return ctx;
 }
 
 // Prints the plan in the chosen format (and writes the Markdown parts when asked). False after
@@ -132,7 +153,8 @@ bool EmitPlan(const engine::Plan& plan, const std::string& manifest_digest,
       std::snprintf(name, sizeof(name), "/plan-%03zu.md", i + 1);
       const std::string path = files.markdown_dir + name;
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
-      out << parts[i] << '\n';
+      // Files bypass stdout's scrubbing (cli/process_hygiene.h): scrub here.
+      out << engine::Scrubber::Process().Scrub(parts[i]) << '\n';
       if (!out.flush()) {
         std::fprintf(stderr, "error: cannot write %s\n", path.c_str());
         return false;
@@ -156,25 +178,11 @@ int PlanExitCode(const engine::Plan& plan, bool detailed) {
   return detailed && plan.HasChanges() ? kExitChanges : kExitOk;
 }
 
-// Runs the plan and prints the outcome; shared by apply-from-manifests and apply-saved-plan.
+// Runs the plan and prints the outcome; shared by apply-from-manifests and apply-saved-plan. The
+// caller holds the stack lock (LockStack) since before it read live state.
 int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
                    const engine::HandlerRegistry& registry, const PlanFlags& flags,
                    const Context& ctx) {
-  // One writer per stack: wait for a daemon or another apply on this stack to finish.
-  auto lock = StackLock::Acquire(
-      StateDir(""), desired.config.stack, "apply",
-      /*wait=*/true, ctx, [](const std::string& holder) {
-        std::fprintf(stderr, "Waiting for the stack lock held by %s...\n", holder.c_str());
-      });
-  if (!lock && lock.error().code == ErrorCode::kPermissionDenied) {
-    // No writable state directory (e.g. a read-only container): apply still works, unguarded.
-    std::fprintf(stderr, "warning: %s; applying without the stack lock (set KEYWARD_STATE_DIR)\n",
-                 lock.error().ToString().c_str());
-  } else if (!lock) {
-    std::fprintf(stderr, "error: %s\n", lock.error().ToString().c_str());
-    return kExitError;
-  }
-
   engine::ApplyOptions options;
   options.parallelism = flags.parallelism > 0 ? flags.parallelism : desired.config.parallelism;
   options.allow_destroy = flags.allow_destroy;
@@ -199,11 +207,52 @@ Result<engine::SavedPlan> ReadSavedPlan(const std::string& path) {
 
 std::string JoinStale(const std::vector<engine::StaleChange>& stale) {
   std::string out;
-  for (const auto& s : stale) out += (out.empty() ? "" : "; ") + s.address + " " + s.why;
+  for (const auto& s : stale)
+    out += (out.empty() ? "" : "; ") + s.address + (s.why.empty() ? "" : " " + s.why);
   return out;
 }
 
-// `apply FILE [PATHS...]`: exactly the saved plan, or nothing when anything moved since.
+// The plan-signing key apply FILE verifies with, from the variable the operator named (never
+// from the file being verified). Registered with the scrubber.
+std::optional<std::string> PlanKey(const std::string& env) {
+  const char* value = std::getenv(env.c_str());
+  if (!value || !*value) return std::nullopt;
+  engine::Scrubber::Process().Add(value);
+  return std::string(value);
+}
+
+// `apply FILE` without PATHS trusts the file's desired set only when its signature verifies.
+// False after printing why not and how to go on.
+bool VerifySignature(const engine::SavedPlan& saved, const PlanFileFlags& files) {
+  const std::string how =
+      "Sign plans by setting the key in " + files.plan_key_env +
+      " (or keyward.yaml plans.signingKeyEnv) for `keyward plan --out`, or pass the manifests "
+      "(`keyward apply " +
+      files.plan_file +
+      " PATHS...`): apply then re-plans from them and applies only if that "
+      "equals the saved plan. Nothing was written.";
+  const std::optional<std::string> key = PlanKey(files.plan_key_env);
+  if (!key) {
+    std::fprintf(stderr,
+                 "error: %s is applied without manifest paths only when its signature verifies, "
+                 "and %s (the plan-signing key) is not set. %s\n",
+                 files.plan_file.c_str(), files.plan_key_env.c_str(), how.c_str());
+    return false;
+  }
+  auto verified = engine::VerifySavedPlanSignature(saved, *key);
+  if (verified) return true;
+  std::string hint;
+  if (saved.signature && !saved.signature->key_env.empty() &&
+      saved.signature->key_env != files.plan_key_env)
+    hint = " (the file says it was signed with the key in " + saved.signature->key_env +
+           "; if you trust that variable, pass --plan-key-env " + saved.signature->key_env + ")";
+  std::fprintf(stderr, "error: %s: %s%s. %s\n", files.plan_file.c_str(),
+               verified.error().message.c_str(), hint.c_str(), how.c_str());
+  return false;
+}
+
+// `apply FILE [PATHS...]`: re-plans under the lock (from PATHS, or from the file's own desired set
+// when its signature verifies) and applies the re-plan only when it is the saved plan.
 int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
                    const PlanFileFlags& files) {
   auto saved = ReadSavedPlan(files.plan_file);
@@ -228,38 +277,49 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   }
   std::shared_ptr<azure::ArmClient> arm;
   auto registry = MakeAzureRegistry(global, &arm);
-  UseTimeouts(global, saved->desired.config, *arm);
+  // What to re-plan from: the manifests (the file's options are not trusted either: --prune and
+  // keyward.yaml decide), or the signed file's own desired set and options.
+  std::unique_ptr<engine::ValidationResult> loaded;
+  const engine::DesiredSet* desired = &saved->desired;
+  engine::PlanOptions options = saved->options;
   if (!flags.paths.empty()) {
-    auto loaded = LoadValid(flags, *registry);
+    loaded = LoadResolved(flags, *registry);
     if (!loaded) return kExitError;
-    if (loaded->set.digest != saved->desired.digest) {
-      auto changed = engine::FindChangedManifests(saved->desired, loaded->set);
+    if (loaded->set.config.stack != saved->desired.config.stack) {
       std::fprintf(stderr,
-                   "error: plan is stale: the manifests changed since the plan was made%s%s; "
-                   "nothing was written. Re-run keyward plan and review the new plan.\n",
-                   changed.empty() ? " (only outside resource definitions)" : ": ",
-                   JoinStale(changed).c_str());
+                   "error: plan is stale: it was made for stack '%s', the manifests are stack "
+                   "'%s'; nothing was written.\n",
+                   saved->desired.config.stack.c_str(), loaded->set.config.stack.c_str());
       return kExitError;
     }
+    desired = &loaded->set;
+    options = MakePlanOptions(*loaded, flags);
+  } else if (!VerifySignature(*saved, files)) {
+    return kExitError;
   }
+  UseTimeouts(global, desired->config, *arm);
 
-  engine::TextRenderOptions render;
-  render.color = global.color;
-  std::fputs(engine::RenderPlanText(saved->plan, render).c_str(), stdout);
-  if (!saved->plan.HasChanges()) return kExitOk;
-
-  // Re-read what the plan touches and re-plan: MakePlan is pure, so the same live state gives
-  // the same changes and fingerprints.
   const Context ctx = MakeContext();
-  auto observed = engine::Refresh(saved->desired, *registry,
-                                  {engine::PruneScopes(saved->desired, saved->options.prune)}, ctx);
+  std::optional<StackLock> lock;
+  if (!LockStack(desired->config.stack, "apply", ctx, &lock)) return kExitError;
+  // MakePlan is pure: the same desired set and live state give the same changes and fingerprints.
+  auto observed =
+      engine::Refresh(*desired, *registry, {engine::PruneScopes(*desired, options.prune)}, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());
     return kExitError;
   }
-  const engine::Plan fresh = engine::MakePlan(saved->desired, *observed, *registry, saved->options);
-  const auto stale = engine::FindStaleChanges(saved->plan, fresh);
+  const engine::Plan fresh = engine::MakePlan(*desired, *observed, *registry, options);
+  PrintDiagnostics(fresh.diagnostics);
+  auto stale = engine::FindStaleChanges(saved->plan, fresh);
+  if (loaded && !stale.empty() && loaded->set.digest != saved->desired.digest) {
+    auto changed = engine::FindChangedManifests(saved->desired, loaded->set);
+    stale.push_back({"(the manifests changed since the plan was made" +
+                         std::string(changed.empty() ? ", outside resource definitions" : ": ") +
+                         JoinStale(changed) + ")",
+                     ""});
+  }
   if (!stale.empty()) {
     std::fprintf(stderr,
                  "error: plan is stale: %s; nothing was written. Re-run keyward plan and review "
@@ -267,8 +327,15 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
                  JoinStale(stale).c_str());
     return kExitError;
   }
+  // Only now is there a plan to show: the file's own rendering is not trusted, the re-plan equal
+  // to it is what runs.
+  engine::TextRenderOptions render;
+  render.color = global.color;
+  std::fputs(engine::RenderPlanText(fresh, render).c_str(), stdout);
+  if (fresh.diagnostics.HasErrors()) return kExitError;
+  if (!fresh.HasChanges()) return kExitOk;
   std::printf("\n");
-  return ApplyAndReport(saved->plan, saved->desired, *registry, flags, ctx);
+  return ApplyAndReport(fresh, *desired, *registry, flags, ctx);
 }
 
 }  // namespace
@@ -287,7 +354,15 @@ Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, cons
     return MakeError(observed.error().code,
                      "reading live state from Azure failed: " + observed.error().message,
                      observed.error().detail);
-  return engine::MakePlan(loaded.set, *observed, registry, options);
+  engine::Plan plan = engine::MakePlan(loaded.set, *observed, registry, options);
+  AddPlannedFindings(&plan, loaded, *observed, registry, ctx);
+  return plan;
+}
+
+Context MakeContext() {
+  Context ctx;
+  ctx.cancelled = CancellationFlag();
+  return ctx;
 }
 
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {
@@ -303,37 +378,72 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
   std::printf("The manifests are valid: %zu resource(s) %s.\n", loaded->set.resources.size(),
               stack.empty() ? "without a stack (unowned: nothing is tagged, adopted or pruned)"
                             : ("in stack '" + stack + "'").c_str());
-  return kExitOk;
+  // Guardrails on the manifests alone: a field they leave out is judged by ARM's default.
+  const engine::guardrails::CheckResult checked = DesiredFindings(*loaded, MakeContext());
+  PrintDiagnostics(checked.diagnostics);
+  if (checked.findings.empty()) {
+    std::printf("Guardrails: no findings.\n");
+  } else {
+    std::fputs(
+        engine::guardrails::RenderFindingsText(checked.findings, {.color = global.color}).c_str(),
+        stdout);
+  }
+  if (!WriteSarifFile(flags.sarif, checked.findings, loaded->guardrails, "keyward/validate/"))
+    return kExitError;
+  return FailOnExitCode(checked.findings, loaded->guardrails);
 }
 
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
   std::shared_ptr<azure::ArmClient> arm;
   auto registry = MakeAzureRegistry(global, &arm);
   const Context ctx = MakeContext();
-  auto run = LoadRefreshPlan(global, flags, *registry, *arm, ctx);
-  if (!run) return kExitError;
+  auto loaded = LoadResolved(flags, *registry);
+  if (!loaded) return kExitError;
+  UseTimeouts(global, loaded->set.config, *arm);
+  auto plan = PlanPrinted(*loaded, flags, *registry, ctx);
+  if (!plan) return kExitError;
 
+  const std::string& key_env = loaded->set.config.plan_signing_key_env;
+  const std::optional<std::string> key = files.out.empty() ? std::nullopt : PlanKey(key_env);
   if (!files.out.empty()) {
     engine::SavedPlan saved;
     saved.keyward_version = KEYWARD_VERSION;
-    saved.options = MakePlanOptions(*run->loaded, flags);
-    saved.desired = run->loaded->set;
-    saved.plan = run->plan;
-    if (auto written =
-            engine::WriteFilePrivateAtomically(files.out, engine::SerializeSavedPlan(saved));
+    saved.options = MakePlanOptions(*loaded, flags);
+    saved.desired = loaded->set;
+    saved.plan = *plan;
+    if (auto written = engine::WriteFilePrivateAtomically(
+            files.out, engine::SerializeSavedPlan(saved, key.value_or(""), key_env));
         !written) {
       std::fprintf(stderr, "error: %s\n", written.error().ToString().c_str());
       return kExitError;
     }
   }
-  if (!EmitPlan(run->plan, run->loaded->set.digest, global, flags, files)) return kExitError;
-  if (!files.out.empty())
-    std::fprintf(stderr,
-                 run->plan.diagnostics.HasErrors()
-                     ? "Saved the plan to %s; it has errors and can be shown but not applied.\n"
-                     : "Saved the plan to %s. To apply exactly this plan: keyward apply %s\n",
-                 files.out.c_str(), files.out.c_str());
-  return PlanExitCode(run->plan, flags.detailed_exitcode);
+  if (!EmitPlan(*plan, loaded->set.digest, global, flags, files)) return kExitError;
+  if (!WriteSarifFile(flags.sarif, plan->findings, loaded->guardrails, "keyward/plan/"))
+    return kExitError;
+  if (!files.out.empty()) {
+    if (plan->diagnostics.HasErrors()) {
+      std::fprintf(stderr,
+                   "Saved the plan to %s; it has errors and can be shown but not applied.\n",
+                   files.out.c_str());
+    } else if (key) {
+      std::fprintf(stderr,
+                   "Saved the plan to %s, signed with the key in %s (key id %s). To apply exactly "
+                   "this plan: keyward apply %s\n",
+                   files.out.c_str(), key_env.c_str(), engine::PlanKeyId(*key).c_str(),
+                   files.out.c_str());
+    } else {
+      std::fprintf(stderr,
+                   "Saved the plan to %s, unsigned (%s is not set). To apply exactly this plan: "
+                   "keyward apply %s PATHS... (re-plans from the manifests and applies only the "
+                   "same changes); set %s to sign plans for `keyward apply %s` alone.\n",
+                   files.out.c_str(), key_env.c_str(), files.out.c_str(), key_env.c_str(),
+                   files.out.c_str());
+    }
+  }
+  // failOn changes the exit code only; the plan (and a saved plan) is exactly what it would be.
+  if (FailOnExitCode(plan->findings, loaded->guardrails) != kExitOk) return kExitError;
+  return PlanExitCode(*plan, flags.detailed_exitcode);
 }
 
 int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
@@ -351,20 +461,26 @@ int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFile
   std::shared_ptr<azure::ArmClient> arm;
   auto registry = MakeAzureRegistry(global, &arm);
   const Context ctx = MakeContext();
-  auto run = LoadRefreshPlan(global, flags, *registry, *arm, ctx);
-  if (!run) return kExitError;
+  auto loaded = LoadResolved(flags, *registry);
+  if (!loaded) return kExitError;
+  UseTimeouts(global, loaded->set.config, *arm);
+  // Held through the prompt: what is confirmed is what gets written.
+  std::optional<StackLock> lock;
+  if (!LockStack(loaded->set.config.stack, "apply", ctx, &lock)) return kExitError;
+  auto plan = PlanPrinted(*loaded, flags, *registry, ctx);
+  if (!plan) return kExitError;
 
   engine::TextRenderOptions render;
   render.color = global.color;
-  std::fputs(engine::RenderPlanText(run->plan, render).c_str(), stdout);
-  if (run->plan.diagnostics.HasErrors()) return kExitError;
-  if (!run->plan.HasChanges()) return kExitOk;
+  std::fputs(engine::RenderPlanText(*plan, render).c_str(), stdout);
+  if (plan->diagnostics.HasErrors()) return kExitError;
+  if (!plan->HasChanges()) return kExitOk;
   if (!flags.auto_approve && !ConfirmInteractively()) {
     std::printf("Apply cancelled.\n");
     return kExitError;
   }
   std::printf("\n");
-  return ApplyAndReport(run->plan, run->loaded->set, *registry, flags, ctx);
+  return ApplyAndReport(*plan, loaded->set, *registry, flags, ctx);
 }
 
 int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot) {
@@ -398,12 +514,7 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;
   options.stack = flags.stack;
-  engine::RefreshOptions refresh;
-  refresh.scopes = {engine::ExportScope(options)};
-  refresh.all_in_scope = true;
-  // No desired resources and no stack: every handler lists what is in scope, owns nothing.
-  const engine::DesiredSet nothing;
-  auto observed = engine::Refresh(nothing, *registry, refresh, ctx);
+  auto observed = engine::RefreshScope(engine::ExportScope(options), *registry, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -21,6 +23,9 @@
 #include "engine/apply.h"
 #include "engine/daemon.h"
 #include "engine/metrics.h"
+#include "engine/saved_plan.h"
+#include "engine/scrubber.h"
+#include "engine/url.h"
 #include "engine/webhook.h"
 #include "providers/azure/arm/arm_client.h"
 
@@ -72,16 +77,12 @@ class DaemonLog {
   std::mutex mu_;
 };
 
-// Writes a file atomically (temp file + rename), so a reader never sees half of it.
-void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text;
-    if (!out) return;
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
+// Status and journal files: private to the daemon's user (they name resources and errors) and
+// scrubbed like everything else the daemon writes. A failed write is not fatal: the next loop
+// writes again, and /status has the same content.
+void WriteStateFile(const std::string& path, const std::string& text) {
+  [[maybe_unused]] auto written =
+      engine::WriteFilePrivateAtomically(path, engine::Scrubber::Process().Scrub(text));
 }
 
 // The changes apply has started and not yet finished, persisted before each write and cleared
@@ -124,7 +125,7 @@ class InFlightJournal : public engine::ApplyObserver {
     }
     Json journal = Json::object();
     for (const auto& [address, entry] : entries_) journal[address] = entry;
-    WriteFileAtomically(path_, journal.dump(2));
+    WriteStateFile(path_, journal.dump(2));
   }
 
   std::string path_;
@@ -132,6 +133,18 @@ class InFlightJournal : public engine::ApplyObserver {
   long loop_id_;
   std::map<std::string, Json> entries_;
 };
+
+constexpr char kWebhookPath[] = "/hooks/git";
+// GitHub caps payloads at 25 MB but a push event is a few KB; the daemon only needs the signal.
+constexpr size_t kMaxWebhookBody = 1 << 20;
+
+// "application/json", with or without parameters ("; charset=utf-8"), in any case.
+bool IsJsonContentType(std::string value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value == "application/json";
+}
 
 struct ListenAddress {
   std::string host;
@@ -237,6 +250,7 @@ class Reconciler {
     }
     result.summary = plan->Summary();
     result.drift = engine::DriftOf(*plan);
+    result.findings = plan->findings;
     for (const auto& item : result.drift)
       log_->Write("info", "drift",
                   {{"loop", request.loop_id},
@@ -332,6 +346,17 @@ class LoopLogger : public engine::DaemonObserver {
     fields["loop"] = loop_id;
     log_->Write(summary.value("ok", false) ? "info" : "error", "loop", fields);
     after_loop_();
+  }
+  // Once per finding, when it first appears (engine/guardrails/finding_tracker.h).
+  void OnNewFinding(long loop_id, const Json& finding) override {
+    log_->Write(finding.value("waived", false) ? "info" : "warn", "guardrail finding",
+                {{"loop", loop_id},
+                 {"rule", finding.value("rule_id", "")},
+                 {"severity", finding.value("severity", "")},
+                 {"address", finding.value("address", "")},
+                 {"field", finding.value("field", "")},
+                 {"waived", finding.value("waived", false)},
+                 {"message", finding.value("message", "")}});
   }
 
  private:
@@ -447,6 +472,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   auto registry = MakeAzureRegistry(global, &arm);
 
   std::unique_ptr<engine::ManifestSource> source;
+  // A token in --git-url ("https://x-access-token:TOKEN@host/...") is a credential like any other.
+  for (const std::string& credential : engine::UrlCredentials(flags.git_url))
+    engine::Scrubber::Process().Add(credential);
   if (!flags.git_url.empty()) {
     GitSourceOptions git;
     git.url = flags.git_url;
@@ -482,7 +510,7 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     return state_dir + "/" + StackFileStem(reconciler.stack()) + ".status.json";
   };
   auto write_status = [&] {
-    if (daemon_ptr) WriteFileAtomically(status_path(), daemon_ptr->Status().dump(2));
+    if (daemon_ptr) WriteStateFile(status_path(), daemon_ptr->Status().dump(2));
   };
   LoopLogger loop_logger(&log, [&] {
     if (!reconciler.resumed().is_null())
@@ -501,6 +529,31 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   httplib::Server server;
   const char* secret_env = std::getenv("KEYWARD_WEBHOOK_SECRET");
   const std::string webhook_secret = secret_env ? secret_env : "";
+  engine::Scrubber::Process().Add(webhook_secret);
+  // No request body is read beyond this (cpp-httplib answers 413); only /hooks/git takes one.
+  server.set_payload_max_length(kMaxWebhookBody);
+  // For /hooks/git, everything that can be decided from the request line and headers is, before
+  // cpp-httplib reads the body: the body of a request that is refused is never read.
+  server.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (req.path != kWebhookPath) return httplib::Server::HandlerResponse::Unhandled;
+    auto refuse = [&](int status, const char* text) {
+      res.status = status;
+      res.set_header("Connection", "close");
+      res.set_content(text, "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    if (req.method != "POST") {
+      res.set_header("Allow", "POST");
+      return refuse(405, "use POST\n");
+    }
+    if (webhook_secret.empty())
+      return refuse(404, "webhooks are off: set KEYWARD_WEBHOOK_SECRET\n");
+    if (!IsJsonContentType(req.get_header_value("Content-Type")))
+      return refuse(415, "Content-Type must be application/json\n");
+    if (!req.has_header("X-Hub-Signature-256"))
+      return refuse(401, "bad or missing X-Hub-Signature-256\n");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
@@ -511,17 +564,15 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     CopyArmMetrics(arm->metrics(), metrics);
-    res.set_content(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+    res.set_content(engine::Scrubber::Process().Scrub(metrics.Render()),
+                    "text/plain; version=0.0.4; charset=utf-8");
   });
   server.Get("/status", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(daemon.Status().dump(2) + "\n", "application/json");
+    res.set_content(engine::Scrubber::Process().Scrub(daemon.Status().dump(2)) + "\n",
+                    "application/json");
   });
-  server.Post("/hooks/git", [&](const httplib::Request& req, httplib::Response& res) {
-    if (webhook_secret.empty()) {
-      res.status = 404;
-      res.set_content("webhooks are off: set KEYWARD_WEBHOOK_SECRET\n", "text/plain");
-      return;
-    }
+  // The body is never parsed: a verified delivery only triggers a loop, which re-reads everything.
+  server.Post(kWebhookPath, [&](const httplib::Request& req, httplib::Response& res) {
     if (!engine::VerifyHubSignature256(webhook_secret, req.body,
                                        req.get_header_value("X-Hub-Signature-256"))) {
       res.status = 401;
@@ -539,7 +590,15 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
                        ? server.bind_to_any_port(listen->host)
                        : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
   if (port < 0) return usage("cannot listen on " + flags.listen);
-  std::thread http([&] { server.listen_after_bind(); });
+  std::atomic<bool> http_returned{false};
+  std::thread http([&] {
+    server.listen_after_bind();
+    http_returned = true;
+  });
+  // cpp-httplib's stop() does nothing until the listen loop runs: a daemon that stops at once (the
+  // stack is locked by another writer) would otherwise wait for ever in http.join().
+  while (!server.is_running() && !http_returned)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   daemon.SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
 
   log.Write("info", "daemon started",

@@ -1,6 +1,6 @@
-// keyward: GitOps for Azure Key Vault. Parses the command line, sets up logging and signals, and
-// dispatches to cli/commands.cc. The only translation unit family that sees both engine and
-// providers.
+// keyward: GitOps for Azure Key Vault. Hardens the process and scrubs its output first
+// (cli/process_hygiene.h), parses the command line, sets up logging and signals, and dispatches to
+// cli/commands.cc. The only translation unit family that sees both engine and providers.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +11,8 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "cli/guardrails.h"
+#include "cli/process_hygiene.h"
 #include "engine/duration.h"
 #include "engine/file_reader.h"
 
@@ -61,6 +63,8 @@ void TakeSavedPlanArgument(keyward::cli::PlanFlags& flags, keyward::cli::PlanFil
 
 int main(int argc, char** argv) {
   using namespace keyward::cli;
+  HardenProcess();
+  ScrubStandardStreams();
   CLI::App app{"keyward: GitOps for Azure Key Vault", "keyward"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -68,9 +72,10 @@ int main(int argc, char** argv) {
   GlobalOptions global;
   app.add_option("--arm-endpoint", global.arm_endpoint,
                  "ARM endpoint (env KEYWARD_ARM_ENDPOINT; default https://management.azure.com)");
+  // Checked by CheckTlsOptions (readable, holds a certificate) rather than CLI::ExistingFile, so
+  // that the flag and KEYWARD_CA_FILE fail the same way.
   app.add_option("--ca-file", global.ca_file,
-                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)")
-      ->check(CLI::ExistingFile);
+                 "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)");
   const CLI::Validator duration(
       [](std::string& text) {
         return keyward::engine::ParseDuration(text)
@@ -95,11 +100,15 @@ int main(int argc, char** argv) {
   validate->add_option("paths", flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
+  validate->add_option("--sarif", flags.sarif,
+                       "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
 
   PlanFileFlags files;
   auto* plan = app.add_subcommand("plan", "Show what apply would change");
   AddPlanFlags(plan, flags);
   AddPlanFormatFlags(plan, flags, files);
+  plan->add_option("--sarif", flags.sarif,
+                   "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
   plan->add_option(
       "--out", files.out,
       "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
@@ -120,6 +129,11 @@ int main(int argc, char** argv) {
                   "Allow deleting vaults, managed HSMs and resource groups");
   apply->add_flag("--allow-replace", flags.allow_replace,
                   "Allow delete-then-create for immutable field changes");
+  apply
+      ->add_option("--plan-key-env", files.plan_key_env,
+                   "apply FILE without PATHS: the environment variable holding the key the saved "
+                   "plan's signature must verify with")
+      ->capture_default_str();
 
   bool dot = false;
   auto* graph = app.add_subcommand("graph", "Print the dependency graph of the manifests");
@@ -150,6 +164,9 @@ int main(int argc, char** argv) {
       ->required();
   export_command->add_flag("--force", export_flags.force, "Write into a non-empty --out directory");
 
+  GuardrailCommandFlags guardrail_flags;
+  const GuardrailCommands guardrail_commands = AddGuardrailCommands(app, guardrail_flags);
+
   app.add_subcommand("version", "Print the keyward version");
 
   try {
@@ -165,6 +182,15 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
+  // Commands that talk to Azure stop on a TLS configuration error before anything else.
+  for (const CLI::App* remote : {plan, apply, daemon, whoami, export_command}) {
+    if (!remote->parsed()) continue;
+    if (auto tls = CheckTlsOptions(global); !tls) {
+      std::fprintf(stderr, "error: %s\n", tls.error().message.c_str());
+      return kExitError;
+    }
+  }
+
   if (validate->parsed()) return RunValidate(global, flags);
   if (plan->parsed()) return RunPlan(global, flags, files);
   if (show->parsed()) return RunShow(global, flags, files);
@@ -176,6 +202,7 @@ int main(int argc, char** argv) {
   if (daemon->parsed()) return RunDaemon(global, daemon_flags);
   if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
   if (export_command->parsed()) return RunExport(global, export_flags);
+  if (auto code = RunGuardrailCommand(global, guardrail_commands, guardrail_flags)) return *code;
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

@@ -3,7 +3,10 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cli/guardrails.h"
 #include "engine/file_reader.h"
+#include "engine/scrubber.h"
+#include "engine/url.h"
 #include "engine/validate.h"
 #include "providers/azure/arm/process.h"
 
@@ -39,8 +42,9 @@ engine::LoadedRevision LoadManifests(const std::vector<std::string>& paths,
                                      const engine::HandlerRegistry& registry,
                                      std::string revision) {
   engine::RealFileReader reader;
+  const engine::RealEnvironment env;
   auto result = std::make_shared<engine::ValidationResult>(
-      engine::ValidateManifests(paths, reader, registry));
+      engine::ValidateManifests(paths, reader, registry, &env, &GuardrailRules()));
   engine::LoadedRevision loaded;
   if (revision.empty() && !result->set.digest.empty()) revision = "sha256:" + result->set.digest;
   loaded.revision = std::move(revision);
@@ -61,8 +65,9 @@ engine::LoadedRevision GitSource::Load(const Context& ctx) {
   const std::string& dir = options_.cache_dir;
   auto failed = [](const std::string& what, const ProcessResult& r) {
     engine::LoadedRevision loaded;
+    // git may quote the URL, credentials included, in its own messages.
     loaded.errors.push_back(what + " failed (exit " + std::to_string(r.exit_code) +
-                            "): " + Trimmed(r.output));
+                            "): " + engine::RedactUrls(Trimmed(r.output)));
     return loaded;
   };
   std::error_code ec;
@@ -76,7 +81,7 @@ engine::LoadedRevision GitSource::Load(const Context& ctx) {
           {"git", "-C", dir, "fetch", "--quiet", "--depth", "1", "--", options_.url, options_.ref},
           options_.timeout, ctx);
       r.exit_code != 0)
-    return failed("git fetch " + options_.url + " " + options_.ref, r);
+    return failed("git fetch " + engine::RedactUrl(options_.url) + " " + options_.ref, r);
   const ProcessResult rev =
       RunProcess({"git", "-C", dir, "rev-parse", "FETCH_HEAD"}, options_.timeout, ctx);
   if (rev.exit_code != 0) return failed("git rev-parse FETCH_HEAD", rev);

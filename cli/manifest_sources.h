@@ -34,8 +34,10 @@ struct GitSourceOptions {
 };
 
 // Each Load: `git fetch --depth 1 URL REF` into the cache clone, then a forced detached
-// checkout of FETCH_HEAD, then the directory load. The previous checkout is replaced; the last
-// good *parsed* revision lives in the daemon, so a broken commit never needs the old files back.
+// checkout of FETCH_HEAD, then the directory load. Errors show the URL without its userinfo and
+// query (engine::RedactUrl): a token in the URL never reaches /status, logs or status files. The
+// previous checkout is replaced; the last good *parsed* revision lives in the daemon, so a broken
+// commit never needs the old files back.
 class GitSource : public engine::ManifestSource {
  public:
   GitSource(GitSourceOptions options, const engine::HandlerRegistry* registry)

@@ -18,6 +18,12 @@ std::string FlagOrEnv(const std::string& flag, const char* env, const std::strin
 
 }  // namespace
 
+Status CheckTlsOptions(const GlobalOptions& options) {
+  const std::string ca_file = FlagOrEnv(options.ca_file, "KEYWARD_CA_FILE", "");
+  if (ca_file.empty()) return {};
+  return azure::CheckCaFile(ca_file);
+}
+
 AzureAuth MakeAzureAuth(const GlobalOptions& options) {
   AzureAuth auth;
   auth.ca_file = FlagOrEnv(options.ca_file, "KEYWARD_CA_FILE", "");

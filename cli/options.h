@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/resource_handler.h"
+#include "engine/saved_plan.h"
 #include "providers/azure/arm/credential.h"
 
 namespace keyward::azure {
@@ -34,6 +35,7 @@ struct PlanFlags {
   bool auto_approve = false;
   bool allow_destroy = false;
   bool allow_replace = false;
+  std::string sarif;  // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
 };
 
 // Saved plans and plan formats: `plan --out/--format`, `show FILE`, `apply FILE [PATHS...]`.
@@ -42,6 +44,8 @@ struct PlanFileFlags {
   std::string format = "text";  // text | json | markdown
   std::string markdown_dir;     // also write the Markdown parts to DIR/plan-001.md, ...
   std::string plan_file;        // the saved plan that show / apply read
+  // apply FILE without PATHS: the variable holding the key the plan's signature must verify with.
+  std::string plan_key_env = engine::kDefaultPlanKeyEnv;
 };
 // How keyward authenticates to ARM: the DefaultAzureCredential chain (with --ca-file and
 // AZURE_AUTHORITY_HOST), the ARM endpoint, and the token request whose scope follows that endpoint
@@ -53,6 +57,9 @@ struct AzureAuth {
   azure::TokenRequest token_request;
 };
 AzureAuth MakeAzureAuth(const GlobalOptions& options);
+// The CA file (--ca-file, else KEYWARD_CA_FILE), when one is set, must be readable and hold a
+// certificate (azure::CheckCaFile).
+Status CheckTlsOptions(const GlobalOptions& options);
 struct ExportFlags {
   std::string subscription;
   std::string resource_group;  // empty: the whole subscription

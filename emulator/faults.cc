@@ -110,6 +110,7 @@ Reply FaultReply(const FaultRule& rule) {
     default:
       break;
   }
+  if (!rule.message.empty()) message = rule.message;
   headers.emplace_back("x-ms-keyward-fault", std::to_string(rule.status));
   return Reply::Error({rule.status, code, message, headers});
 }
@@ -129,6 +130,7 @@ nlohmann::json FaultSpec::ToJson() const {
       case FaultAction::kStatus:
         r["status"] = rule.status;
         if (rule.status == 429 || rule.status == 503) r["retryAfter"] = rule.retry_after_seconds;
+        if (!rule.message.empty()) r["message"] = rule.message;
         break;
       case FaultAction::kReset:
         r["reset"] = true;
@@ -218,6 +220,8 @@ std::optional<FaultSpec> ParseFaultSpecJson(const nlohmann::json& json, std::str
           rule.limit = value.get<long>();
         } else if (key == "retryAfter") {
           rule.retry_after_seconds = value.get<int>();
+        } else if (key == "message") {
+          rule.message = value.get<std::string>();
         } else {
           throw std::runtime_error("unknown field '" + key + "'");
         }

@@ -8,7 +8,8 @@
 //     {"status": 429, "retryAfter": 2, "rate": 0.1},
 //     {"reset": true, "rate": 0.05},
 //     {"latencyMs": 200, "rate": 1.0},
-//     {"lroFail": true, "rate": 0.5, "match": {"operation": "Vaults_PurgeDeleted"}}]}
+//     {"lroFail": true, "rate": 0.5, "match": {"operation": "Vaults_PurgeDeleted"}},
+//     {"status": 400, "message": "The value 'x' is invalid", "match": {"method": "PUT"}}]}
 // Every rule has exactly one action (status | reset | latencyMs | lroFail), an optional match (all
 // given fields must match: method exact, operation = ARM operationId, case-insensitive, path = an
 // ECMAScript regex searched in the request path), rate in [0,1] (default 1) and an optional limit
@@ -50,6 +51,7 @@ struct FaultRule {
   FaultAction action = FaultAction::kStatus;
   int status = 503;
   int retry_after_seconds = 1;  // for 429 (and sent on 503 too, like ARM)
+  std::string message;          // error.message of the answer; empty = the status's usual one
   int latency_ms = 0;
   double rate = 1.0;
   long limit = -1;  // -1 = unlimited

@@ -99,6 +99,24 @@ TEST(FaultSpecTest, LimitCapsHowOftenARuleFiresAndMatchFilters) {
   EXPECT_EQ(faults.ToJson()["rules"][0]["fired"], 2);
 }
 
+TEST(FaultSpecTest, MessageReplacesTheInjectedErrorMessage) {
+  Faults faults(nullptr);
+  std::string error;
+  auto spec = ParseFaultSpecJson(
+      json::parse(R"({"rules": [{"status": 400, "message": "The value 'x' is invalid"}]})"),
+      &error);
+  ASSERT_TRUE(spec) << error;
+  EXPECT_EQ(spec->ToJson()["rules"][0]["message"], "The value 'x' is invalid");
+  faults.Set(*spec);
+  RequestContext put;
+  put.method = "PUT";
+  auto outcome = faults.Evaluate(put);
+  ASSERT_TRUE(outcome.reply);
+  EXPECT_EQ(outcome.reply->status, 400);
+  EXPECT_NE(outcome.reply->body.find("The value 'x' is invalid"), std::string::npos)
+      << outcome.reply->body;
+}
+
 // --- over HTTPS --------------------------------------------------------------------------------
 
 class FaultInjectionTest : public EmulatorTest {

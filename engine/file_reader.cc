@@ -1,6 +1,13 @@
 #include "engine/file_reader.h"
 
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,6 +33,32 @@ std::string Clean(std::string path) {
   while (path.size() > 2 && path.compare(0, 2, "./") == 0) path.erase(0, 2);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path;
+}
+
+// "/fake/a/../b/./c" -> "b/c": the key of a FakeFileReader file, from any spelling of its path.
+constexpr char kFakeRoot[] = "/fake";
+
+std::string FakeKey(const std::string& path) {
+  std::vector<std::string> parts;
+  const bool absolute = !path.empty() && path[0] == '/';
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    const std::string part = path.substr(start, slash - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = slash + 1;
+  }
+  std::string out = absolute ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  const std::string root = std::string(kFakeRoot) + "/";
+  if (out.compare(0, root.size(), root) == 0) return out.substr(root.size());
+  if (out == kFakeRoot) return ".";
+  return out.empty() ? "." : out;
 }
 
 std::string Join(const std::string& dir, const std::string& name) {
@@ -100,6 +133,62 @@ std::string RealFileReader::AbsolutePath(const std::string& path) {
   return ec ? path : abs.string();
 }
 
+Result<FileStatus> RealFileReader::Stat(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return MakeError(ErrorCode::kNotFound, path + ": no such file");
+    return MakeError(ErrorCode::kPermissionDenied, path + ": " + std::strerror(errno));
+  }
+  return FileStatus{S_ISREG(st.st_mode), static_cast<uint64_t>(st.st_size)};
+}
+
+Result<std::string> RealFileReader::ReadRegularFile(const std::string& path, size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, path + ": no such file");
+    if (errno == ELOOP)
+      return MakeError(ErrorCode::kInvalidArgument, path + ": is a symbolic link");
+    return MakeError(ErrorCode::kPermissionDenied, path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
+  }
+  std::string out;
+  // A refused file may be a secret too: wipe what was read of it.
+  auto wipe = [&] { OPENSSL_cleanse(out.data(), out.size()); };
+  auto too_large = [&] {
+    wipe();
+    ::close(fd);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": larger than " + std::to_string(max_bytes) + " bytes");
+  };
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) return too_large();
+  // One byte more than allowed tells a file that grew (or lies about its size, as /proc files
+  // do) from one that fits. `out` is sized once: no reallocation leaves a copy of the bytes.
+  out.resize(max_bytes + 1);
+  size_t used = 0;
+  while (used < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string error = std::strerror(errno);
+      wipe();
+      ::close(fd);
+      return MakeError(ErrorCode::kUnavailable, path + ": read error: " + error);
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  if (used > max_bytes) return too_large();
+  ::close(fd);
+  out.resize(used);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // FakeFileReader
 
@@ -110,6 +199,8 @@ void FakeFileReader::AddFile(const std::string& path, std::string contents) {
 void FakeFileReader::RemoveFile(const std::string& path) { files_.erase(Clean(path)); }
 
 void FakeFileReader::MakeUnreadable(const std::string& path) { unreadable_[Clean(path)] = true; }
+
+void FakeFileReader::AddSpecialFile(const std::string& path) { special_.insert(FakeKey(path)); }
 
 Result<std::string> FakeFileReader::Read(const std::string& path) {
   ++reads_;
@@ -154,9 +245,28 @@ bool FakeFileReader::IsDirectory(const std::string& path) {
 bool FakeFileReader::IsFile(const std::string& path) { return files_.count(Clean(path)) > 0; }
 
 std::string FakeFileReader::AbsolutePath(const std::string& path) {
-  const std::string clean = Clean(path);
-  if (!clean.empty() && clean[0] == '/') return clean;
-  return clean == "." ? "/fake" : "/fake/" + clean;
+  const std::string key = FakeKey(path);
+  if (key[0] == '/') return key;
+  return key == "." ? kFakeRoot : std::string(kFakeRoot) + "/" + key;
+}
+
+Result<FileStatus> FakeFileReader::Stat(const std::string& path) {
+  const std::string key = FakeKey(path);
+  if (special_.count(key)) return FileStatus{false, 0};
+  if (auto it = files_.find(key); it != files_.end()) return FileStatus{true, it->second.size()};
+  if (IsDirectory(key)) return FileStatus{false, 0};
+  return MakeError(ErrorCode::kNotFound, path + ": no such file");
+}
+
+Result<std::string> FakeFileReader::ReadRegularFile(const std::string& path, size_t max_bytes) {
+  auto status = Stat(path);
+  if (!status) return tl::unexpected(status.error());
+  if (!status->regular)
+    return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
+  if (status->size > max_bytes)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": larger than " + std::to_string(max_bytes) + " bytes");
+  return Read(FakeKey(path));
 }
 
 }  // namespace keyward::engine

@@ -7,13 +7,20 @@
 // the user typed.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/result.h"
 
 namespace keyward::engine {
+
+struct FileStatus {
+  bool regular = false;  // a regular file, after following symlinks (not a directory, FIFO, device)
+  uint64_t size = 0;
+};
 
 class FileReader {
  public:
@@ -30,9 +37,17 @@ class FileReader {
   virtual bool IsDirectory(const std::string& path) = 0;
   virtual bool IsFile(const std::string& path) = 0;
 
-  // Absolute form of `path`, used only to name a stack after its directory when the user
-  // passed "." and there is no keyward.yaml.
+  // Absolute form of `path`, normalized, with the symlinks of its existing part resolved: names a
+  // stack after its directory, and tells whether a secret source stays inside the manifests.
   virtual std::string AbsolutePath(const std::string& path) = 0;
+
+  // What is at `path`, following symlinks. kNotFound when nothing is.
+  virtual Result<FileStatus> Stat(const std::string& path) = 0;
+
+  // The contents of a regular file of at most `max_bytes` bytes, for secret values: a symlink as
+  // the last component is not followed, and the type is checked on the opened file, so a FIFO or
+  // a device is never read. kInvalidArgument when it is not a regular file or is larger.
+  virtual Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) = 0;
 };
 
 class RealFileReader : public FileReader {
@@ -42,28 +57,36 @@ class RealFileReader : public FileReader {
   bool IsDirectory(const std::string& path) override;
   bool IsFile(const std::string& path) override;
   std::string AbsolutePath(const std::string& path) override;
+  Result<FileStatus> Stat(const std::string& path) override;
+  Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) override;
 };
 
 // In-memory files for tests. Directories exist implicitly: "a/b.yaml" makes "a" a directory.
-// Paths are compared after stripping a leading "./" and trailing '/'.
+// Paths are compared after stripping a leading "./" and trailing '/'; relative paths live under
+// "/fake" (AbsolutePath), so "/fake/a/b.yaml" names "a/b.yaml" too.
 class FakeFileReader : public FileReader {
  public:
   void AddFile(const std::string& path, std::string contents);
   void RemoveFile(const std::string& path);
   // Makes Read(path) fail with kPermissionDenied, to test unreadable files.
   void MakeUnreadable(const std::string& path);
+  // A FIFO, device or socket: Stat says it is not a regular file.
+  void AddSpecialFile(const std::string& path);
 
   Result<std::string> Read(const std::string& path) override;
   Result<std::vector<std::string>> ListManifestFiles(const std::string& dir) override;
   bool IsDirectory(const std::string& path) override;
   bool IsFile(const std::string& path) override;
   std::string AbsolutePath(const std::string& path) override;
+  Result<FileStatus> Stat(const std::string& path) override;
+  Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) override;
 
   int reads() const { return reads_; }
 
  private:
   std::map<std::string, std::string> files_;
   std::map<std::string, bool> unreadable_;
+  std::set<std::string> special_;
   int reads_ = 0;
 };
 

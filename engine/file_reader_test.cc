@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -55,6 +57,55 @@ TEST(RealFileReaderTest, ReadsAndListsTheDisk) {
   EXPECT_TRUE(reader.IsDirectory(root.string()));
   EXPECT_TRUE(reader.IsFile((root / "b.yaml").string()));
   fs::remove_all(root);
+}
+
+TEST(RealFileReaderTest, ReadRegularFileRefusesSymlinksFifosAndOversizedFiles) {
+  namespace fs = std::filesystem;
+  const fs::path root =
+      fs::temp_directory_path() / ("keyward_regular_file_test_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "value.txt") << "s3cret";
+  std::ofstream(root / "big.txt") << std::string(100, 'x');
+  fs::create_symlink(root / "value.txt", root / "link.txt");
+  ASSERT_EQ(::mkfifo((root / "fifo").c_str(), 0600), 0);
+  RealFileReader reader;
+
+  EXPECT_EQ(*reader.ReadRegularFile((root / "value.txt").string(), 100), "s3cret");
+  auto link = reader.ReadRegularFile((root / "link.txt").string(), 100);
+  ASSERT_FALSE(link);
+  EXPECT_EQ(link.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(link.error().message, ::testing::HasSubstr("is a symbolic link"));
+  // Opening a FIFO for reading would wait for a writer forever; it is refused at once.
+  auto fifo = reader.ReadRegularFile((root / "fifo").string(), 100);
+  ASSERT_FALSE(fifo);
+  EXPECT_THAT(fifo.error().message, ::testing::HasSubstr("not a regular file"));
+  auto big = reader.ReadRegularFile((root / "big.txt").string(), 99);
+  ASSERT_FALSE(big);
+  EXPECT_THAT(big.error().message, ::testing::HasSubstr("larger than 99 bytes"));
+  EXPECT_EQ(reader.ReadRegularFile((root / "none").string(), 9).error().code, ErrorCode::kNotFound);
+  // /proc files claim size 0 and hold more: the byte count read decides.
+  EXPECT_FALSE(reader.ReadRegularFile("/proc/self/status", 8));
+
+  EXPECT_TRUE(reader.Stat((root / "link.txt").string())->regular) << "Stat follows symlinks";
+  EXPECT_EQ(reader.Stat((root / "big.txt").string())->size, 100u);
+  EXPECT_FALSE(reader.Stat((root / "fifo").string())->regular);
+  EXPECT_FALSE(reader.Stat(root.string())->regular);
+  EXPECT_EQ(reader.Stat((root / "none").string()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(reader.AbsolutePath((root / "link.txt").string()), (root / "value.txt").string())
+      << "AbsolutePath resolves symlinks";
+  fs::remove_all(root);
+}
+
+TEST(FakeFileReaderTest, AbsolutePathNormalizesAndFakePathsNameTheSameFiles) {
+  FakeFileReader files;
+  files.AddFile("m/a.txt", "a");
+  files.AddSpecialFile("m/fifo");
+  EXPECT_EQ(files.AbsolutePath("m/x/../a.txt"), "/fake/m/a.txt");
+  EXPECT_EQ(files.AbsolutePath("/etc/../etc/shadow"), "/etc/shadow");
+  EXPECT_EQ(*files.ReadRegularFile("/fake/m/a.txt", 10), "a");
+  EXPECT_FALSE(files.Stat("m/fifo")->regular);
+  EXPECT_FALSE(files.ReadRegularFile("m/a.txt", 0));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "engine/duration.h"
+#include "engine/guardrails/policy.h"
 
 namespace keyward::engine {
 
@@ -273,6 +274,15 @@ const std::string* StringAt(const Json& object, const char* key) {
   return (it != object.end() && it->is_string()) ? it->get_ptr<const std::string*>() : nullptr;
 }
 
+// The strings of the array at `key` (anything else was reported by the schema).
+std::vector<std::string> Strings(const Json& object, const char* key) {
+  std::vector<std::string> out;
+  if (!object.is_object() || !object.contains(key) || !object[key].is_array()) return out;
+  for (const Json& item : object[key])
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  return out;
+}
+
 // One directory (or the directory of a file path) with its keyward.yaml.
 struct Root {
   std::string dir;
@@ -429,12 +439,22 @@ class Loader {
           root.purge_then_create = *s == "purge-then-create";
       }
     }
+    guardrails::ReadGuardrailsSection(v, doc.source, &root.config);
     if (v.is_object() && v.contains("secrets")) {
       const Json& s = v["secrets"];
       if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))
         root.config.fingerprint_key_env = *env;
       if (const std::string* on_prune = StringAt(s, "onPrune"))
         root.config.disable_pruned_secrets = *on_prune == "disable";
+      const Json sources = s.is_object() ? s.value("sources", Json::object()) : Json::object();
+      const Json env = sources.is_object() ? sources.value("env", Json::object()) : Json::object();
+      root.config.secret_sources.allowed_directories = Strings(sources, "allowedDirectories");
+      root.config.secret_sources.env_prefixes = Strings(env, "prefixes");
+      root.config.secret_sources.env_names = Strings(env, "names");
+    }
+    if (v.is_object() && v.contains("plans")) {
+      if (const std::string* env = StringAt(v["plans"], "signingKeyEnv"))
+        root.config.plan_signing_key_env = *env;
     }
     if (v.is_object() && v.contains("timeouts")) {
       for (auto [key, field] : {std::pair{"operation", &root.config.operation_timeout},
@@ -563,6 +583,7 @@ class Loader {
     r.spec = v.contains("spec") ? v["spec"] : Json::object();
     r.location = doc.source.document;
     r.field_locations = doc.source.ValueLocations();
+    r.manifest_root = root.dir;
     r.policy = root.config.default_policy;
 
     const std::string name = r.kind + "/" + r.name;

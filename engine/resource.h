@@ -21,6 +21,18 @@ enum class ReconcilePolicy { kManage, kObserve, kSkip, kDetachOnDelete };
 const char* ReconcilePolicyName(ReconcilePolicy policy);
 std::optional<ReconcilePolicy> ParseReconcilePolicy(const std::string& text);
 
+// keyward.yaml secrets.sources (engine/secret_source.h): where Secret values may come from beyond
+// the manifest set's own directory tree.
+struct SecretSourcePolicy {
+  // Directories outside the manifest root that valueFrom.file may read (mounted Kubernetes
+  // secrets, e.g. /var/run/secrets/keyward), as written in keyward.yaml.
+  std::vector<std::string> allowed_directories;
+  // When either is non-empty, valueFrom.env must name a variable starting with one of the
+  // prefixes or listed in names.
+  std::vector<std::string> env_prefixes;
+  std::vector<std::string> env_names;
+};
+
 // keyward.yaml: stack identity, defaults and policies for one manifest set.
 struct StackConfig {
   std::string stack;  // value of the keyward-stack ownership tag
@@ -35,11 +47,19 @@ struct StackConfig {
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
+  SecretSourcePolicy secret_sources;
+  // keyward.yaml plans.signingKeyEnv (engine/saved_plan.h): the variable holding the key that
+  // `plan --out` signs saved plans with.
+  std::string plan_signing_key_env = "KEYWARD_PLAN_KEY";
   // keyward.yaml `timeouts:` (docs/reliability.md): how long one long-running ARM operation and
   // one ARM request may take. Unset: the command line's value, else the default.
   std::optional<std::chrono::milliseconds> operation_timeout;
   std::optional<std::chrono::milliseconds> request_timeout;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
+  // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
+  // engine/guardrails/policy.h against the rule table.
+  Json guardrails;
+  std::map<std::string, SourceLocation> guardrails_locations;
 };
 
 struct DesiredResource {
@@ -55,6 +75,9 @@ struct DesiredResource {
   std::vector<std::string> depends_on;  // addresses: explicit dependsOn + implicit references
   SourceLocation location;              // where the document starts
   std::map<std::string, SourceLocation> field_locations;  // "spec.location" -> where it is written
+  // The manifest path this document was loaded under (the directory holding keyward.yaml): a
+  // Secret's valueFrom.file may not leave it. Empty: the directory of `location.file`.
+  std::string manifest_root;
   // Secrets only: HMAC-SHA256 fingerprint of the value read from `valueFrom` before planning
   // (engine/secret_source.h). Never the value itself; empty until resolved.
   std::string value_fingerprint;

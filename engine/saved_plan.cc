@@ -6,9 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 #include <stdexcept>
 
+#include "engine/hmac.h"
+#include "engine/scrubber.h"
 #include "engine/sensitive.h"
 
 namespace keyward::engine {
@@ -29,15 +32,35 @@ SourceLocation LocationFromJson(const Json& j) {
   return l;
 }
 
+constexpr char kPlanKeyDomain[] = "keyward-plan-key-id:";
+
+// A field change's value as the file holds it: sensitive values masked.
+Json Kept(const Change& c, const FieldChange& f, const Json& value) {
+  return IsSensitivePath(c.sensitive_paths, f.path) && !value.is_null() ? Json(kSensitiveValue)
+                                                                        : value;
+}
+
+// Findings as the file holds them: their free text scrubbed like diagnostics' messages.
+Json ScrubbedFindings(const std::vector<guardrails::Finding>& findings) {
+  Json out = guardrails::FindingsToJson(findings);
+  for (Json& f : out) {
+    f["message"] = Scrubber::Process().Scrub(f.value("message", ""));
+    if (f.contains("waiver"))
+      f["waiver"]["reason"] = Scrubber::Process().Scrub(f["waiver"].value("reason", ""));
+  }
+  return out;
+}
+
+// The text a signature covers (see the header).
+std::string CanonicalText(const Json& unsigned_plan) {
+  return unsigned_plan.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 Json ChangeToJson(const Change& c) {
   Json fields = Json::array();
-  for (const FieldChange& f : c.field_changes) {
-    const bool sensitive = IsSensitivePath(c.sensitive_paths, f.path);
-    auto keep = [&](const Json& v) {
-      return sensitive && !v.is_null() ? Json(kSensitiveValue) : v;
-    };
-    fields.push_back({{"path", f.path}, {"before", keep(f.before)}, {"after", keep(f.after)}});
-  }
+  for (const FieldChange& f : c.field_changes)
+    fields.push_back(
+        {{"path", f.path}, {"before", Kept(c, f, f.before)}, {"after", Kept(c, f, f.after)}});
   return {{"action", ActionName(c.action)},
           {"address", c.address},
           {"kind", c.kind},
@@ -101,6 +124,7 @@ Json DesiredToJson(const DesiredResource& d) {
           {"policy", ReconcilePolicyName(d.policy)},
           {"depends_on", d.depends_on},
           {"location", LocationToJson(d.location)},
+          {"manifest_root", d.manifest_root},
           {"value_fingerprint", d.value_fingerprint}};
 }
 
@@ -117,6 +141,7 @@ DesiredResource DesiredFromJson(const Json& j) {
   d.policy = PolicyFromName(j.at("policy").get<std::string>());
   d.depends_on = j.at("depends_on").get<std::vector<std::string>>();
   d.location = LocationFromJson(j.at("location"));
+  d.manifest_root = j.at("manifest_root").get<std::string>();
   d.value_fingerprint = j.at("value_fingerprint").get<std::string>();
   return d;
 }
@@ -130,6 +155,13 @@ Json ConfigToJson(const StackConfig& c) {
               {"default_policy", ReconcilePolicyName(c.default_policy)},
               {"prune", c.prune},
               {"parallelism", c.parallelism},
+              {"fingerprint_key_env", c.fingerprint_key_env},
+              {"disable_pruned_secrets", c.disable_pruned_secrets},
+              {"secret_sources",
+               {{"allowed_directories", c.secret_sources.allowed_directories},
+                {"env_prefixes", c.secret_sources.env_prefixes},
+                {"env_names", c.secret_sources.env_names}}},
+              {"plan_signing_key_env", c.plan_signing_key_env},
               {"location", LocationToJson(c.location)}};
   // Written only when set, so plans saved without them read the same.
   if (c.operation_timeout) out["operation_timeout_ms"] = c.operation_timeout->count();
@@ -147,6 +179,14 @@ StackConfig ConfigFromJson(const Json& j) {
   c.default_policy = PolicyFromName(j.at("default_policy").get<std::string>());
   c.prune = j.at("prune").get<bool>();
   c.parallelism = j.at("parallelism").get<int>();
+  c.fingerprint_key_env = j.at("fingerprint_key_env").get<std::string>();
+  c.disable_pruned_secrets = j.at("disable_pruned_secrets").get<bool>();
+  const Json& sources = j.at("secret_sources");
+  c.secret_sources.allowed_directories =
+      sources.at("allowed_directories").get<std::vector<std::string>>();
+  c.secret_sources.env_prefixes = sources.at("env_prefixes").get<std::vector<std::string>>();
+  c.secret_sources.env_names = sources.at("env_names").get<std::vector<std::string>>();
+  c.plan_signing_key_env = j.at("plan_signing_key_env").get<std::string>();
   c.location = LocationFromJson(j.at("location"));
   if (j.contains("operation_timeout_ms"))
     c.operation_timeout = std::chrono::milliseconds(j.at("operation_timeout_ms").get<long long>());
@@ -159,9 +199,58 @@ std::string Short(const std::string& fingerprint) {
   return fingerprint.size() > 12 ? fingerprint.substr(0, 12) + "…" : fingerprint;
 }
 
+bool Executes(const Change* c) { return c && IsWrite(c->action) && !c->report_only; }
+
+// Paths whose planned values differ between two changes of the same address, as the file would
+// hold them (sensitive values masked); "the request body" when only the body differs.
+std::vector<std::string> DifferingValues(const Change& saved, const Change& fresh) {
+  std::map<std::string, std::pair<Json, Json>> was, is;
+  for (const FieldChange& f : saved.field_changes)
+    was[f.path] = {Kept(saved, f, f.before), Kept(saved, f, f.after)};
+  for (const FieldChange& f : fresh.field_changes)
+    is[f.path] = {Kept(fresh, f, f.before), Kept(fresh, f, f.after)};
+  std::set<std::string> paths;
+  for (const auto& [path, values] : was) {
+    auto it = is.find(path);
+    if (it == is.end() || it->second != values) paths.insert(path);
+  }
+  for (const auto& [path, values] : is)
+    if (!was.count(path)) paths.insert(path);
+  std::vector<std::string> out(paths.begin(), paths.end());
+  if (out.empty() && DropSensitive(saved.after, saved.sensitive_paths) !=
+                         DropSensitive(fresh.after, fresh.sensitive_paths))
+    out.push_back("the request body");
+  return out;
+}
+
+std::string WhyStale(const Change& c, const Change* now) {
+  const std::string& was = c.fingerprint;
+  const std::string is = now ? now->fingerprint : "";
+  if (was != is) {
+    if (was.empty()) return "appeared since the plan";
+    if (is.empty()) return "disappeared since the plan";
+    return "changed since the plan (live fingerprint " + Short(was) + " -> " + Short(is) + ")";
+  }
+  if (!now) return "is no longer planned";
+  if (now->action != c.action)
+    return std::string("would now be planned as ") + ActionName(now->action) + " instead of " +
+           ActionName(c.action);
+  if (now->report_only != c.report_only)
+    return now->report_only ? "would now only be reported" : "would now be written";
+  if (now->arm_id != c.arm_id) return "now targets " + now->arm_id + " instead of " + c.arm_id;
+  const std::vector<std::string> values = DifferingValues(c, *now);
+  if (values.empty()) return "";
+  std::string paths;
+  for (const std::string& path : values) paths += (paths.empty() ? "" : ", ") + path;
+  return "would now be planned with other values (" + paths + ")";
+}
+
 }  // namespace
 
-std::string SerializeSavedPlan(const SavedPlan& saved) {
+std::string PlanKeyId(const std::string& key) { return KeyId(kPlanKeyDomain, key); }
+
+std::string SerializeSavedPlan(const SavedPlan& saved, const std::string& signing_key,
+                               const std::string& key_env) {
   Json desired = Json::array();
   for (const DesiredResource& d : saved.desired.resources) desired.push_back(DesiredToJson(d));
   Json changes = Json::array();
@@ -170,8 +259,8 @@ std::string SerializeSavedPlan(const SavedPlan& saved) {
   for (const Diagnostic& d : saved.plan.diagnostics.items())
     diagnostics.push_back({{"severity", d.severity == Severity::kError ? "error" : "warning"},
                            {"location", LocationToJson(d.location)},
-                           {"message", d.message}});
-  const Json out = {
+                           {"message", Scrubber::Process().Scrub(d.message)}});
+  Json out = {
       {"format", kFormatMarker},
       {"format_version", kSavedPlanFormatVersion},
       {"keyward_version", saved.keyward_version},
@@ -182,13 +271,37 @@ std::string SerializeSavedPlan(const SavedPlan& saved) {
         {"stack", saved.options.stack}}},
       {"config", ConfigToJson(saved.desired.config)},
       {"desired", std::move(desired)},
-      {"plan", {{"changes", std::move(changes)}, {"diagnostics", std::move(diagnostics)}}},
+      {"plan",
+       {{"changes", std::move(changes)},
+        {"diagnostics", std::move(diagnostics)},
+        {"findings", ScrubbedFindings(saved.plan.findings)}}},
   };
+  if (!signing_key.empty()) {
+    out["signature"] = {{"algorithm", "hmac-sha256"},
+                        {"key_id", PlanKeyId(signing_key)},
+                        {"key_env", key_env},
+                        {"hmac", HmacSha256Hex(signing_key, CanonicalText(out))}};
+  }
   return out.dump(1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+Status VerifySavedPlanSignature(const SavedPlan& saved, const std::string& key) {
+  if (!saved.signature)
+    return MakeError(ErrorCode::kFailedPrecondition, "the saved plan is not signed");
+  const std::string expected = HmacSha256Hex(key, saved.signed_text);
+  if (EqualsConstantTime(expected, saved.signature->hmac)) return {};
+  const std::string id = PlanKeyId(key);
+  if (saved.signature->key_id != id)
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "the saved plan was signed with another key (key id " +
+                         saved.signature->key_id + "; this key's id is " + id + ")");
+  return MakeError(ErrorCode::kPermissionDenied,
+                   "the saved plan's signature does not match its contents: it was changed after "
+                   "keyward plan signed it");
+}
+
 Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& source) {
-  const Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   auto member = [&](const char* key) {
     const auto it = j.is_object() ? j.find(key) : j.end();
     return it == j.end() ? Json() : *it;
@@ -204,6 +317,16 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
                          std::to_string(kSavedPlanFormatVersion) + "); re-run keyward plan");
   try {
     SavedPlan saved;
+    if (auto it = j.find("signature"); it != j.end()) {
+      const Json& signature = *it;
+      if (signature.at("algorithm").get<std::string>() != "hmac-sha256")
+        throw std::invalid_argument("unknown signature algorithm " + signature["algorithm"].dump());
+      saved.signature = PlanSignature{signature.at("key_id").get<std::string>(),
+                                      signature.at("key_env").get<std::string>(),
+                                      signature.at("hmac").get<std::string>()};
+      j.erase(it);
+    }
+    saved.signed_text = CanonicalText(j);
     saved.keyward_version = j.at("keyward_version").get<std::string>();
     const Json& options = j.at("options");
     saved.options.prune = options.at("prune").get<bool>();
@@ -224,6 +347,9 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
         saved.plan.diagnostics.Warning(where, std::move(message));
       }
     }
+    // Shown by `keyward show` as they were planned; absent in plans saved before guardrails.
+    if (auto findings = plan.find("findings"); findings != plan.end())
+      saved.plan.findings = guardrails::FindingsFromJson(*findings);
     return saved;
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, source + ": corrupt keyward saved plan: " +
@@ -234,7 +360,7 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
 Status WriteFilePrivateAtomically(const std::string& path, const std::string& bytes) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string temp = dir + "/.keyward-plan-XXXXXX";
+  std::string temp = dir + "/.keyward-XXXXXX";
   const int fd = ::mkstemp(temp.data());  // created 0600
   if (fd < 0)
     return MakeError(ErrorCode::kUnavailable,
@@ -268,27 +394,18 @@ Status WriteFilePrivateAtomically(const std::string& path, const std::string& by
 
 std::vector<StaleChange> FindStaleChanges(const Plan& saved, const Plan& fresh) {
   std::vector<StaleChange> stale;
+  std::set<std::string> seen;
   for (const Change& c : saved.changes) {
-    if (!IsWrite(c.action) || c.report_only) continue;
+    seen.insert(c.address);
     const Change* now = fresh.Find(c.address);
-    const std::string was = c.fingerprint;
-    const std::string is = now ? now->fingerprint : "";
-    std::string why;
-    if (was != is) {
-      if (was.empty()) {
-        why = "appeared since the plan";
-      } else if (is.empty()) {
-        why = "disappeared since the plan";
-      } else {
-        why = "changed since the plan (live fingerprint " + Short(was) + " -> " + Short(is) + ")";
-      }
-    } else if (!now) {
-      why = "is no longer planned";
-    } else if (now->action != c.action) {
-      why = std::string("would now be planned as ") + ActionName(now->action) + " instead of " +
-            ActionName(c.action);
-    }
+    if (!Executes(&c) && !Executes(now)) continue;
+    std::string why = WhyStale(c, now);
     if (!why.empty()) stale.push_back({c.address, std::move(why)});
+  }
+  for (const Change& c : fresh.changes) {
+    if (seen.count(c.address) || !Executes(&c)) continue;
+    stale.push_back({c.address, std::string("would now be planned as ") + ActionName(c.action) +
+                                    ", and the saved plan does not have it"});
   }
   return stale;
 }
@@ -305,8 +422,10 @@ std::vector<StaleChange> FindChangedManifests(const DesiredSet& saved, const Des
       // Where a document sits is not content; a value fingerprint is compared only when both
       // sides resolved secret values (loading manifests for this check does not).
       Json a = DesiredToJson(*current), b = DesiredToJson(d);
-      a.erase("location");
-      b.erase("location");
+      for (const char* where : {"location", "manifest_root"}) {
+        a.erase(where);
+        b.erase(where);
+      }
       if (a["value_fingerprint"] == "" || b["value_fingerprint"] == "") {
         a.erase("value_fingerprint");
         b.erase("value_fingerprint");

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <functional>
 #include <iterator>
 
 #include "engine/plan_test_util.h"
@@ -70,6 +71,9 @@ TEST(SavedPlanTest, RoundTripsEverythingApplyNeeds) {
   EXPECT_EQ(parsed->desired.resources[0].location.ToString(), "manifests/vault.yaml:1:1");
   // The plan renders identically, and fingerprints / dependencies survive.
   EXPECT_EQ(RenderPlanText(parsed->plan), RenderPlanText(saved.plan));
+  ASSERT_EQ(parsed->plan.findings.size(), 3u) << "guardrail findings are kept for show";
+  EXPECT_EQ(guardrails::FindingsToJson(parsed->plan.findings),
+            guardrails::FindingsToJson(saved.plan.findings));
   const Change* fresh = parsed->plan.Find("Secret/payments-kv/db-password");
   ASSERT_NE(fresh, nullptr);
   EXPECT_EQ(fresh->fingerprint, "fp-db-password");
@@ -103,12 +107,14 @@ TEST(SavedPlanTest, RejectsWhatIsNotASavedPlanWithAClearMessage) {
   EXPECT_THAT(other_json.error().message, HasSubstr("not a keyward saved plan"));
 
   Json doc = Json::parse(SerializeSavedPlan(Sample()));
-  doc["format_version"] = 2;
+  doc["format_version"] = 3;
   auto newer = ParseSavedPlan(doc.dump(), "p.kwplan");
   ASSERT_FALSE(newer);
   EXPECT_THAT(newer.error().message,
-              HasSubstr("saved plan format version 2 is not supported by this keyward (it reads "
-                        "version 1)"));
+              HasSubstr("saved plan format version 3 is not supported by this keyward (it reads "
+                        "version 2)"));
+  doc["format_version"] = 1;  // unsigned, written before plans were signed
+  EXPECT_FALSE(ParseSavedPlan(doc.dump(), "p.kwplan"));
 
   doc = Json::parse(SerializeSavedPlan(Sample()));
   doc["plan"]["changes"][0].erase("fingerprint");
@@ -159,6 +165,13 @@ Plan OneChange(Action action, const std::string& fingerprint) {
   return plan;
 }
 
+// The reason of the one difference between `saved` and `fresh` ("" when there is not exactly one).
+std::string OnlyStale(const Plan& saved, const Plan& fresh) {
+  const auto stale = FindStaleChanges(saved, fresh);
+  EXPECT_EQ(stale.size(), 1u);
+  return stale.size() == 1 ? stale[0].why : "";
+}
+
 TEST(SavedPlanTest, UnchangedLiveStateIsNotStale) {
   EXPECT_TRUE(FindStaleChanges(OneChange(Action::kUpdate, "fp1"), OneChange(Action::kUpdate, "fp1"))
                   .empty());
@@ -176,27 +189,18 @@ TEST(SavedPlanTest, MovedFingerprintIsStale) {
 }
 
 TEST(SavedPlanTest, AppearedAndDisappearedResourcesAreStale) {
-  auto appeared =
-      FindStaleChanges(OneChange(Action::kCreate, ""), OneChange(Action::kUpdate, "fp"));
-  ASSERT_EQ(appeared.size(), 1u);
-  EXPECT_EQ(appeared[0].why, "appeared since the plan");
-
-  auto disappeared =
-      FindStaleChanges(OneChange(Action::kUpdate, "fp"), OneChange(Action::kCreate, ""));
-  ASSERT_EQ(disappeared.size(), 1u);
-  EXPECT_EQ(disappeared[0].why, "disappeared since the plan");
-
+  EXPECT_EQ(OnlyStale(OneChange(Action::kCreate, ""), OneChange(Action::kUpdate, "fp")),
+            "appeared since the plan");
+  EXPECT_EQ(OnlyStale(OneChange(Action::kUpdate, "fp"), OneChange(Action::kCreate, "")),
+            "disappeared since the plan");
   // A pruned resource that is gone is not planned at all any more.
-  auto gone = FindStaleChanges(OneChange(Action::kDelete, "fp"), Plan{});
-  ASSERT_EQ(gone.size(), 1u);
-  EXPECT_EQ(gone[0].why, "disappeared since the plan");
+  EXPECT_EQ(OnlyStale(OneChange(Action::kDelete, "fp"), Plan{}), "disappeared since the plan");
 }
 
 TEST(SavedPlanTest, SameFingerprintButDifferentActionIsStale) {
   // e.g. a soft-deleted vault now holds the name: create became recover.
-  auto stale = FindStaleChanges(OneChange(Action::kCreate, ""), OneChange(Action::kRecover, ""));
-  ASSERT_EQ(stale.size(), 1u);
-  EXPECT_EQ(stale[0].why, "would now be planned as recover instead of create");
+  EXPECT_EQ(OnlyStale(OneChange(Action::kCreate, ""), OneChange(Action::kRecover, "")),
+            "would now be planned as recover instead of create");
 }
 
 TEST(SavedPlanTest, ChangesApplyWillNotExecuteAreNeverStale) {
@@ -208,6 +212,107 @@ TEST(SavedPlanTest, ChangesApplyWillNotExecuteAreNeverStale) {
   drift.fingerprint = "fp1";
   saved.changes.push_back(drift);
   EXPECT_TRUE(FindStaleChanges(saved, Plan{}).empty());
+}
+
+constexpr char kPlanKey[] = "plan-signing-key-for-tests";
+
+TEST(SavedPlanTest, SignedPlanVerifiesWithItsKeyOnly) {
+  const std::string text = SerializeSavedPlan(Sample(), kPlanKey, "MY_PLAN_KEY");
+  EXPECT_EQ(text.find(kPlanKey), std::string::npos) << "the key is never written";
+  auto parsed = ParseSavedPlan(text, "p.kwplan");
+  ASSERT_TRUE(parsed) << parsed.error().ToString();
+  ASSERT_TRUE(parsed->signature);
+  EXPECT_EQ(parsed->signature->key_id, PlanKeyId(kPlanKey));
+  EXPECT_EQ(parsed->signature->key_env, "MY_PLAN_KEY");
+  EXPECT_TRUE(VerifySavedPlanSignature(*parsed, kPlanKey));
+
+  auto other_key = VerifySavedPlanSignature(*parsed, "another-key");
+  ASSERT_FALSE(other_key);
+  EXPECT_EQ(other_key.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(other_key.error().message,
+              HasSubstr("signed with another key (key id " + PlanKeyId(kPlanKey)));
+
+  auto unsigned_plan = ParseSavedPlan(SerializeSavedPlan(Sample()), "p.kwplan");
+  ASSERT_TRUE(unsigned_plan);
+  EXPECT_FALSE(unsigned_plan->signature);
+  auto refused = VerifySavedPlanSignature(*unsigned_plan, kPlanKey);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(SavedPlanTest, AnyEditToASignedPlanBreaksItsSignature) {
+  const Json signed_doc = Json::parse(SerializeSavedPlan(Sample(), kPlanKey, "KEYWARD_PLAN_KEY"));
+  // Re-formatting alone is not an edit: the signature covers the JSON value, not its layout.
+  auto reformatted = ParseSavedPlan(signed_doc.dump(4), "p.kwplan");
+  ASSERT_TRUE(reformatted);
+  EXPECT_TRUE(VerifySavedPlanSignature(*reformatted, kPlanKey));
+
+  std::vector<std::function<void(Json&)>> edits = {
+      [](Json& d) { d["plan"]["changes"][0]["action"] = "delete"; },
+      [](Json& d) { d["desired"][1]["spec"]["valueFrom"]["env"] = "AZURE_CLIENT_SECRET"; },
+      [](Json& d) { d["config"]["secret_sources"]["allowed_directories"].push_back("/"); },
+      [](Json& d) { d["options"]["prune"] = false; },
+      [](Json& d) { d["manifest_digest"] = std::string(64, 'c'); },
+      [](Json& d) { d["signature"]["key_env"] = "HOME"; },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    Json doc = signed_doc;
+    edits[i](doc);
+    auto parsed = ParseSavedPlan(doc.dump(1), "p.kwplan");
+    ASSERT_TRUE(parsed) << i << ": " << parsed.error().ToString();
+    auto verified = VerifySavedPlanSignature(*parsed, kPlanKey);
+    if (i + 1 == edits.size()) {
+      // The hint outside the signed text changes nothing that is trusted.
+      EXPECT_TRUE(verified) << "key_env is a hint, not signed content";
+      continue;
+    }
+    ASSERT_FALSE(verified) << "edit " << i << " was not detected";
+    EXPECT_THAT(verified.error().message, HasSubstr("changed after keyward plan signed it"));
+  }
+}
+
+TEST(SavedPlanTest, ThePlanReadBackFromTheFileEqualsThePlanThatWroteIt) {
+  // Apply compares the file's plan with a fresh re-plan: masking and dropping sensitive values
+  // on the way to the file must not look like a difference.
+  const SavedPlan saved = Sample();
+  auto parsed = ParseSavedPlan(SerializeSavedPlan(saved), "p.kwplan");
+  ASSERT_TRUE(parsed);
+  const auto differences = FindStaleChanges(parsed->plan, saved.plan);
+  EXPECT_TRUE(differences.empty()) << differences[0].address << " " << differences[0].why;
+}
+
+Change PolicyChange(std::vector<std::string> secrets) {
+  Change c = MakeChange(Action::kCreate, "AccessPolicy/kv/app");
+  c.after = {{"permissions", {{"secrets", secrets}}}};
+  c.field_changes.push_back({"permissions.secrets", nullptr, secrets});
+  return c;
+}
+
+TEST(SavedPlanTest, OtherPlannedValuesAreStaleAndNamed) {
+  Plan saved, fresh;
+  saved.changes.push_back(PolicyChange({"get", "list", "set", "delete", "purge"}));
+  fresh.changes.push_back(PolicyChange({"get"}));
+  const auto stale = FindStaleChanges(saved, fresh);
+  ASSERT_EQ(stale.size(), 1u);
+  EXPECT_EQ(stale[0].address, "AccessPolicy/kv/app");
+  EXPECT_EQ(stale[0].why, "would now be planned with other values (permissions.secrets)");
+
+  // Only the body differs (a field the diff does not list).
+  saved.changes[0] = PolicyChange({"get"});
+  saved.changes[0].after["extra"] = 1;
+  EXPECT_EQ(OnlyStale(saved, fresh), "would now be planned with other values (the request body)");
+
+  saved.changes[0] = PolicyChange({"get"});
+  saved.changes[0].arm_id = "/subscriptions/other";
+  EXPECT_THAT(OnlyStale(saved, fresh), HasSubstr("now targets"));
+}
+
+TEST(SavedPlanTest, AWriteTheSavedPlanDoesNotHaveIsStale) {
+  EXPECT_EQ(OnlyStale(Plan{}, OneChange(Action::kDelete, "fp")),
+            "would now be planned as delete, and the saved plan does not have it");
+  // Saved as a no-op, now a write.
+  EXPECT_EQ(OnlyStale(OneChange(Action::kNoOp, "fp"), OneChange(Action::kUpdate, "fp")),
+            "would now be planned as update instead of no-op");
 }
 
 TEST(SavedPlanTest, ChangedManifestsNameTheResources) {

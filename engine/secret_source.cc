@@ -1,24 +1,13 @@
 #include "engine/secret_source.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cstdlib>
 
+#include "engine/scrubber.h"
+
 namespace keyward::engine {
 namespace {
-
-std::string Hex(const unsigned char* data, size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0xf]);
-  }
-  return out;
-}
 
 std::string DirectoryOf(const std::string& file) {
   const size_t slash = file.rfind('/');
@@ -30,6 +19,155 @@ std::string JoinRelative(const std::string& dir, const std::string& path) {
   if (!path.empty() && path.front() == '/') return path;
   if (dir.empty() || dir == ".") return path;
   return dir.back() == '/' ? dir + path : dir + "/" + path;
+}
+
+// Variables that hold keyward's own credentials and keys: no manifest may copy them into a vault.
+// (The stack's configured key variables are added per scope.)
+constexpr const char* kCredentialEnvs[] = {"AZURE_CLIENT_SECRET",
+                                           "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+                                           "AZURE_PASSWORD",
+                                           "IDENTITY_HEADER",
+                                           "MSI_SECRET",
+                                           "KEYWARD_WEBHOOK_SECRET",
+                                           kDefaultFingerprintKeyEnv,
+                                           "KEYWARD_PLAN_KEY"};
+
+// Their "files" are the process's memory and environment, the kernel's state and devices.
+constexpr const char* kNeverRead[] = {"/proc", "/sys", "/dev"};
+
+bool IsUnder(const std::string& path, std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (dir == "/") return !path.empty() && path[0] == '/';
+  return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+                         path[dir.size()] == '/');
+}
+
+std::vector<std::string> SplitColons(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t colon = text.find(':', start);
+    if (colon == std::string::npos) colon = text.size();
+    if (colon > start) out.push_back(text.substr(start, colon - start));
+    start = colon + 1;
+  }
+  return out;
+}
+
+std::string JoinNames(const std::vector<std::string>& names, const char* suffix = "") {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name + suffix;
+  return out;
+}
+
+struct Source {
+  std::string env;   // set for {env: NAME}
+  std::string file;  // set for {file: path}
+};
+
+Result<Source> ParseSource(const Json& value_from) {
+  if (!value_from.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "spec.valueFrom must be {env: NAME} or {file: path}");
+  }
+  const Json* env_name = value_from.contains("env") ? &value_from["env"] : nullptr;
+  const Json* file = value_from.contains("file") ? &value_from["file"] : nullptr;
+  if ((env_name != nullptr) == (file != nullptr)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "spec.valueFrom must have exactly one of env and file");
+  }
+  if (env_name) {
+    if (!env_name->is_string() || env_name->get<std::string>().empty())
+      return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.env must be a variable name");
+    return Source{env_name->get<std::string>(), ""};
+  }
+  if (!file->is_string() || file->get<std::string>().empty())
+    return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.file must be a path");
+  return Source{"", file->get<std::string>()};
+}
+
+Status CheckEnvName(const std::string& name, const SecretSourceScope& scope) {
+  bool credential = false;
+  for (const char* denied : kCredentialEnvs) credential = credential || name == denied;
+  for (const std::string& denied : scope.key_envs) credential = credential || name == denied;
+  if (credential)
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "environment variable " + name +
+                         " holds keyward's own credentials or keys and is never a secret source");
+  const SecretSourcePolicy& policy = scope.policy;
+  if (policy.env_prefixes.empty() && policy.env_names.empty()) return {};
+  for (const std::string& prefix : policy.env_prefixes)
+    if (name.compare(0, prefix.size(), prefix) == 0) return {};
+  for (const std::string& allowed : policy.env_names)
+    if (name == allowed) return {};
+  std::string allowed = JoinNames(policy.env_prefixes, "*");
+  if (!policy.env_names.empty())
+    allowed += (allowed.empty() ? "" : ", ") + JoinNames(policy.env_names);
+  return MakeError(ErrorCode::kPermissionDenied,
+                   "environment variable " + name +
+                       " is not allowed by keyward.yaml secrets.sources.env (" + allowed + ")");
+}
+
+// The absolute path, symlinks resolved, that `file` names in `scope`, when it may be read.
+// `path` receives the path as joined from the manifest's directory, for messages.
+Result<std::string> ConfinedFile(const std::string& file, const SecretSourceScope& scope,
+                                 FileReader& files, const Environment& env, std::string* path) {
+  *path = JoinRelative(scope.manifest_dir, file);
+  const std::string resolved = files.AbsolutePath(*path);
+  for (const char* special : kNeverRead) {
+    if (IsUnder(resolved, special))
+      return MakeError(ErrorCode::kPermissionDenied,
+                       "file " + *path + " resolves to " + resolved +
+                           ": keyward never reads secret values from /proc, /sys or /dev");
+  }
+  const std::string root = files.AbsolutePath(scope.root);
+  if (IsUnder(resolved, root)) return resolved;
+  const std::optional<std::string> ceiling = env.Get(kSecretDirsEnv);
+  for (const std::string& dir : scope.policy.allowed_directories) {
+    const std::string allowed = files.AbsolutePath(dir);
+    if (!IsUnder(resolved, allowed)) continue;
+    if (!ceiling) return resolved;
+    for (const std::string& outer : SplitColons(*ceiling))
+      if (IsUnder(allowed, files.AbsolutePath(outer))) return resolved;
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "file " + *path + " resolves to " + resolved + " in " + allowed +
+                         ", which keyward.yaml secrets.sources.allowedDirectories lists but " +
+                         kSecretDirsEnv + " (" + *ceiling + ") does not allow");
+  }
+  return MakeError(ErrorCode::kPermissionDenied,
+                   "file " + *path + " resolves to " + resolved +
+                       ", outside the manifest set's root " + root +
+                       "; list directories outside the root that may be read in keyward.yaml "
+                       "secrets.sources.allowedDirectories");
+}
+
+// ConfinedFile, then the type and size of what is there. A missing file passes unless
+// `must_exist`.
+Result<std::string> CheckFile(const std::string& file, const SecretSourceScope& scope,
+                              FileReader& files, const Environment& env, bool must_exist,
+                              std::string* path) {
+  auto resolved = ConfinedFile(file, scope, files, env, path);
+  if (!resolved) return resolved;
+  auto status = files.Stat(*resolved);
+  if (!status) {
+    if (status.error().code == ErrorCode::kNotFound && !must_exist) return resolved;
+    return MakeError(status.error().code, "file " + *path + " cannot be read (" +
+                                              ErrorCodeName(status.error().code) + ")");
+  }
+  if (!status->regular)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "file " + *path + " is not a regular file (a directory, FIFO or device)");
+  if (status->size > kMaxSecretValueBytes)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "file " + *path + " is larger than " + std::to_string(kMaxSecretValueBytes) +
+                         " bytes, Key Vault's limit for a secret value");
+  return resolved;
+}
+
+SecretValue Registered(std::string value) {
+  Scrubber::Process().Add(value);
+  SecretValue secret(std::move(value));
+  return secret;
 }
 
 // The most precise location of the source in the manifest.
@@ -90,53 +228,82 @@ void SecretValue::Wipe() {
   value_.clear();
 }
 
-Result<SecretValue> ReadSecretValue(const Json& value_from, const std::string& manifest_dir,
+SecretSourceScope ScopeOf(const DesiredResource& secret, const StackConfig& config) {
+  SecretSourceScope scope;
+  scope.manifest_dir = DirectoryOf(secret.location.file);
+  scope.root = secret.manifest_root.empty() ? scope.manifest_dir : secret.manifest_root;
+  scope.policy = config.secret_sources;
+  scope.key_envs = {config.fingerprint_key_env, config.plan_signing_key_env};
+  return scope;
+}
+
+Status CheckSecretSource(const Json& value_from, const SecretSourceScope& scope, FileReader& files,
+                         const Environment& env) {
+  auto source = ParseSource(value_from);
+  if (!source) return tl::unexpected(source.error());
+  if (!source->env.empty()) return CheckEnvName(source->env, scope);
+  std::string path;
+  auto resolved = CheckFile(source->file, scope, files, env, /*must_exist=*/false, &path);
+  if (!resolved) return tl::unexpected(resolved.error());
+  return {};
+}
+
+Result<SecretValue> ReadSecretValue(const Json& value_from, const SecretSourceScope& scope,
                                     FileReader& files, const Environment& env) {
-  if (!value_from.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.valueFrom must be {env: NAME} or {file: path}");
-  }
-  const Json* env_name = value_from.contains("env") ? &value_from["env"] : nullptr;
-  const Json* file = value_from.contains("file") ? &value_from["file"] : nullptr;
-  if ((env_name != nullptr) == (file != nullptr)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.valueFrom must have exactly one of env and file");
-  }
-  if (env_name) {
-    if (!env_name->is_string() || env_name->get<std::string>().empty())
-      return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.env must be a variable name");
-    const std::string name = env_name->get<std::string>();
+  auto source = ParseSource(value_from);
+  if (!source) return tl::unexpected(source.error());
+  if (!source->env.empty()) {
+    const std::string& name = source->env;
+    if (auto allowed = CheckEnvName(name, scope); !allowed) return tl::unexpected(allowed.error());
     std::optional<std::string> value = env.Get(name);
     if (!value) {
       return MakeError(ErrorCode::kNotFound, "environment variable " + name + " is not set");
     }
-    SecretValue secret(std::move(*value));
+    SecretValue secret = Registered(std::move(*value));
     if (secret.reveal().empty()) {
       return MakeError(ErrorCode::kInvalidArgument, "environment variable " + name + " is empty");
     }
+    if (secret.reveal().size() > kMaxSecretValueBytes) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "environment variable " + name + " holds more than " +
+                           std::to_string(kMaxSecretValueBytes) +
+                           " bytes, Key Vault's limit for a secret value");
+    }
     return secret;
   }
-  if (!file->is_string() || file->get<std::string>().empty())
-    return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.file must be a path");
-  const std::string path = JoinRelative(manifest_dir, file->get<std::string>());
-  Result<std::string> contents = files.Read(path);
+  std::string path;
+  auto resolved = CheckFile(source->file, scope, files, env, /*must_exist=*/true, &path);
+  if (!resolved) return tl::unexpected(resolved.error());
+  Result<std::string> contents = files.ReadRegularFile(*resolved, kMaxSecretValueBytes);
   if (!contents) {
     // FileReader messages name the path only, never contents.
-    return MakeError(contents.error().code, "file " + path + " cannot be read (" +
-                                                ErrorCodeName(contents.error().code) + ")");
+    return MakeError(contents.error().code,
+                     "file " + path + " cannot be read (" + contents.error().message + ")");
   }
-  SecretValue secret(std::move(*contents));
+  SecretValue secret = Registered(std::move(*contents));
   if (secret.reveal().empty())
     return MakeError(ErrorCode::kInvalidArgument, "file " + path + " is empty");
   return secret;
 }
 
-Result<SecretValue> ReadSecretValueOf(const DesiredResource& secret, FileReader& files,
-                                      const Environment& env) {
+Result<SecretValue> ReadSecretValueOf(const DesiredResource& secret, const StackConfig& config,
+                                      FileReader& files, const Environment& env) {
   static const Json kMissing;
   auto it = secret.spec.find("valueFrom");
-  return ReadSecretValue(it != secret.spec.end() ? *it : kMissing,
-                         DirectoryOf(secret.location.file), files, env);
+  return ReadSecretValue(it != secret.spec.end() ? *it : kMissing, ScopeOf(secret, config), files,
+                         env);
+}
+
+Diagnostics CheckSecretSources(const DesiredSet& set, FileReader& files, const Environment& env) {
+  Diagnostics out;
+  for (const DesiredResource& r : set.resources) {
+    if (r.kind != kSecretKind || r.policy == ReconcilePolicy::kSkip || !r.spec.is_object() ||
+        !r.spec.contains("valueFrom"))
+      continue;
+    auto checked = CheckSecretSource(r.spec["valueFrom"], ScopeOf(r, set.config), files, env);
+    if (!checked) out.Error(WhereIsValueFrom(r), r.address + ": " + checked.error().message);
+  }
+  return out;
 }
 
 Result<SecretValue> ReadFingerprintKey(const StackConfig& config, const Environment& env) {
@@ -149,7 +316,7 @@ Result<SecretValue> ReadFingerprintKey(const StackConfig& config, const Environm
                          " (the secret fingerprint key, keyward.yaml secrets.fingerprintKeyEnv) "
                          "is not set");
   }
-  SecretValue secret(std::move(*key));
+  SecretValue secret = Registered(std::move(*key));
   if (secret.reveal().empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "environment variable " + name + " (the secret fingerprint key) is empty");
@@ -157,22 +324,8 @@ Result<SecretValue> ReadFingerprintKey(const StackConfig& config, const Environm
   return secret;
 }
 
-std::string HmacSha256Hex(const std::string& key, const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return Hex(digest, length);
-}
-
 std::string FingerprintKeyId(const std::string& key) {
-  std::string input = "keyward-fingerprint-key-id:" + key;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr);
-  // `input` held the key.
-  OPENSSL_cleanse(input.data(), input.size());
-  return Hex(digest, 4);
+  return KeyId("keyward-fingerprint-key-id:", key);
 }
 
 std::string ValueFingerprint(const std::string& key, const std::string& value) {
@@ -189,7 +342,7 @@ Diagnostics ResolveSecretFingerprints(DesiredSet& set, const std::string& key, F
   Diagnostics out;
   for (DesiredResource& r : set.resources) {
     if (!NeedsValue(r, env)) continue;
-    Result<SecretValue> value = ReadSecretValueOf(r, files, env);
+    Result<SecretValue> value = ReadSecretValueOf(r, set.config, files, env);
     if (!value) {
       out.Error(WhereIsValueFrom(r),
                 r.address + ": cannot read the secret value: " + value.error().message);

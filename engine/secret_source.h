@@ -10,15 +10,19 @@
 //
 // Invariants: no message produced here contains a value or the key (they name the source: the
 // environment variable or the file); buffers that held a value are zeroed (OPENSSL_cleanse) when
-// the SecretValue holding them is destroyed.
+// the SecretValue holding them is destroyed; every value and key read here is registered with the
+// process scrubber (engine/scrubber.h) before it is returned. Where a value may come from is
+// confined (SecretSourceScope below): a manifest author cannot make keyward read host files.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/diagnostic.h"
 #include "engine/file_reader.h"
+#include "engine/hmac.h"
 #include "engine/resource.h"
 #include "engine/result.h"
 
@@ -67,22 +71,53 @@ class SecretValue {
   std::string value_;
 };
 
-// Reads `spec.valueFrom` ({env: NAME} or {file: path}; a relative path is relative to
-// `manifest_dir`). Errors name the source, never the value; an unset variable, a missing,
+// Key Vault's own limit on a secret value; keyward refuses larger sources before reading them.
+inline constexpr size_t kMaxSecretValueBytes = 25 * 1024;
+// The operator's ceiling on keyward.yaml secrets.sources.allowedDirectories (colon-separated
+// directories): keyward.yaml travels with the manifests, this variable with the deployment.
+inline constexpr char kSecretDirsEnv[] = "KEYWARD_SECRET_DIRS";
+
+// Where one Secret may read its value (docs/security.md, "Secret sources"):
+//  - valueFrom.file: relative to the manifest's directory; after resolving symlinks it must lie
+//    inside the manifest set's root, or inside a directory of keyward.yaml
+//    secrets.sources.allowedDirectories (within KEYWARD_SECRET_DIRS when that is set); never
+//    under /proc, /sys or /dev; a regular file of at most kMaxSecretValueBytes.
+//  - valueFrom.env: never a variable holding keyward's own credentials or keys (the fingerprint
+//    and plan-signing keys, the webhook secret, DefaultAzureCredential's secrets); when
+//    secrets.sources.env lists prefixes or names, one of those.
+struct SecretSourceScope {
+  std::string manifest_dir = ".";  // relative files start here
+  std::string root = ".";          // the manifest set's root
+  SecretSourcePolicy policy;
+  std::vector<std::string> key_envs;  // the stack's fingerprint and plan-signing key variables
+};
+SecretSourceScope ScopeOf(const DesiredResource& secret, const StackConfig& config);
+
+// Checks `spec.valueFrom` ({env: NAME} or {file: path}) against `scope` without reading a value:
+// `keyward validate` reports violations with no value and no key at hand. A file that does not
+// exist yet passes (sources are often mounted only where apply runs); one that exists must be a
+// regular file within the size limit.
+Status CheckSecretSource(const Json& value_from, const SecretSourceScope& scope, FileReader& files,
+                         const Environment& env);
+
+// Checks, then reads. Errors name the source, never the value; an unset variable, a missing,
 // unreadable or empty file and an empty variable are errors (an empty secret is almost always a
-// mistake in CI wiring).
-Result<SecretValue> ReadSecretValue(const Json& value_from, const std::string& manifest_dir,
+// mistake in CI wiring). The value is registered with Scrubber::Process() as it is read.
+Result<SecretValue> ReadSecretValue(const Json& value_from, const SecretSourceScope& scope,
                                     FileReader& files, const Environment& env);
 
-// The same for a desired Secret: its spec.valueFrom, relative to the directory of its manifest.
-Result<SecretValue> ReadSecretValueOf(const DesiredResource& secret, FileReader& files,
-                                      const Environment& env);
+// The same for a desired Secret: its spec.valueFrom, in ScopeOf(secret, config).
+Result<SecretValue> ReadSecretValueOf(const DesiredResource& secret, const StackConfig& config,
+                                      FileReader& files, const Environment& env);
+
+// Every Secret of `set` (policy skip aside) checked with CheckSecretSource; each violation is
+// an error at its spec.valueFrom (file:line:column). Part of ValidateManifests.
+Diagnostics CheckSecretSources(const DesiredSet& set, FileReader& files, const Environment& env);
 
 // The fingerprint key named by keyward.yaml (secrets.fingerprintKeyEnv). Unset or empty: error.
+// Registered with Scrubber::Process().
 Result<SecretValue> ReadFingerprintKey(const StackConfig& config, const Environment& env);
 
-// Lowercase hex of HMAC-SHA256(key, data) (RFC 2104 / RFC 4231).
-std::string HmacSha256Hex(const std::string& key, const std::string& data);
 // Short, non-secret identifier of a fingerprint key (8 hex digits).
 std::string FingerprintKeyId(const std::string& key);
 // "<key-id>:<hmac hex>".

@@ -2,9 +2,14 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "engine/manifest_loader.h"
 #include "engine/manifest_test_util.h"
+#include "engine/scrubber.h"
 
 namespace keyward::engine {
 namespace {
@@ -25,6 +30,14 @@ DesiredResource SecretAt(const std::string& name, Json value_from,
   r.location = {file, 3, 1};
   r.field_locations["spec.valueFrom"] = {file, 9, 14};
   return r;
+}
+
+// Relative paths start at "m", which is also the manifest set's root.
+SecretSourceScope InM() {
+  SecretSourceScope scope;
+  scope.manifest_dir = "m";
+  scope.root = "m";
+  return scope;
 }
 
 std::string AllMessages(const Diagnostics& diagnostics) {
@@ -60,29 +73,180 @@ TEST(SecretSourceTest, ReadsFromEnvironment) {
   FakeFileReader files;
   FakeEnvironment env;
   env.Set("DB_PASSWORD", kCanary);
-  auto value = ReadSecretValue(Json{{"env", "DB_PASSWORD"}}, "m", files, env);
+  auto value = ReadSecretValue(Json{{"env", "DB_PASSWORD"}}, InM(), files, env);
   ASSERT_TRUE(value) << value.error().message;
   EXPECT_EQ(value->reveal(), kCanary);
 }
 
-TEST(SecretSourceTest, ReadsFileRelativeToTheManifestDirectoryAndAbsolutePathsAsGiven) {
+TEST(SecretSourceTest, ReadsFileRelativeToTheManifestDirectoryInsideTheRoot) {
   FakeFileReader files;
   FakeEnvironment env;
+  const StackConfig config;
   files.AddFile("manifests/payments/values/db.txt", "from-file\n");
-  files.AddFile("/etc/keyward/api.txt", "absolute");
   DesiredResource relative = SecretAt("db", Json{{"file", "values/db.txt"}});
-  auto value = ReadSecretValueOf(relative, files, env);
+  relative.manifest_root = "manifests";
+  auto value = ReadSecretValueOf(relative, config, files, env);
   ASSERT_TRUE(value) << value.error().message;
   EXPECT_EQ(value->reveal(), "from-file\n") << "bytes are kept exactly, newline included";
 
-  DesiredResource absolute = SecretAt("api", Json{{"file", "/etc/keyward/api.txt"}});
-  auto abs_value = ReadSecretValueOf(absolute, files, env);
-  ASSERT_TRUE(abs_value) << abs_value.error().message;
-  EXPECT_EQ(abs_value->reveal(), "absolute");
+  // Up and over to a sibling directory, still inside the root.
+  files.AddFile("manifests/common/api.txt", "common");
+  DesiredResource sibling = SecretAt("api", Json{{"file", "../common/api.txt"}});
+  sibling.manifest_root = "manifests";
+  auto common = ReadSecretValueOf(sibling, config, files, env);
+  ASSERT_TRUE(common) << common.error().message;
+  EXPECT_EQ(common->reveal(), "common");
 
+  // Without a recorded root, the manifest's own directory is the root.
   DesiredResource top = SecretAt("top", Json{{"file", "v.txt"}}, "secrets.yaml");
   files.AddFile("v.txt", "x");
-  EXPECT_TRUE(ReadSecretValueOf(top, files, env));
+  EXPECT_TRUE(ReadSecretValueOf(top, config, files, env));
+}
+
+TEST(SecretSourceTest, FilesOutsideTheRootAreRefusedWhateverThePathSays) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  const StackConfig config;
+  files.AddFile("/etc/shadow", kCanary);
+  files.AddFile("manifests/other-stack/db.txt", kCanary);
+  for (const char* path : {"../../etc/shadow", "/etc/shadow", "../../../../../../etc/shadow",
+                           "values/../../other-stack/db.txt"}) {
+    DesiredResource secret = SecretAt("db", Json{{"file", path}});
+    secret.manifest_root = "manifests/payments";
+    auto value = ReadSecretValueOf(secret, config, files, env);
+    ASSERT_FALSE(value) << path;
+    EXPECT_EQ(value.error().code, ErrorCode::kPermissionDenied) << path;
+    EXPECT_THAT(value.error().message,
+                HasSubstr("outside the manifest set's root /fake/manifests/payments"))
+        << path;
+    EXPECT_THAT(value.error().message, HasSubstr("secrets.sources.allowedDirectories")) << path;
+    EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
+  }
+  EXPECT_EQ(files.reads(), 0) << "nothing outside the root was read";
+}
+
+TEST(SecretSourceTest, ProcSysAndDevAreNeverReadEvenWhenAllowed) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  StackConfig config;
+  config.secret_sources.allowed_directories = {"/"};
+  files.AddFile("/proc/self/environ", "AZURE_CLIENT_SECRET=leak");
+  for (const char* path : {"/proc/self/environ", "/sys/kernel/x", "/dev/zero"}) {
+    DesiredResource secret = SecretAt("db", Json{{"file", path}});
+    auto value = ReadSecretValueOf(secret, config, files, env);
+    ASSERT_FALSE(value) << path;
+    EXPECT_THAT(value.error().message,
+                HasSubstr("never reads secret values from /proc, /sys or /dev"));
+  }
+  EXPECT_EQ(files.reads(), 0);
+}
+
+TEST(SecretSourceTest, AllowedDirectoriesOpenTheWayOutWithinTheOperatorsCeiling) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  StackConfig config;
+  config.secret_sources.allowed_directories = {"/var/run/secrets/keyward"};
+  files.AddFile("/var/run/secrets/keyward/db", "mounted");
+  files.AddFile("/var/run/secrets/other/db", kCanary);
+  DesiredResource mounted = SecretAt("db", Json{{"file", "/var/run/secrets/keyward/db"}});
+  auto value = ReadSecretValueOf(mounted, config, files, env);
+  ASSERT_TRUE(value) << value.error().message;
+  EXPECT_EQ(value->reveal(), "mounted");
+  EXPECT_FALSE(ReadSecretValueOf(SecretAt("o", Json{{"file", "/var/run/secrets/other/db"}}), config,
+                                 files, env));
+
+  // The operator's KEYWARD_SECRET_DIRS bounds what keyward.yaml (written by manifest authors)
+  // may open.
+  env.Set(kSecretDirsEnv, "/var/run/secrets/keyward:/mnt/keys");
+  EXPECT_TRUE(ReadSecretValueOf(mounted, config, files, env));
+  env.Set(kSecretDirsEnv, "/mnt/keys");
+  auto capped = ReadSecretValueOf(mounted, config, files, env);
+  ASSERT_FALSE(capped);
+  EXPECT_THAT(capped.error().message, HasSubstr("KEYWARD_SECRET_DIRS (/mnt/keys) does not allow"));
+}
+
+TEST(SecretSourceTest, SpecialAndOversizedFilesAreRefusedBeforeReading) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  files.AddSpecialFile("m/fifo");
+  files.AddFile("m/big.txt", std::string(kMaxSecretValueBytes + 1, 'x'));
+  files.AddFile("m/max.txt", std::string(kMaxSecretValueBytes, 'x'));
+  auto fifo = ReadSecretValue(Json{{"file", "fifo"}}, InM(), files, env);
+  ASSERT_FALSE(fifo);
+  EXPECT_THAT(fifo.error().message, HasSubstr("m/fifo is not a regular file"));
+  auto big = ReadSecretValue(Json{{"file", "big.txt"}}, InM(), files, env);
+  ASSERT_FALSE(big);
+  EXPECT_THAT(big.error().message, HasSubstr("larger than 25600 bytes"));
+  EXPECT_EQ(files.reads(), 0);
+  EXPECT_TRUE(ReadSecretValue(Json{{"file", "max.txt"}}, InM(), files, env));
+
+  env.Set("HUGE", std::string(kMaxSecretValueBytes + 1, 'x'));
+  auto huge = ReadSecretValue(Json{{"env", "HUGE"}}, InM(), files, env);
+  ASSERT_FALSE(huge);
+  EXPECT_THAT(huge.error().message, HasSubstr("more than 25600 bytes"));
+}
+
+TEST(SecretSourceTest, KeywardsOwnCredentialsAndKeysAreNeverASource) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  StackConfig config;
+  config.fingerprint_key_env = "STACK_FP_KEY";
+  config.plan_signing_key_env = "STACK_PLAN_KEY";
+  for (const char* name :
+       {"AZURE_CLIENT_SECRET", "KEYWARD_FINGERPRINT_KEY", "KEYWARD_PLAN_KEY",
+        "KEYWARD_WEBHOOK_SECRET", "IDENTITY_HEADER", "STACK_FP_KEY", "STACK_PLAN_KEY"}) {
+    env.Set(name, kCanary);
+    auto value = ReadSecretValueOf(SecretAt("db", Json{{"env", name}}), config, files, env);
+    ASSERT_FALSE(value) << name;
+    EXPECT_THAT(value.error().message, HasSubstr("holds keyward's own credentials or keys"));
+    EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
+  }
+}
+
+TEST(SecretSourceTest, EnvRestrictionsAllowOnlyTheListedPrefixesAndNames) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  StackConfig config;
+  config.secret_sources.env_prefixes = {"PAYMENTS_"};
+  config.secret_sources.env_names = {"SHARED_TOKEN"};
+  for (const char* name : {"PAYMENTS_DB", "SHARED_TOKEN", "HOME"}) env.Set(name, kCanary);
+  EXPECT_TRUE(ReadSecretValueOf(SecretAt("a", Json{{"env", "PAYMENTS_DB"}}), config, files, env));
+  EXPECT_TRUE(ReadSecretValueOf(SecretAt("b", Json{{"env", "SHARED_TOKEN"}}), config, files, env));
+  auto home = ReadSecretValueOf(SecretAt("c", Json{{"env", "HOME"}}), config, files, env);
+  ASSERT_FALSE(home);
+  EXPECT_THAT(home.error().message,
+              HasSubstr("HOME is not allowed by keyward.yaml secrets.sources.env (PAYMENTS_*, "
+                        "SHARED_TOKEN)"));
+}
+
+TEST(SecretSourceTest, CheckReportsViolationsAtValueFromWithoutReadingAnything) {
+  DesiredSet set;
+  set.resources.push_back(SecretAt("escape", Json{{"file", "../../../etc/shadow"}}));
+  set.resources.back().manifest_root = "manifests/payments";
+  set.resources.back().field_locations["spec.valueFrom.file"] = {"manifests/payments/secrets.yaml",
+                                                                 10, 11};
+  set.resources.push_back(SecretAt("not-yet-mounted", Json{{"file", "values/later.txt"}}));
+  set.resources.push_back(SecretAt("client-secret", Json{{"env", "AZURE_CLIENT_SECRET"}}));
+  FakeFileReader files;
+  files.AddFile("/etc/shadow", kCanary);
+  FakeEnvironment env;
+  Diagnostics d = CheckSecretSources(set, files, env);
+  ASSERT_EQ(d.items().size(), 2u) << AllMessages(d);
+  EXPECT_EQ(d.items()[0].location.ToString(), "manifests/payments/secrets.yaml:10:11");
+  EXPECT_THAT(d.items()[0].message, HasSubstr("Secret/payments-kv/escape: file "));
+  EXPECT_THAT(d.items()[1].message, HasSubstr("Secret/payments-kv/client-secret"));
+  EXPECT_EQ(files.reads(), 0);
+}
+
+TEST(SecretSourceTest, ReadValuesAreRegisteredWithTheProcessScrubber) {
+  FakeFileReader files;
+  FakeEnvironment env;
+  env.Set("DB_PASSWORD", "registered-value-5c2a");
+  files.AddFile("m/key.txt", "registered-file-value-77d1");
+  ASSERT_TRUE(ReadSecretValue(Json{{"env", "DB_PASSWORD"}}, InM(), files, env));
+  ASSERT_TRUE(ReadSecretValue(Json{{"file", "key.txt"}}, InM(), files, env));
+  EXPECT_EQ(Scrubber::Process().Scrub("a registered-value-5c2a b registered-file-value-77d1"),
+            "a (sensitive value) b (sensitive value)");
 }
 
 TEST(SecretSourceTest, MissingEnvVariableIsAnErrorAtValueFromNamingSecretAndVariable) {
@@ -106,10 +270,10 @@ TEST(SecretSourceTest, EmptyEnvVariableAndEmptyFileAreErrors) {
   FakeEnvironment env;
   env.Set("EMPTY", "");
   files.AddFile("m/empty.txt", "");
-  auto from_env = ReadSecretValue(Json{{"env", "EMPTY"}}, "m", files, env);
+  auto from_env = ReadSecretValue(Json{{"env", "EMPTY"}}, InM(), files, env);
   ASSERT_FALSE(from_env);
   EXPECT_THAT(from_env.error().message, HasSubstr("EMPTY is empty"));
-  auto from_file = ReadSecretValue(Json{{"file", "empty.txt"}}, "m", files, env);
+  auto from_file = ReadSecretValue(Json{{"file", "empty.txt"}}, InM(), files, env);
   ASSERT_FALSE(from_file);
   EXPECT_THAT(from_file.error().message, HasSubstr("m/empty.txt is empty"));
 }
@@ -218,10 +382,10 @@ TEST(SecretSourceTest, NoKeyIsNeededWithoutSecrets) {
 TEST(SecretSourceTest, MalformedValueFromIsAnError) {
   FakeFileReader files;
   FakeEnvironment env;
-  EXPECT_FALSE(ReadSecretValue(Json(), "m", files, env));
-  EXPECT_FALSE(ReadSecretValue(Json{{"env", "A"}, {"file", "b"}}, "m", files, env));
-  EXPECT_FALSE(ReadSecretValue(Json::object(), "m", files, env));
-  EXPECT_FALSE(ReadSecretValue(Json{{"env", 3}}, "m", files, env));
+  EXPECT_FALSE(ReadSecretValue(Json(), InM(), files, env));
+  EXPECT_FALSE(ReadSecretValue(Json{{"env", "A"}, {"file", "b"}}, InM(), files, env));
+  EXPECT_FALSE(ReadSecretValue(Json::object(), InM(), files, env));
+  EXPECT_FALSE(ReadSecretValue(Json{{"env", 3}}, InM(), files, env));
 }
 
 TEST(SecretSourceTest, MovedFromSecretValueIsEmpty) {
@@ -270,6 +434,39 @@ TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
   ASSERT_TRUE(loaded.diagnostics.HasErrors());
   EXPECT_THAT(AllMessages(loaded.diagnostics), HasSubstr("m/keyward.yaml:13:"));
   EXPECT_FALSE(loaded.set.config.disable_pruned_secrets);
+}
+
+TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
+  namespace fs = std::filesystem;
+  const fs::path base =
+      fs::temp_directory_path() / ("keyward_secret_source_test_" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  fs::create_directories(base / "repo/secrets");
+  fs::create_directories(base / "outside");
+  std::ofstream(base / "outside/host-secret") << kCanary;
+  std::ofstream(base / "repo/secrets/ok.txt") << "inside";
+  fs::create_symlink(base / "outside/host-secret", base / "repo/secrets/link.txt");
+  fs::create_symlink(base / "outside", base / "repo/secrets/dir-link");
+  fs::create_symlink(base / "repo/secrets/ok.txt", base / "repo/secrets/inner-link.txt");
+  RealFileReader files;
+  FakeEnvironment env;
+  const StackConfig config;
+  auto secret = [&](const char* path) {
+    DesiredResource r = SecretAt("db", Json{{"file", path}}, (base / "repo/s.yaml").string());
+    r.manifest_root = (base / "repo").string();
+    return ReadSecretValueOf(r, config, files, env);
+  };
+  EXPECT_EQ(secret("secrets/ok.txt")->reveal(), "inside");
+  EXPECT_EQ(secret("secrets/inner-link.txt")->reveal(), "inside") << "a link inside the root";
+  for (const char* path :
+       {"secrets/link.txt", "secrets/dir-link/host-secret", "../outside/host-secret",
+        "/proc/self/environ", "../../../../../../../etc/shadow"}) {
+    auto value = secret(path);
+    ASSERT_FALSE(value) << path;
+    EXPECT_EQ(value.error().code, ErrorCode::kPermissionDenied) << path;
+    EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
+  }
+  fs::remove_all(base);
 }
 
 }  // namespace

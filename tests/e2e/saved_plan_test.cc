@@ -1,7 +1,8 @@
 // End to end: saved plans (`plan --out`, `show`, `apply FILE`) and the JSON / Markdown plan
 // formats, with the real keyward binary against the real emulator. The point of a saved plan is
 // that what reviewers approved is exactly what runs: these tests move live state and manifests
-// between plan and apply and check that apply refuses and writes nothing.
+// between plan and apply and check that apply refuses and writes nothing. (Edited files, signing
+// and the lock are security_test.cc's.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -80,7 +81,10 @@ class SavedPlanTest : public ::testing::Test {
                              {"KEYWARD_CA_FILE", emulator_->ca_file()},
                              {"AZURE_TENANT_ID", kTenantId},
                              {"AZURE_CLIENT_ID", kClientId},
-                             {"AZURE_CLIENT_SECRET", kClientSecret}});
+                             {"AZURE_CLIENT_SECRET", kClientSecret},
+                             // Plans are signed, so `apply FILE` alone may apply them
+                             // (security_test.cc covers unsigned and tampered files).
+                             {"KEYWARD_PLAN_KEY", "e2e-saved-plan-signing-key"}});
   }
 
   // `plan --out` plus a check that the same plan's JSON validates against the schema.
@@ -205,7 +209,9 @@ TEST_F(SavedPlanTest, ChangedManifestsMakeThePlanStale) {
 
   auto apply = Keyward({"apply", PlanFile(), Manifests()});
   EXPECT_EQ(apply.exit_code, 1) << apply.out << apply.err;
-  EXPECT_THAT(apply.err, HasSubstr("plan is stale: the manifests changed since the plan was made: "
+  EXPECT_THAT(apply.err, HasSubstr("plan is stale: Vault/e2e-plan-kv would now be planned with "
+                                   "other values (properties.sku.name"));
+  EXPECT_THAT(apply.err, HasSubstr("the manifests changed since the plan was made: "
                                    "Vault/e2e-plan-kv changed in the manifests"));
   EXPECT_EQ(Arm("GET", kVaultPath).status, 404);
 }
@@ -235,7 +241,7 @@ TEST_F(SavedPlanTest, PlanWithErrorsCanBeShownButNeverApplied) {
 
 TEST_F(SavedPlanTest, CorruptOrForeignFilesAreRefusedClearly) {
   Write("garbage.kwplan",
-        "{\"format\": \"keyward-saved-plan\", \"format_version\": 1, \"plan\": 7}");
+        "{\"format\": \"keyward-saved-plan\", \"format_version\": 2, \"plan\": 7}");
   Write("other.json", "{\"format_version\": \"1.0\"}");
   for (const char* name : {"garbage.kwplan", "other.json"}) {
     const std::string path = (dir_ / name).string();

@@ -1,6 +1,9 @@
-// Secret values never leak (DESIGN.md §6): the real `keyward` binary plans and applies a Secret
-// with a canary value against the real emulator, verbosely, and the canary must appear in no
-// stdout, no stderr, not in the emulator's log and not in its SQLite state.
+// Secret values never leak (DESIGN.md §6, docs/security.md): the real `keyward` binary plans and
+// applies a Secret with a canary value against the real emulator, verbosely, and the canary must
+// appear in no stdout, no stderr, no plan in any format, no saved plan, not in the emulator's log
+// and not in its SQLite state. When Azure's own error message quotes the value (and the client
+// secret and fingerprint key with it), none of them reaches the CLI's output, the daemon's logs,
+// /status, its status file or /metrics.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/e2e/daemon_test_util.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -22,6 +26,7 @@ using ::testing::Not;
 constexpr char kCanary[] = "CANARY-7f3a9c1e-dont-leak-me";
 constexpr char kSecondCanary[] = "CANARY-b81d44e0-second-value";
 constexpr char kFingerprintKey[] = "canary-test-fingerprint-key";
+constexpr char kPlanKey[] = "canary-test-plan-signing-key";
 
 class SecretCanaryTest : public ::testing::Test {
  protected:
@@ -108,9 +113,27 @@ TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   runs.push_back(Keyward({"-v", "plan", dir_.string(), "--detailed-exitcode"}, env));
   EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
 
-  // A changed value goes through the update path too.
+  // Every plan format, and a signed saved plan, while a change of the value is pending.
   env["CANARY_DB_PASSWORD"] = kSecondCanary;
-  runs.push_back(Keyward({"-v", "apply", dir_.string(), "--auto-approve"}, env));
+  env["KEYWARD_PLAN_KEY"] = kPlanKey;
+  const std::string plan_file = (dir_ / "canary.kwplan").string();
+  for (const char* format : {"text", "json", "markdown"}) {
+    runs.push_back(Keyward({"-v", "plan", dir_.string(), "--format", format, "--out", plan_file,
+                            "--detailed-exitcode"},
+                           env));
+    EXPECT_EQ(runs.back().exit_code, 2) << format << runs.back().err;
+    EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password")) << format;
+  }
+  std::ifstream saved(plan_file, std::ios::binary);
+  std::ostringstream saved_bytes;
+  saved_bytes << saved.rdbuf();
+  ASSERT_FALSE(saved_bytes.str().empty());
+  runs.push_back({0, saved_bytes.str(), ""});
+  runs.push_back(Keyward({"show", plan_file, "--format", "json"}, {}));
+  EXPECT_EQ(runs.back().exit_code, 0) << runs.back().err;
+
+  // A changed value goes through the update path too, here from the signed saved plan.
+  runs.push_back(Keyward({"-v", "apply", plan_file}, env));
   ASSERT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
   EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password"));
 
@@ -127,6 +150,69 @@ TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   }
   for (const CommandResult& run : runs) {
     EXPECT_THAT(run.out + run.err, Not(HasSubstr(kFingerprintKey)));
+    EXPECT_THAT(run.out + run.err, Not(HasSubstr(kPlanKey)));
+  }
+}
+
+// Azure's error message is outside keyward's control: a resource provider may quote what it
+// rejects. Here it quotes the secret value, the client secret and the fingerprint key.
+TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetrics) {
+  const nlohmann::json faults = {
+      {"rules",
+       {{{"match", {{"operation", "Secrets_CreateOrUpdate"}}},
+         {"status", 400},
+         {"message", std::string("The value '") + kCanary + "' is not allowed (client secret " +
+                         kClientSecret + ", key " + kFingerprintKey + ")"}}}}};
+  ASSERT_EQ(
+      HttpsRequest("PUT", emulator_->endpoint() + "/_emulator/faults",
+                   {{"Content-Type", "application/json"}}, faults.dump(), emulator_->ca_file())
+          .status,
+      200);
+  const std::filesystem::path state = dir_ / "state";
+  std::filesystem::create_directories(state);
+  std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", kCanary},
+                                            {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey},
+                                            {"KEYWARD_STATE_DIR", state.string()}};
+  std::vector<std::string> outputs;
+  auto apply = Keyward({"-v", "apply", dir_.string(), "--auto-approve"}, env);
+  EXPECT_EQ(apply.exit_code, 1) << apply.out << apply.err;
+  EXPECT_THAT(apply.out, HasSubstr("Secret/canary-kv-01/db-password: create FAILED"));
+  EXPECT_THAT(apply.out, HasSubstr("The value '(sensitive value)' is not allowed (client secret "
+                                   "(sensitive value), key (sensitive value))"));
+  outputs.push_back(apply.out);
+  outputs.push_back(apply.err);
+
+  // The daemon, healing the same secret into the same error.
+  auto daemon_env = KeywardEnv(*emulator_, state.string());
+  daemon_env.insert(env.begin(), env.end());
+  DaemonProcess daemon({"daemon", dir_.string(), "--mode", "heal", "--interval", "1h", "--listen",
+                        "127.0.0.1:0", "--log-format", "json"},
+                       daemon_env, (dir_ / "daemon.log").string());
+  // The status file is written right after the loop ends.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return daemon.Status().value("loop_id", 0) >= 1 &&
+               std::filesystem::exists(state / "canary.status.json");
+      },
+      std::chrono::seconds(60)))
+      << daemon.Log();
+  const std::string status = daemon.Status().dump();
+  EXPECT_THAT(status, HasSubstr("(sensitive value)")) << "the error reached /status, scrubbed";
+  outputs.push_back(status);
+  outputs.push_back(daemon.Metrics());
+  std::ifstream status_file(state / "canary.status.json");
+  std::ostringstream status_bytes;
+  status_bytes << status_file.rdbuf();
+  EXPECT_THAT(status_bytes.str(), HasSubstr("Secret/canary-kv-01/db-password"));
+  outputs.push_back(status_bytes.str());
+  daemon.Terminate(std::chrono::seconds(15));
+  outputs.push_back(daemon.Log());
+  EXPECT_THAT(outputs.back(), HasSubstr("(sensitive value)")) << "the error reached the log";
+
+  for (const std::string& output : outputs) {
+    EXPECT_THAT(output, Not(HasSubstr(kCanary)));
+    EXPECT_THAT(output, Not(HasSubstr(kClientSecret)));
+    EXPECT_THAT(output, Not(HasSubstr(kFingerprintKey)));
   }
 }
 

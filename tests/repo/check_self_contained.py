@@ -20,8 +20,8 @@ problems = []
 for dirpath, dirnames, filenames in os.walk(root):
     dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith("build")]
     for name in filenames:
-        if name == ".git":
-            continue  # a git worktree's pointer to its repository, not content
+        if name in SKIP_DIRS:
+            continue  # a git worktree's .git is a file pointing at the main checkout
         path = os.path.join(dirpath, name)
         rel = os.path.relpath(path, root)
         if rel == here:

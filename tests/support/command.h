@@ -11,11 +11,11 @@
 namespace keyward::testing {
 
 struct CommandResult {
-  int exit_code = -1;      // -1 if it could not run or was killed by a signal
-  int signal = 0;          // the signal that ended it, if one did
-  bool timed_out = false;  // killed (SIGKILL) after the timeout
+  int exit_code = -1;  // -1 if it could not run or was killed by a signal
   std::string out;
   std::string err;
+  int signal = 0;          // the signal that ended it, if one did
+  bool timed_out = false;  // killed (SIGKILL) after the timeout
 };
 
 // argv[0] is the program path. `env` entries are added to (and override) the test's environment.

@@ -2,19 +2,19 @@
 // See arm_client.h for the contract.
 #include "providers/azure/arm/arm_client.h"
 
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <cctype>
 #include <set>
 
 #include "engine/duration.h"
+#include "engine/url.h"
 #include "providers/azure/arm/lro.h"
 #include "providers/azure/arm/paging.h"
 
 namespace keyward::azure {
 namespace {
-
-// RFC 3986 unreserved characters kept, everything else %XX: the same encoding as form values.
-std::string PercentEncode(std::string_view text) { return FormUrlEncode(text); }
 
 // "https://host:443" and "https://host" are the same origin.
 std::string NormalizeAuthority(std::string authority) {
@@ -41,8 +41,8 @@ std::chrono::milliseconds Clamp(std::chrono::milliseconds value, std::chrono::mi
 
 // ---- paths -----------------------------------------------------------------------------------
 
-std::string EncodePathSegment(std::string_view segment) { return PercentEncode(segment); }
-std::string EncodeQueryValue(std::string_view value) { return PercentEncode(value); }
+std::string EncodePathSegment(std::string_view segment) { return engine::PercentEncode(segment); }
+std::string EncodeQueryValue(std::string_view value) { return engine::PercentEncode(value); }
 
 std::string SubscriptionPath(std::string_view subscription) {
   return JoinPath("/subscriptions", {subscription});
@@ -203,6 +203,14 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
     // Nothing below should throw; if something does, it fails this call, not the process.
     response = MakeError(ErrorCode::kInternal, std::string("unexpected error: ") + e.what());
   }
+  // The request (a secret value in its body) is no longer needed, except to recognise the value
+  // if an error quotes it.
+  std::string sent_body;
+  if (request.sensitive) sent_body.swap(request.body);
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+  } wipe{sent_body};
   std::string client_request_id = request.headers.GetOr("x-ms-client-request-id");
   if (!response) {
     Error error = response.error();
@@ -219,7 +227,7 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
     return tl::unexpected(error);
   }
   return ReadArmResponse(method, request.url, std::move(*response), client_request_id,
-                         request.sensitive, request_options.body_optional);
+                         request.sensitive, request_options.body_optional, sent_body);
 }
 
 Result<ArmResponse> ArmClient::Get(std::string_view path_or_url, const Context& ctx,

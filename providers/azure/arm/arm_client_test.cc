@@ -231,6 +231,32 @@ TEST(ArmClientTest, TransportErrorsCarryTheClientRequestId) {
   EXPECT_EQ(arm->client_request_id, h.transport->sent()[0].headers.GetOr("x-ms-client-request-id"));
 }
 
+TEST(ArmClientTest, AnErrorQuotingTheSecretValueOfASensitiveRequestDoesNotRepeatIt) {
+  ClientHarness h;
+  constexpr char kValue[] = "canary-value-9c1e";
+  h.transport->PushStatus(400, {},
+                          std::string(R"({"error":{"code":"BadParameter","message":"The value ')") +
+                              kValue + R"(' of properties.value is not valid","target":")" +
+                              kValue + R"("}})");
+  RequestOptions options;
+  options.sensitive = true;
+  const Json body = {{"properties", {{"value", kValue}, {"contentType", "text/plain"}}}};
+  auto put = h.client->Put("/subscriptions/s/secrets/db?api-version=1", body, h.ctx, options);
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().message.find(kValue), std::string::npos) << put.error().message;
+  EXPECT_NE(put.error().message.find("The value '(sensitive value)' of properties.value"),
+            std::string::npos)
+      << put.error().message;
+  EXPECT_EQ(ArmCodeOf(put.error()), "BadParameter") << "the rest of the error is kept";
+
+  // The same error for a request that carries nothing sensitive is kept as ARM sent it.
+  h.transport->PushStatus(400, {}, R"({"error":{"code":"BadParameter","message":"tag 'x1234'"}})");
+  auto patch = h.client->Patch("/subscriptions/s/vaults/kv?api-version=1",
+                               {{"tags", {{"t", "x1234"}}}}, h.ctx);
+  ASSERT_FALSE(patch);
+  EXPECT_NE(patch.error().message.find("x1234"), std::string::npos);
+}
+
 TEST(ArmClientTest, PathsAreEncodedPerSegment) {
   EXPECT_EQ(
       VaultPath("sub", "rg (prod)", "kv1"),

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/scrubber.h"
 #include "providers/azure/arm/bounded_json.h"
 
 namespace keyward::azure {
@@ -93,10 +94,19 @@ std::string Token(std::string value) {
   return value;
 }
 
+// Every string value in `value`, at any depth.
+void AddStrings(const Json& value, engine::Scrubber* scrubber) {
+  if (value.is_string()) {
+    scrubber->Add(value.get_ref<const std::string&>());
+  } else if (value.is_structured()) {
+    for (const Json& child : value) AddStrings(child, scrubber);
+  }
+}
+
 }  // namespace
 
 ArmError ParseArmError(int status, const HttpHeaders& headers, std::string_view body,
-                       bool sensitive) {
+                       bool sensitive, std::string_view request_body) {
   ArmError arm;
   arm.status = status;
   arm.request_id = headers.GetOr("x-ms-request-id");
@@ -124,6 +134,16 @@ ArmError ParseArmError(int status, const HttpHeaders& headers, std::string_view 
     arm.message = sensitive ? "(non-JSON response body withheld)" : Excerpt(body);
   }
   if (arm.message.empty() && arm.code.empty()) arm.message = "HTTP " + std::to_string(status);
+  if (sensitive && !request_body.empty()) {
+    // The process scrubber first: a registered key that contains a body value (a tag) must be
+    // matched whole before the body's values are.
+    engine::Scrubber sent;
+    AddStrings(Json::parse(request_body.begin(), request_body.end(), nullptr,
+                           /*allow_exceptions=*/false),
+               &sent);
+    arm.message = sent.Scrub(engine::Scrubber::Process().Scrub(arm.message));
+    arm.target = sent.Scrub(engine::Scrubber::Process().Scrub(arm.target));
+  }
   return arm;
 }
 

@@ -32,8 +32,11 @@ struct ArmError {
 // Parses an ARM error body. Tolerates `innererror`, `details`, `additionalInfo`, a top-level
 // {"code","message"} (some RPs), OAuth {"error":"x","error_description":"y"}, and non-JSON
 // bodies (the message is then a short, truncated excerpt, unless `sensitive`).
+// For a `sensitive` request, every string value in `request_body` (JSON) long enough for
+// engine::Scrubber is replaced in the message and target: a resource provider may quote the value
+// it rejects.
 ArmError ParseArmError(int status, const HttpHeaders& headers, std::string_view body,
-                       bool sensitive = false);
+                       bool sensitive = false, std::string_view request_body = {});
 
 // The mapping table. `arm_code` refines the status (e.g. 409 + "OperationNotAllowed"...).
 ErrorCode MapArmError(int status, std::string_view arm_code);

@@ -71,10 +71,11 @@ std::string ResponseDetail(int status, const HttpHeaders& headers,
 
 Result<ArmResponse> ReadArmResponse(HttpMethod method, std::string_view url, HttpResponse response,
                                     std::string_view client_request_id, bool sensitive,
-                                    bool body_optional) {
+                                    bool body_optional, std::string_view sent_body) {
   const std::string operation = OperationName(method, url);
   if (response.status < 200 || response.status > 299) {
-    ArmError arm = ParseArmError(response.status, response.headers, response.body, sensitive);
+    ArmError arm =
+        ParseArmError(response.status, response.headers, response.body, sensitive, sent_body);
     if (arm.client_request_id.empty()) arm.client_request_id = std::string(client_request_id);
     Error error = ToError(arm);
     error.message = Truncated(std::move(error.message)) + " (" + operation + ")";

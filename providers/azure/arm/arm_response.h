@@ -51,9 +51,11 @@ std::string ResponseDetail(int status, const HttpHeaders& headers,
 // server did not echo it); `sensitive` withholds any excerpt of a non-JSON error body;
 // `body_optional` accepts a 2xx without a body where the operation may answer nothing (the
 // Location URL of a DELETE or POST operation). A body that is there must still be JSON.
+// `sent_body` is the request body of a sensitive request, whose values an error message must
+// not repeat (ParseArmError scrubs them).
 Result<ArmResponse> ReadArmResponse(HttpMethod method, std::string_view url, HttpResponse response,
                                     std::string_view client_request_id, bool sensitive = false,
-                                    bool body_optional = false);
+                                    bool body_optional = false, std::string_view sent_body = {});
 
 // The answer of checkNameAvailability / checkMhsmNameAvailability: {"nameAvailable": bool,
 // "reason"?: string, "message"?: string}. Anything else is an error naming the operation:

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/scrubber.h"
+#include "engine/url.h"
 #include "providers/azure/arm/azure_cli_credential.h"
 #include "providers/azure/arm/bounded_json.h"
 #include "providers/azure/arm/managed_identity_credential.h"
@@ -158,20 +160,7 @@ std::string DescribeTokenError(int status, std::string_view body) {
   return message;
 }
 
-std::string FormUrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string FormUrlEncode(std::string_view text) { return engine::PercentEncode(text); }
 
 bool TokenCache::IsFresh(const AccessToken& token, Clock::TimePoint now) {
   return now + kRefreshMargin < token.expires_on;
@@ -315,6 +304,7 @@ EnvironmentCredential::EnvironmentCredential(CredentialOptions options, GetEnv g
     if (!*value) missing_ += (missing_.empty() ? "" : ", ") + std::string(name);
   }
   if (missing_.empty()) {
+    engine::Scrubber::Process().Add(*secret);
     inner_ =
         std::make_unique<ClientSecretCredential>(*tenant, *client, *secret, std::move(options));
   }

@@ -1,5 +1,6 @@
 #include "providers/azure/arm/managed_identity_credential.h"
 
+#include "engine/scrubber.h"
 #include "providers/azure/arm/pipeline.h"
 
 namespace keyward::azure {
@@ -34,6 +35,7 @@ ManagedIdentityCredential::ManagedIdentityCredential(CredentialOptions options, 
     source_ = Source::kAppService;
     endpoint_ = *identity_endpoint;
     identity_header_ = *identity_header;
+    engine::Scrubber::Process().Add(identity_header_);
   } else {
     source_ = Source::kImds;
     endpoint_ = WithoutTrailingSlashes(

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "engine/scrubber.h"
+
 namespace keyward::azure {
 namespace {
 
@@ -199,6 +201,8 @@ Result<HttpResponse> BearerTokenPolicy::Send(HttpRequest& request, NextPolicy ne
   }
   auto token = credential_->GetToken(token_request_, ctx);
   if (!token) return tl::unexpected(token.error());
+  // Every token of every credential passes here: the one place to register them.
+  engine::Scrubber::Process().Add(token->token);
   request.headers.Set("Authorization", "Bearer " + token->token);
   return next.Send(request, ctx);
 }

@@ -4,11 +4,16 @@
 
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -147,9 +152,31 @@ bool SplitUrl(std::string_view url, std::string* authority, std::string* path_an
   return true;
 }
 
+Status CheckCaFile(const std::string& path) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), BIO_free);
+  if (!bio) {
+    const int error = errno;
+    ERR_clear_error();
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "CA file " + path + " cannot be read: " + std::strerror(error));
+  }
+  int certificates = 0;
+  while (X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    X509_free(certificate);
+    ++certificates;
+  }
+  ERR_clear_error();  // the read that ends the loop always fails
+  if (certificates == 0)
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "CA file " + path +
+                         " holds no PEM certificate (expected -----BEGIN CERTIFICATE----- blocks)");
+  return {};
+}
+
 struct CpprestTransport::Impl {
   CpprestTransportOptions options;
   std::mutex mu;
+  std::optional<Status> ca_file_ok;  // CheckCaFile(options.ca_file), once
   std::map<std::string, std::shared_ptr<web::http::client::http_client>> clients;
 
   std::shared_ptr<web::http::client::http_client> ClientFor(const std::string& authority) {
@@ -197,9 +224,10 @@ Result<HttpResponse> CpprestTransport::Send(const HttpRequest& request, const Co
     }
     deadline = std::chrono::steady_clock::now() + *left;
   }
-  if (!impl_->options.ca_file.empty() && !std::ifstream(impl_->options.ca_file).good()) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "CA file is not readable: " + impl_->options.ca_file);
+  if (!impl_->options.ca_file.empty()) {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (!impl_->ca_file_ok) impl_->ca_file_ok = CheckCaFile(impl_->options.ca_file);
+    if (!*impl_->ca_file_ok) return tl::unexpected(impl_->ca_file_ok->error());
   }
   try {
     auto client = impl_->ClientFor(authority);

@@ -6,7 +6,8 @@
 //
 // Invariants:
 //  - TLS is always verified. `ca_file` only *adds* a trust anchor to the system defaults;
-//    there is deliberately no option to disable verification.
+//    there is deliberately no option to disable verification. A `ca_file` that is unreadable or
+//    holds no certificate fails every Send (CheckCaFile) instead of being ignored.
 //  - One http_client per scheme+host+port is created lazily and reused (connection reuse,
 //    cpprest clients are thread-safe), guarded by a mutex.
 //  - Header names are compared case-insensitively (HTTP semantics); values are kept verbatim.
@@ -103,6 +104,11 @@ class CpprestTransport : public HttpTransport {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether `path` can serve as the extra trust anchor: a readable file holding at least one PEM
+// certificate. kFailedPrecondition naming the file otherwise, so a wrong --ca-file is reported as
+// what it is rather than as a TLS handshake failure.
+Status CheckCaFile(const std::string& path);
 
 // Splits "https://host:port/path?query" into ("https://host:port", "/path?query").
 // Returns false when `url` is not an absolute http(s) URL.

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/scrubber.h"
+
 namespace keyward::azure {
 
 WorkloadIdentityCredential::WorkloadIdentityCredential(CredentialOptions options, GetEnv getenv) {
@@ -43,6 +45,7 @@ Result<std::string> WorkloadIdentityCredential::ReadAssertion() const {
         ErrorCode::kUnauthenticated,
         "WorkloadIdentityCredential: AZURE_FEDERATED_TOKEN_FILE " + token_file_ + " is empty");
   }
+  engine::Scrubber::Process().Add(assertion);
   return "client_assertion_type=" +
          FormUrlEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
          "&client_assertion=" + FormUrlEncode(assertion);

@@ -180,7 +180,7 @@ Result<Json> SecretHandler::PutValue(const engine::ApplyRequest& request, const 
   const engine::StackConfig& config = request.config ? *request.config : defaults;
   auto key = engine::ReadFingerprintKey(config, *env_);
   if (!key) return tl::unexpected(key.error());
-  auto value = engine::ReadSecretValueOf(*request.desired, *files_, *env_);
+  auto value = engine::ReadSecretValueOf(*request.desired, config, *files_, *env_);
   if (!value) {
     return MakeError(value.error().code,
                      change.address + ": cannot read the secret value: " + value.error().message);
