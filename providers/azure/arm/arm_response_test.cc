@@ -60,8 +60,7 @@ TEST(ArmResponseTest, BodiesThatAreNotTheJsonAnOperationReturnsAreErrors) {
               HasSubstr("ARM answered 200 with an empty body; a resource or list was expected"));
   EXPECT_THAT(ReadError(HttpMethod::kGet, Answer(200, "[]")).message,
               HasSubstr("with an array; a JSON object was expected"));
-  EXPECT_THAT(ReadError(HttpMethod::kGet, Answer(200, "null")).message,
-              HasSubstr("with null"));
+  EXPECT_THAT(ReadError(HttpMethod::kGet, Answer(200, "null")).message, HasSubstr("with null"));
   EXPECT_THAT(ReadError(HttpMethod::kGet, Answer(200, std::string(100'000, '['))).message,
               HasSubstr("nests deeper than 64 levels"));
   EXPECT_THAT(ReadError(HttpMethod::kPut, Answer(201, "")).message,
