@@ -39,10 +39,7 @@ const std::vector<std::string> kDefaultFlags = {"--request-timeout", "5s", "--ti
 constexpr int kDefaultMaxSeconds = 30;
 constexpr int kWorkers = 4;
 
-fs::path CorpusDir() {
-  const char* source = std::getenv("KEYWARD_SOURCE_DIR");
-  return fs::path(source ? source : ".") / "tests" / "corpus" / "arm";
-}
+fs::path CorpusDir() { return SourceDir() / "tests" / "corpus" / "arm"; }
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,5 +30,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 
 // $KEYWARD_BIN_DIR/<name>, else ../bin/<name> next to the test binary.
 std::string BinaryPath(const std::string& name);
+
+// The source tree: $KEYWARD_SOURCE_DIR (ctest sets it), else found from this file's own path.
+std::filesystem::path SourceDir();
 
 }  // namespace keyward::testing
