@@ -39,14 +39,14 @@ struct DaemonFlags {
   std::string backoff_initial = "30s";
   std::string backoff_max = "30m";
   long max_loops = 0;
+  std::string stacks_dir;      // serve every stack under this directory (docs/ha.md)
+  engine::LockOverrides lock;  // --lock-*: heal mode's stack lock
 };
 
 CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags);
 int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags);
 
-// "250ms", "30s", "5m", "1h" (a bare number is seconds): engine/duration.h.
 using engine::ParseDuration;
-// "10%" or "0.1", within [0, 1].
-std::optional<double> ParseJitter(const std::string& text);
+using engine::ParseJitter;
 
 }  // namespace keyward::cli

@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
   std::string throttling = "on", faults_flag, managed_identity, identity_header;
+  size_t request_log_size = 10'000;
+  app.add_option("--request-log-size", request_log_size,
+                 "Requests kept for GET /_emulator/requests (0 = no request log)")
+      ->capture_default_str();
   double throttle_scale = 1;
   app.add_option("--throttling", throttling, "ARM token-bucket throttling: on|off")
       ->capture_default_str()
@@ -123,6 +127,7 @@ int main(int argc, char** argv) {
   options.throttling = throttling == "on";
   options.throttle_scale = throttle_scale;
   options.faults = fault_spec;
+  options.request_log_size = request_log_size;
   Server server(options, std::move(store));
   Identity identity(store_ref, principals, token_lifetime);
   identity.SetManagedIdentity(managed_identity);

@@ -119,6 +119,8 @@ Server::Server(ServerOptions options, std::unique_ptr<Store> store)
   operations_ = std::make_unique<Operations>(*store_, options_);
   context_.store = store_.get();
   context_.stats = &stats_;
+  context_.requests = &requests_;
+  requests_.set_capacity(options_.request_log_size);
   context_.operations = operations_.get();
   context_.options = &options_;
   context_.resource_group_delete_hooks = &rg_delete_hooks_;
@@ -135,6 +137,7 @@ void Server::RegisterAllRoutes(Identity& identity) {
   RegisterAdminRoutes(router_, context_, [this] {
     store_->Reset();
     stats_.Reset();
+    requests_.Reset();
     throttler_.Reset();
   });
   // Throttling first, then faults: ARM admits a request before the RP can fail it.
@@ -292,6 +295,7 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
     return false;
   }
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+    const double arrived = options_.now();
     RequestContext request;
     request.method = req.method;
     request.path = req.path;
@@ -301,6 +305,10 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
     std::string host_header = req.get_header_value("Host");
     request.base_url = "https://" + host_header;
     Reply reply = Dispatch(request);
+    if (!EqualsIgnoreCase(request.operation_id, "_emulator"))
+      requests_.Record({0, arrived, options_.now(), req.method, req.path, request.operation_id,
+                        reply.status, req.get_header_value("User-Agent"),
+                        req.get_header_value("x-ms-client-request-id")});
     for (const auto& [k, v] : reply.headers) {
       if (EqualsIgnoreCase(k, kResetConnectionHeader)) {
         // Injected "connection reset": drop the connection without a single response byte.
@@ -336,6 +344,10 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
   server.Options(kAll, handle);
   // SDK clients keep connections alive across polls; httplib's default of 5 requests is too low.
   server.set_keep_alive_max_count(1000);
+  // Each kept-alive connection occupies a worker thread until it idles out (5 s). httplib's
+  // default pool (8 threads) made the ninth concurrent client wait that long: several keyward
+  // processes with parallel workers (the HA tests run three daemons) easily hold more.
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         res.status = 500;

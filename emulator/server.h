@@ -32,6 +32,7 @@
 
 #include "emulator/arm_error.h"
 #include "emulator/faults.h"
+#include "emulator/request_log.h"
 #include "emulator/router.h"
 #include "emulator/stats.h"
 #include "emulator/store.h"
@@ -44,17 +45,19 @@ class Operations;
 
 struct ServerOptions {
   double lro_seconds = 10;
-  std::string region = "WESTUS";  // appears in x-ms-routing-request-id
-  std::function<double()> now;    // injectable clock; defaults to WallClockNow
-  bool throttling = true;         // ARM token buckets (throttle.h); --throttling on|off
-  double throttle_scale = 1;      // multiplies refill rates (--throttle-scale)
-  FaultSpec faults;               // initial fault spec (faults.h); --faults
+  std::string region = "WESTUS";     // appears in x-ms-routing-request-id
+  std::function<double()> now;       // injectable clock; defaults to WallClockNow
+  bool throttling = true;            // ARM token buckets (throttle.h); --throttling on|off
+  double throttle_scale = 1;         // multiplies refill rates (--throttle-scale)
+  FaultSpec faults;                  // initial fault spec (faults.h); --faults
+  size_t request_log_size = 10'000;  // entries kept by /_emulator/requests; --request-log-size
 };
 
 // What route families need from the server; passed to every Register*Routes function.
 struct ServiceContext {
   Store* store = nullptr;
   Stats* stats = nullptr;
+  RequestLog* requests = nullptr;
   Identity* identity = nullptr;
   Operations* operations = nullptr;
   const ServerOptions* options = nullptr;
@@ -75,6 +78,7 @@ class Server {
 
   Router& router() { return router_; }
   Stats& stats() { return stats_; }
+  RequestLog& requests() { return requests_; }
   Store& store() { return *store_; }
   const ServerOptions& options() const { return options_; }
   Operations& operations() { return *operations_; }
@@ -106,6 +110,7 @@ class Server {
   std::unique_ptr<Store> store_;
   Router router_;
   Stats stats_;
+  RequestLog requests_;
   Identity* identity_ = nullptr;
   std::unique_ptr<Operations> operations_;
   std::vector<std::function<void(Store::Tx&, const std::string&, double)>> rg_delete_hooks_;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 
+#include "engine/write_guard.h"
+
 namespace keyward {
 
 class Clock {
@@ -33,14 +35,22 @@ struct Context {
   // When the work this context is for must be over (on `clock`); none = unbounded. Effectful
   // calls stop waiting at the deadline (kDeadlineExceeded) instead of blocking past it.
   std::optional<Clock::TimePoint> deadline;
-
-  bool IsCancelled() const { return cancelled && cancelled->load(); }
   // The same context with a deadline `timeout` from now, or the current one if that is sooner:
   // a nested call can shorten its caller's deadline, never extend it.
   Context WithTimeout(std::chrono::milliseconds timeout) const;
   // Time left before the deadline (never negative); nullopt without a deadline.
   std::optional<std::chrono::milliseconds> Remaining() const;
   bool DeadlinePassed() const { return deadline && clock->Now() >= *deadline; }
+
+  // The stack lease that fences ARM writes made under this context (engine/write_guard.h); null
+  // when writes are not fenced (plan, or the local lock that cannot lapse while the process lives).
+  std::shared_ptr<const WriteGuard> write_guard;
+
+  bool IsCancelled() const { return cancelled && cancelled->load(); }
+  // nullopt when a write may go out now.
+  std::optional<Error> CheckWrite() const {
+    return write_guard ? write_guard->CheckWrite() : std::nullopt;
+  }
 };
 
 }  // namespace keyward

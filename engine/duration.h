@@ -15,8 +15,11 @@ inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 
 // nullopt when malformed, below 1 ms or above kMaxDuration.
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
 
-// The inverse, in the largest unit that divides it exactly: 90'000 ms -> "90s", 1'800'000 ->
-// "30m", 1'500 -> "1500ms".
+// A fraction as "10%" or "0.1", within [0, 1] (the daemon's --jitter).
+std::optional<double> ParseJitter(const std::string& text);
+
+// The inverse of ParseDuration, in the largest unit that divides it exactly: 90'000 ms -> "90s",
+// 1'800'000 -> "30m", 7'200'000 -> "2h", 1'500 -> "1500ms".
 std::string FormatDuration(std::chrono::milliseconds duration);
 
 }  // namespace keyward::engine

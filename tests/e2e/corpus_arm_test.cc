@@ -183,8 +183,8 @@ class ArmCorpusTest : public ::testing::Test {
     const auto start = std::chrono::steady_clock::now();
     const fs::path state = *work_ / ("state-" + outcome.name);
     fs::create_directories(state);
-    CommandResult run = RunCommand(argv, Env(server->endpoint(), state.string()), "",
-                                   std::chrono::seconds(max_seconds));
+    CommandResult run = RunCommand(argv, RunOptions{Env(server->endpoint(), state.string()), "", "",
+                                                    static_cast<double>(max_seconds)});
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string output = run.out + run.err;
