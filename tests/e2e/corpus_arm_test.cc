@@ -113,9 +113,9 @@ class ArmCorpusTest : public ::testing::Test {
     fs::create_directories(*work_ / "state");
     // The shared live state every case starts from: the base manifests, applied for real.
     const fs::path seed = Materialize("seed", {"base"});
-    auto applied = RunCommand({BinaryPath("keyward"), "apply", seed.string(), "--auto-approve"},
-                              Env(emulator_->endpoint(), (*work_ / "state").string()), "",
-                              std::chrono::minutes(3));
+    auto applied = RunCommand(
+        {BinaryPath("keyward"), "apply", seed.string(), "--auto-approve"},
+        RunOptions{Env(emulator_->endpoint(), (*work_ / "state").string()), "", "", 180});
     ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
   }
 
