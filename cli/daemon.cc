@@ -294,7 +294,7 @@ class Reconciler {
     auto lock = StackLock::Acquire(state_dir_, stack, "daemon", flags_.wait_for_lock, ctx, nullptr);
     if (!lock) {
       if (lock.error().code != ErrorCode::kCancelled) fatal_ = lock.error();
-      ctx.cancelled->store(true);
+      ctx.Cancel();
       return lock.error();
     }
     log_->Write("info", "stack lock acquired", {{"stack", stack}, {"lock", lock->path()}});
