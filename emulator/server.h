@@ -49,6 +49,10 @@ struct ServerOptions {
   bool throttling = true;         // ARM token buckets (throttle.h); --throttling on|off
   double throttle_scale = 1;      // multiplies refill rates (--throttle-scale)
   FaultSpec faults;               // initial fault spec (faults.h); --faults
+  // Connections served at once (--max-connections): an idle keep-alive connection holds one of
+  // these threads until it closes, so this, not the core count, bounds concurrent clients.
+  int max_connections = 128;
+  int keep_alive_seconds = 5;  // an idle keep-alive connection is closed after this long
 };
 
 // What route families need from the server; passed to every Register*Routes function.
