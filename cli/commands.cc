@@ -10,10 +10,12 @@
 #include <optional>
 #include <string>
 
+#include "cli/guardrails.h"
 #include "cli/progress.h"
 #include "cli/stack_lock.h"
 #include "engine/apply.h"
 #include "engine/export.h"
+#include "engine/guardrails/render_findings.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "engine/render_json.h"
@@ -37,7 +39,7 @@ std::unique_ptr<engine::ValidationResult> LoadValid(const PlanFlags& flags,
   engine::RealFileReader reader;
   const engine::RealEnvironment env;
   auto result = std::make_unique<engine::ValidationResult>(
-      engine::ValidateManifests(flags.paths, reader, registry, &env));
+      engine::ValidateManifests(flags.paths, reader, registry, &env, &GuardrailRules()));
   PrintDiagnostics(result->diagnostics);
   if (result->diagnostics.HasErrors()) {
     int errors = 0;
@@ -126,12 +128,6 @@ bool ConfirmInteractively() {
   std::string answer;
   std::getline(std::cin, answer);
   return answer == "yes";
-}
-
-Context MakeContext() {
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  return ctx;
 }
 
 // Prints the plan in the chosen format (and writes the Markdown parts when asked). False after
@@ -355,7 +351,15 @@ Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, cons
     return MakeError(observed.error().code,
                      "reading live state from Azure failed: " + observed.error().message,
                      observed.error().detail);
-  return engine::MakePlan(loaded.set, *observed, registry, options);
+  engine::Plan plan = engine::MakePlan(loaded.set, *observed, registry, options);
+  AddPlannedFindings(&plan, loaded, *observed, registry, ctx);
+  return plan;
+}
+
+Context MakeContext() {
+  Context ctx;
+  ctx.cancelled = CancellationFlag();
+  return ctx;
 }
 
 std::shared_ptr<std::atomic<bool>> CancellationFlag() {
@@ -371,7 +375,19 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
   std::printf("The manifests are valid: %zu resource(s) %s.\n", loaded->set.resources.size(),
               stack.empty() ? "without a stack (unowned: nothing is tagged, adopted or pruned)"
                             : ("in stack '" + stack + "'").c_str());
-  return kExitOk;
+  // Guardrails on the manifests alone: a field they leave out is judged by ARM's default.
+  const engine::guardrails::CheckResult checked = DesiredFindings(*loaded, MakeContext());
+  PrintDiagnostics(checked.diagnostics);
+  if (checked.findings.empty()) {
+    std::printf("Guardrails: no findings.\n");
+  } else {
+    std::fputs(
+        engine::guardrails::RenderFindingsText(checked.findings, {.color = global.color}).c_str(),
+        stdout);
+  }
+  if (!WriteSarifFile(flags.sarif, checked.findings, loaded->guardrails, "keyward/validate/"))
+    return kExitError;
+  return FailOnExitCode(checked.findings, loaded->guardrails);
 }
 
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
@@ -398,6 +414,8 @@ int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
     }
   }
   if (!EmitPlan(*plan, loaded->set.digest, global, flags, files)) return kExitError;
+  if (!WriteSarifFile(flags.sarif, plan->findings, loaded->guardrails, "keyward/plan/"))
+    return kExitError;
   if (!files.out.empty()) {
     if (plan->diagnostics.HasErrors()) {
       std::fprintf(stderr,
@@ -418,6 +436,8 @@ int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
                    files.out.c_str());
     }
   }
+  // failOn changes the exit code only; the plan (and a saved plan) is exactly what it would be.
+  if (FailOnExitCode(plan->findings, loaded->guardrails) != kExitOk) return kExitError;
   return PlanExitCode(*plan, flags.detailed_exitcode);
 }
 
@@ -487,12 +507,7 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;
   options.stack = flags.stack;
-  engine::RefreshOptions refresh;
-  refresh.scopes = {engine::ExportScope(options)};
-  refresh.all_in_scope = true;
-  // No desired resources and no stack: every handler lists what is in scope, owns nothing.
-  const engine::DesiredSet nothing;
-  auto observed = engine::Refresh(nothing, *registry, refresh, ctx);
+  auto observed = engine::RefreshScope(engine::ExportScope(options), *registry, ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());

@@ -39,5 +39,7 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.
 std::shared_ptr<std::atomic<bool>> CancellationFlag();
+// A command's context: the real clock and CancellationFlag().
+Context MakeContext();
 
 }  // namespace keyward::cli

@@ -246,6 +246,7 @@ class Reconciler {
     }
     result.summary = plan->Summary();
     result.drift = engine::DriftOf(*plan);
+    result.findings = plan->findings;
     for (const auto& item : result.drift)
       log_->Write("info", "drift",
                   {{"loop", request.loop_id},
@@ -340,6 +341,17 @@ class LoopLogger : public engine::DaemonObserver {
     fields["loop"] = loop_id;
     log_->Write(summary.value("ok", false) ? "info" : "error", "loop", fields);
     after_loop_();
+  }
+  // Once per finding, when it first appears (engine/guardrails/finding_tracker.h).
+  void OnNewFinding(long loop_id, const Json& finding) override {
+    log_->Write(finding.value("waived", false) ? "info" : "warn", "guardrail finding",
+                {{"loop", loop_id},
+                 {"rule", finding.value("rule_id", "")},
+                 {"severity", finding.value("severity", "")},
+                 {"address", finding.value("address", "")},
+                 {"field", finding.value("field", "")},
+                 {"waived", finding.value("waived", false)},
+                 {"message", finding.value("message", "")}});
   }
 
  private:

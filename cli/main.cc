@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "cli/guardrails.h"
 #include "cli/process_hygiene.h"
 #include "engine/context.h"
 #include "engine/file_reader.h"
@@ -113,11 +114,15 @@ int main(int argc, char** argv) {
   validate->add_option("paths", flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
+  validate->add_option("--sarif", flags.sarif,
+                       "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
 
   PlanFileFlags files;
   auto* plan = app.add_subcommand("plan", "Show what apply would change");
   AddPlanFlags(plan, flags);
   AddPlanFormatFlags(plan, flags, files);
+  plan->add_option("--sarif", flags.sarif,
+                   "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
   plan->add_option(
       "--out", files.out,
       "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
@@ -173,6 +178,9 @@ int main(int argc, char** argv) {
       ->required();
   export_command->add_flag("--force", export_flags.force, "Write into a non-empty --out directory");
 
+  GuardrailCommandFlags guardrail_flags;
+  const GuardrailCommands guardrail_commands = AddGuardrailCommands(app, guardrail_flags);
+
   app.add_subcommand("version", "Print the keyward version");
 
   try {
@@ -207,6 +215,7 @@ int main(int argc, char** argv) {
   if (daemon->parsed()) return RunDaemon(global, daemon_flags);
   if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
   if (export_command->parsed()) return RunExport(global, export_flags);
+  if (auto code = RunGuardrailCommand(global, guardrail_commands, guardrail_flags)) return *code;
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "cli/guardrails.h"
 #include "engine/file_reader.h"
 #include "engine/scrubber.h"
 #include "engine/url.h"
@@ -67,7 +68,7 @@ engine::LoadedRevision LoadManifests(const std::vector<std::string>& paths,
   engine::RealFileReader reader;
   const engine::RealEnvironment env;
   auto result = std::make_shared<engine::ValidationResult>(
-      engine::ValidateManifests(paths, reader, registry, &env));
+      engine::ValidateManifests(paths, reader, registry, &env, &GuardrailRules()));
   engine::LoadedRevision loaded;
   if (revision.empty() && !result->set.digest.empty()) revision = "sha256:" + result->set.digest;
   loaded.revision = std::move(revision);

@@ -32,6 +32,7 @@ struct PlanFlags {
   bool auto_approve = false;
   bool allow_destroy = false;
   bool allow_replace = false;
+  std::string sarif;  // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
 };
 
 // Saved plans and plan formats: `plan --out/--format`, `show FILE`, `apply FILE [PATHS...]`.

@@ -57,6 +57,7 @@ void DescribeDaemonMetrics(MetricsRegistry& m) {
   m.Describe("keyward_revision_info", MetricType::kGauge,
              "Manifest revision reconciled by the last loop (label revision), value 1.");
   m.Describe("keyward_ready", MetricType::kGauge, "1 once a loop has succeeded.");
+  guardrails::DescribeFindingMetrics(m);
 }
 
 Json DriftItemToJson(const DriftItem& item) {
@@ -229,6 +230,15 @@ bool Daemon::RunOnce(const Context& ctx) {
     drift.push_back(std::move(entry));
     if (!converged.count(item.address)) ++drift_by_kind[item.kind];
   }
+  Json new_findings = Json::array();
+  if (!loop_error) {
+    guardrails::PublishFindingMetrics(result.findings, *metrics_);
+    for (const guardrails::Finding* f : findings_.Update(result.findings))
+      new_findings.push_back(guardrails::FindingToJson(*f));
+    status["findings"] = guardrails::FindingsToJson(result.findings);
+  } else {
+    status["findings"] = status_.value("findings", Json::array());  // the last good loop's
+  }
   if (!loop_error) {
     metrics_->Clear("keyward_drifted_resources");
     for (const auto& [kind, count] : drift_by_kind)
@@ -269,6 +279,7 @@ bool Daemon::RunOnce(const Context& ctx) {
                  {"applied", converged.size()}, {"summary", SummaryToJson(result.summary)}};
     if (loop_error) line["error"] = *loop_error;
     if (!load_ok) line["manifest_errors"] = loaded.errors;
+    for (const Json& finding : new_findings) observer_->OnNewFinding(loop_id, finding);
     observer_->OnLoopFinished(loop_id, line);
   }
   return !loop_error;

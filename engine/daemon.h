@@ -31,6 +31,7 @@
 
 #include "engine/apply.h"
 #include "engine/context.h"
+#include "engine/guardrails/finding_tracker.h"
 #include "engine/metrics.h"
 #include "engine/plan.h"
 #include "engine/validate.h"
@@ -85,7 +86,8 @@ struct PassResult {
   std::optional<Error> error;  // refresh or plan failed: the pass did nothing
   PlanSummary summary;
   std::vector<DriftItem> drift;
-  std::vector<ChangeResult> changes;  // heal: the outcome of every change apply executed
+  std::vector<ChangeResult> changes;          // heal: the outcome of every change apply executed
+  std::vector<guardrails::Finding> findings;  // guardrail findings on the planned state
 };
 
 using ReconcileFn = std::function<PassResult(const PassRequest&, const Context&)>;
@@ -95,6 +97,8 @@ class DaemonObserver {
  public:
   virtual ~DaemonObserver() = default;
   virtual void OnLoopFinished(long loop_id, const nlohmann::json& summary) {}
+  // A guardrail finding not seen in the previous successful loop (FindingToJson's form).
+  virtual void OnNewFinding(long loop_id, const nlohmann::json& finding) {}
 };
 
 struct BackoffEntry {
@@ -143,6 +147,7 @@ class Daemon {
   long loop_id_ = 0;
   LoadedRevision last_good_;
   std::map<std::string, BackoffEntry> backoff_;
+  guardrails::FindingTracker findings_;
   nlohmann::json status_ = nlohmann::json::object();
   nlohmann::json extra_ = nlohmann::json::object();
 };

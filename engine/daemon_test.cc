@@ -64,6 +64,73 @@ class DaemonTest : public ::testing::Test {
   MetricsRegistry metrics_;
 };
 
+// Records what the daemon reports through its observer.
+class RecordingObserver : public DaemonObserver {
+ public:
+  void OnNewFinding(long loop_id, const nlohmann::json& finding) override {
+    new_findings.push_back(std::to_string(loop_id) + " " + finding.value("rule_id", "") + " " +
+                           finding.value("address", ""));
+  }
+  std::vector<std::string> new_findings;
+};
+
+guardrails::Finding MakeFinding(const std::string& rule, const std::string& address,
+                                bool waived = false) {
+  guardrails::Finding f;
+  f.rule_id = rule;
+  f.severity = guardrails::Severity::kHigh;
+  f.address = address;
+  f.field = "spec.x";
+  if (waived) f.waiver = guardrails::AppliedWaiver{"reason", "2099-01-01"};
+  return f;
+}
+
+TEST_F(DaemonTest, FindingsGoToStatusAndTheGaugeAndAreAnnouncedOnceEach) {
+  source_.Good("r1");
+  std::vector<std::vector<guardrails::Finding>> per_loop = {
+      {MakeFinding("KW-KV-001", "Vault/a"), MakeFinding("KW-KV-005", "Vault/a", true)},
+      {MakeFinding("KW-KV-001", "Vault/a"), MakeFinding("KW-KV-005", "Vault/a", true)},
+      {MakeFinding("KW-KV-001", "Vault/a"), MakeFinding("KW-KV-003", "Vault/b")},
+      {}};
+  size_t loop = 0;
+  bool fail = false;
+  RecordingObserver observer;
+  Daemon daemon(
+      {}, &source_,
+      [&](const PassRequest&, const Context&) {
+        PassResult result;
+        if (fail) {
+          result.error = Error{ErrorCode::kUnavailable, "ARM is down"};
+          return result;
+        }
+        result.findings = per_loop[loop++];
+        return result;
+      },
+      &metrics_, &observer);
+  const MetricLabels high_001 = {{"rule", "KW-KV-001"}, {"severity", "high"}};
+  daemon.RunOnce(ctx_);
+  EXPECT_EQ(metrics_.Value(guardrails::kPolicyFindingsMetric, high_001), 1);
+  EXPECT_EQ(metrics_.Value(guardrails::kPolicyFindingsMetric,
+                           {{"rule", "KW-KV-005"}, {"severity", "high"}}),
+            0)
+      << "waived findings are not counted";
+  EXPECT_EQ(daemon.Status()["findings"].size(), 2u);
+  daemon.RunOnce(ctx_);
+  // A failed loop keeps the last good findings and announces nothing.
+  fail = true;
+  daemon.RunOnce(ctx_);
+  EXPECT_EQ(daemon.Status()["findings"].size(), 2u);
+  EXPECT_EQ(metrics_.Value(guardrails::kPolicyFindingsMetric, high_001), 1);
+  fail = false;
+  daemon.RunOnce(ctx_);
+  EXPECT_THAT(observer.new_findings,
+              ElementsAre("1 KW-KV-001 Vault/a", "1 KW-KV-005 Vault/a", "4 KW-KV-003 Vault/b"));
+  daemon.RunOnce(ctx_);
+  EXPECT_THAT(daemon.Status()["findings"], IsEmpty());
+  EXPECT_EQ(metrics_.Value(guardrails::kPolicyFindingsMetric, high_001), 0)
+      << "fixed findings leave the gauge";
+}
+
 TEST_F(DaemonTest, JitterKeepsEveryWaitWithinTheConfiguredFraction) {
   source_.Good("r1");
   double u = 0;

@@ -11,6 +11,8 @@
 #include <memory>
 #include <set>
 
+#include "engine/guardrails/policy.h"
+
 namespace keyward::engine {
 
 namespace {
@@ -436,6 +438,7 @@ class Loader {
           root.purge_then_create = *s == "purge-then-create";
       }
     }
+    guardrails::ReadGuardrailsSection(v, doc.source, &root.config);
     if (v.is_object() && v.contains("secrets")) {
       const Json& s = v["secrets"];
       if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/diagnostic.h"
+#include "engine/guardrails/finding.h"
 #include "engine/resource.h"
 
 namespace keyward::engine {
@@ -69,6 +70,9 @@ struct PlanSummary {
 struct Plan {
   std::vector<Change> changes;  // dependency order (creates before dependents)
   Diagnostics diagnostics;      // warnings found while planning; errors make it unappliable
+  // Guardrail findings on the planned result (engine/guardrails/check.h). Facts for reviewers:
+  // they never change `changes`, and apply never reads them.
+  std::vector<guardrails::Finding> findings;
 
   bool HasChanges() const;  // any change other than no-op
   PlanSummary Summary() const;

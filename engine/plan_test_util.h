@@ -117,6 +117,35 @@ inline Plan EveryActionPlan() {
 // EveryActionPlan plus what real handlers fill in: ARM ids, normalized before / after bodies
 // (with a sensitive value in both), reason codes, warnings, fingerprints, dependencies and a
 // diagnostic. Values containing "canary" are sensitive and must never be rendered.
+// Guardrail findings as plans carry them, worst first: located, at a document, and waived.
+inline std::vector<guardrails::Finding> EveryKindOfFinding() {
+  auto finding = [](const char* rule, guardrails::Severity severity, const char* address,
+                    const char* field, SourceLocation where) {
+    guardrails::Finding f;
+    f.rule_id = rule;
+    f.rule_name = std::string("Rule") + rule;
+    f.title = std::string("Title of ") + rule;
+    f.severity = severity;
+    f.address = address;
+    f.kind = std::string(address).substr(0, std::string(address).find('/'));
+    f.field = field;
+    f.location = std::move(where);
+    f.message = std::string(field) + " is wrong";
+    f.remediation = std::string("Fix ") + field + ".";
+    f.source = guardrails::FindingSource::kPlanned;
+    return f;
+  };
+  std::vector<guardrails::Finding> findings = {
+      finding("KW-KV-001", guardrails::Severity::kHigh, "Vault/payments-kv",
+              "spec.enablePurgeProtection", {"manifests/vault.yaml", 9, 26}),
+      finding("KW-KV-005", guardrails::Severity::kLow, "Vault/orders-kv",
+              "spec.enableRbacAuthorization", {"manifests/vault.yaml", 20, 1}),
+      finding("KW-KV-012", guardrails::Severity::kMedium, "Secret/payments-kv/db-password",
+              "spec.attributes.exp", {"manifests/secrets.yaml", 4, 1})};
+  findings[2].waiver = guardrails::AppliedWaiver{"rotated by the app", "2027-03-31"};
+  return findings;
+}
+
 inline Plan DetailedEveryActionPlan() {
   Plan plan = EveryActionPlan();
   const std::string rg =
@@ -163,6 +192,7 @@ inline Plan DetailedEveryActionPlan() {
   secret.after = {{"properties", {{"value", "new-canary-value"}, {"contentType", "text/plain"}}}};
   find("Vault/orders-kv").warnings = {"vault uses RBAC; access policies have no effect"};
   plan.diagnostics.Warning({"manifests/vault.yaml", 3, 5}, "stack defaults leave tenantId unset");
+  plan.findings = EveryKindOfFinding();
   return plan;
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/diff.h"
 #include "engine/graph.h"
+#include "engine/observed_index.h"
 
 namespace keyward::engine {
 namespace {
@@ -54,31 +55,6 @@ const std::string* FindUnavailable(const ObservedSet& observed, const DesiredRes
   }
   return nullptr;
 }
-
-// Lookups MakePlan does once per desired resource, in O(1) instead of a scan of the observed set
-// (fleet scale: thousands of resources). Same matching rules as ObservedSet::FindById /
-// FindByAddress: ids case-insensitively, addresses exactly; the first match wins.
-class ObservedIndex {
- public:
-  explicit ObservedIndex(const ObservedSet& observed) {
-    for (const ObservedResource& o : observed.resources) {
-      if (!o.arm_id.empty()) by_id_.emplace(CanonicalArmId(o.arm_id), &o);
-      if (!o.address.empty()) by_address_.emplace(o.address, &o);
-    }
-  }
-  const ObservedResource* Match(const DesiredResource& d) const {
-    if (!d.arm_id.empty()) {
-      auto it = by_id_.find(CanonicalArmId(d.arm_id));
-      if (it != by_id_.end()) return it->second;
-    }
-    auto it = by_address_.find(d.address);
-    return it != by_address_.end() ? it->second : nullptr;
-  }
-
- private:
-  std::unordered_map<std::string, const ObservedResource*> by_id_;
-  std::unordered_map<std::string, const ObservedResource*> by_address_;
-};
 
 }  // namespace
 

@@ -48,4 +48,14 @@ Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& ha
   return observed;
 }
 
+Result<ObservedSet> RefreshScope(const std::string& scope, const HandlerRegistry& handlers,
+                                 const Context& ctx) {
+  RefreshOptions options;
+  options.scopes = {scope};
+  options.all_in_scope = true;
+  // No desired resources and no stack: every handler lists what is in scope, owns nothing.
+  const DesiredSet nothing;
+  return Refresh(nothing, handlers, options, ctx);
+}
+
 }  // namespace keyward::engine

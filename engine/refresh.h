@@ -35,4 +35,9 @@ std::vector<std::string> PruneScopes(const DesiredSet& desired, bool prune);
 Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& handlers,
                             const RefreshOptions& options, const Context& ctx);
 
+// Everything in `scope` ("/subscriptions/{s}" or ".../resourceGroups/{rg}") with no manifests:
+// every handler lists all it finds there, with full properties (`keyward export`, `keyward audit`).
+Result<ObservedSet> RefreshScope(const std::string& scope, const HandlerRegistry& handlers,
+                                 const Context& ctx);
+
 }  // namespace keyward::engine

@@ -92,18 +92,21 @@ Json ChangeToJson(const Change& c) {
 Json DiagnosticToJson(const Diagnostic& d) {
   Json out = {{"severity", d.severity == Severity::kError ? "error" : "warning"},
               {"summary", d.message}};
-  if (!d.location.file.empty()) {
-    Json range = {{"filename", d.location.file}};
-    if (d.location.line > 0) {
-      range["start"] = {{"line", d.location.line}};
-      if (d.location.column > 0) range["start"]["column"] = d.location.column;
-    }
-    out["range"] = std::move(range);
-  }
+  if (Json range = SourceRangeToJson(d.location); !range.is_null()) out["range"] = std::move(range);
   return out;
 }
 
 }  // namespace
+
+Json SourceRangeToJson(const SourceLocation& where) {
+  if (where.file.empty()) return Json();
+  Json range = {{"filename", where.file}};
+  if (where.line > 0) {
+    range["start"] = {{"line", where.line}};
+    if (where.column > 0) range["start"]["column"] = where.column;
+  }
+  return range;
+}
 
 Json ActionsOf(Action action) {
   switch (action) {
@@ -142,6 +145,7 @@ Json PlanToJson(const Plan& plan, const JsonRenderOptions& options) {
   Json diagnostics = Json::array();
   for (const Diagnostic& d : plan.diagnostics.items()) diagnostics.push_back(DiagnosticToJson(d));
   out["diagnostics"] = std::move(diagnostics);
+  out["findings"] = guardrails::FindingsToJson(plan.findings);
   return out;
 }
 

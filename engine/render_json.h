@@ -7,6 +7,8 @@
 //   resource_changes[]    every change apply would consider (no-ops too), in plan order
 //   resource_drift[]      changes under the observe policy: live differs, keyward will not write
 //   diagnostics[]         Plan::diagnostics; an error makes the plan unappliable (`errored`)
+//   findings[]            Plan::findings: guardrail findings on the planned result, worst first
+//                         (since 1.1; engine/guardrails/finding.h)
 //
 // Per change: address, type (the kind), name, change.actions in Terraform's words (create,
 // update, delete, ["delete","create"] for replace, no-op) or keyward's own (recover, adopt,
@@ -22,7 +24,7 @@
 namespace keyward::engine {
 
 // Bumped by the rule above; docs/plans.md and schemas/plan.schema.json say what each version has.
-inline constexpr char kPlanJsonFormatVersion[] = "1.0";
+inline constexpr char kPlanJsonFormatVersion[] = "1.1";
 
 struct JsonRenderOptions {
   std::string keyward_version;  // omitted when empty
@@ -31,6 +33,10 @@ struct JsonRenderOptions {
 
 // Terraform-style action list for one change: ["create"], ["delete","create"], ["recover"]...
 Json ActionsOf(Action action);
+
+// Terraform's diagnostic range {"filename", "start": {"line", "column"}} (unknown parts left out),
+// shared by diagnostics and guardrail findings; null when the location names no file.
+Json SourceRangeToJson(const SourceLocation& where);
 
 Json PlanToJson(const Plan& plan, const JsonRenderOptions& options = {});
 

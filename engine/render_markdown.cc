@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "engine/guardrails/render_findings.h"
 #include "engine/sensitive.h"
 
 namespace keyward::engine {
@@ -227,6 +228,61 @@ std::string HeaderBlock(const Plan& plan, const std::vector<const Change*>& atte
   return out;
 }
 
+const char* SeverityMarker(guardrails::Severity severity) {
+  switch (severity) {
+    case guardrails::Severity::kCritical:
+      return "🔴";
+    case guardrails::Severity::kHigh:
+      return "🟠";
+    case guardrails::Severity::kMedium:
+      return "🟡";
+    case guardrails::Severity::kLow:
+      return "🔵";
+  }
+  return "";
+}
+
+// Inline code that cannot be closed early by the text it shows.
+std::string Code(std::string_view text) {
+  std::string out = "`";
+  for (char c : text) out += c == '`' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c;
+  return out + "`";
+}
+
+// The guardrails section: one list item per finding, worst first (critical and high lead), and
+// the waived ones collapsed in a single <details>. Each item is a block of its own.
+std::vector<std::string> FindingBlocks(const std::vector<guardrails::Finding>& findings,
+                                       size_t budget) {
+  std::vector<std::string> blocks;
+  if (findings.empty()) return blocks;
+  const std::string heading =
+      "#### 🛡️ Guardrails: " + InlineText(guardrails::FindingsSummary(findings)) + "\n\n";
+  std::string waived;
+  for (const guardrails::Finding& f : findings) {
+    if (f.waiver) {
+      waived += "- " + Code(f.rule_id) + " " + Code(f.address) + " until " + f.waiver->expires +
+                ": " + InlineText(f.waiver->reason) + "\n";
+      continue;
+    }
+    std::string item = std::string("- ") + SeverityMarker(f.severity) + " **" +
+                       guardrails::SeverityName(f.severity) + "** " + Code(f.rule_id) + " " +
+                       InlineText(f.title) + " — " + Code(f.address);
+    if (!f.location.file.empty()) item += " at " + Code(f.location.ToString());
+    if (!f.field.empty()) item += " (" + Code(f.field) + ")";
+    item += "\n\n  " + InlineText(f.message) + "\n\n";
+    if (!f.remediation.empty()) item += "  **Fix:** " + InlineText(f.remediation) + "\n\n";
+    if (item.size() > budget / 2) item = item.substr(0, budget / 2) + " …\n\n";
+    blocks.push_back((blocks.empty() ? heading : "") + item);
+  }
+  if (!waived.empty()) {
+    if (waived.size() > budget / 2) waived = waived.substr(0, budget / 2) + " …\n";
+    blocks.push_back((blocks.empty() ? heading : "") +
+                     "<details><summary>Waived (keyward.dev/waive)</summary>\n\n" + waived +
+                     "\n</details>\n\n");
+  }
+  return blocks;
+}
+
 }  // namespace
 
 std::vector<std::string> RenderPlanMarkdown(const Plan& plan,
@@ -248,6 +304,8 @@ std::vector<std::string> RenderPlanMarkdown(const Plan& plan,
 
   // Self-contained blocks; a section heading travels with the section's first block.
   std::vector<std::string> blocks = {HeaderBlock(plan, attention)};
+  for (std::string& block : FindingBlocks(plan.findings, budget))
+    blocks.push_back(std::move(block));
   auto section = [&](const std::string& heading, const std::vector<const Change*>& changes) {
     bool first = true;
     for (const Change* c : changes) {

@@ -7,6 +7,7 @@
 //   > [!WARNING] ... destructive / irreversible / blocked   <- only when there are such changes,
 //   | | Resource | Action | Reason |                          with a table of them (first 50)
 //   | Action | Count |                                       <- counts by action
+//   #### 🛡️ Guardrails: 2 findings (1 critical, 1 high)       <- Plan::findings, worst first
 //   #### ⚠️ Destructive, irreversible and blocked changes    <- details of those first
 //   <details><summary>...</summary> ```diff ... ```</details> <- one collapsible per change
 //   #### Changes / #### Drift (observe only) / #### Diagnostics

@@ -77,6 +77,24 @@ TEST(RenderMarkdownTest, DangerousChangesComeFirstWithAWarning) {
   EXPECT_LT(md.find("| Action | Count |"), attention);
 }
 
+TEST(RenderMarkdownTest, GuardrailsSectionFollowsTheSummaryWorstFirstWithTheFix) {
+  const std::string md = RenderPlanMarkdown(DetailedEveryActionPlan())[0];
+  const size_t section = md.find("#### 🛡️ Guardrails: 2 findings (1 high, 1 low), 1 waived\n");
+  ASSERT_NE(section, std::string::npos) << md;
+  EXPECT_LT(md.find("| Action | Count |"), section);
+  EXPECT_LT(section, md.find("#### ⚠️ Destructive")) << "reviewers see the guardrails first";
+  EXPECT_THAT(md,
+              HasSubstr("- 🟠 **high** `KW-KV-001` Title of KW-KV-001 — `Vault/payments-kv` "
+                        "at `manifests/vault.yaml:9:26` (`spec.enablePurgeProtection`)\n\n"
+                        "  spec.enablePurgeProtection is wrong\n\n"
+                        "  **Fix:** Fix spec.enablePurgeProtection.\n"));
+  EXPECT_LT(md.find("`KW-KV-001`"), md.find("`KW-KV-005`"));
+  EXPECT_THAT(md, HasSubstr("<details><summary>Waived (keyward.dev/waive)</summary>\n\n- "
+                            "`KW-KV-012` `Secret/payments-kv/db-password` until 2027-03-31: "
+                            "rotated by the app\n"));
+  EXPECT_EQ(WellFormedProblem(md), "");
+}
+
 TEST(RenderMarkdownTest, NoChangesSaysSo) {
   Plan plan;
   plan.changes.push_back(MakeChange(Action::kNoOp, "Vault/steady-kv"));

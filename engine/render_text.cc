@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/diff.h"
+#include "engine/guardrails/render_findings.h"
 
 namespace keyward::engine {
 namespace {
@@ -99,6 +100,16 @@ class Printer {
 
 }  // namespace
 
+namespace {
+
+// Guardrail findings come after the verdict, separated by a blank line.
+std::string FindingsAfterPlan(const Plan& plan, const TextRenderOptions& options) {
+  if (plan.findings.empty()) return "";
+  return "\n" + guardrails::RenderFindingsText(plan.findings, {.color = options.color});
+}
+
+}  // namespace
+
 std::string SummaryLine(const PlanSummary& s) {
   return "Plan: " + std::to_string(s.add) + " to add, " + std::to_string(s.change) +
          " to change, " + std::to_string(s.destroy) + " to destroy.";
@@ -141,7 +152,7 @@ std::string RenderPlanText(const Plan& plan, const TextRenderOptions& options) {
   if (!first_section) p.Line("");
   if (!plan.HasChanges()) {
     p.Line("No changes. Your infrastructure matches the configuration.");
-    return p.str();
+    return p.str() + FindingsAfterPlan(plan, options);
   }
   const PlanSummary s = plan.Summary();
   p.Line(SummaryLine(s));
@@ -155,7 +166,7 @@ std::string RenderPlanText(const Plan& plan, const TextRenderOptions& options) {
     for (size_t i = 0; i < also.size(); ++i) line += (i ? ", " : "") + also[i];
     p.Line(line + ".");
   }
-  return p.str();
+  return p.str() + FindingsAfterPlan(plan, options);
 }
 
 }  // namespace keyward::engine

@@ -10,6 +10,8 @@
 //   Warnings:                                          <- plan diagnostics
 //   Plan: 2 to add, 1 to change, 0 to destroy.
 //   Also: 1 to recover, 1 blocked, 2 unsupported.
+//                                                      <- then Plan::findings, worst first
+//   Guardrails: 1 finding (1 high).                       (engine/guardrails/render_findings.h)
 //
 // Symbols: + create, ~ update / adopt, - delete, ± replace / purge-then-create, ↻ recover
 // (R with ascii_only), ! blocked, ? unsupported, = no-op (hidden unless show_no_ops).

@@ -8,6 +8,7 @@ namespace keyward::engine {
 namespace {
 
 using plan_testing::EveryActionPlan;
+using plan_testing::EveryKindOfFinding;
 using plan_testing::ExpectGolden;
 using plan_testing::MakeChange;
 
@@ -16,6 +17,34 @@ TEST(RenderTextTest, PlanWithEveryActionMatchesGolden) {
   const std::string text = RenderPlanText(plan);
   EXPECT_EQ(text.find("canary"), std::string::npos) << "a sensitive value leaked";
   ExpectGolden("render_text_every_action.txt", text);
+}
+
+TEST(RenderTextTest, GuardrailFindingsFollowThePlanWorstFirstWaivedLast) {
+  Plan plan = EveryActionPlan();
+  plan.findings = EveryKindOfFinding();
+  const std::string text = RenderPlanText(plan);
+  const std::string expected =
+      "Also: 1 to recover, 1 blocked, 1 unsupported, 1 drifted (observe only).\n"
+      "\n"
+      "Guardrails: 2 findings (1 high, 1 low), 1 waived.\n"
+      "  [high] KW-KV-001 Title of KW-KV-001\n"
+      "    Vault/payments-kv at manifests/vault.yaml:9:26 (spec.enablePurgeProtection)\n"
+      "    spec.enablePurgeProtection is wrong\n"
+      "    fix: Fix spec.enablePurgeProtection.\n"
+      "  [low] KW-KV-005 Title of KW-KV-005\n"
+      "    Vault/orders-kv at manifests/vault.yaml:20:1 (spec.enableRbacAuthorization)\n"
+      "    spec.enableRbacAuthorization is wrong\n"
+      "    fix: Fix spec.enableRbacAuthorization.\n"
+      "  [waived] KW-KV-012 Secret/payments-kv/db-password at manifests/secrets.yaml:4:1 until "
+      "2027-03-31: rotated by the app\n";
+  ASSERT_GE(text.size(), expected.size());
+  EXPECT_EQ(text.substr(text.size() - expected.size()), expected);
+  Plan quiet;
+  quiet.findings = EveryKindOfFinding();
+  EXPECT_NE(RenderPlanText(quiet).find("No changes. Your infrastructure matches the "
+                                       "configuration.\n\nGuardrails: 2 findings"),
+            std::string::npos)
+      << "a no-op plan still shows its findings";
 }
 
 TEST(RenderTextTest, SummaryLineCountsLikeTerraform) {

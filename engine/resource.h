@@ -51,6 +51,10 @@ struct StackConfig {
   // `plan --out` signs saved plans with.
   std::string plan_signing_key_env = "KEYWARD_PLAN_KEY";
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
+  // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
+  // engine/guardrails/policy.h against the rule table.
+  Json guardrails;
+  std::map<std::string, SourceLocation> guardrails_locations;
 };
 
 struct DesiredResource {

@@ -40,6 +40,17 @@ Json Kept(const Change& c, const FieldChange& f, const Json& value) {
                                                                         : value;
 }
 
+// Findings as the file holds them: their free text scrubbed like diagnostics' messages.
+Json ScrubbedFindings(const std::vector<guardrails::Finding>& findings) {
+  Json out = guardrails::FindingsToJson(findings);
+  for (Json& f : out) {
+    f["message"] = Scrubber::Process().Scrub(f.value("message", ""));
+    if (f.contains("waiver"))
+      f["waiver"]["reason"] = Scrubber::Process().Scrub(f["waiver"].value("reason", ""));
+  }
+  return out;
+}
+
 // The text a signature covers (see the header).
 std::string CanonicalText(const Json& unsigned_plan) {
   return unsigned_plan.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -252,7 +263,10 @@ std::string SerializeSavedPlan(const SavedPlan& saved, const std::string& signin
         {"stack", saved.options.stack}}},
       {"config", ConfigToJson(saved.desired.config)},
       {"desired", std::move(desired)},
-      {"plan", {{"changes", std::move(changes)}, {"diagnostics", std::move(diagnostics)}}},
+      {"plan",
+       {{"changes", std::move(changes)},
+        {"diagnostics", std::move(diagnostics)},
+        {"findings", ScrubbedFindings(saved.plan.findings)}}},
   };
   if (!signing_key.empty()) {
     out["signature"] = {{"algorithm", "hmac-sha256"},
@@ -325,6 +339,9 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
         saved.plan.diagnostics.Warning(where, std::move(message));
       }
     }
+    // Shown by `keyward show` as they were planned; absent in plans saved before guardrails.
+    if (auto findings = plan.find("findings"); findings != plan.end())
+      saved.plan.findings = guardrails::FindingsFromJson(*findings);
     return saved;
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInvalidArgument, source + ": corrupt keyward saved plan: " +

@@ -4,7 +4,8 @@
 // Contents (JSON, documented in docs/plans.md): a format marker and version, the keyward version,
 // the manifests' digest, the plan options and stack configuration, the desired resources the plan
 // was made from (their specs hold no secret values: secrets carry `valueFrom` references and an
-// HMAC `value_fingerprint`), and the plan itself with every change's live fingerprint.
+// HMAC `value_fingerprint`), and the plan itself with every change's live fingerprint and the
+// guardrail findings (shown by `keyward show`; apply ignores them).
 // Values at Change::sensitive_paths are never written: they are removed from before / after
 // (not replaced by a placeholder that a handler could mistake for the value) and shown as
 // "(sensitive value)" in field changes. A handler with sensitive paths re-derives those values

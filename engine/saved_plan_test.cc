@@ -71,6 +71,9 @@ TEST(SavedPlanTest, RoundTripsEverythingApplyNeeds) {
   EXPECT_EQ(parsed->desired.resources[0].location.ToString(), "manifests/vault.yaml:1:1");
   // The plan renders identically, and fingerprints / dependencies survive.
   EXPECT_EQ(RenderPlanText(parsed->plan), RenderPlanText(saved.plan));
+  ASSERT_EQ(parsed->plan.findings.size(), 3u) << "guardrail findings are kept for show";
+  EXPECT_EQ(guardrails::FindingsToJson(parsed->plan.findings),
+            guardrails::FindingsToJson(saved.plan.findings));
   const Change* fresh = parsed->plan.Find("Secret/payments-kv/db-password");
   ASSERT_NE(fresh, nullptr);
   EXPECT_EQ(fresh->fingerprint, "fp-db-password");

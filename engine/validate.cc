@@ -5,7 +5,8 @@
 namespace keyward::engine {
 
 ValidationResult ValidateManifests(const std::vector<std::string>& paths, FileReader& reader,
-                                   const HandlerRegistry& registry, const Environment* env) {
+                                   const HandlerRegistry& registry, const Environment* env,
+                                   const guardrails::RuleRegistry* rules) {
   LoadResult loaded = LoadManifests(paths, reader, registry);
   ValidationResult result;
   result.set = std::move(loaded.set);
@@ -15,6 +16,10 @@ ValidationResult ValidateManifests(const std::vector<std::string>& paths, FileRe
   result.files = std::move(loaded.files);
   result.purge_then_create = loaded.purge_then_create;
   result.graph = Graph::FromDesiredSet(result.set);
+  if (rules) {
+    result.guardrails = guardrails::LoadPolicy(result.set.config, *rules, &result.diagnostics);
+    guardrails::LoadWaivers(result.set, &result.guardrails, &result.diagnostics);
+  }
 
   auto order = result.graph.TopologicalOrder();
   if (order) {

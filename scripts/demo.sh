@@ -35,7 +35,7 @@ export KEYWARD_ARM_ENDPOINT=$EMULATOR_ENDPOINT
 export AZURE_AUTHORITY_HOST=$EMULATOR_ENDPOINT
 export KEYWARD_CA_FILE=$DEMO_DIR/cert.pem
 
-step "keyward validate $MANIFESTS  — schema and reference checks, no Azure calls"
+step "keyward validate $MANIFESTS  — schema, references and guardrails (waived ones listed), no Azure calls"
 "$KEYWARD" validate "$MANIFESTS"
 
 step "keyward plan $MANIFESTS  — what would change? (exit code 2 = changes present)"
@@ -95,6 +95,12 @@ step "keyward plan — the drift shows up as exactly that field"
 set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
+step "keyward audit — the guardrail rules on what is live, with no manifests (docs/guardrails.md)"
+# The plan judges the manifests (which say Disabled, so no finding there); audit judges Azure as it
+# is now: the portal change is KW-KV-003, and what the manifests waive is reported too (waivers
+# live in manifests, which audit does not read).
+"$KEYWARD" audit --subscription "$SUB" --resource-group rg-payments
+
 step "Someone deletes the vault: Key Vault soft-deletes it and holds the name"
 curl -sf --cacert "$KEYWARD_CA_FILE" -X DELETE "$vault_url" -H "Authorization: Bearer $token" >/dev/null
 echo "DELETE payments-kv"
@@ -112,7 +118,8 @@ set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
 echo "(exit code $rc)"
 
 step "The same plan for a pull request: saved, shown as Markdown, applied exactly (docs/ci.md)"
-"$KEYWARD" plan "$MANIFESTS" --out "$DEMO_DIR/pr.plan" >/dev/null
+# --sarif: the guardrail findings for GitHub code scanning annotations.
+"$KEYWARD" plan "$MANIFESTS" --out "$DEMO_DIR/pr.plan" --sarif "$DEMO_DIR/pr.sarif" >/dev/null
 "$KEYWARD" show "$DEMO_DIR/pr.plan" --format markdown | head -20
 "$KEYWARD" apply "$DEMO_DIR/pr.plan" "$MANIFESTS"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing (Debian 12, as root), builds once, and runs
-# the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel),
-# then the conformance suite with the official Azure SDK for JavaScript. Exits non-zero on any
+# the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel;
+# the guardrails tests check SARIF with Microsoft's validator, installed first), then the
+# conformance suite with the official Azure SDK for JavaScript. Exits non-zero on any
 # failure.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -11,6 +12,9 @@ step "Installing dependencies"
 bash scripts/install-deps.sh
 
 build_keyward
+
+step "Microsoft's SARIF validator (npm ci in tests/sarif, pinned by its package-lock.json)"
+python3 scripts/validate-sarif.py --install
 
 step "Unit, emulator and end-to-end tests (ctest -j$(( $(nproc) * 2 )): most tests wait on the emulator, not the CPU)"
 ctest --test-dir "$BUILD_DIR" -j"$(( $(nproc) * 2 ))" --output-on-failure --timeout 300
