@@ -75,6 +75,7 @@ Json ChangeToJson(const Change& c) {
   }
   change["field_changes"] = std::move(fields);
   if (c.action == Action::kReplace) change["replace_paths"] = std::move(replace_paths);
+  if (c.action == Action::kAdopt) change["importing"] = {{"id", c.arm_id}};
 
   Json out = {
       {"address", c.address},           {"type", c.kind},
@@ -85,6 +86,9 @@ Json ChangeToJson(const Change& c) {
       {"change", std::move(change)},
   };
   if (!c.reason_code.empty()) out["action_reason"] = c.reason_code;
+  // change.actions calls a recover a create; the reason keeps a policy able to tell them apart.
+  if (c.action == Action::kRecover && c.reason_code.empty())
+    out["action_reason"] = "recover_soft_deleted";
   if (!c.reason.empty()) out["reason"] = c.reason;
   return out;
 }
@@ -110,13 +114,27 @@ Json SourceRangeToJson(const SourceLocation& where) {
 
 Json ActionsOf(Action action) {
   switch (action) {
+    case Action::kNoOp:
+    case Action::kBlocked:      // apply attempts nothing; action_reason says what blocks it
+    case Action::kUnsupported:  // ARM cannot make the change; apply attempts nothing
+      return Json::array({"no-op"});
+    case Action::kCreate:
+    case Action::kRecover:  // brings the resource into existence again (with action_reason)
+      return Json::array({"create"});
+    case Action::kUpdate:
+    case Action::kAdopt:  // Terraform's import + update: change.importing names the ARM id
+      return Json::array({"update"});
+    case Action::kDelete:
+      return Json::array({"delete"});
     case Action::kReplace:
     case Action::kPurgeThenCreate:
-      // Terraform's destroy-before-create replace: policies matching "delete" see both.
+      // In the order apply runs them: a deleted vault or HSM keeps holding its name (soft
+      // delete), so keyward never creates the new one before the old one is gone — Terraform's
+      // destroy-before-create replace. Purging a deleted one destroys it for good: a policy
+      // matching "delete" must see it.
       return Json::array({"delete", "create"});
-    default:
-      return Json::array({ActionName(action)});
   }
+  return Json::array({ActionName(action)});
 }
 
 Json PlanToJson(const Plan& plan, const JsonRenderOptions& options) {

@@ -10,11 +10,14 @@
 //   findings[]            Plan::findings: guardrail findings on the planned result, worst first
 //                         (since 1.1; engine/guardrails/finding.h)
 //
-// Per change: address, type (the kind), name, change.actions in Terraform's words (create,
-// update, delete, ["delete","create"] for replace, no-op) or keyward's own (recover, adopt,
-// blocked, unsupported), before / after with values at Change::sensitive_paths replaced by
-// "(sensitive value)" and marked in before_sensitive / after_sensitive, replace_paths, and
-// action_reason = Change::reason_code.
+// Per change: address, type (the kind), name, keyward's own action in `action`, and
+// change.actions in Terraform's vocabulary only (no-op, create, update, delete, and
+// ["delete","create"] for a replace), so a policy written for `terraform show -json` sees what
+// each change really does: an adopt is ["update"] with change.importing (Terraform's import +
+// update), a recover is ["create"] with action_reason, purge-then-create is ["delete","create"],
+// blocked and unsupported are ["no-op"]. Also before / after with values at Change::sensitive_paths
+// replaced by "(sensitive value)" and marked in before_sensitive / after_sensitive, replace_paths,
+// and action_reason = Change::reason_code.
 #pragma once
 
 #include <string>
@@ -24,14 +27,15 @@
 namespace keyward::engine {
 
 // Bumped by the rule above; docs/plans.md and schemas/plan.schema.json say what each version has.
-inline constexpr char kPlanJsonFormatVersion[] = "1.1";
+// 2.0: change.actions speaks only Terraform's vocabulary (1.x used keyward's own words there).
+inline constexpr char kPlanJsonFormatVersion[] = "2.0";
 
 struct JsonRenderOptions {
   std::string keyward_version;  // omitted when empty
   std::string manifest_digest;  // omitted when empty (the digest of the manifests planned from)
 };
 
-// Terraform-style action list for one change: ["create"], ["delete","create"], ["recover"]...
+// Terraform's action list for one keyward action: ["create"], ["delete","create"], ["no-op"]...
 Json ActionsOf(Action action);
 
 // Terraform's diagnostic range {"filename", "start": {"line", "column"}} (unknown parts left out),

@@ -43,17 +43,46 @@ TEST(RenderJsonTest, MinimalPlansValidateToo) {
   EXPECT_EQ(ValidatePlanJson(RenderPlanJson(errored)), "");
 }
 
-TEST(RenderJsonTest, ActionsUseTerraformsVocabularyPlusKeywardsOwn) {
+TEST(RenderJsonTest, ActionsSpeakOnlyTerraformsVocabulary) {
   EXPECT_EQ(ActionsOf(Action::kNoOp), Json::array({"no-op"}));
   EXPECT_EQ(ActionsOf(Action::kCreate), Json::array({"create"}));
   EXPECT_EQ(ActionsOf(Action::kUpdate), Json::array({"update"}));
   EXPECT_EQ(ActionsOf(Action::kDelete), Json::array({"delete"}));
   EXPECT_EQ(ActionsOf(Action::kReplace), Json::array({"delete", "create"}));
   EXPECT_EQ(ActionsOf(Action::kPurgeThenCreate), Json::array({"delete", "create"}));
-  EXPECT_EQ(ActionsOf(Action::kRecover), Json::array({"recover"}));
-  EXPECT_EQ(ActionsOf(Action::kAdopt), Json::array({"adopt"}));
-  EXPECT_EQ(ActionsOf(Action::kBlocked), Json::array({"blocked"}));
-  EXPECT_EQ(ActionsOf(Action::kUnsupported), Json::array({"unsupported"}));
+  EXPECT_EQ(ActionsOf(Action::kRecover), Json::array({"create"}));
+  EXPECT_EQ(ActionsOf(Action::kAdopt), Json::array({"update"}));
+  EXPECT_EQ(ActionsOf(Action::kBlocked), Json::array({"no-op"}));
+  EXPECT_EQ(ActionsOf(Action::kUnsupported), Json::array({"no-op"}));
+}
+
+// A policy written for `terraform show -json` ("fail if any change updates a vault") must see
+// an adopt, which writes the vault's tags; keyward's own word stays in `action`.
+TEST(RenderJsonTest, AdoptIsAnImportingUpdateAndRecoverACreateWithItsReason) {
+  const Json doc = PlanToJson(DetailedEveryActionPlan());
+  const Json* adopt = ResourceChange(doc, "Vault/legacy-kv");
+  ASSERT_NE(adopt, nullptr);
+  EXPECT_EQ((*adopt)["action"], "adopt");
+  EXPECT_EQ((*adopt)["change"]["actions"], Json::array({"update"}));
+  EXPECT_EQ((*adopt)["change"]["importing"],
+            Json({{"id",
+                   "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/"
+                   "rg-payments/providers/Microsoft.KeyVault/vaults/legacy-kv"}}));
+  const Json* recover = ResourceChange(doc, "Vault/lost-kv");
+  ASSERT_NE(recover, nullptr);
+  EXPECT_EQ((*recover)["action"], "recover");
+  EXPECT_EQ((*recover)["change"]["actions"], Json::array({"create"}));
+  EXPECT_EQ((*recover)["action_reason"], "recover_soft_deleted");
+  for (const char* address : {"Vault/held-kv", "Key/payments-kv/signing"}) {
+    const Json* c = ResourceChange(doc, address);
+    ASSERT_NE(c, nullptr) << address;
+    EXPECT_EQ((*c)["change"]["actions"], Json::array({"no-op"})) << address;
+    EXPECT_FALSE((*c)["change"].contains("importing")) << address;
+  }
+  // A recover always says why it is not a plain create, even when the handler gave no code.
+  Plan plan;
+  plan.changes.push_back(MakeChange(Action::kRecover, "Vault/x"));
+  EXPECT_EQ(PlanToJson(plan)["resource_changes"][0]["action_reason"], "recover_soft_deleted");
 }
 
 TEST(RenderJsonTest, SensitiveValuesAreReplacedAndMarked) {
@@ -117,11 +146,39 @@ TEST(RenderJsonTest, DriftIsSeparateAndErrorsMakeThePlanUnappliable) {
 
 TEST(RenderJsonTest, SchemaRejectsWhatItShould) {
   Json doc = PlanToJson(EveryActionPlan());
-  doc["format_version"] = "2.0";
+  doc["format_version"] = "1.0";
   EXPECT_THAT(ValidatePlanJson(doc.dump()), ::testing::HasSubstr("format_version"));
   doc = PlanToJson(EveryActionPlan());
   doc["resource_changes"][0]["change"]["actions"] = Json::array({"explode"});
   EXPECT_THAT(ValidatePlanJson(doc.dump()), ::testing::HasSubstr("explode"));
+}
+
+// The schema pins the mapping: keyward's words are not Terraform actions, each action has its one
+// list, an adopt needs change.importing (and only an adopt has it), a recover needs its reason.
+TEST(RenderJsonTest, SchemaPinsEachActionToItsTerraformList) {
+  const Json plan = PlanToJson(DetailedEveryActionPlan());
+  auto with = [&](const std::string& address, auto edit) {
+    Json doc = plan;
+    for (Json& c : doc["resource_changes"])
+      if (c["address"] == address) edit(c);
+    return ValidatePlanJson(doc.dump());
+  };
+  ASSERT_EQ(ValidatePlanJson(plan.dump()), "");
+  for (const char* word : {"adopt", "blocked"})
+    EXPECT_NE(with("Vault/legacy-kv", [&](Json& c) { c["change"]["actions"] = {word}; }), "")
+        << word << " is keyward's word, not Terraform's";
+  EXPECT_NE(with("Vault/legacy-kv", [](Json& c) { c["change"].erase("importing"); }), "");
+  EXPECT_NE(with("Vault/orders-kv", [](Json& c) { c["change"]["importing"] = {{"id", "x"}}; }), "");
+  EXPECT_NE(with("Vault/lost-kv", [](Json& c) { c.erase("action_reason"); }), "");
+  EXPECT_NE(with("Vault/lost-kv", [](Json& c) { c["change"]["actions"] = {"update"}; }), "");
+  EXPECT_NE(with("Vault/held-kv", [](Json& c) { c["change"]["actions"] = {"update"}; }), "");
+  EXPECT_NE(with("ManagedHsm/hsm1", [](Json& c) { c["change"]["actions"] = {"create"}; }), "");
+  EXPECT_EQ(with("ManagedHsm/hsm1",
+                 [](Json& c) {
+                   c["change"]["actions"] = Json::array({"create", "delete"});
+                 }),
+            "")
+      << "Terraform's create-before-destroy order is valid too";
 }
 
 // Plans as MakePlan builds them (not hand-built): create, update, recover, observe drift, prune,

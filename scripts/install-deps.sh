@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
   libcpprest-dev libboost-dev libcpp-httplib-dev libvalijson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm python3 python3-jsonschema python3-yaml curl
+  nodejs npm python3 python3-jsonschema python3-yaml curl jq
 )
 
 missing=()

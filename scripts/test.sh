@@ -2,7 +2,8 @@
 # The README's test command: installs what is missing (Debian 12, as root), builds once, and runs
 # the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel;
 # the guardrails tests check SARIF with Microsoft's validator, installed first), then the
-# conformance suite with the official Azure SDK for JavaScript. Exits non-zero on any
+# conformance suite with the official Azure SDK for JavaScript, then the container test
+# (docker/Dockerfile built and run with podman: scripts/container-test.sh). Exits non-zero on any
 # failure.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -24,5 +25,8 @@ KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformanc
 
 step "Fleet benchmark smoke: 50 resources, keyward and the JS SDK peer (docs/benchmarks.md)"
 bash scripts/bench.sh --resources 50
+
+step "Container: docker/Dockerfile built and run with podman (compose services, k8s security context)"
+bash scripts/container-test.sh
 
 step "All tests passed"

@@ -220,6 +220,58 @@ INSTANTIATE_TEST_SUITE_P(
                  "vault.yaml:4", "9-bad--name"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
+// The ```sh block that follows `marker` in a document of the repository ("" when there is none).
+std::string DocumentedBlock(const std::string& document, const std::string& marker) {
+  std::ifstream in(SourceDir() / document);
+  std::string line, block;
+  bool after_marker = false, inside = false;
+  while (std::getline(in, line)) {
+    if (inside) {
+      if (line == "```") return block;
+      block += line + "\n";
+    } else if (after_marker && line == "```sh") {
+      inside = true;
+    } else if (line.rfind(marker, 0) == 0) {
+      after_marker = true;
+    }
+  }
+  return "";
+}
+
+// docs/ci.md's policy step ("fail if any change updates a vault"), run as the docs write it with
+// jq, on a saved plan that adopts a vault someone made (or untagged) outside keyward: an adopt
+// writes the vault, so change.actions says "update" and the policy must catch it. Once keyward
+// owns the vault, the next plan passes.
+TEST_F(CliTest, CiPolicyExampleFailsOnAnAdoptedVault) {
+  const std::string policy = DocumentedBlock("docs/ci.md", "<!-- policy example:");
+  ASSERT_THAT(policy, HasSubstr("jq ")) << "docs/ci.md lost its policy example";
+  ASSERT_EQ(Keyward({"apply", dir_.string(), "--auto-approve"}).exit_code, 0);
+  // Out of band: the vault loses keyward's stack tag (PATCH replaces the tags).
+  ASSERT_EQ(Arm("PATCH", kVaultPath, {{"tags", {{"team", "e2e"}}}}).status, 200);
+
+  const std::string path = std::filesystem::path(BinaryPath("keyward")).parent_path().string() +
+                           ":" + std::getenv("PATH");
+  auto run_policy = [&] {
+    return RunCommand({"/bin/bash", "-c", "set -e; cd '" + dir_.string() + "'\n" + policy},
+                      {{"PATH", path}});
+  };
+  auto plan = Keyward(
+      {"plan", dir_.string(), "--out", (dir_ / "keyward.kwplan").string(), "--detailed-exitcode"});
+  ASSERT_EQ(plan.exit_code, 2) << plan.out << plan.err;
+  ASSERT_THAT(plan.out, HasSubstr("adopt"));
+  auto denied = run_policy();
+  EXPECT_EQ(denied.exit_code, 1) << denied.out << denied.err;
+  EXPECT_THAT(denied.out, HasSubstr("Vault/e2e-kv-01 would be updated (keyward action: adopt)"));
+
+  ASSERT_EQ(Keyward({"apply", dir_.string(), "--auto-approve"}).exit_code, 0);
+  plan = Keyward(
+      {"plan", dir_.string(), "--out", (dir_ / "keyward.kwplan").string(), "--detailed-exitcode"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  auto allowed = run_policy();
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
+  EXPECT_EQ(allowed.out, "");
+}
+
 TEST_F(CliTest, VersionPrintsTheVersion) {
   auto result = Keyward({"version"});
   EXPECT_EQ(result.exit_code, 0);

@@ -223,7 +223,7 @@ TEST_F(GuardrailsTest, PlanShowsFindingsEverywhereAndFailOnChangesOnlyTheExitCod
   ASSERT_EQ(plain.exit_code, 2) << plain.err;
   EXPECT_EQ(ValidatePlanJson(plain.out), "");
   const Json plan = Json::parse(plain.out);
-  EXPECT_EQ(plan["format_version"], "1.1");
+  EXPECT_EQ(plan["format_version"], "2.0");
   EXPECT_EQ(Rules(plan["findings"]), (std::set<std::string>{"KW-KV-001", "KW-KV-003"}));
   EXPECT_EQ(Rules(plan["findings"], /*waived=*/true), (std::set<std::string>{"KW-KV-005"}));
   EXPECT_EQ(plan["findings"][0]["source"], "planned");

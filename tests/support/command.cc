@@ -21,6 +21,12 @@ std::string BinaryPath(const std::string& name) {
   return (self.parent_path().parent_path() / "bin" / name).string();
 }
 
+std::filesystem::path SourceDir() {
+  if (const char* dir = std::getenv("KEYWARD_SOURCE_DIR"); dir != nullptr && *dir != '\0')
+    return dir;
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env,
                          const std::string& stdin_text) {

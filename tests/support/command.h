@@ -2,6 +2,7 @@
 // and stderr separately. End-to-end tests use it to test what users run.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,5 +23,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 
 // $KEYWARD_BIN_DIR/<name>, else ../bin/<name> next to the test binary.
 std::string BinaryPath(const std::string& name);
+
+// The source tree: $KEYWARD_SOURCE_DIR (ctest sets it), else found from this file's own path.
+std::filesystem::path SourceDir();
 
 }  // namespace keyward::testing

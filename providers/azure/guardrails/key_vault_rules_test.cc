@@ -139,7 +139,7 @@ class KeyVaultRulesTest : public ::testing::Test {
   void Load(const std::string& manifests, const std::string& config = "") {
     files_.AddFile("m/keyward.yaml", KeywardYaml(config));
     files_.AddFile("m/res.yaml", manifests);
-    loaded_ = engine::ValidateManifests({"m"}, files_, handlers_, &KeyVaultGuardrails());
+    loaded_ = engine::ValidateManifests({"m"}, files_, handlers_, nullptr, &KeyVaultGuardrails());
     std::string errors;
     for (const auto& d : loaded_.diagnostics.items())
       if (d.severity == engine::Severity::kError) errors += d.ToString() + "\n";
@@ -730,7 +730,7 @@ TEST_F(KeyVaultRulesTest, ExampleManifestsBreakNoRuleThatIsNotWaivedWithAReason)
           : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
   engine::RealFileReader files;
   loaded_ = engine::ValidateManifests({(root / "manifests/examples/payments").string()}, files,
-                                      handlers_, &KeyVaultGuardrails());
+                                      handlers_, nullptr, &KeyVaultGuardrails());
   ASSERT_TRUE(loaded_.ok());
   const std::vector<gr::Finding> findings = Desired();
   EXPECT_FALSE(findings.empty()) << "the examples show waivers at work";
