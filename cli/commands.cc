@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/guardrails.h"
+#include "cli/lock.h"
 #include "cli/progress.h"
 #include "cli/stack_lock.h"
 #include "engine/apply.h"
@@ -95,18 +96,22 @@ std::optional<engine::Plan> PlanPrinted(const engine::ValidationResult& loaded,
 
 // One writer per stack, and the lock comes before live state is read: a plan made from state read
 // before the lock could be overtaken by the writer it waited for and then overwrite its changes.
-// False after printing why the lock cannot be had.
-bool LockStack(const std::string& stack, const char* command, const Context& ctx,
-               std::optional<StackLock>* lock) {
-  auto acquired = StackLock::Acquire(
-      StateDir(""), stack, command, /*wait=*/true, ctx, [](const std::string& holder) {
-        std::fprintf(stderr, "Waiting for the stack lock held by %s...\n", holder.c_str());
-      });
+// The lock's backend comes from keyward.yaml's `lock:` and the --lock-* flags (docs/ha.md); its
+// lease fences every ARM write made under `ctx` from here on (ctx->write_guard). Waits for
+// another writer unless --no-wait-for-lock. False after printing why the lock cannot be had.
+bool LockStack(const GlobalOptions& global, const engine::StackConfig& config,
+               const PlanFlags& flags, const char* command, Context* ctx,
+               std::shared_ptr<coordination::HeldLock>* lock) {
+  engine::LockBackendKind backend = engine::LockBackendKind::kLocal;
+  auto acquired =
+      AcquireStackLock(global, config, flags.lock, command, flags.wait_for_lock, *ctx, &backend);
   if (acquired) {
-    lock->emplace(std::move(*acquired));
+    *lock = *acquired;
+    ctx->write_guard = *acquired;
     return true;
   }
-  if (acquired.error().code == ErrorCode::kPermissionDenied) {
+  if (acquired.error().code == ErrorCode::kPermissionDenied &&
+      backend == engine::LockBackendKind::kLocal) {
     // No writable state directory (e.g. a read-only container): apply still works, unguarded.
     std::fprintf(stderr, "warning: %s; applying without the stack lock (set KEYWARD_STATE_DIR)\n",
                  acquired.error().ToString().c_str());
@@ -189,6 +194,12 @@ int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
   ProgressPrinter progress(stdout);
   const engine::ApplyReport report =
       engine::Apply(plan, &desired, registry, options, progress, ctx);
+  if (report.lock_lost) {
+    std::fprintf(stderr,
+                 "error: %s; apply stopped and made no further ARM writes. Another writer may "
+                 "hold the stack now: re-run to re-read and re-plan.\n",
+                 report.lock_lost->message.c_str());
+  }
 
   std::printf("\n%s Resources: %d changed, %d failed, %d skipped, %d blocked.\n",
               report.ok() ? "Apply complete!" : "Apply finished with errors.", report.succeeded,
@@ -296,9 +307,9 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
     return kExitError;
   }
 
-  const Context ctx = MakeContext();
-  std::optional<StackLock> lock;
-  if (!LockStack(desired->config.stack, "apply", ctx, &lock)) return kExitError;
+  Context ctx = MakeContext();
+  std::shared_ptr<coordination::HeldLock> lock;
+  if (!LockStack(global, desired->config, flags, "apply", &ctx, &lock)) return kExitError;
   // MakePlan is pure: the same desired set and live state give the same changes and fingerprints.
   auto observed =
       engine::Refresh(*desired, *registry, {engine::PruneScopes(*desired, options.prune)}, ctx);
@@ -454,12 +465,12 @@ int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
 int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
   if (!files.plan_file.empty()) return ApplySavedPlan(global, flags, files);
   auto registry = MakeAzureRegistry(global);
-  const Context ctx = MakeContext();
+  Context ctx = MakeContext();
   auto loaded = LoadResolved(flags, *registry);
   if (!loaded) return kExitError;
   // Held through the prompt: what is confirmed is what gets written.
-  std::optional<StackLock> lock;
-  if (!LockStack(loaded->set.config.stack, "apply", ctx, &lock)) return kExitError;
+  std::shared_ptr<coordination::HeldLock> lock;
+  if (!LockStack(global, loaded->set.config, flags, "apply", &ctx, &lock)) return kExitError;
   auto plan = PlanPrinted(*loaded, flags, *registry, ctx);
   if (!plan) return kExitError;
 
@@ -502,7 +513,29 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   }
 
   auto registry = MakeAzureRegistry(global);
-  const Context ctx = MakeContext();
+  Context ctx = MakeContext();
+  // Overwriting a stack's manifests (--force) must not race a writer of that stack: take its lock
+  // when the stack is known (--stack, or the keyward.yaml being overwritten).
+  std::shared_ptr<coordination::HeldLock> lock;
+  if (flags.force) {
+    engine::StackConfig config;
+    if (fs::exists(fs::path(flags.out) / "keyward.yaml", error)) {
+      engine::RealFileReader reader;
+      config = engine::ValidateManifests({flags.out}, reader, *registry).set.config;
+    }
+    if (!flags.stack.empty()) config.stack = flags.stack;
+    if (!config.stack.empty()) {
+      engine::LockBackendKind backend = engine::LockBackendKind::kLocal;
+      auto held =
+          AcquireStackLock(global, config, flags.lock, "export", /*wait=*/false, ctx, &backend);
+      if (!held && !(held.error().code == ErrorCode::kPermissionDenied &&
+                     backend == engine::LockBackendKind::kLocal)) {
+        std::fprintf(stderr, "error: %s\n", held.error().ToString().c_str());
+        return kExitError;
+      }
+      if (held) lock = *held;
+    }
+  }
   engine::ExportOptions options;
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;

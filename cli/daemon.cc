@@ -18,8 +18,11 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/lock.h"
 #include "cli/manifest_sources.h"
 #include "cli/stack_lock.h"
+#include "coordination/local_lock.h"
+#include "coordination/shard_coordinator.h"
 #include "engine/apply.h"
 #include "engine/daemon.h"
 #include "engine/metrics.h"
@@ -195,15 +198,24 @@ void CopyArmMetrics(const azure::ArmMetricsSnapshot& s, engine::MetricsRegistry&
 }
 
 // One pass, as `plan` (observe) or `apply` (heal) would do it.
+//
+// Heal mode takes the stack's lock first (docs/ha.md). With the local lock, as on one machine:
+// the daemon holds it for its lifetime, and exits when another writer has it (or waits, with
+// --wait-for-lock). With etcd or azureblob, several replicas share the stack: the shard
+// coordinator runs the election and hands the lease to the stack's Seat; a replica that leads
+// heals under that lease (it fences every write), the others run the same pass as observers.
 class Reconciler {
  public:
-  Reconciler(const DaemonFlags& flags, engine::DaemonMode mode, std::string state_dir,
-             const engine::HandlerRegistry* registry, DaemonLog* log)
-      : flags_(flags),
+  Reconciler(const GlobalOptions& global, const DaemonFlags& flags, engine::DaemonMode mode,
+             std::string state_dir, const engine::HandlerRegistry* registry, DaemonLog* log,
+             coordination::Seat* seat)
+      : global_(global),
+        flags_(flags),
         mode_(mode),
         state_dir_(std::move(state_dir)),
         registry_(registry),
-        log_(log) {
+        log_(log),
+        seat_(seat) {
     plan_flags_.prune = flags.prune;
   }
 
@@ -211,10 +223,29 @@ class Reconciler {
     engine::PassResult result;
     const std::string& stack = request.manifests->set.config.stack;
     stack_ = stack;
-    if (mode_ == engine::DaemonMode::kHeal) {
-      if (auto error = EnsureLock(stack, ctx)) {
-        result.error = *error;
+    bool heal = mode_ == engine::DaemonMode::kHeal;
+    Context pass_ctx = ctx;
+    std::unique_lock<std::mutex> pass_lock;  // the coordinator does not resign mid-pass
+    if (heal) {
+      auto lock = ResolveLock(request.manifests->set.config.lock, flags_.lock);
+      if (!lock) {
+        result.error = lock.error();
         return result;
+      }
+      if (lock->backend == engine::LockBackendKind::kLocal || !seat_) {
+        if (auto error = EnsureLock(stack, ctx)) {
+          result.error = *error;
+          return result;
+        }
+        pass_ctx.write_guard = lock_;
+      } else {
+        seat_->SetStack(stack, *lock);
+        pass_lock = seat_->LockPass();
+        auto lease = seat_->Lease();
+        if (lease && lease->StillHeld())
+          pass_ctx.write_guard = lease;
+        else
+          heal = false;  // standby: observe and report, never write
       }
     }
     ReportJournalOnce(stack);
@@ -231,7 +262,7 @@ class Reconciler {
       result.error = Error{ErrorCode::kInvalidArgument, "secret values could not be read: " + text};
       return result;
     }
-    auto plan = RefreshAndPlan(manifests, plan_flags_, *registry_, ctx);
+    auto plan = RefreshAndPlan(manifests, plan_flags_, *registry_, pass_ctx);
     if (!plan) {
       result.error = plan.error();
       return result;
@@ -253,9 +284,9 @@ class Reconciler {
                    {"address", item.address},
                    {"action", engine::ActionName(item.action)},
                    {"reason_code", item.reason_code},
-                   {"report_only", item.report_only || mode_ == engine::DaemonMode::kObserve},
+                   {"report_only", item.report_only || !heal},
                    {"fields", item.fields}});
-    if (mode_ != engine::DaemonMode::kHeal || !plan->HasChanges()) return result;
+    if (!heal || !plan->HasChanges()) return result;
 
     // Backed-off resources are planned as blocked: apply does not touch them, and their
     // dependents are skipped rather than failing against a missing parent.
@@ -273,8 +304,16 @@ class Reconciler {
     options.allow_replace = flags_.allow_replace;
     InFlightJournal journal(JournalPath(stack), log_, request.loop_id);
     const engine::ApplyReport report =
-        engine::Apply(to_apply, &manifests.set, *registry_, options, journal, ctx);
+        engine::Apply(to_apply, &manifests.set, *registry_, options, journal, pass_ctx);
     result.changes = report.results;
+    if (report.lock_lost) {
+      // The lease lapsed mid-apply: nothing more was written. The coordinator turns this
+      // replica standby for the stack; the loop reports the error.
+      log_->Write(
+          "error", "lock lost: apply stopped",
+          {{"loop", request.loop_id}, {"stack", stack}, {"error", report.lock_lost->message}});
+      result.error = *report.lock_lost;
+    }
     return result;
   }
 
@@ -292,14 +331,19 @@ class Reconciler {
   std::optional<Error> EnsureLock(const std::string& stack, const Context& ctx) {
     if (lock_ && lock_->stack() == stack) return std::nullopt;
     lock_.reset();  // the stack was renamed in the manifests: release the old one
-    auto lock = StackLock::Acquire(state_dir_, stack, "daemon", flags_.wait_for_lock, ctx, nullptr);
+    coordination::LocalLockBackend local(state_dir_);
+    coordination::AcquireRequest request;
+    request.stack = stack;
+    request.holder = coordination::CurrentHolder("daemon", global_.replica_id, *ctx.clock);
+    request.wait = flags_.wait_for_lock;
+    auto lock = local.Acquire(request, ctx);
     if (!lock) {
       if (lock.error().code != ErrorCode::kCancelled) fatal_ = lock.error();
       ctx.Cancel();
       return lock.error();
     }
-    log_->Write("info", "stack lock acquired", {{"stack", stack}, {"lock", lock->path()}});
-    lock_.emplace(std::move(*lock));
+    log_->Write("info", "stack lock acquired", {{"stack", stack}, {"lock", (*lock)->where()}});
+    lock_ = *lock;
     return std::nullopt;
   }
 
@@ -319,13 +363,15 @@ class Reconciler {
                 {{"addresses", addresses}});
   }
 
+  const GlobalOptions& global_;
   const DaemonFlags& flags_;
   engine::DaemonMode mode_;
   std::string state_dir_;
   const engine::HandlerRegistry* registry_;
   DaemonLog* log_;
+  coordination::Seat* seat_;
   PlanFlags plan_flags_;
-  std::optional<StackLock> lock_;
+  std::shared_ptr<coordination::HeldLock> lock_;
   std::optional<Error> fatal_;
   std::set<std::string> journal_checked_;
   std::string stack_;
@@ -334,11 +380,12 @@ class Reconciler {
 
 class LoopLogger : public engine::DaemonObserver {
  public:
-  LoopLogger(DaemonLog* log, std::function<void()> after_loop)
-      : log_(log), after_loop_(std::move(after_loop)) {}
+  LoopLogger(DaemonLog* log, std::function<void()> after_loop, Json fields = Json::object())
+      : log_(log), after_loop_(std::move(after_loop)), fields_(std::move(fields)) {}
   void OnLoopFinished(long loop_id, const Json& summary) override {
     Json fields = summary;
     fields["loop"] = loop_id;
+    for (const auto& [key, value] : fields_.items()) fields[key] = value;
     log_->Write(summary.value("ok", false) ? "info" : "error", "loop", fields);
     after_loop_();
   }
@@ -357,50 +404,39 @@ class LoopLogger : public engine::DaemonObserver {
  private:
   DaemonLog* log_;
   std::function<void()> after_loop_;
+  Json fields_;
 };
 
+// One stack served by this process: its manifest source, its pass, its loop (on its own thread
+// when there are several), and its seat in the stack's election.
+struct StackRunner {
+  std::string name;  // --stacks-dir: the directory name (metrics label); else ""
+  std::unique_ptr<engine::ManifestSource> source;
+  coordination::Seat seat;
+  std::unique_ptr<Reconciler> reconciler;
+  std::unique_ptr<LoopLogger> logger;
+  std::unique_ptr<engine::Daemon> daemon;
+  std::thread thread;
+};
+
+// The subdirectories of `dir` that hold manifests, by name.
+std::vector<std::string> StackDirectories(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_directory()) continue;
+    bool manifests = false;
+    for (const auto& file : std::filesystem::directory_iterator(entry.path(), ec)) {
+      const std::string ext = file.path().extension().string();
+      manifests = manifests || ext == ".yaml" || ext == ".yml";
+    }
+    if (manifests) out.push_back(entry.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
-
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string unit = text.substr(used);
-  double millis;
-  if (unit == "ms")
-    millis = value;
-  else if (unit == "s" || unit.empty())
-    millis = value * 1000;
-  else if (unit == "m")
-    millis = value * 60'000;
-  else if (unit == "h")
-    millis = value * 3'600'000;
-  else
-    return std::nullopt;
-  if (!(millis >= 1)) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<long long>(millis));
-}
-
-std::optional<double> ParseJitter(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string rest = text.substr(used);
-  if (rest == "%")
-    value /= 100;
-  else if (!rest.empty())
-    return std::nullopt;
-  if (value < 0 || value > 1) return std::nullopt;
-  return value;
-}
 
 CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
   auto* daemon = app.add_subcommand(
@@ -448,6 +484,12 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
       ->capture_default_str();
   daemon->add_option("--max-loops", flags.max_loops,
                      "Stop after N loops (0 = run until signalled)");
+  daemon
+      ->add_option("--stacks-dir", flags.stacks_dir,
+                   "Serve every subdirectory of DIR that holds manifests, one stack each; "
+                   "replicas share them out through the lock service (docs/ha.md)")
+      ->check(CLI::ExistingDirectory);
+  AddLockFlags(daemon, flags.lock);
   return daemon;
 }
 
@@ -474,11 +516,17 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   options.backoff_max = *backoff_max;
   const auto listen = ParseListen(flags.listen);
   if (!listen) return usage("--listen '" + flags.listen + "': expected HOST:PORT");
-  if (flags.git_url.empty() && flags.paths.empty())
-    return usage("give a manifest path, or --git-url");
+  if (!flags.stacks_dir.empty() && (!flags.git_url.empty() || !flags.paths.empty()))
+    return usage(
+        "--stacks-dir serves every stack under one directory; give no other path or "
+        "--git-url with it");
+  if (flags.stacks_dir.empty() && flags.git_url.empty() && flags.paths.empty())
+    return usage("give a manifest path, --stacks-dir, or --git-url");
   for (const auto& path : flags.paths)
     if (flags.git_url.empty() && !std::filesystem::exists(path))
       return usage("manifest path '" + path + "' does not exist");
+  // Lock settings given by flags or the environment are checked now, not at the first loop.
+  if (auto lock = CheckLockFlags(flags.lock); !lock) return usage(lock.error().ToString());
 
   const std::string state_dir = StateDir(flags.state_dir);
   std::error_code ec;
@@ -488,27 +536,41 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   std::shared_ptr<azure::ArmClient> arm;
   auto registry = MakeAzureRegistry(global, &arm);
 
-  std::unique_ptr<engine::ManifestSource> source;
   // A token in --git-url ("https://x-access-token:TOKEN@host/...") is a credential like any other.
   for (const std::string& credential : engine::UrlCredentials(flags.git_url))
     engine::Scrubber::Process().Add(credential);
-  if (!flags.git_url.empty()) {
-    GitSourceOptions git;
-    git.url = flags.git_url;
-    git.ref = flags.git_ref;
-    git.subpath = flags.git_path;
-    git.cache_dir = state_dir + "/git/" +
-                    std::to_string(std::hash<std::string>{}(flags.git_url + "#" + flags.git_ref));
-    source = std::make_unique<GitSource>(std::move(git), registry.get());
+  std::vector<std::unique_ptr<StackRunner>> runners;
+  if (!flags.stacks_dir.empty()) {
+    for (const std::string& dir : StackDirectories(flags.stacks_dir)) {
+      auto runner = std::make_unique<StackRunner>();
+      runner->name = std::filesystem::path(dir).filename().string();
+      runner->source =
+          std::make_unique<DirectorySource>(std::vector<std::string>{dir}, registry.get());
+      runners.push_back(std::move(runner));
+    }
+    if (runners.empty())
+      return usage("--stacks-dir " + flags.stacks_dir + " has no subdirectory with manifests");
   } else {
-    source = std::make_unique<DirectorySource>(flags.paths, registry.get());
+    auto runner = std::make_unique<StackRunner>();
+    if (!flags.git_url.empty()) {
+      GitSourceOptions git;
+      git.url = flags.git_url;
+      git.ref = flags.git_ref;
+      git.subpath = flags.git_path;
+      git.cache_dir = state_dir + "/git/" +
+                      std::to_string(std::hash<std::string>{}(flags.git_url + "#" + flags.git_ref));
+      runner->source = std::make_unique<GitSource>(std::move(git), registry.get());
+    } else {
+      runner->source = std::make_unique<DirectorySource>(flags.paths, registry.get());
+    }
+    runners.push_back(std::move(runner));
   }
+  const bool sharded = runners.size() > 1 || !flags.stacks_dir.empty();
 
   Context ctx;
   ctx.cancelled = CancellationFlag();
   engine::MetricsRegistry metrics;
   DescribeArmMetrics(metrics);
-  Reconciler reconciler(flags, options.mode, state_dir, registry.get(), &log);
 
   std::mt19937_64 random(std::random_device{}());
   std::mutex random_mu;
@@ -517,25 +579,90 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random);
   };
 
-  engine::Daemon* daemon_ptr = nullptr;
-  auto status_path = [&] {
-    return state_dir + "/" + StackFileStem(reconciler.stack()) + ".status.json";
+  for (auto& runner_ptr : runners) {
+    StackRunner& runner = *runner_ptr;
+    runner.reconciler = std::make_unique<Reconciler>(global, flags, options.mode, state_dir,
+                                                     registry.get(), &log, &runner.seat);
+    auto write_status = [&runner, &state_dir] {
+      if (!runner.daemon) return;
+      WriteStateFile(state_dir + "/" + StackFileStem(runner.reconciler->stack()) + ".status.json",
+                     runner.daemon->Status().dump(2));
+    };
+    runner.logger = std::make_unique<LoopLogger>(
+        &log,
+        [&runner, write_status] {
+          if (!runner.reconciler->resumed().is_null())
+            runner.daemon->SetStatusExtra("resumed_in_flight", runner.reconciler->resumed());
+          write_status();
+        },
+        sharded ? Json{{"stack_dir", runner.name}} : Json::object());
+    engine::DaemonOptions stack_options = options;
+    if (sharded) stack_options.metric_labels = {{"stack", runner.name}};
+    runner.daemon = std::make_unique<engine::Daemon>(
+        stack_options, runner.source.get(),
+        [&runner](const engine::PassRequest& request, const Context& pass_ctx) {
+          return runner.reconciler->Pass(request, pass_ctx);
+        },
+        &metrics, runner.logger.get(), random01);
+  }
+
+  // Heal mode on etcd / azureblob: the elections, sharding and failover (docs/ha.md).
+  std::unique_ptr<coordination::ShardCoordinator> coordinator;
+  std::map<std::string, std::shared_ptr<coordination::LockBackend>> backends;
+  std::mutex backends_mu;
+  if (options.mode == engine::DaemonMode::kHeal) {
+    coordination::ShardCoordinatorOptions shard;
+    shard.self = coordination::CurrentHolder("daemon", global.replica_id, *ctx.clock);
+    for (auto& runner : runners) shard.seats.push_back(&runner->seat);
+    shard.backend_for = [&](const engine::LockConfig& config)
+        -> Result<std::shared_ptr<coordination::LockBackend>> {
+      std::lock_guard lock(backends_mu);
+      auto& backend = backends[config.Key()];
+      if (!backend) {
+        auto made = MakeLockBackend(global, config, state_dir);
+        if (!made) return tl::unexpected(made.error());
+        backend = *made;
+      }
+      return backend;
+    };
+    shard.metrics = &metrics;
+    shard.log = [&log](const char* level, const std::string& message, const Json& fields) {
+      log.Write(level, message, fields);
+    };
+    shard.trigger = [&runners](size_t seat) { runners[seat]->daemon->Trigger(); };
+    coordinator = std::make_unique<coordination::ShardCoordinator>(std::move(shard));
+  }
+
+  auto all_ready = [&] {
+    for (const auto& runner : runners)
+      if (!runner->daemon->ready()) return false;
+    return true;
   };
-  auto write_status = [&] {
-    if (daemon_ptr) WriteStateFile(status_path(), daemon_ptr->Status().dump(2));
+  // /status: one stack's document as before (plus its leadership in heal mode); with
+  // --stacks-dir, one entry per stack.
+  auto status = [&] {
+    auto one = [&](const StackRunner& runner) {
+      Json doc = runner.daemon->Status();
+      if (options.mode == engine::DaemonMode::kHeal) {
+        doc["leadership"] = runner.seat.StatusJson();
+        doc["leadership"]["replica"] = global.replica_id;
+      }
+      return doc;
+    };
+    if (!sharded) return one(*runners.front());
+    Json doc = {{"replica", global.replica_id},
+                {"mode", engine::DaemonModeName(options.mode)},
+                {"ready", all_ready()}};
+    Json stacks = Json::array();
+    for (const auto& runner : runners) {
+      Json entry = one(*runner);
+      entry["stack_dir"] = runner->name;
+      stacks.push_back(std::move(entry));
+    }
+    doc["stacks"] = std::move(stacks);
+    if (coordinator) doc["coordinator"] = coordinator->Status();
+    return doc;
   };
-  LoopLogger loop_logger(&log, [&] {
-    if (!reconciler.resumed().is_null())
-      daemon_ptr->SetStatusExtra("resumed_in_flight", reconciler.resumed());
-    write_status();
-  });
-  engine::Daemon daemon(
-      options, source.get(),
-      [&](const engine::PassRequest& request, const Context& pass_ctx) {
-        return reconciler.Pass(request, pass_ctx);
-      },
-      &metrics, &loop_logger, random01);
-  daemon_ptr = &daemon;
 
   // The HTTP endpoints. Loopback by default: /status names resources and errors.
   httplib::Server server;
@@ -570,9 +697,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     res.set_content("ok\n", "text/plain");
   });
   server.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
-    res.status = daemon.ready() ? 200 : 503;
-    res.set_content(daemon.ready() ? "ready\n" : "not ready: no successful loop yet\n",
-                    "text/plain");
+    const bool ready = all_ready();
+    res.status = ready ? 200 : 503;
+    res.set_content(ready ? "ready\n" : "not ready: no successful loop yet\n", "text/plain");
   });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     CopyArmMetrics(arm->metrics(), metrics);
@@ -580,8 +707,7 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
                     "text/plain; version=0.0.4; charset=utf-8");
   });
   server.Get("/status", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(engine::Scrubber::Process().Scrub(daemon.Status().dump(2)) + "\n",
-                    "application/json");
+    res.set_content(engine::Scrubber::Process().Scrub(status().dump(2)) + "\n", "application/json");
   });
   // The body is never parsed: a verified delivery only triggers a loop, which re-reads everything.
   server.Post(kWebhookPath, [&](const httplib::Request& req, httplib::Response& res) {
@@ -592,7 +718,7 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
       log.Write("warn", "webhook rejected: bad signature", {{"remote", req.remote_addr}});
       return;
     }
-    daemon.Trigger();
+    for (auto& runner : runners) runner->daemon->Trigger();
     res.status = 202;
     res.set_content("loop triggered\n", "text/plain");
     log.Write("info", "webhook: loop triggered",
@@ -611,27 +737,46 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
   // stack is locked by another writer) would otherwise wait for ever in http.join().
   while (!server.is_running() && !http_returned)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  daemon.SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
+  for (auto& runner : runners)
+    runner->daemon->SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
 
   log.Write("info", "daemon started",
             {{"mode", engine::DaemonModeName(options.mode)},
              {"interval_ms", options.interval.count()},
              {"listen", listen->host + ":" + std::to_string(port)},
-             {"source", flags.git_url.empty() ? "directory" : "git"},
+             {"source", !flags.stacks_dir.empty() ? "stacks-dir"
+                        : flags.git_url.empty()   ? "directory"
+                                                  : "git"},
+             {"stacks", runners.size()},
+             {"replica", global.replica_id},
              {"state_dir", state_dir}});
 
-  daemon.Run(ctx);
+  if (coordinator) coordinator->Start();
+  if (runners.size() == 1) {
+    runners.front()->daemon->Run(ctx);
+  } else {
+    for (auto& runner : runners)
+      runner->thread = std::thread([&ctx, daemon = runner->daemon.get()] { daemon->Run(ctx); });
+    for (auto& runner : runners) runner->thread.join();
+  }
+  // Resign every stack now, so other replicas take over without waiting for the TTL.
+  if (coordinator) coordinator->Stop();
 
-  write_status();
+  for (auto& runner : runners)
+    WriteStateFile(state_dir + "/" + StackFileStem(runner->reconciler->stack()) + ".status.json",
+                   runner->daemon->Status().dump(2));
   server.stop();
   http.join();
-  if (reconciler.fatal()) {
-    log.Write("error", "exiting: " + reconciler.fatal()->ToString());
+  for (const auto& runner : runners) {
+    if (!runner->reconciler->fatal()) continue;
+    log.Write("error", "exiting: " + runner->reconciler->fatal()->ToString());
     std::fprintf(stderr, "error: %s; this daemon made no changes\n",
-                 reconciler.fatal()->ToString().c_str());
+                 runner->reconciler->fatal()->ToString().c_str());
     return kExitError;
   }
-  log.Write("info", "daemon stopped", {{"loops", daemon.Status().value("loop_id", 0L)}});
+  long loops = 0;
+  for (const auto& runner : runners) loops += runner->daemon->Status().value("loop_id", 0L);
+  log.Write("info", "daemon stopped", {{"loops", loops}});
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/options.h"
+#include "engine/duration.h"
 
 namespace CLI {
 class App;
@@ -37,14 +38,14 @@ struct DaemonFlags {
   std::string backoff_initial = "30s";
   std::string backoff_max = "30m";
   long max_loops = 0;
+  std::string stacks_dir;      // serve every stack under this directory (docs/ha.md)
+  engine::LockOverrides lock;  // --lock-*: heal mode's stack lock
 };
 
 CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags);
 int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags);
 
-// "250ms", "30s", "5m", "1h" (a bare number is seconds). nullopt when malformed or not positive.
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
-// "10%" or "0.1", within [0, 1].
-std::optional<double> ParseJitter(const std::string& text);
+using engine::ParseDuration;
+using engine::ParseJitter;
 
 }  // namespace keyward::cli

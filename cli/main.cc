@@ -16,7 +16,9 @@
 #include "cli/commands.h"
 #include "cli/daemon.h"
 #include "cli/guardrails.h"
+#include "cli/lock.h"
 #include "cli/process_hygiene.h"
+#include "coordination/stack_lock.h"
 #include "engine/context.h"
 #include "engine/file_reader.h"
 
@@ -107,6 +109,9 @@ int main(int argc, char** argv) {
                  "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)");
   app.add_flag("-v,--verbose", global.verbose, "Log ARM requests (sanitized) to stderr");
   app.add_flag("--color", global.color, "ANSI colors in plan output");
+  app.add_option("--replica-id", global.replica_id,
+                 "Name of this process in stack locks and in its ARM requests' User-Agent (env "
+                 "KEYWARD_REPLICA_ID; default HOSTNAME-PID)");
 
   PlanFlags flags;
   auto* validate =
@@ -143,6 +148,9 @@ int main(int argc, char** argv) {
                   "Allow deleting vaults, managed HSMs and resource groups");
   apply->add_flag("--allow-replace", flags.allow_replace,
                   "Allow delete-then-create for immutable field changes");
+  apply->add_flag("--wait-for-lock,!--no-wait-for-lock", flags.wait_for_lock,
+                  "Wait for another writer of the stack (the default), or fail naming it");
+  AddLockFlags(apply, flags.lock);
   apply
       ->add_option("--plan-key-env", files.plan_key_env,
                    "apply FILE without PATHS: the environment variable holding the key the saved "
@@ -176,7 +184,13 @@ int main(int argc, char** argv) {
                              "Write this stack into keyward.yaml (the next plan shows adopt)");
   export_command->add_option("--out", export_flags.out, "Directory to write the manifests into")
       ->required();
-  export_command->add_flag("--force", export_flags.force, "Write into a non-empty --out directory");
+  export_command->add_flag("--force", export_flags.force,
+                           "Write into a non-empty --out directory (takes the stack's lock)");
+  AddLockFlags(export_command, export_flags.lock);
+  LockCommandFlags lock_flags;
+  CLI::App* lock_status = nullptr;
+  CLI::App* lock_break = nullptr;
+  AddLockCommand(app, lock_flags, &lock_status, &lock_break);
 
   GuardrailCommandFlags guardrail_flags;
   const GuardrailCommands guardrail_commands = AddGuardrailCommands(app, guardrail_flags);
@@ -186,7 +200,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and succeed; every other parse error is a usage error, exit 1
+    // like every other bad input (CLI11's own codes, 105 and so on, mean nothing to a script).
+    return app.exit(e) == 0 ? kExitOk : kExitError;
   }
 
   // Logs go to stderr so that stdout stays the plan (pipes, golden files, PR comments).
@@ -194,6 +210,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
   InstallSignalHandlers();
+  if (global.replica_id.empty()) global.replica_id = keyward::coordination::DefaultReplicaId();
 
   // Commands that talk to Azure stop on a TLS configuration error before anything else.
   for (const CLI::App* remote : {plan, apply, daemon, whoami, export_command}) {
@@ -215,6 +232,8 @@ int main(int argc, char** argv) {
   if (daemon->parsed()) return RunDaemon(global, daemon_flags);
   if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
   if (export_command->parsed()) return RunExport(global, export_flags);
+  if (lock_status->parsed()) return RunLockStatus(global, lock_flags);
+  if (lock_break->parsed()) return RunLockBreak(global, lock_flags);
   if (auto code = RunGuardrailCommand(global, guardrail_commands, guardrail_flags)) return *code;
   std::printf("keyward %s\n", KEYWARD_VERSION);
   return kExitOk;

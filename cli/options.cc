@@ -43,6 +43,8 @@ std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(
   client_options.ca_file = auth.ca_file;
   client_options.credential = auth.credential;
   client_options.token_request = auth.token_request;
+  if (!options.replica_id.empty())
+    client_options.user_agent_suffix = "replica/" + options.replica_id;
 
   auto arm = std::make_shared<azure::ArmClient>(std::move(client_options));
   if (client) *client = arm;

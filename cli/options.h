@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/lock_config.h"
 #include "engine/resource_handler.h"
 #include "engine/saved_plan.h"
 #include "providers/azure/arm/credential.h"
@@ -21,6 +22,10 @@ struct GlobalOptions {
   std::string ca_file;       // --ca-file, else KEYWARD_CA_FILE
   bool verbose = false;
   bool color = false;
+  // --replica-id, else KEYWARD_REPLICA_ID, else <hostname>-<pid>. Names this process in the
+  // stack locks it holds and in the User-Agent of its ARM requests ("replica/<id>"), so writes can
+  // be attributed (docs/ha.md).
+  std::string replica_id;
 };
 
 struct PlanFlags {
@@ -32,7 +37,9 @@ struct PlanFlags {
   bool auto_approve = false;
   bool allow_destroy = false;
   bool allow_replace = false;
-  std::string sarif;  // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
+  std::string sarif;           // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
+  engine::LockOverrides lock;  // --lock-* (docs/ha.md)
+  bool wait_for_lock = true;   // apply: wait for another writer; --no-wait-for-lock fails instead
 };
 
 // Saved plans and plan formats: `plan --out/--format`, `show FILE`, `apply FILE [PATHS...]`.
@@ -62,7 +69,8 @@ struct ExportFlags {
   std::string resource_group;  // empty: the whole subscription
   std::string stack;           // empty: keyward.yaml takes no ownership
   std::string out;
-  bool force = false;  // write into a non-empty --out directory
+  bool force = false;          // write into a non-empty --out directory
+  engine::LockOverrides lock;  // --force takes the stack's lock (docs/ha.md)
 };
 
 // Registers every Azure kind handler, sharing one ARM client. Credentials are read lazily (on the

@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   std::string throttling = "on", faults_flag, managed_identity, identity_header;
+  size_t request_log_size = 10'000;
+  app.add_option("--request-log-size", request_log_size,
+                 "Requests kept for GET /_emulator/requests (0 = no request log)")
+      ->capture_default_str();
   double throttle_scale = 1;
   app.add_option("--throttling", throttling, "ARM token-bucket throttling: on|off")
       ->capture_default_str()
@@ -135,6 +139,7 @@ int main(int argc, char** argv) {
   options.faults = fault_spec;
   options.max_connections = max_connections;
   options.keep_alive_seconds = keep_alive_seconds;
+  options.request_log_size = request_log_size;
   Server server(options, std::move(store));
   Identity identity(store_ref, principals, token_lifetime);
   identity.SetManagedIdentity(managed_identity);

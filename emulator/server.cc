@@ -120,6 +120,8 @@ Server::Server(ServerOptions options, std::unique_ptr<Store> store)
   operations_ = std::make_unique<Operations>(*store_, options_);
   context_.store = store_.get();
   context_.stats = &stats_;
+  context_.requests = &requests_;
+  requests_.set_capacity(options_.request_log_size);
   context_.operations = operations_.get();
   context_.options = &options_;
   context_.resource_group_delete_hooks = &rg_delete_hooks_;
@@ -136,6 +138,7 @@ void Server::RegisterAllRoutes(Identity& identity) {
   RegisterAdminRoutes(router_, context_, [this] {
     store_->Reset();
     stats_.Reset();
+    requests_.Reset();
     throttler_.Reset();
   });
   // Throttling first, then faults: ARM admits a request before the RP can fail it.
@@ -293,6 +296,7 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
     return false;
   }
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+    const double arrived = options_.now();
     RequestContext request;
     request.method = req.method;
     request.path = req.path;
@@ -302,6 +306,10 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
     std::string host_header = req.get_header_value("Host");
     request.base_url = "https://" + host_header;
     Reply reply = Dispatch(request);
+    if (!EqualsIgnoreCase(request.operation_id, "_emulator"))
+      requests_.Record({0, arrived, options_.now(), req.method, req.path, request.operation_id,
+                        reply.status, req.get_header_value("User-Agent"),
+                        req.get_header_value("x-ms-client-request-id")});
     for (const auto& [k, v] : reply.headers) {
       if (EqualsIgnoreCase(k, kResetConnectionHeader)) {
         // Injected "connection reset": drop the connection without a single response byte.
@@ -343,7 +351,8 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
   // socket; Linux hands it on to every accepted socket.
   server.set_tcp_nodelay(true);
   // httplib's pool follows the core count (8 threads here), and each keep-alive client holds a
-  // thread while it idles: a fleet benchmark's 10+ clients would queue behind idle ones.
+  // thread while it idles: a fleet benchmark's 10+ clients, or the HA tests' three daemons with
+  // parallel workers, would queue behind idle ones.
   const int threads = std::max(1, options_.max_connections);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_exception_handler(

@@ -32,6 +32,7 @@
 
 #include "emulator/arm_error.h"
 #include "emulator/faults.h"
+#include "emulator/request_log.h"
 #include "emulator/router.h"
 #include "emulator/stats.h"
 #include "emulator/store.h"
@@ -52,13 +53,15 @@ struct ServerOptions {
   // Connections served at once (--max-connections): an idle keep-alive connection holds one of
   // these threads until it closes, so this, not the core count, bounds concurrent clients.
   int max_connections = 128;
-  int keep_alive_seconds = 5;  // an idle keep-alive connection is closed after this long
+  int keep_alive_seconds = 5;        // an idle keep-alive connection is closed after this long
+  size_t request_log_size = 10'000;  // entries kept by /_emulator/requests; --request-log-size
 };
 
 // What route families need from the server; passed to every Register*Routes function.
 struct ServiceContext {
   Store* store = nullptr;
   Stats* stats = nullptr;
+  RequestLog* requests = nullptr;
   Identity* identity = nullptr;
   Operations* operations = nullptr;
   const ServerOptions* options = nullptr;
@@ -79,6 +82,7 @@ class Server {
 
   Router& router() { return router_; }
   Stats& stats() { return stats_; }
+  RequestLog& requests() { return requests_; }
   Store& store() { return *store_; }
   const ServerOptions& options() const { return options_; }
   Operations& operations() { return *operations_; }
@@ -110,6 +114,7 @@ class Server {
   std::unique_ptr<Store> store_;
   Router router_;
   Stats stats_;
+  RequestLog requests_;
   Identity* identity_ = nullptr;
   std::unique_ptr<Operations> operations_;
   std::vector<std::function<void(Store::Tx&, const std::string&, double)>> rg_delete_hooks_;

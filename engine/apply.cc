@@ -97,6 +97,7 @@ class Executor {
     for (auto& t : threads) t.join();
 
     ApplyReport report;
+    report.lock_lost = lock_lost_;
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
       const Change& c = plan_.changes[i];
       report.results.push_back({c.address, c.kind, c.action, outcomes_[i]});
@@ -136,18 +137,23 @@ class Executor {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       cv_.wait(lock, [this] {
-        return unresolved_ == 0 || in_flight_ == 0 || (!ready_.empty() && !ctx_.IsCancelled());
+        return unresolved_ == 0 || in_flight_ == 0 || (!ready_.empty() && !Stopping());
       });
       if (unresolved_ == 0) return;
-      if (ctx_.IsCancelled() || ready_.empty()) {
+      // Fencing: the stack lease is checked before each change starts (and the ARM pipeline
+      // checks it again before each write request). Once it has lapsed, nothing new starts.
+      if (!ready_.empty() && !Stopping()) {
+        if (auto lost = ctx_.CheckWrite()) lock_lost_ = std::move(*lost);
+      }
+      if (Stopping() || ready_.empty()) {
         if (in_flight_ > 0) continue;  // let in-flight changes finish first
-        // Cancelled, or nothing can ever become ready (a cycle validation missed).
-        const bool cancelled = ctx_.IsCancelled();
+        // Cancelled, lock lost, or nothing can ever become ready (a cycle validation missed).
+        const bool stopping = Stopping();
         std::vector<Event> events;
         for (size_t i = 0; i < nodes_.size(); ++i) {
           if (nodes_[i].settled) continue;
-          Error error = cancelled ? Error{ErrorCode::kCancelled, "skipped: apply cancelled", {}}
-                                  : Error{ErrorCode::kInternal, "skipped: dependency cycle", {}};
+          Error error = stopping ? StoppedError()
+                                 : Error{ErrorCode::kInternal, "skipped: dependency cycle", {}};
           Settle(i,
                  Executes(plan_.changes[i]) ? ChangeStatus::kSkipped : ChangeStatus::kNotExecuted,
                  std::move(error), &events);
@@ -227,15 +233,21 @@ class Executor {
         Settle(i, ChangeStatus::kSkipped,
                {ErrorCode::kAborted, "skipped: dependency failed (" + node.poisoned_by + ")", {}},
                events);
-      } else if (ctx_.IsCancelled()) {
-        Settle(i, ChangeStatus::kSkipped, {ErrorCode::kCancelled, "skipped: apply cancelled", {}},
-               events);
+      } else if (Stopping()) {
+        Settle(i, ChangeStatus::kSkipped, StoppedError(), events);
       } else if (auto refusal = Refusal(c, options_)) {
         Settle(i, ChangeStatus::kFailed, std::move(*refusal), events);
       } else {
         ready_.insert(i);  // lowest plan index first: deterministic with parallelism 1
       }
     }
+  }
+
+  // mu_ held. No new change may start: cancelled, or the stack lease lapsed.
+  bool Stopping() const { return lock_lost_.has_value() || ctx_.IsCancelled(); }
+  Error StoppedError() const {
+    if (lock_lost_) return {ErrorCode::kAborted, "skipped: " + lock_lost_->message, {}};
+    return {ErrorCode::kCancelled, "skipped: apply cancelled", {}};
   }
 
   void Emit(const std::vector<Event>& events) {
@@ -339,6 +351,7 @@ class Executor {
   std::set<size_t> ready_;
   size_t in_flight_ = 0;
   size_t unresolved_ = 0;
+  std::optional<Error> lock_lost_;  // set once the write guard refused; never cleared
 
   std::mutex observer_mu_;  // serializes observer calls; never taken before mu_
 };

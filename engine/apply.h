@@ -33,12 +33,18 @@
 // Cancellation (Context): no new change starts once cancelled; in-flight ones finish (a half-done
 // ARM write is worse than a late exit); the rest are "skipped: apply cancelled".
 //
+// Fencing (engine/write_guard.h): before each change starts, Context::CheckWrite() must pass. Once
+// it refuses (the stack lease lapsed), apply behaves as if cancelled: in-flight changes finish
+// (their ARM writes are refused by the pipeline's own check), the rest are "skipped: lock lost
+// ...", and ApplyReport::lock_lost says why.
+//
 // The engine never prints: progress goes to an ApplyObserver. Its calls are serialized (never
 // concurrent), from worker threads. OnStarted precedes OnFinished for executed changes; skipped,
 // refused and blocked changes get OnFinished only; not-executed changes get no call.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +97,7 @@ struct ChangeResult {
 struct ApplyReport {
   std::vector<ChangeResult> results;  // one per plan change, in plan order
   int succeeded = 0, failed = 0, skipped = 0, blocked = 0, not_executed = 0;
+  std::optional<Error> lock_lost;  // the write guard refused: apply stopped early
 
   bool ok() const { return failed == 0 && skipped == 0 && blocked == 0; }
   const ChangeResult* Find(const std::string& address) const;

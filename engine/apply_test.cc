@@ -217,6 +217,69 @@ TEST(ApplyTest, CancellationStopsNewWorkAndLetsInFlightFinish) {
   EXPECT_FALSE(report.ok());
 }
 
+// A write guard whose lease lapses when told (the lock backends' fencing check).
+class SwitchableGuard : public WriteGuard {
+ public:
+  std::optional<Error> CheckWrite() const override {
+    ++checks;
+    if (!lapsed) return std::nullopt;
+    return Error{ErrorCode::kAborted, "lock lost: the stack lease lapsed", {}};
+  }
+  mutable std::atomic<int> checks{0};
+  std::atomic<bool> lapsed{false};
+};
+
+TEST(ApplyTest, LapsedLeaseStopsNewChangesAndNamesTheLostLock) {
+  FakeRegistry fakes;
+  AddKinds(fakes);
+  auto guard = std::make_shared<SwitchableGuard>();
+  // The lease lapses while the first change is in flight (a paused process, a lost network).
+  fakes["Vault"]->on_apply = [&](const Change& c, const Context&) {
+    if (c.address == "Vault/a") guard->lapsed = true;
+  };
+  DesiredSet desired =
+      MakeDesiredSet({MakeDesired("Vault", "a", kSpec), MakeDesired("Vault", "b", kSpec),
+                      MakeDesired("Vault", "c", kSpec)});
+  const Plan plan = MakePlan(desired, {}, fakes.registry, TestPlanOptions());
+  ApplyOptions options;
+  options.parallelism = 1;
+  RecordingObserver observer;
+  Context ctx;
+  ctx.write_guard = guard;
+  const ApplyReport report = Apply(plan, &desired, fakes.registry, options, observer, ctx);
+
+  EXPECT_EQ(report.Find("Vault/a")->outcome.status, ChangeStatus::kSucceeded);
+  for (const char* address : {"Vault/b", "Vault/c"}) {
+    EXPECT_EQ(report.Find(address)->outcome.status, ChangeStatus::kSkipped) << address;
+    EXPECT_EQ(report.Find(address)->outcome.error.code, ErrorCode::kAborted) << address;
+    EXPECT_EQ(report.Find(address)->outcome.error.message,
+              "skipped: lock lost: the stack lease lapsed");
+  }
+  // Nothing started after the guard refused.
+  EXPECT_EQ(fakes.log.events(), (std::vector<std::string>{"start Vault/a", "finish Vault/a"}));
+  ASSERT_TRUE(report.lock_lost.has_value());
+  EXPECT_EQ(report.lock_lost->message, "lock lost: the stack lease lapsed");
+  EXPECT_FALSE(report.ok());
+  EXPECT_GE(guard->checks.load(), 2);  // before a, and before b
+}
+
+TEST(ApplyTest, ValidLeaseIsCheckedBeforeEveryChange) {
+  FakeRegistry fakes;
+  AddKinds(fakes);
+  auto guard = std::make_shared<SwitchableGuard>();
+  DesiredSet desired =
+      MakeDesiredSet({MakeDesired("Vault", "a", kSpec), MakeDesired("Vault", "b", kSpec),
+                      MakeDesired("Vault", "c", kSpec)});
+  const Plan plan = MakePlan(desired, {}, fakes.registry, TestPlanOptions());
+  RecordingObserver observer;
+  Context ctx;
+  ctx.write_guard = guard;
+  const ApplyReport report = Apply(plan, &desired, fakes.registry, {}, observer, ctx);
+  EXPECT_TRUE(report.ok());
+  EXPECT_FALSE(report.lock_lost.has_value());
+  EXPECT_EQ(guard->checks.load(), 3);
+}
+
 TEST(ApplyTest, ReportOnlyBlockedAndUnsupportedAreNeverExecuted) {
   FakeRegistry fakes;
   AddKinds(fakes);

@@ -5,6 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
+
+#include "engine/write_guard.h"
 
 namespace keyward {
 
@@ -32,11 +35,18 @@ class SystemClock : public Clock {
 struct Context {
   Clock* clock = &SystemClock::Instance();
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  // The stack lease that fences ARM writes made under this context (engine/write_guard.h); null
+  // when writes are not fenced (plan, or the local lock that cannot lapse while the process lives).
+  std::shared_ptr<const WriteGuard> write_guard;
 
   bool IsCancelled() const { return cancelled && cancelled->load(); }
   // Sets the flag and wakes every SystemClock sleeper, so waits end now rather than at their
   // deadline. Not async-signal-safe: a signal handler only stores the flag.
   void Cancel() const;
+  // nullopt when a write may go out now.
+  std::optional<Error> CheckWrite() const {
+    return write_guard ? write_guard->CheckWrite() : std::nullopt;
+  }
 };
 
 }  // namespace keyward

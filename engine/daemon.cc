@@ -91,7 +91,12 @@ Daemon::Daemon(DaemonOptions options, ManifestSource* source, ReconcileFn reconc
       observer_(observer),
       random01_(std::move(random01)) {
   DescribeDaemonMetrics(*metrics_);
-  metrics_->Set("keyward_ready", {}, 0);
+  metrics_->Set("keyward_ready", Labels({}), 0);
+}
+
+MetricLabels Daemon::Labels(MetricLabels labels) const {
+  labels.insert(labels.begin(), options_.metric_labels.begin(), options_.metric_labels.end());
+  return labels;
 }
 
 milliseconds Daemon::NextDelay() {
@@ -160,7 +165,7 @@ bool Daemon::RunOnce(const Context& ctx) {
   LoadedRevision loaded = source_->Load(ctx);
   std::unique_lock lock(mu_);
   const bool load_ok = loaded.manifests != nullptr;
-  metrics_->Set("keyward_manifest_errors", {}, load_ok ? 0 : 1);
+  metrics_->Set("keyward_manifest_errors", Labels({}), load_ok ? 0 : 1);
   if (load_ok) last_good_ = loaded;
 
   Json status = Json::object();
@@ -199,18 +204,19 @@ bool Daemon::RunOnce(const Context& ctx) {
 
   const auto finished = ctx.clock->Now();
   const double seconds = duration_cast<milliseconds>(finished - started).count() / 1000.0;
-  metrics_->Observe("keyward_reconcile_duration_seconds", {}, seconds);
-  metrics_->Add("keyward_reconcile_loops_total", {{"result", loop_error ? "error" : "success"}}, 1);
+  metrics_->Observe("keyward_reconcile_duration_seconds", Labels({}), seconds);
+  metrics_->Add("keyward_reconcile_loops_total",
+                Labels({{"result", loop_error ? "error" : "success"}}), 1);
 
   std::set<std::string> converged;
   Json changes = Json::array();
   for (const ChangeResult& change : result.changes) {
     const char* action = ActionName(change.action);
     if (change.outcome.status == ChangeStatus::kSucceeded) {
-      metrics_->Add("keyward_changes_applied_total", {{"action", action}}, 1);
+      metrics_->Add("keyward_changes_applied_total", Labels({{"action", action}}), 1);
       converged.insert(change.address);
     } else if (change.outcome.status == ChangeStatus::kFailed) {
-      metrics_->Add("keyward_change_failures_total", {{"action", action}}, 1);
+      metrics_->Add("keyward_change_failures_total", Labels({{"action", action}}), 1);
     }
     if (change.outcome.status == ChangeStatus::kNotExecuted) continue;
     Json entry = {{"address", change.address},
@@ -240,20 +246,20 @@ bool Daemon::RunOnce(const Context& ctx) {
     status["findings"] = status_.value("findings", Json::array());  // the last good loop's
   }
   if (!loop_error) {
-    metrics_->Clear("keyward_drifted_resources");
+    metrics_->ClearMatching("keyward_drifted_resources", options_.metric_labels);
     for (const auto& [kind, count] : drift_by_kind)
-      metrics_->Set("keyward_drifted_resources", {{"kind", kind}}, count);
-    metrics_->Clear("keyward_revision_info");
-    metrics_->Set("keyward_revision_info", {{"revision", last_good_.revision}}, 1);
-    metrics_->Set("keyward_last_success_timestamp_seconds", {}, UnixSeconds(finished));
-    metrics_->Set("keyward_ready", {}, 1);
+      metrics_->Set("keyward_drifted_resources", Labels({{"kind", kind}}), count);
+    metrics_->ClearMatching("keyward_revision_info", options_.metric_labels);
+    metrics_->Set("keyward_revision_info", Labels({{"revision", last_good_.revision}}), 1);
+    metrics_->Set("keyward_last_success_timestamp_seconds", Labels({}), UnixSeconds(finished));
+    metrics_->Set("keyward_ready", Labels({}), 1);
     ready_ = true;
     status["last_success"] = Iso8601(finished);
   } else {
     status["last_success"] = status_.value("last_success", Json());
     status["error"] = *loop_error;
   }
-  metrics_->Set("keyward_resources_in_backoff", {}, static_cast<double>(backoff_.size()));
+  metrics_->Set("keyward_resources_in_backoff", Labels({}), static_cast<double>(backoff_.size()));
 
   Json backoff = Json::array();
   for (const auto& [address, entry] : backoff_)

@@ -48,6 +48,9 @@ struct DaemonOptions {
   std::chrono::milliseconds backoff_initial{std::chrono::seconds(30)};
   std::chrono::milliseconds backoff_max{std::chrono::minutes(30)};
   long max_loops = 0;  // 0 = until cancelled
+  // Added to every metric this loop sets, e.g. {{"stack", "payments"}} when one daemon process
+  // serves several stacks from one registry (docs/ha.md). Empty for a single stack.
+  MetricLabels metric_labels;
 };
 
 // One revision of the manifests, as the source produced it.
@@ -133,6 +136,7 @@ class Daemon {
   void UpdateBackoff(const PassResult& result, const std::set<std::string>& backed_off,
                      Clock::TimePoint now);
   std::set<std::string> BackedOff(Clock::TimePoint now) const;
+  MetricLabels Labels(MetricLabels labels) const;  // options_.metric_labels + labels
 
   DaemonOptions options_;
   ManifestSource* source_;

@@ -64,6 +64,37 @@ class DaemonTest : public ::testing::Test {
   MetricsRegistry metrics_;
 };
 
+TEST_F(DaemonTest, TwoStacksShareOneRegistryWithoutClearingEachOthersSeries) {
+  source_.Good("r1");
+  ScriptedSource other;
+  other.Good("r9");
+  DaemonOptions a_options, b_options;
+  a_options.metric_labels = {{"stack", "payments"}};
+  b_options.metric_labels = {{"stack", "billing"}};
+  Daemon a(
+      a_options, &source_,
+      [](const PassRequest&, const Context&) {
+        PassResult result;
+        result.drift = {Drift("Vault/a")};
+        return result;
+      },
+      &metrics_);
+  Daemon b(
+      b_options, &other, [](const PassRequest&, const Context&) { return PassResult{}; },
+      &metrics_);
+  EXPECT_TRUE(a.RunOnce(ctx_));
+  EXPECT_TRUE(b.RunOnce(ctx_));  // clears its own drift series, not payments'
+  EXPECT_EQ(metrics_.Value("keyward_drifted_resources", {{"stack", "payments"}, {"kind", "Vault"}}),
+            1);
+  EXPECT_EQ(metrics_.Value("keyward_ready", {{"stack", "billing"}}), 1);
+  EXPECT_EQ(metrics_.Value("keyward_revision_info", {{"stack", "payments"}, {"revision", "r1"}}),
+            1);
+  EXPECT_EQ(metrics_.Value("keyward_revision_info", {{"stack", "billing"}, {"revision", "r9"}}), 1);
+  EXPECT_EQ(metrics_.Value("keyward_reconcile_loops_total",
+                           {{"stack", "billing"}, {"result", "success"}}),
+            1);
+}
+
 // Records what the daemon reports through its observer.
 class RecordingObserver : public DaemonObserver {
  public:

@@ -9,8 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <set>
 #include <system_error>
 
 namespace keyward::engine {
@@ -67,6 +66,103 @@ std::string Join(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
+std::string Describe(int error) {
+  if (error == ENOENT) return "no such file";
+  if (error == ELOOP) return "too many levels of symbolic links";
+  return std::strerror(error);
+}
+
+ErrorCode CodeOf(int error) {
+  if (error == ENOENT || error == ENOTDIR) return ErrorCode::kNotFound;
+  if (error == EACCES || error == EPERM) return ErrorCode::kPermissionDenied;
+  if (error == ELOOP) return ErrorCode::kInvalidArgument;
+  return ErrorCode::kUnavailable;
+}
+
+std::string FileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "a special file";
+}
+
+// "4 MiB, keyward's limit for one file" for manifests, "N bytes" for other limits.
+tl::unexpected<Error> TooLarge(const std::string& path, size_t max_bytes) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   path + ": larger than " +
+                       (max_bytes == kMaxReadBytes ? std::to_string(kMaxReadBytes >> 20) +
+                                                         " MiB, keyward's limit for one file"
+                                                   : std::to_string(max_bytes) + " bytes"));
+}
+
+// The one bounded read behind Read and ReadRegularFile: regular files only (the type is checked
+// on the opened file, and O_NONBLOCK keeps the open of a FIFO from waiting for a writer), at most
+// `max_bytes`. `follow_last_link` false: a symbolic link as the last component is refused.
+// What was read of a refused file is wiped, since it may be a secret. The buffer grows by
+// copying and wiping, never by a reallocation that would leave a copy behind; it starts at the
+// size fstat reports, so a manifest is read into one allocation.
+Result<std::string> ReadBounded(const std::string& path, size_t max_bytes, bool follow_last_link) {
+  const int flags =
+      O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow_last_link ? 0 : O_NOFOLLOW);
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) {
+    if (errno == ELOOP && !follow_last_link)
+      return MakeError(ErrorCode::kInvalidArgument, path + ": is a symbolic link");
+    return MakeError(CodeOf(errno), path + ": " + Describe(errno));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return MakeError(ErrorCode::kUnavailable, path + ": " + Describe(errno));
+  if (S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kInvalidArgument, path + ": is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": is " + FileTypeName(st.st_mode) +
+                         ", not a regular file (keyward reads regular files only)");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) return TooLarge(path, max_bytes);
+  // One byte more than allowed tells a file that grew (or lies about its size, as /proc files
+  // do) from one that fits.
+  std::string out(static_cast<size_t>(st.st_size) + 1, '\0');
+  auto wipe = [](std::string& text) { OPENSSL_cleanse(text.data(), text.size()); };
+  size_t used = 0;
+  for (;;) {
+    if (used == out.size()) {
+      if (used > max_bytes) {
+        wipe(out);
+        return TooLarge(path, max_bytes);
+      }
+      std::string bigger(std::min(out.size() * 2, max_bytes + 1), '\0');
+      std::copy(out.begin(), out.end(), bigger.begin());
+      wipe(out);
+      out.swap(bigger);
+    }
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string error = Describe(errno);
+      wipe(out);
+      return MakeError(ErrorCode::kUnavailable, path + ": read error: " + error);
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  out.resize(used);
+  return out;
+}
+
+// " (-> target)" for a symbolic link, so a loop error shows where the link points.
+std::string LinkTarget(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_symlink(path, ec)) return "";
+  const fs::path target = fs::read_symlink(path, ec);
+  return ec ? "" : " (-> " + target.string() + ")";
+}
+
 }  // namespace
 
 bool IsManifestFileName(const std::string& name) {
@@ -77,27 +173,23 @@ bool IsManifestFileName(const std::string& name) {
 // RealFileReader
 
 Result<std::string> RealFileReader::Read(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return MakeError(ErrorCode::kNotFound, path + ": no such file");
-  if (fs::is_directory(path, ec))
-    return MakeError(ErrorCode::kInvalidArgument, path + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kPermissionDenied, path + ": cannot open file");
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return MakeError(ErrorCode::kUnavailable, path + ": read error");
-  return out.str();
+  return ReadBounded(path, kMaxReadBytes, /*follow_last_link=*/true);
 }
 
 Result<std::vector<std::string>> RealFileReader::ListManifestFiles(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
+  struct stat root {};
+  if (::stat(dir.c_str(), &root) != 0 || !S_ISDIR(root.st_mode))
+    return MakeError(ErrorCode::kNotFound, dir + ": not a directory");
   std::vector<std::string> out;
+  // Directories by identity, so a symbolic link back into the tree is caught however it is
+  // spelled (`ln -s . x`, `ln -s .. up`, `ln -s /abs/path/to/root r`).
+  std::set<std::pair<dev_t, ino_t>> visited = {{root.st_dev, root.st_ino}};
   // Walk by hand rather than with recursive_directory_iterator so that skipped directories are
   // never entered, and so that an unreadable subdirectory is an error rather than an exception.
-  std::vector<std::string> pending = {dir};
+  std::vector<std::pair<std::string, int>> pending = {{dir, 0}};  // (path, depth)
+  std::error_code ec;
   while (!pending.empty()) {
-    std::string current = pending.back();
+    auto [current, depth] = pending.back();
     pending.pop_back();
     fs::directory_iterator it(current, ec);
     if (ec) return MakeError(ErrorCode::kPermissionDenied, current + ": " + ec.message());
@@ -105,11 +197,31 @@ Result<std::vector<std::string>> RealFileReader::ListManifestFiles(const std::st
       if (ec) return MakeError(ErrorCode::kUnavailable, current + ": " + ec.message());
       const std::string name = it->path().filename().string();
       const std::string path = Join(current, name);
-      std::error_code type_ec;
-      if (it->is_directory(type_ec)) {
-        if (!SkipDirectory(name)) pending.push_back(path);
+      struct stat st {};
+      // stat follows symbolic links: a linked directory is walked, a linked file is read. A
+      // dangling link named *.yaml is listed, so that reading it reports it.
+      const bool exists = ::stat(path.c_str(), &st) == 0;
+      if (exists && S_ISDIR(st.st_mode)) {
+        if (SkipDirectory(name)) continue;
+        if (!visited.insert({st.st_dev, st.st_ino}).second) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           path + LinkTarget(path) +
+                               ": a directory that is already being read (a symbolic link "
+                               "loop?); keyward reads each directory once");
+        }
+        if (depth + 1 > kMaxWalkDepth) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           path + ": more than " + std::to_string(kMaxWalkDepth) +
+                               " directories deep; keyward stops there");
+        }
+        pending.emplace_back(path, depth + 1);
       } else if (!name.empty() && name[0] != '.' && IsManifestFileName(name)) {
         out.push_back(path);
+        if (out.size() > kMaxListedFiles) {
+          return MakeError(ErrorCode::kInvalidArgument, dir + ": more than " +
+                                                            std::to_string(kMaxListedFiles) +
+                                                            " manifest files; keyward stops there");
+        }
       }
     }
   }
@@ -144,49 +256,7 @@ Result<FileStatus> RealFileReader::Stat(const std::string& path) {
 }
 
 Result<std::string> RealFileReader::ReadRegularFile(const std::string& path, size_t max_bytes) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT) return MakeError(ErrorCode::kNotFound, path + ": no such file");
-    if (errno == ELOOP)
-      return MakeError(ErrorCode::kInvalidArgument, path + ": is a symbolic link");
-    return MakeError(ErrorCode::kPermissionDenied, path + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
-  }
-  std::string out;
-  // A refused file may be a secret too: wipe what was read of it.
-  auto wipe = [&] { OPENSSL_cleanse(out.data(), out.size()); };
-  auto too_large = [&] {
-    wipe();
-    ::close(fd);
-    return MakeError(ErrorCode::kInvalidArgument,
-                     path + ": larger than " + std::to_string(max_bytes) + " bytes");
-  };
-  if (static_cast<uint64_t>(st.st_size) > max_bytes) return too_large();
-  // One byte more than allowed tells a file that grew (or lies about its size, as /proc files
-  // do) from one that fits. `out` is sized once: no reallocation leaves a copy of the bytes.
-  out.resize(max_bytes + 1);
-  size_t used = 0;
-  while (used < out.size()) {
-    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string error = std::strerror(errno);
-      wipe();
-      ::close(fd);
-      return MakeError(ErrorCode::kUnavailable, path + ": read error: " + error);
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
-  }
-  if (used > max_bytes) return too_large();
-  ::close(fd);
-  out.resize(used);
-  return out;
+  return ReadBounded(path, max_bytes, /*follow_last_link=*/false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +279,7 @@ Result<std::string> FakeFileReader::Read(const std::string& path) {
   if (it == files_.end()) return MakeError(ErrorCode::kNotFound, path + ": no such file");
   if (unreadable_.count(key))
     return MakeError(ErrorCode::kPermissionDenied, path + ": permission denied");
+  if (it->second.size() > kMaxReadBytes) return TooLarge(path, kMaxReadBytes);
   return it->second;
 }
 
@@ -263,9 +334,7 @@ Result<std::string> FakeFileReader::ReadRegularFile(const std::string& path, siz
   if (!status) return tl::unexpected(status.error());
   if (!status->regular)
     return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
-  if (status->size > max_bytes)
-    return MakeError(ErrorCode::kInvalidArgument,
-                     path + ": larger than " + std::to_string(max_bytes) + " bytes");
+  if (status->size > max_bytes) return TooLarge(path, max_bytes);
   return Read(FakeKey(path));
 }
 

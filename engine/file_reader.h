@@ -5,6 +5,15 @@
 // Paths are plain strings joined with '/'. ListManifestFiles returns paths that start with the
 // directory exactly as given ("manifests" -> "manifests/a.yaml"), so diagnostics show the paths
 // the user typed.
+//
+// Bounded, because a manifest directory is input like any other (docs/reliability.md):
+//  * Read reads regular files only (following symbolic links): a FIFO, a device such as
+//    /dev/zero or a socket is an error, never a read that waits or never ends. A file larger
+//    than kMaxReadBytes is an error.
+//  * ListManifestFiles follows symbolic links to directories, but reads each directory once: a
+//    link back to a directory being read (`ln -s . x`) is an error naming the link, not an
+//    endless walk. It stops with an error deeper than kMaxWalkDepth directories or past
+//    kMaxListedFiles manifests.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +26,10 @@
 
 namespace keyward::engine {
 
+inline constexpr size_t kMaxReadBytes = size_t{4} << 20;  // 4 MiB per file
+inline constexpr int kMaxWalkDepth = 32;
+inline constexpr size_t kMaxListedFiles = 200000;
+
 struct FileStatus {
   bool regular = false;  // a regular file, after following symlinks (not a directory, FIFO, device)
   uint64_t size = 0;
@@ -26,8 +39,9 @@ class FileReader {
  public:
   virtual ~FileReader() = default;
 
-  // Whole file contents. kNotFound when it does not exist, kPermissionDenied / kUnavailable on
-  // other failures.
+  // Whole file contents. kNotFound when it does not exist; kInvalidArgument when it is not a
+  // regular file or is larger than kMaxReadBytes; kPermissionDenied / kUnavailable on other
+  // failures. Messages name the path, never contents.
   virtual Result<std::string> Read(const std::string& path) = 0;
 
   // Every *.yaml and *.yml file under `dir`, recursively, sorted by path (byte order), skipping

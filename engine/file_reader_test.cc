@@ -97,6 +97,49 @@ TEST(RealFileReaderTest, ReadRegularFileRefusesSymlinksFifosAndOversizedFiles) {
   fs::remove_all(root);
 }
 
+TEST(RealFileReaderTest, ReadIsBoundedAndTheWalkReadsEachDirectoryOnce) {
+  namespace fs = std::filesystem;
+  const fs::path root =
+      fs::temp_directory_path() / ("keyward_bounded_read_test_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "m" / "sub");
+  std::ofstream(root / "m" / "a.yaml") << "k: v\n";
+  ASSERT_EQ(::mkfifo((root / "pipe.yaml").c_str(), 0600), 0);
+  fs::create_symlink("/dev/zero", root / "zero.yaml");
+  std::ofstream(root / "big.yaml").close();
+  fs::resize_file(root / "big.yaml", kMaxReadBytes + 1);  // sparse: no 4 MiB written
+  RealFileReader reader;
+
+  // A FIFO would block the open (no writer) or the read; /dev/zero would never end.
+  auto fifo = reader.Read((root / "pipe.yaml").string());
+  ASSERT_FALSE(fifo);
+  EXPECT_THAT(fifo.error().message, ::testing::HasSubstr("is a FIFO (named pipe), not a regular"));
+  auto zero = reader.Read((root / "zero.yaml").string());
+  ASSERT_FALSE(zero);
+  EXPECT_THAT(zero.error().message, ::testing::HasSubstr("is a character device"));
+  auto big = reader.Read((root / "big.yaml").string());
+  ASSERT_FALSE(big);
+  EXPECT_THAT(big.error().message, ::testing::HasSubstr("larger than 4 MiB"));
+  // Read follows links (a linked manifest is read) and reads files whose size fstat does not
+  // know (/proc) to the end.
+  fs::create_symlink(root / "m" / "a.yaml", root / "m" / "link.yaml");
+  EXPECT_EQ(*reader.Read((root / "m" / "link.yaml").string()), "k: v\n");
+  auto status = reader.Read("/proc/self/status");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_THAT(*status, ::testing::HasSubstr("\nVmRSS:"));
+
+  // Two `ln -s . x` style links: an error naming the link, not an endless walk.
+  fs::create_symlink(".", root / "m" / "sub" / "again");
+  fs::create_symlink("..", root / "m" / "sub" / "up");
+  auto walked = reader.ListManifestFiles((root / "m").string());
+  ASSERT_FALSE(walked);
+  EXPECT_THAT(walked.error().message,
+              ::testing::HasSubstr("a directory that is already being read"));
+  EXPECT_THAT(walked.error().message,
+              ::testing::ContainsRegex("/sub/(again \\(-> \\.\\)|up \\(-> \\.\\.\\))"));
+  fs::remove_all(root);
+}
+
 TEST(FakeFileReaderTest, AbsolutePathNormalizesAndFakePathsNameTheSameFiles) {
   FakeFileReader files;
   files.AddFile("m/a.txt", "a");

@@ -20,13 +20,18 @@ std::string Hex(const unsigned char* data, size_t size) {
 
 }  // namespace
 
-std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
             reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length))
     return "";
-  return Hex(digest, length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  const std::string digest = HmacSha256(key, data);
+  return Hex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
 }
 
 std::string KeyId(std::string_view domain, std::string_view key) {

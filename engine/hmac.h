@@ -10,6 +10,8 @@ namespace keyward::engine {
 
 // Lowercase hex of HMAC-SHA256(key, data) (RFC 2104 / RFC 4231).
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
+// The raw 32 bytes of HMAC-SHA256(key, data) (Azure Storage Shared Key signs with their base64).
+std::string HmacSha256(std::string_view key, std::string_view data);
 
 // First 8 hex digits of sha256(domain + key): names a key in messages and files without revealing
 // it. `domain` keeps the ids of different kinds of keys unrelated ("keyward-plan-key-id:").

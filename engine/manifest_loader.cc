@@ -1,243 +1,19 @@
 #include "engine/manifest_loader.h"
 
 #include <openssl/evp.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
 
+#include "engine/diff.h"
 #include "engine/guardrails/policy.h"
 
 namespace keyward::engine {
 
 namespace {
-
-constexpr int kMaxDepth = 64;
-constexpr size_t kMaxNodes = 100000;
-
-constexpr char kTagStr[] = "tag:yaml.org,2002:str";
-constexpr char kTagInt[] = "tag:yaml.org,2002:int";
-constexpr char kTagFloat[] = "tag:yaml.org,2002:float";
-constexpr char kTagBool[] = "tag:yaml.org,2002:bool";
-constexpr char kTagNull[] = "tag:yaml.org,2002:null";
-constexpr char kTagMap[] = "tag:yaml.org,2002:map";
-constexpr char kTagSeq[] = "tag:yaml.org,2002:seq";
-
-SourceLocation At(const std::string& file, const YAML::Mark& mark) {
-  if (mark.is_null() || mark.line < 0) return SourceLocation{file, 0, 0};
-  return SourceLocation{file, mark.line + 1, mark.column + 1};
-}
-
-bool IsNullWord(const std::string& s) {
-  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
-}
-
-std::optional<bool> BoolWord(const std::string& s) {
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  return std::nullopt;
-}
-
-bool AllOf(const std::string& s, size_t from, int (*pred)(int)) {
-  if (from >= s.size()) return false;
-  for (size_t i = from; i < s.size(); ++i) {
-    if (!pred(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
-int IsOctal(int c) { return c >= '0' && c <= '7'; }
-
-// YAML 1.2 core schema integers. Returns nullopt when `s` is not an integer; sets *overflow when
-// it is one that does not fit 64 bits.
-std::optional<Json> IntegerWord(const std::string& s, bool* overflow) {
-  *overflow = false;
-  int base = 10;
-  size_t start = 0;
-  bool negative = false;
-  if (s.size() > 2 && s[0] == '0' && s[1] == 'o' && AllOf(s, 2, IsOctal)) {
-    base = 8, start = 2;
-  } else if (s.size() > 2 && s[0] == '0' && s[1] == 'x' && AllOf(s, 2, isxdigit)) {
-    base = 16, start = 2;
-  } else {
-    if (!s.empty() && (s[0] == '-' || s[0] == '+')) negative = s[0] == '-', start = 1;
-    if (!AllOf(s, start, isdigit)) return std::nullopt;
-  }
-  const char* first = s.data() + start;
-  const char* last = s.data() + s.size();
-  unsigned long long magnitude = 0;
-  auto [ptr, ec] = std::from_chars(first, last, magnitude, base);
-  if (ec != std::errc() || ptr != last) {
-    *overflow = true;
-    return Json();
-  }
-  if (negative) {
-    if (magnitude > static_cast<unsigned long long>(INT64_MAX) + 1) {
-      *overflow = true;
-      return Json();
-    }
-    return Json(static_cast<int64_t>(0 - magnitude));
-  }
-  if (magnitude <= static_cast<unsigned long long>(INT64_MAX))
-    return Json(static_cast<int64_t>(magnitude));
-  return Json(static_cast<uint64_t>(magnitude));
-}
-
-// [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
-bool IsFloatWord(const std::string& s) {
-  size_t i = 0, n = s.size();
-  if (i < n && (s[i] == '-' || s[i] == '+')) ++i;
-  size_t int_digits = 0, frac_digits = 0;
-  while (i < n && isdigit(static_cast<unsigned char>(s[i]))) ++i, ++int_digits;
-  bool dot = false;
-  if (i < n && s[i] == '.') {
-    dot = true;
-    ++i;
-    while (i < n && isdigit(static_cast<unsigned char>(s[i]))) ++i, ++frac_digits;
-  }
-  if (int_digits == 0 && frac_digits == 0) return false;
-  if (!dot && i == n) return false;  // plain integer: not a float
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '-' || s[i] == '+')) ++i;
-    size_t exp_digits = 0;
-    while (i < n && isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp_digits;
-    if (exp_digits == 0) return false;
-  }
-  return i == n;
-}
-
-// Converts one yaml-cpp tree to JSON, recording every node's location.
-class YamlConverter {
- public:
-  YamlConverter(const std::string& file, SourceMap* source, Diagnostics* diagnostics)
-      : file_(file), source_(source), diagnostics_(diagnostics) {}
-
-  Json Convert(const YAML::Node& node, const std::string& path, const std::string& parent,
-               const SourceLocation& key_location, int depth) {
-    if (failed_) return Json();
-    const SourceLocation here = At(file_, node.Mark());
-    if (depth > kMaxDepth)
-      return Fail(here, "nesting deeper than 64 levels (or an alias that contains itself)");
-    if (++nodes_ > kMaxNodes)
-      return Fail(here, "document has more than 100000 nodes (too many alias expansions?)");
-
-    // A null written as nothing ("key:") has no useful mark of its own; point at the key.
-    SourceLocation value_location = here;
-    if (node.IsNull() && key_location.line > 0) value_location = key_location;
-    source_->Record(path, parent, key_location, value_location);
-
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return Json();
-      case YAML::NodeType::Scalar:
-        return Scalar(node, value_location);
-      case YAML::NodeType::Sequence: {
-        if (!CheckCollectionTag(node, kTagSeq, here)) return Json();
-        Json out = Json::array();
-        size_t index = 0;
-        for (const auto& child : node) {
-          const SourceLocation child_location = At(file_, child.Mark());
-          out.push_back(
-              Convert(child, JoinFieldPath(path, index), path, child_location, depth + 1));
-          ++index;
-        }
-        return out;
-      }
-      case YAML::NodeType::Map: {
-        if (!CheckCollectionTag(node, kTagMap, here)) return Json();
-        Json out = Json::object();
-        std::map<std::string, SourceLocation> first_seen;
-        for (auto it = node.begin(); it != node.end(); ++it) {
-          const SourceLocation key_at = At(file_, it->first.Mark());
-          if (!it->first.IsScalar()) {
-            diagnostics_->Error(key_at, "mapping keys must be plain strings");
-            failed_ = true;
-            return Json();
-          }
-          const std::string key = it->first.Scalar();
-          auto [seen, inserted] = first_seen.emplace(key, key_at);
-          if (!inserted) {
-            diagnostics_->Error(key_at, "duplicate key '" + key + "' (first written at line " +
-                                            std::to_string(seen->second.line) + ")");
-            failed_ = true;
-            continue;
-          }
-          out[key] = Convert(it->second, JoinFieldPath(path, key), path, key_at, depth + 1);
-        }
-        return out;
-      }
-    }
-    return Json();
-  }
-
-  bool failed() const { return failed_; }
-
- private:
-  Json Fail(const SourceLocation& where, const std::string& message) {
-    diagnostics_->Error(where, message);
-    failed_ = true;
-    return Json();
-  }
-
-  bool CheckCollectionTag(const YAML::Node& node, const char* standard,
-                          const SourceLocation& here) {
-    const std::string& tag = node.Tag();
-    if (tag.empty() || tag == "?" || tag == "!" || tag == standard) return true;
-    Fail(here, "unsupported YAML tag '" + tag + "'");
-    return false;
-  }
-
-  Json Scalar(const YAML::Node& node, const SourceLocation& here) {
-    const std::string& tag = node.Tag();
-    const std::string& text = node.Scalar();
-    // yaml-cpp marks quoted and block scalars with the non-specific tag "!" and plain ones with
-    // "?": only plain scalars are resolved to null / bool / numbers.
-    if (tag == "!" || tag == kTagStr) return Json(text);
-    bool overflow = false;
-    if (tag == "?" || tag.empty()) {
-      if (IsNullWord(text)) return Json();
-      if (auto b = BoolWord(text)) return Json(*b);
-      if (auto i = IntegerWord(text, &overflow)) {
-        if (overflow) return Fail(here, "integer " + text + " is out of range");
-        return *i;
-      }
-      if (IsFloatWord(text)) return Json(std::strtod(text.c_str(), nullptr));
-      return Json(text);
-    }
-    if (tag == kTagNull) {
-      if (IsNullWord(text)) return Json();
-      return Fail(here, "'" + text + "' is not a null (tagged !!null)");
-    }
-    if (tag == kTagBool) {
-      if (auto b = BoolWord(text)) return Json(*b);
-      return Fail(here, "'" + text + "' is not a boolean (tagged !!bool); write true or false");
-    }
-    if (tag == kTagInt) {
-      auto i = IntegerWord(text, &overflow);
-      if (i && !overflow) return *i;
-      return Fail(here, "'" + text + "' is not an integer (tagged !!int)");
-    }
-    if (tag == kTagFloat) {
-      if (IsFloatWord(text) || IntegerWord(text, &overflow))
-        return Json(std::strtod(text.c_str(), nullptr));
-      return Fail(here, "'" + text + "' is not a number (tagged !!float)");
-    }
-    return Fail(here, "unsupported YAML tag '" + tag + "'");
-  }
-
-  const std::string& file_;
-  SourceMap* source_;
-  Diagnostics* diagnostics_;
-  size_t nodes_ = 0;
-  bool failed_ = false;
-};
 
 std::string BaseName(const std::string& path) {
   std::string p = path;
@@ -289,6 +65,10 @@ struct Root {
   bool purge_then_create = false;
   SourceMap config_source;  // locations inside keyward.yaml (for defaults filled into manifests)
   bool config_valid = true;
+  // For every manifest of this root (made once: hints and keyward.yaml's extraRegions).
+  SchemaValidateOptions validate_options;
+  // keyward.yaml `defaults.X` -> where it is written (key, value), filled on first use.
+  mutable std::map<std::string, std::pair<SourceLocation, SourceLocation>> default_locations;
 };
 
 struct PendingFile {
@@ -327,7 +107,12 @@ class Loader {
     for (size_t i = 0; i < roots_.size(); ++i) {
       if (roots_[i].dir == dir) return i;
     }
-    roots_.push_back(Root{dir, {}, false, {}, true});
+    Root root{dir, {}, false, {}, true, {}, {}};
+    root.validate_options.missing_hints["spec.location"] =
+        "set it here or as defaults.location in keyward.yaml";
+    root.validate_options.missing_hints["spec.tenantId"] =
+        "set it here or as defaults.tenantId in keyward.yaml";
+    roots_.push_back(std::move(root));
     return roots_.size() - 1;
   }
 
@@ -364,6 +149,10 @@ class Loader {
       } else if (reader_.IsFile(path)) {
         const size_t root = RootFor(DirName(path));
         if (!IsConfigFileName(BaseName(path))) AddFile(path, root);
+      } else if (auto read = reader_.Read(path);
+                 !read && read.error().code != ErrorCode::kNotFound) {
+        // It exists but is no regular file (a FIFO, /dev/zero...): say what it is.
+        diagnostics().Error({path, 0, 0}, "cannot read: " + read.error().ToString());
       } else {
         diagnostics().Error({path, 0, 0}, "no such file or directory");
       }
@@ -374,7 +163,16 @@ class Loader {
     std::string config_path;
     for (const char* name : {"keyward.yaml", "keyward.yml"}) {
       const std::string candidate = JoinPath(root.dir, name);
-      if (!reader_.IsFile(candidate)) continue;
+      if (!reader_.IsFile(candidate)) {
+        // One that exists but cannot be a stack config (a FIFO, a device, a directory) is an
+        // error: planning without it would silently name the stack after the directory.
+        auto read = reader_.Read(candidate);
+        if (!read && read.error().code != ErrorCode::kNotFound) {
+          diagnostics().Error({candidate, 0, 0}, "cannot read: " + read.error().ToString());
+          root.config_valid = false;
+        }
+        continue;
+      }
       if (!config_path.empty()) {
         diagnostics().Error({candidate, 0, 0},
                             "both " + config_path + " and " + candidate + " exist; keep one");
@@ -393,7 +191,7 @@ class Loader {
       return;
     }
     root.config.location = SourceLocation{config_path, 1, 1};
-    auto text = Read(config_path, root.dir);
+    const std::string* text = Read(config_path, root.dir);
     if (!text) {
       root.config_valid = false;
       return;
@@ -409,8 +207,12 @@ class Loader {
       doc.value = Json::object();
       doc.source.document = root.config.location;
     }
-    const bool valid =
-        schemas_.Validate("keyward.schema.json", doc.value, doc.source, &diagnostics());
+    // Read first: defaults.location is checked against them too.
+    root.config.extra_regions = ExtraRegions(doc.value);
+    root.validate_options.extra_regions = root.config.extra_regions;
+    const bool valid = schemas_.Validate("keyward.schema.json", doc.value, doc.source,
+                                         &diagnostics(), root.validate_options);
+
     root.config_valid = valid;
     root.config_source = doc.source;
     const Json& v = doc.value;
@@ -438,6 +240,7 @@ class Loader {
           root.purge_then_create = *s == "purge-then-create";
       }
     }
+    if (v.is_object() && v.contains("lock")) root.config.lock = v["lock"];
     guardrails::ReadGuardrailsSection(v, doc.source, &root.config);
     if (v.is_object() && v.contains("secrets")) {
       const Json& s = v["secrets"];
@@ -457,6 +260,17 @@ class Loader {
     }
   }
 
+  static std::vector<std::string> ExtraRegions(const Json& config) {
+    std::vector<std::string> out;
+    if (!config.is_object() || !config.contains("extraRegions")) return out;
+    const Json& regions = config["extraRegions"];
+    if (!regions.is_array()) return out;
+    for (const Json& region : regions) {
+      if (region.is_string() && out.size() < 64) out.push_back(region.get<std::string>());
+    }
+    return out;
+  }
+
   void CheckOneStack() {
     for (size_t i = 1; i < roots_.size(); ++i) {
       if (roots_[i].config.stack == roots_[0].config.stack) continue;
@@ -471,24 +285,25 @@ class Loader {
 
   // Reads a file and records it for the digest under its path relative to `root_dir`, so that
   // the digest of a set does not depend on the directory keyward was run from.
-  Result<std::string> Read(const std::string& path, const std::string& root_dir) {
+  // Returns the text (kept for the digest; valid until the next Read), or null after reporting.
+  const std::string* Read(const std::string& path, const std::string& root_dir) {
     auto text = reader_.Read(path);
     if (!text) {
       diagnostics().Error({path, 0, 0}, "cannot read: " + text.error().ToString());
-      return text;
+      return nullptr;
     }
     std::string relative = path;
     const std::string prefix = root_dir == "." ? "" : root_dir + "/";
     if (!prefix.empty() && relative.compare(0, prefix.size(), prefix) == 0) {
       relative = relative.substr(prefix.size());
     }
-    contents_.emplace_back(relative, *text);
+    contents_.emplace_back(std::move(relative), std::move(*text));
     result_.files.push_back(path);
-    return text;
+    return &contents_.back().second;
   }
 
   void LoadFile(const PendingFile& file) {
-    auto text = Read(file.path, roots_[file.root].dir);
+    const std::string* text = Read(file.path, roots_[file.root].dir);
     if (!text) return;
     std::vector<YamlDocument> docs = ParseYamlDocuments(*text, file.path, &diagnostics());
     for (auto& doc : docs) LoadDocument(doc, roots_[file.root]);
@@ -498,23 +313,46 @@ class Loader {
   // left it out. The filled field's location is the line in keyward.yaml it came from.
   void ApplyDefaults(YamlDocument& doc, const Root& root, const std::string& schema_file) {
     Json& v = doc.value;
-    auto fill = [&](const char* section, const char* field, const std::string& value,
+    const DefaultFields& declared = DeclaredDefaults(schema_file);
+    auto fill = [&](const char* section, const char* field, bool declares, const std::string& value,
                     const char* config_key) {
-      if (value.empty()) return;
-      if (!v.contains(section) || !v[section].is_object() || v[section].contains(field)) return;
-      if (!schemas_.DeclaresProperty(schema_file, {section, field})) return;
-      v[section][field] = value;
-      const std::string config_path = JoinFieldPath("defaults", config_key);
-      doc.source.Record(JoinFieldPath(section, field), section,
-                        root.config_source.KeyAt(config_path),
-                        root.config_source.ValueAt(config_path));
+      if (value.empty() || !declares) return;
+      auto target = v.find(section);
+      if (target == v.end() || !target->is_object() || target->contains(field)) return;
+      (*target)[field] = value;
+      // Where the default is written in keyward.yaml (looked up once per root and field).
+      auto [where, fresh] = root.default_locations.try_emplace(config_key);
+      if (fresh) {
+        const std::string config_path = JoinFieldPath("defaults", config_key);
+        where->second = {root.config_source.KeyAt(config_path),
+                         root.config_source.ValueAt(config_path)};
+      }
+      doc.source.Record(JoinFieldPath(section, field), where->second.first, where->second.second);
     };
     // Only into an existing metadata / spec mapping: a missing or mistyped section is the
     // schema's to report, not something to paper over.
-    fill("metadata", "subscription", root.config.default_subscription, "subscription");
-    fill("metadata", "resourceGroup", root.config.default_resource_group, "resourceGroup");
-    fill("spec", "location", root.config.default_location, "location");
-    fill("spec", "tenantId", root.config.default_tenant_id, "tenantId");
+    fill("metadata", "subscription", declared.subscription, root.config.default_subscription,
+         "subscription");
+    fill("metadata", "resourceGroup", declared.resource_group, root.config.default_resource_group,
+         "resourceGroup");
+    fill("spec", "location", declared.location, root.config.default_location, "location");
+    fill("spec", "tenantId", declared.tenant_id, root.config.default_tenant_id, "tenantId");
+  }
+
+  // Which keyward.yaml defaults a kind's schema has a field for, asked once per schema rather
+  // than once per document.
+  struct DefaultFields {
+    bool subscription = false, resource_group = false, location = false, tenant_id = false;
+  };
+  const DefaultFields& DeclaredDefaults(const std::string& schema_file) {
+    auto it = declared_defaults_.find(schema_file);
+    if (it != declared_defaults_.end()) return it->second;
+    DefaultFields d;
+    d.subscription = schemas_.DeclaresProperty(schema_file, {"metadata", "subscription"});
+    d.resource_group = schemas_.DeclaresProperty(schema_file, {"metadata", "resourceGroup"});
+    d.location = schemas_.DeclaresProperty(schema_file, {"spec", "location"});
+    d.tenant_id = schemas_.DeclaresProperty(schema_file, {"spec", "tenantId"});
+    return declared_defaults_.emplace(schema_file, d).first->second;
   }
 
   std::string KnownKinds() const {
@@ -541,11 +379,13 @@ class Loader {
 
     ApplyDefaults(doc, root, schema_file);
 
-    SchemaValidateOptions options;
-    options.missing_hints["spec.location"] = "set it here or as defaults.location in keyward.yaml";
-    options.missing_hints["spec.tenantId"] = "set it here or as defaults.tenantId in keyward.yaml";
-    if (kind && !handler) options.suppress_paths.push_back("kind");
-    const bool valid = schemas_.Validate(schema_file, v, doc.source, &diagnostics(), options);
+    SchemaValidateOptions unknown_kind;
+    if (kind && !handler) {
+      unknown_kind = root.validate_options;
+      unknown_kind.suppress_paths.push_back("kind");
+    }
+    const bool valid = schemas_.Validate(schema_file, v, doc.source, &diagnostics(),
+                                         kind && !handler ? unknown_kind : root.validate_options);
 
     if (kind && !handler) {
       diagnostics().Error(doc.source.ValueAt("kind"),
@@ -559,13 +399,13 @@ class Loader {
     r.kind = *kind;
     r.name = *StringAt(metadata, "name");
     if (const std::string* s = StringAt(metadata, "subscription")) r.subscription = *s;
-    const bool group_scoped = schemas_.DeclaresProperty(schema_file, {"metadata", "resourceGroup"});
+    const bool group_scoped = DeclaredDefaults(schema_file).resource_group;
     if (group_scoped) {
       if (const std::string* s = StringAt(metadata, "resourceGroup")) r.resource_group = *s;
     }
-    r.spec = v.contains("spec") ? v["spec"] : Json::object();
+    // The document is not used after this: take its parts instead of copying them.
+    r.spec = v.contains("spec") ? std::move(v["spec"]) : Json::object();
     r.location = doc.source.document;
-    r.field_locations = doc.source.ValueLocations();
     r.manifest_root = root.dir;
     r.policy = root.config.default_policy;
 
@@ -608,6 +448,7 @@ class Loader {
       }
     }
     if (!ok) return;
+    r.field_locations = std::move(doc.source).TakeValueLocations();  // doc.source is done
 
     ResolveResponse resolved;
     try {
@@ -642,60 +483,95 @@ class Loader {
   // Set-wide checks: duplicates, explicit and implicit edges.
   void FinishSet() {
     std::map<std::string, size_t> by_address;  // lowercase address -> index into kept
-    std::vector<Loaded*> kept;
-    for (auto& item : loaded_) {
-      const std::string key = Lower(item.resource.address);
-      auto [it, inserted] = by_address.emplace(key, kept.size());
-      if (!inserted) {
-        const DesiredResource& first = kept[it->second]->resource;
-        diagnostics().Error(item.resource.location, "duplicate resource " + item.resource.address +
-                                                        ": defined at " +
-                                                        first.location.ToString() + " and at " +
-                                                        item.resource.location.ToString());
-        continue;
-      }
-      kept.push_back(&item);
-    }
-
+    const std::vector<Loaded*> kept = WithoutDuplicates(&by_address);
     std::vector<std::vector<std::string>> item_edges;
-    for (Loaded* item : kept) {
-      DesiredResource& r = item->resource;
-      std::vector<std::string> edges;
-      auto add_edge = [&edges](const std::string& address) {
-        if (std::find(edges.begin(), edges.end(), address) == edges.end()) edges.push_back(address);
-      };
-      for (size_t i = 0; i < r.depends_on.size(); ++i) {
-        auto target = by_address.find(Lower(r.depends_on[i]));
-        if (target == by_address.end()) {
-          const std::string field = JoinFieldPath("metadata.dependsOn", i);
-          auto where = r.field_locations.find(field);
-          diagnostics().Error(where != r.field_locations.end() ? where->second : r.location,
-                              r.address + ": dependsOn '" + r.depends_on[i] +
-                                  "' is not a resource in this manifest set");
-          continue;
-        }
-        add_edge(kept[target->second]->resource.address);
-      }
-      for (const auto& ref : item->references) {
-        auto target = by_address.find(Lower(ref.address));
-        if (target == by_address.end()) {
-          if (!ref.required) continue;
-          auto where = r.field_locations.find(ref.field);
-          diagnostics().Error(where != r.field_locations.end() ? where->second : r.location,
-                              "dangling reference: " + (ref.field.empty() ? r.address : ref.field) +
-                                  " refers to " + ref.address +
-                                  ", which is not in this manifest set");
-          continue;
-        }
-        add_edge(kept[target->second]->resource.address);
-      }
-      // Assigned after every edge is computed: later items read earlier items' addresses.
-      item_edges.push_back(std::move(edges));
-    }
+    for (Loaded* item : kept) item_edges.push_back(EdgesOf(*item, kept, by_address));
+    // Assigned after every edge is computed: later items read earlier items' addresses.
     for (size_t i = 0; i < kept.size(); ++i) {
       kept[i]->resource.depends_on = std::move(item_edges[i]);
       result_.set.resources.push_back(std::move(kept[i]->resource));
     }
+  }
+
+  // The loaded resources minus the second of any two with the same address, or with the same
+  // ARM identity under different addresses (two AccessPolicy manifests for one vault, tenant and
+  // object id would be two creates of one ARM entry).
+  std::vector<Loaded*> WithoutDuplicates(std::map<std::string, size_t>* by_address) {
+    std::map<std::string, const DesiredResource*> by_arm_id;  // canonical id -> first declarer
+    std::vector<Loaded*> kept;
+    for (auto& item : loaded_) {
+      const DesiredResource& r = item.resource;
+      auto [it, inserted] = by_address->emplace(Lower(r.address), kept.size());
+      if (!inserted) {
+        const DesiredResource& first = kept[it->second]->resource;
+        diagnostics().Error(r.location, "duplicate resource " + r.address + ": defined at " +
+                                            first.location.ToString() + " and at " +
+                                            r.location.ToString());
+        continue;
+      }
+      if (!r.arm_id.empty()) {
+        auto [same, fresh] = by_arm_id.emplace(CanonicalArmId(r.arm_id), &r);
+        if (!fresh) {
+          by_address->erase(Lower(r.address));
+          diagnostics().Error(r.location, "duplicate identity: " + r.address + " and " +
+                                              same->second->address + " (" +
+                                              same->second->location.ToString() +
+                                              ") declare the same Azure resource " + r.arm_id +
+                                              "; keep one manifest for it");
+          continue;
+        }
+      }
+      kept.push_back(&item);
+    }
+    return kept;
+  }
+
+  std::vector<std::string> EdgesOf(const Loaded& item, const std::vector<Loaded*>& kept,
+                                   const std::map<std::string, size_t>& by_address) {
+    const DesiredResource& r = item.resource;
+    std::vector<std::string> edges;
+    auto add_edge = [&edges](const std::string& address) {
+      if (std::find(edges.begin(), edges.end(), address) == edges.end()) edges.push_back(address);
+    };
+    auto where = [&r](const std::string& field) {
+      auto it = r.field_locations.find(field);
+      return it != r.field_locations.end() ? it->second : r.location;
+    };
+    for (size_t i = 0; i < r.depends_on.size(); ++i) {
+      auto target = by_address.find(Lower(r.depends_on[i]));
+      if (target == by_address.end()) {
+        diagnostics().Error(where(JoinFieldPath("metadata.dependsOn", i)),
+                            r.address + ": dependsOn '" + r.depends_on[i] +
+                                "' is not a resource in this manifest set");
+        continue;
+      }
+      add_edge(kept[target->second]->resource.address);
+    }
+    for (const auto& ref : item.references) {
+      const std::string field = ref.field.empty() ? r.address : ref.field;
+      auto target = by_address.find(Lower(ref.address));
+      if (target == by_address.end()) {
+        if (!ref.required) continue;
+        diagnostics().Error(where(ref.field), "dangling reference: " + field + " refers to " +
+                                                  ref.address +
+                                                  ", which is not in this manifest set");
+        continue;
+      }
+      const DesiredResource& declared = kept[target->second]->resource;
+      if (!ref.arm_id.empty() && !declared.arm_id.empty() &&
+          !ArmIdEquals(ref.arm_id, declared.arm_id)) {
+        diagnostics().Error(
+            where(ref.field),
+            "dangling reference: " + field + " refers to " + ref.arm_id + ", but " +
+                declared.address + " in this manifest set is " + declared.arm_id + " (" +
+                declared.location.ToString() +
+                "); give both the same subscription and resource group, or refer to it by "
+                "its full ARM id");
+        continue;
+      }
+      add_edge(declared.address);
+    }
+    return edges;
   }
 
   Diagnostics& diagnostics() { return result_.diagnostics; }
@@ -708,41 +584,11 @@ class Loader {
   std::set<std::string> seen_files_;
   std::vector<std::pair<std::string, std::string>> contents_;  // root-relative path, text
   std::vector<Loaded> loaded_;
+  std::map<std::string, DefaultFields> declared_defaults_;
   LoadResult result_;
 };
 
 }  // namespace
-
-std::vector<YamlDocument> ParseYamlDocuments(const std::string& text, const std::string& file,
-                                             Diagnostics* diagnostics) {
-  std::vector<YamlDocument> out;
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    diagnostics->Error(At(file, e.mark), "invalid YAML: " + e.msg);
-    return out;
-  } catch (const std::exception& e) {
-    diagnostics->Error({file, 0, 0}, std::string("invalid YAML: ") + e.what());
-    return out;
-  }
-  for (const auto& node : nodes) {
-    if (!node.IsDefined() || node.IsNull()) continue;  // empty document ("---" alone, comments)
-    YamlDocument doc;
-    doc.source.document = At(file, node.Mark());
-    if (doc.source.document.line == 0) doc.source.document = SourceLocation{file, 1, 1};
-    YamlConverter converter(file, &doc.source, diagnostics);
-    try {
-      doc.value = converter.Convert(node, "", "", SourceLocation{}, 0);
-    } catch (const std::exception& e) {
-      diagnostics->Error(doc.source.document, std::string("invalid YAML: ") + e.what());
-      continue;
-    }
-    if (converter.failed()) continue;
-    out.push_back(std::move(doc));
-  }
-  return out;
-}
 
 LoadResult LoadManifests(const std::vector<std::string>& paths, FileReader& reader,
                          const HandlerRegistry& registry) {

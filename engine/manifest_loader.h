@@ -14,16 +14,7 @@
 //    spells it, without duplicates. Cycles are NOT checked here (engine/graph.h does that).
 //  * When `diagnostics.HasErrors()`, the set is incomplete and must not be planned.
 //
-// YAML → JSON (predictable, documented for users in the schema descriptions):
-//  * YAML 1.2 core schema for plain (unquoted) scalars: null|Null|NULL|~|empty → null;
-//    true|True|TRUE|false|False|FALSE → boolean; decimal / 0o octal / 0x hex integers → integer;
-//    decimal floats → number. Everything else, including yes/no/on/off (YAML 1.1 booleans),
-//    dates and .inf/.nan, stays a string; the schema then says "expected a boolean, got string
-//    "yes"" with a hint, rather than keyward silently guessing.
-//  * Quoted and block (| >) scalars are always strings. `!!str`, `!!int`, `!!float`, `!!bool`,
-//    `!!null` are honored; other tags (e.g. `!Ref`) are errors.
-//  * Duplicate mapping keys and non-scalar keys are errors. Anchors and aliases work; nesting is
-//    limited to 64 levels and a document to 100k nodes (alias bombs are errors, not crashes).
+// YAML → JSON: engine/yaml_document.h (strict UTF-8, YAML 1.2 core schema, bounded).
 //
 // keyward.yaml (or keyward.yml) at the root of each directory path is the stack config, not a
 // manifest. A file path uses the keyward.yaml of its directory. Without one, the stack is named
@@ -39,22 +30,11 @@
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
 #include "engine/schema.h"
+#include "engine/yaml_document.h"
 
 namespace keyward::engine {
 
 inline constexpr char kReconcilePolicyAnnotation[] = "keyward.dev/reconcile-policy";
-
-// One parsed YAML document.
-struct YamlDocument {
-  Json value;
-  SourceMap source;  // field path -> where it was written
-};
-
-// Parses every document of a YAML stream (multi-document files allowed; empty documents are
-// skipped). Problems are appended to `diagnostics` with file:line:column; a file with a syntax
-// error yields no documents.
-std::vector<YamlDocument> ParseYamlDocuments(const std::string& text, const std::string& file,
-                                             Diagnostics* diagnostics);
 
 struct LoadResult {
   DesiredSet set;

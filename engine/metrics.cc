@@ -108,6 +108,18 @@ void MetricsRegistry::Clear(const std::string& name) {
   if (Metric* metric = FindLocked(name)) metric->series.clear();
 }
 
+void MetricsRegistry::ClearMatching(const std::string& name, const MetricLabels& subset) {
+  std::lock_guard lock(mu_);
+  Metric* metric = FindLocked(name);
+  if (!metric) return;
+  for (auto it = metric->series.begin(); it != metric->series.end();) {
+    bool matches = true;
+    for (const auto& label : subset)
+      if (std::find(it->first.begin(), it->first.end(), label) == it->first.end()) matches = false;
+    it = matches ? metric->series.erase(it) : std::next(it);
+  }
+}
+
 double MetricsRegistry::Value(const std::string& name, const MetricLabels& labels) const {
   std::lock_guard lock(mu_);
   auto it = metrics_.find(name);

@@ -32,6 +32,9 @@ class MetricsRegistry {
   void Observe(const std::string& name, const MetricLabels& labels, double value);  // histogram
   // Drops every series of a gauge: for label sets that can disappear (drift by kind, revision).
   void Clear(const std::string& name);
+  // Drops the series of a gauge whose labels include all of `subset` (one stack's series when
+  // several daemons share the registry).
+  void ClearMatching(const std::string& name, const MetricLabels& subset);
 
   double Value(const std::string& name, const MetricLabels& labels) const;  // 0 when absent
   std::string Render() const;

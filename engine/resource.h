@@ -46,10 +46,15 @@ struct StackConfig {
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";
   bool disable_pruned_secrets = false;
+  // keyward.yaml `extraRegions`: regions accepted besides the ones the schemas list.
+  std::vector<std::string> extra_regions;
   SecretSourcePolicy secret_sources;
   // keyward.yaml plans.signingKeyEnv (engine/saved_plan.h): the variable holding the key that
   // `plan --out` signs saved plans with.
   std::string plan_signing_key_env = "KEYWARD_PLAN_KEY";
+  // keyward.yaml `lock:` as written (schema-validated; null when absent). The CLI resolves it
+  // with the --lock-* flags and KEYWARD_LOCK_* variables (engine/lock_config.h).
+  Json lock;
   SourceLocation location;  // where keyward.yaml is; empty file if there is none
   // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
   // engine/guardrails/policy.h against the rule table.

@@ -35,6 +35,10 @@ struct ResolveResponse {
     std::string address;
     bool required = true;
     std::string field;  // "spec.vault", for the error message location
+    // The ARM id the referrer expects the target to have, when it computed one (e.g. a secret's
+    // vault, from the secret's own subscription and resource group). A target in the set with
+    // another id is a dangling reference too: the address matched, the resource did not.
+    std::string arm_id;
   };
   std::vector<Reference> references;
   Diagnostics diagnostics;  // kind-specific validation beyond the JSON Schema

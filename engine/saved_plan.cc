@@ -162,6 +162,7 @@ Json ConfigToJson(const StackConfig& c) {
             {"env_prefixes", c.secret_sources.env_prefixes},
             {"env_names", c.secret_sources.env_names}}},
           {"plan_signing_key_env", c.plan_signing_key_env},
+          {"lock", c.lock},
           {"location", LocationToJson(c.location)}};
 }
 
@@ -183,6 +184,7 @@ StackConfig ConfigFromJson(const Json& j) {
   c.secret_sources.env_prefixes = sources.at("env_prefixes").get<std::vector<std::string>>();
   c.secret_sources.env_names = sources.at("env_names").get<std::vector<std::string>>();
   c.plan_signing_key_env = j.at("plan_signing_key_env").get<std::string>();
+  c.lock = j.value("lock", Json());  // absent in plans saved before `lock:` existed
   c.location = LocationFromJson(j.at("location"));
   return c;
 }

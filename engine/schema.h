@@ -26,6 +26,11 @@
 // Case-insensitive enums (ARM accepts `Premium`, `premium`, `PREMIUM`) are written as `pattern`s
 // plus `examples` (editors complete from examples). `patternErrorMessage` (the keyword VS Code
 // and yaml-language-server understand) carries the human message for a failed pattern.
+//
+// valijson checks the structure; `pattern`, `propertyNames`, `uniqueItems` and keyward's
+// `x-keyward-regions` are keyward's own, linear-time implementations (engine/schema_keywords.h),
+// so no document, however long its strings or lists, can make validation recurse or go
+// quadratic. Everything expensive (RE2 programs, the compiled schemas) is built once, in Load.
 #pragma once
 
 #include <map>
@@ -43,6 +48,11 @@ namespace keyward::engine {
 // Generated from schemas/*.schema.json by engine/embed_schemas.cmake: file name -> text.
 const std::map<std::string, std::string>& EmbeddedSchemas();
 
+// plan.schema.json and audit.schema.json describe keyward's own JSON output for the tools that
+// read it; the tests check that output with an independent validator. They are never used to
+// validate input, so they are free to use keywords the input validator refuses (not, else).
+bool IsOutputSchema(const std::string& file);
+
 // Field paths, as used in DesiredResource::field_locations and in messages:
 // "spec.networkAcls.ipRules[0].value". Keys made only of [A-Za-z0-9_-] are joined with '.';
 // others are quoted: metadata.annotations["keyward.dev/reconcile-policy"].
@@ -56,8 +66,10 @@ class SourceMap {
  public:
   // `key` is where the mapping key was written (unknown for the root and list items; then the
   // value's location is used).
-  void Record(const std::string& path, const std::string& parent, SourceLocation key,
-              SourceLocation value);
+  void Record(const std::string& path, const SourceLocation& key, const SourceLocation& value);
+  // The same for positions (1-based, 0 = unknown) in `file`, without building SourceLocations.
+  void Record(std::string path, const std::string& file, int key_line, int key_column,
+              int value_line, int value_column);
 
   SourceLocation ValueAt(const std::string& path) const;
   SourceLocation KeyAt(const std::string& path) const;
@@ -65,15 +77,27 @@ class SourceMap {
 
   // path -> value location (the form DesiredResource::field_locations stores).
   std::map<std::string, SourceLocation> ValueLocations() const;
+  // The same, taking the paths out of this map (which is left empty).
+  std::map<std::string, SourceLocation> TakeValueLocations() &&;
 
   SourceLocation document;  // where the document starts
 
  private:
-  struct Entry {
-    SourceLocation key;
-    SourceLocation value;
-    std::string parent;
+  // A location without its file name (an index into files_): recording a node must not copy
+  // the path of its file (most of loading's allocations were such copies).
+  struct Position {
+    int file = 0;
+    int line = 0;  // 0 = unknown
+    int column = 0;
   };
+  struct Entry {
+    Position key;
+    Position value;
+  };
+  Position Compact(const std::string& file, int line, int column);
+  SourceLocation Expand(const Position& position) const;
+
+  std::vector<std::string> files_;
   std::map<std::string, Entry> entries_;
 };
 
@@ -85,6 +109,8 @@ struct SchemaValidateOptions {
   // Errors at these exact paths are dropped (the caller reports them better itself, e.g.
   // "kind" when the kind is unknown to the registry).
   std::vector<std::string> suppress_paths;
+  // Regions accepted besides the ones the schemas list (keyward.yaml `extraRegions`).
+  std::vector<std::string> extra_regions;
 };
 
 // A compiled set of schemas. Immutable after Load, so one instance may be shared across threads.

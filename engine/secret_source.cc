@@ -66,24 +66,10 @@ struct Source {
 };
 
 Result<Source> ParseSource(const Json& value_from) {
-  if (!value_from.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.valueFrom must be {env: NAME} or {file: path}");
-  }
-  const Json* env_name = value_from.contains("env") ? &value_from["env"] : nullptr;
-  const Json* file = value_from.contains("file") ? &value_from["file"] : nullptr;
-  if ((env_name != nullptr) == (file != nullptr)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.valueFrom must have exactly one of env and file");
-  }
-  if (env_name) {
-    if (!env_name->is_string() || env_name->get<std::string>().empty())
-      return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.env must be a variable name");
-    return Source{env_name->get<std::string>(), ""};
-  }
-  if (!file->is_string() || file->get<std::string>().empty())
-    return MakeError(ErrorCode::kInvalidArgument, "spec.valueFrom.file must be a path");
-  return Source{"", file->get<std::string>()};
+  if (std::string problem = ValueFromProblem(&value_from); !problem.empty())
+    return MakeError(ErrorCode::kInvalidArgument, problem);
+  if (value_from.contains("env")) return Source{value_from["env"].get<std::string>(), ""};
+  return Source{"", value_from["file"].get<std::string>()};
 }
 
 Status CheckEnvName(const std::string& name, const SecretSourceScope& scope) {
@@ -226,6 +212,24 @@ SecretValue::~SecretValue() { Wipe(); }
 void SecretValue::Wipe() {
   if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
   value_.clear();
+}
+
+std::string ValueFromProblem(const Json* value_from) {
+  if (!value_from || value_from->is_null()) {
+    return "spec.valueFrom is required ({env: NAME} or {file: path}); a value is never written "
+           "in a manifest";
+  }
+  if (!value_from->is_object()) return "spec.valueFrom must be {env: NAME} or {file: path}";
+  const bool env = value_from->contains("env"), file = value_from->contains("file");
+  if (env && file) return "spec.valueFrom must have exactly one of env and file, not both";
+  if (!env && !file) return "spec.valueFrom must have exactly one of env and file";
+  if (file && value_from->contains("placeholder"))
+    return "spec.valueFrom.placeholder goes with env only";
+  const Json& source = (*value_from)[env ? "env" : "file"];
+  if (!source.is_string() || source.get<std::string>().empty())
+    return env ? "spec.valueFrom.env must be a variable name"
+               : "spec.valueFrom.file must be a path";
+  return "";
 }
 
 SecretSourceScope ScopeOf(const DesiredResource& secret, const StackConfig& config) {

@@ -71,6 +71,11 @@ class SecretValue {
   std::string value_;
 };
 
+// Why `spec.valueFrom` (null when the manifest has none) names no source; empty when it names
+// one: exactly one of env and file, placeholder only with env. The one home of this rule:
+// `keyward validate` (the Secret handler's Resolve) and every check and read below ask it.
+std::string ValueFromProblem(const Json* value_from);
+
 // Key Vault's own limit on a secret value; keyward refuses larger sources before reading them.
 inline constexpr size_t kMaxSecretValueBytes = 25 * 1024;
 // The operator's ceiling on keyward.yaml secrets.sources.allowedDirectories (colon-separated

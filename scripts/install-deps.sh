@@ -7,10 +7,12 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libssl-dev libsqlite3-dev sqlite3
   libyaml-cpp-dev nlohmann-json3-dev libexpected-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcpprest-dev libboost-dev libcpp-httplib-dev libvalijson-dev
+  libcpprest-dev libboost-dev libcpp-httplib-dev libvalijson-dev libre2-dev libyaml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3 python3-jsonschema python3-yaml curl jq
 )
+# Tests only: the HA tests' 3-member etcd cluster (docs/ha.md).
+packages+=(etcd-server)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,4 +31,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "==> Debian packages: all present"
+fi
+
+# Azurite (Microsoft's Azure Storage emulator) for the azureblob stack-lock tests (docs/ha.md),
+# pinned in tests/support/azurite/package-lock.json. Reinstalled when the lock file changes.
+azurite_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/support/azurite"
+stamp="$azurite_dir/node_modules/.keyward-lock-sha256"
+want="$(sha256sum "$azurite_dir/package-lock.json" | cut -d' ' -f1)"
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "==> npm ci: Azurite (tests/support/azurite)"
+  npm ci --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$want" >"$stamp"
+else
+  echo "==> Azurite: present"
 fi

@@ -3,7 +3,8 @@
 KEYWARD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${KEYWARD_BUILD_DIR:-$KEYWARD_ROOT/build}"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Each step says when it started, so a log shows how long each part of the suite took.
+step() { printf '\n\033[1m==> [%s] %s\033[0m\n' "$(date +%T)" "$*"; }
 
 # Configures and builds everything (or the targets given) with all cores.
 build_keyward() {

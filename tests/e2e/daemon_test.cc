@@ -343,7 +343,7 @@ TEST_F(DaemonTest, BadFlagsAndMissingManifestsFailWithAClearMessage) {
   EXPECT_THAT(bad_interval.err, HasSubstr("--interval 'soon'"));
   auto no_source = RunCommand({BinaryPath("keyward"), "daemon"}, env);
   EXPECT_EQ(no_source.exit_code, 1);
-  EXPECT_THAT(no_source.err, HasSubstr("give a manifest path, or --git-url"));
+  EXPECT_THAT(no_source.err, HasSubstr("give a manifest path, --stacks-dir, or --git-url"));
 }
 
 }  // namespace

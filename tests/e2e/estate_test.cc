@@ -205,11 +205,15 @@ TEST_F(EstateTest, AppliesFromEmptyThenReplansAsNoOpWithoutLeakingSecrets) {
   EXPECT_EQ(ActionOf(planned, "Secret/payments-audit-kv/webhook-token"), "create");
   EXPECT_EQ(ActionOf(planned, "PrivateEndpointConnection/payments-kv/checkout-api"), "blocked");
 
-  // A saved plan and its Markdown go through the same leak check.
+  // A saved plan and its Markdown go through the same leak check. (--markdown-dir must exist:
+  // before command-line errors exited 1, this plan failed on it unnoticed.)
+  std::filesystem::create_directories(dir_ / "md");
   CommandResult saved =
       Keyward({"plan", manifests_.string(), "--out", (dir_ / "estate.plan").string(), "--format",
                "markdown", "--markdown-dir", (dir_ / "md").string()});
-  EXPECT_NE(saved.exit_code, 1) << saved.err;
+  EXPECT_EQ(saved.exit_code, 0) << saved.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "estate.plan"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "md" / "plan-001.md"));
 
   ApplyEstate();
 

@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -30,6 +33,12 @@ std::filesystem::path SourceDir() {
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env,
                          const std::string& stdin_text) {
+  return RunCommand(argv, RunOptions{env, stdin_text, "", 0});
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const RunOptions& options) {
+  const std::map<std::string, std::string>& env = options.env;
+  const std::string& stdin_text = options.stdin_text;
   CommandResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -53,11 +62,13 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
 
+  const char* cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
+    if (cwd != nullptr && chdir(cwd) != 0) _exit(126);
     execve(args[0], args.data(), envp.data());
     _exit(127);
   }
@@ -81,8 +92,26 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   std::string* sinks[2] = {&result.out, &result.err};
   int open_count = 2;
   char buffer[8192];
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
   while (open_count > 0) {
-    if (poll(fds, 2, -1) < 0) break;
+    int wait_ms = -1;
+    if (options.timeout_seconds > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        // A hang: kill it, and stop reading (a grandchild could hold the pipes open).
+        kill(pid, SIGKILL);
+        result.timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    const int ready = poll(fds, 2, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
+    if (ready == 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
@@ -95,9 +124,13 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
       }
     }
   }
+  for (pollfd& fd : fds) {
+    if (fd.fd >= 0) close(fd.fd);
+  }
   int status = 0;
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (WIFSIGNALED(status) && !result.timed_out) result.signal = WTERMSIG(status);
   return result;
 }
 

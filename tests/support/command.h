@@ -13,6 +13,15 @@ struct CommandResult {
   int exit_code = -1;  // -1 if it could not run or was killed by a signal
   std::string out;
   std::string err;
+  int signal = 0;          // the signal that ended it (SIGSEGV, SIGABRT...), 0 when it exited
+  bool timed_out = false;  // killed (SIGKILL) because it outlived RunOptions::timeout_seconds
+};
+
+struct RunOptions {
+  std::map<std::string, std::string> env;  // added to (and overriding) the test's environment
+  std::string stdin_text;                  // written to standard input, which is then closed
+  std::string cwd;                         // working directory; empty = the test's
+  double timeout_seconds = 0;              // 0 = none
 };
 
 // argv[0] is the program path. `env` entries are added to (and override) the test's environment.
@@ -20,6 +29,7 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& stdin_text = "");
+CommandResult RunCommand(const std::vector<std::string>& argv, const RunOptions& options);
 
 // $KEYWARD_BIN_DIR/<name>, else ../bin/<name> next to the test binary.
 std::string BinaryPath(const std::string& name);

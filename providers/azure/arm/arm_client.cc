@@ -127,6 +127,7 @@ ArmClient::ArmClient(ArmClientOptions options) : impl_(std::make_unique<Impl>())
     policies.push_back(
         std::make_unique<BearerTokenPolicy>(impl.options.credential, impl.options.token_request));
   }
+  policies.push_back(std::make_unique<WriteGuardPolicy>());
   policies.push_back(std::make_unique<LoggingPolicy>(impl.log, &impl.metrics));
   impl.pipeline = std::make_unique<HttpPipeline>(std::move(policies), std::move(transport));
 }

@@ -8,6 +8,7 @@
 
 #include "providers/azure/arm/arm_client.h"
 #include "tests/support/emulator_process.h"
+#include "tests/support/https.h"
 
 namespace keyward::azure {
 namespace {
@@ -165,6 +166,60 @@ TEST_F(ArmClientEmulatorTest, PutsAResourceGroupAndReadsItBack) {
   EXPECT_GE(client->metrics().requests_by_status.count(200) +
                 client->metrics().requests_by_status.count(201),
             1u);
+}
+
+// A stack lease whose holder can be told it lapsed (coordination/'s lease keepers in real use).
+class LapsingGuard : public WriteGuard {
+ public:
+  std::optional<Error> CheckWrite() const override {
+    if (!lapsed) return std::nullopt;
+    return Error{ErrorCode::kAborted, "lock lost: test lease lapsed", {}};
+  }
+  std::atomic<bool> lapsed{false};
+};
+
+// Writes with the given user agent that reached the emulator (its request log).
+long WritesSeenWithUserAgent(const EmulatorProcess& emulator, const std::string& user_agent) {
+  auto log = keyward::testing::HttpsRequest("GET", emulator.endpoint() + "/_emulator/requests", {},
+                                            "", emulator.ca_file());
+  long writes = 0;
+  const Json requests = log.Json()["requests"];
+  for (const auto& r : requests)
+    if (r["method"] != "GET" &&
+        r["userAgent"].get<std::string>().find(user_agent) != std::string::npos)
+      ++writes;
+  return writes;
+}
+
+TEST_F(ArmClientEmulatorTest, AWriteIsNeverSentOnceTheStackLeaseLapsedButReadsAre) {
+  ArmClientOptions options;
+  options.endpoint = emulator_->endpoint();
+  options.ca_file = emulator_->ca_file();
+  options.credential = Credential();
+  options.user_agent_suffix = "replica/fenced-1";
+  ArmClient client(std::move(options));
+  auto guard = std::make_shared<LapsingGuard>();
+  Context ctx;
+  ctx.write_guard = guard;
+
+  auto put = client.Put(Rg("rg-fenced"), Json{{"location", "westeurope"}}, ctx);
+  ASSERT_TRUE(put) << put.error().ToString();
+  EXPECT_EQ(WritesSeenWithUserAgent(*emulator_, "replica/fenced-1"), 1);
+
+  guard->lapsed = true;
+  auto refused = client.Put(Rg("rg-fenced"), Json{{"location", "westeurope"}}, ctx);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kAborted);
+  EXPECT_EQ(refused.error().message.rfind("lock lost: test lease lapsed", 0), 0u)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("PUT https://"), std::string::npos);
+  auto deleted = client.Delete(Rg("rg-fenced"), ctx);
+  ASSERT_FALSE(deleted);
+  EXPECT_EQ(deleted.error().code, ErrorCode::kAborted);
+  // Neither reached ARM; a read still does (standby replicas keep observing).
+  EXPECT_EQ(WritesSeenWithUserAgent(*emulator_, "replica/fenced-1"), 1);
+  auto get = client.Get(Rg("rg-fenced"), ctx);
+  ASSERT_TRUE(get) << get.error().ToString();
 }
 
 TEST_F(ArmClientEmulatorTest, VaultPutIsBodyPolledFromRegisteringDnsToSucceeded) {

@@ -194,6 +194,18 @@ Result<HttpResponse> BearerTokenPolicy::Send(HttpRequest& request, NextPolicy ne
   return next.Send(request, ctx);
 }
 
+Result<HttpResponse> WriteGuardPolicy::Send(HttpRequest& request, NextPolicy next,
+                                            const Context& ctx) {
+  if (request.method != HttpMethod::kGet && request.method != HttpMethod::kHead) {
+    if (auto refused = ctx.CheckWrite()) {
+      refused->message += " (" + std::string(HttpMethodName(request.method)) + " " +
+                          SanitizeUrl(request.url) + " was not sent)";
+      return tl::unexpected(*refused);
+    }
+  }
+  return next.Send(request, ctx);
+}
+
 Result<HttpResponse> LoggingPolicy::Send(HttpRequest& request, NextPolicy next,
                                          const Context& ctx) {
   Clock::TimePoint start = ctx.clock->Now();

@@ -1,7 +1,7 @@
 // The HTTP pipeline, in the shape of azure-core: a chain of small policies, each
 // `Send(request, next, ctx)`, ending in an HttpTransport. The ARM client builds:
 //
-//   RequestId → UserAgent → Retry → Throttle → BearerToken → Logging → transport
+//   RequestId → UserAgent → Retry → Throttle → BearerToken → WriteGuard → Logging → transport
 //
 // Retry sits before throttling and auth so that every try takes a rate-limit token and gets a
 // fresh (possibly refreshed) bearer token; logging sits last so each try is logged once with
@@ -120,6 +120,16 @@ class BearerTokenPolicy : public HttpPolicy {
  private:
   std::shared_ptr<TokenCredential> credential_;
   TokenRequest token_request_;
+};
+
+// Fencing (engine/write_guard.h, docs/ha.md): every try of a write (any method but GET and HEAD)
+// first asks the context's write guard whether the stack lease is still valid, and is refused —
+// never sent — when it is not ("lock lost: ..."; kAborted, so the retry policy does not retry
+// it). It sits after retry waits, throttling and token acquisition, so nothing that can stall
+// comes between the check and the request leaving.
+class WriteGuardPolicy : public HttpPolicy {
+ public:
+  Result<HttpResponse> Send(HttpRequest& request, NextPolicy next, const Context& ctx) override;
 };
 
 // One line per try: "GET https://…/vaults/x?api-version=… -> 200 (12 ms) request-id=…

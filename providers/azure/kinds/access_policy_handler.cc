@@ -60,40 +60,14 @@ engine::ResolveResponse AccessPolicyHandler::Resolve(const engine::ResolveReques
     out.diagnostics.Error(where("spec"), label + ": spec.vault is required (a vault name or id)");
     return out;
   }
+  // The shape of spec.vault (a name or a vault id), the GUIDs and the required fields are the
+  // schema's (accesspolicy.schema.json); the scope is the loader's.
   const std::string vault_id = AccessPolicyVaultId(vault_ref, r.subscription, r.resource_group);
   const std::string vault_name = ArmIdSegment(vault_id, "vaults");
-  if (IsFullVaultId(vault_ref) &&
-      (vault_name.empty() || ArmIdSegment(vault_id, "subscriptions").empty() ||
-       ArmIdSegment(vault_id, "resourceGroups").empty() ||
-       Lower(vault_id).find("/providers/microsoft.keyvault/vaults/") == std::string::npos)) {
-    out.diagnostics.Error(where("spec.vault"),
-                          label + ": spec.vault '" + vault_ref +
-                              "' is not a vault id (/subscriptions/{s}/resourceGroups/{rg}/"
-                              "providers/Microsoft.KeyVault/vaults/{name})");
-    return out;
-  }
-  if (!IsFullVaultId(vault_ref) && (r.subscription.empty() || r.resource_group.empty())) {
-    out.diagnostics.Error(r.location, label +
-                                          ": spec.vault by name needs a subscription and a "
-                                          "resource group (metadata or keyward.yaml)");
-    return out;
-  }
   out.address = std::string(kAccessPolicyKind) + "/" + vault_name + "/" + r.name;
   // A vault named by id may be one keyward does not manage: then no edge is required.
-  out.references.push_back(
-      {std::string(kVaultKind) + "/" + vault_name, !IsFullVaultId(vault_ref), "spec.vault"});
-
-  const Json* tenant = FindKey(r.spec, "tenantId");
-  if (!tenant || !tenant->is_string() || tenant->get<std::string>().empty()) {
-    out.diagnostics.Error(
-        where("spec"),
-        label + ": spec.tenantId is required (or a default tenantId in keyward.yaml)");
-  }
-  const Json* object_id = FindKey(r.spec, "objectId");
-  if (!object_id || !object_id->is_string() || object_id->get<std::string>().empty()) {
-    out.diagnostics.Error(where("spec"), label + ": spec.objectId is required");
-    return out;
-  }
+  out.references.push_back({std::string(kVaultKind) + "/" + vault_name, !IsFullVaultId(vault_ref),
+                            "spec.vault", vault_id});
   const Json desired = BuildDesiredAccessPolicy(r.spec);
   bool any = false;
   for (const std::string& kind : AccessPolicyPermissionKinds())

@@ -225,20 +225,9 @@ engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveReq
   }
   out.arm_id = parent.arm_id + "/keys/" + r.name;
   // A parent given by ARM id may be one keyward does not manage: an edge only if it is in the set.
-  out.references.push_back({parent.address, !parent.by_id, parent_field});
-  if (!parent.by_id && (r.subscription.empty() || r.resource_group.empty())) {
-    out.diagnostics.Error(r.location,
-                          out.address +
-                              ": no subscription or resource group for the parent "
-                              "(metadata.subscription / metadata.resourceGroup or keyward.yaml)");
-  }
-  bool valid_name = !r.name.empty() && r.name.size() <= 127;
-  for (char ch : r.name)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') valid_name = false;
-  if (!valid_name) {
-    out.diagnostics.Error(where("metadata.name"),
-                          out.address + ": a key name is 1-127 letters, digits and hyphens");
-  }
+  out.references.push_back({parent.address, !parent.by_id, parent_field, parent.arm_id});
+  // The name, the scope and the enums (kty, keySize, curveName) are the schema's and the
+  // loader's; only rules across fields are checked here.
 
   const std::string kty = StringAt(r.spec, "kty");
   const Json* size = FindKey(r.spec, "keySize");
@@ -252,15 +241,6 @@ engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveReq
     out.diagnostics.Error(
         where("spec.curveName"),
         out.address + ": curveName applies to EC keys only; kty is " + kty + " (use keySize)");
-  }
-  if (IsRsa(kty) && size) {
-    const Json bits = CoerceInt(*size);
-    if (!bits.is_number_integer() ||
-        (bits.get<long long>() != 2048 && bits.get<long long>() != 3072 &&
-         bits.get<long long>() != 4096)) {
-      out.diagnostics.Error(where("spec.keySize"),
-                            out.address + ": RSA keys are 2048, 3072 or 4096 bits");
-    }
   }
   const Json* attributes = FindKey(r.spec, "attributes");
   const Json* exportable = attributes ? FindKey(*attributes, "exportable") : nullptr;

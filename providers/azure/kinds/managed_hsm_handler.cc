@@ -46,41 +46,8 @@ engine::ResolveResponse ManagedHsmHandler::Resolve(const engine::ResolveRequest&
     out.references.push_back({std::string(kResourceGroupKind) + "/" + r.resource_group, false,
                               "metadata.resourceGroup"});
   }
-  auto where = [&](const std::string& field) {
-    auto it = r.field_locations.find(field);
-    return it != r.field_locations.end() ? it->second : r.location;
-  };
-  if (auto error = ManagedHsmNameError(r.name)) {
-    out.diagnostics.Error(where("metadata.name"), *error);
-  }
-  if (r.subscription.empty()) {
-    out.diagnostics.Error(
-        r.location, out.address + ": no subscription (metadata.subscription or keyward.yaml)");
-  }
-  if (r.resource_group.empty()) {
-    out.diagnostics.Error(
-        r.location, out.address + ": no resource group (metadata.resourceGroup or keyward.yaml)");
-  }
-  for (const char* field : {"location", "tenantId"}) {
-    const Json* value = FindKey(r.spec, field);
-    if (!value || !value->is_string() || value->get<std::string>().empty()) {
-      out.diagnostics.Error(where("spec"), out.address + ": spec." + field +
-                                               " is required (or a default " + field +
-                                               " in keyward.yaml)");
-    }
-  }
-  const Json* admins = FindKey(r.spec, "initialAdminObjectIds");
-  if (!admins || !admins->is_array() || admins->empty()) {
-    out.diagnostics.Error(where(admins ? "spec.initialAdminObjectIds" : "spec"),
-                          out.address +
-                              ": spec.initialAdminObjectIds needs at least one object id (the "
-                              "HSM's first administrators; ARM requires them on create)");
-  }
-  const Json* days = FindKey(r.spec, "softDeleteRetentionInDays");
-  if (days && days->is_number_integer() && (days->get<int>() < 7 || days->get<int>() > 90)) {
-    out.diagnostics.Error(where("spec.softDeleteRetentionInDays"),
-                          out.address + ": softDeleteRetentionInDays must be between 7 and 90");
-  }
+  // Names, scope, required fields and ranges are the schema's (schemas/managedhsm.schema.json)
+  // and the loader's.
   return out;
 }
 

@@ -256,22 +256,6 @@ std::string ManagedHsmArmId(const std::string& subscription, const std::string& 
          "/providers/Microsoft.KeyVault/managedHSMs/" + name;
 }
 
-std::optional<std::string> ManagedHsmNameError(const std::string& name) {
-  bool valid = name.size() >= 3 && name.size() <= 24;
-  for (char ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') valid = false;
-  }
-  if (valid) {
-    valid = std::isalpha(static_cast<unsigned char>(name.front())) &&
-            std::isalnum(static_cast<unsigned char>(name.back())) &&
-            name.find("--") == std::string::npos;
-  }
-  if (valid) return std::nullopt;
-  return "The managed HSM name '" + name +
-         "' is invalid. It must be 3 to 24 letters, digits and hyphens, start with a letter, "
-         "end with a letter or digit, and not contain consecutive hyphens";
-}
-
 Json BuildDesiredManagedHsmBody(const Json& spec, const std::string& stack, const Json& live) {
   Json body = Json::object();
   std::string location;

@@ -46,10 +46,6 @@ inline constexpr int kManagedHsmQuotaPerRegion = 5;
 std::string ManagedHsmArmId(const std::string& subscription, const std::string& resource_group,
                             const std::string& name);
 
-// ARM's naming rules (3-24 letters, digits and hyphens, letter first, letter or digit last, no
-// "--"; global DNS name {name}.managedhsm.azure.net). An error message, or nullopt if valid.
-std::optional<std::string> ManagedHsmNameError(const std::string& name);
-
 // The desired body {location, sku?, tags, properties{...fields the user set}} in canonical form.
 // `live` (normalized, may be null) supplies the tags to preserve when tags are not managed.
 Json BuildDesiredManagedHsmBody(const Json& spec, const std::string& stack, const Json& live);

@@ -469,15 +469,6 @@ TEST(ManagedHsmModelTest, SoftDeletedHsmFromArmExample) {
   EXPECT_EQ(ArmIdSegment(sd.original_id, "resourceGroups"), "hsm-group");
 }
 
-TEST(ManagedHsmModelTest, NameRulesFollowArm) {
-  EXPECT_FALSE(ManagedHsmNameError("payments-hsm").has_value());
-  EXPECT_TRUE(ManagedHsmNameError("ab").has_value());
-  EXPECT_TRUE(ManagedHsmNameError("1hsm").has_value());
-  EXPECT_TRUE(ManagedHsmNameError("hsm--a").has_value());
-  EXPECT_TRUE(ManagedHsmNameError("hsm-").has_value());
-  EXPECT_TRUE(ManagedHsmNameError("hsm_a").has_value());
-}
-
 std::string ValidateSchema(const std::string& file, const std::string& yaml) {
   engine::Diagnostics d;
   auto docs = engine::ParseYamlDocuments(yaml, "hsm.yaml", &d);
@@ -520,26 +511,39 @@ TEST(ManagedHsmSchemaTest, BadFieldsAreReportedAtTheirLines) {
   EXPECT_NE(out.find("hsm.yaml:16:"), std::string::npos) << out;  // unknown field
 }
 
-TEST(ManagedHsmHandlerTest, ResolveGivesAddressIdReferencesAndErrorsAtTheirFields) {
+// The name, retention and administrator rules live in the schema only (the C++ copies were
+// removed): prove the schema reports each at its line.
+TEST(ManagedHsmSchemaTest, NameRetentionAndAdministratorRulesAreTheSchemas) {
+  std::string bad = kHsmManifest;
+  bad.replace(bad.find("payments-hsm"), 12, "bad--name");
+  bad.replace(bad.find("initialAdminObjectIds: [ 8d3f1c2a-5b6e-4f70-9a81-2c3d4e5f6a7b ]"), 63,
+              "initialAdminObjectIds: []");
+  bad.replace(bad.find("softDeleteRetentionInDays: 90"), 29, "softDeleteRetentionInDays: 3");
+  const std::string out = ValidateSchema("managedhsm.schema.json", bad);
+  EXPECT_NE(out.find("hsm.yaml:4:9: error: metadata.name: \"bad--name\" is not a valid managed HSM "
+                     "name"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("hsm.yaml:9:26: error: spec.initialAdminObjectIds: must not be empty"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("hsm.yaml:10:30: error: spec.softDeleteRetentionInDays: 3 is less than the "
+                     "minimum 7"),
+            std::string::npos)
+      << out;
+}
+
+TEST(ManagedHsmHandlerTest, ResolveGivesAddressIdAndReferences) {
   ManagedHsmHandler handler(nullptr);
-  Json spec = BasicSpec();
-  spec.erase("initialAdminObjectIds");
-  spec["softDeleteRetentionInDays"] = 3;
-  auto d = Desired(spec, "bad--name");
-  d.field_locations["metadata.name"] = {"hsm.yaml", 4, 9};
-  d.field_locations["spec.softDeleteRetentionInDays"] = {"hsm.yaml", 12, 30};
+  auto d = Desired(BasicSpec(), "payments-hsm");
   engine::ResolveRequest request{&d, nullptr};
   engine::ResolveResponse r = handler.Resolve(request);
-  EXPECT_EQ(r.address, "ManagedHsm/bad--name");
-  EXPECT_EQ(r.arm_id, ManagedHsmArmId(kSub, "rg-payments", "bad--name"));
+  EXPECT_EQ(r.address, "ManagedHsm/payments-hsm");
+  EXPECT_EQ(r.arm_id, ManagedHsmArmId(kSub, "rg-payments", "payments-hsm"));
   ASSERT_EQ(r.references.size(), 1u);
   EXPECT_EQ(r.references[0].address, "ResourceGroup/rg-payments");
   EXPECT_FALSE(r.references[0].required);
-  std::string all;
-  for (const auto& diagnostic : r.diagnostics.items()) all += diagnostic.ToString() + "\n";
-  EXPECT_NE(all.find("hsm.yaml:4:9"), std::string::npos) << all;
-  EXPECT_NE(all.find("hsm.yaml:12:30"), std::string::npos) << all;
-  EXPECT_NE(all.find("initialAdminObjectIds"), std::string::npos) << all;
+  EXPECT_FALSE(r.diagnostics.HasErrors());
 }
 
 }  // namespace

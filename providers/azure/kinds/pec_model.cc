@@ -170,10 +170,6 @@ std::optional<PecParent> PecParentOf(const PecKind& kind, const engine::DesiredR
   return parent;
 }
 
-bool IsPrivateEndpointId(const std::string& id) {
-  return IsTopLevelId(id, "Microsoft.Network", "privateEndpoints");
-}
-
 engine::ResolveResponse ResolvePec(const PecKind& kind, const engine::ResolveRequest& request) {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
@@ -189,32 +185,11 @@ engine::ResolveResponse ResolvePec(const PecKind& kind, const engine::ResolveReq
     out.diagnostics.Error(where(parent_field), out.address + ": " + error);
   } else {
     // A parent given by full ARM id may be one keyward does not manage: an edge only if present.
-    out.references.push_back(
-        {std::string(kind.parent_kind) + "/" + parent->name, !parent->from_id, parent_field});
-    if (!parent->from_id && (r.subscription.empty() || r.resource_group.empty())) {
-      out.diagnostics.Error(where(parent_field),
-                            out.address + ": " + parent_field + " names a " + kind.parent_noun +
-                                ", so metadata.subscription and metadata.resourceGroup (or their "
-                                "keyward.yaml defaults) are needed to find it");
-    }
+    out.references.push_back({std::string(kind.parent_kind) + "/" + parent->name, !parent->from_id,
+                              parent_field, parent->id});
   }
-  const std::string endpoint = SpecString(r.spec, "privateEndpointId");
-  if (!IsPrivateEndpointId(endpoint)) {
-    out.diagnostics.Error(
-        where("spec.privateEndpointId"),
-        out.address + ": spec.privateEndpointId '" + endpoint +
-            "' is not a private endpoint ARM id (/subscriptions/{subscription}/resourceGroups/"
-            "{group}/providers/Microsoft.Network/privateEndpoints/{name})");
-  }
-  const std::string status = CanonicalEnum(Json(SpecString(r.spec, "status")), Statuses());
-  if (status != "Approved" && status != "Rejected") {
-    out.diagnostics.Error(where("spec.status"),
-                          out.address + ": spec.status must be Approved or Rejected (got '" +
-                              status +
-                              "'; Pending and Disconnected are set by Microsoft.Network, "
-                              "not by the " +
-                              kind.parent_noun + "'s owner)");
-  }
+  // privateEndpointId and status are the schema's (privateendpointconnection.schema.json); the
+  // scope is the loader's.
   return out;
 }
 

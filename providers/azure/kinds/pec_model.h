@@ -56,10 +56,6 @@ struct PecParent {
 std::optional<PecParent> PecParentOf(const PecKind& kind, const engine::DesiredResource& desired,
                                      std::string* error);
 
-// True for
-// "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/privateEndpoints/{n}".
-bool IsPrivateEndpointId(const std::string& id);
-
 // Address, references and validation of a desired connection; arm_id stays empty (ARM names it).
 engine::ResolveResponse ResolvePec(const PecKind& kind, const engine::ResolveRequest& request);
 

@@ -22,23 +22,6 @@ std::string ResourceGroupArmId(const std::string& subscription, const std::strin
   return "/subscriptions/" + subscription + "/resourceGroups/" + name;
 }
 
-std::optional<std::string> ResourceGroupNameError(const std::string& name) {
-  bool valid = !name.empty() && name.size() <= 90 && name.back() != '.';
-  for (char ch : name) {
-    const auto byte = static_cast<unsigned char>(ch);
-    // Bytes >= 0x80 belong to UTF-8 letters, which ARM allows.
-    if (!(std::isalnum(byte) || byte >= 0x80 || ch == '_' || ch == '-' || ch == '.' || ch == '(' ||
-          ch == ')')) {
-      valid = false;
-    }
-  }
-  if (valid) return std::nullopt;
-  return "Resource group names only allow up to 90 characters and can only include alphanumeric, "
-         "underscore, parentheses, hyphen, period (except at end), and Unicode characters that "
-         "match the allowed characters: '" +
-         name + "' is invalid";
-}
-
 Json NormalizeResourceGroup(const Json& live) {
   if (!live.is_object()) return Json();
   const Json* location = FindKey(live, "location");
@@ -141,17 +124,7 @@ engine::ResolveResponse ResourceGroupHandler::Resolve(const engine::ResolveReque
   const engine::DesiredResource& r = *request.resource;
   out.address = std::string(kResourceGroupKind) + "/" + r.name;
   out.arm_id = ResourceGroupArmId(r.subscription, r.name);
-  if (auto error = ResourceGroupNameError(r.name)) out.diagnostics.Error(r.location, *error);
-  if (r.subscription.empty()) {
-    out.diagnostics.Error(
-        r.location, out.address + ": no subscription (metadata.subscription or keyward.yaml)");
-  }
-  const Json* location = FindKey(r.spec, "location");
-  if (!location || !location->is_string() || location->get<std::string>().empty()) {
-    auto where = r.field_locations.count("spec") ? r.field_locations.at("spec") : r.location;
-    out.diagnostics.Error(
-        where, out.address + ": spec.location is required (or a default location in keyward.yaml)");
-  }
+  // The name, subscription and location are checked by the schema and the loader.
   return out;
 }
 

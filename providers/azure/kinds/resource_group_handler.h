@@ -18,10 +18,6 @@ namespace keyward::azure {
 // "/subscriptions/{s}/resourceGroups/{name}"
 std::string ResourceGroupArmId(const std::string& subscription, const std::string& name);
 
-// ARM's naming rules: 1-90 characters, letters, digits, '_', '-', '.', '(', ')', not ending in
-// '.'. Returns a message, or nullopt if valid.
-std::optional<std::string> ResourceGroupNameError(const std::string& name);
-
 // {location (canonical), tags}; id, name, type, managedBy and properties are server-owned.
 Json NormalizeResourceGroup(const Json& live);
 

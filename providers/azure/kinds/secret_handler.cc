@@ -72,21 +72,15 @@ engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& req
   }
   out.arm_id = SecretArmId(vault->vault_id, r.name);
   // A vault named by ARM id may be managed elsewhere: an edge only if it is in the set.
-  out.references.push_back(
-      {std::string(kVaultKind) + "/" + vault->vault_name, !vault->external, "spec.vault"});
-  if (auto error = SecretNameError(r.name)) out.diagnostics.Error(where("metadata.name"), *error);
-  // Checked here rather than as a schema `required`, so that kind-agnostic engine tests may use
-  // Secret manifests without a source.
-  if (!FindKey(r.spec, "valueFrom")) {
-    out.diagnostics.Error(where("spec"), out.address +
-                                             ": spec.valueFrom is required ({env: NAME} or "
-                                             "{file: path}); a value is never written in a "
-                                             "manifest");
-  }
-  if (!vault->external && (r.subscription.empty() || r.resource_group.empty())) {
-    out.diagnostics.Error(r.location, out.address +
-                                          ": no subscription or resource group for the vault "
-                                          "(metadata or keyward.yaml defaults)");
+  out.references.push_back({std::string(kVaultKind) + "/" + vault->vault_name, !vault->external,
+                            "spec.vault", vault->vault_id});
+  // The name is the schema's; the source rule is secret_source.h's, shared with every read.
+  // (Checked here rather than as a schema `required`, so that kind-agnostic engine tests may use
+  // Secret manifests without a source.)
+  if (std::string problem = engine::ValueFromProblem(FindKey(r.spec, "valueFrom"));
+      !problem.empty()) {
+    out.diagnostics.Error(where(FindKey(r.spec, "valueFrom") ? "spec.valueFrom" : "spec"),
+                          out.address + ": " + problem);
   }
   if (const Json* tags = FindKey(r.spec, "tags"); tags && FindKey(*tags, kValueHmacTag)) {
     out.diagnostics.Error(where("spec.tags"), out.address + ": the tag " + kValueHmacTag +

@@ -205,17 +205,6 @@ std::string SecretArmId(const std::string& vault_id, const std::string& name) {
   return vault_id + "/secrets/" + name;
 }
 
-std::optional<std::string> SecretNameError(const std::string& name) {
-  bool valid = !name.empty() && name.size() <= 127;
-  for (char ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') valid = false;
-  }
-  if (valid) return std::nullopt;
-  return "The secret name '" + name +
-         "' is invalid: it must be 1-127 characters, letters, digits and hyphens only "
-         "(^[a-zA-Z0-9-]{1,127}$)";
-}
-
 std::optional<long long> UnixSecondsOf(const Json& value) {
   if (value.is_number_integer()) return value.get<long long>();
   if (!value.is_string()) return std::nullopt;

@@ -48,9 +48,6 @@ std::optional<SecretRef> SecretVaultOf(const engine::DesiredResource& secret);
 
 std::string SecretArmId(const std::string& vault_id, const std::string& name);
 
-// ARM's secretName rule ^[a-zA-Z0-9-]{1,127}$. Returns the message, or nullopt if valid.
-std::optional<std::string> SecretNameError(const std::string& name);
-
 // "2027-01-01T00:00:00Z" or an integer -> Unix seconds; nullopt when neither.
 std::optional<long long> UnixSecondsOf(const Json& value);
 

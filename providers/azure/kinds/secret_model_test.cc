@@ -282,13 +282,6 @@ TEST(SecretModelHelpersTest, VaultReferenceByNameOrArmId) {
   EXPECT_FALSE(SecretVaultOf(d));
 }
 
-TEST(SecretModelHelpersTest, SecretNameRule) {
-  EXPECT_FALSE(SecretNameError("db-password-01"));
-  EXPECT_TRUE(SecretNameError("db_password"));
-  EXPECT_TRUE(SecretNameError(""));
-  EXPECT_TRUE(SecretNameError(std::string(128, 'a')));
-}
-
 TEST(SecretHandlerResolveTest, ResolveGivesAddressIdReferenceAndChecksReservedTagAndTimes) {
   SecretHandler handler(nullptr);
   engine::DesiredResource d =

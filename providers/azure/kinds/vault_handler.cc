@@ -78,32 +78,8 @@ engine::ResolveResponse VaultHandler::Resolve(const engine::ResolveRequest& requ
     auto it = r.field_locations.find(field);
     return it != r.field_locations.end() ? it->second : r.location;
   };
-  if (auto error = VaultNameError(r.name)) out.diagnostics.Error(where("metadata.name"), *error);
-  if (r.subscription.empty()) {
-    out.diagnostics.Error(
-        r.location, out.address + ": no subscription (metadata.subscription or keyward.yaml)");
-  }
-  if (r.resource_group.empty()) {
-    out.diagnostics.Error(
-        r.location, out.address + ": no resource group (metadata.resourceGroup or keyward.yaml)");
-  }
-  const Json* location = FindKey(r.spec, "location");
-  if (!location || !location->is_string() || location->get<std::string>().empty()) {
-    out.diagnostics.Error(
-        where("spec"),
-        out.address + ": spec.location is required (or a default location in keyward.yaml)");
-  }
-  const Json* tenant = FindKey(r.spec, "tenantId");
-  if (!tenant || !tenant->is_string() || tenant->get<std::string>().empty()) {
-    out.diagnostics.Error(
-        where("spec"),
-        out.address + ": spec.tenantId is required (or a default tenantId in keyward.yaml)");
-  }
-  const Json* days = FindKey(r.spec, "softDeleteRetentionInDays");
-  if (days && days->is_number_integer() && (days->get<int>() < 7 || days->get<int>() > 90)) {
-    out.diagnostics.Error(where("spec.softDeleteRetentionInDays"),
-                          out.address + ": softDeleteRetentionInDays must be between 7 and 90");
-  }
+  // Names, scope, required fields and ranges are the schema's (schemas/vault.schema.json) and the
+  // loader's; only rules across fields are checked here.
   const Json* protection = FindKey(r.spec, "enablePurgeProtection");
   const Json* soft_delete = FindKey(r.spec, "enableSoftDelete");
   if (protection && protection->is_boolean() && protection->get<bool>() && soft_delete &&

@@ -391,25 +391,6 @@ std::string VaultArmId(const std::string& subscription, const std::string& resou
          "/providers/Microsoft.KeyVault/vaults/" + name;
 }
 
-std::optional<std::string> VaultNameError(const std::string& name) {
-  bool valid = name.size() >= 3 && name.size() <= 24;
-  for (char ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-') valid = false;
-  }
-  if (valid) {
-    valid = std::isalpha(static_cast<unsigned char>(name.front())) &&
-            std::isalnum(static_cast<unsigned char>(name.back())) &&
-            name.find("--") == std::string::npos;
-  }
-  if (valid) return std::nullopt;
-  // VaultNameNotValid, as ARM words it.
-  return "The vault name '" + name +
-         "' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name "
-         "must begin with a letter, end with a letter or digit, and not contain consecutive "
-         "hyphens. Follow this link for more information: "
-         "https://go.microsoft.com/fwlink/?linkid=2147742";
-}
-
 const std::vector<std::string>& ManagedVaultProperties() { return VaultPropertyNames(); }
 
 void CanonicalizeVaultProperties(Json& properties) {

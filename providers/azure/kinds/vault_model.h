@@ -82,10 +82,6 @@ void CanonicalizeNetworkAcls(Json& acls);
 std::string VaultArmId(const std::string& subscription, const std::string& resource_group,
                        const std::string& name);
 
-// ARM's naming rules for vaults (3-24 characters, letters, digits and hyphens, letter first,
-// letter or digit last, no "--"). Returns ARM's VaultNameNotValid message, or nullopt if valid.
-std::optional<std::string> VaultNameError(const std::string& name);
-
 // The VaultProperties a manifest may set (keyward-only spec fields such as `location` and
 // `tags`, or `accessPolicies: shared|exclusive` (AccessPolicy kind), are not ARM properties).
 const std::vector<std::string>& ManagedVaultProperties();

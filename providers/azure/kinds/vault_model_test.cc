@@ -471,19 +471,6 @@ TEST(VaultBodyTest, PatchNeverSendsImmutableFields) {
   EXPECT_TRUE(patch.is_null()) << patch.dump();
 }
 
-TEST(VaultModelTest, NameRulesFollowArm) {
-  EXPECT_FALSE(VaultNameError("payments-kv"));
-  EXPECT_FALSE(VaultNameError("abc"));
-  EXPECT_TRUE(VaultNameError("ab"));
-  EXPECT_TRUE(VaultNameError("1abc"));
-  EXPECT_TRUE(VaultNameError("abc-"));
-  EXPECT_TRUE(VaultNameError("ab--c"));
-  EXPECT_TRUE(VaultNameError("abc_def"));
-  EXPECT_TRUE(VaultNameError(std::string(25, 'a')));
-  EXPECT_NE(VaultNameError("ab")->find("must be between 3-24 alphanumeric characters"),
-            std::string::npos);
-}
-
 TEST(VaultModelTest, SoftDeletedVaultFromArmExample) {
   Json deleted = Json::parse(R"({
     "id": "/subscriptions/s/providers/Microsoft.KeyVault/locations/westus/deletedVaults/sample-vault",
@@ -501,20 +488,28 @@ TEST(VaultModelTest, SoftDeletedVaultFromArmExample) {
   EXPECT_TRUE(sd.purge_protection);
 }
 
-TEST(VaultHandlerTest, ResolveGivesAddressIdOptionalGroupReferenceAndNameErrors) {
+TEST(VaultHandlerTest, ResolveGivesAddressIdAndOptionalGroupReference) {
   VaultHandler handler(nullptr);
-  auto desired = Desired(BasicSpec(), "9bad--name");
+  auto desired = Desired(BasicSpec(), "payments-kv");
   engine::ResolveRequest request;
   request.resource = &desired;
   auto out = handler.Resolve(request);
-  EXPECT_EQ(out.address, "Vault/9bad--name");
+  EXPECT_EQ(out.address, "Vault/payments-kv");
   EXPECT_EQ(out.arm_id,
             "/subscriptions/" + std::string(kSub) +
-                "/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/9bad--name");
+                "/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv");
   ASSERT_EQ(out.references.size(), 1u);
   EXPECT_EQ(out.references[0].address, "ResourceGroup/rg-payments");
   EXPECT_FALSE(out.references[0].required);
-  EXPECT_TRUE(out.diagnostics.HasErrors());
+  // The name and retention rules are the schema's (engine/schema_test.cc); only rules across
+  // fields are the handler's.
+  EXPECT_FALSE(out.diagnostics.HasErrors());
+  Json spec = BasicSpec();
+  spec["enableSoftDelete"] = false;
+  spec["enablePurgeProtection"] = true;
+  auto without_soft_delete = Desired(spec, "payments-kv");
+  request.resource = &without_soft_delete;
+  EXPECT_TRUE(handler.Resolve(request).diagnostics.HasErrors());
   EXPECT_EQ(UnavailableNameKey("Payments-KV"), "Vault/payments-kv");
 }
 

@@ -1,0 +1,403 @@
+// The etcd and azureblob lock backends against the real services: a 3-member etcd cluster
+// (Debian's etcd-server) and Azurite, started by tests/support/service_process.h.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "coordination/blob_lock.h"
+#include "coordination/etcd_lock.h"
+#include "coordination/lock_factory.h"
+#include "tests/support/service_process.h"
+
+namespace keyward::coordination {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+AcquireRequest Request(const std::string& stack, const std::string& command,
+                       const std::string& replica, bool wait = false) {
+  AcquireRequest request;
+  request.stack = stack;
+  request.holder = CurrentHolder(command, replica, SystemClock::Instance());
+  request.wait = wait;
+  return request;
+}
+
+template <class F>
+bool Within(milliseconds limit, F done) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return done();
+}
+
+class EtcdLockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = testing::EtcdCluster::Start();
+    ASSERT_NE(cluster_, nullptr);
+  }
+  engine::LockConfig Config(milliseconds ttl = milliseconds(3000)) const {
+    engine::LockConfig config;
+    config.backend = engine::LockBackendKind::kEtcd;
+    config.etcd_endpoints = cluster_->ClientUrls();
+    config.ttl = ttl;
+    return config;
+  }
+  std::shared_ptr<LockBackend> Backend(milliseconds ttl = milliseconds(3000)) {
+    auto backend = MakeLockBackend(Config(ttl), {});
+    EXPECT_TRUE(backend) << backend.error().ToString();
+    return backend ? *backend : nullptr;
+  }
+
+  std::unique_ptr<testing::EtcdCluster> cluster_;
+  Context ctx_;
+};
+
+TEST_F(EtcdLockTest, TheSecondWriterFailsNamingTheHolderThenGetsItAfterRelease) {
+  auto a = Backend();
+  auto b = Backend();
+  auto held = a->Acquire(Request("payments", "apply", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  EXPECT_TRUE((*held)->StillHeld());
+
+  auto refused = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("stack 'payments' is locked by pid " + std::to_string(::getpid()) +
+                        " (keyward apply) on host "));
+  EXPECT_THAT(refused.error().message, HasSubstr("replica replica-a"));
+  EXPECT_THAT(refused.error().message, HasSubstr("etcd election /keyward/stacks/payments"));
+
+  auto status = b->Status("payments", ctx_);
+  ASSERT_TRUE(status) << status.error().ToString();
+  ASSERT_TRUE(status->holder);
+  EXPECT_EQ(status->holder->replica, "replica-a");
+  ASSERT_TRUE(status->ttl_left);
+  EXPECT_LE(*status->ttl_left, seconds(3));
+
+  (*held)->Release();
+  auto second = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  ASSERT_TRUE(second) << second.error().ToString();
+  // Another stack is independent.
+  auto other = a->Acquire(Request("billing", "apply", "replica-a"), ctx_);
+  ASSERT_TRUE(other) << other.error().ToString();
+}
+
+TEST_F(EtcdLockTest, AWaitingWriterIsToldWhoHoldsItAndTakesOverOnRelease) {
+  auto a = Backend();
+  auto b = Backend();
+  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+
+  std::atomic<bool> acquired{false};
+  std::string told;
+  std::thread waiter([&] {
+    AcquireRequest request = Request("payments", "apply", "replica-b", /*wait=*/true);
+    request.on_wait = [&](const LockHolder& holder) { told = holder.ToString(); };
+    Context ctx;
+    auto got = b->Acquire(request, ctx);
+    acquired = got.has_value();
+    if (got) (*got)->Release();
+  });
+  std::this_thread::sleep_for(milliseconds(1500));  // longer than a renewal period
+  EXPECT_FALSE(acquired);
+  auto status = a->Status("payments", ctx_);
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->waiting.size(), 1u);  // queued behind the holder, in etcd
+  EXPECT_EQ(status->waiting[0].replica, "replica-b");
+  (*held)->Release();
+  waiter.join();
+  EXPECT_TRUE(acquired);
+  EXPECT_THAT(told, StartsWith("pid " + std::to_string(::getpid()) + " (keyward daemon)"));
+}
+
+TEST_F(EtcdLockTest, BreakRemovesTheHolderWhoseNextKeepAliveThenFails) {
+  auto a = Backend();
+  auto b = Backend();
+  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  auto broken = b->Break("payments", ctx_);
+  ASSERT_TRUE(broken) << broken.error().ToString();
+  ASSERT_TRUE(*broken);
+  EXPECT_EQ((*broken)->replica, "replica-a");
+  // The holder learns at its next keep-alive (every ttl/3 = 1 s) that its lease is gone.
+  EXPECT_TRUE(Within(milliseconds(2500), [&] { return !(*held)->StillHeld(); }));
+  EXPECT_FALSE((*held)->Alive());
+  EXPECT_THAT((*held)->CheckWrite()->message, StartsWith("lock lost: etcd lease"));
+  auto taken = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  EXPECT_TRUE(taken) << taken.error().ToString();
+}
+
+TEST_F(EtcdLockTest, ALeaseOutlivesItsTtlWhileKeptAliveAndSurvivesLosingOneMember) {
+  auto a = Backend(milliseconds(2000));
+  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  for (int member = 0; member < cluster_->size(); ++member) {
+    // Kill each member in turn (the leader among them): the keep-alive moves on to the others.
+    cluster_->KillMember(member);
+    const auto end = std::chrono::steady_clock::now() + seconds(3);
+    int refused = 0;
+    while (std::chrono::steady_clock::now() < end) {
+      refused += (*held)->StillHeld() ? 0 : 1;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    EXPECT_TRUE((*held)->Alive()) << "after killing member " << member << "\n" << cluster_->Logs();
+    EXPECT_TRUE(Within(seconds(3), [&] { return (*held)->StillHeld(); }));
+    ASSERT_TRUE(cluster_->StartMember(member));
+    ASSERT_TRUE(cluster_->WaitHealthy(30));
+  }
+  EXPECT_TRUE((*held)->StillHeld());
+}
+
+TEST_F(EtcdLockTest, WithoutEtcdAHolderStopsWritingWithinOneKeepAlivePeriod) {
+  auto a = Backend(milliseconds(3000));  // keep-alive every 1 s
+  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  cluster_->StopAll();
+  const auto stopped = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Within(seconds(10), [&] { return !(*held)->StillHeld(); }));
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - stopped);
+  // One keep-alive period (1 s), plus scheduling slack; far less than the TTL.
+  EXPECT_LE(took, milliseconds(1500)) << took.count() << " ms";
+  EXPECT_THAT((*held)->CheckWrite()->message, HasSubstr("keep-alive failed"));
+
+  ASSERT_TRUE(cluster_->StartAll());
+  // etcd keeps leases across a restart. If it came back before the holder's deadline, the holder's
+  // keep-alives resume and it writes again; otherwise its lease is lost for good and the lock is
+  // free for another writer. Never both.
+  auto b = Backend();
+  std::shared_ptr<HeldLock> taken;
+  ASSERT_TRUE(Within(seconds(15), [&] {
+    if ((*held)->StillHeld()) return true;
+    auto again = b->Acquire(Request("payments", "daemon", "replica-b"), ctx_);
+    if (again) taken = *again;
+    return taken != nullptr;
+  }));
+  if (taken) {
+    EXPECT_FALSE((*held)->Alive());
+    std::printf("[ measured ] etcd was back after the holder's deadline: replica-b took over\n");
+  } else {
+    auto refused = b->Acquire(Request("payments", "daemon", "replica-b"), ctx_);
+    EXPECT_FALSE(refused);
+    std::printf("[ measured ] etcd was back before the holder's deadline: it kept the lock\n");
+  }
+}
+
+TEST_F(EtcdLockTest, MembersAreListedUntilTheyLeave) {
+  auto a = Backend();
+  auto ra = a->Join(Request("", "daemon", "replica-a").holder, ctx_);
+  auto rb = a->Join(Request("", "daemon", "replica-b").holder, ctx_);
+  ASSERT_TRUE(ra && rb);
+  auto members = a->Members(ctx_);
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->size(), 2u);
+  (*rb)->Release();
+  members = a->Members(ctx_);
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->size(), 1u);
+  EXPECT_EQ((*members)[0].replica, "replica-a");
+}
+
+TEST_F(EtcdLockTest, LeadersAreReadInOneRange) {
+  auto a = Backend();
+  auto p = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  auto q = a->Acquire(Request("billing", "daemon", "replica-b"), ctx_);
+  ASSERT_TRUE(p && q);
+  auto leaders = a->Leaders({"payments", "billing", "search"}, ctx_);
+  ASSERT_TRUE(leaders) << leaders.error().ToString();
+  ASSERT_EQ(leaders->size(), 2u);
+  EXPECT_EQ(leaders->at("payments").replica, "replica-a");
+  EXPECT_EQ(leaders->at("billing").replica, "replica-b");
+}
+
+TEST_F(EtcdLockTest, WithEtcdAuthenticationTheUserAndPasswordComeFromTheEnvironment) {
+  // Turn authentication on through the gateway itself: a root role and user, then auth/enable.
+  const std::string endpoint = cluster_->ClientUrls()[0];
+  httplib::Client admin(endpoint);
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/v3/auth/role/add", R"({"name":"root"})"},
+           {"/v3/auth/user/add", R"({"name":"root","password":"s3cret-Pw"})"},
+           {"/v3/auth/user/grant", R"({"user":"root","role":"root"})"},
+           {"/v3/auth/enable", "{}"}}) {
+    auto res = admin.Post(path, body, "application/json");
+    ASSERT_TRUE(res && res->status == 200) << path << " " << (res ? res->body : "no answer");
+  }
+  const engine::LockConfig config = Config();
+  auto with_password = [](const std::string& password) {
+    return [password](const std::string& name) {
+      if (name == "KEYWARD_LOCK_ETCD_USER") return std::string("root");
+      if (name == "KEYWARD_LOCK_ETCD_PASSWORD") return password;
+      return std::string();
+    };
+  };
+  LockBackendDeps deps;
+  deps.env = with_password("s3cret-Pw");
+  auto backend = MakeLockBackend(config, deps);
+  ASSERT_TRUE(backend);
+  auto held = (*backend)->Acquire(Request("payments", "apply", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  std::this_thread::sleep_for(milliseconds(2500));  // keep-alives pass with the token too
+  EXPECT_TRUE((*held)->StillHeld());
+
+  deps.env = with_password("wrong");
+  auto wrong = MakeLockBackend(config, deps);
+  ASSERT_TRUE(wrong);
+  auto refused = (*wrong)->Status("payments", ctx_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_THAT(refused.error().message, HasSubstr("etcd authentication as 'root' failed"));
+  EXPECT_THAT(refused.error().message, ::testing::Not(HasSubstr("wrong")));
+
+  deps.env = nullptr;  // no credentials at all: etcd says so
+  auto anonymous = MakeLockBackend(config, deps);
+  ASSERT_TRUE(anonymous);
+  auto denied = (*anonymous)->Status("payments", ctx_);
+  ASSERT_FALSE(denied);
+  EXPECT_THAT(denied.error().message, HasSubstr("user name is empty"));
+}
+
+TEST(EtcdLockUnreachableTest, ANonAnsweringClusterIsUnavailable) {
+  engine::LockConfig config;
+  config.backend = engine::LockBackendKind::kEtcd;
+  config.etcd_endpoints = {"http://127.0.0.1:" + std::to_string(testing::PickFreePort())};
+  auto backend = MakeLockBackend(config, {});
+  ASSERT_TRUE(backend);
+  Context ctx;
+  auto held = (*backend)->Acquire(Request("payments", "apply", "r"), ctx);
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(held.error().message, HasSubstr("no member answered"));
+}
+
+class BlobLockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    azurite_ = testing::AzuriteProcess::Start();
+    ASSERT_NE(azurite_, nullptr);
+  }
+  std::shared_ptr<LockBackend> Backend(
+      const std::string& key = testing::AzuriteProcess::kAccountKey) {
+    engine::LockConfig config;
+    config.backend = engine::LockBackendKind::kAzureBlob;
+    config.blob_account_url = azurite_->AccountUrl();
+    config.blob_container = "keyward-locks";
+    config.ttl = seconds(15);
+    LockBackendDeps deps;
+    deps.env = [key](const std::string& name) {
+      return name == "AZURE_STORAGE_KEY" ? key : std::string();
+    };
+    auto backend = MakeLockBackend(config, deps);
+    EXPECT_TRUE(backend) << backend.error().ToString();
+    return backend ? *backend : nullptr;
+  }
+
+  std::unique_ptr<testing::AzuriteProcess> azurite_;
+  Context ctx_;
+};
+
+TEST_F(BlobLockTest, TheSecondWriterFailsNamingTheHolderStoredInTheBlobMetadata) {
+  auto a = Backend();
+  auto b = Backend();
+  auto held = a->Acquire(Request("payments", "apply", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString() << azurite_->Log();
+  auto refused = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("stack 'payments' is locked by pid " + std::to_string(::getpid()) +
+                        " (keyward apply) on host "));
+  EXPECT_THAT(refused.error().message, HasSubstr("replica replica-a"));
+  EXPECT_THAT(refused.error().message,
+              HasSubstr(azurite_->AccountUrl() + "/keyward-locks/keyward/payments.lock"));
+  auto status = b->Status("payments", ctx_);
+  ASSERT_TRUE(status) << status.error().ToString();
+  ASSERT_TRUE(status->holder);
+  EXPECT_EQ(status->holder->command, "apply");
+
+  (*held)->Release();
+  status = b->Status("payments", ctx_);
+  ASSERT_TRUE(status);
+  EXPECT_FALSE(status->holder);  // the metadata stays, but no lease: free
+  auto second = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  EXPECT_TRUE(second) << second.error().ToString();
+}
+
+TEST_F(BlobLockTest, RenewalsKeepTheLeaseBeyondItsDurationAndBreakEndsIt) {
+  auto a = Backend();
+  auto b = Backend();
+  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  std::this_thread::sleep_for(seconds(17));  // the lease lasts 15 s unless renewed
+  EXPECT_TRUE((*held)->StillHeld());
+  auto refused = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  EXPECT_FALSE(refused);
+
+  auto broken = b->Break("payments", ctx_);
+  ASSERT_TRUE(broken) << broken.error().ToString();
+  ASSERT_TRUE(*broken);
+  EXPECT_EQ((*broken)->replica, "replica-a");
+  auto taken = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  ASSERT_TRUE(taken) << taken.error().ToString();
+  // The old holder's next renewal (every 5 s) is refused: it is lost for good.
+  EXPECT_TRUE(Within(seconds(7), [&] { return !(*held)->Alive(); }));
+  EXPECT_THAT((*held)->CheckWrite()->message, StartsWith("lock lost: blob lease on"));
+}
+
+TEST_F(BlobLockTest, AWaitingWriterGetsTheLeaseWhenItIsReleased) {
+  auto a = Backend();
+  auto b = Backend();
+  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
+  ASSERT_TRUE(held) << held.error().ToString();
+  std::atomic<bool> acquired{false};
+  std::atomic<bool> told{false};
+  std::thread waiter([&] {
+    AcquireRequest request = Request("payments", "apply", "replica-b", /*wait=*/true);
+    request.on_wait = [&](const LockHolder& holder) { told = holder.replica == "replica-a"; };
+    Context ctx;
+    auto got = b->Acquire(request, ctx);
+    acquired = got.has_value();
+  });
+  std::this_thread::sleep_for(milliseconds(1500));
+  EXPECT_FALSE(acquired);
+  (*held)->Release();
+  waiter.join();
+  EXPECT_TRUE(acquired);
+  EXPECT_TRUE(told);
+}
+
+TEST_F(BlobLockTest, AWrongAccountKeyIsRefusedClearly) {
+  auto a = Backend("d3Jvbmcga2V5IHdyb25nIGtleSB3cm9uZyBrZXk=");
+  auto held = a->Acquire(Request("payments", "apply", "replica-a"), ctx_);
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_THAT(held.error().message, HasSubstr("403"));
+}
+
+TEST(BlobLockConfigTest, LeaseDurationsOutsideAzuresBoundsAreRefused) {
+  engine::LockConfig config;
+  config.backend = engine::LockBackendKind::kAzureBlob;
+  config.blob_account_url = "https://acct.blob.core.windows.net";
+  config.blob_container = "locks";
+  config.ttl = seconds(5);
+  auto backend = MakeLockBackend(config, {});
+  ASSERT_FALSE(backend);
+  EXPECT_THAT(backend.error().message, HasSubstr("between 15s and 60s"));
+  config.ttl = seconds(15);
+  config.blob_account_url = "http://acct.example";
+  backend = MakeLockBackend(config, {});  // no key, no SAS: a bearer token, never over http
+  ASSERT_FALSE(backend);
+  EXPECT_THAT(backend.error().message, HasSubstr("refusing to send an Azure token"));
+}
+
+}  // namespace
+}  // namespace keyward::coordination
