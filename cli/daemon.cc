@@ -342,7 +342,7 @@ class Reconciler {
     auto lock = local.Acquire(request, ctx);
     if (!lock) {
       if (lock.error().code != ErrorCode::kCancelled) fatal_ = lock.error();
-      ctx.cancelled->store(true);
+      ctx.Cancel();
       return lock.error();
     }
     log_->Write("info", "stack lock acquired", {{"stack", stack}, {"lock", (*lock)->where()}});

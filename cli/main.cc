@@ -1,13 +1,17 @@
 // keyward: GitOps for Azure Key Vault. Hardens the process and scrubs its output first
 // (cli/process_hygiene.h), parses the command line, sets up logging and signals, and dispatches to
 // cli/commands.cc. The only translation unit family that sees both engine and providers.
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
@@ -16,11 +20,37 @@
 #include "cli/process_hygiene.h"
 #include "engine/duration.h"
 #include "coordination/stack_lock.h"
+#include "engine/context.h"
 #include "engine/file_reader.h"
 
 namespace {
 
-void OnSignal(int) { keyward::cli::CancellationFlag()->store(true); }
+// A signal handler may only store the flag and write to a pipe; the thread below turns the
+// write into a wake-up of every sleeper (throttle, retry and lock waits end now, not at their
+// deadline or next cancellation check).
+int wake_pipe[2] = {-1, -1};
+
+void OnSignal(int) {
+  keyward::cli::CancellationFlag()->store(true);
+  if (wake_pipe[1] >= 0) {
+    const char byte = 1;
+    [[maybe_unused]] ssize_t written = write(wake_pipe[1], &byte, 1);
+  }
+}
+
+void InstallSignalHandlers() {
+  keyward::cli::CancellationFlag();  // created here, not first in a signal handler
+  if (pipe2(wake_pipe, O_CLOEXEC) == 0) {
+    std::thread([] {
+      char byte;
+      while (read(wake_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      keyward::SystemClock::WakeSleepers();
+    }).detach();
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+}
 
 void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
   command->add_option("paths", flags.paths, "Manifest directories or files")
@@ -195,8 +225,7 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("keyward");
   spdlog::set_default_logger(logger);
   spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  InstallSignalHandlers();
   if (global.replica_id.empty()) global.replica_id = keyward::coordination::DefaultReplicaId();
 
   // Commands that talk to Azure stop on a TLS configuration error before anything else.

@@ -20,11 +20,14 @@ class Clock {
   virtual bool SleepFor(std::chrono::milliseconds duration, const std::atomic<bool>* cancelled) = 0;
 };
 
-// The real clock. Only main() and tests that need real time create it.
+// The real clock. Only main() and tests that need real time create it. SleepFor waits on a
+// condition variable until the deadline; WakeSleepers() (called by Context::Cancel) ends every
+// wait at once. A flag set without Cancel (a signal handler) is noticed within 100 ms.
 class SystemClock : public Clock {
  public:
   TimePoint Now() const override;
   bool SleepFor(std::chrono::milliseconds duration, const std::atomic<bool>* cancelled) override;
+  static void WakeSleepers();
   static SystemClock& Instance();
 };
 
@@ -47,6 +50,9 @@ struct Context {
   std::shared_ptr<const WriteGuard> write_guard;
 
   bool IsCancelled() const { return cancelled && cancelled->load(); }
+  // Sets the flag and wakes every SystemClock sleeper, so waits end now rather than at their
+  // deadline. Not async-signal-safe: a signal handler only stores the flag.
+  void Cancel() const;
   // nullopt when a write may go out now.
   std::optional<Error> CheckWrite() const {
     return write_guard ? write_guard->CheckWrite() : std::nullopt;

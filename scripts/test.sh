@@ -23,6 +23,9 @@ ctest --test-dir "$BUILD_DIR" -j"$(( $(nproc) * 2 ))" --output-on-failure --time
 step "Conformance: official @azure/arm-keyvault SDK and Microsoft's examples against the emulator"
 KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformance/run.sh
 
+step "Fleet benchmark smoke: 50 resources, keyward and the JS SDK peer (docs/benchmarks.md)"
+bash scripts/bench.sh --resources 50
+
 step "Container: docker/Dockerfile built and run with podman (compose services, k8s security context)"
 bash scripts/container-test.sh
 
