@@ -2,7 +2,8 @@
 # The README's test command: installs what is missing (Debian 12, as root), builds once, and runs
 # the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel;
 # the guardrails tests check SARIF with Microsoft's validator, installed first), then the
-# conformance suite with the official Azure SDK for JavaScript, then the container test
+# conformance suite with the official Azure SDK for JavaScript, a smoke run of the fault and
+# crash campaigns (scripts/campaign-*.sh), then the container test
 # (docker/Dockerfile built and run with podman: scripts/container-test.sh). Exits non-zero on any
 # failure.
 set -euo pipefail
@@ -22,6 +23,10 @@ ctest --test-dir "$BUILD_DIR" -j"$(( $(nproc) * 2 ))" --output-on-failure --time
 
 step "Conformance: official @azure/arm-keyvault SDK and Microsoft's examples against the emulator"
 KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformance/run.sh
+
+step "Fault and crash campaign smoke: 3 seeds under injected faults, 2 kill -9 mid-apply (docs/reliability.md)"
+bash scripts/campaign-faults.sh --seeds 3
+bash scripts/campaign-kill.sh --iterations 2
 
 step "Container: docker/Dockerfile built and run with podman (compose services, k8s security context)"
 bash scripts/container-test.sh
