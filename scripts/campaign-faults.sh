@@ -10,23 +10,4 @@
 # faults.jsonl, when --dir is given). KEYWARD_BUILD_DIR picks the build directory.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-
-dir= args=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --dir) dir=$2; shift 2 ;;
-    --seeds|--first-seed|--rate|--lro-fail-rate) args+=("$1" "$2"); shift 2 ;;
-    *) echo "usage: scripts/campaign-faults.sh [--seeds N] [--first-seed S] [--rate R] [--lro-fail-rate R] [--dir DIR]" >&2
-       exit 2 ;;
-  esac
-done
-if [ -z "$dir" ]; then
-  dir=$(mktemp -d -t keyward-campaign.XXXXXX)
-  trap 'stop_emulator; rm -rf "$dir"' EXIT
-else
-  trap stop_emulator EXIT
-fi
-
-step "Fault campaign (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-campaign_setup "$dir"
-python3 "$KEYWARD_ROOT/scripts/campaign.py" faults "${CAMPAIGN_ARGS[@]}" "${args[@]}"
+campaign_main faults "$@"

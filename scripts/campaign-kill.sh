@@ -9,22 +9,4 @@
 # when --dir is given). KEYWARD_BUILD_DIR picks the build directory.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-
-dir= args=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --dir) dir=$2; shift 2 ;;
-    --iterations|--seed) args+=("$1" "$2"); shift 2 ;;
-    *) echo "usage: scripts/campaign-kill.sh [--iterations N] [--seed S] [--dir DIR]" >&2; exit 2 ;;
-  esac
-done
-if [ -z "$dir" ]; then
-  dir=$(mktemp -d -t keyward-campaign.XXXXXX)
-  trap 'stop_emulator; rm -rf "$dir"' EXIT
-else
-  trap stop_emulator EXIT
-fi
-
-step "Crash campaign (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-campaign_setup "$dir"
-python3 "$KEYWARD_ROOT/scripts/campaign.py" kill "${CAMPAIGN_ARGS[@]}" "${args[@]}"
+campaign_main kill "$@"

@@ -332,11 +332,27 @@ def plan_args(directory):
 
 # ---- the campaigns ------------------------------------------------------------------------------
 
+class Results:
+    """One JSON line per seed / iteration in DIR/NAME.jsonl, and a line on stdout."""
+
+    def __init__(self, directory, name):
+        self.file = open(os.path.join(directory, name + ".jsonl"), "w")
+        self.all = []
+
+    def add(self, result, line, summary):
+        self.all.append(result)
+        self.file.write(json.dumps(result) + "\n")
+        self.file.flush()
+        print(f"{line}: {'ok' if result['ok'] else 'FAILED'}, {summary}" +
+              "".join(f"\n    {p}" for p in result["problems"][:10]), flush=True)
+
+    def failed(self):
+        return sum(not r["ok"] for r in self.all)
+
 def faults_campaign(args, emulator, keyward):
     desired = Desired(os.path.join(args.dir, "v1"), args.value)
     v1 = os.path.join(args.dir, "v1")
-    results, failed = [], 0
-    out = open(os.path.join(args.dir, "faults.jsonl"), "w")
+    results = Results(args.dir, "faults")
     started = time.monotonic()
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         emulator.reset(fault_spec(seed, args.rate, args.lro_fail_rate))
@@ -374,15 +390,11 @@ def faults_campaign(args, emulator, keyward):
                   "exit": codes, "seconds": round(seconds, 1), "armRequests": arm,
                   "faults": faults, "faultsTotal": stats["faults"]["total"],
                   "planAfter": plan_rc, "problems": problems}
-        results.append(result)
-        out.write(json.dumps(result) + "\n")
-        out.flush()
-        failed += 0 if result["ok"] else 1
-        print(f"seed {seed}: {'ok' if result['ok'] else 'FAILED'}, applies {converged_after}, "
-              f"exit {codes}, {arm} ARM requests, faults {faults}, {seconds:.1f}s"
-              + "".join(f"\n    {p}" for p in problems[:10]), flush=True)
-    summarize_faults(results, time.monotonic() - started)
-    return 1 if failed else 0
+        summary = (f"applies {converged_after}, exit {codes}, {arm} ARM requests, faults "
+                   f"{faults}, {seconds:.1f}s")
+        results.add(result, f"seed {seed}", summary)
+    summarize_faults(results.all, time.monotonic() - started)
+    return 1 if results.failed() else 0
 
 
 def summarize_faults(results, elapsed):
@@ -440,8 +452,7 @@ def kill_campaign(args, emulator, keyward):
     print(f"calibration: an uninterrupted v2 apply makes {writes} writes in {took:.1f}s", flush=True)
 
     rng = random.Random(args.seed)
-    out = open(os.path.join(args.dir, "kill.jsonl"), "w")
-    results, failed = [], 0
+    results = Results(args.dir, "kill")
     started = time.monotonic()
     for i in range(args.iterations):
         target = rng.randint(1, writes)
@@ -489,13 +500,10 @@ def kill_campaign(args, emulator, keyward):
         if not killed:
             result["problems"].append(f"keyward exited {process.returncode} before {target} "
                                       f"writes: not a kill")
-        results.append(result)
-        out.write(json.dumps(result) + "\n")
-        out.flush()
-        failed += 0 if result["ok"] else 1
-        print(f"iteration {i}: {'ok' if result['ok'] else 'FAILED'}, killed after write "
-              f"{target}/{writes} ({writes_before} writes reached the emulator), re-run exit {rc} "
-              f"in {took:.1f}s" + "".join(f"\n    {p}" for p in problems[:10]), flush=True)
+        summary = (f"killed after write {target}/{writes} ({writes_before} writes reached the "
+                   f"emulator), re-run exit {rc} in {took:.1f}s")
+        results.add(result, f"iteration {i}", summary)
+    results = results.all
     ok = sum(r["ok"] for r in results)
     print(f"\nkill campaign: {len(results)} kill -9 during the write phase ({writes} writes), "
           f"{ok} converged on one re-run with nothing lost or duplicated, {len(results) - ok} "
@@ -503,7 +511,7 @@ def kill_campaign(args, emulator, keyward):
           f"{max(r['killAfterWrites'] for r in results)}; re-run time max "
           f"{max(r['rerunSeconds'] for r in results):.1f}s; campaign "
           f"{time.monotonic() - started:.0f}s")
-    return 1 if failed else 0
+    return 1 if ok < len(results) else 0
 
 
 def main():

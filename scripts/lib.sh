@@ -58,16 +58,34 @@ stop_emulator() {
   EMULATOR_PID=
 }
 
-# campaign_setup DIR: what scripts/campaign-{faults,kill}.sh share. Builds keyward and the
-# emulator if they are missing, writes the 50-resource estate (DIR/v1; DIR/v2 = v1 with tags,
-# permissions and secret values changed and one more vault with its children), starts a fresh
-# emulator (1-second LROs, throttling on) with its state in DIR and points keyward at it.
-campaign_setup() {
-  local dir=$1
+# campaign_main faults|kill [--dir DIR] [campaign.py options]: scripts/campaign-faults.sh and
+# scripts/campaign-kill.sh. Builds keyward and the emulator if they are missing, writes the
+# 50-resource estate (DIR/v1; DIR/v2 = v1 with tags, permissions and secret values changed and one
+# more vault with its children), starts a fresh emulator (1-second LROs, throttling on) with its
+# state in DIR, points keyward at it and runs scripts/campaign.py. Without --dir, a temporary
+# directory that is removed at the end.
+campaign_main() {
+  local kind=$1 args=(); shift
+  CAMPAIGN_DIR=
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --dir) CAMPAIGN_DIR=$2; shift 2 ;;
+      -h|--help) python3 "$KEYWARD_ROOT/scripts/campaign.py" --help; return 0 ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  if [ -z "$CAMPAIGN_DIR" ]; then
+    CAMPAIGN_DIR=$(mktemp -d -t keyward-campaign.XXXXXX)
+    trap 'stop_emulator; rm -rf "$CAMPAIGN_DIR"' EXIT
+  else
+    rm -rf "$CAMPAIGN_DIR"; mkdir -p "$CAMPAIGN_DIR"
+    trap stop_emulator EXIT
+  fi
+  local dir=$CAMPAIGN_DIR
+  step "Campaign: $kind (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
   if [ ! -x "$BUILD_DIR/bin/keyward" ] || [ ! -x "$BUILD_DIR/bin/keyward-arm-emulator" ]; then
     build_keyward keyward keyward-arm-emulator
   fi
-  rm -rf "$dir"; mkdir -p "$dir"
   python3 "$KEYWARD_ROOT/scripts/bench-estate.py" 50 "$dir/v1" "$dir/v1.json" >/dev/null
   python3 "$KEYWARD_ROOT/scripts/bench-estate.py" 62 "$dir/v2" "$dir/v2.json" >/dev/null
   sed -i -e 's/cost-center: "42"/cost-center: "43"/' \
@@ -83,6 +101,6 @@ campaign_setup() {
     --lro-seconds 1
   export KEYWARD_ARM_ENDPOINT=$EMULATOR_ENDPOINT AZURE_AUTHORITY_HOST=$EMULATOR_ENDPOINT
   export KEYWARD_CA_FILE=$dir/cert.pem
-  CAMPAIGN_ARGS=(--dir "$dir" --endpoint "$EMULATOR_ENDPOINT" --ca "$dir/cert.pem"
-                 --state "$dir/state.db" --keyward "$BUILD_DIR/bin/keyward")
+  python3 "$KEYWARD_ROOT/scripts/campaign.py" "$kind" --dir "$dir" --endpoint "$EMULATOR_ENDPOINT" \
+    --ca "$dir/cert.pem" --state "$dir/state.db" --keyward "$BUILD_DIR/bin/keyward" "${args[@]}"
 }
