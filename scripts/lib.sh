@@ -101,6 +101,8 @@ campaign_main() {
     --lro-seconds 1
   export KEYWARD_ARM_ENDPOINT=$EMULATOR_ENDPOINT AZURE_AUTHORITY_HOST=$EMULATOR_ENDPOINT
   export KEYWARD_CA_FILE=$dir/cert.pem
+  # The stack lock's directory: two campaigns at once do not wait for each other's lock.
+  export KEYWARD_STATE_DIR=$dir/keyward-state
   python3 "$KEYWARD_ROOT/scripts/campaign.py" "$kind" --dir "$dir" --endpoint "$EMULATOR_ENDPOINT" \
     --ca "$dir/cert.pem" --state "$dir/state.db" --keyward "$BUILD_DIR/bin/keyward" "${args[@]}"
 }
