@@ -4,9 +4,11 @@
 # reset and 10 % of long-running operations failed. Each seed must converge within three applies
 # with no duplicate and no delete, checked from the emulator's state and request log.
 #
-#   scripts/campaign-faults.sh [--seeds N] [--first-seed S] [--rate R] [--lro-fail-rate R] [--dir DIR]
+#   scripts/campaign-faults.sh [--seeds N] [--first-seed S] [--rate R] [--lro-fail-rate R]
+#                              [--within N] [--max-applies N] [--dir DIR]
 #
-# Defaults: 100 seeds from 1, rate 0.10, a temporary directory (kept, with every keyward log and
+# Defaults: 100 seeds from 1, rate 0.10, converged within 3 applies (up to 5 are run to see when a
+# seed that misses the bar converges), a temporary directory (kept, with every keyward log and
 # faults.jsonl, when --dir is given). KEYWARD_BUILD_DIR picks the build directory.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

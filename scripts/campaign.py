@@ -2,7 +2,8 @@
 """The fault and crash campaigns of docs/reliability.md, run by scripts/campaign-faults.sh and
 scripts/campaign-kill.sh (which build keyward, generate the estate and start the emulator).
 
-    campaign.py faults --seeds N [--first-seed S] [--rate R] [--lro-fail-rate R] [--max-applies N]
+    campaign.py faults --seeds N [--first-seed S] [--rate R] [--lro-fail-rate R] [--within N]
+                       [--max-applies N]
     campaign.py kill --iterations N [--seed S]
 
 Common arguments: --dir DIR (manifests, logs, results), --endpoint URL, --ca FILE, --state FILE
@@ -12,7 +13,7 @@ faults: for each seed, a fresh emulator state, a fault spec seeded with it (each
 probability R of an injected 500, 502, 503, 504, 429 or connection reset, equally likely, and each
 request that starts a long-running operation has probability --lro-fail-rate of making it end
 Failed), then `keyward apply` of the estate in DIR/v1 until it converges, at most --max-applies
-(5) times: a seed passes if it converges within three. After every apply the emulator's
+(5) times: a seed passes if it converges within --within (3). After every apply the emulator's
 own state (its SQLite file) and request log are checked: no duplicate (an access policy entry twice
 for one identity, a second key version, a secret version more than the manifests explain), no
 delete (no DELETE request, no access policy removal, no soft-deleted vault, nothing missing that
@@ -375,13 +376,12 @@ def faults_campaign(args, emulator, keyward):
         stats = emulator.admin("GET", "/_emulator/stats")
         emulator.admin("DELETE", "/_emulator/faults")
         plan_rc = None
-        if converged_after is None or converged_after > 3:
+        if converged_after is None or converged_after > args.within:
             live = Live(emulator.rows(), time.time())
-            problems += [f"not converged after 3 applies (exit {codes[:3]}): {p}"
-                         for p in convergence_problems(live, desired)[:10]]
+            bar = f"not converged after {args.within} applies (exit {codes[:args.within]})"
+            problems += [f"{bar}: {p}" for p in convergence_problems(live, desired)[:10]]
             if converged_after:
-                problems.append(f"not converged after 3 applies (exit {codes[:3]}); converged "
-                                f"after {converged_after}")
+                problems.append(f"{bar}; converged after {converged_after}")
             elif not convergence_problems(live, desired):
                 problems.append(f"not converged after {len(codes)} applies: exit {codes}")
         if converged_after is not None:
@@ -530,7 +530,9 @@ def main():
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--rate", type=float, default=0.10)
     parser.add_argument("--lro-fail-rate", type=float, default=0.10)
-    # A seed must converge within 3 applies; up to this many are run to see when it does.
+    # A seed must converge within --within applies; up to --max-applies are run to see when it
+    # does.
+    parser.add_argument("--within", type=int, default=3)
     parser.add_argument("--max-applies", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
