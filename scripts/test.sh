@@ -2,7 +2,8 @@
 # The README's test command: installs what is missing (Debian 12, as root), builds once, and runs
 # the whole suite — unit, emulator-backed integration and end-to-end tests (CTest, in parallel;
 # the guardrails tests check SARIF with Microsoft's validator, installed first), then the
-# conformance suite with the official Azure SDK for JavaScript, then the container test
+# conformance suite with the official Azure SDK for JavaScript, a smoke run of the fault and
+# crash campaigns (scripts/campaign-*.sh), then the container test
 # (docker/Dockerfile built and run with podman: scripts/container-test.sh). Exits non-zero on any
 # failure.
 set -euo pipefail
@@ -25,6 +26,11 @@ KEYWARD_EMULATOR_BIN="$BUILD_DIR/bin/keyward-arm-emulator" bash tests/conformanc
 
 step "Fleet benchmark smoke: 50 resources, keyward and the JS SDK peer (docs/benchmarks.md)"
 bash scripts/bench.sh --resources 50
+step "Fault and crash campaign smoke: 3 seeds under injected faults, 2 kill -9 mid-apply (docs/reliability.md)"
+# A seed needs more than three applies about twice in a hundred (the same vault failing to
+# provision again and again): the smoke allows five, so it does not fail by chance.
+bash scripts/campaign-faults.sh --seeds 3 --within 5
+bash scripts/campaign-kill.sh --iterations 2
 
 step "Container: docker/Dockerfile built and run with podman (compose services, k8s security context)"
 bash scripts/container-test.sh

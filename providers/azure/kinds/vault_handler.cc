@@ -23,6 +23,13 @@ std::string ListVaultsPath(const std::string& subscription, const std::string& r
   return WithApiVersion(scope + "/providers/Microsoft.KeyVault/vaults", kKeyVaultApiVersion);
 }
 
+// The plan found the vault's provisioning Failed (vault_model.cc).
+bool ProvisioningFailedIn(const Change& change) {
+  for (const engine::FieldChange& fc : change.field_changes)
+    if (fc.path == kProvisioningStatePath) return true;
+  return false;
+}
+
 // At most this many ARM calls of one refresh in flight (DESIGN.md §2: bounded concurrency).
 constexpr size_t kRefreshParallelism = 8;
 
@@ -226,6 +233,18 @@ Result<Json> VaultHandler::PatchToDesired(const VaultRef& ref, const Json& desir
   return Get(ref, ctx);
 }
 
+Result<Json> VaultHandler::Reprovision(const VaultRef& ref, const Json& desired,
+                                       const Context& ctx) {
+  // Every managed property (a PATCH, so the access policies stay), then body polling:
+  // RegisteringDns -> Succeeded, or Failed again (an error; the next apply tries again).
+  auto patched = client_->Patch(ref.path, BuildVaultPatchBody(desired, Json()), ctx);
+  if (!patched) return tl::unexpected(patched.error());
+  spdlog::debug("vault {}: waiting for provisioning ({})", ref.name, patched->provisioning_state());
+  auto done = client_->PollUntilDone(*patched, ref.path, HttpMethod::kPatch, ctx);
+  if (!done) return tl::unexpected(done.error());
+  return Get(ref, ctx);
+}
+
 Result<Json> VaultHandler::Recover(const VaultRef& ref, const Json& desired, const Context& ctx) {
   auto put = client_->Put(ref.path, BuildVaultRecoverBody(desired), ctx);
   if (!put) return tl::unexpected(put.error());
@@ -288,8 +307,11 @@ Result<engine::ApplyResponse> VaultHandler::Apply(const engine::ApplyRequest& re
     case Action::kUpdate:
     case Action::kAdopt:
       // Never a full PUT: it would replace the access policy list.
-      live = PatchToDesired(*ref, change.after,
-                            change.before.is_null() ? Json() : NormalizeVault(change.before), ctx);
+      live = ProvisioningFailedIn(change)
+                 ? Reprovision(*ref, change.after, ctx)
+                 : PatchToDesired(*ref, change.after,
+                                  change.before.is_null() ? Json() : NormalizeVault(change.before),
+                                  ctx);
       break;
     case Action::kRecover:
       live = Recover(*ref, change.after, ctx);
