@@ -26,6 +26,7 @@
 #include "engine/scrubber.h"
 #include "engine/secret_source.h"
 #include "engine/validate.h"
+#include "providers/azure/arm/arm_client.h"
 
 namespace keyward::cli {
 namespace {
@@ -285,7 +286,8 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
                  files.plan_file.c_str(), saved->keyward_version.c_str(), KEYWARD_VERSION);
     return kExitError;
   }
-  auto registry = MakeAzureRegistry(global);
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
   // What to re-plan from: the manifests (the file's options are not trusted either: --prune and
   // keyward.yaml decide), or the signed file's own desired set and options.
   std::unique_ptr<engine::ValidationResult> loaded;
@@ -306,6 +308,7 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   } else if (!VerifySignature(*saved, files)) {
     return kExitError;
   }
+  UseTimeouts(global, desired->config, *arm);
 
   Context ctx = MakeContext();
   std::shared_ptr<coordination::HeldLock> lock;
@@ -402,10 +405,12 @@ int RunValidate(const GlobalOptions& global, const PlanFlags& flags) {
 }
 
 int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
-  auto registry = MakeAzureRegistry(global);
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
   const Context ctx = MakeContext();
   auto loaded = LoadResolved(flags, *registry);
   if (!loaded) return kExitError;
+  UseTimeouts(global, loaded->set.config, *arm);
   auto plan = PlanPrinted(*loaded, flags, *registry, ctx);
   if (!plan) return kExitError;
 
@@ -464,10 +469,12 @@ int RunShow(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
 
 int RunApply(const GlobalOptions& global, const PlanFlags& flags, const PlanFileFlags& files) {
   if (!files.plan_file.empty()) return ApplySavedPlan(global, flags, files);
-  auto registry = MakeAzureRegistry(global);
+  std::shared_ptr<azure::ArmClient> arm;
+  auto registry = MakeAzureRegistry(global, &arm);
   Context ctx = MakeContext();
   auto loaded = LoadResolved(flags, *registry);
   if (!loaded) return kExitError;
+  UseTimeouts(global, loaded->set.config, *arm);
   // Held through the prompt: what is confirmed is what gets written.
   std::shared_ptr<coordination::HeldLock> lock;
   if (!LockStack(global, loaded->set.config, flags, "apply", &ctx, &lock)) return kExitError;

@@ -194,16 +194,18 @@ void CopyArmMetrics(const azure::ArmMetricsSnapshot& s, engine::MetricsRegistry&
 // heals under that lease (it fences every write), the others run the same pass as observers.
 class Reconciler {
  public:
+  // `use_config` takes each pass's keyward.yaml before any ARM call (timeouts).
   Reconciler(const GlobalOptions& global, const DaemonFlags& flags, engine::DaemonMode mode,
              std::string state_dir, const engine::HandlerRegistry* registry, DaemonLog* log,
-             coordination::Seat* seat)
+             coordination::Seat* seat, std::function<void(const engine::StackConfig&)> use_config)
       : global_(global),
         flags_(flags),
         mode_(mode),
         state_dir_(std::move(state_dir)),
         registry_(registry),
         log_(log),
-        seat_(seat) {
+        seat_(seat),
+        use_config_(std::move(use_config)) {
     plan_flags_.prune = flags.prune;
   }
 
@@ -211,6 +213,7 @@ class Reconciler {
     engine::PassResult result;
     const std::string& stack = request.manifests->set.config.stack;
     stack_ = stack;
+    use_config_(request.manifests->set.config);
     bool heal = mode_ == engine::DaemonMode::kHeal;
     Context pass_ctx = ctx;
     std::unique_lock<std::mutex> pass_lock;  // the coordinator does not resign mid-pass
@@ -327,7 +330,7 @@ class Reconciler {
     auto lock = local.Acquire(request, ctx);
     if (!lock) {
       if (lock.error().code != ErrorCode::kCancelled) fatal_ = lock.error();
-      ctx.cancelled->store(true);
+      ctx.Cancel();
       return lock.error();
     }
     log_->Write("info", "stack lock acquired", {{"stack", stack}, {"lock", (*lock)->where()}});
@@ -358,6 +361,7 @@ class Reconciler {
   const engine::HandlerRegistry* registry_;
   DaemonLog* log_;
   coordination::Seat* seat_;
+  std::function<void(const engine::StackConfig&)> use_config_;
   PlanFlags plan_flags_;
   std::shared_ptr<coordination::HeldLock> lock_;
   std::optional<Error> fatal_;
@@ -446,6 +450,8 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
   daemon->add_option("--git-ref", flags.git_ref, "Branch, tag or commit to fetch")
       ->capture_default_str();
   daemon->add_option("--git-path", flags.git_path, "Manifest directory inside the repository");
+  daemon->add_option("--git-timeout", flags.git_timeout,
+                     "Longest a git command may run before the loop gives up on it, e.g. 5m");
   daemon->add_option("--state-dir", flags.state_dir,
                      "Lock, status and git cache (env KEYWARD_STATE_DIR; default "
                      "$XDG_STATE_HOME/keyward or ~/.local/state/keyward)");
@@ -545,6 +551,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
       git.url = flags.git_url;
       git.ref = flags.git_ref;
       git.subpath = flags.git_path;
+      const auto git_timeout = ParseDuration(flags.git_timeout);
+      if (!git_timeout) return usage("--git-timeout '" + flags.git_timeout + "': expected e.g. 5m");
+      git.timeout = *git_timeout;
       git.cache_dir = state_dir + "/git/" +
                       std::to_string(std::hash<std::string>{}(flags.git_url + "#" + flags.git_ref));
       runner->source = std::make_unique<GitSource>(std::move(git), registry.get());
@@ -569,8 +578,9 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
 
   for (auto& runner_ptr : runners) {
     StackRunner& runner = *runner_ptr;
-    runner.reconciler = std::make_unique<Reconciler>(global, flags, options.mode, state_dir,
-                                                     registry.get(), &log, &runner.seat);
+    runner.reconciler = std::make_unique<Reconciler>(
+        global, flags, options.mode, state_dir, registry.get(), &log, &runner.seat,
+        [&](const engine::StackConfig& config) { UseTimeouts(global, config, *arm); });
     auto write_status = [&runner, &state_dir] {
       if (!runner.daemon) return;
       WriteStateFile(state_dir + "/" + StackFileStem(runner.reconciler->stack()) + ".status.json",

@@ -28,6 +28,7 @@ struct DaemonFlags {
   std::string git_url;
   std::string git_ref = "main";
   std::string git_path;
+  std::string git_timeout = "5m";
   std::string state_dir;
   bool wait_for_lock = false;
   bool allow_destroy = false;

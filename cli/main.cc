@@ -1,25 +1,56 @@
 // keyward: GitOps for Azure Key Vault. Hardens the process and scrubs its output first
 // (cli/process_hygiene.h), parses the command line, sets up logging and signals, and dispatches to
 // cli/commands.cc. The only translation unit family that sees both engine and providers.
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
 #include "cli/guardrails.h"
 #include "cli/lock.h"
 #include "cli/process_hygiene.h"
+#include "engine/duration.h"
 #include "coordination/stack_lock.h"
+#include "engine/context.h"
 #include "engine/file_reader.h"
 
 namespace {
 
-void OnSignal(int) { keyward::cli::CancellationFlag()->store(true); }
+// A signal handler may only store the flag and write to a pipe; the thread below turns the
+// write into a wake-up of every sleeper (throttle, retry and lock waits end now, not at their
+// deadline or next cancellation check).
+int wake_pipe[2] = {-1, -1};
+
+void OnSignal(int) {
+  keyward::cli::CancellationFlag()->store(true);
+  if (wake_pipe[1] >= 0) {
+    const char byte = 1;
+    [[maybe_unused]] ssize_t written = write(wake_pipe[1], &byte, 1);
+  }
+}
+
+void InstallSignalHandlers() {
+  keyward::cli::CancellationFlag();  // created here, not first in a signal handler
+  if (pipe2(wake_pipe, O_CLOEXEC) == 0) {
+    std::thread([] {
+      char byte;
+      while (read(wake_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      keyward::SystemClock::WakeSleepers();
+    }).detach();
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+}
 
 void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
   command->add_option("paths", flags.paths, "Manifest directories or files")
@@ -77,6 +108,21 @@ int main(int argc, char** argv) {
   // that the flag and KEYWARD_CA_FILE fail the same way.
   app.add_option("--ca-file", global.ca_file,
                  "Extra CA certificate (PEM) to trust, e.g. the emulator's (env KEYWARD_CA_FILE)");
+  const CLI::Validator duration(
+      [](std::string& text) {
+        return keyward::engine::ParseDuration(text)
+                   ? std::string()
+                   : "'" + text + "' is not a duration such as 90s, 30m or 1h (at most 8760h)";
+      },
+      "DURATION");
+  app.add_option("--timeout", global.timeout,
+                 "How long one long-running Azure operation (e.g. creating a vault) may take "
+                 "(default: keyward.yaml timeouts.operation, else 30m)")
+      ->check(duration);
+  app.add_option("--request-timeout", global.request_timeout,
+                 "How long one ARM request may take, retries included (default: keyward.yaml "
+                 "timeouts.request, else 2m)")
+      ->check(duration);
   app.add_flag("-v,--verbose", global.verbose, "Log ARM requests (sanitized) to stderr");
   app.add_flag("--color", global.color, "ANSI colors in plan output");
   app.add_option("--replica-id", global.replica_id,
@@ -179,8 +225,7 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("keyward");
   spdlog::set_default_logger(logger);
   spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  InstallSignalHandlers();
   if (global.replica_id.empty()) global.replica_id = keyward::coordination::DefaultReplicaId();
 
   // Commands that talk to Azure stop on a TLS configuration error before anything else.

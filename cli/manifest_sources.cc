@@ -1,10 +1,6 @@
 #include "cli/manifest_sources.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 
 #include "cli/guardrails.h"
@@ -12,6 +8,7 @@
 #include "engine/scrubber.h"
 #include "engine/url.h"
 #include "engine/validate.h"
+#include "providers/azure/arm/process.h"
 
 namespace keyward::cli {
 namespace {
@@ -21,38 +18,17 @@ struct ProcessResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs argv without a shell (URLs and refs are never interpreted) and captures its output.
-ProcessResult RunProcess(const std::vector<std::string>& argv) {
-  ProcessResult result;
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return result;
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return result;
-  }
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    ::dup2(pipe_fds[1], STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::setenv("GIT_TERMINAL_PROMPT", "0", 1);  // never hang on a credential prompt
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) result.output.append(buffer, n);
-  ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// Runs argv without a shell (URLs and refs are never interpreted), stdin from /dev/null and no
+// credential prompt, for at most `timeout`, and captures its output.
+ProcessResult RunProcess(std::vector<std::string> argv, std::chrono::milliseconds timeout,
+                         const Context& ctx) {
+  const char* path = std::getenv("PATH");
+  auto program = azure::FindExecutable(argv.front(), path ? path : "");
+  if (!program) return {127, argv.front() + ": not found on PATH"};
+  argv.front() = *program;
+  auto run = azure::RunProcess(argv, {"GIT_TERMINAL_PROMPT=0"}, timeout, ctx);
+  if (!run) return {-1, run.error().message};
+  return {run->exit_code, run->out + run->err};
 }
 
 std::string Trimmed(std::string text) {
@@ -85,7 +61,7 @@ engine::LoadedRevision DirectorySource::Load(const Context&) {
   return LoadManifests(paths_, *registry_, "");
 }
 
-engine::LoadedRevision GitSource::Load(const Context&) {
+engine::LoadedRevision GitSource::Load(const Context& ctx) {
   const std::string& dir = options_.cache_dir;
   auto failed = [](const std::string& what, const ProcessResult& r) {
     engine::LoadedRevision loaded;
@@ -97,18 +73,22 @@ engine::LoadedRevision GitSource::Load(const Context&) {
   std::error_code ec;
   if (!std::filesystem::exists(dir + "/.git", ec)) {
     std::filesystem::create_directories(dir, ec);
-    if (auto r = RunProcess({"git", "init", "--quiet", dir}); r.exit_code != 0)
+    if (auto r = RunProcess({"git", "init", "--quiet", dir}, options_.timeout, ctx);
+        r.exit_code != 0)
       return failed("git init " + dir, r);
   }
   if (auto r = RunProcess(
-          {"git", "-C", dir, "fetch", "--quiet", "--depth", "1", "--", options_.url, options_.ref});
+          {"git", "-C", dir, "fetch", "--quiet", "--depth", "1", "--", options_.url, options_.ref},
+          options_.timeout, ctx);
       r.exit_code != 0)
     return failed("git fetch " + engine::RedactUrl(options_.url) + " " + options_.ref, r);
-  const ProcessResult rev = RunProcess({"git", "-C", dir, "rev-parse", "FETCH_HEAD"});
+  const ProcessResult rev =
+      RunProcess({"git", "-C", dir, "rev-parse", "FETCH_HEAD"}, options_.timeout, ctx);
   if (rev.exit_code != 0) return failed("git rev-parse FETCH_HEAD", rev);
   const std::string revision = Trimmed(rev.output);
   if (auto r =
-          RunProcess({"git", "-C", dir, "checkout", "--quiet", "--force", "--detach", revision});
+          RunProcess({"git", "-C", dir, "checkout", "--quiet", "--force", "--detach", revision},
+                     options_.timeout, ctx);
       r.exit_code != 0) {
     auto loaded = failed("git checkout " + revision, r);
     loaded.revision = revision;

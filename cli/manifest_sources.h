@@ -3,6 +3,7 @@
 // loop with the git CLI into a cache directory (revision = the fetched commit).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct GitSourceOptions {
   std::string ref = "main";
   std::string subpath;    // manifests directory inside the repository ("" = root)
   std::string cache_dir;  // a working clone owned by this daemon
+  // Per git command: a stalled server fails the load (the daemon keeps its last good revision)
+  // instead of hanging every loop. git runs with stdin closed and never prompts.
+  std::chrono::milliseconds timeout = std::chrono::minutes(5);
 };
 
 // Each Load: `git fetch --depth 1 URL REF` into the cache clone, then a forced detached

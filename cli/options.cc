@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "engine/duration.h"
 #include "providers/azure/arm/arm_client.h"
 #include "providers/azure/arm/credential.h"
 #include "providers/azure/handlers.h"
@@ -35,6 +36,19 @@ AzureAuth MakeAzureAuth(const GlobalOptions& options) {
   return auth;
 }
 
+void UseTimeouts(const GlobalOptions& options, const engine::StackConfig& config,
+                 azure::ArmClient& client) {
+  const azure::ArmClientOptions defaults;
+  auto pick = [](const std::string& flag, const std::optional<std::chrono::milliseconds>& stack,
+                 std::chrono::milliseconds fallback) {
+    if (auto parsed = engine::ParseDuration(flag)) return *parsed;  // "" does not parse
+    return stack.value_or(fallback);
+  };
+  client.SetTimeouts(
+      pick(options.request_timeout, config.request_timeout, defaults.request_timeout),
+      pick(options.timeout, config.operation_timeout, defaults.poll.max_wait));
+}
+
 std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(
     const GlobalOptions& options, std::shared_ptr<azure::ArmClient>* client) {
   AzureAuth auth = MakeAzureAuth(options);
@@ -47,6 +61,7 @@ std::unique_ptr<engine::HandlerRegistry> MakeAzureRegistry(
     client_options.user_agent_suffix = "replica/" + options.replica_id;
 
   auto arm = std::make_shared<azure::ArmClient>(std::move(client_options));
+  UseTimeouts(options, engine::StackConfig{}, *arm);  // export has no keyward.yaml
   if (client) *client = arm;
   auto registry = std::make_unique<engine::HandlerRegistry>();
   azure::RegisterAzureHandlers(*registry, std::move(arm));

@@ -22,6 +22,9 @@ struct GlobalOptions {
   std::string ca_file;       // --ca-file, else KEYWARD_CA_FILE
   bool verbose = false;
   bool color = false;
+  // Durations (engine/duration.h), checked when parsed; "" = keyward.yaml's, else the default.
+  std::string timeout;          // --timeout: one long-running ARM operation
+  std::string request_timeout;  // --request-timeout: one ARM request, retries included
   // --replica-id, else KEYWARD_REPLICA_ID, else <hostname>-<pid>. Names this process in the
   // stack locks it holds and in the User-Agent of its ARM requests ("replica/<id>"), so writes can
   // be attributed (docs/ha.md).
@@ -72,6 +75,12 @@ struct ExportFlags {
   bool force = false;          // write into a non-empty --out directory
   engine::LockOverrides lock;  // --force takes the stack's lock (docs/ha.md)
 };
+
+// Gives `client` the timeouts of this run: --timeout / --request-timeout, else keyward.yaml's
+// `timeouts:` (config), else the ARM client's defaults. Called once the manifests are loaded
+// (and again on every daemon loop, which may bring a new keyward.yaml).
+void UseTimeouts(const GlobalOptions& options, const engine::StackConfig& config,
+                 azure::ArmClient& client);
 
 // Registers every Azure kind handler, sharing one ARM client. Credentials are read lazily (on the
 // first ARM call), so `validate` works without any. `client`, when given, receives that client

@@ -253,6 +253,34 @@ TEST_F(FaultInjectionTest, LroFailureMakesAVaultCreateEndInProvisioningStateFail
             "Succeeded");
 }
 
+TEST_F(FaultInjectionTest, APutOrPatchProvisionsAFailedVaultAgain) {
+  // Two failures, then none: the create fails, the first PATCH's new attempt fails too, the PUT
+  // after it provisions the vault (as ARM retries provisioning on a PUT or PATCH).
+  StartWith(WithArgs({"--faults", "lro-fail,op=VaultDnsRegistration,limit=2"}));
+  CreateRg("rg1");
+  const std::string path = VaultPath("rg1", "kwfaultvault4") + "?" + kKv;
+  ASSERT_EQ(PutVault("rg1", "kwfaultvault4", VaultBody()).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ASSERT_EQ(Call("GET", path).Json()["properties"]["provisioningState"], "Failed");
+
+  auto patched = Call("PATCH", path, {{"tags", {{"try", "2"}}}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.Json()["properties"]["provisioningState"], "RegisteringDns");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(Call("GET", path).Json()["properties"]["provisioningState"], "Failed");
+
+  auto put = PutVault("rg1", "kwfaultvault4", VaultBody());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.Json()["properties"]["provisioningState"], "RegisteringDns");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(Call("GET", path).Json()["properties"]["provisioningState"], "Succeeded");
+  EXPECT_EQ(Admin("GET", "/_emulator/stats").Json()["faults"]["lroFail"], 2);
+
+  // A PATCH of a vault that provisioned normally starts nothing.
+  auto again = Call("PATCH", path, {{"tags", {{"try", "3"}}}});
+  EXPECT_EQ(again.Json()["properties"]["provisioningState"], "Succeeded");
+}
+
 TEST_F(FaultInjectionTest, BadFaultsFlagStopsStartup) {
   int status = std::system((keyward::testing::EmulatorBinaryPath() +
                             " --tls-cert x --tls-key y --faults 'explode@2' >/dev/null 2>&1")

@@ -53,6 +53,16 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
+  int max_connections = 128;
+  app.add_option("--max-connections", max_connections,
+                 "Connections served at once (each idle keep-alive client holds one)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  int keep_alive_seconds = 5;
+  app.add_option("--keep-alive-seconds", keep_alive_seconds,
+                 "Close a keep-alive connection idle for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   std::string throttling = "on", faults_flag, managed_identity, identity_header;
   size_t request_log_size = 10'000;
   app.add_option("--request-log-size", request_log_size,
@@ -127,6 +137,8 @@ int main(int argc, char** argv) {
   options.throttling = throttling == "on";
   options.throttle_scale = throttle_scale;
   options.faults = fault_spec;
+  options.max_connections = max_connections;
+  options.keep_alive_seconds = keep_alive_seconds;
   options.request_log_size = request_log_size;
   Server server(options, std::move(store));
   Identity identity(store_ref, principals, token_lifetime);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -344,10 +345,16 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
   server.Options(kAll, handle);
   // SDK clients keep connections alive across polls; httplib's default of 5 requests is too low.
   server.set_keep_alive_max_count(1000);
-  // Each kept-alive connection occupies a worker thread until it idles out (5 s). httplib's
-  // default pool (8 threads) made the ninth concurrent client wait that long: several keyward
-  // processes with parallel workers (the HA tests run three daemons) easily hold more.
-  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server.set_keep_alive_timeout(std::max(1, options_.keep_alive_seconds));
+  // Small ARM responses must leave at once: with Nagle on, a response written in two pieces waits
+  // for the client's delayed ACK (about 40 ms per keep-alive request). Set on the listening
+  // socket; Linux hands it on to every accepted socket.
+  server.set_tcp_nodelay(true);
+  // httplib's pool follows the core count (8 threads here), and each keep-alive client holds a
+  // thread while it idles: a fleet benchmark's 10+ clients, or the HA tests' three daemons with
+  // parallel workers, would queue behind idle ones.
+  const int threads = std::max(1, options_.max_connections);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
         res.status = 500;

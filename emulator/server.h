@@ -45,11 +45,15 @@ class Operations;
 
 struct ServerOptions {
   double lro_seconds = 10;
-  std::string region = "WESTUS";     // appears in x-ms-routing-request-id
-  std::function<double()> now;       // injectable clock; defaults to WallClockNow
-  bool throttling = true;            // ARM token buckets (throttle.h); --throttling on|off
-  double throttle_scale = 1;         // multiplies refill rates (--throttle-scale)
-  FaultSpec faults;                  // initial fault spec (faults.h); --faults
+  std::string region = "WESTUS";  // appears in x-ms-routing-request-id
+  std::function<double()> now;    // injectable clock; defaults to WallClockNow
+  bool throttling = true;         // ARM token buckets (throttle.h); --throttling on|off
+  double throttle_scale = 1;      // multiplies refill rates (--throttle-scale)
+  FaultSpec faults;               // initial fault spec (faults.h); --faults
+  // Connections served at once (--max-connections): an idle keep-alive connection holds one of
+  // these threads until it closes, so this, not the core count, bounds concurrent clients.
+  int max_connections = 128;
+  int keep_alive_seconds = 5;        // an idle keep-alive connection is closed after this long
   size_t request_log_size = 10'000;  // entries kept by /_emulator/requests; --request-log-size
 };
 

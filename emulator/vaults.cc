@@ -252,6 +252,18 @@ class Vaults {
     return body;
   }
 
+  // Like ARM, a PUT or PATCH of a vault whose provisioning failed provisions it again (and the
+  // new attempt may fail too under lroFail). Without this a failed vault could never recover.
+  void ProvisionAgainIfFailed(StoredResource& vault, double now) const {
+    json& internal = vault.body["_internal"];
+    if (!internal.value("provisioningFailed", false) || now < internal.value("readyAt", 0.0)) {
+      return;
+    }
+    internal["readyAt"] = now + ctx_.options->lro_seconds;
+    internal["provisioningFailed"] =
+        ctx_.operations->InjectedFailure("VaultDnsRegistration").has_value();
+  }
+
   static json RenderDeleted(const StoredResource& r) {
     json body = r.body;
     body.erase("_internal");
@@ -351,6 +363,7 @@ class Vaults {
       StoredResource vault;
       if (existing) {
         vault = *existing;
+        ProvisionAgainIfFailed(vault, r.now);
       } else {
         vault = NewVault(sub, rg, name, r);
         vault.body["location"] = location;
@@ -401,6 +414,7 @@ class Vaults {
       if (body.contains("tags")) {
         vault->body["tags"] = body["tags"].is_object() ? body["tags"] : json::object();
       }
+      ProvisionAgainIfFailed(*vault, r.now);
       Touch(*vault, r);
       tx.Put(*vault);
       return Reply::Json(200, Render(*vault, r.now));

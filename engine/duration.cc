@@ -1,13 +1,16 @@
 #include "engine/duration.h"
 
+#include <cctype>
 #include <utility>
 
 namespace keyward::engine {
 
 namespace {
 
-// "15s" -> (15, "s"); nullopt when `text` does not start with a number.
+// "15s" -> (15, "s"); nullopt when `text` does not start with a number (leading blanks included:
+// "5m" written as " 5m" is a typo, not a duration).
 std::optional<std::pair<double, std::string>> NumberAndSuffix(const std::string& text) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return std::nullopt;
   size_t used = 0;
   double value = 0;
   try {
@@ -35,7 +38,8 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
     millis = value * 3'600'000;
   else
     return std::nullopt;
-  if (!(millis >= 1)) return std::nullopt;
+  // Also rejects NaN and infinities ("nan", "inf", "1e999").
+  if (!(millis >= 1) || !(millis <= static_cast<double>(kMaxDuration.count()))) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(millis));
 }
 
@@ -47,14 +51,15 @@ std::optional<double> ParseJitter(const std::string& text) {
     value /= 100;
   else if (!parsed->second.empty())
     return std::nullopt;
-  if (value < 0 || value > 1) return std::nullopt;
+  if (!(value >= 0 && value <= 1)) return std::nullopt;
   return value;
 }
 
 std::string FormatDuration(std::chrono::milliseconds duration) {
   const long long ms = duration.count();
-  if (ms % 60'000 == 0 && ms != 0) return std::to_string(ms / 60'000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1'000 == 0) return std::to_string(ms / 1'000) + "s";
   return std::to_string(ms) + "ms";
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/duration.h"
 #include "engine/guardrails/policy.h"
 
 namespace keyward::engine {
@@ -257,6 +258,22 @@ class Loader {
     if (v.is_object() && v.contains("plans")) {
       if (const std::string* env = StringAt(v["plans"], "signingKeyEnv"))
         root.config.plan_signing_key_env = *env;
+    }
+    if (v.is_object() && v.contains("timeouts")) {
+      for (auto [key, field] : {std::pair{"operation", &root.config.operation_timeout},
+                                std::pair{"request", &root.config.request_timeout}}) {
+        const std::string* text = StringAt(v["timeouts"], key);
+        if (!text) continue;
+        if (auto duration = ParseDuration(*text)) {
+          *field = *duration;
+        } else {
+          diagnostics().Error(doc.source.ValueAt(std::string("timeouts.") + key),
+                              std::string("timeouts.") + key + " '" + *text +
+                                  "' is not a duration such as 90s, 30m or 1h (at most " +
+                                  FormatDuration(kMaxDuration) + ")");
+          root.config_valid = false;
+        }
+      }
     }
   }
 

@@ -5,13 +5,17 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 namespace keyward::engine {
 
-// fn must be safe to call concurrently for different i. Items are claimed in index order.
+// fn must be safe to call concurrently for different i. Items are claimed in index order. If
+// fn throws, no further items are started and the first exception is rethrown here after every
+// worker has stopped (an exception leaving a std::thread would terminate the process instead).
 inline void ForEachBounded(size_t count, size_t limit, const std::function<void(size_t)>& fn) {
   if (count == 0) return;
   const size_t workers = std::max<size_t>(1, std::min(limit, count));
@@ -20,13 +24,22 @@ inline void ForEachBounded(size_t count, size_t limit, const std::function<void(
     return;
   }
   std::atomic<size_t> next{0};
+  std::mutex mu;
+  std::exception_ptr failure;
   std::vector<std::thread> threads;
   threads.reserve(workers);
   for (size_t w = 0; w < workers; ++w)
     threads.emplace_back([&] {
-      for (size_t i = next++; i < count; i = next++) fn(i);
+      try {
+        for (size_t i = next++; i < count; i = next++) fn(i);
+      } catch (...) {
+        next = count;  // claim nothing more
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failure) failure = std::current_exception();
+      }
     });
   for (std::thread& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace keyward::engine

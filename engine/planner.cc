@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -56,6 +57,23 @@ const std::string* FindUnavailable(const ObservedSet& observed, const DesiredRes
   return nullptr;
 }
 
+// handler.PlanChange, with an exception (a live resource shaped in a way the handler did not
+// expect) turned into an error diagnostic naming the resource: the plan becomes unappliable
+// instead of the process dying.
+std::optional<Change> PlanChangeContained(const ResourceHandler& handler,
+                                          const PlanChangeRequest& request,
+                                          const std::string& address, Plan* plan) {
+  const SourceLocation where = request.desired ? request.desired->location : SourceLocation{};
+  try {
+    return handler.PlanChange(request);
+  } catch (const std::exception& e) {
+    plan->diagnostics.Error(where, address + ": cannot plan: " + e.what());
+  } catch (...) {
+    plan->diagnostics.Error(where, address + ": cannot plan: unexpected non-standard exception");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool IsOwnedByStack(const Json& live, const std::string& stack) {
@@ -99,7 +117,9 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
     request.desired_set = &desired;
     request.observed_set = &observed;
 
-    Change change = handler->PlanChange(request);
+    std::optional<Change> planned = PlanChangeContained(*handler, request, d.address, &plan);
+    if (!planned) continue;
+    Change change = std::move(*planned);
     change.address = d.address;
     change.kind = d.kind;
     if (change.arm_id.empty())
@@ -140,7 +160,10 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
       request.options = &options;
       request.desired_set = &desired;
       request.observed_set = &observed;
-      Change change = handler->PlanChange(request);
+      std::optional<Change> planned = PlanChangeContained(
+          *handler, request, o->address.empty() ? o->arm_id : o->address, &plan);
+      if (!planned) continue;
+      Change change = std::move(*planned);
       change.address = o->address.empty() ? o->arm_id : o->address;
       change.kind = o->kind;
       if (change.arm_id.empty()) change.arm_id = o->arm_id;

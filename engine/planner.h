@@ -23,6 +23,9 @@
 //    with the one the handler gave the same address (kinds whose id ARM chooses).
 //  - the engine fills address, kind, arm_id (when the handler left it empty), depends_on and
 //    policy of every change; the handler's values for those are overwritten (arm_id aside).
+//  - containment: a handler that throws while planning a resource (live state shaped in a way
+//    it did not expect) gets no change for it and an error diagnostic naming the resource, so
+//    the plan is shown but unappliable; the exception never escapes MakePlan.
 //
 // Ordering invariants of Plan::changes:
 //  1. Every change comes after all of its in-plan dependencies (Change::depends_on), so running

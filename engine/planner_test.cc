@@ -47,6 +47,29 @@ TEST(PlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
   EXPECT_FALSE(c.report_only);
 }
 
+TEST(PlanTest, AHandlerThatThrowsOnLiveStateMakesAnErrorNamingTheResourceNotACrash) {
+  FakeRegistry fakes;
+  fakes.Add("Vault")->plan_override = [](const PlanChangeRequest& r) -> Change {
+    if (r.desired && r.desired->name == "odd") {
+      // What nlohmann throws when live state has the wrong type where a handler reads a string.
+      return Change{.reason = r.observed->live.at("properties").at("tenantId").get<std::string>()};
+    }
+    return Change{};
+  };
+  DesiredSet desired = MakeDesiredSet(
+      {MakeDesired("Vault", "odd", kVaultSpec), MakeDesired("Vault", "fine", kVaultSpec)});
+  ObservedSet observed;
+  observed.resources.push_back(MakeObserved("Vault", "Vault/odd", FakeArmId("Vault", "odd"),
+                                            {{"properties", {{"tenantId", 7}}}}));
+
+  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions());
+  ASSERT_TRUE(plan.diagnostics.HasErrors());
+  ASSERT_EQ(plan.diagnostics.items().size(), 1u);
+  EXPECT_EQ(plan.diagnostics.items()[0].message.rfind("Vault/odd: cannot plan: ", 0), 0u)
+      << plan.diagnostics.items()[0].message;
+  EXPECT_EQ(Addresses(plan), (std::vector<std::string>{"no-op Vault/fine"}));
+}
+
 TEST(PlanTest, SoftDeletedNameInAnotherSubscriptionDoesNotRecover) {
   FakeRegistry fakes;
   fakes.Add("Vault");

@@ -30,7 +30,17 @@ Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& ha
     request.parents = &observed;
     request.desired_set = &desired;
 
-    Result<RefreshResponse> response = handler->Refresh(request, ctx);
+    Result<RefreshResponse> response = MakeError(ErrorCode::kInternal, "not run");
+    try {
+      response = handler->Refresh(request, ctx);
+    } catch (const std::exception& e) {
+      // Containment, as in apply: a handler tripping over an answer it did not expect fails the
+      // refresh with a message, never the process.
+      response = MakeError(ErrorCode::kInternal,
+                           std::string("unexpected error reading live state: ") + e.what());
+    } catch (...) {
+      response = MakeError(ErrorCode::kInternal, "unexpected non-standard exception");
+    }
     if (!response) {
       Error error = response.error();
       error.message = "refresh " + kind + ": " + error.message;

@@ -31,7 +31,8 @@ std::vector<std::string> PruneScopes(const DesiredSet& desired, bool prune);
 
 // Desired resources with policy skip are not passed to handlers (skip = ignore entirely). The
 // first handler error stops the refresh (a partial ObservedSet would plan wrong creates) and
-// is returned with the kind prefixed: "refresh Vault: ...", keeping the error code.
+// is returned with the kind prefixed: "refresh Vault: ...", keeping the error code. An exception
+// escaping a handler is such an error too (kInternal), never a crash.
 Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& handlers,
                             const RefreshOptions& options, const Context& ctx);
 

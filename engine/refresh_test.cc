@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
+#include "engine/parallel.h"
 #include "engine/testing_fake_handler_test_util.h"
 
 namespace keyward::engine {
@@ -53,6 +56,39 @@ TEST(RefreshTest, ErrorNamesTheKindAndKeepsTheCode) {
   EXPECT_EQ(observed.error().message, "refresh Key: 403 Forbidden");
   EXPECT_EQ(observed.error().detail, "ARM code=AuthorizationFailed");
   EXPECT_EQ(fakes.log.IndexOf("refresh Secret"), -1);  // stopped at the first error
+}
+
+TEST(RefreshTest, AHandlerThatThrowsFailsTheRefreshNamingTheKindNotTheProcess) {
+  FakeRegistry fakes;
+  fakes.Add("Vault")->on_refresh = [](const RefreshRequest&) {
+    // What nlohmann throws when a handler reads a null list item as an object.
+    Json item = nullptr;
+    (void)item.value("id", "");
+  };
+  fakes.Add("Key");
+  Context ctx;
+  auto observed = Refresh(MakeDesiredSet({}), fakes.registry, {}, ctx);
+  ASSERT_FALSE(observed);
+  EXPECT_EQ(observed.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(
+      observed.error().message.rfind("refresh Vault: unexpected error reading live state: ", 0), 0u)
+      << observed.error().message;
+  EXPECT_EQ(fakes.log.IndexOf("refresh Key"), -1);
+}
+
+TEST(RefreshTest, AnExceptionInAParallelWorkerIsContainedToo) {
+  FakeRegistry fakes;
+  fakes.Add("Vault")->on_refresh = [](const RefreshRequest&) {
+    // Handlers list scopes on worker threads; an exception there used to call std::terminate.
+    ForEachBounded(16, 4, [](size_t i) {
+      if (i == 9) throw std::runtime_error("item 9 is not an object");
+    });
+  };
+  Context ctx;
+  auto observed = Refresh(MakeDesiredSet({}), fakes.registry, {}, ctx);
+  ASSERT_FALSE(observed);
+  EXPECT_EQ(observed.error().message,
+            "refresh Vault: unexpected error reading live state: item 9 is not an object");
 }
 
 TEST(RefreshTest, CancellationStopsBeforeTheNextKind) {

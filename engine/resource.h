@@ -3,6 +3,7 @@
 // (engine/resource_handler.h).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -52,6 +53,10 @@ struct StackConfig {
   // keyward.yaml plans.signingKeyEnv (engine/saved_plan.h): the variable holding the key that
   // `plan --out` signs saved plans with.
   std::string plan_signing_key_env = "KEYWARD_PLAN_KEY";
+  // keyward.yaml `timeouts:` (docs/reliability.md): how long one long-running ARM operation and
+  // one ARM request may take. Unset: the command line's value, else the default.
+  std::optional<std::chrono::milliseconds> operation_timeout;
+  std::optional<std::chrono::milliseconds> request_timeout;
   // keyward.yaml `lock:` as written (schema-validated; null when absent). The CLI resolves it
   // with the --lock-* flags and KEYWARD_LOCK_* variables (engine/lock_config.h).
   Json lock;

@@ -147,23 +147,27 @@ DesiredResource DesiredFromJson(const Json& j) {
 }
 
 Json ConfigToJson(const StackConfig& c) {
-  return {{"stack", c.stack},
-          {"default_subscription", c.default_subscription},
-          {"default_resource_group", c.default_resource_group},
-          {"default_location", c.default_location},
-          {"default_tenant_id", c.default_tenant_id},
-          {"default_policy", ReconcilePolicyName(c.default_policy)},
-          {"prune", c.prune},
-          {"parallelism", c.parallelism},
-          {"fingerprint_key_env", c.fingerprint_key_env},
-          {"disable_pruned_secrets", c.disable_pruned_secrets},
-          {"secret_sources",
-           {{"allowed_directories", c.secret_sources.allowed_directories},
-            {"env_prefixes", c.secret_sources.env_prefixes},
-            {"env_names", c.secret_sources.env_names}}},
-          {"plan_signing_key_env", c.plan_signing_key_env},
-          {"lock", c.lock},
-          {"location", LocationToJson(c.location)}};
+  Json out = {{"stack", c.stack},
+              {"default_subscription", c.default_subscription},
+              {"default_resource_group", c.default_resource_group},
+              {"default_location", c.default_location},
+              {"default_tenant_id", c.default_tenant_id},
+              {"default_policy", ReconcilePolicyName(c.default_policy)},
+              {"prune", c.prune},
+              {"parallelism", c.parallelism},
+              {"fingerprint_key_env", c.fingerprint_key_env},
+              {"disable_pruned_secrets", c.disable_pruned_secrets},
+              {"secret_sources",
+               {{"allowed_directories", c.secret_sources.allowed_directories},
+                {"env_prefixes", c.secret_sources.env_prefixes},
+                {"env_names", c.secret_sources.env_names}}},
+              {"plan_signing_key_env", c.plan_signing_key_env},
+              {"lock", c.lock},
+              {"location", LocationToJson(c.location)}};
+  // Written only when set, so plans saved without them read the same.
+  if (c.operation_timeout) out["operation_timeout_ms"] = c.operation_timeout->count();
+  if (c.request_timeout) out["request_timeout_ms"] = c.request_timeout->count();
+  return out;
 }
 
 StackConfig ConfigFromJson(const Json& j) {
@@ -186,6 +190,10 @@ StackConfig ConfigFromJson(const Json& j) {
   c.plan_signing_key_env = j.at("plan_signing_key_env").get<std::string>();
   c.lock = j.value("lock", Json());  // absent in plans saved before `lock:` existed
   c.location = LocationFromJson(j.at("location"));
+  if (j.contains("operation_timeout_ms"))
+    c.operation_timeout = std::chrono::milliseconds(j.at("operation_timeout_ms").get<long long>());
+  if (j.contains("request_timeout_ms"))
+    c.request_timeout = std::chrono::milliseconds(j.at("request_timeout_ms").get<long long>());
   return c;
 }
 

@@ -167,6 +167,7 @@ class FakeHandler : public ResourceHandler {
     refresh_parent_counts.push_back(request.parents ? request.parents->resources.size() : 0);
     refresh_scopes.push_back(request.scopes);
     if (log_) log_->Add("refresh " + kind_);
+    if (on_refresh) on_refresh(request);
     if (refresh_error) return tl::unexpected<Error>(*refresh_error);
     return refresh_response;
   }
@@ -205,9 +206,10 @@ class FakeHandler : public ResourceHandler {
   // Overrides and recordings (public on purpose: this is a test double).
   std::function<Change(const PlanChangeRequest&)> plan_override;
   std::function<void(const Change&, const Context&)> on_apply;
-  std::set<std::string> failing;                 // addresses whose Apply fails
-  std::map<std::string, Json> live_after_apply;  // what the "re-read" returns
-  std::chrono::milliseconds apply_delay{0};      // real sleep, to let parallel work overlap
+  std::function<void(const RefreshRequest&)> on_refresh;  // e.g. throws like a broken handler
+  std::set<std::string> failing;                          // addresses whose Apply fails
+  std::map<std::string, Json> live_after_apply;           // what the "re-read" returns
+  std::chrono::milliseconds apply_delay{0};  // real sleep, to let parallel work overlap
   RefreshResponse refresh_response;
   std::optional<Error> refresh_error;
   std::vector<size_t> refresh_desired_counts;

@@ -98,3 +98,52 @@ run_fuzzer() {
     -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2560 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$target-" "$@"
 }
+
+# campaign_main faults|kill [--dir DIR] [campaign.py options]: scripts/campaign-faults.sh and
+# scripts/campaign-kill.sh. Builds keyward and the emulator if they are missing, writes the
+# 50-resource estate (DIR/v1; DIR/v2 = v1 with tags, permissions and secret values changed and one
+# more vault with its children), starts a fresh emulator (1-second LROs, throttling on) with its
+# state in DIR, points keyward at it and runs scripts/campaign.py. Without --dir, a temporary
+# directory that is removed at the end.
+campaign_main() {
+  local kind=$1 args=(); shift
+  CAMPAIGN_DIR=
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --dir) CAMPAIGN_DIR=$2; shift 2 ;;
+      -h|--help) python3 "$KEYWARD_ROOT/scripts/campaign.py" --help; return 0 ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  if [ -z "$CAMPAIGN_DIR" ]; then
+    CAMPAIGN_DIR=$(mktemp -d -t keyward-campaign.XXXXXX)
+    trap 'stop_emulator; rm -rf "$CAMPAIGN_DIR"' EXIT
+  else
+    rm -rf "$CAMPAIGN_DIR"; mkdir -p "$CAMPAIGN_DIR"
+    trap stop_emulator EXIT
+  fi
+  local dir=$CAMPAIGN_DIR
+  step "Campaign: $kind (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  if [ ! -x "$BUILD_DIR/bin/keyward" ] || [ ! -x "$BUILD_DIR/bin/keyward-arm-emulator" ]; then
+    build_keyward keyward keyward-arm-emulator
+  fi
+  python3 "$KEYWARD_ROOT/scripts/bench-estate.py" 50 "$dir/v1" "$dir/v1.json" >/dev/null
+  python3 "$KEYWARD_ROOT/scripts/bench-estate.py" 62 "$dir/v2" "$dir/v2.json" >/dev/null
+  sed -i -e 's/cost-center: "42"/cost-center: "43"/' \
+    -e 's/secrets: \[get, list\]/secrets: [get, list, set]/' \
+    -e 's/keys: \[get, wrapKey, unwrapKey\]/keys: [get, wrapKey]/' "$dir"/v2/*.yaml
+  # A throwaway principal and secrets: the emulator is fresh and local.
+  export AZURE_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47
+  export AZURE_CLIENT_ID=1e7f3a5c-9b2d-4f6e-8a0c-3d5f7b9e1a24
+  export AZURE_CLIENT_SECRET="campaign-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  export KEYWARD_FINGERPRINT_KEY="campaign-fp-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  export BENCH_SECRET_VALUE="campaign-value-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  start_emulator "$dir" "$AZURE_TENANT_ID:$AZURE_CLIENT_ID:$AZURE_CLIENT_SECRET:5a3c1e7f-2b4d-4f6a-8c0e-9d1b3f5a7c24" \
+    --lro-seconds 1
+  export KEYWARD_ARM_ENDPOINT=$EMULATOR_ENDPOINT AZURE_AUTHORITY_HOST=$EMULATOR_ENDPOINT
+  export KEYWARD_CA_FILE=$dir/cert.pem
+  # The stack lock's directory: two campaigns at once do not wait for each other's lock.
+  export KEYWARD_STATE_DIR=$dir/keyward-state
+  python3 "$KEYWARD_ROOT/scripts/campaign.py" "$kind" --dir "$dir" --endpoint "$EMULATOR_ENDPOINT" \
+    --ca "$dir/cert.pem" --state "$dir/state.db" --keyward "$BUILD_DIR/bin/keyward" "${args[@]}"
+}

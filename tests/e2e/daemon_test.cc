@@ -1,8 +1,12 @@
 // End to end: the real `keyward daemon` process against the real emulator. Intervals are short
 // (hundreds of milliseconds) so that "within two intervals" is testable; deadlines below are
 // generous multiples because the test machine is shared, and each test prints what it measured.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -333,6 +337,37 @@ TEST_F(DaemonTest, InFlightJournalLeftByAKilledRunIsReportedAndRecheckedOnStart)
   EXPECT_THAT(daemon->Log(), HasSubstr("changes were in flight when the previous run stopped"));
   EXPECT_EQ(Arm("GET", kVaultPath).status, 200) << "the first loop re-planned and converged it";
   ExpectCleanExit(*daemon);
+}
+
+TEST_F(DaemonTest, AStalledGitRemoteFailsTheLoopWithinTheGitTimeout) {
+  // A remote that accepts the connection and never answers: the kernel completes the handshake
+  // from the listen backlog, nobody ever replies. git has no timeout of its own here.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/platform/keyvaults.git";
+
+  const auto start = std::chrono::steady_clock::now();
+  auto daemon = StartDaemon({"--git-url", url, "--git-timeout", "1s", "--interval", "30s"});
+  ASSERT_TRUE(WaitUntil(
+      [&] { return !daemon->Status().value("manifest_errors", nlohmann::json()).empty(); },
+      seconds(30)))
+      << daemon->Log();
+  const auto took = std::chrono::steady_clock::now() - start;
+  const std::string error = daemon->Status()["manifest_errors"][0].get<std::string>();
+  EXPECT_THAT(error, HasSubstr("git fetch " + url));
+  EXPECT_THAT(error, HasSubstr("did not finish within 1 s"));
+  std::printf("[ measured ] stalled git remote reported after %lld ms\n",
+              static_cast<long long>(std::chrono::duration_cast<milliseconds>(took).count()));
+  ExpectCleanExit(*daemon);
+  ::close(listener);
 }
 
 TEST_F(DaemonTest, BadFlagsAndMissingManifestsFailWithAClearMessage) {

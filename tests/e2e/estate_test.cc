@@ -303,6 +303,32 @@ TEST_F(EstateTest, AFailedChangeSkipsOnlyItsDependents) {
   ExpectNoCanaryAnywhere();
 }
 
+TEST_F(EstateTest, AVaultWhoseCreationFailedIsProvisionedAgainByTheNextApply) {
+  // Found by the fault campaign (docs/reliability.md): payments-kv's creation ends Failed. The
+  // next plans were no-ops for it (every managed field matched) and the next apply wrote its keys
+  // and secrets into a vault that never finished provisioning.
+  auto faults = HttpsRequest(
+      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
+      R"({"rules":[{"lroFail":true,"limit":1,"match":{"path":"/vaults/payments-kv$"}}]})",
+      emulator_->ca_file());
+  ASSERT_EQ(faults.status, 200) << faults.body;
+  CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  EXPECT_EQ(first.exit_code, 1);
+  EXPECT_THAT(first.out, HasSubstr("Vault/payments-kv: create FAILED"));
+  EXPECT_THAT(first.out, HasSubstr("Key/payments-kv/payments-db-cmk: skipped"));
+  EXPECT_EQ(Arm("GET", V(Vault("payments-kv"))).Json()["properties"]["provisioningState"],
+            "Failed");
+
+  EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "update");
+  CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  EXPECT_THAT(second.out, HasSubstr("Vault/payments-kv: update complete"));
+  EXPECT_THAT(second.out, HasSubstr("Key/payments-kv/payments-db-cmk: create complete"));
+  EXPECT_EQ(Arm("GET", V(Vault("payments-kv"))).Json()["properties"]["provisioningState"],
+            "Succeeded");
+  EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "no-op");
+  ExpectNoCanaryAnywhere();
+}
+
 TEST_F(EstateTest, PruneRemovesOnlyOwnedResourcesAndOnlyWithTheFlags) {
   ApplyEstate();
   // A vault someone else made in the same resource group: untagged, never a prune candidate.

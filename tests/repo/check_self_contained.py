@@ -16,11 +16,12 @@ root = os.path.abspath(sys.argv[1])
 parent = os.path.dirname(root)
 siblings = sorted(d for d in os.listdir(parent)
                   if d != os.path.basename(root) and os.path.isdir(os.path.join(parent, d)))
-patterns = [re.escape(root) + r"\b"]                                   # this checkout's own path
+END = r"(?![\w.-])"  # the whole name: a sibling "docs" is not "docs.md" or "docs-old"
+patterns = [re.escape(root) + END]                                  # this checkout's own path
 for name in siblings:
     word = re.escape(name)
-    patterns.append(re.escape(os.path.join(parent, name)) + r"\b")     # /PARENT/NAME
-    patterns.append(rf"\.\./{word}\b")                                  # ../NAME/...
+    patterns.append(re.escape(os.path.join(parent, name)) + END)        # /PARENT/NAME
+    patterns.append(rf"\.\./{word}" + END)                             # ../NAME/...
     patterns.append(rf"['\"]\.\.['\"]\s*,\s*['\"]{word}['\"]")          # path.join('..', 'NAME')
 OUTSIDE = re.compile("|".join(patterns)) if patterns else None
 SKIP_DIRS = {".git", "node_modules", ".tmp", ".demo"}

@@ -2,8 +2,10 @@
 // and stderr separately. End-to-end tests use it to test what users run.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,8 @@ struct RunOptions {
 
 // argv[0] is the program path. `env` entries are added to (and override) the test's environment.
 // `stdin_text` is written to the child's standard input, which is then closed.
+// With RunOptions::timeout_seconds, a child still running then is killed: a hang shows up as
+// timed_out instead of hanging the test.
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& stdin_text = "");

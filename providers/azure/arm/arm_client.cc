@@ -4,9 +4,11 @@
 
 #include <openssl/crypto.h>
 
+#include <atomic>
 #include <cctype>
 #include <set>
 
+#include "engine/duration.h"
 #include "engine/url.h"
 #include "providers/azure/arm/lro.h"
 #include "providers/azure/arm/paging.h"
@@ -26,11 +28,9 @@ std::string NormalizeAuthority(std::string authority) {
   return authority;
 }
 
-Json ParseBody(const std::string& body) {
-  if (body.empty()) return nullptr;
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  return parsed.is_discarded() ? Json(nullptr) : parsed;
-}
+// Reads of a Location URL: 202 while running, then what the operation returns, which may be
+// nothing (a DELETE or a POST action).
+const RequestOptions kPollingRead{.body_optional = true};
 
 std::chrono::milliseconds Clamp(std::chrono::milliseconds value, std::chrono::milliseconds low,
                                 std::chrono::milliseconds high) {
@@ -82,8 +82,6 @@ std::string WithApiVersion(std::string_view path, std::string_view api_version) 
   return WithQuery(path, "api-version", api_version);
 }
 
-std::string ArmResponse::provisioning_state() const { return ProvisioningStateOf(body); }
-
 // ---- client ----------------------------------------------------------------------------------
 
 struct ArmClient::Impl {
@@ -94,6 +92,9 @@ struct ArmClient::Impl {
   std::shared_ptr<Throttler> throttler;
   std::unique_ptr<HttpPipeline> pipeline;
   LogSink log;
+  // SetTimeouts may run while other threads read them (the daemon between loops).
+  std::atomic<long long> request_timeout_ms{0};
+  std::atomic<long long> operation_timeout_ms{0};
 
   void Log(LogLevel level, const std::string& line) const {
     if (log) log(level, line);
@@ -108,6 +109,8 @@ ArmClient::ArmClient(ArmClientOptions options) : impl_(std::make_unique<Impl>())
   std::string authority, path;
   if (SplitUrl(impl.endpoint, &authority, &path)) impl.authority = NormalizeAuthority(authority);
   impl.log = impl.options.log ? impl.options.log : SpdlogSink();
+  impl.request_timeout_ms = impl.options.request_timeout.count();
+  impl.operation_timeout_ms = impl.options.poll.max_wait.count();
   impl.throttler = std::make_shared<Throttler>(impl.options.throttle);
   auto transport = impl.options.transport;
   if (!transport) {
@@ -135,12 +138,25 @@ ArmClient::ArmClient(ArmClientOptions options) : impl_(std::make_unique<Impl>())
 ArmClient::~ArmClient() = default;
 
 ArmMetricsSnapshot ArmClient::metrics() const { return impl_->metrics.Snapshot(); }
+
+void ArmClient::SetTimeouts(std::chrono::milliseconds request_timeout,
+                            std::chrono::milliseconds operation_timeout) {
+  impl_->request_timeout_ms = request_timeout.count();
+  impl_->operation_timeout_ms = operation_timeout.count();
+}
 const std::string& ArmClient::endpoint() const { return impl_->endpoint; }
 
 Result<std::string> ArmClient::ResolveUrl(std::string_view path_or_url) const {
   if (impl_->authority.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "ARM endpoint is not an absolute URL: " + impl_->endpoint);
+  }
+  for (char c : path_or_url) {
+    // A server-chosen URL with spaces or control characters would be mangled on the request line.
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return MakeError(ErrorCode::kInternal,
+                       "not a valid URL (it contains spaces, control or non-ASCII characters)");
+    }
   }
   if (!path_or_url.empty() && path_or_url.front() == '/')
     return impl_->endpoint + std::string(path_or_url);
@@ -163,7 +179,11 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
                                     const std::optional<Json>& body, const Context& ctx,
                                     const RequestOptions& request_options) {
   auto url = ResolveUrl(path_or_url);
-  if (!url) return tl::unexpected(url.error());
+  if (!url) {
+    Error error = url.error();
+    error.message = std::string(HttpMethodName(method)) + ": " + error.message;
+    return tl::unexpected(std::move(error));
+  }
   HttpRequest request;
   request.method = method;
   request.url = *url;
@@ -175,7 +195,15 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
     request.body = body->dump(-1, ' ', false, Json::error_handler_t::replace);
     request.headers.Set("Content-Type", "application/json; charset=utf-8");
   }
-  auto response = impl_->pipeline->Send(request, ctx);
+  const auto request_timeout = std::chrono::milliseconds(impl_->request_timeout_ms.load());
+  const Context call = ctx.WithTimeout(request_timeout);
+  Result<HttpResponse> response = MakeError(ErrorCode::kInternal, "not sent");
+  try {
+    response = impl_->pipeline->Send(request, call);
+  } catch (const std::exception& e) {
+    // Nothing below should throw; if something does, it fails this call, not the process.
+    response = MakeError(ErrorCode::kInternal, std::string("unexpected error: ") + e.what());
+  }
   // The request (a secret value in its body) is no longer needed, except to recognise the value
   // if an error quotes it.
   std::string sent_body;
@@ -190,22 +218,17 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
     if (error.detail.empty()) {
       error.detail = "status=0 arm-code= request-id= client-request-id=" + client_request_id;
     }
+    if (error.code == ErrorCode::kDeadlineExceeded) {
+      error.message = OperationName(method, request.url) + ": gave up after " +
+                      engine::FormatDuration(request_timeout) +
+                      " (the request timeout): " + error.message;
+    } else if (error.code != ErrorCode::kCancelled) {
+      error.message = OperationName(method, request.url) + ": " + error.message;
+    }
     return tl::unexpected(error);
   }
-  if (response->status < 200 || response->status > 299) {
-    ArmError arm = ParseArmError(response->status, response->headers, response->body,
-                                 request.sensitive, sent_body);
-    if (arm.client_request_id.empty()) arm.client_request_id = client_request_id;
-    return tl::unexpected(ToError(arm));
-  }
-  ArmResponse out;
-  out.status = response->status;
-  out.headers = std::move(response->headers);
-  if (!out.headers.Contains("x-ms-client-request-id"))
-    out.headers.Set("x-ms-client-request-id", client_request_id);
-  out.body = ParseBody(response->body);
-  out.url = std::move(request.url);
-  return out;
+  return ReadArmResponse(method, request.url, std::move(*response), client_request_id,
+                         request.sensitive, request_options.body_optional, sent_body);
 }
 
 Result<ArmResponse> ArmClient::Get(std::string_view path_or_url, const Context& ctx,
@@ -241,32 +264,59 @@ Result<std::vector<Json>> ArmClient::ListAll(std::string_view path_and_query, co
   for (int pages = 0; pages < kMaxPages; ++pages) {
     auto response = Get(url, ctx);
     if (!response) return tl::unexpected(response.error());
-    auto page = ParsePage(response->body);
-    if (!page) {
-      Error error = page.error();
-      error.message += " (" + SanitizeUrl(response->url) + ")";
-      return tl::unexpected(error);
-    }
+    // Names the list and the page that was wrong, with its request id.
+    auto fail = [&](const std::string& why) {
+      return MakeError(ErrorCode::kInternal, response->operation() + ": " + why,
+                       ResponseDetail(response->status, response->headers, ""));
+    };
+    auto page = ParsePage(std::move(response->body));
+    if (!page) return fail(page.error().message);
     for (auto& item : page->items) items.push_back(std::move(item));
     if (!page->next_link) return items;
-    if (!seen.insert(*page->next_link).second) {
-      return MakeError(ErrorCode::kInternal,
-                       "ARM paging loop: nextLink repeats " + SanitizeUrl(*page->next_link));
-    }
+    if (auto next = ResolveUrl(*page->next_link); !next)
+      return fail("nextLink: " + next.error().message);
+    if (!seen.insert(*page->next_link).second)
+      return fail("ARM paging loop: nextLink repeats " + SanitizeUrl(*page->next_link));
     url = *page->next_link;
   }
-  return MakeError(ErrorCode::kInternal, "ARM paging: more than 100000 pages");
+  return MakeError(ErrorCode::kInternal,
+                   OperationName(HttpMethod::kGet, std::string(path_and_query)) +
+                       ": ARM paging: more than 100000 pages");
 }
 
 Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
                                              std::string_view original_path, HttpMethod method,
                                              const Context& ctx) {
-  return PollUntilDone(initial, original_path, method, ctx, impl_->options.poll);
+  PollOptions poll = impl_->options.poll;
+  poll.max_wait = std::chrono::milliseconds(impl_->operation_timeout_ms.load());
+  return PollUntilDone(initial, original_path, method, ctx, poll);
 }
 
 Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
                                              std::string_view original_path, HttpMethod method,
                                              const Context& ctx, const PollOptions& poll) {
+  // The whole operation, every poll included, ends by its deadline.
+  const Context lro = ctx.WithTimeout(poll.max_wait);
+  std::string last_state;
+  Result<ArmResponse> result = PollLoop(initial, original_path, method, lro, poll, &last_state);
+  if (result || result.error().code == ErrorCode::kCancelled) return result;
+  Error error = result.error();
+  if (error.code == ErrorCode::kDeadlineExceeded && lro.DeadlinePassed() &&
+      !(ctx.deadline && *ctx.deadline <= *lro.deadline)) {
+    // A poll cut short by the operation's deadline: report the operation timeout, not the poll's.
+    error.message =
+        "long-running operation did not finish within " + engine::FormatDuration(poll.max_wait) +
+        " (the operation timeout); last state: " + (last_state.empty() ? "unknown" : last_state);
+  }
+  error.message = OperationName(method, original_path) + ": " + error.message;
+  if (error.detail.empty())
+    error.detail = ResponseDetail(initial.status, initial.headers, initial.client_request_id());
+  return tl::unexpected(std::move(error));
+}
+
+Result<ArmResponse> ArmClient::PollLoop(const ArmResponse& initial, std::string_view original_path,
+                                        HttpMethod method, const Context& ctx,
+                                        const PollOptions& poll, std::string* last_state) {
   LroStrategy strategy = ChooseLroStrategy(method, initial.status, initial.headers);
   const std::string client_request_id = initial.client_request_id();
   const Clock::TimePoint start = ctx.clock->Now();
@@ -280,6 +330,7 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
   };
   auto report = [&](const std::string& status) {
     progress.status = status;
+    *last_state = status;
     progress.elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock->Now() - start);
     if (poll.on_progress) poll.on_progress(progress);
@@ -294,15 +345,17 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
     // Without Retry-After, start at 1 s and double up to default_interval: a vault leaves
     // RegisteringDns within seconds, and a flat interval would make every create that slow.
     const auto ramp = std::chrono::milliseconds(1000LL << std::min(progress.polls, 16));
+    // The floor yields to a smaller cap, so tests (and users) can still poll faster on purpose.
     auto interval = Clamp(server ? *server : std::min(ramp, poll.default_interval),
-                          poll.min_interval, poll.max_interval);
-    if (ctx.clock->Now() + interval - start > poll.max_wait) {
+                          std::min(poll.min_interval, poll.max_interval), poll.max_interval);
+    // A poll that would start at or after the deadline could not finish before it.
+    if (ctx.clock->Now() + interval - start >= poll.max_wait) {
       return MakeError(ErrorCode::kDeadlineExceeded,
                        "long-running operation did not finish within " +
-                           std::to_string(poll.max_wait.count() / 1000) +
-                           " s: " + SanitizeUrl(std::string(original_path)) + " (last state " +
-                           progress.status + ")",
-                       "client-request-id=" + client_request_id);
+                           engine::FormatDuration(poll.max_wait) +
+                           " (the operation timeout); last state: " +
+                           (progress.status.empty() ? "unknown" : progress.status),
+                       ResponseDetail(initial.status, initial.headers, client_request_id));
     }
     if (!ctx.clock->SleepFor(interval, ctx.cancelled.get())) {
       return MakeError(ErrorCode::kCancelled,
@@ -316,16 +369,20 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
       return initial;
     case LroStrategy::kMissingPollingUrl:
       return MakeError(ErrorCode::kInternal,
-                       std::string("ARM answered 202 to ") + HttpMethodName(method) +
-                           " without Azure-AsyncOperation, Operation-Location or Location",
-                       "status=202 arm-code= request-id=" + initial.request_id() +
-                           " client-request-id=" + client_request_id);
+                       "ARM answered 202 without Azure-AsyncOperation, Operation-Location or "
+                       "Location",
+                       ResponseDetail(initial.status, initial.headers, client_request_id));
 
     case LroStrategy::kAzureAsyncOperation:
     case LroStrategy::kOperationLocation: {
-      const std::string status_url = initial.headers.GetOr(
-          strategy == LroStrategy::kAzureAsyncOperation ? "Azure-AsyncOperation"
-                                                        : "Operation-Location");
+      const char* header = strategy == LroStrategy::kAzureAsyncOperation ? "Azure-AsyncOperation"
+                                                                         : "Operation-Location";
+      const std::string status_url = initial.headers.GetOr(header);
+      if (auto resolved = ResolveUrl(status_url); !resolved) {
+        return MakeError(ErrorCode::kInternal,
+                         std::string(header) + ": " + resolved.error().message,
+                         ResponseDetail(initial.status, initial.headers, client_request_id));
+      }
       std::string state =
           InitialBodyState(initial.status == 201 ? 202 : initial.status, initial.body);
       if (IsFailedState(state))
@@ -343,9 +400,11 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
         if (!response) return response;  // reading the status failed (4xx/5xx after retries)
         auto it = response->body.is_object() ? response->body.find("status") : response->body.end();
         if (!response->body.is_object() || it == response->body.end() || !it->is_string()) {
-          return MakeError(ErrorCode::kInternal, "operation status resource has no `status`",
-                           "status=" + std::to_string(response->status) + " arm-code= request-id=" +
-                               response->request_id() + " client-request-id=" + client_request_id);
+          return MakeError(ErrorCode::kInternal,
+                           response->operation() +
+                               ": operation status resource has no `status` "
+                               "string",
+                           ResponseDetail(response->status, response->headers, client_request_id));
         }
         state = it->get<std::string>();
         report(state);
@@ -357,7 +416,7 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
           if (method == HttpMethod::kPost) {
             // Default final-state for POST: the Location URL when there is one.
             if (auto location = initial.headers.Get("Location"); location && !location->empty()) {
-              return Get(*location, ctx);
+              return Get(*location, ctx, kPollingRead);
             }
             return *response;
           }
@@ -369,6 +428,10 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
 
     case LroStrategy::kLocation: {
       std::string location = initial.headers.GetOr("Location");
+      if (auto resolved = ResolveUrl(location); !resolved) {
+        return MakeError(ErrorCode::kInternal, "Location: " + resolved.error().message,
+                         ResponseDetail(initial.status, initial.headers, client_request_id));
+      }
       std::string state =
           initial.status == 202 ? "InProgress" : InitialBodyState(initial.status, initial.body);
       if (IsFailedState(state))
@@ -377,10 +440,17 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
       ArmResponse last = initial;
       while (!IsSucceededState(state)) {
         if (auto waited = wait(last.headers); !waited) return tl::unexpected(waited.error());
-        auto response = Get(location, ctx);
+        auto response = Get(location, ctx, kPollingRead);
         ++progress.polls;
         if (!response) return response;  // 4xx/5xx on the Location URL: the operation failed
-        if (auto next = response->headers.Get("Location"); next && !next->empty()) location = *next;
+        if (auto next = response->headers.Get("Location"); next && !next->empty()) {
+          if (auto resolved = ResolveUrl(*next); !resolved) {
+            return MakeError(
+                ErrorCode::kInternal, "Location: " + resolved.error().message,
+                ResponseDetail(response->status, response->headers, client_request_id));
+          }
+          location = *next;
+        }
         if (response->status == 202) {
           state = "InProgress";
         } else {
@@ -414,9 +484,8 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
         ++progress.polls;
         if (!response) return response;
         if (response->status != 204 && response->body.is_null()) {
-          return MakeError(ErrorCode::kInternal, "body polling: GET returned no body",
-                           "status=" + std::to_string(response->status) + " arm-code= request-id=" +
-                               response->request_id() + " client-request-id=" + client_request_id);
+          return MakeError(ErrorCode::kInternal, response->operation() + ": returned no body",
+                           ResponseDetail(response->status, response->headers, client_request_id));
         }
         state = InitialBodyState(response->status == 201 ? 200 : response->status, response->body);
         report(state);

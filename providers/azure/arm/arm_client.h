@@ -6,10 +6,16 @@
 //  - Paths are relative to options.endpoint ("/subscriptions/…?api-version=…"); absolute URLs
 //    (nextLink, Location, Azure-AsyncOperation) are accepted only when they point at the same
 //    scheme://host:port as the endpoint, so a bearer token is never sent to a foreign host.
-//  - Any non-2xx final response (after the pipeline's retries) is an Error built by ToError
-//    (arm_error.h): code from the mapping table, message "ARM <status> <code>: <message>",
-//    detail "status=… arm-code=… request-id=… client-request-id=…". Use ArmCodeOf(error) /
-//    ArmErrorOf(error) to branch on ARM codes.
+//  - Every final response (after the pipeline's retries) is read strictly by ReadArmResponse
+//    (arm_response.h): a non-2xx is an Error built by ToError (arm_error.h): code from the mapping
+//    table, message "ARM <status> <code>: <message> (<operation>)", detail "status=… arm-code=…
+//    request-id=… client-request-id=…"; a 2xx whose body is not the JSON the operation returns is
+//    kInternal naming the operation. Use ArmCodeOf(error) / ArmErrorOf(error) to branch on ARM
+//    codes.
+//  - Bounded waits: one request (every try, retry wait and token fetch) ends by its deadline,
+//    `request_timeout` from when it started (or the caller's Context deadline if sooner); one
+//    long-running operation ends after `poll.max_wait` (kDeadlineExceeded naming the operation).
+//    SetTimeouts changes both between runs (keyward.yaml `timeouts:`, --timeout).
 //  - 404 is an error (kNotFound); callers that expect absence check `error.code`.
 //  - Thread-safe: one ArmClient is shared by all apply workers.
 //  - Every effectful call takes the Context last; time and cancellation come from it.
@@ -27,6 +33,7 @@
 #include "engine/context.h"
 #include "engine/result.h"
 #include "providers/azure/arm/arm_error.h"
+#include "providers/azure/arm/arm_response.h"
 #include "providers/azure/arm/credential.h"
 #include "providers/azure/arm/pipeline.h"
 #include "providers/azure/arm/retry.h"
@@ -66,20 +73,6 @@ std::string WithApiVersion(std::string_view path, std::string_view api_version);
 // Appends "?name=value" / "&name=value" with the value encoded.
 std::string WithQuery(std::string_view path, std::string_view name, std::string_view value);
 
-// ---- Responses ---------------------------------------------------------------------------------
-
-struct ArmResponse {
-  int status = 0;
-  HttpHeaders headers;  // case-insensitive lookup: headers.Get("Location")
-  Json body;            // parsed JSON body; null when the body is empty or not JSON
-  std::string url;      // the URL that produced this response (after following pollers)
-
-  std::string request_id() const { return headers.GetOr("x-ms-request-id"); }
-  std::string client_request_id() const { return headers.GetOr("x-ms-client-request-id"); }
-  // properties.provisioningState, or "" when absent.
-  std::string provisioning_state() const;
-};
-
 // ---- LRO ---------------------------------------------------------------------------------------
 
 struct LroProgress {
@@ -93,9 +86,12 @@ struct PollOptions {
   // Interval when the server sends no Retry-After. ARM's RPC says 60 s; Go uses 30 s; we poll
   // sooner because Key Vault finishes in seconds and apply latency matters.
   std::chrono::milliseconds default_interval{5'000};
-  std::chrono::milliseconds min_interval{0};            // floor applied to server Retry-After
-  std::chrono::milliseconds max_interval{60'000};       // cap applied to server Retry-After
-  std::chrono::milliseconds max_wait{30 * 60'000};      // give up (kDeadlineExceeded) after this
+  // Floor applied to every interval (a server's "Retry-After: 0" on every poll must not become
+  // a busy loop against ARM), unless max_interval is lower still.
+  std::chrono::milliseconds min_interval{1'000};
+  std::chrono::milliseconds max_interval{60'000};  // cap applied to server Retry-After
+  // The LRO timeout: give up (kDeadlineExceeded) after this. Also the deadline of every poll.
+  std::chrono::milliseconds max_wait{30 * 60'000};
   std::function<void(const LroProgress&)> on_progress;  // optional, called after each poll
 };
 
@@ -109,7 +105,10 @@ struct ArmClientOptions {
   RetryOptions retry;
   ThrottleOptions throttle;
   PollOptions poll;
-  std::chrono::seconds timeout{60};          // per try
+  std::chrono::seconds timeout{60};  // per try
+  // Per request, all tries, retry waits and the token fetch included: a server dripping its
+  // answer, or failing slowly, costs at most this much.
+  std::chrono::milliseconds request_timeout{120'000};
   std::string user_agent_suffix;             // appended to "keyward/<version>"
   LogSink log;                               // null: spdlog
   RandomSource random;                       // null: DefaultRandomSource()
@@ -119,6 +118,9 @@ struct ArmClientOptions {
 struct RequestOptions {
   HttpHeaders headers;     // extra headers, e.g. If-Match
   bool sensitive = false;  // body carries a secret value: never echo bodies in errors
+  // The answer may be 200 without a body (a finished operation's Location URL, ARM-NOTES §1.1);
+  // otherwise a GET or a PUT/PATCH must answer the resource (arm_response.h).
+  bool body_optional = false;
 };
 
 class ArmClient {
@@ -145,8 +147,9 @@ class ArmClient {
                            const Context& ctx, const RequestOptions& request_options = {});
 
   // GETs path and every nextLink (absolute, used as-is) until nextLink is absent, null or "".
-  // Returns the concatenated `value` arrays. Empty pages are fine. A page without `value` is an
-  // empty page; a non-object page is kInternal. Guards against a nextLink loop.
+  // Returns the concatenated `value` arrays. Empty pages are fine. A page that is not what
+  // ParsePage (paging.h) accepts, a nextLink to another host, or a nextLink loop is an error
+  // naming the operation and request id.
   Result<std::vector<Json>> ListAll(std::string_view path_and_query, const Context& ctx);
 
   // Drives a long-running operation to completion (ARM-NOTES §1.3 strategy order):
@@ -169,6 +172,11 @@ class ArmClient {
                                   const std::optional<Json>& body, const Context& ctx,
                                   const RequestOptions& request_options = {});
 
+  // The request and LRO timeouts from now on (see the contract above). Thread-safe; calls in
+  // flight keep the values they started with.
+  void SetTimeouts(std::chrono::milliseconds request_timeout,
+                   std::chrono::milliseconds operation_timeout);
+
   // Counters for /metrics.
   ArmMetricsSnapshot metrics() const;
   const std::string& endpoint() const;
@@ -177,6 +185,11 @@ class ArmClient {
   Result<std::string> ResolveUrl(std::string_view path_or_url) const;
 
  private:
+  // PollUntilDone's loop; `ctx` carries the operation's deadline, `last_state` the last status.
+  Result<ArmResponse> PollLoop(const ArmResponse& initial, std::string_view original_path,
+                               HttpMethod method, const Context& ctx, const PollOptions& poll,
+                               std::string* last_state);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -89,10 +89,53 @@ TEST(ArmClientLroTest, CancelledWithTwoLsIsNotTerminalAndMaxWaitStopsIt) {
   ClientHarness h;
   for (int i = 0; i < 20; ++i) h.transport->PushStatus(200, {}, R"({"status":"Cancelled"})");
   auto initial = h.Initial(202, {{"Operation-Location", "https://arm.test/op/3"}});
-  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kPost, h.ctx);
+  auto done = h.client->PollUntilDone(initial, "/x?api-version=1", HttpMethod::kPost, h.ctx);
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().code, ErrorCode::kDeadlineExceeded);
-  EXPECT_EQ(h.transport->sent().size(), 10u);  // 10 s max wait / 1 s interval
+  EXPECT_EQ(done.error().message,
+            "POST /x: long-running operation did not finish within 10s (the operation timeout); "
+            "last state: Cancelled");
+  // 10 s max wait / 1 s interval: the tenth poll would start at the deadline.
+  EXPECT_EQ(h.transport->sent().size(), 9u);
+}
+
+TEST(ArmClientLroTest, SetTimeoutsChangesTheOperationTimeout) {
+  ClientHarness h;
+  for (int i = 0; i < 20; ++i) h.transport->PushStatus(200, {}, R"({"status":"InProgress"})");
+  h.client->SetTimeouts(milliseconds(60'000), milliseconds(3'000));
+  auto initial = h.Initial(202, {{"Azure-AsyncOperation", "https://arm.test/op/7"}});
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kDelete, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().message,
+            "DELETE /x: long-running operation did not finish within 3s (the operation timeout); "
+            "last state: InProgress");
+  // Polled at 1 s and 2 s (1 s apart); a third poll would start at the deadline.
+  EXPECT_EQ(h.transport->sent().size(), 2u);
+}
+
+TEST(ArmClientLroTest, RetryAfterZeroDoesNotBecomeABusyLoop) {
+  ClientHarness h;
+  for (int i = 0; i < 20; ++i)
+    h.transport->PushStatus(200, {{"Retry-After", "0"}}, R"({"status":"InProgress"})");
+  auto initial =
+      h.Initial(202, {{"Azure-AsyncOperation", "https://arm.test/op/8"}, {"Retry-After", "-5"}});
+  auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kDelete, h.ctx);
+  ASSERT_FALSE(done);
+  for (milliseconds sleep : h.clock.sleeps()) EXPECT_GE(sleep, milliseconds(1'000));
+}
+
+TEST(ArmClientLroTest, PollingUrlsOnAnotherHostAreRefusedBeforeAnyPoll) {
+  for (const char* header : {"Azure-AsyncOperation", "Operation-Location", "Location"}) {
+    ClientHarness h;
+    auto initial = h.Initial(202, {{header, "https://evil.test/op"}, {"x-ms-request-id", "r9"}});
+    auto done = h.client->PollUntilDone(initial, "/vaults/kv", HttpMethod::kDelete, h.ctx);
+    ASSERT_FALSE(done) << header;
+    EXPECT_EQ(done.error().message, std::string("DELETE /vaults/kv: ") + header +
+                                        ": refusing to follow a URL on another host "
+                                        "(https://evil.test, endpoint is https://arm.test)");
+    EXPECT_EQ(ArmErrorOf(done.error())->request_id, "r9");
+    EXPECT_TRUE(h.transport->sent().empty()) << "the token never left for the other host";
+  }
 }
 
 TEST(ArmClientLroTest, LocationPollingFollowsNewLocationsAndFailsOnErrorStatus) {
@@ -138,11 +181,42 @@ TEST(ArmClientLroTest, CancellationStopsPolling) {
 
 TEST(ArmClientTest, ListAllDetectsNextLinkLoops) {
   ClientHarness h;
-  h.transport->PushStatus(200, {}, R"({"value":[1],"nextLink":"https://arm.test/p2"})");
+  h.transport->PushStatus(200, {}, R"({"value":[{"id":"/a"}],"nextLink":"https://arm.test/p2"})");
   h.transport->PushStatus(200, {}, R"({"value":[],"nextLink":"https://arm.test/p2"})");
   auto items = h.client->ListAll("/p1", h.ctx);
   ASSERT_FALSE(items);
   EXPECT_EQ(items.error().code, ErrorCode::kInternal);
+}
+
+TEST(ArmClientTest, ListAllRefusesAnswersThatAreNotPagesNamingTheListAndRequestId) {
+  struct Case {
+    int status;
+    const char* content_type;
+    const char* body;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {200, "text/html", "<html>hi</html>",
+            "GET /p1: ARM answered 200 with Content-Type 'text/html', not JSON"},
+           {200, "application/json", R"({"value":[)",
+            "GET /p1: the 200 response body is not JSON (syntax error at byte 11 of 10)"},
+           {200, "application/json", R"({"value":[null]})",
+            "GET /p1: ARM list page: item 0 is null, not an object"},
+           {200, "application/json", R"({})", "GET /p1: ARM list page has no `value` array"},
+           {204, "application/json", "", "GET /p1: ARM list page is empty, not a page"},
+           {200, "application/json", R"({"value":[],"nextLink":"https://evil.test/p2"})",
+            "GET /p1: nextLink: refusing to follow a URL on another host (https://evil.test, "
+            "endpoint is https://arm.test)"}}) {
+    ClientHarness h;
+    h.transport->PushStatus(
+        c.status, {{"Content-Type", c.content_type}, {"x-ms-request-id", "req-42"}}, c.body);
+    auto items = h.client->ListAll("/p1?api-version=1", h.ctx);
+    ASSERT_FALSE(items) << c.body;
+    EXPECT_EQ(items.error().code, ErrorCode::kInternal);
+    EXPECT_EQ(items.error().message, c.message);
+    EXPECT_EQ(ArmErrorOf(items.error())->request_id, "req-42") << c.body;
+    EXPECT_EQ(h.transport->sent().size(), 1u) << "nothing was followed";
+  }
 }
 
 TEST(ArmClientTest, TransportErrorsCarryTheClientRequestId) {

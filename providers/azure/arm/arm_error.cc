@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/scrubber.h"
+#include "providers/azure/arm/bounded_json.h"
 
 namespace keyward::azure {
 namespace {
@@ -110,7 +111,8 @@ ArmError ParseArmError(int status, const HttpHeaders& headers, std::string_view 
   arm.status = status;
   arm.request_id = headers.GetOr("x-ms-request-id");
   arm.client_request_id = headers.GetOr("x-ms-client-request-id");
-  Json parsed = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  // Bounded: copying `error` below recurses per nesting level.
+  Json parsed = ParseJsonBounded(body).value_or(Json());
   if (parsed.is_object()) {
     Json error = parsed.contains("error") ? parsed["error"] : parsed;
     if (error.is_string()) {

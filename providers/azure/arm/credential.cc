@@ -13,6 +13,7 @@
 #include "engine/scrubber.h"
 #include "engine/url.h"
 #include "providers/azure/arm/azure_cli_credential.h"
+#include "providers/azure/arm/bounded_json.h"
 #include "providers/azure/arm/managed_identity_credential.h"
 #include "providers/azure/arm/pipeline.h"
 #include "providers/azure/arm/workload_identity_credential.h"
@@ -24,6 +25,18 @@ using Json = nlohmann::json;
 using std::chrono::seconds;
 
 constexpr auto kRefreshMargin = std::chrono::minutes(5);
+
+// Token lifetimes a server may claim are clamped to this: tokens live about an hour, and a
+// lifetime of 10^300 seconds must neither overflow the clock nor keep a token forever.
+constexpr double kMaxTokenLifetimeSeconds = 24 * 3600;
+// 1970 .. 2200: the range in which an epoch time is a plausible expiry and fits system_clock.
+constexpr double kLatestEpochSeconds = 7'258'118'400;
+
+std::optional<Clock::TimePoint> FromEpochSeconds(double seconds) {
+  if (!(seconds >= 0 && seconds <= kLatestEpochSeconds)) return std::nullopt;  // NaN too
+  return Clock::TimePoint(std::chrono::duration_cast<Clock::TimePoint::duration>(
+      std::chrono::duration<double>(seconds)));
+}
 
 std::optional<double> NumberOrNumericString(const Json& value) {
   if (value.is_number()) return value.get<double>();
@@ -50,17 +63,20 @@ std::optional<Clock::TimePoint> ParseRfc3339(const std::string& text) {
   if (*p == 'Z' || *p == 'z') {
     ++p;
   } else if (*p == '+' || *p == '-') {
+    // Exactly "±hh:mm": checked character by character, so nothing is read past the end.
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!digit(p[1]) || !digit(p[2]) || p[3] != ':' || !digit(p[4]) || !digit(p[5]))
+      return std::nullopt;
     int sign = *p == '-' ? -1 : 1;
-    int hh = 0, mm = 0;
-    if (std::sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
+    int hh = (p[1] - '0') * 10 + (p[2] - '0');
+    int mm = (p[4] - '0') * 10 + (p[5] - '0');
     offset = sign * (hh * 3600L + mm * 60L);
     p += 6;
   } else {
     return std::nullopt;  // no zone: ambiguous, refuse rather than guess local time
   }
   if (*p != '\0') return std::nullopt;
-  time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t - offset);
+  return FromEpochSeconds(static_cast<double>(timegm(&tm)) - offset);
 }
 
 std::string Trimmed(std::string text) {
@@ -82,7 +98,10 @@ Error CredentialUnavailable(std::string message) {
 bool IsCredentialUnavailable(const Error& error) { return error.detail == kCredentialUnavailable; }
 
 Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint now) {
-  Json parsed = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  auto parsed_or = ParseJsonBounded(body);
+  if (!parsed_or)
+    return MakeError(ErrorCode::kInternal, "token response " + parsed_or.error().message);
+  const Json& parsed = *parsed_or;
   if (!parsed.is_object())
     return MakeError(ErrorCode::kInternal, "token response is not a JSON object");
   auto token = parsed.find("access_token");
@@ -92,28 +111,32 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint n
   }
   AccessToken out;
   out.token = token->get<std::string>();
+  // A token that is already expired (or expires now) is refused: caching it would make every
+  // ARM call fetch a new one, and sending it would only earn a 401.
+  auto expiring = [&](Clock::TimePoint when) -> Result<AccessToken> {
+    if (when <= now)
+      return MakeError(ErrorCode::kInternal, "token response: the token has already expired");
+    const auto latest = now + std::chrono::duration_cast<Clock::TimePoint::duration>(
+                                  std::chrono::duration<double>(kMaxTokenLifetimeSeconds));
+    out.expires_on = std::min(when, latest);
+    return out;
+  };
   if (auto it = parsed.find("expires_in"); it != parsed.end()) {
     if (auto secs = NumberOrNumericString(*it)) {
-      out.expires_on = now + std::chrono::duration_cast<Clock::TimePoint::duration>(
-                                 std::chrono::duration<double>(*secs));
-      return out;
+      if (!(*secs > 0))  // NaN too
+        return MakeError(ErrorCode::kInternal, "token response: expires_in is not positive");
+      const double clamped = std::min(*secs, kMaxTokenLifetimeSeconds);
+      return expiring(now + std::chrono::duration_cast<Clock::TimePoint::duration>(
+                                std::chrono::duration<double>(clamped)));
     }
   }
   if (auto it = parsed.find("expires_on"); it != parsed.end()) {
     if (auto epoch = NumberOrNumericString(*it)) {
-      out.expires_on = std::chrono::system_clock::from_time_t(static_cast<time_t>(*epoch));
-      return out;
-    }
-    if (it->is_string()) {
+      if (auto when = FromEpochSeconds(*epoch)) return expiring(*when);
+    } else if (it->is_string()) {
       const std::string& text = it->get_ref<const std::string&>();
-      if (auto when = ParseRfc3339(text)) {
-        out.expires_on = *when;
-        return out;
-      }
-      if (auto when = ParseHttpDate(text)) {
-        out.expires_on = *when;
-        return out;
-      }
+      if (auto when = ParseRfc3339(text)) return expiring(*when);
+      if (auto when = ParseHttpDate(text)) return expiring(*when);
     }
   }
   return MakeError(ErrorCode::kInternal, "token response has no usable expires_in / expires_on");
@@ -121,7 +144,7 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint n
 
 std::string DescribeTokenError(int status, std::string_view body) {
   std::string message = "token request failed (HTTP " + std::to_string(status) + ")";
-  Json parsed = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  Json parsed = ParseJsonBounded(body).value_or(Json());
   if (parsed.is_object()) {
     // STS descriptions never echo the client secret; they do carry trace ids that help support.
     if (auto it = parsed.find("error"); it != parsed.end() && it->is_string()) {
@@ -241,12 +264,17 @@ Result<AccessToken> ConfidentialClient::Fetch(const std::string& tenant, const s
     return MakeError(ErrorCode::kUnauthenticated,
                      name_ + ": " + DescribeTokenError(response->status, response->body) +
                          " (tenant " + tenant + ", client " + client_id_ + ", authority " +
-                         authority + ")");
+                         authority + ", request-id " +
+                         response->headers.GetOr("x-ms-request-id", "none") + ")");
   }
   // expires_in counts from when the STS issued it; measuring from send time errs on the safe side.
   auto token = ParseTokenResponse(response->body, sent);
   if (!token) {
-    return MakeError(ErrorCode::kUnauthenticated, name_ + ": " + token.error().message);
+    const std::string request_id = response->headers.GetOr("x-ms-request-id", "none");
+    return MakeError(ErrorCode::kUnauthenticated,
+                     name_ + ": POST " + authority + "/" + FormUrlEncode(tenant) +
+                         "/oauth2/v2.0/token answered 200, but the " + token.error().message +
+                         " (request-id " + request_id + ")");
   }
   return token;
 }

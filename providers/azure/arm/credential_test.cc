@@ -27,26 +27,58 @@ TEST(CredentialTest, ExpiresInAsNumberOrNumericString) {
 }
 
 TEST(CredentialTest, ExpiresOnAsEpochRfc3339OrRfc1123) {
-  FakeClock clock;
   auto epoch = std::chrono::system_clock::from_time_t(1506484173);
-  auto a = ParseTokenResponse(R"({"access_token":"t","expires_on":1506484173})", clock.Now());
+  const auto now = epoch - std::chrono::minutes(50);  // parsed when the token was fresh
+  auto a = ParseTokenResponse(R"({"access_token":"t","expires_on":1506484173})", now);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->expires_on, epoch);
-  auto b = ParseTokenResponse(R"({"access_token":"t","expires_on":"1506484173"})", clock.Now());
+  auto b = ParseTokenResponse(R"({"access_token":"t","expires_on":"1506484173"})", now);
   ASSERT_TRUE(b);
   EXPECT_EQ(b->expires_on, epoch);
-  auto c = ParseTokenResponse(R"({"access_token":"t","expires_on":"2017-09-27T03:49:33Z"})",
-                              clock.Now());
+  auto c = ParseTokenResponse(R"({"access_token":"t","expires_on":"2017-09-27T03:49:33Z"})", now);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->expires_on, epoch);
   auto d = ParseTokenResponse(
-      R"({"access_token":"t","expires_on":"2017-09-27T05:49:33.123+02:00"})", clock.Now());
+      R"({"access_token":"t","expires_on":"2017-09-27T05:49:33.123+02:00"})", now);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->expires_on, epoch);
   auto e = ParseTokenResponse(
-      R"({"access_token":"t","expires_on":"Wed, 27 Sep 2017 03:49:33 GMT"})", clock.Now());
+      R"({"access_token":"t","expires_on":"Wed, 27 Sep 2017 03:49:33 GMT"})", now);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->expires_on, epoch);
+}
+
+TEST(CredentialTest, TokenLifetimesAreClampedAndExpiredTokensRefused) {
+  FakeClock clock;
+  const auto now = clock.Now();
+  // 10^300 seconds used to overflow the clock; a day is the most keyward believes.
+  auto huge = ParseTokenResponse(R"({"access_token":"t","expires_in":1e300})", now);
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->expires_on, now + std::chrono::hours(24));
+  auto far = ParseTokenResponse(R"({"access_token":"t","expires_on":"2199-01-01T00:00:00Z"})", now);
+  ASSERT_TRUE(far);
+  EXPECT_EQ(far->expires_on, now + std::chrono::hours(24));
+  for (const char* body :
+       {R"({"access_token":"t","expires_in":-5})", R"({"access_token":"t","expires_in":0})",
+        R"({"access_token":"t","expires_on":1000000000})",
+        R"({"access_token":"t","expires_on":"9999-12-31T23:59:59Z"})",
+        R"({"access_token":"t","expires_on":1e300})",
+        R"({"access_token":"t","expires_on":"Fri, 31 Dec 9999 23:59:59 GMT"})"}) {
+    EXPECT_FALSE(ParseTokenResponse(body, now)) << body;
+  }
+}
+
+TEST(CredentialTest, ShortZoneOffsetsAreRefusedNotOverread) {
+  FakeClock clock;
+  // "+1:2" is five characters short of "+01:00"; the parser used to step six characters on.
+  for (const char* expiry : {"2099-01-01T00:00:00+1:2", "2099-01-01T00:00:00+",
+                             "2099-01-01T00:00:00+01:0", "2099-01-01T00:00:00+0100"}) {
+    auto token = ParseTokenResponse(
+        std::string(R"({"access_token":"t","expires_on":")") + expiry + "\"}", clock.Now());
+    EXPECT_FALSE(token) << expiry;
+  }
+  EXPECT_TRUE(ParseTokenResponse(R"({"access_token":"t","expires_on":"2099-01-01T00:00:00+01:00"})",
+                                 clock.Now()));
 }
 
 TEST(CredentialTest, MalformedTokenResponsesAreErrorsWithoutTheBody) {

@@ -82,8 +82,8 @@ TEST(LroTest, OperationErrorCarriesTheOperationsCode) {
 }
 
 TEST(PagingTest, ParsesPagesAndEndsOnlyWithoutNextLink) {
-  auto page = ParsePage(
-      Json::parse(R"({"value":[{"a":1},{"a":2}],"nextLink":"https://h/next?$skipToken=x"})"));
+  auto page = ParsePage(Json::parse(
+      R"({"value":[{"id":"/a/1"},{"id":"/a/2"}],"nextLink":"https://h/next?$skipToken=x"})"));
   ASSERT_TRUE(page);
   EXPECT_EQ(page->items.size(), 2u);
   EXPECT_EQ(page->next_link, "https://h/next?$skipToken=x");
@@ -91,12 +91,13 @@ TEST(PagingTest, ParsesPagesAndEndsOnlyWithoutNextLink) {
   ASSERT_TRUE(empty_with_next);
   EXPECT_TRUE(empty_with_next->next_link.has_value());
   for (const char* last :
-       {R"({"value":[1]})", R"({"value":[1],"nextLink":null})", R"({"value":[1],"nextLink":""})"}) {
+       {R"({"value":[{"id":"/a"}]})", R"({"value":[{"id":"/a"}],"nextLink":null})",
+        R"({"value":[{"id":"/a"}],"nextLink":""})"}) {
     auto p = ParsePage(Json::parse(last));
     ASSERT_TRUE(p) << last;
     EXPECT_FALSE(p->next_link.has_value()) << last;
   }
-  EXPECT_TRUE(ParsePage(nullptr));
+  EXPECT_FALSE(ParsePage(nullptr));
   EXPECT_FALSE(ParsePage(Json::parse("[1]")));
   EXPECT_FALSE(ParsePage(Json::parse(R"({"value":{}})")));
   EXPECT_FALSE(ParsePage(Json::parse(R"({"value":[],"nextLink":3})")));

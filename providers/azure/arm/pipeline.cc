@@ -130,6 +130,10 @@ RetryPolicy::RetryPolicy(RetryOptions options, RandomSource random, ArmMetrics* 
 Result<HttpResponse> RetryPolicy::Send(HttpRequest& request, NextPolicy next, const Context& ctx) {
   for (int attempt = 1;; ++attempt) {
     if (ctx.IsCancelled()) return MakeError(ErrorCode::kCancelled, "ARM request cancelled");
+    if (ctx.DeadlinePassed()) {
+      return MakeError(ErrorCode::kDeadlineExceeded,
+                       "deadline passed before try " + std::to_string(attempt));
+    }
     auto response = next.Send(request, ctx);
     std::optional<std::chrono::milliseconds> server_delay;
     std::string why;
@@ -154,6 +158,15 @@ Result<HttpResponse> RetryPolicy::Send(HttpRequest& request, NextPolicy next, co
     }
     if (attempt > options_.max_retries) return response;  // last try's outcome, as is
     auto delay = server_delay ? *server_delay : ComputeBackoff(options_, attempt, random_());
+    if (auto left = ctx.Remaining(); left && delay >= *left) {
+      // The next try could not even start before the deadline: the last outcome is the answer.
+      if (log_) {
+        log_(LogLevel::kInfo, std::string("not retrying ") + HttpMethodName(request.method) + " " +
+                                  SanitizeUrl(request.url) + " after " + why +
+                                  ": the request deadline comes first");
+      }
+      return response;
+    }
     if (metrics_) metrics_->CountRetry();
     if (log_) {
       log_(LogLevel::kInfo, std::string("retry ") + std::to_string(attempt) + "/" +

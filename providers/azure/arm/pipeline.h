@@ -85,7 +85,9 @@ class UserAgentPolicy : public HttpPolicy {
   std::string user_agent_;
 };
 
-// See retry.h for the policy. Sleeps with ctx.clock (cancellable); counts retries.
+// See retry.h for the policy. Sleeps with ctx.clock (cancellable); counts retries. Honours
+// ctx.deadline: no try starts after it, and a retry whose wait would reach it is not made (the
+// last response or error is returned as is).
 class RetryPolicy : public HttpPolicy {
  public:
   RetryPolicy(RetryOptions options, RandomSource random, ArmMetrics* metrics, LogSink log);

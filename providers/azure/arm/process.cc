@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 extern char** environ;
 
@@ -52,6 +53,26 @@ std::optional<std::string> FindExecutable(const std::string& name, const std::st
 
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout, const Context& ctx) {
+  return RunProcess(argv, {}, timeout, ctx);
+}
+
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& extra_env,
+                                 std::chrono::milliseconds timeout, const Context& ctx) {
+  // The child's environment, built before spawning: the parent's, with extra_env on top.
+  std::vector<std::string> env_strings = extra_env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const std::string& extra : extra_env)
+      overridden = overridden || std::string_view(extra).substr(0, extra.find('=')) == name;
+    if (!overridden) env_strings.emplace_back(entry);
+  }
+  std::vector<char*> envp;
+  for (std::string& entry : env_strings) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+
   Pipe out, err;
   if (::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
     return MakeError(ErrorCode::kUnavailable,
@@ -66,7 +87,8 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  int spawned = ::posix_spawn(&pid, argv.front().c_str(), &actions, nullptr, args.data(), environ);
+  int spawned =
+      ::posix_spawn(&pid, argv.front().c_str(), &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     return MakeError(ErrorCode::kUnavailable,

@@ -27,5 +27,9 @@ std::optional<std::string> FindExecutable(const std::string& name, const std::st
 // kCancelled when ctx is cancelled. A non-zero exit is not an error: see exit_code.
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout, const Context& ctx);
+// The same with `extra_env` ("NAME=value" entries) added to, or replacing, the parent's variables.
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& extra_env,
+                                 std::chrono::milliseconds timeout, const Context& ctx);
 
 }  // namespace keyward::azure

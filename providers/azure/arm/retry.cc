@@ -11,6 +11,12 @@
 namespace keyward::azure {
 namespace {
 
+// Server-requested waits are clamped to a day: far beyond any wait keyward honours (see
+// RetryOptions::max_retry_after), and small enough that no arithmetic on it can overflow.
+constexpr long long kMaxRetryAfterSeconds = 24 * 3600;
+// 2200-01-01T00:00:00Z.
+constexpr time_t kLatestHttpDate = 7'258'118'400;
+
 // Parses a non-negative integer (the whole string, surrounding spaces allowed).
 std::optional<long long> ParseInteger(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
@@ -42,6 +48,8 @@ std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text) {
     if (*end != '\0') continue;
     time_t seconds = timegm(&tm);
     if (seconds == static_cast<time_t>(-1)) continue;
+    // system_clock counts nanoseconds: years past 2262 overflow it. No honest date is near.
+    if (seconds < 0 || seconds > kLatestHttpDate) return std::nullopt;
     return std::chrono::system_clock::from_time_t(seconds);
   }
   return std::nullopt;
@@ -51,17 +59,20 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(const HttpHeaders& head
                                                          Clock::TimePoint now) {
   for (const char* name : {"retry-after-ms", "x-ms-retry-after-ms"}) {
     if (auto value = headers.Get(name)) {
-      if (auto ms = ParseInteger(*value); ms && *ms >= 0) return std::chrono::milliseconds(*ms);
+      if (auto ms = ParseInteger(*value); ms && *ms >= 0)
+        return std::chrono::milliseconds(std::min(*ms, kMaxRetryAfterSeconds * 1000));
     }
   }
   auto value = headers.Get("Retry-After");
   if (!value) return std::nullopt;
   if (auto seconds = ParseInteger(*value)) {
-    return std::chrono::milliseconds(std::max(0LL, *seconds) * 1000);
+    // Clamped before scaling: "Retry-After: 9223372036854775807" must not overflow.
+    return std::chrono::milliseconds(std::clamp(*seconds, 0LL, kMaxRetryAfterSeconds) * 1000);
   }
   if (auto date = ParseHttpDate(*value)) {
     auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(*date - now);
-    return std::max(delta, std::chrono::milliseconds(0));
+    return std::clamp(delta, std::chrono::milliseconds(0),
+                      std::chrono::milliseconds(kMaxRetryAfterSeconds * 1000));
   }
   return std::nullopt;
 }

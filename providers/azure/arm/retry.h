@@ -43,11 +43,12 @@ RandomSource DefaultRandomSource();  // thread-safe, seeded from std::random_dev
 
 // Parses the server's requested delay from retry-after-ms, x-ms-retry-after-ms, then
 // Retry-After (delta-seconds or IMF-fixdate / RFC 850 / asctime HTTP-date, relative to `now`).
-// nullopt when absent or unparsable. Negative or past dates give 0.
+// nullopt when absent or unparsable (garbage falls back to backoff). Negative values or past
+// dates give 0; anything above a day gives a day.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(const HttpHeaders& headers,
                                                          Clock::TimePoint now);
 
-// Parses an HTTP-date (RFC 7231 §7.1.1.1: IMF-fixdate, RFC 850, asctime).
+// Parses an HTTP-date (RFC 7231 §7.1.1.1: IMF-fixdate, RFC 850, asctime) between 1970 and 2200.
 std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text);
 
 // Exponential backoff for retry number `attempt` (1-based), with jitter `random01` in [0,1)

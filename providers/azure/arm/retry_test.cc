@@ -59,6 +59,24 @@ TEST(RetryTest, RetryAfterHttpDateIsRelativeToTheInjectedClock) {
             milliseconds(0));
 }
 
+TEST(RetryTest, SillyRetryAfterValuesAreClampedNeverOverflowed) {
+  FakeClock clock;
+  const milliseconds day(24 * 3600 * 1000LL);
+  // seconds * 1000 used to overflow for values above 2^63 / 1000.
+  EXPECT_EQ(ParseRetryAfter(Headers({{"Retry-After", "9223372036854775807"}}), clock.Now()), day);
+  EXPECT_EQ(ParseRetryAfter(Headers({{"retry-after-ms", "9223372036854775807"}}), clock.Now()),
+            day);
+  EXPECT_EQ(ParseRetryAfter(Headers({{"Retry-After", "-30"}}), clock.Now()), milliseconds(0));
+  // Too large for any integer, or not a number: treated as absent (backoff applies).
+  EXPECT_FALSE(ParseRetryAfter(Headers({{"Retry-After", "99999999999999999999999"}}), clock.Now()));
+  EXPECT_FALSE(ParseRetryAfter(Headers({{"Retry-After", "1e9"}}), clock.Now()));
+  // A date past what the clock can represent is not a date; a far one is a day.
+  EXPECT_FALSE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT"));
+  EXPECT_EQ(
+      ParseRetryAfter(Headers({{"Retry-After", "Fri, 31 Dec 2100 23:59:59 GMT"}}), clock.Now()),
+      day);
+}
+
 TEST(RetryTest, PostAndPatchAreNotRetriedWhereTheRequestMayHaveBeenApplied) {
   RetryOptions options;
   for (int status : {408, 429, 500, 502, 503, 504}) {
@@ -153,6 +171,29 @@ TEST(RetryPolicyTest, DoesNotRetryPostOn502OrNonTransientErrors) {
   h.transport->Push(MakeError(ErrorCode::kInvalidArgument, "bad url"));
   EXPECT_FALSE(h.Send());
   EXPECT_EQ(h.transport->sent().size(), 3u);
+}
+
+TEST(RetryPolicyTest, NeverWaitsPastTheRequestDeadline) {
+  RetryHarness h(RetryOptions{});  // backoff 800 ms, 1600 ms, 3200 ms
+  for (int i = 0; i < 4; ++i) h.transport->PushStatus(503);
+  h.ctx = h.ctx.WithTimeout(milliseconds(2'000));
+  auto response = h.Send();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  // 800 ms fits before the deadline; the 1600 ms wait would end after it, so no third try.
+  EXPECT_EQ(h.clock.sleeps(), (std::vector<milliseconds>{milliseconds(800)}));
+  EXPECT_EQ(h.transport->sent().size(), 2u);
+}
+
+TEST(RetryPolicyTest, NoTryStartsAfterTheDeadline) {
+  RetryHarness h(RetryOptions{});
+  h.transport->PushStatus(200);
+  h.ctx = h.ctx.WithTimeout(milliseconds(100));
+  h.clock.Advance(milliseconds(100));
+  auto response = h.Send();
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_TRUE(h.transport->sent().empty());
 }
 
 TEST(RetryPolicyTest, CancellationStopsTheWait) {

@@ -36,20 +36,25 @@ void TokenBucket::Refill(Clock::TimePoint now) {
   if (now > last_) last_ = now;
 }
 
-std::chrono::milliseconds TokenBucket::TryAcquire(Clock::TimePoint now) {
+std::chrono::milliseconds TokenBucket::Reserve(Clock::TimePoint now) {
   Refill(now);
-  if (tokens_ >= 1.0 - 1e-9) {  // tolerate floating-point refill error
-    tokens_ = std::max(0.0, tokens_ - 1.0);
-    return std::chrono::milliseconds(0);
-  }
-  double seconds = (1.0 - tokens_) / std::max(limits_.per_second, 1e-9);
+  tokens_ -= 1.0;
+  if (tokens_ >= -1e-9) return std::chrono::milliseconds(0);  // tolerate refill rounding
+  // The count climbs back to zero at the refill rate; this token is due when it gets there.
+  const double seconds = -tokens_ / std::max(limits_.per_second, 1e-9);
   return std::chrono::milliseconds(
       std::max<long long>(1, std::llround(std::ceil(seconds * 1000 - 1e-6))));
 }
 
+void TokenBucket::Return(Clock::TimePoint now) {
+  Refill(now);
+  tokens_ = std::min(limits_.burst, tokens_ + 1.0);
+}
+
 void TokenBucket::ObserveRemaining(double remaining, Clock::TimePoint now) {
   Refill(now);
-  tokens_ = std::clamp(std::min(tokens_, remaining), 0.0, limits_.burst);
+  // Lower only; tokens promised to waiters (a negative count) stay promised.
+  tokens_ = std::min(tokens_, std::clamp(remaining, 0.0, limits_.burst));
 }
 
 double TokenBucket::tokens(Clock::TimePoint now) {
@@ -111,19 +116,21 @@ TokenBucket& Throttler::BucketLocked(const std::string& subscription, OperationK
 bool Throttler::Acquire(std::string_view url, OperationKind kind, const Context& ctx,
                         ArmMetrics* metrics) {
   if (!options_.enabled) return true;
-  std::string subscription = SubscriptionOfUrl(url);
-  std::chrono::milliseconds waited{0};
-  while (true) {
-    std::chrono::milliseconds wait;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      wait = BucketLocked(subscription, kind, ctx.clock->Now()).TryAcquire(ctx.clock->Now());
-    }
-    if (wait.count() == 0) break;
-    if (!ctx.clock->SleepFor(wait, ctx.cancelled.get())) return false;
-    waited += wait;
+  const std::string subscription = SubscriptionOfUrl(url);
+  std::chrono::milliseconds wait;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Clock::TimePoint now = ctx.clock->Now();
+    wait = BucketLocked(subscription, kind, now).Reserve(now);
   }
-  if (waited.count() > 0 && metrics) metrics->CountThrottledWait(waited);
+  if (wait.count() == 0) return true;
+  if (!ctx.clock->SleepFor(wait, ctx.cancelled.get())) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Clock::TimePoint now = ctx.clock->Now();
+    BucketLocked(subscription, kind, now).Return(now);
+    return false;
+  }
+  if (metrics) metrics->CountThrottledWait(wait);
   return true;
 }
 

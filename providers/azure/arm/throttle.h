@@ -2,7 +2,10 @@
 //
 // One token bucket per (subscription, read|write|delete): reads 250 burst / 25 per s, writes and
 // deletes 200 / 10 per s (the current ARM limits, per principal). Each try consumes a token;
-// when the bucket is empty the caller waits (counted as a throttled wait). The server's view
+// when the bucket is empty the caller reserves the next token due and sleeps until exactly then
+// (counted as a throttled wait). Reservations are tickets: taken in arrival order under one lock,
+// each for its own instant, so waiting threads are served first come first served and wake one
+// at a time, never all at once to race for a single token. The server's view
 // wins: `x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}` lowers our token count to
 // what ARM says is left (other processes share the same principal), so we slow down before ARM
 // answers 429.
@@ -35,13 +38,16 @@ struct ThrottleOptions {
   BucketLimits deletes{200, 10};
 };
 
-// A classic token bucket on an injected clock.
+// A token bucket on an injected clock whose count may go negative: a negative count is the
+// tokens already promised to callers still waiting for them.
 class TokenBucket {
  public:
   TokenBucket(BucketLimits limits, Clock::TimePoint now);
-  // Takes one token if available (returns 0) or returns how long to wait until one is.
-  // Never takes a token when it returns a positive wait.
-  std::chrono::milliseconds TryAcquire(Clock::TimePoint now);
+  // Takes one token: returns 0 if it was there, else how long until the token it reserved (behind
+  // every earlier reservation) is due. The caller must not ask again after the wait.
+  std::chrono::milliseconds Reserve(Clock::TimePoint now);
+  // A reservation that will not be used (its caller was cancelled) goes back to the bucket.
+  void Return(Clock::TimePoint now);
   // Server says only `remaining` requests are left: never hold more tokens than that.
   void ObserveRemaining(double remaining, Clock::TimePoint now);
   double tokens(Clock::TimePoint now);
@@ -82,8 +88,8 @@ class Throttler {
  public:
   explicit Throttler(ThrottleOptions options);
 
-  // Blocks (via ctx.clock->SleepFor) until a token for (subscription of url, kind) is
-  // available. Returns false if cancelled while waiting. Counts waits in `metrics`.
+  // Blocks (via ctx.clock->SleepFor, once) until the token reserved for (subscription of url,
+  // kind) is due. Returns false if cancelled while waiting. Counts waits in `metrics`.
   bool Acquire(std::string_view url, OperationKind kind, const Context& ctx, ArmMetrics* metrics);
 
   // Feeds x-ms-ratelimit-remaining-subscription-* from a response back into the bucket.

@@ -2,6 +2,7 @@
 // (STYLE.md: exceptions from third-party code stop at the adapter).
 #include "providers/azure/arm/transport.h"
 
+#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -13,6 +14,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 
 namespace keyward::azure {
@@ -36,6 +38,28 @@ web::http::method ToCpprestMethod(HttpMethod method) {
       return web::http::methods::HEAD;
   }
   return web::http::methods::GET;
+}
+
+struct BodyTooLarge : std::runtime_error {
+  BodyTooLarge() : std::runtime_error("response body too large") {}
+};
+
+// Reads the body, refusing it (BodyTooLarge) as soon as it is known to exceed `max_bytes`: a
+// server cannot make keyward buffer more than that.
+std::string ReadBodyAtMost(web::http::http_response& response, size_t max_bytes) {
+  if (response.headers().content_length() > max_bytes) throw BodyTooLarge();
+  auto body = response.body();
+  concurrency::streams::container_buffer<std::string> buffer;
+  size_t total = 0;  // the buffer's string is grown ahead of what was written
+  for (;;) {
+    const size_t n = body.read(buffer, 64 * 1024).get();
+    if (n == 0) break;
+    total += n;
+    if (total > max_bytes) throw BodyTooLarge();
+  }
+  std::string out = std::move(buffer.collection());
+  out.resize(total);
+  return out;
 }
 
 // The authority part only, for error messages: never the query (may hold tokens).
@@ -192,6 +216,14 @@ Result<HttpResponse> CpprestTransport::Send(const HttpRequest& request, const Co
     return MakeError(ErrorCode::kInvalidArgument,
                      "not an absolute http(s) URL: " + Where(request.url));
   }
+  // The deadline in real time: ctx.clock may be a test clock, the network is not.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (auto left = ctx.Remaining()) {
+    if (left->count() <= 0) {
+      return MakeError(ErrorCode::kDeadlineExceeded, "the deadline passed before it was sent");
+    }
+    deadline = std::chrono::steady_clock::now() + *left;
+  }
   if (!impl_->options.ca_file.empty()) {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->ca_file_ok) impl_->ca_file_ok = CheckCaFile(impl_->options.ca_file);
@@ -212,34 +244,58 @@ Result<HttpResponse> CpprestTransport::Send(const HttpRequest& request, const Co
     if (!request.body.empty()) message.set_body(request.body, content_type);
 
     pplx::cancellation_token_source cancel;
-    auto task =
-        client->request(message, cancel.get_token()).then([](web::http::http_response response) {
-          HttpResponse out;
-          out.status = response.status_code();
-          for (const auto& [name, value] : response.headers()) out.headers.Set(name, value);
-          auto bytes = response.extract_vector().get();
-          out.body.assign(bytes.begin(), bytes.end());
-          return out;
-        });
-    // Poll for cancellation while the request is in flight, so a SIGTERM does not wait for a
-    // slow server. Real time is fine here: this is the I/O edge, not logic.
+    const size_t max_bytes = impl_->options.max_response_bytes;
+    auto task = client->request(message, cancel.get_token())
+                    .then([max_bytes](web::http::http_response response) {
+                      HttpResponse out;
+                      out.status = response.status_code();
+                      for (const auto& [name, value] : response.headers())
+                        out.headers.Set(name, value);
+                      out.body = ReadBodyAtMost(response, max_bytes);
+                      return out;
+                    });
+    // Poll for cancellation and the deadline while the request is in flight, so neither a
+    // SIGTERM nor a server dripping its answer byte by byte is waited out. Real time is fine
+    // here: this is the I/O edge, not logic.
+    bool expired = false;
     while (!task.is_done()) {
       if (ctx.IsCancelled()) {
         cancel.cancel();
         break;
       }
+      if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+        expired = true;
+        cancel.cancel();
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (expired) {
+      // Cancelling closes the connection; give that a moment, but never wait on the server.
+      const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+      while (!task.is_done() && std::chrono::steady_clock::now() < grace)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      // Whenever the abandoned request ends, observe its outcome: pplx terminates the process
+      // on an exception nobody looked at.
+      task.then([](pplx::task<HttpResponse> done) {
+        try {
+          done.get();
+        } catch (...) {
+        }
+      });
+      return MakeError(ErrorCode::kDeadlineExceeded, "no complete response by the deadline");
     }
     try {
       return task.get();
     } catch (const pplx::task_canceled&) {
-      return MakeError(ErrorCode::kCancelled, "request cancelled: " + Where(request.url));
+      return MakeError(ErrorCode::kCancelled, "request cancelled");
+    } catch (const BodyTooLarge&) {
+      return MakeError(ErrorCode::kInternal, "the response is larger than " +
+                                                 std::to_string(max_bytes) + " bytes; refused");
     }
   } catch (const std::exception& e) {
     // cpprest messages name the failing step (connect, handshake, timeout) and not the query.
-    return MakeError(ErrorCode::kUnavailable, std::string("HTTP transport error for ") +
-                                                  HttpMethodName(request.method) + " " +
-                                                  Where(request.url) + ": " + e.what());
+    return MakeError(ErrorCode::kUnavailable, std::string("HTTP transport error: ") + e.what());
   }
 }
 

@@ -24,6 +24,7 @@
 
 #include "engine/context.h"
 #include "engine/result.h"
+#include "providers/azure/arm/bounded_json.h"
 
 namespace keyward::azure {
 
@@ -80,13 +81,17 @@ class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Sends one request. Any HTTP status is a successful Send; only failures to get a response
-  // (DNS, connect, TLS, timeout, reset) are errors, with code kUnavailable.
+  // (DNS, connect, TLS, timeout, reset) are errors, with code kUnavailable. A response not
+  // complete by ctx.deadline is abandoned (kDeadlineExceeded); a body larger than the
+  // transport's limit is refused (kInternal: retrying would only fetch it again). Messages say
+  // what failed, not the URL: callers name the operation (ArmClient::Send, the credentials).
   virtual Result<HttpResponse> Send(const HttpRequest& request, const Context& ctx) = 0;
 };
 
 struct CpprestTransportOptions {
   std::string ca_file;               // extra trust anchor (PEM), added to the system verify paths
   std::chrono::seconds timeout{60};  // per request; ARM's own RP timeout is 60 s
+  size_t max_response_bytes = kMaxResponseBytes;  // larger bodies are refused, never read whole
 };
 
 class CpprestTransport : public HttpTransport {

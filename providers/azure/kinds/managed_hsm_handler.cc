@@ -117,16 +117,12 @@ Result<engine::RefreshResponse> ManagedHsmHandler::Refresh(const engine::Refresh
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
-    const Json& body = checks[i]->body;
-    if (body.is_object() && body.value("nameAvailable", true) == false) {
-      const std::string& name = to_check[i]->name;
-      std::string message = body.value("message", "");
-      if (message.empty()) {
-        message = "The managed HSM name '" + name + "' is not available (" +
-                  body.value("reason", "AlreadyExists") + ")";
-      }
-      out.unavailable_names[ManagedHsmUnavailableNameKey(name)] = message;
-    }
+    auto check = ParseNameAvailability(*checks[i]);
+    if (!check) return tl::unexpected(check.error());
+    const std::string& name = to_check[i]->name;
+    if (!check->available)
+      out.unavailable_names[ManagedHsmUnavailableNameKey(name)] =
+          check->Explain("managed HSM name '" + name + "'");
   }
   return out;
 }
@@ -231,6 +227,9 @@ Status ManagedHsmHandler::Purge(const HsmRef& ref, const Context& ctx) {
             "/purge",
         kKeyVaultApiVersion);
     auto purge = client_->Post(path, std::nullopt, ctx);
+    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST timed out after
+    // ARM had accepted it and the pipeline retried (retry.h): the purge is done, not failed.
+    if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
     if (!purge) return tl::unexpected(purge.error());
     spdlog::debug("managed HSM {}: waiting for purge", ref.name);
     auto done = client_->PollUntilDone(*purge, path, HttpMethod::kPost, ctx);

@@ -3,12 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <functional>
 #include <map>
 #include <set>
-#include <thread>
 
+#include "engine/parallel.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -24,6 +23,13 @@ std::string ListVaultsPath(const std::string& subscription, const std::string& r
   return WithApiVersion(scope + "/providers/Microsoft.KeyVault/vaults", kKeyVaultApiVersion);
 }
 
+// The plan found the vault's provisioning Failed (vault_model.cc).
+bool ProvisioningFailedIn(const Change& change) {
+  for (const engine::FieldChange& fc : change.field_changes)
+    if (fc.path == kProvisioningStatePath) return true;
+  return false;
+}
+
 // At most this many ARM calls of one refresh in flight (DESIGN.md §2: bounded concurrency).
 constexpr size_t kRefreshParallelism = 8;
 
@@ -31,17 +37,7 @@ constexpr size_t kRefreshParallelism = 8;
 template <class T>
 std::vector<Result<T>> RunBounded(size_t count, const std::function<Result<T>(size_t)>& call) {
   std::vector<Result<T>> results(count);
-  if (count <= 1) {
-    for (size_t i = 0; i < count; ++i) results[i] = call(i);
-    return results;
-  }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < count; i = next++) results[i] = call(i);
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(count, kRefreshParallelism); ++t) threads.emplace_back(worker);
-  for (std::thread& thread : threads) thread.join();
+  engine::ForEachBounded(count, kRefreshParallelism, [&](size_t i) { results[i] = call(i); });
   return results;
 }
 
@@ -191,16 +187,11 @@ Result<engine::RefreshResponse> VaultHandler::Refresh(const engine::RefreshReque
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
-    const Json& body = checks[i]->body;
-    if (body.is_object() && body.value("nameAvailable", true) == false) {
-      const std::string& name = to_check[i]->name;
-      std::string message = body.value("message", "");
-      if (message.empty()) {
-        message = "The vault name '" + name + "' is not available (" +
-                  body.value("reason", "AlreadyExists") + ")";
-      }
-      out.unavailable_names[UnavailableNameKey(name)] = message;
-    }
+    auto check = ParseNameAvailability(*checks[i]);
+    if (!check) return tl::unexpected(check.error());
+    const std::string& name = to_check[i]->name;
+    if (!check->available)
+      out.unavailable_names[UnavailableNameKey(name)] = check->Explain("vault name '" + name + "'");
   }
   return out;
 }
@@ -242,6 +233,18 @@ Result<Json> VaultHandler::PatchToDesired(const VaultRef& ref, const Json& desir
   return Get(ref, ctx);
 }
 
+Result<Json> VaultHandler::Reprovision(const VaultRef& ref, const Json& desired,
+                                       const Context& ctx) {
+  // Every managed property (a PATCH, so the access policies stay), then body polling:
+  // RegisteringDns -> Succeeded, or Failed again (an error; the next apply tries again).
+  auto patched = client_->Patch(ref.path, BuildVaultPatchBody(desired, Json()), ctx);
+  if (!patched) return tl::unexpected(patched.error());
+  spdlog::debug("vault {}: waiting for provisioning ({})", ref.name, patched->provisioning_state());
+  auto done = client_->PollUntilDone(*patched, ref.path, HttpMethod::kPatch, ctx);
+  if (!done) return tl::unexpected(done.error());
+  return Get(ref, ctx);
+}
+
 Result<Json> VaultHandler::Recover(const VaultRef& ref, const Json& desired, const Context& ctx) {
   auto put = client_->Put(ref.path, BuildVaultRecoverBody(desired), ctx);
   if (!put) return tl::unexpected(put.error());
@@ -275,6 +278,9 @@ Status VaultHandler::Purge(const VaultRef& ref, const Context& ctx) {
         JoinPath(DeletedVaultPath(ref.subscription, sd.location, ref.name), {"purge"}),
         kKeyVaultApiVersion);
     auto purge = client_->Post(path, std::nullopt, ctx);
+    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST timed out after
+    // ARM had accepted it and the pipeline retried (retry.h): the purge is done, not failed.
+    if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
     if (!purge) return tl::unexpected(purge.error());
     spdlog::debug("vault {}: waiting for purge", ref.name);
     auto done = client_->PollUntilDone(*purge, path, HttpMethod::kPost, ctx);
@@ -301,8 +307,11 @@ Result<engine::ApplyResponse> VaultHandler::Apply(const engine::ApplyRequest& re
     case Action::kUpdate:
     case Action::kAdopt:
       // Never a full PUT: it would replace the access policy list.
-      live = PatchToDesired(*ref, change.after,
-                            change.before.is_null() ? Json() : NormalizeVault(change.before), ctx);
+      live = ProvisioningFailedIn(change)
+                 ? Reprovision(*ref, change.after, ctx)
+                 : PatchToDesired(*ref, change.after,
+                                  change.before.is_null() ? Json() : NormalizeVault(change.before),
+                                  ctx);
       break;
     case Action::kRecover:
       live = Recover(*ref, change.after, ctx);

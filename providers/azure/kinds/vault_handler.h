@@ -43,6 +43,8 @@ class VaultHandler : public engine::ResourceHandler {
   Result<VaultRef> RefOf(const engine::Change& change) const;
   Result<Json> Create(const VaultRef& ref, const Json& desired, const Context& ctx);
   Result<Json> Recover(const VaultRef& ref, const Json& desired, const Context& ctx);
+  // A vault whose provisioning ended Failed: PATCH every managed property, wait for provisioning.
+  Result<Json> Reprovision(const VaultRef& ref, const Json& desired, const Context& ctx);
   Result<Json> PatchToDesired(const VaultRef& ref, const Json& desired, const Json& normalized_live,
                               const Context& ctx);
   Status Purge(const VaultRef& ref, const Context& ctx);

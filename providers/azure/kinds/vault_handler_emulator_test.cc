@@ -15,6 +15,7 @@
 #include "providers/azure/kinds/vault_model.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
+#include "tests/support/misbehaving_server.h"
 
 namespace keyward::azure {
 namespace {
@@ -302,6 +303,61 @@ TEST_F(VaultHandlerEmulatorTest, PurgeThenCreateStartsFresh) {
   auto refreshed = Refresh(vaults_, {&vault});
   for (const auto& sd : refreshed.soft_deleted) EXPECT_FALSE(IEquals(sd.name, vault.name));
   EXPECT_EQ(Plan(vaults_, &vault, refreshed).action, Action::kNoOp);
+}
+
+// retry.h: a purge POST whose first try timed out after ARM accepted it is retried, and the
+// retry finds nothing to purge (404). That purge is done, not failed. Reproduced with a deleted
+// list that is one step behind (the vault is already purged when the POST arrives).
+TEST_F(VaultHandlerEmulatorTest, APurgeThatAlreadyHappenedIsSuccessNotAnError) {
+  auto group = DesiredGroup("rg-purged-" + suffix_);
+  EnsureGroup(group);
+  auto vault = DesiredVault("kv-purged-" + suffix_, group.name);
+  Apply(vaults_, Plan(vaults_, &vault, Refresh(vaults_, {&vault})), &vault);
+  const std::string vault_path = WithApiVersion(
+      VaultPath(vault.subscription, vault.resource_group, vault.name), kKeyVaultApiVersion);
+  ASSERT_TRUE(client()->Delete(vault_path, ctx_));
+  options_.purge_then_create = true;
+  Change change = Plan(vaults_, &vault, Refresh(vaults_, {&vault}));
+  ASSERT_EQ(change.action, Action::kPurgeThenCreate) << change.reason;
+
+  const std::string deleted_list =
+      "/subscriptions/" + std::string(kt::kSubscriptionId) +
+      "/providers/Microsoft.KeyVault/deletedVaults?api-version=" + kKeyVaultApiVersion;
+  const std::string stale =
+      kt::ArmRequest(*emulator_, kt::GetToken(*emulator_), "GET", deleted_list).body;
+  const std::string purge_path = WithApiVersion(
+      JoinPath(DeletedVaultPath(vault.subscription, "westeurope", vault.name), {"purge"}),
+      kKeyVaultApiVersion);
+  auto purged = client()->Post(purge_path, std::nullopt, ctx_);
+  ASSERT_TRUE(purged) << purged.error().ToString();
+  ASSERT_TRUE(client()->PollUntilDone(*purged, purge_path, HttpMethod::kPost, ctx_));
+
+  kt::ScriptRule stale_list;
+  stale_list.method = "GET";
+  stale_list.path = "/deletedVaults\\?";
+  stale_list.answer.body = stale;
+  auto server = kt::MisbehavingServer::Start({stale_list}, emulator_->endpoint(),
+                                             emulator_->ca_file(), /*forward_writes=*/true);
+  ASSERT_NE(server, nullptr);
+  ClientSecretCredentialOptions credential_options;
+  credential_options.authority_host = emulator_->endpoint();
+  credential_options.ca_file = emulator_->ca_file();
+  ArmClientOptions options;
+  options.endpoint = server->endpoint();
+  options.ca_file = emulator_->ca_file();
+  options.credential = std::make_shared<ClientSecretCredential>(
+      kt::kTenantId, kt::kClientId, kt::kClientSecret, credential_options);
+  options.poll.default_interval = std::chrono::milliseconds(100);
+  options.poll.max_interval = std::chrono::milliseconds(200);
+  VaultHandler behind(std::make_shared<ArmClient>(std::move(options)));
+
+  Json live = Apply(behind, change, &vault);
+  EXPECT_EQ(live["properties"].value("provisioningState", ""), "Succeeded");
+  bool purge_answered_404 = false;
+  for (const std::string& request : server->Requests())
+    purge_answered_404 = purge_answered_404 || request.find("/purge?") != std::string::npos;
+  EXPECT_TRUE(purge_answered_404) << "the purge POST was made (and found nothing to purge)";
+  EXPECT_EQ(server->Hits(0), 1);
 }
 
 TEST_F(VaultHandlerEmulatorTest, LocationChangeReplacesByDeletePurgeCreate) {

@@ -225,10 +225,20 @@ void PlanAbsent(const engine::PlanChangeRequest& request, const std::string& nam
   c.reason = "vault does not exist";
 }
 
+bool ProvisioningFailed(const Json& live) {
+  const Json& state = PropertyOf(live, "provisioningState");
+  return state.is_string() && IEquals(state.get<std::string>(), "Failed");
+}
+
 void PlanPresent(const engine::PlanChangeRequest& request, const std::string& stack, Change& c) {
   const Json& live = c.before;
   const Json& desired = c.after;
   c.field_changes = DiffVault(desired, live);
+  // A vault whose creation or last update ended Failed is not usable even when every managed field
+  // matches (the provisioning state is not a managed field): sending its properties again makes
+  // ARM provision it again. Left alone, the next apply would write keys and secrets into it.
+  const bool failed = ProvisioningFailed(request.observed->live);
+  if (failed) c.field_changes.push_back({kProvisioningStatePath, "Failed", "Succeeded"});
   const std::string owner = StackTagOf(live);
 
   // Immutable after creation: ARM refuses these updates, so say so at plan time.
@@ -274,10 +284,15 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
     return;
   }
   c.action = Action::kUpdate;
-  c.reason_code = "drift";
+  c.reason_code = failed ? "provisioning_failed" : "drift";
   std::string paths;
   for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
   c.reason = "differs in " + paths + tenant_note;
+  if (failed) {
+    c.reason +=
+        "; provisioningState is Failed (the vault's creation or last update did not "
+        "finish): its properties are sent again";
+  }
 }
 
 }  // namespace

@@ -113,6 +113,10 @@ Json BuildVaultCreateBody(const Json& desired);
 // restores the old configuration, the desired properties are PATCHed afterwards.
 Json BuildVaultRecoverBody(const Json& desired);
 
+// The field change a plan carries for a vault whose provisioning ended Failed; apply then sends
+// every managed property again (BuildVaultPatchBody(desired, null)) and waits for provisioning.
+inline constexpr char kProvisioningStatePath[] = "properties.provisioningState";
+
 // PATCH body converging `live` (normalized) to `desired` on the changed managed fields only.
 // PATCH merges inside `properties` (so access policies and unmanaged fields survive), tags replace
 // the whole set (so the full desired tag map is always sent). networkAcls is sent whole (live

@@ -283,6 +283,44 @@ TEST(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
   EXPECT_EQ(c.field_changes[0].after, "Disabled");
 }
 
+TEST(VaultPlanTest, AVaultWhoseProvisioningFailedIsProvisionedAgain) {
+  // Found by the fault campaign (docs/reliability.md): a create whose provisioning ended Failed
+  // left a vault that matched the manifest field by field, so every later plan was a no-op and
+  // apply wrote keys and secrets into a vault that never finished provisioning.
+  auto desired = Desired(BasicSpec());
+  Json live = LiveVault();
+  live["properties"]["provisioningState"] = "Failed";
+  auto observed = Observed(live);
+  Change c = Planner().Plan(&desired, &observed);
+  EXPECT_EQ(c.action, Action::kUpdate) << c.reason;
+  EXPECT_EQ(c.reason_code, "provisioning_failed");
+  EXPECT_NE(c.reason.find("provisioningState is Failed"), std::string::npos) << c.reason;
+  ASSERT_EQ(Paths(c), std::vector<std::string>{kProvisioningStatePath});
+  EXPECT_EQ(c.field_changes[0].before, "Failed");
+  EXPECT_EQ(c.field_changes[0].after, "Succeeded");
+
+  // Other drift is listed beside it.
+  live["properties"]["publicNetworkAccess"] = "Enabled";
+  auto drifted = Observed(live);
+  c = Planner().Plan(&desired, &drifted);
+  EXPECT_EQ(c.action, Action::kUpdate);
+  EXPECT_EQ(Paths(c),
+            (std::vector<std::string>{"properties.publicNetworkAccess", kProvisioningStatePath}));
+}
+
+TEST(VaultBodyTest, ReprovisionPatchSendsEveryManagedFieldButNoAccessPolicies) {
+  // What apply PATCHes for a failed vault: BuildVaultPatchBody against no live state.
+  Json desired = BuildDesiredVaultBody(BasicSpec(), kStack, Json());
+  Json patch = BuildVaultPatchBody(desired, Json());
+  ASSERT_TRUE(patch.is_object());
+  EXPECT_EQ(patch["tags"], desired["tags"]);
+  EXPECT_EQ(patch["properties"]["publicNetworkAccess"], "Disabled");
+  EXPECT_EQ(patch["properties"]["sku"]["name"], "premium");
+  EXPECT_EQ(patch["properties"]["networkAcls"]["defaultAction"], "Deny");
+  EXPECT_FALSE(patch["properties"].contains("accessPolicies"));
+  EXPECT_FALSE(patch["properties"].contains("softDeleteRetentionInDays"));  // fixed at creation
+}
+
 TEST(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
