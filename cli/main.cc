@@ -18,9 +18,9 @@
 #include "cli/guardrails.h"
 #include "cli/lock.h"
 #include "cli/process_hygiene.h"
-#include "engine/duration.h"
 #include "coordination/stack_lock.h"
 #include "engine/context.h"
+#include "engine/duration.h"
 #include "engine/file_reader.h"
 
 namespace {

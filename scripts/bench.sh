@@ -33,13 +33,8 @@ if [ ! -d tests/conformance/node_modules/@azure/arm-keyvault ]; then
   (cd tests/conformance && npm ci --no-audit --no-fund >/dev/null)
 fi
 
-if [ -z "$dir" ]; then
-  dir=$(mktemp -d -t keyward-bench.XXXXXX)
-  trap 'stop_emulator; rm -rf "$dir"' EXIT
-else
-  rm -rf "$dir"; mkdir -p "$dir"
-  trap stop_emulator EXIT
-fi
+work_dir "$dir" keyward-bench
+dir=$WORK_DIR
 
 # A throwaway principal and secrets: the emulator is fresh and local.
 export AZURE_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47

@@ -66,6 +66,20 @@ FUZZ_SEEDS="$KEYWARD_ROOT/tests/fuzz/corpus"
 
 # sanitizer_env: every finding stops the process with a non-zero status; leaks are findings too
 # (LeakSanitizer; tests/fuzz/lsan.supp lists leaks of Debian's libraries, not ours).
+# work_dir DIR PREFIX: DIR emptied, or a new temporary directory when DIR is empty, and
+# stops the emulator on exit (removing the temporary directory too). Call it without $(...):
+# the EXIT trap must be set in the calling shell. The result is in $WORK_DIR.
+work_dir() {
+  if [ -z "$1" ]; then
+    WORK_DIR=$(mktemp -d -t "$2.XXXXXX")
+    trap 'stop_emulator; rm -rf "$WORK_DIR"' EXIT
+  else
+    WORK_DIR=$1
+    rm -rf "$WORK_DIR"; mkdir -p "$WORK_DIR"
+    trap stop_emulator EXIT
+  fi
+}
+
 sanitizer_env() {
   export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
@@ -115,14 +129,8 @@ campaign_main() {
       *) args+=("$1"); shift ;;
     esac
   done
-  if [ -z "$CAMPAIGN_DIR" ]; then
-    CAMPAIGN_DIR=$(mktemp -d -t keyward-campaign.XXXXXX)
-    trap 'stop_emulator; rm -rf "$CAMPAIGN_DIR"' EXIT
-  else
-    rm -rf "$CAMPAIGN_DIR"; mkdir -p "$CAMPAIGN_DIR"
-    trap stop_emulator EXIT
-  fi
-  local dir=$CAMPAIGN_DIR
+  work_dir "$CAMPAIGN_DIR" keyward-campaign
+  local dir=$WORK_DIR
   step "Campaign: $kind (machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
   if [ ! -x "$BUILD_DIR/bin/keyward" ] || [ ! -x "$BUILD_DIR/bin/keyward-arm-emulator" ]; then
     build_keyward keyward keyward-arm-emulator
