@@ -107,9 +107,7 @@ TEST_F(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
 TEST_F(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
   Json spec = BasicSpec();
   spec["softDeleteRetentionInDays"] = 30;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("on the managed HSM"), std::string::npos) << c.reason;
@@ -129,9 +127,7 @@ TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
 TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
   Json spec = BasicSpec();
   spec["enablePurgeProtection"] = "true";  // quoted in YAML
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(BuildManagedHsmPatchBody(c.after, c.before)["properties"]["enablePurgeProtection"],
             true);
@@ -140,9 +136,7 @@ TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
 TEST_F(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
   Json spec = BasicSpec();
   spec["sku"] = {{"name", "custom_b32"}};
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kReplace) << c.reason;
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("sku.name"), std::string::npos) << c.reason;
@@ -152,16 +146,13 @@ TEST_F(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
 TEST_F(ManagedHsmPlanTest, AdminAndTenantChangesAreReplace) {
   Json spec = BasicSpec();
   spec["initialAdminObjectIds"] = Json::array({kAdmin, "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01"});
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kReplace);
   EXPECT_NE(c.reason.find("initialAdminObjectIds"), std::string::npos) << c.reason;
 
   spec = BasicSpec();
   spec["tenantId"] = "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01";
-  desired = Desired(spec);
-  c = Planner().Plan(&desired, &observed);
+  c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kReplace);
   EXPECT_NE(c.reason.find("properties.tenantId"), std::string::npos) << c.reason;
 }

@@ -199,6 +199,12 @@ class SoftDeletableModelTest : public ::testing::Test {
     return sd;
   }
   KindPlanner Planner() const { return KindPlanner{kind_.plan}; }
+  // Plans `spec` against Live(): what editing the manifest of an existing resource does.
+  engine::Change PlanOverLive(Json spec) const {
+    const engine::DesiredResource desired = Desired(std::move(spec));
+    const engine::ObservedResource observed = Observed(Live());
+    return Planner().Plan(&desired, &observed);
+  }
 
   // The paths of a change's field changes, in order.
   static std::vector<std::string> Paths(const engine::Change& change) {

@@ -110,9 +110,7 @@ TEST_F(VaultPlanTest, NoOpAfterNormalization) {
   spec["sku"] = {{"family", "a"}, {"name", "PREMIUM"}};
   spec["softDeleteRetentionInDays"] = "90";  // quoted in YAML
   spec["networkAcls"]["bypass"] = "azureservices";
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason << "\n" << testing::PrintToString(Paths(c));
   EXPECT_TRUE(c.field_changes.empty());
   EXPECT_FALSE(c.fingerprint.empty());
@@ -185,9 +183,7 @@ TEST_F(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
 TEST_F(VaultPlanTest, RetentionChangeIsBlocked) {
   Json spec = BasicSpec();
   spec["softDeleteRetentionInDays"] = 30;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("retention days cannot change after creation"), std::string::npos);
@@ -205,9 +201,7 @@ TEST_F(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
 TEST_F(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
   Json spec = BasicSpec();
   spec["enablePurgeProtection"] = false;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
 }
@@ -215,9 +209,7 @@ TEST_F(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
 TEST_F(VaultPlanTest, TurningSoftDeleteOffIsBlocked) {
   Json spec = BasicSpec();
   spec["enableSoftDelete"] = false;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "soft_delete_irreversible");
 }
@@ -239,9 +231,7 @@ TEST_F(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
 TEST_F(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
   Json spec = BasicSpec();
   spec["location"] = "northeurope";
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
 }
@@ -274,9 +264,7 @@ TEST_F(VaultPlanTest, UserTagsManageTheWholeTagMap) {
 TEST_F(VaultPlanTest, TenantChangeIsAnUpdateThatSaysSo) {
   Json spec = BasicSpec();
   spec["tenantId"] = "00000000-0000-4000-8000-000000000001";
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_NE(c.reason.find("tenantId"), std::string::npos);
 }
