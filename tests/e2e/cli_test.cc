@@ -20,9 +20,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-e2e/providers/"
-    "Microsoft.KeyVault/vaults/e2e-kv-01?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-e2e", "e2e-kv-01");
 
 class CliTest : public KeywardE2eTest {
  protected:

@@ -23,9 +23,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-daemon/providers/"
-    "Microsoft.KeyVault/vaults/daemon-kv-01?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-daemon", "daemon-kv-01");
 
 std::string KeywardYaml() {
   return std::string("stack: daemon-e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
@@ -72,17 +70,11 @@ class DaemonTest : public KeywardE2eTest {
   }
 
   void ApplyOnce() {
-    auto env = KeywardEnv(*emulator_, state_.string());
-    auto apply =
-        RunCommand({BinaryPath("keyward"), "apply", manifests_.string(), "--auto-approve"}, env);
+    auto apply = RunKeyward({"apply", manifests_.string(), "--auto-approve"},
+                            {{"KEYWARD_STATE_DIR", state_.string()}});
     ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   }
 
-  HttpsResult Arm(const std::string& method, const std::string& path,
-                  const nlohmann::json& body = nullptr) {
-    if (token_.empty()) token_ = GetToken(*emulator_);
-    return ArmRequest(*emulator_, token_, method, path, body);
-  }
   std::string LivePublicNetworkAccess() {
     return Arm("GET", kVaultPath).Json()["properties"].value("publicNetworkAccess", "");
   }
@@ -122,7 +114,6 @@ class DaemonTest : public KeywardE2eTest {
   }
 
   std::filesystem::path manifests_, state_;
-  std::string token_;
 };
 
 TEST_F(DaemonTest, ObserveReportsOutOfBandDriftInStatusAndMetricsAndNeverWrites) {

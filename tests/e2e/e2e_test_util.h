@@ -33,6 +33,13 @@ inline std::map<std::string, std::string> EmulatorEnv(const EmulatorProcess& emu
           {"AZURE_CLIENT_SECRET", kClientSecret}};
 }
 
+// The ARM path (with api-version) of vault `name` in resource group `group` of the emulator's
+// subscription.
+inline std::string VaultApiPath(const std::string& group, const std::string& name) {
+  return "/subscriptions/" + std::string(kSubscriptionId) + "/resourceGroups/" + group +
+         "/providers/Microsoft.KeyVault/vaults/" + name + "?api-version=2024-11-01";
+}
+
 // An empty scratch directory for the running test: <tmp>/<prefix>-<pid>-<test name>.
 inline std::filesystem::path FreshTestDir(const std::string& prefix) {
   const std::filesystem::path dir =

@@ -24,9 +24,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-e2e/providers/"
-    "Microsoft.KeyVault/vaults/e2e-plan-kv?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-e2e", "e2e-plan-kv");
 
 constexpr char kVaultYaml[] =
     "apiVersion: keyward.dev/v1alpha1\n"

@@ -28,9 +28,7 @@ using std::chrono::seconds;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-sec/providers/"
-    "Microsoft.KeyVault/vaults/sec-kv-01?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-sec", "sec-kv-01");
 constexpr char kPlanKey[] = "plan-signing-key-for-the-security-test";
 constexpr char kVaultYaml[] =
     "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: sec-kv-01\n"
