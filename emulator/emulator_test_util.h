@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -31,6 +32,22 @@ inline std::string VaultPath(const std::string& rg, const std::string& name,
          "/providers/Microsoft.KeyVault/vaults/" + name;
 }
 
+inline std::string HsmPath(const std::string& rg, const std::string& name,
+                           const std::string& sub = keyward::testing::kSubscriptionId) {
+  return "/subscriptions/" + sub + "/resourceGroups/" + rg +
+         "/providers/Microsoft.KeyVault/managedHSMs/" + name;
+}
+
+// A Standard_B1 HSM with the fixture's tenant and administrator.
+inline json HsmBody(const std::string& location = "westus") {
+  return {{"location", location},
+          {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
+          {"tags", {{"Dept", "hsm"}}},
+          {"properties",
+           {{"tenantId", keyward::testing::kTenantId},
+            {"initialAdminObjectIds", {keyward::testing::kObjectId}}}}};
+}
+
 inline json VaultBody(const std::string& location = "westus") {
   return {{"location", location},
           {"properties",
@@ -40,6 +57,13 @@ inline json VaultBody(const std::string& location = "westus") {
              {{{"tenantId", keyward::testing::kTenantId},
                {"objectId", keyward::testing::kObjectId},
                {"permissions", {{"secrets", {"get", "list"}}}}}}}}}};
+}
+
+// Emulator options with these command-line arguments.
+inline EmulatorOptions WithArgs(std::vector<std::string> args) {
+  EmulatorOptions options;
+  options.extra_args = std::move(args);
+  return options;
 }
 
 // Fixture: one emulator per test, a token, and shortcuts for common calls.

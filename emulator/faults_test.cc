@@ -12,12 +12,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-EmulatorOptions WithArgs(std::vector<std::string> args) {
-  EmulatorOptions options;
-  options.extra_args = std::move(args);
-  return options;
-}
-
 using keyward::testing::HttpsRequest;
 
 TEST(FaultSpecTest, FlagFormMapsToTheJsonSpec) {

@@ -13,24 +13,9 @@ namespace {
 using keyward::testing::kOtherSubscriptionId;
 using keyward::testing::kSubscriptionId;
 
-std::string HsmPath(const std::string& rg, const std::string& name,
-                    const std::string& sub = kSubscriptionId) {
-  return "/subscriptions/" + sub + "/resourceGroups/" + rg +
-         "/providers/Microsoft.KeyVault/managedHSMs/" + name;
-}
-
 std::string DeletedHsmPath(const std::string& location, const std::string& name) {
   return "/subscriptions/" + std::string(kSubscriptionId) +
          "/providers/Microsoft.KeyVault/locations/" + location + "/deletedManagedHSMs/" + name;
-}
-
-json HsmBody(const std::string& location = "westus") {
-  return {{"location", location},
-          {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
-          {"tags", {{"Dept", "hsm"}}},
-          {"properties",
-           {{"tenantId", keyward::testing::kTenantId},
-            {"initialAdminObjectIds", {keyward::testing::kObjectId}}}}};
 }
 
 class ManagedHsmTest : public EmulatorTest {

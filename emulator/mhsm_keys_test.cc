@@ -13,19 +13,6 @@ namespace {
 
 using keyward::testing::kSubscriptionId;
 
-std::string HsmPath(const std::string& name) {
-  return "/subscriptions/" + std::string(kSubscriptionId) +
-         "/resourceGroups/rg1/providers/Microsoft.KeyVault/managedHSMs/" + name;
-}
-
-json HsmBody() {
-  return {{"location", "westus"},
-          {"sku", {{"family", "B"}, {"name", "Standard_B1"}}},
-          {"properties",
-           {{"tenantId", keyward::testing::kTenantId},
-            {"initialAdminObjectIds", {keyward::testing::kObjectId}}}}};
-}
-
 class MhsmKeysTest : public EmulatorTest {
  protected:
   void SetUp() override {
@@ -35,10 +22,10 @@ class MhsmKeysTest : public EmulatorTest {
 
   // Creates the HSM and waits for provisioning to finish.
   void CreateHsm(const std::string& name) {
-    auto r = Call("PUT", HsmPath(name) + "?" + kKv, HsmBody());
+    auto r = Call("PUT", HsmPath("rg1", name) + "?" + kKv, HsmBody());
     ASSERT_EQ(r.status, 202) << r.body;
     for (int i = 0; i < 100; ++i) {
-      auto g = Call("GET", HsmPath(name) + "?" + kKv);
+      auto g = Call("GET", HsmPath("rg1", name) + "?" + kKv);
       if (g.Json()["properties"]["provisioningState"] == "Succeeded") return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -46,7 +33,7 @@ class MhsmKeysTest : public EmulatorTest {
   }
 
   HttpsResult PutKey(const std::string& hsm, const std::string& key, const json& body) {
-    return Call("PUT", HsmPath(hsm) + "/keys/" + key + "?" + kKv, body);
+    return Call("PUT", HsmPath("rg1", hsm) + "/keys/" + key + "?" + kKv, body);
   }
 };
 
@@ -56,7 +43,7 @@ TEST_F(MhsmKeysTest, CreateIfNotExistKeepsTheFirstKey) {
   ASSERT_EQ(first.status, 200) << first.body;
   json k = first.Json();
   EXPECT_EQ(k["type"], "Microsoft.KeyVault/managedHSMs/keys");
-  EXPECT_EQ(k["id"], HsmPath("hsm-k") + "/keys/key1");
+  EXPECT_EQ(k["id"], HsmPath("rg1", "hsm-k") + "/keys/key1");
   const json& p = k["properties"];
   EXPECT_EQ(p["kty"], "RSA");
   EXPECT_EQ(p["keySize"], 2048);
@@ -72,26 +59,26 @@ TEST_F(MhsmKeysTest, CreateIfNotExistKeepsTheFirstKey) {
   auto second = PutKey("hsm-k", "KEY1", {{"properties", {{"kty", "EC"}}}});
   ASSERT_EQ(second.status, 200);
   EXPECT_EQ(second.Json(), k) << "an existing key is returned unchanged";
-  EXPECT_EQ(Call("GET", HsmPath("hsm-k") + "/keys/key1?" + kKv).Json(), k);
+  EXPECT_EQ(Call("GET", HsmPath("rg1", "hsm-k") + "/keys/key1?" + kKv).Json(), k);
 
-  auto versions = Call("GET", HsmPath("hsm-k") + "/keys/key1/versions?" + kKv);
+  auto versions = Call("GET", HsmPath("rg1", "hsm-k") + "/keys/key1/versions?" + kKv);
   ASSERT_EQ(versions.status, 200);
   ASSERT_EQ(versions.Json()["value"].size(), 1u);
   EXPECT_EQ(versions.Json()["value"][0]["type"], "Microsoft.KeyVault/managedHSMs/keys/versions");
   EXPECT_EQ(versions.Json()["value"][0]["name"], version);
-  auto got = Call("GET", HsmPath("hsm-k") + "/keys/key1/versions/" + version + "?" + kKv);
+  auto got = Call("GET", HsmPath("rg1", "hsm-k") + "/keys/key1/versions/" + version + "?" + kKv);
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.Json()["properties"]["keyUriWithVersion"], with_version);
-  EXPECT_EQ(
-      Call("GET", HsmPath("hsm-k") + "/keys/key1/versions/" + std::string(32, 'a') + "?" + kKv)
-          .status,
-      404);
+  EXPECT_EQ(Call("GET", HsmPath("rg1", "hsm-k") + "/keys/key1/versions/" + std::string(32, 'a') +
+                            "?" + kKv)
+                .status,
+            404);
 }
 
 TEST_F(MhsmKeysTest, ValidatesKeysAndRejectsUnprovisionedOrMissingHsm) {
   auto absent = PutKey("nohsm", "k", {{"properties", {{"kty", "RSA"}}}});
   EXPECT_EQ(absent.status, 404);
-  ASSERT_EQ(Call("PUT", HsmPath("hsm-new") + "?" + kKv, HsmBody()).status, 202);
+  ASSERT_EQ(Call("PUT", HsmPath("rg1", "hsm-new") + "?" + kKv, HsmBody()).status, 202);
   auto early = PutKey("hsm-new", "k", {{"properties", {{"kty", "RSA"}}}});
   EXPECT_EQ(early.status, 409) << early.body;
   EXPECT_EQ(early.Json()["error"]["code"], "ManagedHsmNotProvisioned");
@@ -104,7 +91,7 @@ TEST_F(MhsmKeysTest, ValidatesKeysAndRejectsUnprovisionedOrMissingHsm) {
   auto ec = PutKey("hsm-v", "ec", {{"properties", {{"kty", "EC-HSM"}}}});
   ASSERT_EQ(ec.status, 200);
   EXPECT_EQ(ec.Json()["properties"]["curveName"], "P-256");
-  EXPECT_EQ(Call("GET", HsmPath("hsm-v") + "/keys/none?" + kKv).status, 404);
+  EXPECT_EQ(Call("GET", HsmPath("rg1", "hsm-v") + "/keys/none?" + kKv).status, 404);
 }
 
 TEST_F(MhsmKeysTest, ListPagesOf25WithNextLink) {
@@ -115,7 +102,7 @@ TEST_F(MhsmKeysTest, ListPagesOf25WithNextLink) {
         200);
   }
   std::set<std::string> names;
-  std::string url = emulator_->endpoint() + HsmPath("hsm-list") + "/keys?" + kKv;
+  std::string url = emulator_->endpoint() + HsmPath("rg1", "hsm-list") + "/keys?" + kKv;
   int pages = 0;
   while (!url.empty()) {
     auto r = keyward::testing::HttpsRequest("GET", url, {{"Authorization", "Bearer " + token_}}, "",

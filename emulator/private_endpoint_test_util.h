@@ -17,11 +17,6 @@ inline std::string EndpointPath(const std::string& rg, const std::string& name) 
          rg + "/providers/Microsoft.Network/privateEndpoints/" + name;
 }
 
-inline std::string HsmPath(const std::string& rg, const std::string& name) {
-  return "/subscriptions/" + std::string(keyward::testing::kSubscriptionId) + "/resourceGroups/" +
-         rg + "/providers/Microsoft.KeyVault/managedHSMs/" + name;
-}
-
 // A private endpoint body linking `target_id`; manual => Pending on the target, else Approved.
 inline json EndpointBody(const std::string& target_id, bool manual,
                          const std::string& group = "vault") {

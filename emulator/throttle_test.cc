@@ -12,12 +12,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-EmulatorOptions WithArgs(std::vector<std::string> args) {
-  EmulatorOptions options;
-  options.extra_args = std::move(args);
-  return options;
-}
-
 constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
 
 TEST(ThrottleMathTest, MethodsMapToArmOperationTypes) {

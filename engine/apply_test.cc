@@ -192,12 +192,9 @@ TEST(ApplyTest, PostApplyMismatchIsAFailure) {
   EXPECT_EQ(report.Find("Key/k")->outcome.status, ChangeStatus::kSkipped);
 }
 
-TEST(ApplyTest, CancellationStopsNewWorkAndLetsInFlightFinish) {
-  FakeRegistry fakes;
-  AddKinds(fakes);
-  fakes["Vault"]->on_apply = [](const Change& c, const Context& ctx) {
-    if (c.address == "Vault/a") ctx.cancelled->store(true);
-  };
+// Creates Vault/a, b and c one change at a time, so that whatever Vault/a's apply does (cancel,
+// lose the lease) happens before b and c would start.
+ApplyReport ApplyThreeVaultsInOrder(const FakeRegistry& fakes, const Context& ctx) {
   DesiredSet desired =
       MakeDesiredSet({MakeDesired("Vault", "a", kSpec), MakeDesired("Vault", "b", kSpec),
                       MakeDesired("Vault", "c", kSpec)});
@@ -205,8 +202,17 @@ TEST(ApplyTest, CancellationStopsNewWorkAndLetsInFlightFinish) {
   ApplyOptions options;
   options.parallelism = 1;
   RecordingObserver observer;
+  return Apply(plan, &desired, fakes.registry, options, observer, ctx);
+}
+
+TEST(ApplyTest, CancellationStopsNewWorkAndLetsInFlightFinish) {
+  FakeRegistry fakes;
+  AddKinds(fakes);
+  fakes["Vault"]->on_apply = [](const Change& c, const Context& ctx) {
+    if (c.address == "Vault/a") ctx.cancelled->store(true);
+  };
   Context ctx;
-  const ApplyReport report = Apply(plan, &desired, fakes.registry, options, observer, ctx);
+  const ApplyReport report = ApplyThreeVaultsInOrder(fakes, ctx);
   EXPECT_EQ(report.Find("Vault/a")->outcome.status,
             ChangeStatus::kSucceeded);  // in flight: finished
   for (const char* address : {"Vault/b", "Vault/c"}) {
@@ -237,16 +243,9 @@ TEST(ApplyTest, LapsedLeaseStopsNewChangesAndNamesTheLostLock) {
   fakes["Vault"]->on_apply = [&](const Change& c, const Context&) {
     if (c.address == "Vault/a") guard->lapsed = true;
   };
-  DesiredSet desired =
-      MakeDesiredSet({MakeDesired("Vault", "a", kSpec), MakeDesired("Vault", "b", kSpec),
-                      MakeDesired("Vault", "c", kSpec)});
-  const Plan plan = MakePlan(desired, {}, fakes.registry, TestPlanOptions());
-  ApplyOptions options;
-  options.parallelism = 1;
-  RecordingObserver observer;
   Context ctx;
   ctx.write_guard = guard;
-  const ApplyReport report = Apply(plan, &desired, fakes.registry, options, observer, ctx);
+  const ApplyReport report = ApplyThreeVaultsInOrder(fakes, ctx);
 
   EXPECT_EQ(report.Find("Vault/a")->outcome.status, ChangeStatus::kSucceeded);
   for (const char* address : {"Vault/b", "Vault/c"}) {

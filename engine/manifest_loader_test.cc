@@ -40,8 +40,19 @@ class ManifestLoaderTest : public ::testing::Test {
     return LoadManifests(paths, files_, registry_);
   }
 
+  // Loads m/ into result_ and returns its error lines. A count other than `count` fails the test;
+  // the list is then cut or padded to `count` so that the checks after it index safely.
+  std::vector<std::string> LoadErrors(size_t count) {
+    result_ = Load();
+    std::vector<std::string> errors = ErrorLines(result_.diagnostics);
+    EXPECT_EQ(errors.size(), count) << Errors(result_.diagnostics);
+    errors.resize(count);
+    return errors;
+  }
+
   FakeFileReader files_;
   HandlerRegistry registry_ = MakeRegistry();
+  LoadResult result_;
 };
 
 TEST_F(ManifestLoaderTest, KeywardYamlWithoutStackIsUnownedMode) {
@@ -146,15 +157,13 @@ TEST_F(ManifestLoaderTest, UnknownFieldIsReportedAtThatFieldWithSuggestion) {
   files_.AddFile("m/keyward.yaml", kStackConfig);
   files_.AddFile("m/vault.yaml",
                  MinimalVault("orders-kv") + "  lokation: westeurope\n  enableSoftDeleet: true\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 2u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(2);
   EXPECT_THAT(errors[0], HasSubstr("m/vault.yaml:7:3: error: spec: unknown field 'lokation', did "
                                    "you mean 'location'? (allowed: "));
   EXPECT_THAT(errors[0], HasSubstr("location, networkAcls"));
   EXPECT_THAT(errors[1], HasSubstr("m/vault.yaml:8:3: error: spec: unknown field "
                                    "'enableSoftDeleet', did you mean 'enableSoftDelete'?"));
-  EXPECT_TRUE(result.set.resources.empty());
+  EXPECT_TRUE(result_.set.resources.empty());
 }
 
 TEST_F(ManifestLoaderTest, WrongTypeIsReportedAtItsLocation) {
@@ -162,9 +171,7 @@ TEST_F(ManifestLoaderTest, WrongTypeIsReportedAtItsLocation) {
   files_.AddFile("m/vault.yaml", MinimalVault("orders-kv") +
                                      "  enablePurgeProtection: \"true\"\n  enableSoftDelete: yes\n"
                                      "  softDeleteRetentionInDays: '30'\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 3u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(3);
   EXPECT_EQ(errors[0],
             "m/vault.yaml:7:26: error: spec.enablePurgeProtection: expected a boolean, got string "
             "\"true\""
@@ -184,9 +191,7 @@ TEST_F(ManifestLoaderTest, RangeEnumAndPatternViolationsReadLikeSentences) {
                  "  annotations: { keyward.dev/reconcile-policy: manag }\n"
                  "spec:\n  sku: { family: A, name: gold }\n  softDeleteRetentionInDays: 5\n"
                  "  publicNetworkAccess: enabled\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 3u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(3);
   EXPECT_EQ(errors[0],
             "m/vault.yaml:5:48: error: metadata.annotations[\"keyward.dev/reconcile-policy\"]: "
             "\"manag\" is not one of: manage, observe, skip, detach-on-delete");
@@ -221,14 +226,12 @@ TEST_F(ManifestLoaderTest, RejectsBadVaultNames) {
   files_.AddFile("m/v.yaml", MinimalVault("my--vault") + "---\n" + MinimalVault("1vault") +
                                  "---\n" + MinimalVault("ab") + "---\n" + MinimalVault("vault-") +
                                  "---\n" + MinimalVault("abcdefghijklmnopqrstuvwxy"));
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 5u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(5);
   EXPECT_EQ(errors[0],
             "m/v.yaml:4:9: error: metadata.name: \"my--vault\" is not a valid vault name: use 3-24 "
             "letters, digits and hyphens, start with a letter, end with a letter or digit, and no "
             "consecutive hyphens");
-  EXPECT_TRUE(result.set.resources.empty());
+  EXPECT_TRUE(result_.set.resources.empty());
 }
 
 TEST_F(ManifestLoaderTest, UnknownKindListsKnownKinds) {
@@ -236,9 +239,7 @@ TEST_F(ManifestLoaderTest, UnknownKindListsKnownKinds) {
   files_.AddFile(
       "m/x.yaml",
       "apiVersion: keyward.dev/v1alpha1\nkind: Vualt\nmetadata: { name: x }\nspec: {}\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(
       errors[0],
       "m/x.yaml:2:7: error: unknown kind 'Vualt' (known kinds: ResourceGroup, Vault, Secret)");
@@ -248,13 +249,11 @@ TEST_F(ManifestLoaderTest, DuplicateAddressNamesBothLocations) {
   files_.AddFile("m/keyward.yaml", kStackConfig);
   files_.AddFile("m/a.yaml", MinimalVault("orders-kv"));
   files_.AddFile("m/b.yaml", "# second\n" + MinimalVault("Orders-KV"));
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(errors[0],
             "m/b.yaml:2:1: error: duplicate resource Vault/Orders-KV: defined at m/a.yaml:1:1 and "
             "at m/b.yaml:2:1");
-  ASSERT_EQ(result.set.resources.size(), 1u);
+  ASSERT_EQ(result_.set.resources.size(), 1u);
 }
 
 TEST_F(ManifestLoaderTest, DanglingRequiredReferenceIsAnErrorAtTheField) {
@@ -262,9 +261,7 @@ TEST_F(ManifestLoaderTest, DanglingRequiredReferenceIsAnErrorAtTheField) {
   files_.AddFile("m/s.yaml",
                  "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata: { name: db-password }\n"
                  "spec:\n  vault: missing-kv\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(errors[0],
             "m/s.yaml:5:10: error: dangling reference: spec.vault refers to Vault/missing-kv, "
             "which is not "
@@ -277,15 +274,13 @@ TEST_F(ManifestLoaderTest, ReferencesAndDependsOnBecomeEdgesSpelledAsTheTarget) 
   files_.AddFile("m/s.yaml",
                  "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db\n"
                  "  dependsOn: [vault/ORDERS-kv, Vault/nope]\nspec:\n  vault: orders-kv\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(
       errors[0],
       "m/s.yaml:5:32: error: Secret/orders-kv/db: dependsOn 'Vault/nope' is not a resource in this "
       "manifest set");
-  ASSERT_EQ(result.set.resources.size(), 2u);
-  EXPECT_THAT(result.set.resources[1].depends_on, ElementsAre("Vault/orders-kv"));
+  ASSERT_EQ(result_.set.resources.size(), 2u);
+  EXPECT_THAT(result_.set.resources[1].depends_on, ElementsAre("Vault/orders-kv"));
 }
 
 TEST_F(ManifestLoaderTest, MissingSubscriptionNamesTheResource) {
@@ -293,9 +288,7 @@ TEST_F(ManifestLoaderTest, MissingSubscriptionNamesTheResource) {
                  "stack: payments\ndefaults: { resourceGroup: rg, location: westeurope, tenantId: "
                  "22222222-2222-2222-2222-222222222222 }\n");
   files_.AddFile("m/a.yaml", MinimalVault("orders-kv"));
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(
       errors[0],
       "m/a.yaml:3:1: error: Vault/orders-kv has no subscription: set metadata.subscription or "
@@ -307,9 +300,7 @@ TEST_F(ManifestLoaderTest, MissingLocationSaysWhereToSetIt) {
                  "stack: payments\ndefaults: { subscription: 11111111-1111-1111-1111-111111111111, "
                  "resourceGroup: rg, tenantId: 22222222-2222-2222-2222-222222222222 }\n");
   files_.AddFile("m/a.yaml", MinimalVault("orders-kv"));
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(errors[0],
             "m/a.yaml:5:1: error: spec: missing required field 'location' (set it here or as "
             "defaults.location in keyward.yaml)");
@@ -347,9 +338,7 @@ TEST_F(ManifestLoaderTest, BadReconcilePolicyOnSchemalessKindIsAnError) {
       "m/s.yaml",
       "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db\n"
       "  annotations:\n    keyward.dev/reconcile-policy: sometimes\nspec:\n  vault: orders-kv\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 1u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_THAT(
       errors[0],
       HasSubstr("m/s.yaml:6:35: error: metadata.annotations[\"keyward.dev/reconcile-policy\"]: "
@@ -403,9 +392,7 @@ TEST_F(ManifestLoaderTest, WithoutKeywardYamlStackIsNamedAfterTheDirectoryWithAW
 TEST_F(ManifestLoaderTest, KeywardYamlIsValidatedToo) {
   files_.AddFile("m/keyward.yaml",
                  "stack: a/b\npolicies:\n  parallelism: 100\n  softDelete: purge\n  pruen: true\n");
-  LoadResult result = Load();
-  std::vector<std::string> errors = ErrorLines(result.diagnostics);
-  ASSERT_EQ(errors.size(), 4u) << Errors(result.diagnostics);
+  const std::vector<std::string> errors = LoadErrors(4);
   EXPECT_EQ(errors[0],
             "m/keyward.yaml:1:8: error: stack: \"a/b\" is used as an ARM tag value and may not "
             "contain / < > % & \\ ?");

@@ -12,41 +12,34 @@ using ::testing::IsEmpty;
 // A rule table of its own, so the machinery is tested apart from the Key Vault rules.
 RuleRegistry TestRules() {
   RuleRegistry rules;
-  Rule color;
-  color.info.id = "KW-T-001";
-  color.info.name = "ColorAllowed";
-  color.info.title = "Widgets have an allowed color";
-  color.info.severity = Severity::kHigh;
-  color.info.kinds = {"Widget"};
-  color.info.remediation = "Paint it.";
-  color.info.parameters = {{"allowed", ParameterType::kStringList, Json::array({"blue"}),
-                            "Allowed colors.", std::nullopt, std::nullopt}};
-  color.check = [](const RuleContext& c, std::vector<Violation>* out) {
-    const std::string value = c.subject.spec.value("color", "");
-    for (const std::string& allowed : c.parameters.Strings("allowed"))
-      if (value == allowed) return;
-    out->push_back({"spec.color", "color is '" + value + "'"});
-  };
-  rules.Register(std::move(color));
-  Rule size;
-  size.info.id = "KW-T-002";
-  size.info.name = "SizeSmall";
-  size.info.title = "Widgets are small";
-  size.info.severity = Severity::kLow;
-  size.info.kinds = {"Widget"};
-  size.check = [](const RuleContext& c, std::vector<Violation>* out) {
-    if (c.subject.spec.value("/dims/size"_json_pointer, 0) > 3)
-      out->push_back({"spec.dims.size", "too big"});
-  };
-  rules.Register(std::move(size));
-  Rule broken;
-  broken.info.id = "KW-T-003";
-  broken.info.name = "Broken";
-  broken.info.kinds = {"Gadget"};
-  broken.check = [](const RuleContext& c, std::vector<Violation>*) {
-    (void)c.subject.spec.at("missing");  // throws
-  };
-  rules.Register(std::move(broken));
+  rules.Register(
+      {.info = {.id = "KW-T-001",
+                .name = "ColorAllowed",
+                .title = "Widgets have an allowed color",
+                .severity = Severity::kHigh,
+                .kinds = {"Widget"},
+                .remediation = "Paint it.",
+                .parameters = {{"allowed", ParameterType::kStringList, Json::array({"blue"}),
+                                "Allowed colors.", std::nullopt, std::nullopt}}},
+       .check = [](const RuleContext& c, std::vector<Violation>* out) {
+         const std::string value = c.subject.spec.value("color", "");
+         for (const std::string& allowed : c.parameters.Strings("allowed"))
+           if (value == allowed) return;
+         out->push_back({"spec.color", "color is '" + value + "'"});
+       }});
+  rules.Register({.info = {.id = "KW-T-002",
+                           .name = "SizeSmall",
+                           .title = "Widgets are small",
+                           .severity = Severity::kLow,
+                           .kinds = {"Widget"}},
+                  .check = [](const RuleContext& c, std::vector<Violation>* out) {
+                    if (c.subject.spec.value("/dims/size"_json_pointer, 0) > 3)
+                      out->push_back({"spec.dims.size", "too big"});
+                  }});
+  rules.Register({.info = {.id = "KW-T-003", .name = "Broken", .kinds = {"Gadget"}},
+                  .check = [](const RuleContext& c, std::vector<Violation>*) {
+                    (void)c.subject.spec.at("missing");  // throws
+                  }});
   return rules;
 }
 

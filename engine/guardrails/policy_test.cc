@@ -10,16 +10,14 @@ using ::testing::HasSubstr;
 
 RuleRegistry Rules() {
   RuleRegistry rules;
-  Rule rule;
-  rule.info.id = "KW-T-001";
-  rule.info.name = "T";
-  rule.info.kinds = {"Widget"};
-  rule.info.severity = Severity::kMedium;
-  rule.info.parameters = {
-      {"days", ParameterType::kInteger, 90, "", 7, 90},
-      {"names", ParameterType::kStringList, Json::array(), "", std::nullopt, std::nullopt}};
-  rule.check = [](const RuleContext&, std::vector<Violation>*) {};
-  rules.Register(std::move(rule));
+  rules.Register({.info = {.id = "KW-T-001",
+                           .name = "T",
+                           .severity = Severity::kMedium,
+                           .kinds = {"Widget"},
+                           .parameters = {{"days", ParameterType::kInteger, 90, "", 7, 90},
+                                          {"names", ParameterType::kStringList, Json::array(), "",
+                                           std::nullopt, std::nullopt}}},
+                  .check = [](const RuleContext&, std::vector<Violation>*) {}});
   return rules;
 }
 

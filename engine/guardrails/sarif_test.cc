@@ -12,18 +12,17 @@ using ::testing::HasSubstr;
 
 RuleRegistry Rules() {
   RuleRegistry rules;
-  Rule rule;
-  rule.info.id = "KW-T-001";
-  rule.info.name = "Thing";
-  rule.info.title = "Things are fine";
-  rule.info.severity = Severity::kHigh;
-  rule.info.kinds = {"Vault"};
-  rule.info.checks = "checks";
-  rule.info.rationale = "why";
-  rule.info.remediation = "fix";
-  rule.info.controls = {{"MCSB v1", "DP-8", "Ensure security of key and certificate repository"}};
-  rule.check = [](const RuleContext&, std::vector<Violation>*) {};
-  rules.Register(std::move(rule));
+  rules.Register({.info = {.id = "KW-T-001",
+                           .name = "Thing",
+                           .title = "Things are fine",
+                           .severity = Severity::kHigh,
+                           .kinds = {"Vault"},
+                           .checks = "checks",
+                           .rationale = "why",
+                           .remediation = "fix",
+                           .controls = {{"MCSB v1", "DP-8",
+                                         "Ensure security of key and certificate repository"}}},
+                  .check = [](const RuleContext&, std::vector<Violation>*) {}});
   return rules;
 }
 

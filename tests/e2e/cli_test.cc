@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -19,26 +20,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-e2e/providers/"
-    "Microsoft.KeyVault/vaults/e2e-kv-01?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-e2e", "e2e-kv-01");
 
-class CliTest : public ::testing::Test {
+class CliTest : public KeywardE2eTest {
  protected:
-  void SetUp() override {
-    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyward-e2e-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    Write("keyward.yaml",
-          std::string("stack: e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
-              "\n  resourceGroup: rg-e2e\n  location: westeurope\n  tenantId: " + kTenantId + "\n");
-    Write("rg.yaml",
-          "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-e2e\n"
-          "spec:\n  location: westeurope\n");
+  CliTest() : KeywardE2eTest("keyward-e2e") {}
+  void SetUpTest() override {
+    WriteStack("", "e2e", "rg-e2e");
     Write("vault.yaml",
           "apiVersion: keyward.dev/v1alpha1\n"
           "kind: Vault\n"
@@ -56,25 +44,12 @@ class CliTest : public ::testing::Test {
           "  tags: { team: e2e }\n");
   }
 
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-  }
-
   CommandResult Keyward(std::vector<std::string> args) {
-    args.insert(args.begin(), BinaryPath("keyward"));
-    CommandResult result = RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-                                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-                                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
-                                             {"AZURE_TENANT_ID", kTenantId},
-                                             {"AZURE_CLIENT_ID", kClientId},
-                                             {"AZURE_CLIENT_SECRET", kClientSecret}});
+    CommandResult result = RunKeyward(args);
     // Every plan a test makes must also be valid as JSON (schemas/plan.schema.json).
     const bool planned = result.exit_code == 0 || result.exit_code == 2;
-    if (args.size() > 1 && args[1] == "plan" && planned &&
+    if (!args.empty() && args[0] == "plan" && planned &&
         std::find(args.begin(), args.end(), "--format") == args.end()) {
-      args.erase(args.begin());
       args.insert(args.end(), {"--format", "json"});
       CommandResult json = Keyward(args);
       EXPECT_EQ(json.exit_code, result.exit_code) << json.err;
@@ -82,23 +57,6 @@ class CliTest : public ::testing::Test {
     }
     return result;
   }
-
-  HttpsResult Arm(const std::string& method, const std::string& path,
-                  const nlohmann::json& body = nullptr) {
-    if (token_.empty()) token_ = GetToken(*emulator_);
-    return ArmRequest(*emulator_, token_, method, path, body);
-  }
-
-  long ArmRequestCount() {
-    auto stats = HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
-                              emulator_->ca_file())
-                     .Json();
-    return stats.value("total", -1L);
-  }
-
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::filesystem::path dir_;
-  std::string token_;
 };
 
 TEST_F(CliTest, ApplyCreatesVaultAndSecondPlanIsANoOp) {

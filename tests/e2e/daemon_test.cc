@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tests/e2e/daemon_test_util.h"
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/https.h"
 
 namespace keyward::testing {
@@ -22,9 +23,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-daemon/providers/"
-    "Microsoft.KeyVault/vaults/daemon-kv-01?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-daemon", "daemon-kv-01");
 
 std::string KeywardYaml() {
   return std::string("stack: daemon-e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
@@ -41,24 +40,18 @@ std::string VaultYaml(const std::string& team) {
          team + " }\n";
 }
 
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public KeywardE2eTest {
  protected:
-  void SetUp() override {
-    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.1});
-    ASSERT_NE(emulator_, nullptr);
-    root_ = std::filesystem::temp_directory_path() /
-            ("keyward-daemon-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    manifests_ = root_ / "manifests";
-    state_ = root_ / "state";
+  DaemonTest() : KeywardE2eTest("keyward-daemon", 0.1) {}
+  void SetUpTest() override {
+    manifests_ = dir_ / "manifests";
+    state_ = dir_ / "state";
     std::filesystem::create_directories(manifests_);
     std::filesystem::create_directories(state_);
     Write(manifests_, "keyward.yaml", KeywardYaml());
     Write(manifests_, "rg.yaml", kRgYaml);
     Write(manifests_, "vault.yaml", VaultYaml("payments"));
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
   static void Write(const std::filesystem::path& dir, const std::string& name,
                     const std::string& text) {
@@ -73,21 +66,15 @@ class DaemonTest : public ::testing::Test {
       args.push_back(arg);
     auto env = KeywardEnv(*emulator_, state_.string());
     env.insert(extra_env.begin(), extra_env.end());
-    return std::make_unique<DaemonProcess>(args, env, (root_ / log_name).string());
+    return std::make_unique<DaemonProcess>(args, env, (dir_ / log_name).string());
   }
 
   void ApplyOnce() {
-    auto env = KeywardEnv(*emulator_, state_.string());
-    auto apply =
-        RunCommand({BinaryPath("keyward"), "apply", manifests_.string(), "--auto-approve"}, env);
+    auto apply = RunKeyward({"apply", manifests_.string(), "--auto-approve"},
+                            {{"KEYWARD_STATE_DIR", state_.string()}});
     ASSERT_EQ(apply.exit_code, 0) << apply.out << apply.err;
   }
 
-  HttpsResult Arm(const std::string& method, const std::string& path,
-                  const nlohmann::json& body = nullptr) {
-    if (token_.empty()) token_ = GetToken(*emulator_);
-    return ArmRequest(*emulator_, token_, method, path, body);
-  }
   std::string LivePublicNetworkAccess() {
     return Arm("GET", kVaultPath).Json()["properties"].value("publicNetworkAccess", "");
   }
@@ -126,9 +113,7 @@ class DaemonTest : public ::testing::Test {
     std::printf("[ measured ] SIGTERM to exit: %lld ms\n", static_cast<long long>(took.count()));
   }
 
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::filesystem::path root_, manifests_, state_;
-  std::string token_;
+  std::filesystem::path manifests_, state_;
 };
 
 TEST_F(DaemonTest, ObserveReportsOutOfBandDriftInStatusAndMetricsAndNeverWrites) {
@@ -223,12 +208,12 @@ TEST_F(DaemonTest, HealCreatesThenHealsOutOfBandChangeWithinTwoIntervals) {
 }
 
 TEST_F(DaemonTest, GitCommitIsAppliedNextLoopAndABrokenCommitKeepsTheLastGoodRevision) {
-  const std::string repo = (root_ / "repo").string();
-  std::filesystem::create_directories(root_ / "repo" / "stack");
+  const std::string repo = (dir_ / "repo").string();
+  std::filesystem::create_directories(dir_ / "repo" / "stack");
   Git(repo, {"init", "--quiet", "--initial-branch=main"});
-  Write(root_ / "repo" / "stack", "keyward.yaml", KeywardYaml());
-  Write(root_ / "repo" / "stack", "rg.yaml", kRgYaml);
-  Write(root_ / "repo" / "stack", "vault.yaml", VaultYaml("payments"));
+  Write(dir_ / "repo" / "stack", "keyward.yaml", KeywardYaml());
+  Write(dir_ / "repo" / "stack", "rg.yaml", kRgYaml);
+  Write(dir_ / "repo" / "stack", "vault.yaml", VaultYaml("payments"));
   Git(repo, {"add", "-A"});
   Git(repo, {"commit", "--quiet", "-m", "first"});
   const std::string first = Git(repo, {"rev-parse", "HEAD"});
@@ -245,7 +230,7 @@ TEST_F(DaemonTest, GitCommitIsAppliedNextLoopAndABrokenCommitKeepsTheLastGoodRev
       << daemon->Log();
   ASSERT_EQ(Arm("GET", kVaultPath).Json()["tags"]["team"], "payments");
 
-  Write(root_ / "repo" / "stack", "vault.yaml", VaultYaml("treasury"));
+  Write(dir_ / "repo" / "stack", "vault.yaml", VaultYaml("treasury"));
   Git(repo, {"commit", "--quiet", "-am", "retag"});
   const std::string second = Git(repo, {"rev-parse", "HEAD"});
   ASSERT_TRUE(WaitUntil([&] { return Arm("GET", kVaultPath).Json()["tags"]["team"] == "treasury"; },
@@ -256,7 +241,7 @@ TEST_F(DaemonTest, GitCommitIsAppliedNextLoopAndABrokenCommitKeepsTheLastGoodRev
   EXPECT_EQ(MetricValue(daemon->Metrics(), "keyward_revision_info{revision=\"" + second + "\"}"),
             1.0);
 
-  Write(root_ / "repo" / "stack", "vault.yaml",
+  Write(dir_ / "repo" / "stack", "vault.yaml",
         VaultYaml("treasury") + "  lokation: westeurope\n");  // unknown field
   Git(repo, {"commit", "--quiet", "-am", "broken"});
   const std::string broken = Git(repo, {"rev-parse", "HEAD"});

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -47,16 +48,10 @@ std::string ActionOf(const std::map<std::string, std::string>& actions,
 }
 std::string V(const std::string& path) { return path + "?api-version=2024-11-01"; }
 
-class EstateTest : public ::testing::Test {
+class EstateTest : public KeywardE2eTest {
  protected:
-  void SetUp() override {
-    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyward-estate-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+  EstateTest() : KeywardE2eTest("keyward-estate") {}
+  void SetUpTest() override {
     const auto examples =
         std::filesystem::path(std::getenv("KEYWARD_SOURCE_DIR") ? std::getenv("KEYWARD_SOURCE_DIR")
                                                                 : "..") /
@@ -65,18 +60,9 @@ class EstateTest : public ::testing::Test {
     std::filesystem::copy(examples, manifests_, std::filesystem::copy_options::recursive);
   }
 
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // Runs keyward; every output is kept for the canary check at the end of each test.
   CommandResult Keyward(std::vector<std::string> args) {
-    args.insert(args.begin(), BinaryPath("keyward"));
-    CommandResult result = RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-                                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-                                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
-                                             {"AZURE_TENANT_ID", kTenantId},
-                                             {"AZURE_CLIENT_ID", kClientId},
-                                             {"AZURE_CLIENT_SECRET", kClientSecret},
-                                             {"PAYMENTS_DB_PASSWORD", kCanary},
+    CommandResult result = RunKeyward(args, {{"PAYMENTS_DB_PASSWORD", kCanary},
                                              {"PAYMENTS_AUDIT_WEBHOOK_TOKEN", kAuditCanary},
                                              {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
     outputs_.push_back(result.out);
@@ -107,11 +93,6 @@ class EstateTest : public ::testing::Test {
     for (const auto& [address, action] : actions)
       if (action != "no-op") out.insert(address);
     return out;
-  }
-
-  HttpsResult Arm(const std::string& method, const std::string& path, const Json& body = nullptr) {
-    if (token_.empty()) token_ = GetToken(*emulator_);
-    return ArmRequest(*emulator_, token_, method, path, body);
   }
 
   // Microsoft.Network creates connections; keyward only approves or rejects them.
@@ -189,9 +170,7 @@ class EstateTest : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::filesystem::path dir_, manifests_;
-  std::string token_;
+  std::filesystem::path manifests_;
   std::vector<std::string> outputs_;
 };
 

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "tests/e2e/daemon_test_util.h"
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -84,10 +85,7 @@ constexpr char kResourceGroupYaml[] =
 class GuardrailsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyward-guardrails-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDir("keyward-guardrails");
     std::filesystem::create_directories(dir_ / "m");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -23,9 +24,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-e2e/providers/"
-    "Microsoft.KeyVault/vaults/e2e-plan-kv?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-e2e", "e2e-plan-kv");
 
 constexpr char kVaultYaml[] =
     "apiVersion: keyward.dev/v1alpha1\n"
@@ -39,29 +38,13 @@ constexpr char kVaultYaml[] =
     "  softDeleteRetentionInDays: 30\n"
     "  tags: { team: e2e }\n";
 
-class SavedPlanTest : public ::testing::Test {
+class SavedPlanTest : public KeywardE2eTest {
  protected:
-  void SetUp() override {
-    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyward-e2e-plan-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+  SavedPlanTest() : KeywardE2eTest("keyward-e2e-plan") {}
+  void SetUpTest() override {
     std::filesystem::create_directories(dir_ / "manifests");
-    Write("manifests/keyward.yaml",
-          std::string("stack: e2e\ndefaults:\n  subscription: ") + kSubscriptionId +
-              "\n  resourceGroup: rg-e2e\n  location: westeurope\n  tenantId: " + kTenantId + "\n");
-    Write("manifests/rg.yaml",
-          "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-e2e\n"
-          "spec:\n  location: westeurope\n");
+    WriteStack("manifests/", "e2e", "rg-e2e");
     Write("manifests/vault.yaml", kVaultYaml);
-  }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
   }
 
   std::string Read(const std::string& name) {
@@ -75,14 +58,7 @@ class SavedPlanTest : public ::testing::Test {
   std::string PlanFile() const { return (dir_ / "reviewed.kwplan").string(); }
 
   CommandResult Keyward(std::vector<std::string> args) {
-    args.insert(args.begin(), BinaryPath("keyward"));
-    return RunCommand(args, {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-                             {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-                             {"KEYWARD_CA_FILE", emulator_->ca_file()},
-                             {"AZURE_TENANT_ID", kTenantId},
-                             {"AZURE_CLIENT_ID", kClientId},
-                             {"AZURE_CLIENT_SECRET", kClientSecret},
-                             // Plans are signed, so `apply FILE` alone may apply them
+    return RunKeyward(args, {// Plans are signed, so `apply FILE` alone may apply them
                              // (security_test.cc covers unsigned and tampered files).
                              {"KEYWARD_PLAN_KEY", "e2e-saved-plan-signing-key"}});
   }
@@ -95,16 +71,6 @@ class SavedPlanTest : public ::testing::Test {
     EXPECT_EQ(ValidatePlanJson(json.out), "");
     return plan;
   }
-
-  HttpsResult Arm(const std::string& method, const std::string& path,
-                  const nlohmann::json& body = nullptr) {
-    if (token_.empty()) token_ = GetToken(*emulator_);
-    return ArmRequest(*emulator_, token_, method, path, body);
-  }
-
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::filesystem::path dir_;
-  std::string token_;
 };
 
 TEST_F(SavedPlanTest, PlanOutThenApplyTheFileConvergesWithoutPrompting) {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "tests/e2e/daemon_test_util.h"
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -28,24 +29,11 @@ constexpr char kSecondCanary[] = "CANARY-b81d44e0-second-value";
 constexpr char kFingerprintKey[] = "canary-test-fingerprint-key";
 constexpr char kPlanKey[] = "canary-test-plan-signing-key";
 
-class SecretCanaryTest : public ::testing::Test {
+class SecretCanaryTest : public KeywardE2eTest {
  protected:
-  void SetUp() override {
-    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.2});
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyward-canary-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    Write("keyward.yaml", std::string("stack: canary\ndefaults:\n  subscription: ") +
-                              kSubscriptionId +
-                              "\n  resourceGroup: rg-canary\n"
-                              "  location: westeurope\n  tenantId: " +
-                              kTenantId + "\n");
-    Write("rg.yaml",
-          "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-canary\n"
-          "spec:\n  location: westeurope\n");
+  SecretCanaryTest() : KeywardE2eTest("keyward-canary") {}
+  void SetUpTest() override {
+    WriteStack("", "canary", "rg-canary");
     Write("vault.yaml",
           "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: canary-kv-01\n"
           "spec:\n  sku: { family: A, name: standard }\n");
@@ -53,24 +41,6 @@ class SecretCanaryTest : public ::testing::Test {
           "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: db-password\n"
           "spec:\n  vault: canary-kv-01\n  valueFrom:\n    env: CANARY_DB_PASSWORD\n"
           "  contentType: text/plain\n");
-  }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-  }
-
-  CommandResult Keyward(std::vector<std::string> args, std::map<std::string, std::string> extra) {
-    args.insert(args.begin(), BinaryPath("keyward"));
-    std::map<std::string, std::string> env = {{"KEYWARD_ARM_ENDPOINT", emulator_->endpoint()},
-                                              {"AZURE_AUTHORITY_HOST", emulator_->endpoint()},
-                                              {"KEYWARD_CA_FILE", emulator_->ca_file()},
-                                              {"AZURE_TENANT_ID", kTenantId},
-                                              {"AZURE_CLIENT_ID", kClientId},
-                                              {"AZURE_CLIENT_SECRET", kClientSecret}};
-    env.insert(extra.begin(), extra.end());
-    return RunCommand(args, env);
   }
 
   // The SQLite state file and its journals, as bytes.
@@ -85,32 +55,22 @@ class SecretCanaryTest : public ::testing::Test {
     }
     return out;
   }
-
-  long ArmRequestCount() {
-    return HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
-                        emulator_->ca_file())
-        .Json()
-        .value("total", -1L);
-  }
-
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::filesystem::path dir_;
 };
 
 TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", kCanary},
                                             {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}};
   std::vector<CommandResult> runs;
-  runs.push_back(Keyward({"-v", "plan", dir_.string()}, env));
+  runs.push_back(RunKeyward({"-v", "plan", dir_.string()}, env));
   EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
   EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password"));
   EXPECT_THAT(runs.back().out, HasSubstr("(sensitive value)"));
 
-  runs.push_back(Keyward({"-v", "apply", dir_.string(), "--auto-approve"}, env));
+  runs.push_back(RunKeyward({"-v", "apply", dir_.string(), "--auto-approve"}, env));
   ASSERT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
   EXPECT_THAT(runs.back().err, HasSubstr("PUT")) << "verbose mode logs ARM requests";
 
-  runs.push_back(Keyward({"-v", "plan", dir_.string(), "--detailed-exitcode"}, env));
+  runs.push_back(RunKeyward({"-v", "plan", dir_.string(), "--detailed-exitcode"}, env));
   EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
 
   // Every plan format, and a signed saved plan, while a change of the value is pending.
@@ -118,9 +78,9 @@ TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   env["KEYWARD_PLAN_KEY"] = kPlanKey;
   const std::string plan_file = (dir_ / "canary.kwplan").string();
   for (const char* format : {"text", "json", "markdown"}) {
-    runs.push_back(Keyward({"-v", "plan", dir_.string(), "--format", format, "--out", plan_file,
-                            "--detailed-exitcode"},
-                           env));
+    runs.push_back(RunKeyward({"-v", "plan", dir_.string(), "--format", format, "--out", plan_file,
+                               "--detailed-exitcode"},
+                              env));
     EXPECT_EQ(runs.back().exit_code, 2) << format << runs.back().err;
     EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password")) << format;
   }
@@ -129,11 +89,11 @@ TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   saved_bytes << saved.rdbuf();
   ASSERT_FALSE(saved_bytes.str().empty());
   runs.push_back({0, saved_bytes.str(), ""});
-  runs.push_back(Keyward({"show", plan_file, "--format", "json"}, {}));
+  runs.push_back(RunKeyward({"show", plan_file, "--format", "json"}, {}));
   EXPECT_EQ(runs.back().exit_code, 0) << runs.back().err;
 
   // A changed value goes through the update path too, here from the signed saved plan.
-  runs.push_back(Keyward({"-v", "apply", plan_file}, env));
+  runs.push_back(RunKeyward({"-v", "apply", plan_file}, env));
   ASSERT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
   EXPECT_THAT(runs.back().out, HasSubstr("Secret/canary-kv-01/db-password"));
 
@@ -174,7 +134,7 @@ TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetri
                                             {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey},
                                             {"KEYWARD_STATE_DIR", state.string()}};
   std::vector<std::string> outputs;
-  auto apply = Keyward({"-v", "apply", dir_.string(), "--auto-approve"}, env);
+  auto apply = RunKeyward({"-v", "apply", dir_.string(), "--auto-approve"}, env);
   EXPECT_EQ(apply.exit_code, 1) << apply.out << apply.err;
   EXPECT_THAT(apply.out, HasSubstr("Secret/canary-kv-01/db-password: create FAILED"));
   EXPECT_THAT(apply.out, HasSubstr("The value '(sensitive value)' is not allowed (client secret "
@@ -218,21 +178,22 @@ TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetri
 
 TEST_F(SecretCanaryTest, MissingSourceOrKeyStopsBeforeAnyArmCall) {
   const long before = ArmRequestCount();
-  auto no_value = Keyward({"plan", dir_.string()}, {{"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
+  auto no_value =
+      RunKeyward({"plan", dir_.string()}, {{"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
   EXPECT_EQ(no_value.exit_code, 1);
   EXPECT_THAT(no_value.err, HasSubstr("secret.yaml:8:"));
   EXPECT_THAT(no_value.err, HasSubstr("Secret/canary-kv-01/db-password"));
   EXPECT_THAT(no_value.err, HasSubstr("CANARY_DB_PASSWORD is not set"));
 
   auto no_key =
-      Keyward({"apply", dir_.string(), "--auto-approve"}, {{"CANARY_DB_PASSWORD", kCanary}});
+      RunKeyward({"apply", dir_.string(), "--auto-approve"}, {{"CANARY_DB_PASSWORD", kCanary}});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("KEYWARD_FINGERPRINT_KEY"));
   EXPECT_THAT(no_key.out + no_key.err, Not(HasSubstr(kCanary)));
   EXPECT_EQ(ArmRequestCount(), before) << "nothing read from or written to ARM";
 
   // validate does not need values or the key.
-  auto validate = Keyward({"validate", dir_.string()}, {});
+  auto validate = RunKeyward({"validate", dir_.string()}, {});
   EXPECT_EQ(validate.exit_code, 0) << validate.err;
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "tests/e2e/daemon_test_util.h"
+#include "tests/e2e/e2e_test_util.h"
 #include "tests/support/https.h"
 
 namespace keyward::testing {
@@ -27,9 +28,7 @@ using std::chrono::seconds;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kVaultPath[] =
-    "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-sec/providers/"
-    "Microsoft.KeyVault/vaults/sec-kv-01?api-version=2024-11-01";
+const std::string kVaultPath = VaultApiPath("rg-sec", "sec-kv-01");
 constexpr char kPlanKey[] = "plan-signing-key-for-the-security-test";
 constexpr char kVaultYaml[] =
     "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: sec-kv-01\n"
@@ -68,29 +67,14 @@ void GrantAllSecretPermissions(nlohmann::json& node) {
   }
 }
 
-class SecurityTest : public ::testing::Test {
+class SecurityTest : public KeywardE2eTest {
  protected:
-  void SetUp() override {
-    emulator_ = EmulatorProcess::Start({.lro_seconds = 0.1});
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = std::filesystem::temp_directory_path() /
-           ("keyward-security-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+  SecurityTest() : KeywardE2eTest("keyward-security", 0.1) {}
+  void SetUpTest() override {
     std::filesystem::create_directories(dir_ / "manifests");
     std::filesystem::create_directories(dir_ / "state");
-    Write("manifests/keyward.yaml",
-          std::string("stack: sec\ndefaults:\n  subscription: ") + kSubscriptionId +
-              "\n  resourceGroup: rg-sec\n  location: westeurope\n  tenantId: " + kTenantId + "\n");
-    Write("manifests/rg.yaml",
-          "apiVersion: keyward.dev/v1alpha1\nkind: ResourceGroup\nmetadata:\n  name: rg-sec\n"
-          "spec:\n  location: westeurope\n");
+    WriteStack("manifests/", "sec", "rg-sec");
     Write("manifests/vault.yaml", kVaultYaml);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << text;
   }
   std::string Manifests() const { return (dir_ / "manifests").string(); }
   std::string PlanFile() const { return (dir_ / "reviewed.kwplan").string(); }
@@ -105,17 +89,6 @@ class SecurityTest : public ::testing::Test {
                         std::map<std::string, std::string> extra = {}) {
     args.insert(args.begin(), BinaryPath("keyward"));
     return RunCommand(args, Env(std::move(extra)));
-  }
-  HttpsResult Arm(const std::string& method, const std::string& path,
-                  const nlohmann::json& body = nullptr) {
-    if (token_.empty()) token_ = GetToken(*emulator_);
-    return ArmRequest(*emulator_, token_, method, path, body);
-  }
-  long ArmRequestCount() {
-    return HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",
-                        emulator_->ca_file())
-        .Json()
-        .value("total", -1L);
   }
   // Holds the stack's lock as another writer would (the lock is an flock on this file).
   int HoldStackLock() {
@@ -143,9 +116,6 @@ class SecurityTest : public ::testing::Test {
     Write("reviewed.kwplan", doc.dump(1));
   }
 
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::filesystem::path dir_;
-  std::string token_;
   int background_ = 0;
 };
 

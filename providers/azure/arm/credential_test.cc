@@ -108,50 +108,54 @@ TEST(CredentialTest, FormEncodingEscapesReservedCharacters) {
   EXPECT_EQ(FormUrlEncode("a b+c&d=e~"), "a%20b%2Bc%26d%3De~");
 }
 
-TEST(CredentialTest, CacheRefreshesFiveMinutesBeforeExpiry) {
-  FakeClock clock;
-  TokenCache cache;
-  int fetches = 0;
-  auto fetch = [&]() -> Result<AccessToken> {
-    ++fetches;
-    return AccessToken{"t" + std::to_string(fetches), clock.Now() + seconds(3600)};
-  };
-  EXPECT_EQ(cache.GetOrFetch(clock.Now(), fetch)->token, "t1");
-  clock.Advance(seconds(3600 - 301));
-  EXPECT_EQ(cache.GetOrFetch(clock.Now(), fetch)->token, "t1");
-  clock.Advance(seconds(2));
-  EXPECT_EQ(cache.GetOrFetch(clock.Now(), fetch)->token, "t2");
-  EXPECT_EQ(fetches, 2);
+// A token cache on a fake clock, counting the fetches it makes.
+class TokenCacheTest : public ::testing::Test {
+ protected:
+  // Fetches tokens valid for `lifetime`, named t1, t2, ... in fetch order.
+  std::function<Result<AccessToken>()> Tokens(seconds lifetime) {
+    return [this, lifetime]() -> Result<AccessToken> {
+      ++fetches_;
+      return AccessToken{"t" + std::to_string(fetches_), clock_.Now() + lifetime};
+    };
+  }
+  Result<AccessToken> Get(const std::function<Result<AccessToken>()>& fetch) {
+    return cache_.GetOrFetch(clock_.Now(), fetch);
+  }
+
+  FakeClock clock_;
+  TokenCache cache_;
+  int fetches_ = 0;
+};
+
+TEST_F(TokenCacheTest, RefreshesFiveMinutesBeforeExpiry) {
+  const auto fetch = Tokens(seconds(3600));
+  EXPECT_EQ(Get(fetch)->token, "t1");
+  clock_.Advance(seconds(3600 - 301));
+  EXPECT_EQ(Get(fetch)->token, "t1");
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(Get(fetch)->token, "t2");
+  EXPECT_EQ(fetches_, 2);
 }
 
-TEST(CredentialTest, ShortLivedTokensAreCachedForHalfTheirLife) {
-  FakeClock clock;
-  TokenCache cache;
-  int fetches = 0;
-  auto fetch = [&]() -> Result<AccessToken> {
-    ++fetches;
-    return AccessToken{"t", clock.Now() + seconds(120)};
-  };
-  ASSERT_TRUE(cache.GetOrFetch(clock.Now(), fetch));
-  clock.Advance(seconds(59));
-  ASSERT_TRUE(cache.GetOrFetch(clock.Now(), fetch));
-  EXPECT_EQ(fetches, 1);
-  clock.Advance(seconds(2));
-  ASSERT_TRUE(cache.GetOrFetch(clock.Now(), fetch));
-  EXPECT_EQ(fetches, 2);
+TEST_F(TokenCacheTest, ShortLivedTokensAreCachedForHalfTheirLife) {
+  const auto fetch = Tokens(seconds(120));
+  ASSERT_TRUE(Get(fetch));
+  clock_.Advance(seconds(59));
+  ASSERT_TRUE(Get(fetch));
+  EXPECT_EQ(fetches_, 1);
+  clock_.Advance(seconds(2));
+  ASSERT_TRUE(Get(fetch));
+  EXPECT_EQ(fetches_, 2);
 }
 
-TEST(CredentialTest, FailedFetchIsNotCached) {
-  FakeClock clock;
-  TokenCache cache;
-  int fetches = 0;
-  auto fetch = [&]() -> Result<AccessToken> {
-    ++fetches;
+TEST_F(TokenCacheTest, FailedFetchIsNotCached) {
+  const auto fetch = [this]() -> Result<AccessToken> {
+    ++fetches_;
     return MakeError(ErrorCode::kUnauthenticated, "no");
   };
-  EXPECT_FALSE(cache.GetOrFetch(clock.Now(), fetch));
-  EXPECT_FALSE(cache.GetOrFetch(clock.Now(), fetch));
-  EXPECT_EQ(fetches, 2);
+  EXPECT_FALSE(Get(fetch));
+  EXPECT_FALSE(Get(fetch));
+  EXPECT_EQ(fetches_, 2);
 }
 
 TEST(CredentialTest, EnvironmentCredentialNamesMissingVariables) {

@@ -3,7 +3,6 @@
 // engine::Apply (which re-plans every applied change against the re-read and requires no-op).
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <map>
 
 #include "engine/apply.h"
@@ -27,58 +26,21 @@ constexpr char kStack[] = "ap-test";
 constexpr char kAppObject[] = "a0a0a0a0-1111-4222-8333-000000000001";
 constexpr char kOtherObject[] = "b0b0b0b0-1111-4222-8333-000000000002";
 
-class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
+class AccessPolicyHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  static void SetUpTestSuite() {
-    kt::EmulatorOptions emulator_options;
-    emulator_options.lro_seconds = 0.2;
-    emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
-    ASSERT_NE(emulator_, nullptr);
-    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    RegisterAzureHandlers(registry_, *client_);
-    static std::atomic<int> counter{0};
-    suffix_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter++);
+  void SetUpTest() override {
+    options_.stack = kStack;
+    RegisterAzureHandlers(registry_, client_);
     set_.config.stack = kStack;
     group_ = "rg-ap-" + suffix_;
     vault_ = "kv-ap-" + suffix_;
-    Add("ResourceGroup", group_, {{"location", "westeurope"}});
-    Add("Vault", vault_,
-        {{"location", "westeurope"},
-         {"tenantId", kt::kTenantId},
-         {"sku", {{"family", "A"}, {"name", "standard"}}}});
+    AddGroupAndVault(group_, vault_);
     Add("AccessPolicy", "app",
         {{"vault", vault_},
          {"tenantId", kt::kTenantId},
          {"objectId", kAppObject},
-         {"permissions", {{"keys", {"Get", "list", "WRAPKEY"}}, {"secrets", {"get"}}}}});
-  }
-
-  engine::DesiredResource& Add(const std::string& kind, const std::string& name, Json spec) {
-    engine::DesiredResource d;
-    d.kind = kind;
-    d.name = name;
-    d.subscription = kt::kSubscriptionId;
-    if (kind != "ResourceGroup") d.resource_group = group_;
-    d.spec = std::move(spec);
-    engine::ResolveRequest request{&d, &set_.config};
-    auto resolved = registry_.Find(kind)->Resolve(request);
-    EXPECT_FALSE(resolved.diagnostics.HasErrors()) << kind << "/" << name;
-    d.address = resolved.address;
-    d.arm_id = resolved.arm_id;
-    for (const auto& ref : resolved.references)
-      if (set_.Find(ref.address)) d.depends_on.push_back(ref.address);
-    set_.resources.push_back(std::move(d));
-    return set_.resources.back();
+         {"permissions", {{"keys", {"Get", "list", "WRAPKEY"}}, {"secrets", {"get"}}}}},
+        group_);
   }
 
   engine::DesiredResource& Find(const std::string& address) {
@@ -92,16 +54,9 @@ class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
     return "AccessPolicy/" + vault_ + "/" + name;
   }
 
-  engine::Plan MakePlan() {
-    auto observed = engine::Refresh(set_, registry_, {}, ctx_);
-    EXPECT_TRUE(observed.has_value()) << (observed ? "" : observed.error().ToString());
-    if (!observed) return {};
-    return engine::MakePlan(set_, *observed, registry_, options_);
-  }
-
   // Plans, checks the action of every listed address (others must be no-op), applies.
   void Converge(const std::map<std::string, Action>& expected) {
-    engine::Plan plan = MakePlan();
+    engine::Plan plan = PlanAll();
     for (const auto& change : plan.changes) {
       auto it = expected.find(change.address);
       const Action want = it == expected.end() ? Action::kNoOp : it->second;
@@ -110,17 +65,8 @@ class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
     }
     for (const auto& [address, action] : expected)
       EXPECT_NE(plan.Find(address), nullptr) << address << "\n" << plan.Dump();
-    engine::ApplyOptions apply_options;
-    engine::ApplyObserver observer;
-    engine::ApplyReport report =
-        engine::Apply(plan, &set_, registry_, apply_options, observer, ctx_);
-    for (const auto& r : report.results) {
-      EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
-          << r.address << ": " << r.outcome.error.ToString();
-      if (r.outcome.status == engine::ChangeStatus::kSucceeded) {
-        EXPECT_TRUE(r.outcome.verified) << r.address;
-      }
-    }
+    engine::ApplyReport report = ApplyAll(plan);
+    ExpectApplied(report);
     EXPECT_TRUE(report.ok());
   }
 
@@ -130,39 +76,21 @@ class AccessPolicyHandlerEmulatorTest : public ::testing::Test {
 
   // Another client (portal, az cli) writing the vault's access policies directly.
   void OutOfBand(const char* operation, const Json& entry) {
-    auto put = (*client_)->Put(
-        WithApiVersion(
-            JoinPath(VaultPath(kt::kSubscriptionId, group_, vault_), {"accessPolicies", operation}),
-            kKeyVaultApiVersion),
-        Json{{"properties", {{"accessPolicies", Json::array({entry})}}}}, ctx_);
+    auto put = client_->Put(WithApiVersion(JoinPath(VaultPath(kt::kSubscriptionId, group_, vault_),
+                                                    {"accessPolicies", operation}),
+                                           kKeyVaultApiVersion),
+                            Json{{"properties", {{"accessPolicies", Json::array({entry})}}}}, ctx_);
     ASSERT_TRUE(put.has_value()) << put.error().ToString();
   }
 
   Json LiveEntries() {
-    auto vault = (*client_)->Get(VaultUrl(), ctx_);
+    auto vault = client_->Get(VaultUrl(), ctx_);
     EXPECT_TRUE(vault.has_value());
     return vault ? vault->body["properties"]["accessPolicies"] : Json();
   }
 
-  Json Stats() {
-    auto token = kt::GetToken(*emulator_);
-    return kt::ArmRequest(*emulator_, token, "GET", "/_emulator/stats").Json();
-  }
-  static int Count(const Json& stats, const std::string& operation) {
-    return stats["operations"].value(operation, 0);
-  }
-
-  static kt::EmulatorProcess* emulator_;
-  static std::shared_ptr<ArmClient>* client_;
-  Context ctx_;
-  engine::HandlerRegistry registry_;
-  engine::DesiredSet set_;
-  engine::PlanOptions options_{.prune = false, .purge_then_create = false, .stack = kStack};
-  std::string suffix_, group_, vault_;
+  std::string group_, vault_;
 };
-
-kt::EmulatorProcess* AccessPolicyHandlerEmulatorTest::emulator_ = nullptr;
-std::shared_ptr<ArmClient>* AccessPolicyHandlerEmulatorTest::client_ = nullptr;
 
 TEST_F(AccessPolicyHandlerEmulatorTest, AppliesAfterItsVaultThenReplanIsNoOpWithoutExtraCalls) {
   Converge({{"ResourceGroup/" + group_, Action::kCreate},
@@ -176,7 +104,7 @@ TEST_F(AccessPolicyHandlerEmulatorTest, AppliesAfterItsVaultThenReplanIsNoOpWith
 
   // Entries come from the vault list: refreshing them costs no ARM call of their own.
   const Json before = Stats();
-  engine::Plan plan = MakePlan();
+  engine::Plan plan = PlanAll();
   const Json after = Stats();
   EXPECT_EQ(Count(after, "Vaults_Get") - Count(before, "Vaults_Get"), 0);
   EXPECT_EQ(
@@ -211,7 +139,8 @@ TEST_F(AccessPolicyHandlerEmulatorTest, OutOfBandPermissionChangeIsDriftOnExactl
       {{"vault", vault_},
        {"tenantId", kt::kTenantId},
        {"objectId", kOtherObject},
-       {"permissions", {{"certificates", {"get"}}}}});
+       {"permissions", {{"certificates", {"get"}}}}},
+      group_);
   Converge({{"ResourceGroup/" + group_, Action::kCreate},
             {"Vault/" + vault_, Action::kCreate},
             {PolicyAddress("app"), Action::kCreate},
@@ -225,7 +154,7 @@ TEST_F(AccessPolicyHandlerEmulatorTest, OutOfBandPermissionChangeIsDriftOnExactl
                        {"objectId", kAppObject},
                        {"permissions", {{"secrets", {"get"}}}}});
 
-  engine::Plan plan = MakePlan();
+  engine::Plan plan = PlanAll();
   const engine::Change* drift = plan.Find(PolicyAddress("app"));
   ASSERT_NE(drift, nullptr);
   ASSERT_EQ(drift->action, Action::kUpdate) << drift->reason;
@@ -258,7 +187,8 @@ TEST_F(AccessPolicyHandlerEmulatorTest, VaultNamedByIdThatKeywardDoesNotManage) 
                     {{"vault", vault_id},
                      {"tenantId", kt::kTenantId},
                      {"objectId", kOtherObject},
-                     {"permissions", {{"storage", {"GetSAS"}}}}});
+                     {"permissions", {{"storage", {"GetSAS"}}}}},
+                    group_);
   EXPECT_TRUE(entry.depends_on.empty());
 
   const Json before = Stats();

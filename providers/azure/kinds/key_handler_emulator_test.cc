@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
-
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
@@ -27,60 +25,14 @@ namespace kt = keyward::testing;
 
 constexpr char kStack[] = "key-test";
 
-class KeyHandlerEmulatorTest : public ::testing::Test {
+class KeyHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  static void SetUpTestSuite() {
-    kt::EmulatorOptions emulator_options;
-    emulator_options.lro_seconds = 0.2;
-    emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
-    ASSERT_NE(emulator_, nullptr);
-    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    static std::atomic<int> counter{0};
-    suffix_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter++);
+  void SetUpTest() override {
     registry_.Register(std::make_unique<ResourceGroupHandler>(client()));
     registry_.Register(std::make_unique<VaultHandler>(client()));
     registry_.Register(std::make_unique<KeyHandler>(client(), VaultKeyKind()));
     set_.config.stack = kStack;
-  }
-
-  std::shared_ptr<ArmClient> client() { return *client_; }
-
-  // Adds a resolved desired resource to the set (as the loader + validation would).
-  void Add(const std::string& kind, const std::string& name, Json spec, const std::string& group) {
-    engine::DesiredResource d;
-    d.kind = kind;
-    d.name = name;
-    d.subscription = kt::kSubscriptionId;
-    d.resource_group = kind == "ResourceGroup" ? "" : group;
-    d.spec = std::move(spec);
-    engine::ResolveRequest request{&d, &set_.config};
-    const engine::ResolveResponse resolved = registry_.Find(kind)->Resolve(request);
-    EXPECT_FALSE(resolved.diagnostics.HasErrors()) << kind << "/" << name;
-    d.address = resolved.address;
-    d.arm_id = resolved.arm_id;
-    for (const auto& ref : resolved.references)
-      if (set_.Find(ref.address)) d.depends_on.push_back(ref.address);
-    set_.resources.push_back(std::move(d));
-  }
-
-  // A resource group and a premium vault in it, declared in the set.
-  void AddVault(const std::string& group, const std::string& vault) {
-    Add("ResourceGroup", group, {{"location", "westeurope"}}, "");
-    Add("Vault", vault,
-        {{"location", "westeurope"},
-         {"tenantId", kt::kTenantId},
-         {"sku", {{"family", "A"}, {"name", "premium"}}}},
-        group);
+    options_.stack = kStack;
   }
 
   engine::Plan PlanNow(bool prune = false) {
@@ -89,33 +41,14 @@ class KeyHandlerEmulatorTest : public ::testing::Test {
       refresh_options.scopes = {"/subscriptions/" + std::string(kt::kSubscriptionId) +
                                 "/resourceGroups/" + set_.resources[0].name};
     }
-    auto observed = engine::Refresh(set_, registry_, refresh_options, ctx_);
-    EXPECT_TRUE(observed.has_value()) << (observed ? "" : observed.error().ToString());
-    engine::PlanOptions options{.prune = prune, .purge_then_create = false, .stack = kStack};
-    return observed ? engine::MakePlan(set_, *observed, registry_, options) : engine::Plan{};
+    options_.prune = prune;
+    return PlanAll(refresh_options);
   }
 
   void ApplyPlan(const engine::Plan& plan) {
-    engine::ApplyOptions apply_options;
-    engine::ApplyObserver observer;
-    engine::ApplyReport report =
-        engine::Apply(plan, &set_, registry_, apply_options, observer, ctx_);
-    for (const auto& r : report.results) {
-      EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
-          << r.address << ": " << r.outcome.error.ToString();
-      if (r.outcome.status == engine::ChangeStatus::kSucceeded) {
-        EXPECT_TRUE(r.outcome.verified) << r.address;
-      }
-    }
+    engine::ApplyReport report = ApplyAll(plan);
+    ExpectApplied(report);
     EXPECT_TRUE(report.ok());
-  }
-
-  Json Stats() {
-    auto token = kt::GetToken(*emulator_);
-    return kt::ArmRequest(*emulator_, token, "GET", "/_emulator/stats").Json();
-  }
-  static int Count(const Json& stats, const std::string& operation) {
-    return stats["operations"].value(operation, 0);
   }
 
   // A change made outside keyward (as `az keyvault key set-attributes` would in the data plane,
@@ -132,21 +65,11 @@ class KeyHandlerEmulatorTest : public ::testing::Test {
     kt::CommandResult result = kt::RunCommand({sqlite, emulator_->state_file(), sql});
     ASSERT_EQ(result.exit_code, 0) << result.err;
   }
-
-  static kt::EmulatorProcess* emulator_;
-  static std::shared_ptr<ArmClient>* client_;
-  Context ctx_;
-  std::string suffix_;
-  engine::HandlerRegistry registry_;
-  engine::DesiredSet set_;
 };
-
-kt::EmulatorProcess* KeyHandlerEmulatorTest::emulator_ = nullptr;
-std::shared_ptr<ArmClient>* KeyHandlerEmulatorTest::client_ = nullptr;
 
 TEST_F(KeyHandlerEmulatorTest, CreatesVaultKeysFromEmptyThenReplanIsNoOp) {
   const std::string vault = "kv-key-" + suffix_;
-  AddVault("rg-key-" + suffix_, vault);
+  AddGroupAndVault("rg-key-" + suffix_, vault, "premium");
   Add("Key", "cmk",
       {{"vault", vault},
        {"kty", "RSA-HSM"},
@@ -185,7 +108,7 @@ TEST_F(KeyHandlerEmulatorTest, CreatesVaultKeysFromEmptyThenReplanIsNoOp) {
 
 TEST_F(KeyHandlerEmulatorTest, OutOfBandChangeIsUnsupportedDriftOnExactlyThatAddress) {
   const std::string vault = "kv-drift-" + suffix_;
-  AddVault("rg-drift-" + suffix_, vault);
+  AddGroupAndVault("rg-drift-" + suffix_, vault, "premium");
   Add("Key", "one", {{"vault", vault}, {"kty", "RSA"}, {"attributes", {{"enabled", true}}}},
       "rg-drift-" + suffix_);
   Add("Key", "two", {{"vault", vault}, {"kty", "RSA"}, {"attributes", {{"enabled", true}}}},
@@ -219,7 +142,7 @@ TEST_F(KeyHandlerEmulatorTest, OutOfBandChangeIsUnsupportedDriftOnExactlyThatAdd
 TEST_F(KeyHandlerEmulatorTest, PrunedKeyIsUnsupportedBecauseArmCannotDeleteIt) {
   const std::string vault = "kv-prune-" + suffix_;
   const std::string group = "rg-prune-" + suffix_;
-  AddVault(group, vault);
+  AddGroupAndVault(group, vault, "premium");
   Add("Key", "gone", {{"vault", vault}, {"kty", "EC"}}, group);
   ApplyPlan(PlanNow());
 
@@ -239,7 +162,7 @@ TEST_F(KeyHandlerEmulatorTest, PrunedKeyIsUnsupportedBecauseArmCannotDeleteIt) {
 TEST_F(KeyHandlerEmulatorTest, UntaggedKeyCreatedOutsideKeywardCannotBeAdopted) {
   const std::string vault = "kv-adopt-" + suffix_;
   const std::string group = "rg-adopt-" + suffix_;
-  AddVault(group, vault);
+  AddGroupAndVault(group, vault, "premium");
   ApplyPlan(PlanNow());
   const std::string key_id = VaultArmId(kt::kSubscriptionId, group, vault) + "/keys/handmade";
   ASSERT_TRUE(client()->Put(WithApiVersion(key_id, kKeyVaultApiVersion),
@@ -256,7 +179,7 @@ TEST_F(KeyHandlerEmulatorTest, UntaggedKeyCreatedOutsideKeywardCannotBeAdopted) 
 TEST_F(KeyHandlerEmulatorTest, KeyInAVaultKeywardDoesNotManageIsFoundByArmId) {
   const std::string vault = "kv-extern-" + suffix_;
   const std::string group = "rg-extern-" + suffix_;
-  AddVault(group, vault);
+  AddGroupAndVault(group, vault, "premium");
   ApplyPlan(PlanNow());
   const std::string vault_id = VaultArmId(kt::kSubscriptionId, group, vault);
   ASSERT_TRUE(client()->Put(WithApiVersion(vault_id + "/keys/theirs", kKeyVaultApiVersion),

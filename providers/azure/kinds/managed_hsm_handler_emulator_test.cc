@@ -5,8 +5,6 @@
 // own region so the HSMs of one test never count against another's.
 #include <gtest/gtest.h>
 
-#include <atomic>
-
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
@@ -29,44 +27,9 @@ namespace kt = keyward::testing;
 
 constexpr char kStack[] = "hsm-test";
 
-class ManagedHsmHandlerEmulatorTest : public ::testing::Test {
+class ManagedHsmHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  static void SetUpTestSuite() {
-    kt::EmulatorOptions emulator_options;
-    emulator_options.lro_seconds = 0.2;
-    emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
-    ASSERT_NE(emulator_, nullptr);
-    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    options_.stack = kStack;
-    static std::atomic<int> counter{0};
-    suffix_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter++);
-  }
-
-  std::shared_ptr<ArmClient> client() { return *client_; }
-
-  engine::DesiredResource DesiredGroup(const std::string& name,
-                                       const std::string& subscription = kt::kSubscriptionId) {
-    engine::DesiredResource d;
-    d.kind = "ResourceGroup";
-    d.name = name;
-    d.subscription = subscription;
-    d.spec = {{"location", "westeurope"}};
-    engine::ResolveRequest request{&d, nullptr};
-    auto resolved = groups_.Resolve(request);
-    d.address = resolved.address;
-    d.arm_id = resolved.arm_id;
-    return d;
-  }
+  void SetUpTest() override { options_.stack = kStack; }
 
   engine::DesiredResource DesiredHsm(const std::string& name, const std::string& group,
                                      const std::string& location,
@@ -103,58 +66,12 @@ class ManagedHsmHandlerEmulatorTest : public ::testing::Test {
   // What MakePlan does for one address, from a refresh response.
   Change Plan(const engine::DesiredResource* desired, const engine::RefreshResponse& refreshed,
               const std::string& arm_id = "") {
-    const std::string id = desired ? desired->arm_id : arm_id;
-    engine::PlanChangeRequest request;
-    request.desired = desired;
-    request.options = &options_;
-    for (const auto& o : refreshed.resources) {
-      if (IEquals(o.arm_id, id)) request.observed = &o;
-    }
-    if (desired && !request.observed) {
-      for (const auto& sd : refreshed.soft_deleted) {
-        if (IEquals(sd.name, desired->name) && IEquals(sd.subscription, desired->subscription))
-          request.soft_deleted = &sd;
-      }
-    }
-    if (desired) {
-      auto it = refreshed.unavailable_names.find(ManagedHsmUnavailableNameKey(desired->name));
-      if (it != refreshed.unavailable_names.end()) request.name_unavailable = &it->second;
-    }
-    return hsms_.PlanChange(request);
+    return PlanFrom(hsms_, desired, refreshed,
+                    desired ? ManagedHsmUnavailableNameKey(desired->name) : "", arm_id);
   }
-
   engine::RefreshResponse Refresh(std::vector<const engine::DesiredResource*> desired,
                                   std::vector<std::string> scopes = {}) {
-    engine::RefreshRequest request;
-    request.desired = std::move(desired);
-    request.scopes = std::move(scopes);
-    auto out = hsms_.Refresh(request, ctx_);
-    EXPECT_TRUE(out.has_value()) << (out ? "" : out.error().ToString());
-    return out ? *out : engine::RefreshResponse{};
-  }
-
-  Json Apply(engine::ResourceHandler& handler, const Change& change,
-             const engine::DesiredResource* desired) {
-    engine::ApplyRequest request{&change, desired};
-    auto out = handler.Apply(request, ctx_);
-    EXPECT_TRUE(out.has_value()) << engine::ActionName(change.action) << ": "
-                                 << (out ? "" : out.error().ToString());
-    return out ? out->live : Json();
-  }
-
-  void EnsureGroup(const engine::DesiredResource& group) {
-    engine::RefreshRequest request;
-    request.desired = {&group};
-    auto refreshed = groups_.Refresh(request, ctx_);
-    ASSERT_TRUE(refreshed.has_value());
-    engine::PlanChangeRequest plan;
-    plan.desired = &group;
-    plan.options = &options_;
-    for (const auto& o : refreshed->resources) {
-      if (IEquals(o.arm_id, group.arm_id)) plan.observed = &o;
-    }
-    Change c = groups_.PlanChange(plan);
-    if (c.action != Action::kNoOp) Apply(groups_, c, &group);
+    return EmulatorHandlerTest::Refresh(hsms_, std::move(desired), std::move(scopes));
   }
 
   // Creates through the handler and checks the LRO ran to Succeeded.
@@ -165,25 +82,8 @@ class ManagedHsmHandlerEmulatorTest : public ::testing::Test {
     EXPECT_EQ(live["properties"].value("provisioningState", ""), "Succeeded");
   }
 
-  Json Stats() {
-    auto token = kt::GetToken(*emulator_);
-    return kt::ArmRequest(*emulator_, token, "GET", "/_emulator/stats").Json();
-  }
-  static int Count(const Json& stats, const std::string& operation) {
-    return stats["operations"].value(operation, 0);
-  }
-
-  static kt::EmulatorProcess* emulator_;
-  static std::shared_ptr<ArmClient>* client_;
-  Context ctx_;
-  engine::PlanOptions options_;
-  std::string suffix_;
-  ResourceGroupHandler groups_{client_ ? *client_ : nullptr};
-  ManagedHsmHandler hsms_{client_ ? *client_ : nullptr};
+  ManagedHsmHandler hsms_{client_};
 };
-
-kt::EmulatorProcess* ManagedHsmHandlerEmulatorTest::emulator_ = nullptr;
-std::shared_ptr<ArmClient>* ManagedHsmHandlerEmulatorTest::client_ = nullptr;
 
 TEST_F(ManagedHsmHandlerEmulatorTest, CreatesFromEmptyThroughTheLroAndReplansNoOp) {
   auto group = DesiredGroup("rg-hsm-create-" + suffix_);

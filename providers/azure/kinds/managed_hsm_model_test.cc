@@ -6,130 +6,20 @@
 #include "engine/manifest_loader.h"
 #include "engine/schema.h"
 #include "providers/azure/kinds/managed_hsm_handler.h"
+#include "providers/azure/kinds/soft_deletable_model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
 
 using engine::Action;
 using engine::Change;
-using engine::FieldChange;
 
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-constexpr char kAdmin[] = "5b0e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-constexpr char kStack[] = "payments";
+using ManagedHsmPlanTest = KindModelTest<kManagedHsm>;
+using ManagedHsmBodyTest = ManagedHsmPlanTest;
+using ManagedHsmHandlerTest = ManagedHsmPlanTest;
 
-engine::DesiredResource Desired(Json spec, const std::string& name = "payments-hsm") {
-  engine::DesiredResource d;
-  d.kind = "ManagedHsm";
-  d.name = name;
-  d.subscription = kSub;
-  d.resource_group = "rg-payments";
-  d.address = "ManagedHsm/" + name;
-  d.arm_id = ManagedHsmArmId(kSub, "rg-payments", name);
-  d.spec = std::move(spec);
-  return d;
-}
-
-Json BasicSpec() {
-  return Json{{"location", "westeurope"},
-              {"tenantId", kTenant},
-              {"sku", {{"name", "Standard_B1"}}},
-              {"initialAdminObjectIds", Json::array({kAdmin})},
-              {"softDeleteRetentionInDays", 90},
-              {"enablePurgeProtection", false},
-              {"publicNetworkAccess", "Disabled"},
-              {"networkAcls",
-               {{"defaultAction", "Deny"},
-                {"bypass", "AzureServices"},
-                {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})}}},
-              {"regions", Json::array({"northeurope"})},
-              {"tags", {{"team", "payments"}}}};
-}
-
-// An HSM as ARM returns it for BasicSpec, with ARM's noise (casing, read-only fields).
-Json LiveHsm(const std::string& name = "payments-hsm") {
-  return Json{
-      {"id", ManagedHsmArmId(kSub, "rg-payments", name)},
-      {"name", name},
-      {"type", "Microsoft.KeyVault/managedHSMs"},
-      {"location", "West Europe"},
-      {"sku", {{"family", "B"}, {"name", "standard_b1"}}},
-      {"tags", {{"team", "payments"}, {"keyward-stack", kStack}}},
-      {"systemData", {{"createdAt", "2026-01-01T00:00:00Z"}}},
-      {"properties",
-       {{"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
-        {"initialAdminObjectIds", Json::array({"5B0E1F2A-3C4D-4E5F-8A9B-0C1D2E3F4A5B"})},
-        {"enableSoftDelete", true},
-        {"softDeleteRetentionInDays", 90},
-        {"enablePurgeProtection", false},
-        {"publicNetworkAccess", "disabled"},
-        {"networkAcls",
-         {{"bypass", "AzureServices"},
-          {"defaultAction", "deny"},
-          {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})},
-          {"virtualNetworkRules", Json::array()}}},
-        {"regions",
-         Json::array(
-             {{{"name", "northeurope"}, {"isPrimary", false}, {"provisioningState", "Succeeded"}},
-              {{"name", "westeurope"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}}})},
-        {"hsmUri", "https://" + name + ".managedhsm.azure.net/"},
-        {"statusMessage", "ManagedHsm is functional."},
-        {"securityDomainProperties", {{"activationStatus", "NotActivated"}}},
-        {"provisioningState", "Succeeded"}}}};
-}
-
-engine::ObservedResource Observed(Json live) {
-  engine::ObservedResource o;
-  o.kind = "ManagedHsm";
-  o.arm_id = live.value("id", "");
-  o.address = "ManagedHsm/" + live.value("name", "");
-  o.live = std::move(live);
-  return o;
-}
-
-engine::SoftDeletedResource Deleted(bool purge_protection,
-                                    const std::string& location = "westeurope") {
-  engine::SoftDeletedResource sd;
-  sd.kind = "ManagedHsm";
-  sd.name = "payments-hsm";
-  sd.subscription = kSub;
-  sd.location = location;
-  sd.original_id = ManagedHsmArmId(kSub, "rg-payments", "payments-hsm");
-  sd.deletion_date = "2026-11-01T10:00:00Z";
-  sd.scheduled_purge_date = "2027-01-30T10:00:00Z";
-  sd.purge_protection = purge_protection;
-  return sd;
-}
-
-struct Planner {
-  engine::PlanOptions options{.prune = false, .purge_then_create = false, .stack = kStack};
-  const engine::DesiredSet* desired_set = nullptr;
-  const engine::ObservedSet* observed_set = nullptr;
-
-  Change Plan(const engine::DesiredResource* desired, const engine::ObservedResource* observed,
-              const engine::SoftDeletedResource* deleted = nullptr,
-              const std::string* unavailable = nullptr) const {
-    engine::PlanChangeRequest request;
-    request.desired = desired;
-    request.observed = observed;
-    request.soft_deleted = deleted;
-    request.name_unavailable = unavailable;
-    request.options = &options;
-    request.desired_set = desired_set;
-    request.observed_set = observed_set;
-    return PlanManagedHsmChange(request);
-  }
-};
-
-std::vector<std::string> Paths(const Change& change) {
-  std::vector<std::string> out;
-  for (const FieldChange& fc : change.field_changes) out.push_back(fc.path);
-  return out;
-}
-
-TEST(ManagedHsmPlanTest, CreatesWhenAbsentWithCanonicalBodyAndBillingWarning) {
+TEST_F(ManagedHsmPlanTest, CreatesWhenAbsentWithCanonicalBodyAndBillingWarning) {
   auto desired = Desired(BasicSpec());
   Change c = Planner().Plan(&desired, nullptr);
   EXPECT_EQ(c.action, Action::kCreate) << c.reason;
@@ -144,7 +34,7 @@ TEST(ManagedHsmPlanTest, CreatesWhenAbsentWithCanonicalBodyAndBillingWarning) {
   EXPECT_NE(c.warnings[0].find("activated"), std::string::npos);
 }
 
-TEST(ManagedHsmPlanTest, NoOpAfterNormalization) {
+TEST_F(ManagedHsmPlanTest, NoOpAfterNormalization) {
   auto desired = Desired(BasicSpec());
   auto observed = Observed(LiveHsm());
   Change c = Planner().Plan(&desired, &observed);
@@ -153,7 +43,7 @@ TEST(ManagedHsmPlanTest, NoOpAfterNormalization) {
   EXPECT_FALSE(c.fingerprint.empty());
 }
 
-TEST(ManagedHsmPlanTest, FingerprintIgnoresServerNoise) {
+TEST_F(ManagedHsmPlanTest, FingerprintIgnoresServerNoise) {
   Json a = LiveHsm();
   Json b = LiveHsm();
   b["properties"]["statusMessage"] = "ManagedHsm is updating.";
@@ -162,7 +52,7 @@ TEST(ManagedHsmPlanTest, FingerprintIgnoresServerNoise) {
   EXPECT_EQ(FingerprintOfJson(NormalizeManagedHsm(a)), FingerprintOfJson(NormalizeManagedHsm(b)));
 }
 
-TEST(ManagedHsmPlanTest, LiveDefaultsMeanPurgeProtectionOnAndNinetyDays) {
+TEST_F(ManagedHsmPlanTest, LiveDefaultsMeanPurgeProtectionOnAndNinetyDays) {
   Json live = LiveHsm();
   live["properties"].erase("enablePurgeProtection");
   live["properties"].erase("softDeleteRetentionInDays");
@@ -171,7 +61,7 @@ TEST(ManagedHsmPlanTest, LiveDefaultsMeanPurgeProtectionOnAndNinetyDays) {
   EXPECT_EQ(n["properties"]["softDeleteRetentionInDays"], 90);
 }
 
-TEST(ManagedHsmPlanTest, NetworkAclChangeIsAnUpdateOfExactlyThatField) {
+TEST_F(ManagedHsmPlanTest, NetworkAclChangeIsAnUpdateOfExactlyThatField) {
   auto desired = Desired(BasicSpec());
   Json live = LiveHsm();
   live["properties"]["networkAcls"]["defaultAction"] = "Allow";
@@ -186,7 +76,7 @@ TEST(ManagedHsmPlanTest, NetworkAclChangeIsAnUpdateOfExactlyThatField) {
   EXPECT_EQ(patch["tags"]["keyward-stack"], kStack);
 }
 
-TEST(ManagedHsmPlanTest, RegionOrderAndCaseDoNotMatterButAnAddedRegionIsAnUpdate) {
+TEST_F(ManagedHsmPlanTest, RegionOrderAndCaseDoNotMatterButAnAddedRegionIsAnUpdate) {
   Json spec = BasicSpec();
   spec["regions"] = Json::array({{{"name", "West Europe"}}, {{"name", "NorthEurope"}}});
   auto desired = Desired(spec);
@@ -202,7 +92,7 @@ TEST(ManagedHsmPlanTest, RegionOrderAndCaseDoNotMatterButAnAddedRegionIsAnUpdate
   EXPECT_EQ(patch["properties"]["regions"].size(), 3u);
 }
 
-TEST(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
+TEST_F(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
   Json spec = {{"location", "westeurope"},
                {"tenantId", kTenant},
                {"initialAdminObjectIds", Json::array({kAdmin})}};
@@ -214,41 +104,17 @@ TEST(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
   EXPECT_EQ(c.action, Action::kNoOp) << testing::PrintToString(Paths(c));
 }
 
-TEST(ManagedHsmPlanTest, AdoptsUntaggedHsm) {
-  auto desired = Desired(BasicSpec());
-  Json live = LiveHsm();
-  live["tags"].erase("keyward-stack");
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
-  EXPECT_EQ(c.action, Action::kAdopt);
-  EXPECT_EQ(c.reason_code, "adopt");
-  EXPECT_EQ(Paths(c), std::vector<std::string>{"tags.keyward-stack"});
-}
-
-TEST(ManagedHsmPlanTest, HsmOfAnotherStackIsBlockedNotTakenOver) {
-  auto desired = Desired(BasicSpec());
-  Json live = LiveHsm();
-  live["tags"]["keyward-stack"] = "billing";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
-  EXPECT_EQ(c.action, Action::kBlocked);
-  EXPECT_EQ(c.reason_code, "owned_by_other_stack");
-  EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;
-}
-
-TEST(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
+TEST_F(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
   Json spec = BasicSpec();
   spec["softDeleteRetentionInDays"] = 30;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("on the managed HSM"), std::string::npos) << c.reason;
   EXPECT_TRUE(BuildManagedHsmPatchBody(c.after, c.before).is_null());  // never sent
 }
 
-TEST(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
+TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
   auto desired = Desired(BasicSpec());  // enablePurgeProtection: false
   Json live = LiveHsm();
   live["properties"].erase("enablePurgeProtection");  // ARM's default for HSMs: on
@@ -258,47 +124,40 @@ TEST(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
   EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
 }
 
-TEST(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
+TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
   Json spec = BasicSpec();
   spec["enablePurgeProtection"] = "true";  // quoted in YAML
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(BuildManagedHsmPatchBody(c.after, c.before)["properties"]["enablePurgeProtection"],
             true);
 }
 
-TEST(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
+TEST_F(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
   Json spec = BasicSpec();
   spec["sku"] = {{"name", "custom_b32"}};
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kReplace) << c.reason;
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("sku.name"), std::string::npos) << c.reason;
   EXPECT_EQ(c.after["sku"]["name"], "Custom_B32");
 }
 
-TEST(ManagedHsmPlanTest, AdminAndTenantChangesAreReplace) {
+TEST_F(ManagedHsmPlanTest, AdminAndTenantChangesAreReplace) {
   Json spec = BasicSpec();
   spec["initialAdminObjectIds"] = Json::array({kAdmin, "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01"});
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kReplace);
   EXPECT_NE(c.reason.find("initialAdminObjectIds"), std::string::npos) << c.reason;
 
   spec = BasicSpec();
   spec["tenantId"] = "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01";
-  desired = Desired(spec);
-  c = Planner().Plan(&desired, &observed);
+  c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kReplace);
   EXPECT_NE(c.reason.find("properties.tenantId"), std::string::npos) << c.reason;
 }
 
-TEST(ManagedHsmPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
+TEST_F(ManagedHsmPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
   Json spec = BasicSpec();
   spec["location"] = "northeurope";
   spec.erase("enablePurgeProtection");
@@ -313,7 +172,7 @@ TEST(ManagedHsmPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
   EXPECT_NE(c.reason.find("90 days"), std::string::npos) << c.reason;
 }
 
-TEST(ManagedHsmPlanTest, ReplaceOfAnUnownedHsmIsBlocked) {
+TEST_F(ManagedHsmPlanTest, ReplaceOfAnUnownedHsmIsBlocked) {
   Json spec = BasicSpec();
   spec["sku"] = {{"name", "Custom_B32"}};
   auto desired = Desired(spec);
@@ -325,7 +184,7 @@ TEST(ManagedHsmPlanTest, ReplaceOfAnUnownedHsmIsBlocked) {
   EXPECT_EQ(c.reason_code, "not_owned");
 }
 
-TEST(ManagedHsmPlanTest, RecoversSoftDeletedHsmThenAppliesDesiredProperties) {
+TEST_F(ManagedHsmPlanTest, RecoversSoftDeletedHsmThenAppliesDesiredProperties) {
   auto desired = Desired(BasicSpec());
   auto deleted = Deleted(/*purge_protection=*/true);
   Change c = Planner().Plan(&desired, nullptr, &deleted);
@@ -339,22 +198,7 @@ TEST(ManagedHsmPlanTest, RecoversSoftDeletedHsmThenAppliesDesiredProperties) {
   EXPECT_FALSE(body["properties"].contains("networkAcls"));  // PATCHed after the recover
 }
 
-TEST(ManagedHsmPlanTest, PurgeThenCreateOnlyWithPolicyAndNoPurgeProtection) {
-  auto desired = Desired(BasicSpec());
-  auto deleted = Deleted(/*purge_protection=*/false);
-  Planner planner;
-  planner.options.purge_then_create = true;
-  Change c = planner.Plan(&desired, nullptr, &deleted);
-  EXPECT_EQ(c.action, Action::kPurgeThenCreate);
-  EXPECT_EQ(c.reason_code, "purge_then_create");
-
-  auto protected_hsm = Deleted(/*purge_protection=*/true);
-  c = planner.Plan(&desired, nullptr, &protected_hsm);
-  EXPECT_EQ(c.action, Action::kRecover);
-  EXPECT_NE(c.reason.find("purge protection is on"), std::string::npos) << c.reason;
-}
-
-TEST(ManagedHsmPlanTest, BlockedWhilePurgeProtectedDeletedHsmHoldsTheNameElsewhere) {
+TEST_F(ManagedHsmPlanTest, BlockedWhilePurgeProtectedDeletedHsmHoldsTheNameElsewhere) {
   auto desired = Desired(BasicSpec());
   auto deleted = Deleted(/*purge_protection=*/true, "northeurope");
   Change c = Planner().Plan(&desired, nullptr, &deleted);
@@ -367,19 +211,10 @@ TEST(ManagedHsmPlanTest, BlockedWhilePurgeProtectedDeletedHsmHoldsTheNameElsewhe
   EXPECT_EQ(c.reason_code, "soft_deleted_elsewhere");
 }
 
-TEST(ManagedHsmPlanTest, BlockedWhenNameTakenElsewhereWithArmsMessage) {
-  auto desired = Desired(BasicSpec());
-  const std::string message = "The managed HSM name 'payments-hsm' is already in use.";
-  Change c = Planner().Plan(&desired, nullptr, nullptr, &message);
-  EXPECT_EQ(c.action, Action::kBlocked);
-  EXPECT_EQ(c.reason_code, "name_unavailable");
-  EXPECT_EQ(c.reason, message);
-}
-
 // Four live HSMs in westeurope (plus one in another region and one in another subscription,
 // which do not count) and the creates earlier in the manifests: the create that would be the
 // sixth in westeurope is blocked.
-TEST(ManagedHsmPlanTest, QuotaBlocksTheSixthHsmInARegion) {
+TEST_F(ManagedHsmPlanTest, QuotaBlocksTheSixthHsmInARegion) {
   engine::ObservedSet observed;
   for (int i = 0; i < 4; ++i)
     observed.resources.push_back(Observed(LiveHsm("live-" + std::to_string(i))));
@@ -398,7 +233,7 @@ TEST(ManagedHsmPlanTest, QuotaBlocksTheSixthHsmInARegion) {
   ne.erase("regions");
   desired.resources.push_back(Desired(ne, "new-ne"));  // its own region's quota
 
-  Planner planner;
+  KindPlanner planner = Planner();
   planner.desired_set = &desired;
   planner.observed_set = &observed;
   EXPECT_EQ(planner.Plan(&desired.resources[0], nullptr).action, Action::kCreate);
@@ -413,7 +248,7 @@ TEST(ManagedHsmPlanTest, QuotaBlocksTheSixthHsmInARegion) {
   EXPECT_EQ(planner.Plan(&desired.resources[1], nullptr, &deleted).reason_code, "quota_exceeded");
 }
 
-TEST(ManagedHsmPlanTest, PruneDeletesOwnedHsmAndSaysItIsRecoverable) {
+TEST_F(ManagedHsmPlanTest, PruneDeletesOwnedHsmAndSaysItIsRecoverable) {
   Json live = LiveHsm();
   live["properties"]["enablePurgeProtection"] = true;
   auto observed = Observed(live);
@@ -429,7 +264,7 @@ TEST(ManagedHsmPlanTest, PruneDeletesOwnedHsmAndSaysItIsRecoverable) {
   EXPECT_EQ(Planner().Plan(nullptr, &other).action, Action::kNoOp);
 }
 
-TEST(ManagedHsmBodyTest, CreateBodyDefaultsSkuAndKeepsFalsePurgeProtection) {
+TEST_F(ManagedHsmBodyTest, CreateBodyDefaultsSkuAndKeepsFalsePurgeProtection) {
   Json spec = BasicSpec();
   spec.erase("sku");
   auto desired = Desired(spec);
@@ -439,7 +274,7 @@ TEST(ManagedHsmBodyTest, CreateBodyDefaultsSkuAndKeepsFalsePurgeProtection) {
   EXPECT_EQ(body["properties"]["enablePurgeProtection"], false);
 }
 
-TEST(ManagedHsmBodyTest, PatchNeverSendsFieldsFixedAtCreation) {
+TEST_F(ManagedHsmBodyTest, PatchNeverSendsFieldsFixedAtCreation) {
   Json desired = BuildDesiredManagedHsmBody(BasicSpec(), kStack, Json());
   desired["sku"]["name"] = "Custom_B32";
   desired["properties"]["tenantId"] = "0c1d9a8e-4b6f-4d2a-9e3b-6a5f7c8d9e01";
@@ -533,7 +368,7 @@ TEST(ManagedHsmSchemaTest, NameRetentionAndAdministratorRulesAreTheSchemas) {
       << out;
 }
 
-TEST(ManagedHsmHandlerTest, ResolveGivesAddressIdAndReferences) {
+TEST_F(ManagedHsmHandlerTest, ResolveGivesAddressIdAndReferences) {
   ManagedHsmHandler handler(nullptr);
   auto d = Desired(BasicSpec(), "payments-hsm");
   engine::ResolveRequest request{&d, nullptr};
@@ -547,4 +382,4 @@ TEST(ManagedHsmHandlerTest, ResolveGivesAddressIdAndReferences) {
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

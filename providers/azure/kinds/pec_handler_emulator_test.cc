@@ -4,8 +4,6 @@
 // drives refresh / plan / apply the way the engine does.
 #include <gtest/gtest.h>
 
-#include <atomic>
-
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
@@ -27,31 +25,13 @@ namespace kt = keyward::testing;
 constexpr char kStack[] = "pec-test";
 constexpr char kNetworkApiVersion[] = "2023-11-01";
 
-class PecHandlerEmulatorTest : public ::testing::Test {
+class PecHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  static void SetUpTestSuite() {
-    kt::EmulatorOptions emulator_options;
-    emulator_options.lro_seconds = 0.2;
-    emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
-    ASSERT_NE(emulator_, nullptr);
-    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    static std::atomic<int> counter{0};
-    suffix_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter++);
+  void SetUpTest() override {
+    options_.stack = kStack;
     RegisterAzureHandlers(registry_, client());
     set_.config.stack = kStack;
   }
-
-  std::shared_ptr<ArmClient> client() { return *client_; }
 
   std::string GroupId(const std::string& group) const {
     return "/subscriptions/" + std::string(kt::kSubscriptionId) + "/resourceGroups/" + group;
@@ -60,47 +40,11 @@ class PecHandlerEmulatorTest : public ::testing::Test {
     return GroupId(group) + "/providers/Microsoft.Network/privateEndpoints/" + name;
   }
 
-  engine::DesiredResource& Add(engine::DesiredResource d) {
-    engine::ResolveRequest request{&d, &set_.config};
-    auto resolved = registry_.Find(d.kind)->Resolve(request);
-    EXPECT_FALSE(resolved.diagnostics.HasErrors()) << d.kind << "/" << d.name;
-    d.address = resolved.address;
-    d.arm_id = resolved.arm_id;
-    for (const auto& ref : resolved.references) {
-      if (set_.Find(ref.address)) d.depends_on.push_back(ref.address);
-    }
-    set_.resources.push_back(std::move(d));
-    return set_.resources.back();
-  }
-
-  void AddGroupAndVault(const std::string& group, const std::string& vault) {
-    engine::DesiredResource g;
-    g.kind = "ResourceGroup";
-    g.name = group;
-    g.subscription = kt::kSubscriptionId;
-    g.spec = {{"location", "westeurope"}};
-    Add(std::move(g));
-    engine::DesiredResource v;
-    v.kind = "Vault";
-    v.name = vault;
-    v.subscription = kt::kSubscriptionId;
-    v.resource_group = group;
-    v.spec = {{"location", "westeurope"},
-              {"tenantId", kt::kTenantId},
-              {"sku", {{"family", "A"}, {"name", "standard"}}}};
-    Add(std::move(v));
-  }
-
   void AddConnection(const PecKind& kind, const std::string& name, const std::string& group,
                      const std::string& parent, const std::string& endpoint, Json extra) {
-    engine::DesiredResource d;
-    d.kind = kind.kind;
-    d.name = name;
-    d.subscription = kt::kSubscriptionId;
-    d.resource_group = group;
-    d.spec = {{kind.parent_field, parent}, {"privateEndpointId", endpoint}};
-    d.spec.update(extra);
-    Add(std::move(d));
+    Json spec = {{kind.parent_field, parent}, {"privateEndpointId", endpoint}};
+    spec.update(extra);
+    Add(kind.kind, name, std::move(spec), group);
   }
 
   // A Microsoft.Network private endpoint to `target`: manual => Pending, else auto-approved.
@@ -129,57 +73,13 @@ class PecHandlerEmulatorTest : public ::testing::Test {
     ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
   }
 
-  engine::Plan PlanNow() {
-    auto observed = engine::Refresh(set_, registry_, {}, ctx_);
-    EXPECT_TRUE(observed.has_value()) << observed.error().ToString();
-    if (!observed) return {};
-    observed_ = *observed;
-    return engine::MakePlan(set_, observed_, registry_, options_);
-  }
-
-  engine::ApplyReport ApplyPlan(const engine::Plan& plan) {
-    engine::ApplyObserver observer;
-    return engine::Apply(plan, &set_, registry_, {}, observer, ctx_);
-  }
-
-  // Every executed change succeeded and was verified by the engine's re-plan.
-  static void ExpectApplied(const engine::ApplyReport& report) {
-    for (const auto& r : report.results) {
-      EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
-          << r.address << ": " << r.outcome.error.ToString();
-      if (r.outcome.status == engine::ChangeStatus::kSucceeded) {
-        EXPECT_TRUE(r.outcome.verified) << r.address;
-      }
-    }
-  }
-
   static const Change& At(const engine::Plan& plan, const std::string& address) {
     const Change* c = plan.Find(address);
     EXPECT_NE(c, nullptr) << address << "\n" << plan.Dump();
     static const Change kMissing;
     return c ? *c : kMissing;
   }
-
-  Json Stats() {
-    auto token = kt::GetToken(*emulator_);
-    return kt::ArmRequest(*emulator_, token, "GET", "/_emulator/stats").Json();
-  }
-  static int Count(const Json& stats, const std::string& operation) {
-    return stats["operations"].value(operation, 0);
-  }
-
-  static kt::EmulatorProcess* emulator_;
-  static std::shared_ptr<ArmClient>* client_;
-  Context ctx_;
-  engine::HandlerRegistry registry_;
-  engine::DesiredSet set_;
-  engine::ObservedSet observed_;
-  engine::PlanOptions options_{.prune = false, .purge_then_create = false, .stack = kStack};
-  std::string suffix_;
 };
-
-kt::EmulatorProcess* PecHandlerEmulatorTest::emulator_ = nullptr;
-std::shared_ptr<ArmClient>* PecHandlerEmulatorTest::client_ = nullptr;
 
 TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnection) {
   const std::string group = "rg-pec-" + suffix_;
@@ -198,12 +98,12 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   const std::string batch = "PrivateEndpointConnection/" + vault + "/batch";
 
   // Before the endpoints exist: the vault is created, the connections wait (not an error).
-  engine::Plan plan = PlanNow();
+  engine::Plan plan = PlanAll();
   EXPECT_EQ(At(plan, app).action, Action::kBlocked);
   EXPECT_EQ(At(plan, app).reason_code, "waiting_for_private_endpoint");
   EXPECT_NE(At(plan, app).reason.find(app_endpoint), std::string::npos);
   EXPECT_EQ(At(plan, batch).reason_code, "waiting_for_private_endpoint");
-  ExpectApplied(ApplyPlan(plan));
+  ExpectApplied(ApplyAll(plan));
 
   const std::string vault_id = VaultArmId(kt::kSubscriptionId, group, vault);
   CreateEndpoint(group, "pe-app", vault_id, "vault", /*manual=*/true);     // Pending
@@ -212,7 +112,7 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   // The connections come from the vault list's properties.privateEndpointConnections: no
   // connection list or GET per connection.
   Json before = Stats();
-  plan = PlanNow();
+  plan = PlanAll();
   Json after = Stats();
   for (const char* op :
        {"PrivateEndpointConnections_ListByResource", "PrivateEndpointConnections_Get"})
@@ -223,13 +123,13 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   EXPECT_EQ(At(plan, batch).reason_code, "reject");
   EXPECT_NE(At(plan, app).arm_id.find(vault_id + "/privateEndpointConnections/pe-app."),
             std::string::npos);
-  auto report = ApplyPlan(plan);
+  auto report = ApplyAll(plan);
   ExpectApplied(report);
   EXPECT_EQ(report.Find(app)->outcome.status, engine::ChangeStatus::kSucceeded);
   EXPECT_EQ(report.Find(batch)->outcome.status, engine::ChangeStatus::kSucceeded);
 
   // Converged: everything is a no-op.
-  plan = PlanNow();
+  plan = PlanAll();
   EXPECT_FALSE(plan.HasChanges()) << plan.Dump();
   const std::string app_id = At(plan, app).arm_id;
   auto live = client()->Get(WithApiVersion(app_id, kKeyVaultApiVersion), ctx_);
@@ -246,7 +146,7 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
                             {{"status", "Approved"}, {"description", "changed in the portal"}}}}}},
                     ctx_);
   ASSERT_TRUE(edited.has_value()) << edited.error().ToString();
-  plan = PlanNow();
+  plan = PlanAll();
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "drift");
   ASSERT_EQ(At(plan, app).field_changes.size(), 1u);
@@ -258,25 +158,25 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
       EXPECT_EQ(c.action, Action::kNoOp) << c.address;
     }
   }
-  ExpectApplied(ApplyPlan(plan));
-  EXPECT_FALSE(PlanNow().HasChanges());
+  ExpectApplied(ApplyAll(plan));
+  EXPECT_FALSE(PlanAll().HasChanges());
 
   // The app's endpoint is deleted: its connection turns Disconnected, which keyward cannot undo.
   DeleteEndpoint(group, "pe-app");
-  plan = PlanNow();
+  plan = PlanAll();
   EXPECT_EQ(At(plan, app).action, Action::kUnsupported) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "connection_disconnected");
   EXPECT_EQ(At(plan, batch).action, Action::kNoOp);
-  EXPECT_TRUE(ApplyPlan(plan).ok());  // unsupported is reported, not executed
+  EXPECT_TRUE(ApplyAll(plan).ok());  // unsupported is reported, not executed
 
   // Microsoft.Network makes a new connection for the recreated endpoint; that one is matched.
   CreateEndpoint(group, "pe-app", vault_id, "vault", /*manual=*/true);
-  plan = PlanNow();
+  plan = PlanAll();
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
   EXPECT_NE(At(plan, app).arm_id, app_id);
-  ExpectApplied(ApplyPlan(plan));
-  EXPECT_FALSE(PlanNow().HasChanges());
+  ExpectApplied(ApplyAll(plan));
+  EXPECT_FALSE(PlanAll().HasChanges());
 }
 
 TEST_F(PecHandlerEmulatorTest, RejectedConnectionCannotBeApprovedAgain) {
@@ -285,15 +185,15 @@ TEST_F(PecHandlerEmulatorTest, RejectedConnectionCannotBeApprovedAgain) {
   AddGroupAndVault(group, vault);
   AddConnection(kVaultPecKind, "app", group, vault, EndpointId(group, "pe-app"),
                 {{"status", "Rejected"}});
-  ExpectApplied(ApplyPlan(PlanNow()));
+  ExpectApplied(ApplyAll(PlanAll()));
   CreateEndpoint(group, "pe-app", VaultArmId(kt::kSubscriptionId, group, vault), "vault", false);
-  engine::Plan plan = PlanNow();
+  engine::Plan plan = PlanAll();
   const std::string app = "PrivateEndpointConnection/" + vault + "/app";
   ASSERT_EQ(At(plan, app).reason_code, "reject");
-  ExpectApplied(ApplyPlan(plan));
+  ExpectApplied(ApplyAll(plan));
 
   set_.resources.back().spec["status"] = "Approved";
-  plan = PlanNow();
+  plan = PlanAll();
   EXPECT_EQ(At(plan, app).action, Action::kUnsupported);
   EXPECT_EQ(At(plan, app).reason_code, "rejected_is_final");
 }
@@ -303,13 +203,8 @@ TEST_F(PecHandlerEmulatorTest, RejectedConnectionCannotBeApprovedAgain) {
 TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefused) {
   const std::string group = "rg-hsm-" + suffix_;
   const std::string hsm = "hsm-pec-" + suffix_;
-  engine::DesiredResource g;
-  g.kind = "ResourceGroup";
-  g.name = group;
-  g.subscription = kt::kSubscriptionId;
-  g.spec = {{"location", "westeurope"}};
-  Add(std::move(g));
-  ExpectApplied(ApplyPlan(PlanNow()));
+  Add("ResourceGroup", group, {{"location", "westeurope"}});
+  ExpectApplied(ApplyAll(PlanAll()));
 
   const std::string hsm_id = GroupId(group) + "/providers/Microsoft.KeyVault/managedHSMs/" + hsm;
   auto created =
@@ -328,19 +223,19 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
                 {{"status", "Approved"}});
   const std::string app = "MhsmPrivateEndpointConnection/" + hsm + "/app";
   Json before = Stats();
-  engine::Plan plan = PlanNow();
+  engine::Plan plan = PlanAll();
   Json after = Stats();
   EXPECT_EQ(Count(after, "MHSMPrivateEndpointConnections_ListByResource") -
                 Count(before, "MHSMPrivateEndpointConnections_ListByResource"),
             1);
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
-  ExpectApplied(ApplyPlan(plan));
-  EXPECT_FALSE(PlanNow().HasChanges());
+  ExpectApplied(ApplyAll(plan));
+  EXPECT_FALSE(PlanAll().HasChanges());
 
   // Plan a description change, then let someone else change the connection first.
   set_.resources.back().spec["description"] = "approved by keyward";
-  plan = PlanNow();
+  plan = PlanAll();
   const Change& change = At(plan, app);
   ASSERT_EQ(change.action, Action::kUpdate);
   auto edited = client()->Put(WithApiVersion(change.arm_id, kKeyVaultApiVersion),
@@ -362,8 +257,8 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
             "someone else");
 
   // A fresh plan converges.
-  ExpectApplied(ApplyPlan(PlanNow()));
-  EXPECT_FALSE(PlanNow().HasChanges());
+  ExpectApplied(ApplyAll(PlanAll()));
+  EXPECT_FALSE(PlanAll().HasChanges());
 }
 
 // Refresh order is registration order: connections read their parents' live objects.

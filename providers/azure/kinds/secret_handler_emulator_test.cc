@@ -4,8 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
-
 #include "engine/secret_source.h"
 #include "providers/azure/kinds/emulator_client_test_util.h"
 #include "providers/azure/kinds/resource_group_handler.h"
@@ -30,30 +28,15 @@ constexpr char kKey[] = "emulator-test-fingerprint-key";
 constexpr char kEnvName[] = "DB_PASSWORD";
 constexpr char kCanary[] = "canary-secret-Hq7%value-1";
 
-class SecretHandlerEmulatorTest : public ::testing::Test {
+class SecretHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  static void SetUpTestSuite() {
-    emulator_ = kt::EmulatorProcess::Start({.lro_seconds = 0.2}).release();
-    ASSERT_NE(emulator_, nullptr);
-    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    static std::atomic<int> counter{0};
-    suffix_ = std::to_string(::getpid() % 10000) + "s" + std::to_string(counter++);
+  void SetUpTest() override {
     options_.stack = kStack;
     set_.config.stack = kStack;
     set_.config.fingerprint_key_env = "TEST_FINGERPRINT_KEY";
     env_->Set("TEST_FINGERPRINT_KEY", kKey);
     env_->Set(kEnvName, kCanary);
-    handler_ = std::make_unique<SecretHandler>(*client_, files_, env_);
+    handler_ = std::make_unique<SecretHandler>(client_, files_, env_);
     CreateVault();
   }
 
@@ -157,35 +140,16 @@ class SecretHandlerEmulatorTest : public ::testing::Test {
     EXPECT_EQ(handler_->PlanChange(request).action, Action::kNoOp);
   }
 
-  kt::HttpsResult Arm(const std::string& method, const std::string& path,
-                      const Json& body = nullptr) {
-    if (token_.empty()) token_ = kt::GetToken(*emulator_);
-    return kt::ArmRequest(*emulator_, token_, method, path, body);
-  }
-  int Count(const std::string& operation) {
-    return Arm("GET", "/_emulator/stats").Json()["operations"].value(operation, 0);
-  }
   static std::string Path(const std::string& arm_id) { return arm_id + "?api-version=2024-11-01"; }
 
-  static kt::EmulatorProcess* emulator_;
-  static std::shared_ptr<ArmClient>* client_;
-  Context ctx_;
-  engine::PlanOptions options_;
-  engine::DesiredSet set_;
   engine::ObservedSet parents_;
   engine::RefreshResponse refreshed_;
   engine::DesiredResource vault_;
   std::shared_ptr<engine::FakeFileReader> files_ = std::make_shared<engine::FakeFileReader>();
   std::shared_ptr<engine::FakeEnvironment> env_ = std::make_shared<engine::FakeEnvironment>();
   std::unique_ptr<SecretHandler> handler_;
-  ResourceGroupHandler groups_{client_ ? *client_ : nullptr};
-  VaultHandler vaults_{client_ ? *client_ : nullptr};
-  std::string suffix_;
-  std::string token_;
+  VaultHandler vaults_{client_};
 };
-
-kt::EmulatorProcess* SecretHandlerEmulatorTest::emulator_ = nullptr;
-std::shared_ptr<ArmClient>* SecretHandlerEmulatorTest::client_ = nullptr;
 
 TEST_F(SecretHandlerEmulatorTest, CreateThenReplanIsNoOpWithOneListCallAndNoValueAnywhere) {
   auto& d = Secret("db-password", {{"contentType", "text/plain"}});

@@ -2,8 +2,6 @@
 // by list calls, create / update / recover / purge-then-create / delete through the ArmClient.
 #include <gtest/gtest.h>
 
-#include <atomic>
-
 #include "engine/apply.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
@@ -26,43 +24,11 @@ namespace kt = keyward::testing;
 
 constexpr char kStack[] = "handler-test";
 
-class VaultHandlerEmulatorTest : public ::testing::Test {
+class VaultHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  static void SetUpTestSuite() {
-    kt::EmulatorOptions emulator_options;
-    emulator_options.lro_seconds = 0.2;
-    emulator_ = kt::EmulatorProcess::Start(emulator_options).release();
-    ASSERT_NE(emulator_, nullptr);
-    client_ = new std::shared_ptr<ArmClient>(EmulatorArmClient(*emulator_));
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    client_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
+  void SetUpTest() override {
     options_.stack = kStack;
-    static std::atomic<int> counter{0};
-    suffix_ = std::to_string(::getpid() % 10000) + "x" + std::to_string(counter++);
-  }
-
-  std::shared_ptr<ArmClient> client() { return *client_; }
-
-  engine::DesiredResource DesiredGroup(const std::string& name,
-                                       const std::string& subscription = kt::kSubscriptionId) {
-    engine::DesiredResource d;
-    d.kind = "ResourceGroup";
-    d.name = name;
-    d.subscription = subscription;
-    d.spec = {{"location", "westeurope"}, {"tags", {{"env", "test"}}}};
-    engine::ResolveRequest request{&d, nullptr};
-    auto resolved = groups_.Resolve(request);
-    d.address = resolved.address;
-    d.arm_id = resolved.arm_id;
-    return d;
+    group_spec_["tags"] = {{"env", "test"}};
   }
 
   engine::DesiredResource DesiredVault(const std::string& name, const std::string& group,
@@ -95,72 +61,12 @@ class VaultHandlerEmulatorTest : public ::testing::Test {
   // What MakePlan does for one address, from a refresh response.
   Change Plan(engine::ResourceHandler& handler, const engine::DesiredResource* desired,
               const engine::RefreshResponse& refreshed, const std::string& arm_id = "") {
-    const std::string id = desired ? desired->arm_id : arm_id;
-    engine::PlanChangeRequest request;
-    request.desired = desired;
-    request.options = &options_;
-    for (const auto& o : refreshed.resources) {
-      if (IEquals(o.arm_id, id)) request.observed = &o;
-    }
-    if (desired && !request.observed) {
-      for (const auto& sd : refreshed.soft_deleted) {
-        if (IEquals(sd.name, desired->name) && IEquals(sd.subscription, desired->subscription)) {
-          request.soft_deleted = &sd;
-        }
-      }
-    }
-    if (desired) {
-      auto it = refreshed.unavailable_names.find(UnavailableNameKey(desired->name));
-      if (it != refreshed.unavailable_names.end()) request.name_unavailable = &it->second;
-    }
-    return handler.PlanChange(request);
+    return PlanFrom(handler, desired, refreshed, desired ? UnavailableNameKey(desired->name) : "",
+                    arm_id);
   }
 
-  engine::RefreshResponse Refresh(engine::ResourceHandler& handler,
-                                  std::vector<const engine::DesiredResource*> desired,
-                                  std::vector<std::string> scopes = {}) {
-    engine::RefreshRequest request;
-    request.desired = std::move(desired);
-    request.scopes = std::move(scopes);
-    auto out = handler.Refresh(request, ctx_);
-    EXPECT_TRUE(out.has_value()) << (out ? "" : out.error().ToString());
-    return out ? *out : engine::RefreshResponse{};
-  }
-
-  Json Apply(engine::ResourceHandler& handler, const Change& change,
-             const engine::DesiredResource* desired) {
-    engine::ApplyRequest request{&change, desired};
-    auto out = handler.Apply(request, ctx_);
-    EXPECT_TRUE(out.has_value()) << engine::ActionName(change.action) << ": "
-                                 << (out ? "" : out.error().ToString());
-    return out ? out->live : Json();
-  }
-
-  void EnsureGroup(const engine::DesiredResource& group) {
-    auto refreshed = Refresh(groups_, {&group});
-    Change c = Plan(groups_, &group, refreshed);
-    if (c.action != Action::kNoOp) Apply(groups_, c, &group);
-  }
-
-  Json Stats() {
-    auto token = kt::GetToken(*emulator_);
-    return kt::ArmRequest(*emulator_, token, "GET", "/_emulator/stats").Json();
-  }
-  static int Count(const Json& stats, const std::string& operation) {
-    return stats["operations"].value(operation, 0);
-  }
-
-  static kt::EmulatorProcess* emulator_;
-  static std::shared_ptr<ArmClient>* client_;
-  Context ctx_;
-  engine::PlanOptions options_;
-  std::string suffix_;
-  ResourceGroupHandler groups_{client_ ? *client_ : nullptr};
-  VaultHandler vaults_{client_ ? *client_ : nullptr};
+  VaultHandler vaults_{client_};
 };
-
-kt::EmulatorProcess* VaultHandlerEmulatorTest::emulator_ = nullptr;
-std::shared_ptr<ArmClient>* VaultHandlerEmulatorTest::client_ = nullptr;
 
 TEST_F(VaultHandlerEmulatorTest, CreateThenRefreshIsNoOpAndRefreshUsesListCalls) {
   auto group = DesiredGroup("rg-create-" + suffix_);

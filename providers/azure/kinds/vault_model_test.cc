@@ -3,123 +3,20 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/soft_deletable_model_test_util.h"
 #include "providers/azure/kinds/vault_handler.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
 
 using engine::Action;
 using engine::Change;
-using engine::FieldChange;
 
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-constexpr char kStack[] = "payments";
+using VaultPlanTest = KindModelTest<kVault>;
+using VaultBodyTest = VaultPlanTest;
+using VaultHandlerTest = VaultPlanTest;
 
-engine::DesiredResource Desired(Json spec, const std::string& name = "payments-kv") {
-  engine::DesiredResource d;
-  d.kind = "Vault";
-  d.name = name;
-  d.subscription = kSub;
-  d.resource_group = "rg-payments";
-  d.address = "Vault/" + name;
-  d.arm_id = VaultArmId(kSub, "rg-payments", name);
-  d.spec = std::move(spec);
-  return d;
-}
-
-Json BasicSpec() {
-  return Json{
-      {"location", "westeurope"},
-      {"tenantId", kTenant},
-      {"sku", {{"family", "A"}, {"name", "premium"}}},
-      {"enableRbacAuthorization", false},
-      {"softDeleteRetentionInDays", 90},
-      {"enablePurgeProtection", true},
-      {"publicNetworkAccess", "Disabled"},
-      {"networkAcls",
-       {{"defaultAction", "Deny"},
-        {"bypass", "AzureServices"},
-        {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}, {{"value", "198.51.100.7"}}})}}},
-      {"tags", {{"team", "payments"}}}};
-}
-
-// A vault as ARM returns it for BasicSpec, with ARM's noise (casing, read-only fields).
-Json LiveVault(const std::string& name = "payments-kv") {
-  return Json{
-      {"id", VaultArmId(kSub, "rg-payments", name)},
-      {"name", name},
-      {"type", "Microsoft.KeyVault/vaults"},
-      {"location", "West Europe"},
-      {"tags", {{"team", "payments"}, {"keyward-stack", kStack}}},
-      {"systemData", {{"createdAt", "2026-01-01T00:00:00Z"}}},
-      {"properties",
-       {{"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
-        {"sku", {{"family", "A"}, {"name", "Premium"}}},
-        {"accessPolicies",
-         Json::array(
-             {{{"tenantId", kTenant}, {"objectId", "x"}, {"permissions", Json::object()}}})},
-        {"enabledForDeployment", true},
-        {"enableRbacAuthorization", false},
-        {"enableSoftDelete", true},
-        {"softDeleteRetentionInDays", 90},
-        {"enablePurgeProtection", true},
-        {"publicNetworkAccess", "disabled"},
-        {"networkAcls",
-         {{"bypass", "AzureServices"},
-          {"defaultAction", "deny"},
-          {"ipRules", Json::array({{{"value", "198.51.100.7/32"}}, {{"value", "203.0.113.0/24"}}})},
-          {"virtualNetworkRules", Json::array()}}},
-        {"vaultUri", "https://" + name + ".vault.azure.net/"},
-        {"provisioningState", "Succeeded"}}}};
-}
-
-engine::ObservedResource Observed(Json live) {
-  engine::ObservedResource o;
-  o.kind = "Vault";
-  o.arm_id = live.value("id", "");
-  o.address = "Vault/" + live.value("name", "");
-  o.live = std::move(live);
-  return o;
-}
-
-engine::SoftDeletedResource Deleted(bool purge_protection,
-                                    const std::string& location = "westeurope") {
-  engine::SoftDeletedResource sd;
-  sd.kind = "Vault";
-  sd.name = "payments-kv";
-  sd.subscription = kSub;
-  sd.location = location;
-  sd.original_id = VaultArmId(kSub, "rg-payments", "payments-kv");
-  sd.deletion_date = "2026-11-01T10:00:00Z";
-  sd.scheduled_purge_date = "2027-01-30T10:00:00Z";
-  sd.purge_protection = purge_protection;
-  return sd;
-}
-
-struct Planner {
-  engine::PlanOptions options{.prune = false, .purge_then_create = false, .stack = kStack};
-
-  Change Plan(const engine::DesiredResource* desired, const engine::ObservedResource* observed,
-              const engine::SoftDeletedResource* deleted = nullptr,
-              const std::string* unavailable = nullptr) const {
-    engine::PlanChangeRequest request;
-    request.desired = desired;
-    request.observed = observed;
-    request.soft_deleted = deleted;
-    request.name_unavailable = unavailable;
-    request.options = &options;
-    return PlanVaultChange(request);
-  }
-};
-
-std::vector<std::string> Paths(const Change& change) {
-  std::vector<std::string> out;
-  for (const FieldChange& fc : change.field_changes) out.push_back(fc.path);
-  return out;
-}
-
-TEST(VaultPlanTest, CreatesWhenAbsentAndNameFree) {
+TEST_F(VaultPlanTest, CreatesWhenAbsentAndNameFree) {
   auto desired = Desired(BasicSpec());
   Change c = Planner().Plan(&desired, nullptr);
   EXPECT_EQ(c.action, Action::kCreate);
@@ -133,7 +30,7 @@ TEST(VaultPlanTest, CreatesWhenAbsentAndNameFree) {
   EXPECT_FALSE(c.after["properties"].contains("enabledForDeployment"));  // not set by the user
 }
 
-TEST(VaultPlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
+TEST_F(VaultPlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
   auto desired = Desired(BasicSpec());
   auto deleted = Deleted(/*purge_protection=*/false);
   Change c = Planner().Plan(&desired, nullptr, &deleted);
@@ -145,30 +42,15 @@ TEST(VaultPlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
   EXPECT_EQ(c.after["properties"]["sku"]["name"], "premium");
 }
 
-TEST(VaultPlanTest, PurgeThenCreateOnlyWithPolicyAndNoPurgeProtection) {
+TEST_F(VaultPlanTest, PurgeThenCreateAlsoResolvesALocationMismatch) {
   auto desired = Desired(BasicSpec());
-  Planner with_policy;
-  with_policy.options.purge_then_create = true;
-
-  auto unprotected = Deleted(false);
-  EXPECT_EQ(with_policy.Plan(&desired, nullptr, &unprotected).action, Action::kPurgeThenCreate);
-  EXPECT_EQ(Planner().Plan(&desired, nullptr, &unprotected).action, Action::kRecover);
-
-  auto protected_vault = Deleted(true);
-  Change c = with_policy.Plan(&desired, nullptr, &protected_vault);
-  EXPECT_EQ(c.action, Action::kRecover);  // purge impossible; recovering still converges
-  EXPECT_NE(c.reason.find("purge protection"), std::string::npos) << c.reason;
-}
-
-TEST(VaultPlanTest, PurgeThenCreateAlsoResolvesALocationMismatch) {
-  auto desired = Desired(BasicSpec());
-  Planner with_policy;
+  KindPlanner with_policy = Planner();
   with_policy.options.purge_then_create = true;
   auto elsewhere = Deleted(false, "northeurope");
   EXPECT_EQ(with_policy.Plan(&desired, nullptr, &elsewhere).action, Action::kPurgeThenCreate);
 }
 
-TEST(VaultPlanTest, BlockedByPurgeProtectionSaysUntilWhen) {
+TEST_F(VaultPlanTest, BlockedByPurgeProtectionSaysUntilWhen) {
   auto desired = Desired(BasicSpec());
   auto deleted = Deleted(true, "North Europe");
   Change c = Planner().Plan(&desired, nullptr, &deleted);
@@ -178,7 +60,7 @@ TEST(VaultPlanTest, BlockedByPurgeProtectionSaysUntilWhen) {
   EXPECT_NE(c.reason.find("northeurope"), std::string::npos) << c.reason;
 }
 
-TEST(VaultPlanTest, BlockedWhenSoftDeletedInAnotherLocationWithoutPurgePolicy) {
+TEST_F(VaultPlanTest, BlockedWhenSoftDeletedInAnotherLocationWithoutPurgePolicy) {
   auto desired = Desired(BasicSpec());
   auto deleted = Deleted(false, "northeurope");
   Change c = Planner().Plan(&desired, nullptr, &deleted);
@@ -187,7 +69,7 @@ TEST(VaultPlanTest, BlockedWhenSoftDeletedInAnotherLocationWithoutPurgePolicy) {
   EXPECT_NE(c.reason.find("purge_then_create"), std::string::npos) << c.reason;
 }
 
-TEST(VaultPlanTest, BlockedWhenSoftDeletedFromAnotherResourceGroup) {
+TEST_F(VaultPlanTest, BlockedWhenSoftDeletedFromAnotherResourceGroup) {
   auto desired = Desired(BasicSpec());
   auto deleted = Deleted(false);
   deleted.original_id = VaultArmId(kSub, "rg-old", "payments-kv");
@@ -196,27 +78,7 @@ TEST(VaultPlanTest, BlockedWhenSoftDeletedFromAnotherResourceGroup) {
   EXPECT_NE(c.reason.find("rg-old"), std::string::npos) << c.reason;
 }
 
-TEST(VaultPlanTest, BlockedWhenNameTakenElsewhereWithArmsMessage) {
-  auto desired = Desired(BasicSpec());
-  const std::string message = "The vault name 'payments-kv' is already in use.";
-  Change c = Planner().Plan(&desired, nullptr, nullptr, &message);
-  EXPECT_EQ(c.action, Action::kBlocked);
-  EXPECT_EQ(c.reason_code, "name_unavailable");
-  EXPECT_EQ(c.reason, message);
-}
-
-TEST(VaultPlanTest, AdoptsUntaggedVault) {
-  auto desired = Desired(BasicSpec());
-  Json live = LiveVault();
-  live["tags"].erase("keyward-stack");
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
-  EXPECT_EQ(c.action, Action::kAdopt);
-  EXPECT_EQ(c.reason_code, "adopt");
-  EXPECT_EQ(Paths(c), std::vector<std::string>{"tags.keyward-stack"});
-}
-
-TEST(VaultPlanTest, AdoptReconcilesPropertiesToo) {
+TEST_F(VaultPlanTest, AdoptReconcilesPropertiesToo) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"] = Json::object();
@@ -228,30 +90,19 @@ TEST(VaultPlanTest, AdoptReconcilesPropertiesToo) {
             (std::vector<std::string>{"properties.sku.name", "tags.keyward-stack", "tags.team"}));
 }
 
-TEST(VaultPlanTest, EmptyStackUpdatesWithoutAdopting) {
+TEST_F(VaultPlanTest, EmptyStackUpdatesWithoutAdopting) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"].erase("keyward-stack");
   auto observed = Observed(live);
-  Planner planner;
+  KindPlanner planner = Planner();
   planner.options.stack = "";
   Change c = planner.Plan(&desired, &observed);
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason;
   EXPECT_FALSE(c.after["tags"].contains("keyward-stack"));
 }
 
-TEST(VaultPlanTest, VaultOfAnotherStackIsBlockedNotTakenOver) {
-  auto desired = Desired(BasicSpec());
-  Json live = LiveVault();
-  live["tags"]["keyward-stack"] = "billing";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
-  EXPECT_EQ(c.action, Action::kBlocked);
-  EXPECT_EQ(c.reason_code, "owned_by_other_stack");
-  EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;
-}
-
-TEST(VaultPlanTest, NoOpAfterNormalization) {
+TEST_F(VaultPlanTest, NoOpAfterNormalization) {
   // Desired in the user's spelling; live in ARM's (West Europe, /32, reordered ipRules,
   // "disabled", "Premium", uppercase tenant, deny) plus read-only fields and access policies.
   Json spec = BasicSpec();
@@ -259,9 +110,7 @@ TEST(VaultPlanTest, NoOpAfterNormalization) {
   spec["sku"] = {{"family", "a"}, {"name", "PREMIUM"}};
   spec["softDeleteRetentionInDays"] = "90";  // quoted in YAML
   spec["networkAcls"]["bypass"] = "azureservices";
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason << "\n" << testing::PrintToString(Paths(c));
   EXPECT_TRUE(c.field_changes.empty());
   EXPECT_FALSE(c.fingerprint.empty());
@@ -270,7 +119,7 @@ TEST(VaultPlanTest, NoOpAfterNormalization) {
   EXPECT_FALSE(c.before.contains("id"));
 }
 
-TEST(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
+TEST_F(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["properties"]["publicNetworkAccess"] = "Enabled";
@@ -283,7 +132,7 @@ TEST(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
   EXPECT_EQ(c.field_changes[0].after, "Disabled");
 }
 
-TEST(VaultPlanTest, AVaultWhoseProvisioningFailedIsProvisionedAgain) {
+TEST_F(VaultPlanTest, AVaultWhoseProvisioningFailedIsProvisionedAgain) {
   // Found by the fault campaign (docs/reliability.md): a create whose provisioning ended Failed
   // left a vault that matched the manifest field by field, so every later plan was a no-op and
   // apply wrote keys and secrets into a vault that never finished provisioning.
@@ -308,7 +157,7 @@ TEST(VaultPlanTest, AVaultWhoseProvisioningFailedIsProvisionedAgain) {
             (std::vector<std::string>{"properties.publicNetworkAccess", kProvisioningStatePath}));
 }
 
-TEST(VaultBodyTest, ReprovisionPatchSendsEveryManagedFieldButNoAccessPolicies) {
+TEST_F(VaultBodyTest, ReprovisionPatchSendsEveryManagedFieldButNoAccessPolicies) {
   // What apply PATCHes for a failed vault: BuildVaultPatchBody against no live state.
   Json desired = BuildDesiredVaultBody(BasicSpec(), kStack, Json());
   Json patch = BuildVaultPatchBody(desired, Json());
@@ -321,7 +170,7 @@ TEST(VaultBodyTest, ReprovisionPatchSendsEveryManagedFieldButNoAccessPolicies) {
   EXPECT_FALSE(patch["properties"].contains("softDeleteRetentionInDays"));  // fixed at creation
 }
 
-TEST(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
+TEST_F(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["properties"]["networkAcls"]["ipRules"] = Json::array({{{"value", "203.0.113.0/24"}}});
@@ -331,18 +180,16 @@ TEST(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
   EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.networkAcls.ipRules"});
 }
 
-TEST(VaultPlanTest, RetentionChangeIsBlocked) {
+TEST_F(VaultPlanTest, RetentionChangeIsBlocked) {
   Json spec = BasicSpec();
   spec["softDeleteRetentionInDays"] = 30;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("retention days cannot change after creation"), std::string::npos);
 }
 
-TEST(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
+TEST_F(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
   Json spec = BasicSpec();
   auto desired = Desired(spec);
   Json live = LiveVault();
@@ -351,27 +198,23 @@ TEST(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
   EXPECT_EQ(Planner().Plan(&desired, &observed).action, Action::kNoOp);
 }
 
-TEST(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
+TEST_F(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
   Json spec = BasicSpec();
   spec["enablePurgeProtection"] = false;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
 }
 
-TEST(VaultPlanTest, TurningSoftDeleteOffIsBlocked) {
+TEST_F(VaultPlanTest, TurningSoftDeleteOffIsBlocked) {
   Json spec = BasicSpec();
   spec["enableSoftDelete"] = false;
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "soft_delete_irreversible");
 }
 
-TEST(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
+TEST_F(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
   Json spec = BasicSpec();
   spec["location"] = "northeurope";
   spec.erase("enablePurgeProtection");
@@ -385,17 +228,15 @@ TEST(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
   EXPECT_TRUE(engine::IsDestructive(c.action));
 }
 
-TEST(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
+TEST_F(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
   Json spec = BasicSpec();
   spec["location"] = "northeurope";
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
 }
 
-TEST(VaultPlanTest, UnmanagedFieldsAreIgnored) {
+TEST_F(VaultPlanTest, UnmanagedFieldsAreIgnored) {
   // The user sets only the required fields; live has everything else (and other tags).
   auto desired = Desired(Json{{"location", "westeurope"}, {"tenantId", kTenant}});
   Json live = LiveVault();
@@ -408,7 +249,7 @@ TEST(VaultPlanTest, UnmanagedFieldsAreIgnored) {
   EXPECT_EQ(c.after["tags"]["cost-center"], "42");
 }
 
-TEST(VaultPlanTest, UserTagsManageTheWholeTagMap) {
+TEST_F(VaultPlanTest, UserTagsManageTheWholeTagMap) {
   auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"]["temporary"] = "yes";
@@ -420,17 +261,15 @@ TEST(VaultPlanTest, UserTagsManageTheWholeTagMap) {
   EXPECT_TRUE(c.field_changes[0].after.is_null());
 }
 
-TEST(VaultPlanTest, TenantChangeIsAnUpdateThatSaysSo) {
+TEST_F(VaultPlanTest, TenantChangeIsAnUpdateThatSaysSo) {
   Json spec = BasicSpec();
   spec["tenantId"] = "00000000-0000-4000-8000-000000000001";
-  auto desired = Desired(spec);
-  auto observed = Observed(LiveVault());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOverLive(spec);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_NE(c.reason.find("tenantId"), std::string::npos);
 }
 
-TEST(VaultPlanTest, PruneDeletesOwnedVaultAndSaysItIsRecoverable) {
+TEST_F(VaultPlanTest, PruneDeletesOwnedVaultAndSaysItIsRecoverable) {
   auto observed = Observed(LiveVault());
   Change c = Planner().Plan(nullptr, &observed);
   EXPECT_EQ(c.action, Action::kDelete);
@@ -440,14 +279,14 @@ TEST(VaultPlanTest, PruneDeletesOwnedVaultAndSaysItIsRecoverable) {
       << c.reason;  // purge-protected
 }
 
-TEST(VaultPlanTest, PruneNeverTouchesAVaultOfAnotherStack) {
+TEST_F(VaultPlanTest, PruneNeverTouchesAVaultOfAnotherStack) {
   Json live = LiveVault();
   live["tags"]["keyward-stack"] = "someone-else";
   auto observed = Observed(live);
   EXPECT_EQ(Planner().Plan(nullptr, &observed).action, Action::kNoOp);
 }
 
-TEST(VaultPlanTest, FingerprintIgnoresServerNoise) {
+TEST_F(VaultPlanTest, FingerprintIgnoresServerNoise) {
   Json a = LiveVault();
   Json b = LiveVault();
   b["properties"]["provisioningState"] = "RegisteringDns";
@@ -458,7 +297,7 @@ TEST(VaultPlanTest, FingerprintIgnoresServerNoise) {
   EXPECT_NE(FingerprintOfJson(NormalizeVault(a)), FingerprintOfJson(NormalizeVault(b)));
 }
 
-TEST(VaultBodyTest, CreateBodyHasEmptyAccessPoliciesAndNoFalsePurgeProtection) {
+TEST_F(VaultBodyTest, CreateBodyHasEmptyAccessPoliciesAndNoFalsePurgeProtection) {
   Json spec = BasicSpec();
   spec["enablePurgeProtection"] = false;
   spec.erase("sku");
@@ -469,7 +308,7 @@ TEST(VaultBodyTest, CreateBodyHasEmptyAccessPoliciesAndNoFalsePurgeProtection) {
   EXPECT_EQ(body["location"], "westeurope");
 }
 
-TEST(VaultBodyTest, RecoverBodyCarriesOnlyWhatRecoverNeeds) {
+TEST_F(VaultBodyTest, RecoverBodyCarriesOnlyWhatRecoverNeeds) {
   Json body = BuildVaultRecoverBody(BuildDesiredVaultBody(BasicSpec(), kStack, Json()));
   EXPECT_EQ(body["properties"]["createMode"], "recover");
   EXPECT_EQ(body["properties"]["tenantId"], kTenant);
@@ -478,7 +317,7 @@ TEST(VaultBodyTest, RecoverBodyCarriesOnlyWhatRecoverNeeds) {
   EXPECT_EQ(body["location"], "westeurope");
 }
 
-TEST(VaultBodyTest, PatchSendsOnlyChangedFieldsAndFullTags) {
+TEST_F(VaultBodyTest, PatchSendsOnlyChangedFieldsAndFullTags) {
   Json spec = BasicSpec();
   spec["networkAcls"] = {{"defaultAction", "Allow"}};
   auto desired = BuildDesiredVaultBody(spec, kStack, Json());
@@ -500,7 +339,7 @@ TEST(VaultBodyTest, PatchSendsOnlyChangedFieldsAndFullTags) {
   EXPECT_EQ(props["networkAcls"]["ipRules"].size(), 2u);
 }
 
-TEST(VaultBodyTest, PatchNeverSendsImmutableFields) {
+TEST_F(VaultBodyTest, PatchNeverSendsImmutableFields) {
   Json spec = BasicSpec();
   spec["softDeleteRetentionInDays"] = 7;
   spec["enablePurgeProtection"] = false;
@@ -526,7 +365,7 @@ TEST(VaultModelTest, SoftDeletedVaultFromArmExample) {
   EXPECT_TRUE(sd.purge_protection);
 }
 
-TEST(VaultHandlerTest, ResolveGivesAddressIdAndOptionalGroupReference) {
+TEST_F(VaultHandlerTest, ResolveGivesAddressIdAndOptionalGroupReference) {
   VaultHandler handler(nullptr);
   auto desired = Desired(BasicSpec(), "payments-kv");
   engine::ResolveRequest request;
@@ -552,4 +391,4 @@ TEST(VaultHandlerTest, ResolveGivesAddressIdAndOptionalGroupReference) {
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test
