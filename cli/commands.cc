@@ -64,6 +64,16 @@ engine::PlanOptions MakePlanOptions(const engine::ValidationResult& loaded,
   return options;
 }
 
+engine::RefreshOptions MakeRefreshOptions(const engine::DesiredSet& desired, const PlanFlags& flags,
+                                          bool prune) {
+  engine::RefreshOptions options;
+  options.scopes = engine::PruneScopes(desired, prune);
+  options.parallelism = Parallelism(flags, desired.config);
+  if (flags.read_cache)
+    options.read_cache_prefix = StateDir("") + "/read-cache/" + StackFileStem(desired.config.stack);
+  return options;
+}
+
 // LoadValid, then every Secret's value read and fingerprinted (not in validate: it needs values).
 // Returns null after printing why.
 std::unique_ptr<engine::ValidationResult> LoadResolved(const PlanFlags& flags,
@@ -189,7 +199,7 @@ int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
                    const engine::HandlerRegistry& registry, const PlanFlags& flags,
                    const Context& ctx) {
   engine::ApplyOptions options;
-  options.parallelism = flags.parallelism > 0 ? flags.parallelism : desired.config.parallelism;
+  options.parallelism = Parallelism(flags, desired.config);
   options.allow_destroy = flags.allow_destroy;
   options.allow_replace = flags.allow_replace;
   ProgressPrinter progress(stdout);
@@ -315,7 +325,7 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   if (!LockStack(global, desired->config, flags, "apply", &ctx, &lock)) return kExitError;
   // MakePlan is pure: the same desired set and live state give the same changes and fingerprints.
   auto observed =
-      engine::Refresh(*desired, *registry, {engine::PruneScopes(*desired, options.prune)}, ctx);
+      engine::Refresh(*desired, *registry, MakeRefreshOptions(*desired, flags, options.prune), ctx);
   if (!observed) {
     std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
                  observed.error().ToString().c_str());
@@ -359,8 +369,8 @@ engine::Diagnostics ResolveSecrets(engine::DesiredSet& desired) {
 Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
                                     const engine::HandlerRegistry& registry, const Context& ctx) {
   const engine::PlanOptions options = MakePlanOptions(loaded, flags);
-  auto observed =
-      engine::Refresh(loaded.set, registry, {engine::PruneScopes(loaded.set, options.prune)}, ctx);
+  auto observed = engine::Refresh(loaded.set, registry,
+                                  MakeRefreshOptions(loaded.set, flags, options.prune), ctx);
   if (!observed)
     return MakeError(observed.error().code,
                      "reading live state from Azure failed: " + observed.error().message,

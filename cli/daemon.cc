@@ -207,6 +207,8 @@ class Reconciler {
         seat_(seat),
         use_config_(std::move(use_config)) {
     plan_flags_.prune = flags.prune;
+    plan_flags_.parallelism = flags.parallelism;
+    plan_flags_.read_cache = false;  // one registry serves every stack: its caches stay in memory
   }
 
   engine::PassResult Pass(const engine::PassRequest& request, const Context& ctx) {
@@ -289,8 +291,7 @@ class Reconciler {
       change.reason_code = "daemon_backoff";
     }
     engine::ApplyOptions options;
-    options.parallelism =
-        flags_.parallelism > 0 ? flags_.parallelism : manifests.set.config.parallelism;
+    options.parallelism = Parallelism(plan_flags_, manifests.set.config);
     options.allow_destroy = flags_.allow_destroy;
     options.allow_replace = flags_.allow_replace;
     InFlightJournal journal(JournalPath(stack), log_, request.loop_id);
@@ -465,7 +466,7 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
                    "Plan deletes of resources owned by this stack that left the manifests");
   daemon
       ->add_option("--parallelism", flags.parallelism,
-                   "Changes applied at once (default: keyward.yaml, else 8)")
+                   "ARM calls at once, refresh and apply (default: keyward.yaml, else 8)")
       ->check(CLI::Range(1, 64));
   daemon->add_option("--log-format", flags.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))

@@ -60,8 +60,11 @@ void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
                     "Plan deletes of resources owned by this stack that left the manifests");
   command
       ->add_option("--parallelism", flags.parallelism,
-                   "Changes applied at once (default: keyward.yaml, else 8)")
+                   "ARM calls at once, refresh and apply (default: keyward.yaml, else 8)")
       ->check(CLI::Range(1, 64));
+  command->add_flag("--read-cache,!--no-read-cache", flags.read_cache,
+                    "Skip re-reading keys whose list entry is unchanged (the cache is kept in the "
+                    "state directory; default on)");
 }
 
 // Output format flags shared by `plan` and `show`.

@@ -43,7 +43,15 @@ struct PlanFlags {
   std::string sarif;           // validate / plan --sarif FILE: guardrail findings as SARIF 2.1.0
   engine::LockOverrides lock;  // --lock-* (docs/ha.md)
   bool wait_for_lock = true;   // apply: wait for another writer; --no-wait-for-lock fails instead
+  // The key read cache in the state directory (providers/azure/kinds/key_read_cache.h); off with
+  // --no-read-cache, and in the daemon, whose handlers keep it in memory.
+  bool read_cache = true;
 };
+
+// ARM calls at once, refresh and apply alike: `--parallelism`, else keyward.yaml's.
+inline int Parallelism(const PlanFlags& flags, const engine::StackConfig& config) {
+  return flags.parallelism > 0 ? flags.parallelism : config.parallelism;
+}
 
 // Saved plans and plan formats: `plan --out/--format`, `show FILE`, `apply FILE [PATHS...]`.
 struct PlanFileFlags {

@@ -57,7 +57,7 @@
 namespace keyward::engine {
 
 struct ApplyOptions {
-  int parallelism = 8;
+  int parallelism = kDefaultParallelism;
   bool allow_destroy = false;
   bool allow_replace = false;
   std::vector<std::string> destroy_guarded_kinds = {"Vault", "ManagedHsm", "ResourceGroup"};

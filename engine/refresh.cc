@@ -1,5 +1,6 @@
 #include "engine/refresh.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -27,6 +28,8 @@ Result<ObservedSet> Refresh(const DesiredSet& desired, const HandlerRegistry& ha
       if (d.kind == kind && d.policy != ReconcilePolicy::kSkip) request.desired.push_back(&d);
     request.scopes = options.scopes;
     request.all_in_scope = options.all_in_scope;
+    request.parallelism = static_cast<size_t>(std::max(1, options.parallelism));
+    request.read_cache_prefix = options.read_cache_prefix;
     request.parents = &observed;
     request.desired_set = &desired;
 

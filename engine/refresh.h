@@ -22,6 +22,9 @@ struct RefreshOptions {
   // "/subscriptions/{s}" or "/subscriptions/{s}/resourceGroups/{rg}".
   std::vector<std::string> scopes;
   bool all_in_scope = false;  // RefreshRequest::all_in_scope (keyward export)
+  // RefreshRequest::parallelism: `--parallelism`, else keyward.yaml's policies.parallelism.
+  int parallelism = kDefaultParallelism;
+  std::string read_cache_prefix;  // RefreshRequest::read_cache_prefix
 };
 
 // The scopes prune must list: every (subscription, resource group) the manifests use, so owned

@@ -117,5 +117,26 @@ TEST(RefreshTest, PassesPruneScopesToEveryHandler) {
   }
 }
 
+// `--parallelism` governs refresh as well as apply: every handler gets it, and the read cache's
+// place; 0 or less is one call at a time, never none.
+TEST(RefreshTest, PassesParallelismAndTheReadCachePlaceToEveryHandler) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  fakes.Add("Key");
+  RefreshOptions options;
+  options.parallelism = 3;
+  options.read_cache_prefix = "/state/read-cache/payments";
+  Context ctx;
+  ASSERT_TRUE(Refresh(MakeDesiredSet({}), fakes.registry, options, ctx));
+  options.parallelism = 0;
+  options.read_cache_prefix.clear();
+  ASSERT_TRUE(Refresh(MakeDesiredSet({}), fakes.registry, options, ctx));
+  for (const char* kind : {"Vault", "Key"}) {
+    EXPECT_EQ(fakes[kind]->refresh_parallelism, (std::vector<size_t>{3, 1}));
+    EXPECT_EQ(fakes[kind]->refresh_cache_prefixes,
+              (std::vector<std::string>{"/state/read-cache/payments", ""}));
+  }
+}
+
 }  // namespace
 }  // namespace keyward::engine

@@ -33,6 +33,10 @@ struct SecretSourcePolicy {
   std::vector<std::string> env_names;
 };
 
+// ARM calls in flight at once, refresh and apply alike, unless `--parallelism` or keyward.yaml's
+// policies.parallelism says otherwise.
+inline constexpr int kDefaultParallelism = 8;
+
 // keyward.yaml: stack identity, defaults and policies for one manifest set.
 struct StackConfig {
   std::string stack;  // value of the keyward-stack ownership tag
@@ -42,7 +46,7 @@ struct StackConfig {
   std::string default_tenant_id;
   ReconcilePolicy default_policy = ReconcilePolicy::kManage;
   bool prune = false;
-  int parallelism = 8;
+  int parallelism = kDefaultParallelism;
   // keyward.yaml `secrets:` (engine/secret_source.h): the environment variable holding the
   // fingerprint key, and whether a pruned Secret is disabled (ARM cannot delete secrets).
   std::string fingerprint_key_env = "KEYWARD_FINGERPRINT_KEY";

@@ -76,6 +76,13 @@ struct RefreshRequest {
   // `keyward export`: list every child under the observed parents (keys, secrets, access policy
   // entries), not only the ones desired resources name, with the full properties of each.
   bool all_in_scope = false;
+  // At most this many ARM reads of one handler in flight (`--parallelism`, keyward.yaml's
+  // policies.parallelism): the one setting for refresh and apply.
+  size_t parallelism = kDefaultParallelism;
+  // Where a handler may keep what it read, between runs, to read less next time: files named
+  // read_cache_prefix + "." + kind + ".json" (the CLI: <state dir>/read-cache/<stack>). Empty:
+  // memory only, for as long as the handler lives (the daemon, tests).
+  std::string read_cache_prefix;
 };
 
 struct RefreshResponse {

@@ -166,6 +166,8 @@ class FakeHandler : public ResourceHandler {
     refresh_desired_counts.push_back(request.desired.size());
     refresh_parent_counts.push_back(request.parents ? request.parents->resources.size() : 0);
     refresh_scopes.push_back(request.scopes);
+    refresh_parallelism.push_back(request.parallelism);
+    refresh_cache_prefixes.push_back(request.read_cache_prefix);
     if (log_) log_->Add("refresh " + kind_);
     if (on_refresh) on_refresh(request);
     if (refresh_error) return tl::unexpected<Error>(*refresh_error);
@@ -215,6 +217,8 @@ class FakeHandler : public ResourceHandler {
   std::vector<size_t> refresh_desired_counts;
   std::vector<size_t> refresh_parent_counts;
   std::vector<std::vector<std::string>> refresh_scopes;
+  std::vector<size_t> refresh_parallelism;
+  std::vector<std::string> refresh_cache_prefixes;
   mutable std::atomic<int> plan_calls{0};
   std::atomic<int> max_in_flight{0};
 

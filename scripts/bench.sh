@@ -51,7 +51,7 @@ step "Fresh emulator (state in $dir)"
 start_emulator "$dir" "$AZURE_TENANT_ID:$AZURE_CLIENT_ID:$AZURE_CLIENT_SECRET:$object_id" \
   --lro-seconds 0
 export KEYWARD_ARM_ENDPOINT=$EMULATOR_ENDPOINT AZURE_AUTHORITY_HOST=$EMULATOR_ENDPOINT
-export KEYWARD_CA_FILE=$dir/cert.pem
+export KEYWARD_CA_FILE=$dir/cert.pem KEYWARD_STATE_DIR=$dir/keyward-state
 export KEYWARD_BIN=$BUILD_DIR/bin/keyward BENCH_PEER=$KEYWARD_ROOT/tests/conformance/bench/peer.mjs
 export BENCH_LATENCY_MS=$latency_ms BENCH_PARALLELISM=$parallelism
 

@@ -14,9 +14,6 @@ namespace {
 using engine::Action;
 using engine::Change;
 
-// At most this many vault GETs of one refresh in flight (only for unmanaged vaults).
-constexpr size_t kRefreshParallelism = 8;
-
 struct VaultRef {
   std::string subscription, resource_group, name;
   std::string path;  // with api-version
@@ -145,7 +142,7 @@ Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::Refre
   }
 
   std::vector<Result<ArmResponse>> gets(to_get.size(), MakeError(ErrorCode::kInternal, "not run"));
-  engine::ForEachBounded(to_get.size(), kRefreshParallelism, [&](size_t i) {
+  engine::ForEachBounded(to_get.size(), request.parallelism, [&](size_t i) {
     auto ref = VaultRefOf(vaults.at(to_get[i]).vault_id);
     gets[i] = ref ? client_->Get(ref->path, ctx) : Result<ArmResponse>(tl::unexpected(ref.error()));
   });

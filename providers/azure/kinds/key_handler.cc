@@ -1,9 +1,13 @@
 #include "providers/azure/kinds/key_handler.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <set>
 
+#include "engine/hmac.h"
 #include "engine/parallel.h"
+#include "providers/azure/kinds/child_refresh.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -11,13 +15,6 @@ namespace {
 
 using engine::Action;
 using engine::Change;
-
-// At most this many ARM calls of one refresh phase in flight (DESIGN.md §2).
-constexpr size_t kRefreshParallelism = 8;
-
-std::string KeysListPath(const std::string& parent_id) {
-  return WithApiVersion(parent_id + "/keys", kKeyVaultApiVersion);
-}
 
 std::string KeyPath(const std::string& key_id) {
   return WithApiVersion(key_id, kKeyVaultApiVersion);
@@ -35,82 +32,46 @@ Change KeyHandler::PlanChange(const engine::PlanChangeRequest& request) const {
 
 Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest& request,
                                                     const Context& ctx) {
-  const std::string stack = request.desired_set ? request.desired_set->config.stack : "";
-  std::map<std::string, const engine::ObservedResource*> live_parents;  // lower id -> parent
-  if (request.parents) {
-    for (const engine::ObservedResource& o : request.parents->resources)
-      if (o.kind == kind_.parent_kind) live_parents.emplace(Lower(o.arm_id), &o);
-  }
-
-  // Parents to list, deduplicated case-insensitively; `external` ones may not exist.
-  std::map<std::string, std::string> to_list;  // lower id -> id
-  std::set<std::string> external;              // lower ids
-  std::set<std::string> desired_ids;           // lower key ids
-  for (const engine::DesiredResource* d : request.desired) {
-    const KeyParent parent = KeyParentOf(kind_, *d);
-    if (parent.arm_id.empty()) continue;
-    desired_ids.insert(Lower(parent.arm_id + "/keys/" + d->name));
-    const std::string lower = Lower(parent.arm_id);
-    if (auto it = live_parents.find(lower); it != live_parents.end()) {
-      to_list.emplace(lower, it->second->arm_id);
-    } else if (parent.by_id &&
-               !(request.desired_set && request.desired_set->Find(parent.address))) {
-      // A parent keyward does not manage is not among the observed parents: list it anyway, so
-      // an existing key there is not planned as a create.
-      to_list.emplace(lower, parent.arm_id);
-      external.insert(lower);
-    }
-    // Else the parent is declared but not live yet: it has no keys.
-  }
-  if (request.all_in_scope) {
-    for (const auto& [lower, parent] : live_parents) to_list.emplace(lower, parent->arm_id);
-  }
-  if (!request.scopes.empty() && !stack.empty()) {
-    for (const auto& [lower, parent] : live_parents)
-      if (StackTagOf(parent->live) == stack) to_list.emplace(lower, parent->arm_id);
+  if (!request.read_cache_prefix.empty()) {
+    // One file per ARM endpoint too: a test emulator, a sovereign cloud and Azure's public cloud
+    // can hold keys with the same id.
+    cache_->UseFile(request.read_cache_prefix + "." + Lower(kind_.kind) + "." +
+                    engine::KeyId("keyward-read-cache:", client_->endpoint()) + ".json");
   }
 
   // Phase 1: one keys list per parent.
-  std::vector<std::pair<std::string, std::string>> parents(to_list.begin(), to_list.end());
-  std::vector<Result<std::vector<Json>>> lists(parents.size());
-  engine::ForEachBounded(parents.size(), kRefreshParallelism, [&](size_t i) {
-    lists[i] = client_->ListAll(KeysListPath(parents[i].second), ctx);
-  });
-  std::vector<Json> items;
-  for (size_t i = 0; i < lists.size(); ++i) {
-    if (!lists[i]) {
-      if (external.count(parents[i].first) && lists[i].error().code == ErrorCode::kNotFound)
-        continue;
-      return tl::unexpected(lists[i].error());
-    }
-    for (Json& item : *lists[i]) items.push_back(std::move(item));
+  const std::vector<ParentToList> parents =
+      ParentsToList(request, kind_.parent_kind,
+                    [&](const engine::DesiredResource& d) { return KeyParentOf(kind_, d).arm_id; });
+  auto listed = ListUnderParents(*client_, parents, "keys", request.parallelism, ctx);
+  if (!listed) return tl::unexpected(listed.error());
+  std::vector<Json>& items = *listed;
+  std::set<std::string> desired_ids;  // lower key ids
+  for (const engine::DesiredResource* d : request.desired) {
+    const KeyParent parent = KeyParentOf(kind_, *d);
+    if (!parent.arm_id.empty()) desired_ids.insert(Lower(parent.arm_id + "/keys/" + d->name));
   }
+
+  std::set<std::string> listed_parents, listed_keys;
+  for (const ParentToList& p : parents) listed_parents.insert(Lower(p.id));
+  for (const Json& item : items) listed_keys.insert(Lower(item.value("id", "")));
+  cache_->ForgetUnlisted(listed_parents, listed_keys);
 
   // Phase 2: full properties of the declared keys (list items lack kty, keyOps, ...).
   std::vector<size_t> declared;
   for (size_t i = 0; i < items.size(); ++i)
     if (request.all_in_scope || desired_ids.count(Lower(items[i].value("id", ""))))
       declared.push_back(i);
-  std::vector<Result<ArmResponse>> gets(declared.size());
-  engine::ForEachBounded(declared.size(), kRefreshParallelism, [&](size_t i) {
-    gets[i] = client_->Get(KeyPath(items[declared[i]].value("id", "")), ctx);
-  });
-  std::set<size_t> vanished;  // deleted in the data plane between the two calls
-  for (size_t i = 0; i < gets.size(); ++i) {
-    if (!gets[i]) {
-      if (gets[i].error().code == ErrorCode::kNotFound) {
-        vanished.insert(declared[i]);
-        continue;
-      }
-      return tl::unexpected(gets[i].error());
-    }
-    items[declared[i]] = std::move(gets[i]->body);
-  }
+  if (auto read = ReadDeclared(items, declared, request.parallelism, ctx); !read)
+    return tl::unexpected(read.error());
+  if (auto saved = cache_->Save(); !saved)
+    spdlog::warn("the key read cache was not saved (the next plan reads more): {}",
+                 saved.error().message);
 
   engine::RefreshResponse out;
   std::set<std::string> seen;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (vanished.count(i)) continue;
+    if (items[i].is_null()) continue;  // vanished between the list and the GET
     engine::ObservedResource observed;
     observed.kind = kind_.kind;
     observed.arm_id = items[i].value("id", "");
@@ -121,6 +82,32 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
     out.resources.push_back(std::move(observed));
   }
   return out;
+}
+
+Status KeyHandler::ReadDeclared(std::vector<Json>& items, const std::vector<size_t>& declared,
+                                size_t parallelism, const Context& ctx) {
+  std::vector<size_t> to_get;
+  for (size_t i : declared) {
+    if (auto cached = cache_->Find(items[i]))
+      items[i] = std::move(*cached);
+    else
+      to_get.push_back(i);
+  }
+  std::vector<Result<ArmResponse>> gets(to_get.size());
+  engine::ForEachBounded(to_get.size(), parallelism, [&](size_t i) {
+    gets[i] = client_->Get(KeyPath(items[to_get[i]].value("id", "")), ctx);
+  });
+  for (size_t i = 0; i < gets.size(); ++i) {
+    Json& item = items[to_get[i]];
+    if (!gets[i]) {
+      if (gets[i].error().code != ErrorCode::kNotFound) return tl::unexpected(gets[i].error());
+      item = nullptr;  // deleted in the data plane between the two calls
+      continue;
+    }
+    cache_->Remember(item, gets[i]->body);
+    item = std::move(gets[i]->body);
+  }
+  return {};
 }
 
 Result<engine::ApplyResponse> KeyHandler::Apply(const engine::ApplyRequest& request,

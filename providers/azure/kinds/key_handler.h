@@ -7,8 +7,10 @@
 // (not among the observed parents; a 404 there means "no keys"). A list item carries attributes,
 // keyUri and tags only (listKeys.json; the data plane's KeyItem), not kty, keySize, curveName,
 // keyOps or the policies, so each listed key that a manifest declares is then read with one GET:
-// without it a changed key type could not be reported. Undeclared keys (prune candidates) need
-// only the list. Both phases run at most 8 calls at a time (engine/parallel.h).
+// without it a changed key type could not be reported — unless the key read cache
+// (key_read_cache.h) holds the GET's answer for exactly this list entry. Undeclared keys (prune
+// candidates) need only the list. Parents are chosen by child_refresh.h; both phases run at most
+// RefreshRequest::parallelism calls at a time (engine/parallel.h).
 //
 // Apply: create is the create-if-not-exist PUT with the desired body, then a GET; no-op re-reads.
 // Every other action is refused: ARM has no update and no delete for keys.
@@ -20,13 +22,15 @@
 #include "providers/azure/arm/arm_client.h"
 #include "providers/azure/kinds/export_model.h"
 #include "providers/azure/kinds/key_model.h"
+#include "providers/azure/kinds/key_read_cache.h"
 
 namespace keyward::azure {
 
 class KeyHandler : public engine::ResourceHandler {
  public:
-  KeyHandler(std::shared_ptr<ArmClient> client, const KeyKind& kind)
-      : client_(std::move(client)), kind_(kind) {}
+  KeyHandler(std::shared_ptr<ArmClient> client, const KeyKind& kind,
+             std::shared_ptr<KeyReadCache> cache = std::make_shared<KeyReadCache>())
+      : client_(std::move(client)), kind_(kind), cache_(std::move(cache)) {}
 
   std::string_view Kind() const override { return kind_.kind; }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
@@ -41,8 +45,14 @@ class KeyHandler : public engine::ResourceHandler {
                                       const Context& ctx) override;
 
  private:
+  // Full keys for the declared list items: from the cache where the entry is unchanged, else GET.
+  // A key deleted between the list and its GET is left out of `items`.
+  Status ReadDeclared(std::vector<Json>& items, const std::vector<size_t>& declared,
+                      size_t parallelism, const Context& ctx);
+
   std::shared_ptr<ArmClient> client_;
   const KeyKind& kind_;
+  std::shared_ptr<KeyReadCache> cache_;
 };
 
 }  // namespace keyward::azure

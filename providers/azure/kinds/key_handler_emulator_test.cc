@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "engine/apply.h"
+#include "engine/hmac.h"
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "providers/azure/handlers.h"
@@ -325,6 +328,79 @@ TEST(KeyHandlersRegistrationTest, KeyKindsAreRefreshedAfterTheirParents) {
   EXPECT_GE(index_of("Vault"), 0);
   EXPECT_GE(index_of("ManagedHsmKey"), 0);
   EXPECT_GT(index_of("ManagedHsmKey"), index_of("ManagedHsm"));  // -1 until ManagedHsm lands
+}
+
+}  // namespace
+}  // namespace keyward::azure
+
+namespace keyward::azure {
+namespace {
+
+// Refresh at the list-page lower bound: once a key was read in full, a plan GETs it again only
+// when its keys-list entry changed (key_read_cache.h).
+TEST_F(KeyHandlerEmulatorTest, ASecondPlanGetsOnlyTheKeysWhoseListEntryChanged) {
+  const std::string vault = "kv-cache-" + suffix_, group = "rg-cache-" + suffix_;
+  AddVault(group, vault);
+  Add("Key", "one", {{"vault", vault}, {"kty", "RSA"}, {"keyOps", {"wrapKey"}}}, group);
+  Add("Key", "two", {{"vault", vault}, {"kty", "RSA"}, {"keyOps", {"wrapKey"}}}, group);
+  ApplyPlan(PlanNow());
+
+  Json before = Stats();
+  PlanNow();  // cold for these keys: both read in full
+  Json after = Stats();
+  EXPECT_EQ(Count(after, "Keys_Get") - Count(before, "Keys_Get"), 2);
+
+  before = Stats();
+  engine::Plan plan = PlanNow();
+  after = Stats();
+  EXPECT_EQ(Count(after, "Keys_List") - Count(before, "Keys_List"), 1);
+  EXPECT_EQ(Count(after, "Keys_Get") - Count(before, "Keys_Get"), 0);
+  for (const Change& c : plan.changes) EXPECT_EQ(c.action, Action::kNoOp) << plan.Dump();
+  const Change* one = plan.Find("Key/" + vault + "/one");
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->before["properties"]["kty"], "RSA")
+      << "the remembered full key, not the list item";
+
+  // Changed outside keyward: only that key is read again, and the change is seen.
+  EditStoredKey("two", "$.properties.keyOps", R"(["wrapKey","unwrapKey"])");
+  EditStoredKey("two", "$.properties.attributes.updated", "1999999999");
+  before = Stats();
+  plan = PlanNow();
+  after = Stats();
+  EXPECT_EQ(Count(after, "Keys_Get") - Count(before, "Keys_Get"), 1);
+  const Change* two = plan.Find("Key/" + vault + "/two");
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->action, Action::kUnsupported) << plan.Dump();
+}
+
+// The CLI keeps the cache in a file per stack (RefreshOptions::read_cache_prefix): a new process
+// with the same file reads no key it read before; without the file it reads them all.
+TEST_F(KeyHandlerEmulatorTest, TheReadCacheFileServesTheNextProcess) {
+  const std::string vault = "kv-file-" + suffix_, group = "rg-file-" + suffix_;
+  AddVault(group, vault);
+  Add("Key", "cmk", {{"vault", vault}, {"kty", "RSA"}}, group);
+  ApplyPlan(PlanNow());
+
+  const std::string dir = ::testing::TempDir() + "key-read-cache-" + suffix_;
+  engine::RefreshOptions options;
+  options.read_cache_prefix = dir + "/" + kStack;
+  auto gets_of_a_fresh_registry = [&](const engine::RefreshOptions& refresh_options) {
+    engine::HandlerRegistry fresh;  // as a new keyward process would build it
+    fresh.Register(std::make_unique<ResourceGroupHandler>(client()));
+    fresh.Register(std::make_unique<VaultHandler>(client()));
+    fresh.Register(std::make_unique<KeyHandler>(client(), VaultKeyKind()));
+    const Json before = Stats();
+    auto observed = engine::Refresh(set_, fresh, refresh_options, ctx_);
+    EXPECT_TRUE(observed.has_value()) << (observed ? "" : observed.error().ToString());
+    return Count(Stats(), "Keys_Get") - Count(before, "Keys_Get");
+  };
+  EXPECT_EQ(gets_of_a_fresh_registry(options), 1);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/" + kStack + ".key." +
+                                      engine::KeyId("keyward-read-cache:", client()->endpoint()) +
+                                      ".json"));
+  EXPECT_EQ(gets_of_a_fresh_registry(options), 0);
+  EXPECT_EQ(gets_of_a_fresh_registry(engine::RefreshOptions{}), 1) << "memory only";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

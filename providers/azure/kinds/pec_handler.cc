@@ -12,9 +12,6 @@ namespace {
 using engine::Action;
 using engine::Change;
 
-// At most this many list calls of one refresh in flight (DESIGN.md §2: bounded concurrency).
-constexpr size_t kRefreshParallelism = 8;
-
 struct ParentGroup {
   PecParent parent;
   std::vector<const engine::DesiredResource*> desired;
@@ -82,7 +79,7 @@ Result<engine::RefreshResponse> PecHandler::Refresh(const engine::RefreshRequest
     if (!group.connections) to_list.push_back(&group);
   }
   std::vector<Result<std::vector<Json>>> lists(to_list.size());
-  engine::ForEachBounded(to_list.size(), kRefreshParallelism, [&](size_t i) {
+  engine::ForEachBounded(to_list.size(), request.parallelism, [&](size_t i) {
     lists[i] = client_->ListAll(
         ConnectionPath(to_list[i]->parent.id + "/privateEndpointConnections"), ctx);
   });

@@ -2,11 +2,7 @@
 
 #include <openssl/crypto.h>
 
-#include <map>
-#include <set>
-
-#include "engine/parallel.h"
-#include "engine/planner.h"
+#include "providers/azure/kinds/child_refresh.h"
 #include "providers/azure/kinds/secret_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
@@ -15,9 +11,6 @@ namespace {
 
 using engine::Action;
 using engine::Change;
-
-// At most this many secrets lists in flight (DESIGN.md §2: bounded concurrency).
-constexpr size_t kRefreshParallelism = 8;
 
 engine::ObservedResource ObservedSecret(const Json& secret) {
   engine::ObservedResource observed;
@@ -107,58 +100,14 @@ Change SecretHandler::PlanChange(const engine::PlanChangeRequest& request) const
 
 Result<engine::RefreshResponse> SecretHandler::Refresh(const engine::RefreshRequest& request,
                                                        const Context& ctx) {
-  std::map<std::string, std::string> vaults;  // lower id -> id, deduplicated
-  std::set<std::string> missing_ok;           // lower ids of vaults outside the manifests
-  std::set<std::string> desired_vaults;       // lower ids of vaults the manifests declare
-  if (request.desired_set) {
-    for (const engine::DesiredResource& d : request.desired_set->resources)
-      if (d.kind == kVaultKind) desired_vaults.insert(Lower(d.arm_id));
-  }
-  for (const engine::DesiredResource* d : request.desired) {
-    const std::string vault_id = VaultIdOf(d->arm_id);
-    if (vault_id.empty()) continue;
-    const std::string lower = Lower(vault_id);
-    const bool live = request.parents && request.parents->FindById(vault_id);
-    if (live) {
-      vaults.emplace(lower, vault_id);
-    } else if (!desired_vaults.count(lower)) {
-      // Not refreshed by the Vault kind; it may or may not exist.
-      vaults.emplace(lower, vault_id);
-      missing_ok.insert(lower);
-    }
-    // A declared vault that is not live yet has no secrets to list.
-  }
-  if (request.all_in_scope && request.parents) {
-    for (const engine::ObservedResource& o : request.parents->resources)
-      if (o.kind == kVaultKind) vaults.emplace(Lower(o.arm_id), o.arm_id);
-  }
-  if (!request.scopes.empty() && request.parents && request.desired_set) {
-    for (const engine::ObservedResource& o : request.parents->resources) {
-      if (o.kind == kVaultKind &&
-          engine::IsOwnedByStack(o.live, request.desired_set->config.stack)) {
-        vaults.emplace(Lower(o.arm_id), o.arm_id);
-      }
-    }
-  }
-
-  std::vector<std::string> ids;
-  for (const auto& [lower, id] : vaults) ids.push_back(id);
-  std::vector<Result<std::vector<Json>>> lists(ids.size());
-  engine::ForEachBounded(ids.size(), kRefreshParallelism, [&](size_t i) {
-    lists[i] = client_->ListAll(WithApiVersion(ids[i] + "/secrets", kKeyVaultApiVersion), ctx);
-  });
-
+  const std::vector<ParentToList> vaults = ParentsToList(
+      request, kVaultKind, [](const engine::DesiredResource& d) { return VaultIdOf(d.arm_id); });
+  auto listed = ListUnderParents(*client_, vaults, "secrets", request.parallelism, ctx);
+  if (!listed) return tl::unexpected(listed.error());
   engine::RefreshResponse out;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (!lists[i]) {
-      if (lists[i].error().code == ErrorCode::kNotFound && missing_ok.count(Lower(ids[i])))
-        continue;
-      return tl::unexpected(lists[i].error());
-    }
-    for (const Json& secret : *lists[i]) {
-      engine::ObservedResource observed = ObservedSecret(secret);
-      if (!observed.arm_id.empty()) out.resources.push_back(std::move(observed));
-    }
+  for (const Json& secret : *listed) {
+    engine::ObservedResource observed = ObservedSecret(secret);
+    if (!observed.arm_id.empty()) out.resources.push_back(std::move(observed));
   }
   return out;
 }

@@ -304,7 +304,8 @@ std::string Lower(std::string text) {
   return text;
 }
 
-bool IEquals(const std::string& a, const std::string& b) { return Lower(a) == Lower(b); }
+// Without copies: planning compares keys case-insensitively thousands of times per vault.
+bool IEquals(const std::string& a, const std::string& b) { return engine::EqualsIgnoreCase(a, b); }
 
 std::string CanonicalLocation(const std::string& location) {
   return engine::NormalizeLocation(location);

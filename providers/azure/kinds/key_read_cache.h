@@ -1,0 +1,76 @@
+// Refresh at the list-page lower bound for keys: the full GET of a key is skipped while its
+// keys-list entry shows that nothing changed since the last GET.
+//
+// A keys-list entry carries the key's tags, keyUri and attributes (enabled, dates and `updated`,
+// which moves with every new version and every update); the GET adds what the list leaves out
+// (kty, keyOps, keySize, curveName, rotation and release policies). While the entry is exactly the
+// one seen at the last GET, and that GET is younger than kMaxAge, the remembered answer stands in
+// for a new one. kMaxAge bounds how long a change the list cannot show (a rotation policy edited
+// in the data plane, which does not touch `updated`) can stay unseen.
+//
+// It holds only what ARM's management plane returns for a key — no key material, no secret — so
+// its file (the CLI keeps one per stack, kind and ARM endpoint under the state directory; the
+// daemon keeps it in memory) is safe to keep and to delete: a missing, corrupt or foreign file is a
+// cold cache, which only costs reads. Entries are keyed by the key's lowercase ARM id, which names
+// the subscription, so two subscriptions never share an entry; one file per stack keeps two stacks
+// apart.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "engine/result.h"
+
+namespace keyward::azure {
+
+using Json = nlohmann::json;
+
+class KeyReadCache {
+ public:
+  static constexpr std::chrono::seconds kMaxAge{3600};
+  static constexpr size_t kMaxFileBytes = size_t{256} << 20;
+
+  // `now`: Unix seconds (tests pass a fake clock).
+  explicit KeyReadCache(std::function<int64_t()> now = nullptr);
+
+  // Keeps the cache in `path` from now on: loads it unless it is already the file in use (a new
+  // file starts from what it holds, not from another stack's entries). "" = memory only.
+  void UseFile(const std::string& path);
+
+  // The full key remembered for this keys-list entry, if the entry is unchanged and young enough.
+  std::optional<Json> Find(const Json& list_item) const;
+  void Remember(const Json& list_item, const Json& full_key);
+
+  // After listing the keys of `listed_parents` (lowercase ids): forgets their keys that the lists
+  // no longer show (deleted keys do not linger in the file).
+  void ForgetUnlisted(const std::set<std::string>& listed_parents,
+                      const std::set<std::string>& listed_keys);
+
+  // Writes the file in use (0600, atomically); nothing when memory only. An error is for a log
+  // line: the cache is an optimisation, never a reason to fail a plan.
+  Status Save() const;
+
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::string listed;  // fingerprint of the keys-list entry the GET was made for
+    int64_t read_at = 0;
+    Json key;
+  };
+  void Load();  // mutex held
+
+  std::function<int64_t()> now_;
+  mutable std::mutex mu_;
+  std::string file_;
+  std::map<std::string, Entry> entries_;  // lowercase key id -> entry
+};
+
+}  // namespace keyward::azure
