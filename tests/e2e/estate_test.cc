@@ -285,10 +285,11 @@ TEST_F(EstateTest, AFailedChangeSkipsOnlyItsDependents) {
 TEST_F(EstateTest, AVaultWhoseCreationFailedIsProvisionedAgainByTheNextApply) {
   // Found by the fault campaign (docs/reliability.md): payments-kv's creation ends Failed. The
   // next plans were no-ops for it (every managed field matched) and the next apply wrote its keys
-  // and secrets into a vault that never finished provisioning.
+  // and secrets into a vault that never finished provisioning. Twice: apply submits a failed
+  // provisioning once more before giving up (the next test).
   auto faults = HttpsRequest(
       "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
-      R"({"rules":[{"lroFail":true,"limit":1,"match":{"path":"/vaults/payments-kv$"}}]})",
+      R"({"rules":[{"lroFail":true,"limit":2,"match":{"path":"/vaults/payments-kv$"}}]})",
       emulator_->ca_file());
   ASSERT_EQ(faults.status, 200) << faults.body;
   CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
@@ -306,6 +307,38 @@ TEST_F(EstateTest, AVaultWhoseCreationFailedIsProvisionedAgainByTheNextApply) {
             "Succeeded");
   EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "no-op");
   ExpectNoCanaryAnywhere();
+}
+
+TEST_F(EstateTest, AVaultWhoseProvisioningFailsOnceIsProvisionedAgainInTheSameApply) {
+  // The fault campaign's last misses: the same vault failing in apply after apply. A provisioning
+  // that fails on the service's side is submitted once more, within the apply, with a warning.
+  auto faults = HttpsRequest(
+      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
+      R"({"rules":[{"lroFail":true,"limit":1,"match":{"path":"/vaults/payments-kv$"}}]})",
+      emulator_->ca_file());
+  ASSERT_EQ(faults.status, 200) << faults.body;
+  CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  EXPECT_THAT(first.out, HasSubstr("Vault/payments-kv: create complete"));
+  EXPECT_THAT(first.out, HasSubstr("Key/payments-kv/payments-db-cmk: create complete"));
+  EXPECT_THAT(first.err, HasSubstr("re-submitting once, the operation failed on the service's "
+                                   "side: PUT /subscriptions/"));
+  EXPECT_EQ(Arm("GET", "/_emulator/faults").Json()["rules"][0]["fired"], 1);
+  EXPECT_EQ(Arm("GET", V(Vault("payments-kv"))).Json()["properties"]["provisioningState"],
+            "Succeeded");
+  EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "no-op");
+  ExpectNoCanaryAnywhere();
+}
+
+TEST_F(EstateTest, ANameCheckAnswered502IsRetried) {
+  // checkNameAvailability is a POST that only reads: a 502 is retried like a GET's would be,
+  // instead of failing the whole refresh (five first applies of the fault campaign lost it so).
+  auto faults = HttpsRequest(
+      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
+      R"({"rules":[{"status":502,"limit":1,"match":{"operation":"Vaults_CheckNameAvailability"}}]})",
+      emulator_->ca_file());
+  ASSERT_EQ(faults.status, 200) << faults.body;
+  EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "create");
+  EXPECT_EQ(Arm("GET", "/_emulator/faults").Json()["rules"][0]["fired"], 1);
 }
 
 TEST_F(EstateTest, PruneRemovesOnlyOwnedResourcesAndOnlyWithTheFlags) {

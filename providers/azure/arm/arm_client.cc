@@ -190,6 +190,7 @@ Result<ArmResponse> ArmClient::Send(HttpMethod method, std::string_view path_or_
   request.headers = request_options.headers;
   request.headers.Set("Accept", "application/json");
   request.sensitive = request_options.sensitive;
+  request.safe_to_repeat = request_options.safe_to_repeat;
   if (body) {
     // Replace invalid UTF-8 instead of throwing: a bad byte in a tag must not crash apply.
     request.body = body->dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -500,6 +501,18 @@ Result<ArmResponse> ArmClient::SendAndWait(HttpMethod method, std::string_view p
                                            const std::optional<Json>& body, const Context& ctx,
                                            const RequestOptions& request_options) {
   auto initial = Send(method, path_or_url, body, ctx, request_options);
+  if (!initial) return initial;
+  auto done = PollUntilDone(*initial, path_or_url, method, ctx);
+  if (done || !request_options.safe_to_repeat ||
+      (method != HttpMethod::kPut && method != HttpMethod::kPatch) ||
+      !IsTransientOperationFailure(done.error())) {
+    return done;
+  }
+  // Once: a second failure is reported, and the next apply plans the resource again.
+  impl_->Log(LogLevel::kWarning,
+             "re-submitting once, the operation failed on the service's side: " +
+                 done.error().message + " (" + done.error().detail + ")");
+  initial = Send(method, path_or_url, body, ctx, request_options);
   if (!initial) return initial;
   return PollUntilDone(*initial, path_or_url, method, ctx);
 }

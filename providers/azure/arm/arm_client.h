@@ -121,7 +121,15 @@ struct RequestOptions {
   // The answer may be 200 without a body (a finished operation's Location URL, ARM-NOTES §1.1);
   // otherwise a GET or a PUT/PATCH must answer the resource (arm_response.h).
   bool body_optional = false;
+  // Repeating the request does no harm (retry.h): a read-only POST (checkNameAvailability), an
+  // idempotent one (purge), a PATCH that sets absolute values, a PUT whose body is all the
+  // resource should be. The retry policy then retries a POST or PATCH on a 408 or 502 too, which
+  // it otherwise does not (the request may have been applied), and SendAndWait re-submits a PUT
+  // or PATCH whose operation failed transiently. Set it only where a second application is known
+  // to change nothing.
+  bool safe_to_repeat = false;
 };
+inline const RequestOptions kSafeToRepeat{.safe_to_repeat = true};
 
 class ArmClient {
  public:
@@ -167,7 +175,11 @@ class ArmClient {
                                     HttpMethod method, const Context& ctx,
                                     const PollOptions& poll_options);
 
-  // Send + PollUntilDone.
+  // Send + PollUntilDone. A PUT or PATCH marked safe_to_repeat whose operation ends Failed for a
+  // transient reason (IsTransientOperationFailure, lro.h) is sent once more and waited for again,
+  // with a warning in the log: a vault whose provisioning failed is provisioned again by the same
+  // request, and one apply then does what would otherwise take two. Never for a POST or DELETE, an
+  // unmarked request, or a second time.
   Result<ArmResponse> SendAndWait(HttpMethod method, std::string_view path_or_url,
                                   const std::optional<Json>& body, const Context& ctx,
                                   const RequestOptions& request_options = {});

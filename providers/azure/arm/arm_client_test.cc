@@ -3,6 +3,7 @@
 // paths run against the real emulator in arm_client_emulator_test.cc.
 #include "providers/azure/arm/arm_client.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "providers/azure/arm/arm_client_test_util.h"
@@ -27,17 +28,18 @@ struct ClientHarness {
   Context ctx;
   std::shared_ptr<ScriptedTransport> transport = std::make_shared<ScriptedTransport>();
   std::unique_ptr<ArmClient> client;
+  std::vector<std::string> log;
 
-  ClientHarness() {
+  explicit ClientHarness(int max_retries = 0) {
     ctx.clock = &clock;
     ArmClientOptions options;
     options.endpoint = "https://arm.test";
     options.credential = std::make_shared<StaticCredential>();
     options.transport = transport;
-    options.retry.max_retries = 0;
+    options.retry.max_retries = max_retries;
     options.poll.default_interval = milliseconds(1000);
     options.poll.max_wait = milliseconds(10'000);
-    options.log = [](LogLevel, const std::string&) {};
+    options.log = [this](LogLevel, const std::string& line) { log.push_back(line); };
     client = std::make_unique<ArmClient>(std::move(options));
   }
   ArmResponse Initial(int status, std::vector<std::pair<std::string, std::string>> headers,
@@ -160,6 +162,115 @@ TEST(ArmClientLroTest, BodyPollingReportsFailedProvisioning) {
   EXPECT_EQ(done.error().code, ErrorCode::kFailedPrecondition);
 }
 
+// The log's re-submission lines, up to the request ids.
+std::vector<std::string> Resubmissions(const std::vector<std::string>& log) {
+  std::vector<std::string> out;
+  for (const std::string& line : log) {
+    if (line.rfind("re-submitting", 0) == 0) out.push_back(line.substr(0, line.find(" (status=")));
+  }
+  return out;
+}
+
+// A vault's create, body-polled: PUT answers RegisteringDns, the GET after it `final`.
+void PushVaultCreate(ScriptedTransport& transport, const std::string& final) {
+  transport.PushStatus(201, {},
+                       R"({"name":"kv","properties":{"provisioningState":"RegisteringDns"}})");
+  transport.PushStatus(200, {}, final);
+}
+constexpr char kVaultFailed[] = R"({"name":"kv","properties":{"provisioningState":"Failed"}})";
+constexpr char kVaultSucceeded[] =
+    R"({"name":"kv","properties":{"provisioningState":"Succeeded"}})";
+const Json kVaultBody = {{"location", "westeurope"}, {"properties", Json::object()}};
+
+TEST(ArmClientLroTest, AMarkedPutWhoseProvisioningFailedIsSubmittedOnceMore) {
+  ClientHarness h;
+  PushVaultCreate(*h.transport, kVaultFailed);
+  PushVaultCreate(*h.transport, kVaultSucceeded);
+  auto done = h.client->SendAndWait(HttpMethod::kPut, "/v/kv?api-version=x", kVaultBody, h.ctx,
+                                    kSafeToRepeat);
+  ASSERT_TRUE(done) << done.error().ToString();
+  EXPECT_EQ(done->provisioning_state(), "Succeeded");
+  const auto& sent = h.transport->sent();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[0].method, HttpMethod::kPut);
+  EXPECT_EQ(sent[2].method, HttpMethod::kPut);
+  EXPECT_EQ(sent[2].body, sent[0].body);  // the same request, not a new one
+  EXPECT_EQ(Resubmissions(h.log),
+            (std::vector<std::string>{"re-submitting once, the operation failed on the service's "
+                                      "side: PUT /v/kv: operation Failed: long-running operation "
+                                      "ended in state Failed"}));
+}
+
+TEST(ArmClientLroTest, AFailedProvisioningIsSubmittedOnlyOnceMore) {
+  ClientHarness h;
+  PushVaultCreate(*h.transport, kVaultFailed);
+  PushVaultCreate(*h.transport, kVaultFailed);
+  PushVaultCreate(*h.transport, kVaultSucceeded);
+  auto done = h.client->SendAndWait(HttpMethod::kPatch, "/v/kv?api-version=x", kVaultBody, h.ctx,
+                                    kSafeToRepeat);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(h.transport->sent().size(), 4u);
+}
+
+TEST(ArmClientLroTest, AnUnmarkedPutWhoseProvisioningFailedIsNotSubmittedAgain) {
+  ClientHarness h;
+  PushVaultCreate(*h.transport, kVaultFailed);
+  PushVaultCreate(*h.transport, kVaultSucceeded);
+  auto done = h.client->SendAndWait(HttpMethod::kPut, "/v/kv?api-version=x", kVaultBody, h.ctx);
+  ASSERT_FALSE(done);
+  EXPECT_EQ(h.transport->sent().size(), 2u);
+  EXPECT_TRUE(Resubmissions(h.log).empty());
+}
+
+TEST(ArmClientLroTest, OnlyAFailureOnTheServicesSideOfAPutOrPatchIsSubmittedAgain) {
+  // A code the service gave for the request itself would fail the same way again.
+  {
+    ClientHarness h;
+    PushVaultCreate(*h.transport,
+                    R"({"properties":{"provisioningState":"Failed",
+                        "error":{"code":"QuotaExceeded","message":"no more vaults"}}})");
+    PushVaultCreate(*h.transport, kVaultSucceeded);
+    auto done = h.client->SendAndWait(HttpMethod::kPut, "/v/kv", kVaultBody, h.ctx, kSafeToRepeat);
+    ASSERT_FALSE(done);
+    EXPECT_EQ(ArmCodeOf(done.error()), "QuotaExceeded");
+    EXPECT_EQ(h.transport->sent().size(), 2u);
+  }
+  // Canceled: someone else intervened; re-plan rather than repeat.
+  {
+    ClientHarness h;
+    PushVaultCreate(*h.transport, R"({"properties":{"provisioningState":"Canceled"}})");
+    PushVaultCreate(*h.transport, kVaultSucceeded);
+    auto done = h.client->SendAndWait(HttpMethod::kPut, "/v/kv", kVaultBody, h.ctx, kSafeToRepeat);
+    ASSERT_FALSE(done);
+    EXPECT_EQ(h.transport->sent().size(), 2u);
+  }
+  // A POST is never submitted again, marked or not, even for InternalServerError.
+  {
+    ClientHarness h;
+    h.transport->PushStatus(202, {{"Azure-AsyncOperation", "https://arm.test/op/9"}});
+    h.transport->PushStatus(
+        200, {}, R"({"status":"Failed","error":{"code":"InternalServerError","message":"x"}})");
+    h.transport->PushStatus(202, {{"Azure-AsyncOperation", "https://arm.test/op/10"}});
+    auto done =
+        h.client->SendAndWait(HttpMethod::kPost, "/v/kv/purge", std::nullopt, h.ctx, kSafeToRepeat);
+    ASSERT_FALSE(done);
+    EXPECT_EQ(h.transport->sent().size(), 2u);
+  }
+  // InternalServerError on a marked PUT is the service's side: submitted again.
+  {
+    ClientHarness h;
+    h.transport->PushStatus(201, {{"Azure-AsyncOperation", "https://arm.test/op/11"}},
+                            R"({"properties":{"provisioningState":"Creating"}})");
+    h.transport->PushStatus(
+        200, {}, R"({"status":"Failed","error":{"code":"InternalServerError","message":"x"}})");
+    PushVaultCreate(*h.transport, kVaultSucceeded);
+    auto done = h.client->SendAndWait(HttpMethod::kPut, "/v/kv", kVaultBody, h.ctx, kSafeToRepeat);
+    ASSERT_TRUE(done) << done.error().ToString();
+    EXPECT_EQ(h.transport->sent().size(), 4u);
+  }
+}
+
 TEST(ArmClientLroTest, DeleteOrPostAcceptedWithoutPollingUrlIsAnError) {
   ClientHarness h;
   auto done = h.client->PollUntilDone(h.Initial(202, {}), "/x", HttpMethod::kDelete, h.ctx);
@@ -177,6 +288,36 @@ TEST(ArmClientLroTest, CancellationStopsPolling) {
   auto done = h.client->PollUntilDone(initial, "/x", HttpMethod::kPost, h.ctx);
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().code, ErrorCode::kCancelled);
+}
+
+TEST(ArmClientTest, ANameCheckMarkedSafeToRepeatIsRetriedOnA502OrAReset) {
+  ClientHarness h(/*max_retries=*/3);
+  const std::string check =
+      "/subscriptions/s/providers/Microsoft.KeyVault/checkNameAvailability?api-version=x";
+  const Json body = {{"name", "kv"}, {"type", "Microsoft.KeyVault/vaults"}};
+  h.transport->PushStatus(502, {}, R"({"error":{"code":"BadGateway","message":"bad"}})");
+  h.transport->Push(MakeError(ErrorCode::kUnavailable, "connection reset"));
+  h.transport->PushStatus(200, {{"Content-Type", "application/json"}}, R"({"nameAvailable":true})");
+  auto answer = h.client->Post(check, body, h.ctx, kSafeToRepeat);
+  ASSERT_TRUE(answer) << answer.error().ToString();
+  EXPECT_EQ(answer->body["nameAvailable"], true);
+  ASSERT_EQ(h.transport->sent().size(), 3u);
+  for (const HttpRequest& sent : h.transport->sent()) {
+    EXPECT_EQ(sent.method, HttpMethod::kPost);
+    EXPECT_TRUE(sent.safe_to_repeat);
+  }
+}
+
+TEST(ArmClientTest, AnUnmarkedPostIsNotRetriedOnA502) {
+  ClientHarness h(/*max_retries=*/3);
+  h.transport->PushStatus(502, {}, R"({"error":{"code":"BadGateway","message":"bad"}})");
+  h.transport->PushStatus(200, {{"Content-Type", "application/json"}}, "{}");
+  auto answer = h.client->Post("/subscriptions/s/providers/X/doSomething?api-version=x",
+                               Json::object(), h.ctx);
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(ArmErrorOf(answer.error())->status, 502);
+  EXPECT_EQ(h.transport->sent().size(), 1u);
+  EXPECT_FALSE(h.transport->sent()[0].safe_to_repeat);
 }
 
 TEST(ArmClientTest, ListAllDetectsNextLinkLoops) {

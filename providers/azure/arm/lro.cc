@@ -98,4 +98,17 @@ Error OperationError(std::string_view state, const nlohmann::json& body, const H
   return out;
 }
 
+bool IsTransientOperationFailure(const Error& error) {
+  // OperationError's shape: a Failed (not Canceled) operation whose code the mapping table does
+  // not know, read from a status answer that itself succeeded (status 200).
+  if (error.code != ErrorCode::kFailedPrecondition) return false;
+  std::optional<ArmError> arm = ArmErrorOf(error);
+  if (!arm || arm->status != 200) return false;
+  for (const char* code :
+       {"", "InternalServerError", "InternalError", "ServiceUnavailable", "GatewayTimeout"}) {
+    if (EqualsIgnoreCase(arm->code, code)) return true;
+  }
+  return false;
+}
+
 }  // namespace keyward::azure

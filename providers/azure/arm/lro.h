@@ -44,4 +44,12 @@ std::string InitialBodyState(int status, const nlohmann::json& body);
 Error OperationError(std::string_view state, const nlohmann::json& body, const HttpHeaders& headers,
                      std::string_view client_request_id);
 
+// Whether `error` (from PollUntilDone) says the operation itself ended Failed for a reason on the
+// service's side, which the same request may not meet again: no error code at all (a vault whose
+// provisioning — its DNS registration — failed says nothing more), or InternalServerError,
+// InternalError, ServiceUnavailable, GatewayTimeout (ARM's 5xx codes, ARM-NOTES §2). Not for a
+// Canceled operation, a code the service gave for the request itself (BadRequest, Conflict...),
+// a timeout (the operation may still finish), or an error reading the operation's status.
+bool IsTransientOperationFailure(const Error& error);
+
 }  // namespace keyward::azure

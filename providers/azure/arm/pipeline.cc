@@ -144,7 +144,8 @@ Result<HttpResponse> RetryPolicy::Send(HttpRequest& request, NextPolicy next, co
       }
       why = "transport error";
     } else {
-      if (!ShouldRetryStatus(options_, request.method, response->status)) return response;
+      if (!ShouldRetryStatus(options_, request.method, response->status, request.safe_to_repeat))
+        return response;
       server_delay = ParseRetryAfter(response->headers, ctx.clock->Now());
       if (server_delay && *server_delay > options_.max_retry_after) {
         // Waiting longer than the caller would expect; let the error surface with its Retry-After.

@@ -87,9 +87,10 @@ std::chrono::milliseconds ComputeBackoff(const RetryOptions& options, int attemp
   return std::chrono::milliseconds(static_cast<long long>(std::min(ms, cap)));
 }
 
-bool ShouldRetryStatus(const RetryOptions& options, HttpMethod method, int status) {
+bool ShouldRetryStatus(const RetryOptions& options, HttpMethod method, int status,
+                       bool safe_to_repeat) {
   if (!options.status_codes.count(status)) return false;
-  if (method == HttpMethod::kPost || method == HttpMethod::kPatch) {
+  if (!safe_to_repeat && (method == HttpMethod::kPost || method == HttpMethod::kPatch)) {
     // Not idempotent: retry only where the request was certainly not applied (429: rejected by
     // the gateway) or where the SDKs agree it is safe (500/503/504, Python azure-core).
     return status == 429 || status == 500 || status == 503 || status == 504;

@@ -6,10 +6,14 @@
 //    POST and PATCH are retried only where the server did not process the request: 429 (ARM
 //    rejects throttled requests before the RP sees them), 503 and 500/504 (as Python azure-core
 //    does: 500/503/504), and transport errors that happened *before* sending (connect failures;
-//    we cannot tell them apart from mid-flight failures with cpprest, so we retry them: the
-//    POST actions keyward uses — purge, checkNameAvailability, accessPolicies — are safe to repeat
-//    or are handled by the caller, e.g. 404 after a timed-out purge). 408 and 502 are not retried
-//    for POST/PATCH (the request may have been applied).
+//    we cannot tell them apart from mid-flight failures with cpprest, so we retry them: every
+//    POST keyward sends is marked safe to repeat, see below, and its PATCHes set absolute
+//    values). 408 and 502 are not retried for POST/PATCH (the request may have been applied) —
+//  - unless the caller marks the request safe to repeat (RequestOptions::safe_to_repeat,
+//    HttpRequest::safe_to_repeat): a read-only POST (checkNameAvailability), an idempotent one
+//    (purge: a repeat after success answers 404, which the callers take as "purged"), a PATCH
+//    that sets absolute values. Such a request is retried like a GET. The marking is the
+//    caller's, per request: the policy never guesses from the URL.
 //  - Delay: Retry-After family when present (retry-after-ms, x-ms-retry-after-ms, Retry-After
 //    seconds or HTTP-date); otherwise base * 2^(attempt-1) * jitter in [0.8, 1.3), capped at
 //    max_delay. A server-requested delay above `max_retry_after` is not waited for: the response
@@ -56,7 +60,9 @@ std::optional<Clock::TimePoint> ParseHttpDate(std::string_view text);
 std::chrono::milliseconds ComputeBackoff(const RetryOptions& options, int attempt, double random01);
 
 // Whether a response with `status` to `method` should be retried (given the table above).
-bool ShouldRetryStatus(const RetryOptions& options, HttpMethod method, int status);
+// `safe_to_repeat`: the caller vouches that the request may be applied twice (see above).
+bool ShouldRetryStatus(const RetryOptions& options, HttpMethod method, int status,
+                       bool safe_to_repeat = false);
 
 // Whether a transport error on `method` should be retried.
 bool ShouldRetryTransportError(HttpMethod method);

@@ -95,6 +95,19 @@ TEST(RetryTest, PostAndPatchAreNotRetriedWhereTheRequestMayHaveBeenApplied) {
   }
 }
 
+TEST(RetryTest, APostOrPatchMarkedSafeToRepeatIsRetriedLikeAGet) {
+  RetryOptions options;
+  for (HttpMethod method : {HttpMethod::kPost, HttpMethod::kPatch}) {
+    for (int status : {408, 429, 500, 502, 503, 504}) {
+      EXPECT_TRUE(ShouldRetryStatus(options, method, status, /*safe_to_repeat=*/true)) << status;
+    }
+    // The marking widens the methods, never the statuses.
+    for (int status : {400, 404, 409, 501}) {
+      EXPECT_FALSE(ShouldRetryStatus(options, method, status, /*safe_to_repeat=*/true)) << status;
+    }
+  }
+}
+
 struct RetryHarness {
   FakeClock clock;
   Context ctx;
@@ -109,9 +122,10 @@ struct RetryHarness {
         options, [random] { return random; }, &metrics, LogSink()));
     pipeline = std::make_unique<HttpPipeline>(std::move(policies), transport);
   }
-  Result<HttpResponse> Send(HttpMethod method = HttpMethod::kGet) {
+  Result<HttpResponse> Send(HttpMethod method = HttpMethod::kGet, bool safe_to_repeat = false) {
     HttpRequest request;
     request.method = method;
+    request.safe_to_repeat = safe_to_repeat;
     request.url = "https://arm.test/subscriptions/s/resourceGroups/rg?api-version=2021-04-01";
     return pipeline->Send(request, ctx);
   }
@@ -171,6 +185,26 @@ TEST(RetryPolicyTest, DoesNotRetryPostOn502OrNonTransientErrors) {
   h.transport->Push(MakeError(ErrorCode::kInvalidArgument, "bad url"));
   EXPECT_FALSE(h.Send());
   EXPECT_EQ(h.transport->sent().size(), 3u);
+}
+
+TEST(RetryPolicyTest, RetriesA502OnAPostMarkedSafeToRepeatButNotOnAnUnmarkedOne) {
+  RetryHarness h(RetryOptions{});
+  h.transport->PushStatus(502);
+  h.transport->PushStatus(502);
+  h.transport->PushStatus(200);
+  auto safe = h.Send(HttpMethod::kPost, /*safe_to_repeat=*/true);
+  ASSERT_TRUE(safe);
+  EXPECT_EQ(safe->status, 200);
+  EXPECT_EQ(h.transport->sent().size(), 3u);
+  EXPECT_EQ(h.metrics.Snapshot().retries, 2u);
+
+  h.transport->PushStatus(502);
+  h.transport->PushStatus(200);
+  auto unsafe = h.Send(HttpMethod::kPost);
+  ASSERT_TRUE(unsafe);
+  EXPECT_EQ(unsafe->status, 502);
+  EXPECT_EQ(h.transport->sent().size(), 4u);  // one try: the POST may have been applied
+  EXPECT_EQ(h.metrics.Snapshot().retries, 2u);
 }
 
 TEST(RetryPolicyTest, NeverWaitsPastTheRequestDeadline) {

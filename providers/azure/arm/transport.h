@@ -69,6 +69,9 @@ struct HttpRequest {
   // secrets): the logging policy must never print bodies anyway, but error messages built from
   // bodies are also suppressed when this is set.
   bool sensitive = false;
+  // The caller vouches that applying the request twice does no harm (retry.h): a POST or PATCH
+  // is then retried on a 408 or 502 as well.
+  bool safe_to_repeat = false;
 };
 
 struct HttpResponse {

@@ -113,7 +113,7 @@ Result<engine::RefreshResponse> ManagedHsmHandler::Refresh(const engine::Refresh
   std::vector<Result<ArmResponse>> checks(to_check.size());
   engine::ForEachBounded(to_check.size(), kRefreshParallelism, [&](size_t i) {
     checks[i] = client_->Post(ProviderPath(to_check[i]->subscription, "checkMhsmNameAvailability"),
-                              Json{{"name", to_check[i]->name}}, ctx);
+                              Json{{"name", to_check[i]->name}}, ctx, kSafeToRepeat);
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
@@ -226,8 +226,8 @@ Status ManagedHsmHandler::Purge(const HsmRef& ref, const Context& ctx) {
             EncodePathSegment(sd.location) + "/deletedManagedHSMs/" + EncodePathSegment(ref.name) +
             "/purge",
         kKeyVaultApiVersion);
-    auto purge = client_->Post(path, std::nullopt, ctx);
-    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST timed out after
+    auto purge = client_->Post(path, std::nullopt, ctx, kSafeToRepeat);
+    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST was lost after
     // ARM had accepted it and the pipeline retried (retry.h): the purge is done, not failed.
     if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
     if (!purge) return tl::unexpected(purge.error());

@@ -183,7 +183,8 @@ Result<engine::RefreshResponse> VaultHandler::Refresh(const engine::RefreshReque
     return client_->Post(WithApiVersion(SubscriptionPath(d->subscription) +
                                             "/providers/Microsoft.KeyVault/checkNameAvailability",
                                         kKeyVaultApiVersion),
-                         Json{{"name", d->name}, {"type", "Microsoft.KeyVault/vaults"}}, ctx);
+                         Json{{"name", d->name}, {"type", "Microsoft.KeyVault/vaults"}}, ctx,
+                         kSafeToRepeat);  // a read: a 502 must not fail the refresh
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
@@ -214,11 +215,11 @@ Result<Json> VaultHandler::Get(const VaultRef& ref, const Context& ctx) {
 }
 
 Result<Json> VaultHandler::Create(const VaultRef& ref, const Json& desired, const Context& ctx) {
-  auto put = client_->Put(ref.path, BuildVaultCreateBody(desired), ctx);
-  if (!put) return tl::unexpected(put.error());
-  // Body polling: RegisteringDns -> Succeeded.
-  spdlog::debug("vault {}: waiting for provisioning ({})", ref.name, put->provisioning_state());
-  auto done = client_->PollUntilDone(*put, ref.path, HttpMethod::kPut, ctx);
+  // Body polling: RegisteringDns -> Succeeded. Safe to repeat: nothing else writes to the vault
+  // before it is provisioned (its children wait for it), so a second PUT of the same body is the
+  // same vault; a provisioning that failed on the service's side is tried once more (arm_client.h).
+  auto done = client_->SendAndWait(HttpMethod::kPut, ref.path, BuildVaultCreateBody(desired), ctx,
+                                   kSafeToRepeat);
   if (!done) return tl::unexpected(done.error());
   return Get(ref, ctx);
 }
@@ -227,7 +228,7 @@ Result<Json> VaultHandler::PatchToDesired(const VaultRef& ref, const Json& desir
                                           const Json& normalized_live, const Context& ctx) {
   const Json patch = BuildVaultPatchBody(desired, normalized_live);
   if (!patch.is_null()) {
-    auto patched = client_->Patch(ref.path, patch, ctx);
+    auto patched = client_->Patch(ref.path, patch, ctx, kSafeToRepeat);  // absolute values
     if (!patched) return tl::unexpected(patched.error());
   }
   return Get(ref, ctx);
@@ -235,12 +236,11 @@ Result<Json> VaultHandler::PatchToDesired(const VaultRef& ref, const Json& desir
 
 Result<Json> VaultHandler::Reprovision(const VaultRef& ref, const Json& desired,
                                        const Context& ctx) {
-  // Every managed property (a PATCH, so the access policies stay), then body polling:
-  // RegisteringDns -> Succeeded, or Failed again (an error; the next apply tries again).
-  auto patched = client_->Patch(ref.path, BuildVaultPatchBody(desired, Json()), ctx);
-  if (!patched) return tl::unexpected(patched.error());
-  spdlog::debug("vault {}: waiting for provisioning ({})", ref.name, patched->provisioning_state());
-  auto done = client_->PollUntilDone(*patched, ref.path, HttpMethod::kPatch, ctx);
+  // Every managed property (a PATCH, so the access policies stay; absolute values, so safe to
+  // repeat), then body polling: RegisteringDns -> Succeeded, or Failed again, which is tried once
+  // more (arm_client.h) before it is an error and the next apply tries again.
+  auto done = client_->SendAndWait(HttpMethod::kPatch, ref.path,
+                                   BuildVaultPatchBody(desired, Json()), ctx, kSafeToRepeat);
   if (!done) return tl::unexpected(done.error());
   return Get(ref, ctx);
 }
@@ -277,8 +277,8 @@ Status VaultHandler::Purge(const VaultRef& ref, const Context& ctx) {
     const std::string path = WithApiVersion(
         JoinPath(DeletedVaultPath(ref.subscription, sd.location, ref.name), {"purge"}),
         kKeyVaultApiVersion);
-    auto purge = client_->Post(path, std::nullopt, ctx);
-    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST timed out after
+    auto purge = client_->Post(path, std::nullopt, ctx, kSafeToRepeat);
+    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST was lost after
     // ARM had accepted it and the pipeline retried (retry.h): the purge is done, not failed.
     if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
     if (!purge) return tl::unexpected(purge.error());
