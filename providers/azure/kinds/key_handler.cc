@@ -37,9 +37,13 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
                                                     const Context& ctx) {
   const std::string stack = request.desired_set ? request.desired_set->config.stack : "";
   std::map<std::string, const engine::ObservedResource*> live_parents;  // lower id -> parent
+  std::set<std::string> failed_parents;  // lower ids: provisioningState Failed
   if (request.parents) {
-    for (const engine::ObservedResource& o : request.parents->resources)
-      if (o.kind == kind_.parent_kind) live_parents.emplace(Lower(o.arm_id), &o);
+    for (const engine::ObservedResource& o : request.parents->resources) {
+      if (o.kind != kind_.parent_kind) continue;
+      live_parents.emplace(Lower(o.arm_id), &o);
+      if (ProvisioningFailed(o.live)) failed_parents.insert(Lower(o.arm_id));
+    }
   }
 
   // Parents to list, deduplicated case-insensitively; `external` ones may not exist.
@@ -80,6 +84,13 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
   for (size_t i = 0; i < lists.size(); ++i) {
     if (!lists[i]) {
       if (external.count(parents[i].first) && lists[i].error().code == ErrorCode::kNotFound)
+        continue;
+      // A parent whose provisioning failed may refuse key calls (a managed HSM answers 409
+      // ManagedHsmNotProvisioned). Its own plan re-provisions it before any key is written, so
+      // its keys plan as absent instead of failing the whole refresh.
+      const ErrorCode code = lists[i].error().code;
+      if (failed_parents.count(parents[i].first) &&
+          (code == ErrorCode::kAlreadyExists || code == ErrorCode::kFailedPrecondition))
         continue;
       return tl::unexpected(lists[i].error());
     }
