@@ -263,15 +263,8 @@ Json NormalizeManagedHsm(const Json& live) {
   default_to("softDeleteRetentionInDays", kDefaultRetentionDays);
   default_to("enablePurgeProtection", true);  // the spec's default for HSMs (not for vaults)
   default_to("publicNetworkAccess", "Enabled");
-  default_to("networkAcls", Json::object());
   default_to("regions", CanonicalRegions(Json(), location));
-  Json& acls = properties["networkAcls"];
-  if (acls.is_object()) {
-    if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
-    if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
-    if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
-    if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
-  }
+  DefaultNetworkAcls(properties);
   out["properties"] = std::move(properties);
   return out;
 }
@@ -323,35 +316,13 @@ Json BuildManagedHsmRecoverBody(const Json& desired) {
 }
 
 Json BuildManagedHsmPatchBody(const Json& desired, const Json& live) {
-  const std::vector<FieldChange> changes = DiffManagedHsm(desired, live);
-  Json properties = Json::object();
-  bool tags_changed = false;
-  for (const FieldChange& fc : changes) {
-    if (fc.path.rfind("tags", 0) == 0) {
-      tags_changed = true;
-      continue;
-    }
-    if (fc.path.rfind("properties.", 0) != 0 || IsReplaceField(fc.path)) continue;
-    std::string top = fc.path.substr(std::string("properties.").size());
-    top = top.substr(0, top.find_first_of(".["));
-    const Json& want = PropertyOf(desired, top);
-    // Refused by ARM; the plan reports them as blocked.
-    if (top == "softDeleteRetentionInDays") continue;
-    if (top == "enablePurgeProtection" && want == false) continue;
-    if (top == "networkAcls" && want.is_object()) {
-      Json merged = PropertyOf(live, top);
-      if (!merged.is_object()) merged = Json::object();
-      merged.update(want);
-      properties[top] = std::move(merged);
-    } else {
-      properties[top] = want;
-    }
-  }
-  if (properties.empty() && !tags_changed) return Json();
-  Json body = Json::object();
-  if (desired.contains("tags")) body["tags"] = desired["tags"];
-  if (!properties.empty()) body["properties"] = std::move(properties);
-  return body;
+  // Refused by ARM (fixed at creation, one-way); the plan reports them as replace / blocked.
+  return BuildSoftDeletablePatchBody(
+      DiffManagedHsm(desired, live), desired, live,
+      [](const std::string& path, const std::string& top, const Json& want) {
+        return IsReplaceField(path) || top == "softDeleteRetentionInDays" ||
+               (top == "enablePurgeProtection" && want == false);
+      });
 }
 
 std::vector<std::string> SecondaryRegions(const Json& normalized_live) {

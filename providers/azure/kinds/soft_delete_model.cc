@@ -153,6 +153,48 @@ engine::SoftDeletedResource SoftDeletedFromArm(const SoftDeletableKind& kind, co
   return out;
 }
 
+Json BuildSoftDeletablePatchBody(const std::vector<engine::FieldChange>& changes,
+                                 const Json& desired, const Json& live,
+                                 bool (*skip)(const std::string& path, const std::string& property,
+                                              const Json& want)) {
+  Json properties = Json::object();
+  bool tags_changed = false;
+  for (const engine::FieldChange& fc : changes) {
+    if (fc.path.rfind("tags", 0) == 0) {
+      tags_changed = true;
+      continue;
+    }
+    if (fc.path.rfind("properties.", 0) != 0) continue;  // location, sku: replace, never PATCHed
+    std::string top = fc.path.substr(std::string("properties.").size());
+    top = top.substr(0, top.find_first_of(".["));
+    const Json& want = PropertyOf(desired, top);
+    if (skip(fc.path, top, want)) continue;
+    if (want.is_object()) {
+      Json merged = PropertyOf(live, top);
+      if (!merged.is_object()) merged = Json::object();
+      merged.update(want);
+      properties[top] = std::move(merged);
+    } else {
+      properties[top] = want;
+    }
+  }
+  if (properties.empty() && !tags_changed) return Json();
+  Json body = Json::object();
+  if (desired.contains("tags")) body["tags"] = desired["tags"];
+  if (!properties.empty()) body["properties"] = std::move(properties);
+  return body;
+}
+
+void DefaultNetworkAcls(Json& properties) {
+  if (!properties.contains("networkAcls")) properties["networkAcls"] = Json::object();
+  Json& acls = properties["networkAcls"];
+  if (!acls.is_object()) return;
+  if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
+  if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
+  if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
+  if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
+}
+
 namespace {
 
 int RetentionDays(const Json& normalized_live) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/plan.h"
 #include "engine/resource.h"
@@ -79,5 +80,18 @@ bool ReprovisionsFailed(const engine::Change& change);
 // proxy id is authoritative: ARM's example `name` field disagrees with its id).
 engine::SoftDeletedResource SoftDeletedFromArm(const SoftDeletableKind& kind, const Json& deleted,
                                                const std::string& subscription);
+
+// PATCH body converging live to desired on `changes` (DiffVault / DiffManagedHsm): the whole
+// desired tag map when any tag changed (PATCH replaces the set), each changed top-level property
+// (an object whole: the live value overlaid with the desired one, since nested merge is not
+// guaranteed), except what `skip(path, property, desired value)` says ARM refuses (fixed or
+// one-way fields; the plan reports them). Null when nothing is to be sent.
+Json BuildSoftDeletablePatchBody(const std::vector<engine::FieldChange>& changes,
+                                 const Json& desired, const Json& live,
+                                 bool (*skip)(const std::string& path, const std::string& property,
+                                              const Json& want));
+
+// ARM's defaults for an omitted networkAcls (and its omitted members) in normalized properties.
+void DefaultNetworkAcls(Json& properties);
 
 }  // namespace keyward::azure

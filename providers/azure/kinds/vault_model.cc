@@ -413,14 +413,7 @@ Json NormalizeVault(const Json& live) {
   default_to("enableRbacAuthorization", false);
   default_to("enablePurgeProtection", false);
   default_to("publicNetworkAccess", "Enabled");
-  default_to("networkAcls", Json::object());
-  Json& acls = properties["networkAcls"];
-  if (acls.is_object()) {
-    if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
-    if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
-    if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
-    if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
-  }
+  DefaultNetworkAcls(properties);
   out["properties"] = std::move(properties);
   return out;
 }
@@ -479,37 +472,13 @@ Json BuildVaultRecoverBody(const Json& desired) {
 }
 
 Json BuildVaultPatchBody(const Json& desired, const Json& live) {
-  const std::vector<FieldChange> changes = DiffVault(desired, live);
-  if (changes.empty()) return Json();
-  Json properties = Json::object();
-  bool tags_changed = false;
-  for (const FieldChange& fc : changes) {
-    if (fc.path.rfind("tags", 0) == 0) {
-      tags_changed = true;
-      continue;
-    }
-    if (fc.path.rfind("properties.", 0) != 0) continue;  // location: replace, never PATCHed
-    std::string top = fc.path.substr(std::string("properties.").size());
-    top = top.substr(0, top.find('.'));
-    const Json& want = PropertyOf(desired, top);
-    // Never sent: ARM rejects them (immutable / irreversible); the plan reports them as blocked.
-    if (top == "softDeleteRetentionInDays") continue;
-    if ((top == "enablePurgeProtection" || top == "enableSoftDelete") && IsFalse(want)) continue;
-    if (want.is_object()) {
-      Json merged = PropertyOf(live, top);
-      if (!merged.is_object()) merged = Json::object();
-      merged.update(want);
-      properties[top] = std::move(merged);
-    } else {
-      properties[top] = want;
-    }
-  }
-  if (properties.empty() && !tags_changed) return Json();
-  Json body = Json::object();
-  // Tags in PATCH replace the whole set: always send the full desired map.
-  if (desired.contains("tags")) body["tags"] = desired["tags"];
-  if (!properties.empty()) body["properties"] = std::move(properties);
-  return body;
+  // Never sent: ARM rejects them (immutable / irreversible); the plan reports them as blocked.
+  return BuildSoftDeletablePatchBody(
+      DiffVault(desired, live), desired, live,
+      [](const std::string&, const std::string& top, const Json& want) {
+        return top == "softDeleteRetentionInDays" ||
+               ((top == "enablePurgeProtection" || top == "enableSoftDelete") && IsFalse(want));
+      });
 }
 
 engine::SoftDeletedResource SoftDeletedVaultFromArm(const Json& deleted_vault,
