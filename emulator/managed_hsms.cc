@@ -7,6 +7,7 @@
 #include "emulator/operations.h"
 #include "emulator/paging.h"
 #include "emulator/resource_groups.h"
+#include "emulator/soft_delete.h"
 #include "emulator/util.h"
 
 namespace keyward::emulator {
@@ -15,7 +16,18 @@ namespace {
 using nlohmann::json;
 
 constexpr int kDefaultPageSize = 200;
-constexpr double kSecondsPerDay = 86400;
+
+const SoftDeleteKind kHsmSoftDelete = {
+    .type = kManagedHsmType,
+    .deleted_type = kDeletedManagedHsmType,
+    .collection = "managedHSMs",
+    .deleted_collection = "deletedManagedHSMs",
+    .original_id_field = "mhsmId",
+    .kept_body_field = "hsm",
+    .purge_protection_default = true,
+    .lists_purge_protection_off = true,
+    .keeps_children = false,  // keys go with the HSM
+};
 
 constexpr char kFunctional[] = "ManagedHsm is functional.";
 constexpr char kAllocating[] = "Allocating hardware";
@@ -26,12 +38,6 @@ constexpr char kFailedMessage[] = "ManagedHsm provisioning failed.";
 constexpr char kNotActivatedMessage[] =
     "Your HSM has been provisioned, but cannot be used for cryptographic operations until it is "
     "activated. To activate the HSM, download the security domain.";
-
-std::string DeletedHsmId(const std::string& sub, const std::string& location,
-                         const std::string& name) {
-  return "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location +
-         "/deletedManagedHSMs/" + name;
-}
 
 ArmError Invalid(const std::string& property, const std::string& why = "") {
   return {400, "BadRequest",
@@ -357,36 +363,7 @@ class ManagedHsms {
 
   // Moves a live HSM into deletedManagedHSMs (end of DELETE, and resource group deletion).
   void SoftDelete(Store::Tx& tx, const StoredResource& hsm, double now) const {
-    const json& body = hsm.body;
-    std::vector<std::string> id_segments = SplitPath(body.value("id", ""));
-    std::string sub = id_segments.size() > 1 ? id_segments[1] : hsm.subscription;
-    std::string location = body.value("location", "");
-    int retention = body["properties"].value("softDeleteRetentionInDays", 90);
-    std::string id = DeletedHsmId(sub, location, body.value("name", ""));
-    StoredResource deleted;
-    deleted.key = ToLower(id);
-    deleted.type = kDeletedManagedHsmType;
-    deleted.parent = ToLower("/subscriptions/" + sub);
-    deleted.subscription = hsm.subscription;
-    deleted.name = hsm.name;
-    json stored = body;
-    stored.erase("_internal");
-    deleted.body = {
-        {"id", id},
-        {"name", body["name"]},
-        {"type", kDeletedManagedHsmType},
-        {"properties",
-         {{"mhsmId", body["id"]},
-          {"location", location},
-          {"deletionDate", FormatIso8601(now, 0)},
-          {"scheduledPurgeDate", FormatIso8601(now + retention * kSecondsPerDay, 0)},
-          {"purgeProtectionEnabled", body["properties"].value("enablePurgeProtection", true)},
-          {"tags", body.value("tags", json::object())}}},
-        {"_internal", {{"hsm", stored}, {"resourceGroupKey", hsm.parent}}}};
-    tx.Put(deleted);
-    // Keys (and any other children) go with the HSM.
-    for (const auto& child : tx.ListByKeyPrefix(hsm.key + "/")) tx.Delete(child.key);
-    tx.Delete(hsm.key);
+    emulator::SoftDelete(kHsmSoftDelete, tx, hsm, now);
   }
 
   // ---- handlers ----
@@ -565,8 +542,8 @@ class ManagedHsms {
   }
 
   Reply GetDeleted(RequestContext& r) {
-    std::string key =
-        ToLower(DeletedHsmId(r.Var("subscriptionId"), r.Var("location"), r.Var("name")));
+    std::string key = ToLower(
+        DeletedId(kHsmSoftDelete, r.Var("subscriptionId"), r.Var("location"), r.Var("name")));
     auto deleted = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
     if (!deleted) return DeletedNotFound(r);
     return Reply::Json(200, RenderDeleted(*deleted));
@@ -575,10 +552,10 @@ class ManagedHsms {
   Reply Purge(RequestContext& r) {
     const std::string sub = r.Var("subscriptionId"), location = r.Var("location");
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
-      auto deleted = tx.Get(ToLower(DeletedHsmId(sub, location, r.Var("name"))));
+      auto deleted = tx.Get(ToLower(DeletedId(kHsmSoftDelete, sub, location, r.Var("name"))));
       if (!deleted) return DeletedNotFound(r);
       const json& p = deleted->body["properties"];
-      if (p.value("purgeProtectionEnabled", true)) {
+      if (PurgeProtected(kHsmSoftDelete, *deleted)) {
         // Same choice as vaults: 409, a state conflict that only time resolves.
         return ManagedHsmErrorReply(
             {409, "PurgeProtectionEnabled",
@@ -642,27 +619,8 @@ class ManagedHsms {
  private:
   StoredResource NewHsm(const std::string& sub, const std::string& rg, const std::string& name,
                         const RequestContext& r) const {
-    StoredResource hsm;
-    hsm.key = ManagedHsmKey(sub, rg, name);
-    hsm.type = kManagedHsmType;
-    hsm.parent = ResourceGroupKey(sub, rg);
-    hsm.subscription = ToLower(sub);
-    hsm.name = ToLower(name);
-    std::string actor = r.caller ? r.caller->app_id : "unknown";
-    std::string at = FormatIso8601(r.now, 7);
-    hsm.body = {{"id", "/subscriptions/" + sub + "/resourceGroups/" + rg +
-                           "/providers/Microsoft.KeyVault/managedHSMs/" + name},
-                {"name", name},
-                {"type", kManagedHsmType},
-                {"systemData",
-                 {{"createdBy", actor},
-                  {"createdByType", "Application"},
-                  {"createdAt", at},
-                  {"lastModifiedBy", actor},
-                  {"lastModifiedByType", "Application"},
-                  {"lastModifiedAt", at}}},
-                {"_internal", json::object()}};
-    return hsm;
+    return NewTopLevel(kHsmSoftDelete, ManagedHsmKey(sub, rg, name), ResourceGroupKey(sub, rg), sub,
+                       rg, name, r);
   }
 
   static std::optional<ArmError> NormalizeSku(const json& body, json* out) {
@@ -757,22 +715,21 @@ class ManagedHsms {
 
   std::optional<Reply> NameConflict(Store::Tx& tx, const std::string& sub,
                                     const std::string& name) const {
-    auto others = tx.FindByName({kManagedHsmType, kDeletedManagedHsmType}, ToLower(name));
-    for (const auto& other : others) {
-      if (other.type == kDeletedManagedHsmType && other.subscription == ToLower(sub)) {
+    switch (HolderOfName(kHsmSoftDelete, tx, sub, name)) {
+      case NameHolder::kDeletedHere:
         return ManagedHsmErrorReply(
             {409, "ConflictError",
              "A managed HSM with the same name already exists in deleted state. You need to "
              "either recover or purge the existing managed HSM."},
             "ManagedHsmSoftDeleted");
-      }
-    }
-    if (!others.empty()) {
-      return ManagedHsmErrorReply(
-          {409, "ManagedHsmAlreadyExists",
-           "The managed HSM name '" + name +
-               "' is already in use. Managed HSM names are globally unique; the name may also be "
-               "held by a deleted managed HSM that has not been purged."});
+      case NameHolder::kOther:
+        return ManagedHsmErrorReply(
+            {409, "ManagedHsmAlreadyExists",
+             "The managed HSM name '" + name +
+                 "' is already in use. Managed HSM names are globally unique; the name may also "
+                 "be held by a deleted managed HSM that has not been purged."});
+      case NameHolder::kNone:
+        break;
     }
     return std::nullopt;
   }
@@ -797,10 +754,7 @@ class ManagedHsms {
                 const std::string& location, const std::string& key) {
     const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
                       name = r.Var("name");
-    std::optional<StoredResource> deleted;
-    for (auto& candidate : tx.FindByName({kDeletedManagedHsmType}, ToLower(name))) {
-      if (candidate.subscription == ToLower(sub)) deleted = candidate;
-    }
+    std::optional<StoredResource> deleted = FindDeleted(kHsmSoftDelete, tx, sub, name);
     if (!deleted) {
       return ManagedHsmErrorReply(
           {400, "SoftDeletedManagedHsmDoesNotExist",
@@ -820,15 +774,7 @@ class ManagedHsms {
     }
     if (auto quota = QuotaExceeded(tx, sub, location)) return *quota;
     StoredResource hsm = NewHsm(sub, rg, name, r);
-    json old = deleted->body["_internal"]["hsm"];
-    for (const char* field : {"location", "sku", "tags", "properties", "identity"}) {
-      if (old.contains(field)) hsm.body[field] = old[field];
-    }
-    if (old.contains("systemData")) {
-      hsm.body["systemData"]["createdBy"] = old["systemData"]["createdBy"];
-      hsm.body["systemData"]["createdAt"] = old["systemData"]["createdAt"];
-    }
-    if (Present(body, "tags") && !body["tags"].empty()) hsm.body["tags"] = body["tags"];
+    RestoreKept(*deleted, body, kHsmSoftDelete, hsm);
     hsm.key = key;
     tx.Delete(deleted->key);
     return StartWrite(tx, r, hsm, true);
@@ -854,9 +800,8 @@ class ManagedHsms {
   }
 
   static Reply DeletedNotFound(const RequestContext& r) {
-    return ManagedHsmErrorReply({404, "ResourceNotFound",
-                                 "The Resource 'Microsoft.KeyVault/locations/" + r.Var("location") +
-                                     "/deletedManagedHSMs/" + r.Var("name") + "' was not found."});
+    return ManagedHsmErrorReply(
+        emulator::DeletedNotFound(kHsmSoftDelete, r.Var("location"), r.Var("name")));
   }
 
   ServiceContext ctx_;

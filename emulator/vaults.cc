@@ -7,6 +7,7 @@
 #include "emulator/operations.h"
 #include "emulator/paging.h"
 #include "emulator/resource_groups.h"
+#include "emulator/soft_delete.h"
 #include "emulator/util.h"
 
 namespace keyward::emulator {
@@ -16,7 +17,18 @@ using nlohmann::json;
 
 constexpr char kPurgeKind[] = "VaultPurge";
 constexpr int kDefaultPageSize = 200;
-constexpr double kSecondsPerDay = 86400;
+
+const SoftDeleteKind kVaultSoftDelete = {
+    .type = kVaultType,
+    .deleted_type = kDeletedVaultType,
+    .collection = "vaults",
+    .deleted_collection = "deletedVaults",
+    .original_id_field = "vaultId",
+    .kept_body_field = "vault",
+    .purge_protection_default = false,
+    .lists_purge_protection_off = false,
+    .keeps_children = true,
+};
 
 constexpr char kSoftDeletedConflictMessage[] =
     "A vault with the same name already exists in deleted state. You need to either recover or "
@@ -38,12 +50,6 @@ ArmError VaultAlreadyExists(const std::string& name) {
 std::string VaultKey(const std::string& sub, const std::string& rg, const std::string& name) {
   return ToLower("/subscriptions/" + sub + "/resourcegroups/" + rg +
                  "/providers/microsoft.keyvault/vaults/" + name);
-}
-
-std::string DeletedVaultId(const std::string& sub, const std::string& location,
-                           const std::string& name) {
-  return "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location +
-         "/deletedVaults/" + name;
 }
 
 ArmError Invalid(const std::string& property, const std::string& why = "") {
@@ -272,45 +278,7 @@ class Vaults {
 
   // Moves a live vault into deletedVaults (DELETE, and resource group deletion).
   void SoftDelete(Store::Tx& tx, const StoredResource& vault, double now) const {
-    const json& body = vault.body;
-    std::vector<std::string> id_segments = SplitPath(body.value("id", ""));
-    std::string sub = id_segments.size() > 1 ? id_segments[1] : vault.subscription;
-    std::string location = body.value("location", "");
-    int retention = body["properties"].value("softDeleteRetentionInDays", 90);
-    StoredResource deleted;
-    deleted.key = ToLower(DeletedVaultId(sub, location, body.value("name", "")));
-    deleted.type = kDeletedVaultType;
-    deleted.parent = ToLower("/subscriptions/" + sub);
-    deleted.subscription = vault.subscription;
-    deleted.name = vault.name;
-    json props = {{"vaultId", body["id"]},
-                  {"location", location},
-                  {"deletionDate", FormatIso8601(now, 0)},
-                  {"scheduledPurgeDate", FormatIso8601(now + retention * kSecondsPerDay, 0)},
-                  {"tags", body.value("tags", json::object())}};
-    if (body["properties"].value("enablePurgeProtection", false)) {
-      props["purgeProtectionEnabled"] = true;
-    }
-    deleted.body = {{"id", DeletedVaultId(sub, location, body.value("name", ""))},
-                    {"name", body["name"]},
-                    {"type", kDeletedVaultType},
-                    {"properties", props},
-                    {"_internal", {{"vault", body}, {"resourceGroupKey", vault.parent}}}};
-    // Children (keys, secrets, ...) are kept inside the deleted record, out of every route's
-    // reach, so that recover brings them back as the real service does; purge drops them.
-    json children = json::array();
-    for (const auto& child : tx.ListByKeyPrefix(vault.key + "/")) {
-      children.push_back({{"key", child.key},
-                          {"type", child.type},
-                          {"parent", child.parent},
-                          {"subscription", child.subscription},
-                          {"name", child.name},
-                          {"body", child.body}});
-      tx.Delete(child.key);
-    }
-    deleted.body["_internal"]["children"] = std::move(children);
-    tx.Put(deleted);
-    tx.Delete(vault.key);
+    emulator::SoftDelete(kVaultSoftDelete, tx, vault, now);
   }
 
   Reply Put(RequestContext& r) {
@@ -497,9 +465,10 @@ class Vaults {
   Reply Purge(RequestContext& r) {
     const std::string sub = r.Var("subscriptionId"), location = r.Var("location");
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
-      auto deleted = tx.Get(ToLower(DeletedVaultId(sub, location, r.Var("vaultName"))));
+      auto deleted =
+          tx.Get(ToLower(DeletedId(kVaultSoftDelete, sub, location, r.Var("vaultName"))));
       if (!deleted) return Reply::Error(DeletedNotFound(r));
-      if (deleted->body["properties"].value("purgeProtectionEnabled", false)) {
+      if (PurgeProtected(kVaultSoftDelete, *deleted)) {
         // Choice: 409 (a state conflict that only time resolves) rather than 400 (the request is
         // well-formed). Code named after the cause so clients can tell it from other conflicts.
         return Reply::Error(
@@ -554,27 +523,8 @@ class Vaults {
  private:
   StoredResource NewVault(const std::string& sub, const std::string& rg, const std::string& name,
                           const RequestContext& r) const {
-    StoredResource vault;
-    vault.key = VaultKey(sub, rg, name);
-    vault.type = kVaultType;
-    vault.parent = ResourceGroupKey(sub, rg);
-    vault.subscription = ToLower(sub);
-    vault.name = ToLower(name);
-    std::string actor = r.caller ? r.caller->app_id : "unknown";
-    std::string at = FormatIso8601(r.now, 7);
-    vault.body = {{"id", "/subscriptions/" + sub + "/resourceGroups/" + rg +
-                             "/providers/Microsoft.KeyVault/vaults/" + name},
-                  {"name", name},
-                  {"type", kVaultType},
-                  {"systemData",
-                   {{"createdBy", actor},
-                    {"createdByType", "Application"},
-                    {"createdAt", at},
-                    {"lastModifiedBy", actor},
-                    {"lastModifiedByType", "Application"},
-                    {"lastModifiedAt", at}}},
-                  {"_internal", json::object()}};
-    return vault;
+    return NewTopLevel(kVaultSoftDelete, VaultKey(sub, rg, name), ResourceGroupKey(sub, rg), sub,
+                       rg, name, r);
   }
 
   static void Touch(StoredResource& vault, const RequestContext& r) {
@@ -586,13 +536,13 @@ class Vaults {
   // Global name uniqueness for a create (no live vault at this id).
   std::optional<ArmError> NameConflict(Store::Tx& tx, const std::string& sub,
                                        const std::string& name) const {
-    for (const auto& other : tx.FindByName({kVaultType, kDeletedVaultType}, ToLower(name))) {
-      if (other.type == kDeletedVaultType && other.subscription == ToLower(sub)) {
+    switch (HolderOfName(kVaultSoftDelete, tx, sub, name)) {
+      case NameHolder::kDeletedHere:
         return ArmError{409, "ConflictError", kSoftDeletedConflictMessage};
-      }
-    }
-    if (!tx.FindByName({kVaultType, kDeletedVaultType}, ToLower(name)).empty()) {
-      return VaultAlreadyExists(name);
+      case NameHolder::kOther:
+        return VaultAlreadyExists(name);
+      case NameHolder::kNone:
+        break;
     }
     return std::nullopt;
   }
@@ -601,10 +551,7 @@ class Vaults {
                 const std::string& location, const std::string& key) {
     const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
                       name = r.Var("vaultName");
-    std::optional<StoredResource> deleted;
-    for (auto& candidate : tx.FindByName({kDeletedVaultType}, ToLower(name))) {
-      if (candidate.subscription == ToLower(sub)) deleted = candidate;
-    }
+    std::optional<StoredResource> deleted = emulator::FindDeleted(kVaultSoftDelete, tx, sub, name);
     if (!deleted) {
       // Status not captured from the real service (ARM-NOTES §2.3); 400 like other bad PUTs.
       return Reply::Error(
@@ -623,22 +570,13 @@ class Vaults {
     }
     // Restore the old configuration under the id the caller used; DNS registration starts again.
     StoredResource vault = NewVault(sub, rg, name, r);
-    json old = deleted->body["_internal"]["vault"];
-    vault.body["location"] = old["location"];
-    vault.body["tags"] = old.value("tags", json::object());
-    vault.body["properties"] = old["properties"];
-    if (old.contains("systemData")) {
-      vault.body["systemData"]["createdBy"] = old["systemData"]["createdBy"];
-      vault.body["systemData"]["createdAt"] = old["systemData"]["createdAt"];
-    }
-    if (body.contains("tags") && body["tags"].is_object() && !body["tags"].empty()) {
-      vault.body["tags"] = body["tags"];
-    }
+    RestoreKept(*deleted, body, kVaultSoftDelete, vault);
+    const std::string old_id = deleted->body["_internal"]["vault"].value("id", "");
     vault.body["_internal"]["readyAt"] = r.now + ctx_.options->lro_seconds;
     vault.key = key;
     tx.Delete(deleted->key);
     tx.Put(vault);
-    RestoreChildren(tx, deleted->body["_internal"], old.value("id", ""), vault);
+    RestoreChildren(tx, deleted->body["_internal"], old_id, vault);
     return Reply::Json(200, Render(vault, r.now));
   }
 
@@ -680,8 +618,8 @@ class Vaults {
   }
 
   std::optional<StoredResource> FindDeleted(const RequestContext& r) {
-    std::string key =
-        ToLower(DeletedVaultId(r.Var("subscriptionId"), r.Var("location"), r.Var("vaultName")));
+    std::string key = ToLower(DeletedId(kVaultSoftDelete, r.Var("subscriptionId"),
+                                        r.Var("location"), r.Var("vaultName")));
     return ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
   }
 
@@ -690,9 +628,7 @@ class Vaults {
   }
 
   static ArmError DeletedNotFound(const RequestContext& r) {
-    return {404, "ResourceNotFound",
-            "The Resource 'Microsoft.KeyVault/locations/" + r.Var("location") + "/deletedVaults/" +
-                r.Var("vaultName") + "' was not found."};
+    return emulator::DeletedNotFound(kVaultSoftDelete, r.Var("location"), r.Var("vaultName"));
   }
 
   ServiceContext ctx_;

@@ -341,6 +341,32 @@ TEST_F(EstateTest, ANameCheckAnswered502IsRetried) {
   EXPECT_EQ(Arm("GET", "/_emulator/faults").Json()["rules"][0]["fired"], 1);
 }
 
+TEST_F(EstateTest, AManagedHsmWhoseCreationFailedIsProvisionedAgainByTheNextApply) {
+  // The vault's case above, for the managed HSM (one shared soft-deletable kind): its plan used to
+  // ignore provisioningState, so a Failed HSM stayed a no-op and every later apply failed its key
+  // with 409 ManagedHsmNotProvisioned.
+  auto faults = HttpsRequest(
+      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
+      R"({"rules":[{"lroFail":true,"limit":1,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})",
+      emulator_->ca_file());
+  ASSERT_EQ(faults.status, 200) << faults.body;
+  CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  EXPECT_EQ(first.exit_code, 1);
+  EXPECT_THAT(first.out, HasSubstr("ManagedHsm/payments-hsm: create FAILED"));
+  EXPECT_THAT(first.out, HasSubstr("ManagedHsmKey/payments-hsm/payments-signing: skipped"));
+  EXPECT_EQ(Arm("GET", V(Hsm("payments-hsm"))).Json()["properties"]["provisioningState"], "Failed");
+
+  EXPECT_EQ(ActionOf(PlanActions(), "ManagedHsm/payments-hsm"), "update");
+  CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
+  EXPECT_THAT(second.out, HasSubstr("ManagedHsm/payments-hsm: update complete"));
+  EXPECT_THAT(second.out,
+              HasSubstr("ManagedHsmKey/payments-hsm/payments-signing: create complete"));
+  EXPECT_EQ(Arm("GET", V(Hsm("payments-hsm"))).Json()["properties"]["provisioningState"],
+            "Succeeded");
+  EXPECT_EQ(ActionOf(PlanActions(), "ManagedHsm/payments-hsm"), "no-op");
+  ExpectNoCanaryAnywhere();
+}
+
 TEST_F(EstateTest, PruneRemovesOnlyOwnedResourcesAndOnlyWithTheFlags) {
   ApplyEstate();
   // A vault someone else made in the same resource group: untagged, never a prune candidate.

@@ -5,6 +5,7 @@
 
 #include "engine/parallel.h"
 #include "engine/planner.h"
+#include "providers/azure/kinds/soft_delete_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -29,7 +30,8 @@ std::vector<ParentToList> ParentsToList(
     if (id.empty()) continue;
     const std::string lower = Lower(id);
     if (auto it = live.find(lower); it != live.end()) {
-      out.emplace(lower, ParentToList{it->second->arm_id, false});
+      out.emplace(lower,
+                  ParentToList{it->second->arm_id, false, ProvisioningFailed(it->second->live)});
     } else if (!declared.count(lower)) {
       out.emplace(lower, ParentToList{id, true});
     }
@@ -37,7 +39,8 @@ std::vector<ParentToList> ParentsToList(
   const std::string stack = request.desired_set ? request.desired_set->config.stack : "";
   for (const auto& [lower, parent] : live) {
     const bool owned = !request.scopes.empty() && engine::IsOwnedByStack(parent->live, stack);
-    if (request.all_in_scope || owned) out.emplace(lower, ParentToList{parent->arm_id, false});
+    if (request.all_in_scope || owned)
+      out.emplace(lower, ParentToList{parent->arm_id, false, ProvisioningFailed(parent->live)});
   }
   std::vector<ParentToList> parents;
   for (auto& [lower, parent] : out) parents.push_back(std::move(parent));
@@ -56,7 +59,11 @@ Result<std::vector<Json>> ListUnderParents(ArmClient& client,
   std::vector<Json> items;
   for (size_t i = 0; i < lists.size(); ++i) {
     if (!lists[i]) {
-      if (parents[i].may_be_missing && lists[i].error().code == ErrorCode::kNotFound) continue;
+      const ErrorCode code = lists[i].error().code;
+      if (parents[i].may_be_missing && code == ErrorCode::kNotFound) continue;
+      if (parents[i].provisioning_failed &&
+          (code == ErrorCode::kAlreadyExists || code == ErrorCode::kFailedPrecondition))
+        continue;
       return tl::unexpected(lists[i].error());
     }
     for (Json& item : *lists[i]) items.push_back(std::move(item));

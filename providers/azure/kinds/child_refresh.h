@@ -18,6 +18,10 @@ namespace keyward::azure {
 struct ParentToList {
   std::string id;               // the parent's ARM id, as the manifests or ARM spell it
   bool may_be_missing = false;  // not declared in the manifests: a 404 means "no children"
+  // Its provisioning failed: it may refuse calls on its children (a managed HSM answers 409
+  // ManagedHsmNotProvisioned). Its own plan re-provisions it before any child is written, so its
+  // children plan as absent instead of failing the whole refresh.
+  bool provisioning_failed = false;
 };
 
 // The parents (of kind `parent_kind`) whose children `request` needs, deduplicated
@@ -35,7 +39,8 @@ std::vector<ParentToList> ParentsToList(
 
 // `collection` ("keys", "secrets") of every parent, at most request.parallelism list calls in
 // flight, items in the order of `parents`. A parent that may be missing and answers 404 lists
-// nothing; any other error fails the whole refresh (a partial list would plan wrong creates).
+// nothing, and so does one whose provisioning failed and that refuses the call (409 / 412); any
+// other error fails the whole refresh (a partial list would plan wrong creates).
 Result<std::vector<Json>> ListUnderParents(ArmClient& client,
                                            const std::vector<ParentToList>& parents,
                                            std::string_view collection, size_t parallelism,

@@ -340,7 +340,7 @@ namespace {
 // when its keys-list entry changed (key_read_cache.h).
 TEST_F(KeyHandlerEmulatorTest, ASecondPlanGetsOnlyTheKeysWhoseListEntryChanged) {
   const std::string vault = "kv-cache-" + suffix_, group = "rg-cache-" + suffix_;
-  AddVault(group, vault);
+  AddGroupAndVault(group, vault, "premium");
   Add("Key", "one", {{"vault", vault}, {"kty", "RSA"}, {"keyOps", {"wrapKey"}}}, group);
   Add("Key", "two", {{"vault", vault}, {"kty", "RSA"}, {"keyOps", {"wrapKey"}}}, group);
   ApplyPlan(PlanNow());
@@ -377,7 +377,7 @@ TEST_F(KeyHandlerEmulatorTest, ASecondPlanGetsOnlyTheKeysWhoseListEntryChanged) 
 // with the same file reads no key it read before; without the file it reads them all.
 TEST_F(KeyHandlerEmulatorTest, TheReadCacheFileServesTheNextProcess) {
   const std::string vault = "kv-file-" + suffix_, group = "rg-file-" + suffix_;
-  AddVault(group, vault);
+  AddGroupAndVault(group, vault, "premium");
   Add("Key", "cmk", {{"vault", vault}, {"kty", "RSA"}}, group);
   ApplyPlan(PlanNow());
 

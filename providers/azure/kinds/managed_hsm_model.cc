@@ -5,7 +5,6 @@
 #include <set>
 
 #include "engine/diff.h"
-#include "providers/azure/kinds/soft_delete_model.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -35,11 +34,6 @@ const std::vector<std::string>& SkuNames() {
   static const std::vector<std::string> names = {"Standard_B1", "Custom_B32", "Custom_B6",
                                                  "Custom_C42", "Custom_C10"};
   return names;
-}
-
-int RetentionDays(const Json& normalized_live) {
-  const Json& days = PropertyOf(normalized_live, "softDeleteRetentionInDays");
-  return days.is_number_integer() ? days.get<int>() : kDefaultRetentionDays;
 }
 
 void CanonicalizeSku(Json& sku) {
@@ -165,32 +159,11 @@ int QuotaSlot(const engine::PlanChangeRequest& request, const std::string& locat
   return slot + 1;
 }
 
-void PlanAbsent(const engine::PlanChangeRequest& request, Change& c) {
+// Create, recover and purge-then-create all add an HSM to the region: the quota, and what the
+// new HSM still needs.
+void OnAddHsm(const engine::PlanChangeRequest& request, Change& c) {
   const engine::DesiredResource& desired = *request.desired;
-  c.field_changes = DiffManagedHsm(c.after, Json());
   const std::string location = c.after.value("location", "");
-  if (request.soft_deleted) {
-    SoftDeletedNameRequest held;
-    held.noun = kNoun;
-    held.name = desired.name;
-    held.desired_location = location;
-    held.desired_resource_group = desired.resource_group;
-    held.deleted = request.soft_deleted;
-    held.purge_policy = request.options && request.options->purge_then_create;
-    held.purge_destroys = "its keys and role assignments";
-    PlanSoftDeletedName(held, c);
-    if (c.action != Action::kRecover && c.action != Action::kPurgeThenCreate) return;
-  } else if (request.name_unavailable) {
-    c.action = Action::kBlocked;
-    c.reason_code = "name_unavailable";
-    c.reason = *request.name_unavailable;
-    return;
-  } else {
-    c.action = Action::kCreate;
-    c.reason_code = "absent";
-    c.reason = "managed HSM does not exist";
-  }
-  // Create, recover and purge-then-create all add an HSM to the region.
   const int slot = QuotaSlot(request, location);
   if (slot > kManagedHsmQuotaPerRegion) {
     c.action = Action::kBlocked;
@@ -206,46 +179,28 @@ void PlanAbsent(const engine::PlanChangeRequest& request, Change& c) {
       "activated by downloading its security domain (data plane, not done by keyward)");
 }
 
-void PlanPresent(const std::string& stack, Change& c) {
-  const Json& live = c.before;
-  const Json& desired = c.after;
-  c.field_changes = DiffManagedHsm(desired, live);
-  const std::string owner = StackTagOf(live);
-
-  CheckSoftDeleteImmutability(kNoun, desired, live, c);
+// location, sku, tenantId and the initial admins are fixed at creation: replace.
+bool HsmNeedsReplace(const Json&, const Json&, const std::vector<FieldChange>& changes,
+                     std::string* what, std::string* reason) {
   std::string fixed;
-  for (const FieldChange& fc : c.field_changes) {
+  for (const FieldChange& fc : changes) {
     if (!IsReplaceField(fc.path)) continue;
     fixed += (fixed.empty() ? "" : "; ") + fc.path + " is " + ShowValue(fc.before) +
              " on the managed HSM and " + ShowValue(fc.after) + " in the manifest";
   }
-  if (!fixed.empty()) {
-    CheckReplaceAllowed(kNoun, fixed + ": fixed at creation",
-                        PropertyOf(live, "enablePurgeProtection") == true, RetentionDays(live),
-                        !stack.empty() && owner == stack, stack, c);
-  }
-  if (c.action == Action::kBlocked) return;
-  if (!fixed.empty()) {
-    c.action = Action::kReplace;
-    c.reason_code = "immutable_after_create";
-    c.reason = fixed +
-               ": these cannot change after creation. Replace = remove secondary regions, "
-               "delete, purge the soft-deleted managed HSM, create it anew (not activated); "
-               "every key and role assignment in it is lost";
-    return;
-  }
-  if (PlanOwnership(kNoun, stack, owner, c.field_changes.size(), "", c)) return;
-  if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live managed HSM matches the manifest";
-    return;
-  }
-  c.action = Action::kUpdate;
-  c.reason_code = "drift";
-  std::string paths;
-  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
-  c.reason = "differs in " + paths;
+  if (fixed.empty()) return false;
+  *what = fixed + ": fixed at creation";
+  *reason = fixed +
+            ": these cannot change after creation. Replace = remove secondary regions, "
+            "delete, purge the soft-deleted managed HSM, create it anew (not activated); "
+            "every key and role assignment in it is lost";
+  return true;
+}
+
+std::string HsmPruneNote(const Json& normalized_live) {
+  return SecondaryRegions(normalized_live).empty()
+             ? ""
+             : "; its secondary regions are removed first (ARM refuses otherwise)";
 }
 
 }  // namespace
@@ -308,15 +263,8 @@ Json NormalizeManagedHsm(const Json& live) {
   default_to("softDeleteRetentionInDays", kDefaultRetentionDays);
   default_to("enablePurgeProtection", true);  // the spec's default for HSMs (not for vaults)
   default_to("publicNetworkAccess", "Enabled");
-  default_to("networkAcls", Json::object());
   default_to("regions", CanonicalRegions(Json(), location));
-  Json& acls = properties["networkAcls"];
-  if (acls.is_object()) {
-    if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
-    if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
-    if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
-    if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
-  }
+  DefaultNetworkAcls(properties);
   out["properties"] = std::move(properties);
   return out;
 }
@@ -342,52 +290,7 @@ std::vector<FieldChange> DiffManagedHsm(const Json& desired, const Json& live) {
 }
 
 Change PlanManagedHsmChange(const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kManagedHsmKind;
-  const std::string stack = request.options ? request.options->stack : "";
-  if (request.observed) {
-    c.before = NormalizeManagedHsm(request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
-  if (!request.desired) {
-    // Prune candidate: re-check ownership, deleting an HSM destroys every key in it.
-    if (!request.observed) {
-      c.action = Action::kNoOp;
-      c.reason = "absent";
-      return c;
-    }
-    if (stack.empty() || StackTagOf(c.before) != stack) {
-      c.action = Action::kNoOp;
-      c.reason_code = "not_owned";
-      c.reason = "not in the manifests and not owned by this stack: left alone";
-      return c;
-    }
-    const int days = RetentionDays(c.before);
-    c.action = Action::kDelete;
-    c.reason_code = "prune";
-    c.reason = "owned by stack " + stack +
-               " and gone from the manifests: delete. The managed HSM is soft-deleted and stays "
-               "recoverable for " +
-               std::to_string(days) + " days";
-    if (PropertyOf(c.before, "enablePurgeProtection") == true) {
-      c.reason += "; purge protection is on, so the name stays reserved for those " +
-                  std::to_string(days) + " days and cannot be purged";
-    }
-    if (!SecondaryRegions(c.before).empty())
-      c.reason += "; its secondary regions are removed first (ARM refuses otherwise)";
-    return c;
-  }
-  c.address = request.desired->address;
-  c.arm_id = request.desired->arm_id;
-  c.after = BuildDesiredManagedHsmBody(request.desired->spec, stack, c.before);
-  if (!request.observed) {
-    PlanAbsent(request, c);
-  } else {
-    PlanPresent(stack, c);
-  }
-  return c;
+  return PlanSoftDeletableChange(ManagedHsmSoftDeletableKind(), request);
 }
 
 Json BuildManagedHsmCreateBody(const Json& desired) {
@@ -413,35 +316,13 @@ Json BuildManagedHsmRecoverBody(const Json& desired) {
 }
 
 Json BuildManagedHsmPatchBody(const Json& desired, const Json& live) {
-  const std::vector<FieldChange> changes = DiffManagedHsm(desired, live);
-  Json properties = Json::object();
-  bool tags_changed = false;
-  for (const FieldChange& fc : changes) {
-    if (fc.path.rfind("tags", 0) == 0) {
-      tags_changed = true;
-      continue;
-    }
-    if (fc.path.rfind("properties.", 0) != 0 || IsReplaceField(fc.path)) continue;
-    std::string top = fc.path.substr(std::string("properties.").size());
-    top = top.substr(0, top.find_first_of(".["));
-    const Json& want = PropertyOf(desired, top);
-    // Refused by ARM; the plan reports them as blocked.
-    if (top == "softDeleteRetentionInDays") continue;
-    if (top == "enablePurgeProtection" && want == false) continue;
-    if (top == "networkAcls" && want.is_object()) {
-      Json merged = PropertyOf(live, top);
-      if (!merged.is_object()) merged = Json::object();
-      merged.update(want);
-      properties[top] = std::move(merged);
-    } else {
-      properties[top] = want;
-    }
-  }
-  if (properties.empty() && !tags_changed) return Json();
-  Json body = Json::object();
-  if (desired.contains("tags")) body["tags"] = desired["tags"];
-  if (!properties.empty()) body["properties"] = std::move(properties);
-  return body;
+  // Refused by ARM (fixed at creation, one-way); the plan reports them as replace / blocked.
+  return BuildSoftDeletablePatchBody(
+      DiffManagedHsm(desired, live), desired, live,
+      [](const std::string& path, const std::string& top, const Json& want) {
+        return IsReplaceField(path) || top == "softDeleteRetentionInDays" ||
+               (top == "enablePurgeProtection" && want == false);
+      });
 }
 
 std::vector<std::string> SecondaryRegions(const Json& normalized_live) {
@@ -459,27 +340,36 @@ std::vector<std::string> SecondaryRegions(const Json& normalized_live) {
 
 engine::SoftDeletedResource SoftDeletedManagedHsmFromArm(const Json& deleted,
                                                          const std::string& subscription) {
-  engine::SoftDeletedResource out;
-  out.kind = kManagedHsmKind;
-  out.subscription = subscription;
-  out.name = deleted.value("name", "");
-  const Json* props = FindKey(deleted, "properties");
-  const Json empty = Json::object();
-  const Json& p = props && props->is_object() ? *props : empty;
-  auto text = [&](const char* key) {
-    const Json* v = FindKey(p, key);
-    return v && v->is_string() ? v->get<std::string>() : std::string();
+  return SoftDeletedFromArm(ManagedHsmSoftDeletableKind(), deleted, subscription);
+}
+
+const SoftDeletableKind& ManagedHsmSoftDeletableKind() {
+  static const SoftDeletableKind kind = {
+      .kind = kManagedHsmKind,
+      .noun = kNoun,
+      .collection = "managedHSMs",
+      .deleted_collection = "deletedManagedHSMs",
+      .original_id_field = "mhsmId",
+      .check_name_action = "checkMhsmNameAvailability",
+      .check_name_sends_type = false,
+      .list_per_subscription = true,
+      .patch_waits = true,  // every HSM write is a long-running operation (202 + Location)
+      .delete_waits = true,
+      .purge_destroys = "its keys and role assignments",
+      .writes_safe_to_repeat = false,
+      .normalize = NormalizeManagedHsm,
+      .build_desired = BuildDesiredManagedHsmBody,
+      .diff = DiffManagedHsm,
+      .create_body = BuildManagedHsmCreateBody,
+      .recover_body = BuildManagedHsmRecoverBody,
+      .patch_body = BuildManagedHsmPatchBody,
+      .check_present = nullptr,
+      .needs_replace = HsmNeedsReplace,
+      .update_note = nullptr,
+      .on_add = OnAddHsm,
+      .prune_note = HsmPruneNote,
   };
-  out.location = text("location");
-  out.original_id = text("mhsmId");
-  out.deletion_date = text("deletionDate");
-  out.scheduled_purge_date = text("scheduledPurgeDate");
-  const Json* protection = FindKey(p, "purgeProtectionEnabled");
-  out.purge_protection = protection && protection->is_boolean() && protection->get<bool>();
-  const std::string from_id = ArmIdSegment(deleted.value("id", ""), "deletedManagedHSMs");
-  if (!from_id.empty()) out.name = from_id;
-  if (out.name.empty()) out.name = ArmIdSegment(out.original_id, "managedHSMs");
-  return out;
+  return kind;
 }
 
 std::string ManagedHsmUnavailableNameKey(const std::string& name) {

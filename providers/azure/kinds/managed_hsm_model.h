@@ -34,6 +34,7 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/soft_delete_model.h"
 
 namespace keyward::azure {
 

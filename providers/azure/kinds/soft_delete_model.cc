@@ -117,4 +117,223 @@ bool PlanOwnership(const std::string& noun, const std::string& stack, const std:
   return true;
 }
 
+bool ProvisioningFailed(const Json& live) {
+  const Json& state = PropertyOf(live, "provisioningState");
+  return state.is_string() && IEquals(state.get<std::string>(), "Failed");
+}
+
+bool ReprovisionsFailed(const Change& change) {
+  for (const engine::FieldChange& fc : change.field_changes)
+    if (fc.path == kProvisioningStatePath) return true;
+  return false;
+}
+
+engine::SoftDeletedResource SoftDeletedFromArm(const SoftDeletableKind& kind, const Json& deleted,
+                                               const std::string& subscription) {
+  engine::SoftDeletedResource out;
+  out.kind = kind.kind;
+  out.subscription = subscription;
+  out.name = deleted.value("name", "");
+  const Json* props = FindKey(deleted, "properties");
+  const Json empty = Json::object();
+  const Json& p = props && props->is_object() ? *props : empty;
+  auto text = [&](const char* key) {
+    const Json* v = FindKey(p, key);
+    return v && v->is_string() ? v->get<std::string>() : std::string();
+  };
+  out.location = text("location");
+  out.original_id = text(kind.original_id_field);
+  out.deletion_date = text("deletionDate");
+  out.scheduled_purge_date = text("scheduledPurgeDate");
+  const Json* protection = FindKey(p, "purgeProtectionEnabled");
+  out.purge_protection = protection && protection->is_boolean() && protection->get<bool>();
+  const std::string from_id = ArmIdSegment(deleted.value("id", ""), kind.deleted_collection);
+  if (!from_id.empty()) out.name = from_id;
+  if (out.name.empty()) out.name = ArmIdSegment(out.original_id, kind.collection);
+  return out;
+}
+
+Json BuildSoftDeletablePatchBody(const std::vector<engine::FieldChange>& changes,
+                                 const Json& desired, const Json& live,
+                                 bool (*skip)(const std::string& path, const std::string& property,
+                                              const Json& want)) {
+  Json properties = Json::object();
+  bool tags_changed = false;
+  for (const engine::FieldChange& fc : changes) {
+    if (fc.path.rfind("tags", 0) == 0) {
+      tags_changed = true;
+      continue;
+    }
+    if (fc.path.rfind("properties.", 0) != 0) continue;  // location, sku: replace, never PATCHed
+    std::string top = fc.path.substr(std::string("properties.").size());
+    top = top.substr(0, top.find_first_of(".["));
+    const Json& want = PropertyOf(desired, top);
+    if (skip(fc.path, top, want)) continue;
+    if (want.is_object()) {
+      Json merged = PropertyOf(live, top);
+      if (!merged.is_object()) merged = Json::object();
+      merged.update(want);
+      properties[top] = std::move(merged);
+    } else {
+      properties[top] = want;
+    }
+  }
+  if (properties.empty() && !tags_changed) return Json();
+  Json body = Json::object();
+  if (desired.contains("tags")) body["tags"] = desired["tags"];
+  if (!properties.empty()) body["properties"] = std::move(properties);
+  return body;
+}
+
+void DefaultNetworkAcls(Json& properties) {
+  if (!properties.contains("networkAcls")) properties["networkAcls"] = Json::object();
+  Json& acls = properties["networkAcls"];
+  if (!acls.is_object()) return;
+  if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
+  if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
+  if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
+  if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
+}
+
+namespace {
+
+int RetentionDays(const Json& normalized_live) {
+  const Json& days = PropertyOf(normalized_live, "softDeleteRetentionInDays");
+  return days.is_number_integer() ? days.get<int>() : kDefaultRetentionDays;
+}
+
+bool PurgeProtected(const Json& normalized_live) {
+  return PropertyOf(normalized_live, "enablePurgeProtection") == true;
+}
+
+// Not in the manifests: delete only what this stack owns (the engine passes only tagged
+// resources; re-checked, because deleting one destroys everything in it).
+void PlanPrune(const SoftDeletableKind& kind, const std::string& stack, Change& c) {
+  if (stack.empty() || StackTagOf(c.before) != stack) {
+    c.action = Action::kNoOp;
+    c.reason_code = "not_owned";
+    c.reason = "not in the manifests and not owned by this stack: left alone";
+    return;
+  }
+  const int days = RetentionDays(c.before);
+  c.action = Action::kDelete;
+  c.reason_code = "prune";
+  c.reason = "owned by stack " + stack + " and gone from the manifests: delete. The " + kind.noun +
+             " is soft-deleted and stays recoverable for " + std::to_string(days) + " days";
+  if (PurgeProtected(c.before)) {
+    c.reason += "; purge protection is on, so the name stays reserved for those " +
+                std::to_string(days) + " days and cannot be purged";
+  }
+  if (kind.prune_note) c.reason += kind.prune_note(c.before);
+}
+
+void PlanAbsent(const SoftDeletableKind& kind, const engine::PlanChangeRequest& request,
+                Change& c) {
+  const engine::DesiredResource& desired = *request.desired;
+  c.field_changes = kind.diff(c.after, Json());
+  if (request.soft_deleted) {
+    SoftDeletedNameRequest held;
+    held.noun = kind.noun;
+    held.name = desired.name;
+    held.desired_location = c.after.value("location", "");
+    held.desired_resource_group = desired.resource_group;
+    held.deleted = request.soft_deleted;
+    held.purge_policy = request.options && request.options->purge_then_create;
+    held.purge_destroys = kind.purge_destroys;
+    PlanSoftDeletedName(held, c);
+    if (c.action != Action::kRecover && c.action != Action::kPurgeThenCreate) return;
+  } else if (request.name_unavailable) {
+    c.action = Action::kBlocked;
+    c.reason_code = "name_unavailable";
+    c.reason = *request.name_unavailable;
+    return;
+  } else {
+    c.action = Action::kCreate;
+    c.reason_code = "absent";
+    c.reason = std::string(kind.noun) + " does not exist";
+  }
+  if (kind.on_add) kind.on_add(request, c);
+}
+
+void PlanPresent(const SoftDeletableKind& kind, const engine::PlanChangeRequest& request,
+                 const std::string& stack, Change& c) {
+  const Json& live = c.before;
+  const Json& desired = c.after;
+  c.field_changes = kind.diff(desired, live);
+  // The provisioning state is not a managed field: a resource whose creation or last update ended
+  // Failed would otherwise plan as no-op, and the next apply would write keys into it.
+  const bool failed = ProvisioningFailed(request.observed->live);
+  if (failed) c.field_changes.push_back({kProvisioningStatePath, "Failed", "Succeeded"});
+  const std::string owner = StackTagOf(live);
+
+  // What ARM refuses on an existing resource is reported at plan time.
+  CheckSoftDeleteImmutability(kind.noun, desired, live, c);
+  if (kind.check_present) kind.check_present(desired, live, c);
+  std::string what, replace_reason;
+  const bool replace = kind.needs_replace &&
+                       kind.needs_replace(desired, live, c.field_changes, &what, &replace_reason);
+  if (replace) {
+    CheckReplaceAllowed(kind.noun, what, PurgeProtected(live), RetentionDays(live),
+                        !stack.empty() && owner == stack, stack, c);
+  }
+  if (c.action == Action::kBlocked) return;
+  if (replace) {
+    c.action = Action::kReplace;
+    c.reason_code = "immutable_after_create";
+    c.reason = replace_reason;
+    return;
+  }
+  const std::string note = kind.update_note ? kind.update_note(c.field_changes) : "";
+  if (PlanOwnership(kind.noun, stack, owner, c.field_changes.size(), note, c)) return;
+  if (c.field_changes.empty()) {
+    c.action = Action::kNoOp;
+    c.reason_code = "up_to_date";
+    c.reason = "live " + std::string(kind.noun) + " matches the manifest";
+    return;
+  }
+  c.action = Action::kUpdate;
+  c.reason_code = failed ? "provisioning_failed" : "drift";
+  std::string paths;
+  for (const engine::FieldChange& fc : c.field_changes)
+    paths += (paths.empty() ? "" : ", ") + fc.path;
+  c.reason = "differs in " + paths + note;
+  if (failed) {
+    c.reason += "; provisioningState is Failed (the " + std::string(kind.noun) +
+                "'s creation or last update did not finish): its properties are sent again";
+  }
+}
+
+}  // namespace
+
+Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
+                               const engine::PlanChangeRequest& request) {
+  Change c;
+  c.kind = kind.kind;
+  const std::string stack = request.options ? request.options->stack : "";
+  if (request.observed) {
+    c.before = kind.normalize(request.observed->live);
+    c.fingerprint = FingerprintOfJson(c.before);
+    c.arm_id = request.observed->arm_id;
+    c.address = request.observed->address;
+  }
+  if (!request.desired) {
+    if (!request.observed) {
+      c.action = Action::kNoOp;
+      c.reason = "absent";
+    } else {
+      PlanPrune(kind, stack, c);
+    }
+    return c;
+  }
+  c.address = request.desired->address;
+  c.arm_id = request.desired->arm_id;
+  c.after = kind.build_desired(request.desired->spec, stack, c.before);
+  if (!request.observed) {
+    PlanAbsent(kind, request, c);
+  } else {
+    PlanPresent(kind, request, stack, c);
+  }
+  return c;
+}
+
 }  // namespace keyward::azure

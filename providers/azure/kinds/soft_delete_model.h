@@ -10,9 +10,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/plan.h"
 #include "engine/resource.h"
+#include "providers/azure/kinds/soft_deletable_kind.h"
 
 namespace keyward::azure {
 
@@ -58,5 +60,38 @@ void CheckReplaceAllowed(const std::string& noun, const std::string& what, bool 
 // owns everything (no adopt that could never converge).
 bool PlanOwnership(const std::string& noun, const std::string& stack, const std::string& owner,
                    size_t field_count, const std::string& note, engine::Change& change);
+
+// The whole plan of one resource of `kind`: prune (delete, owned only), absent (create, recover,
+// purge-then-create or blocked by a name held elsewhere), present (blocked by what ARM refuses,
+// replace, adopt, re-provision a Failed resource, update, no-op). The kind's hooks add its own
+// rules (see soft_deletable_kind.h).
+engine::Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
+                                       const engine::PlanChangeRequest& request);
+
+// A resource whose creation or last update ended Failed is not usable even when every managed
+// field matches: the plan carries this field change, and apply sends every managed property
+// again (a PATCH) and waits for provisioning.
+inline constexpr char kProvisioningStatePath[] = "properties.provisioningState";
+bool ProvisioningFailed(const Json& live);
+// True when `change` is a re-provisioning of a Failed resource (it carries the field above).
+bool ReprovisionsFailed(const engine::Change& change);
+
+// An entry of the kind's deleted list as the engine's SoftDeletedResource (the name in the
+// proxy id is authoritative: ARM's example `name` field disagrees with its id).
+engine::SoftDeletedResource SoftDeletedFromArm(const SoftDeletableKind& kind, const Json& deleted,
+                                               const std::string& subscription);
+
+// PATCH body converging live to desired on `changes` (DiffVault / DiffManagedHsm): the whole
+// desired tag map when any tag changed (PATCH replaces the set), each changed top-level property
+// (an object whole: the live value overlaid with the desired one, since nested merge is not
+// guaranteed), except what `skip(path, property, desired value)` says ARM refuses (fixed or
+// one-way fields; the plan reports them). Null when nothing is to be sent.
+Json BuildSoftDeletablePatchBody(const std::vector<engine::FieldChange>& changes,
+                                 const Json& desired, const Json& live,
+                                 bool (*skip)(const std::string& path, const std::string& property,
+                                              const Json& want));
+
+// ARM's defaults for an omitted networkAcls (and its omitted members) in normalized properties.
+void DefaultNetworkAcls(Json& properties);
 
 }  // namespace keyward::azure

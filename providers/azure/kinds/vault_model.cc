@@ -190,109 +190,39 @@ const engine::DiffRules& VaultDiffRules() {
 bool IsTrue(const Json& value) { return value.is_boolean() && value.get<bool>(); }
 bool IsFalse(const Json& value) { return value.is_boolean() && !value.get<bool>(); }
 
-int RetentionDays(const Json& normalized_live) {
-  const Json& days = PropertyOf(normalized_live, "softDeleteRetentionInDays");
-  return days.is_number_integer() ? days.get<int>() : kDefaultRetentionDays;
-}
-
-void PlanAbsent(const engine::PlanChangeRequest& request, const std::string& name, Change& c) {
-  const engine::DesiredResource& desired = *request.desired;
-  const engine::SoftDeletedResource* deleted = request.soft_deleted;
-  const bool purge_policy = request.options && request.options->purge_then_create;
-  c.field_changes = DiffVault(c.after, Json());
-  const std::string desired_location = c.after.value("location", "");
-
-  if (deleted) {
-    SoftDeletedNameRequest held;
-    held.noun = "vault";
-    held.name = name;
-    held.desired_location = desired_location;
-    held.desired_resource_group = desired.resource_group;
-    held.deleted = deleted;
-    held.purge_policy = purge_policy;
-    held.purge_destroys = "its keys, secrets and certificates";
-    PlanSoftDeletedName(held, c);
-    return;
-  }
-  if (request.name_unavailable) {
-    c.action = Action::kBlocked;
-    c.reason_code = "name_unavailable";
-    c.reason = *request.name_unavailable;
-    return;
-  }
-  c.action = Action::kCreate;
-  c.reason_code = "absent";
-  c.reason = "vault does not exist";
-}
-
-bool ProvisioningFailed(const Json& live) {
-  const Json& state = PropertyOf(live, "provisioningState");
-  return state.is_string() && IEquals(state.get<std::string>(), "Failed");
-}
-
-void PlanPresent(const engine::PlanChangeRequest& request, const std::string& stack, Change& c) {
-  const Json& live = c.before;
-  const Json& desired = c.after;
-  c.field_changes = DiffVault(desired, live);
-  // A vault whose creation or last update ended Failed is not usable even when every managed field
-  // matches (the provisioning state is not a managed field): sending its properties again makes
-  // ARM provision it again. Left alone, the next apply would write keys and secrets into it.
-  const bool failed = ProvisioningFailed(request.observed->live);
-  if (failed) c.field_changes.push_back({kProvisioningStatePath, "Failed", "Succeeded"});
-  const std::string owner = StackTagOf(live);
-
-  // Immutable after creation: ARM refuses these updates, so say so at plan time.
-  CheckSoftDeleteImmutability("vault", desired, live, c);
+// A vault cannot turn soft delete off (the shared rules cover retention and purge protection).
+void CheckVaultPresent(const Json& desired, const Json& live, Change& c) {
   if (IsTrue(PropertyOf(live, "enableSoftDelete")) &&
       IsFalse(PropertyOf(desired, "enableSoftDelete"))) {
     AddBlock(c, "soft_delete_irreversible",
              "enableSoftDelete is true on the vault: soft delete cannot be turned off");
   }
+}
+
+// A vault cannot move: a different location means replace.
+bool VaultNeedsReplace(const Json& desired, const Json& live, const std::vector<FieldChange>&,
+                       std::string* what, std::string* reason) {
   const std::string live_location = CanonicalLocation(live.value("location", ""));
   const std::string want_location = desired.value("location", "");
-  const bool moved = !want_location.empty() && want_location != live_location;
-  if (moved) {
-    const std::string what = "location is " + live_location + " on the vault and " + want_location +
-                             " in the manifest: a vault cannot move";
-    CheckReplaceAllowed("vault", what, IsTrue(PropertyOf(live, "enablePurgeProtection")),
-                        RetentionDays(live), !stack.empty() && owner == stack, stack, c);
-  }
-  if (c.action == Action::kBlocked) return;
+  if (want_location.empty() || want_location == live_location) return false;
+  *what = "location is " + live_location + " on the vault and " + want_location +
+          " in the manifest: a vault cannot move";
+  *reason = "location is " + live_location + " on the vault and " + want_location +
+            " in the manifest: location cannot change after creation. Replace = delete, purge "
+            "the soft-deleted vault, create in " +
+            want_location + "; every key, secret and access policy in it is lost";
+  return true;
+}
 
-  if (moved) {
-    c.action = Action::kReplace;
-    c.reason_code = "immutable_after_create";
-    c.reason = "location is " + live_location + " on the vault and " + want_location +
-               " in the manifest: location cannot change after creation. Replace = delete, purge "
-               "the soft-deleted vault, create in " +
-               want_location + "; every key, secret and access policy in it is lost";
-    return;
-  }
-  std::string tenant_note;
-  for (const FieldChange& fc : c.field_changes) {
+std::string VaultUpdateNote(const std::vector<FieldChange>& changes) {
+  std::string note;
+  for (const FieldChange& fc : changes) {
     if (fc.path == "properties.tenantId") {
-      tenant_note = "; tenantId changes from " + ShowValue(fc.before) + " to " +
-                    ShowValue(fc.after) +
-                    ": existing access policies refer to the old tenant and stop working";
+      note = "; tenantId changes from " + ShowValue(fc.before) + " to " + ShowValue(fc.after) +
+             ": existing access policies refer to the old tenant and stop working";
     }
   }
-  if (PlanOwnership("vault", stack, owner, c.field_changes.size(), tenant_note, c)) return;
-  if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live vault matches the manifest";
-    return;
-  }
-  c.action = Action::kUpdate;
-  c.reason_code = failed ? "provisioning_failed" : "drift";
-  std::string paths;
-  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
-  c.reason = "differs in " + paths + tenant_note;
-  if (failed) {
-    c.reason +=
-        "; provisioningState is Failed (the vault's creation or last update did not "
-        "finish): its properties are sent again";
-  }
+  return note;
 }
 
 }  // namespace
@@ -484,14 +414,7 @@ Json NormalizeVault(const Json& live) {
   default_to("enableRbacAuthorization", false);
   default_to("enablePurgeProtection", false);
   default_to("publicNetworkAccess", "Enabled");
-  default_to("networkAcls", Json::object());
-  Json& acls = properties["networkAcls"];
-  if (acls.is_object()) {
-    if (!acls.contains("bypass")) acls["bypass"] = "AzureServices";
-    if (!acls.contains("defaultAction")) acls["defaultAction"] = "Allow";
-    if (!acls.contains("ipRules")) acls["ipRules"] = Json::array();
-    if (!acls.contains("virtualNetworkRules")) acls["virtualNetworkRules"] = Json::array();
-  }
+  DefaultNetworkAcls(properties);
   out["properties"] = std::move(properties);
   return out;
 }
@@ -521,51 +444,7 @@ std::vector<FieldChange> DiffVault(const Json& desired, const Json& live) {
 }
 
 Change PlanVaultChange(const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kVaultKind;
-  const std::string stack = request.options ? request.options->stack : "";
-  if (request.observed) {
-    c.before = NormalizeVault(request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
-  if (!request.desired) {
-    // Prune candidate: the engine only passes resources carrying this stack's tag; re-check,
-    // because deleting a vault is the most expensive mistake keyward could make.
-    if (!request.observed) {
-      c.action = Action::kNoOp;
-      c.reason = "absent";
-      return c;
-    }
-    if (stack.empty() || StackTagOf(c.before) != stack) {
-      c.action = Action::kNoOp;
-      c.reason_code = "not_owned";
-      c.reason = "not in the manifests and not owned by this stack: left alone";
-      return c;
-    }
-    const int days = RetentionDays(c.before);
-    c.action = Action::kDelete;
-    c.reason_code = "prune";
-    c.reason = "owned by stack " + stack +
-               " and gone from the manifests: delete. The vault is "
-               "soft-deleted and stays recoverable for " +
-               std::to_string(days) + " days";
-    if (IsTrue(PropertyOf(c.before, "enablePurgeProtection"))) {
-      c.reason += "; purge protection is on, so the name stays reserved for those " +
-                  std::to_string(days) + " days and cannot be purged";
-    }
-    return c;
-  }
-  c.address = request.desired->address;
-  c.arm_id = request.desired->arm_id;
-  c.after = BuildDesiredVaultBody(request.desired->spec, stack, c.before);
-  if (!request.observed) {
-    PlanAbsent(request, request.desired->name, c);
-  } else {
-    PlanPresent(request, stack, c);
-  }
-  return c;
+  return PlanSoftDeletableChange(VaultSoftDeletableKind(), request);
 }
 
 Json BuildVaultCreateBody(const Json& desired) {
@@ -594,63 +473,47 @@ Json BuildVaultRecoverBody(const Json& desired) {
 }
 
 Json BuildVaultPatchBody(const Json& desired, const Json& live) {
-  const std::vector<FieldChange> changes = DiffVault(desired, live);
-  if (changes.empty()) return Json();
-  Json properties = Json::object();
-  bool tags_changed = false;
-  for (const FieldChange& fc : changes) {
-    if (fc.path.rfind("tags", 0) == 0) {
-      tags_changed = true;
-      continue;
-    }
-    if (fc.path.rfind("properties.", 0) != 0) continue;  // location: replace, never PATCHed
-    std::string top = fc.path.substr(std::string("properties.").size());
-    top = top.substr(0, top.find('.'));
-    const Json& want = PropertyOf(desired, top);
-    // Never sent: ARM rejects them (immutable / irreversible); the plan reports them as blocked.
-    if (top == "softDeleteRetentionInDays") continue;
-    if ((top == "enablePurgeProtection" || top == "enableSoftDelete") && IsFalse(want)) continue;
-    if (want.is_object()) {
-      Json merged = PropertyOf(live, top);
-      if (!merged.is_object()) merged = Json::object();
-      merged.update(want);
-      properties[top] = std::move(merged);
-    } else {
-      properties[top] = want;
-    }
-  }
-  if (properties.empty() && !tags_changed) return Json();
-  Json body = Json::object();
-  // Tags in PATCH replace the whole set: always send the full desired map.
-  if (desired.contains("tags")) body["tags"] = desired["tags"];
-  if (!properties.empty()) body["properties"] = std::move(properties);
-  return body;
+  // Never sent: ARM rejects them (immutable / irreversible); the plan reports them as blocked.
+  return BuildSoftDeletablePatchBody(
+      DiffVault(desired, live), desired, live,
+      [](const std::string&, const std::string& top, const Json& want) {
+        return top == "softDeleteRetentionInDays" ||
+               ((top == "enablePurgeProtection" || top == "enableSoftDelete") && IsFalse(want));
+      });
 }
 
 engine::SoftDeletedResource SoftDeletedVaultFromArm(const Json& deleted_vault,
                                                     const std::string& subscription) {
-  engine::SoftDeletedResource out;
-  out.kind = kVaultKind;
-  out.subscription = subscription;
-  out.name = deleted_vault.value("name", "");
-  const Json* props = FindKey(deleted_vault, "properties");
-  const Json empty = Json::object();
-  const Json& p = props && props->is_object() ? *props : empty;
-  auto text = [&](const char* key) {
-    const Json* v = FindKey(p, key);
-    return v && v->is_string() ? v->get<std::string>() : std::string();
+  return SoftDeletedFromArm(VaultSoftDeletableKind(), deleted_vault, subscription);
+}
+
+const SoftDeletableKind& VaultSoftDeletableKind() {
+  static const SoftDeletableKind kind = {
+      .kind = kVaultKind,
+      .noun = "vault",
+      .collection = "vaults",
+      .deleted_collection = "deletedVaults",
+      .original_id_field = "vaultId",
+      .check_name_action = "checkNameAvailability",
+      .check_name_sends_type = true,
+      .list_per_subscription = false,
+      .patch_waits = false,   // PATCH answers 200 with the updated vault
+      .delete_waits = false,  // DELETE answers 200 / 204: the vault is soft-deleted at once
+      .purge_destroys = "its keys, secrets and certificates",
+      .writes_safe_to_repeat = true,
+      .normalize = NormalizeVault,
+      .build_desired = BuildDesiredVaultBody,
+      .diff = DiffVault,
+      .create_body = BuildVaultCreateBody,
+      .recover_body = BuildVaultRecoverBody,
+      .patch_body = BuildVaultPatchBody,
+      .check_present = CheckVaultPresent,
+      .needs_replace = VaultNeedsReplace,
+      .update_note = VaultUpdateNote,
+      .on_add = nullptr,
+      .prune_note = nullptr,
   };
-  out.location = text("location");
-  out.original_id = text("vaultId");
-  out.deletion_date = text("deletionDate");
-  out.scheduled_purge_date = text("scheduledPurgeDate");
-  const Json* protection = FindKey(p, "purgeProtectionEnabled");
-  out.purge_protection = protection && IsTrue(*protection);
-  // The name in the proxy id is authoritative (the example's `name` field disagrees with its id).
-  const std::string from_id = ArmIdSegment(deleted_vault.value("id", ""), "deletedVaults");
-  if (!from_id.empty()) out.name = from_id;
-  if (out.name.empty()) out.name = ArmIdSegment(out.original_id, "vaults");
-  return out;
+  return kind;
 }
 
 std::string UnavailableNameKey(const std::string& name) {

@@ -28,6 +28,7 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/soft_delete_model.h"
 
 namespace keyward::azure {
 
@@ -112,10 +113,6 @@ Json BuildVaultCreateBody(const Json& desired);
 // Body of the recover PUT: createMode recover with the required tenantId and sku only; recover
 // restores the old configuration, the desired properties are PATCHed afterwards.
 Json BuildVaultRecoverBody(const Json& desired);
-
-// The field change a plan carries for a vault whose provisioning ended Failed; apply then sends
-// every managed property again (BuildVaultPatchBody(desired, null)) and waits for provisioning.
-inline constexpr char kProvisioningStatePath[] = "properties.provisioningState";
 
 // PATCH body converging `live` (normalized) to `desired` on the changed managed fields only.
 // PATCH merges inside `properties` (so access policies and unmanaged fields survive), tags replace

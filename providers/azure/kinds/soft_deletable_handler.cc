@@ -1,0 +1,356 @@
+#include "providers/azure/kinds/soft_deletable_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <set>
+
+#include "engine/parallel.h"
+#include "providers/azure/kinds/soft_delete_model.h"
+#include "providers/azure/kinds/vault_model.h"
+
+namespace keyward::azure {
+namespace {
+
+using engine::Action;
+using engine::Change;
+
+// Runs call(0..count-1) on up to `parallelism` threads (RefreshRequest::parallelism); results
+// in index order.
+template <class T, class Call>
+std::vector<Result<T>> RunBounded(size_t count, size_t parallelism, const Call& call) {
+  std::vector<Result<T>> results(count);
+  engine::ForEachBounded(count, parallelism, [&](size_t i) { results[i] = call(i); });
+  return results;
+}
+
+engine::ObservedResource Observed(const SoftDeletableKind& kind, const Json& live) {
+  engine::ObservedResource observed;
+  observed.kind = kind.kind;
+  observed.arm_id = live.value("id", "");
+  std::string name = live.value("name", "");
+  if (name.empty()) name = ArmIdSegment(observed.arm_id, kind.collection);
+  observed.address = std::string(kind.kind) + "/" + name;
+  observed.live = live;
+  observed.fingerprint = FingerprintOfJson(kind.normalize(live));
+  return observed;
+}
+
+std::string ArmIdOf(const SoftDeletableKind& kind, const std::string& subscription,
+                    const std::string& resource_group, const std::string& name) {
+  return "/subscriptions/" + subscription + "/resourceGroups/" + resource_group +
+         "/providers/Microsoft.KeyVault/" + kind.collection + "/" + name;
+}
+
+}  // namespace
+
+std::string SoftDeletableHandler::ProviderPath(const std::string& subscription,
+                                               const std::string& rest) const {
+  return WithApiVersion(SubscriptionPath(subscription) + "/providers/Microsoft.KeyVault/" + rest,
+                        kKeyVaultApiVersion);
+}
+
+engine::ResolveResponse SoftDeletableHandler::Resolve(const engine::ResolveRequest& request) const {
+  engine::ResolveResponse out;
+  const engine::DesiredResource& r = *request.resource;
+  out.address = std::string(kind_.kind) + "/" + r.name;
+  out.arm_id = ArmIdOf(kind_, r.subscription, r.resource_group, r.name);
+  // The resource group may be managed elsewhere (or by hand): an edge only if it is in the set.
+  if (!r.resource_group.empty()) {
+    out.references.push_back({std::string(kResourceGroupKind) + "/" + r.resource_group, false,
+                              "metadata.resourceGroup"});
+  }
+  // Names, scope, required fields and ranges are the schema's and the loader's; only rules
+  // across fields are checked here.
+  CheckSpec(r, out);
+  return out;
+}
+
+Change SoftDeletableHandler::PlanChange(const engine::PlanChangeRequest& request) const {
+  return PlanSoftDeletableChange(kind_, request);
+}
+
+Result<engine::RefreshResponse> SoftDeletableHandler::Refresh(const engine::RefreshRequest& request,
+                                                              const Context& ctx) {
+  // Scopes to list, deduplicated case-insensitively (ARM names and GUIDs are). A subscription-wide
+  // scope makes the resource-group lists in that subscription redundant.
+  std::map<std::string, std::string> subscriptions;                   // lower -> as written
+  std::map<std::string, std::pair<std::string, std::string>> groups;  // lower "s/rg" -> (s, rg)
+  std::set<std::string> whole_subscriptions;                          // lower
+  for (const engine::DesiredResource* d : request.desired) {
+    if (d->subscription.empty()) continue;
+    subscriptions.emplace(Lower(d->subscription), d->subscription);
+    if (kind_.list_per_subscription) {
+      whole_subscriptions.insert(Lower(d->subscription));
+    } else if (!d->resource_group.empty()) {
+      groups.emplace(Lower(d->subscription + "/" + d->resource_group),
+                     std::make_pair(d->subscription, d->resource_group));
+    }
+  }
+  for (const std::string& scope : request.scopes) {
+    const std::string s = ArmIdSegment(scope, "subscriptions");
+    if (s.empty()) continue;
+    subscriptions.emplace(Lower(s), s);
+    const std::string rg = ArmIdSegment(scope, "resourceGroups");
+    if (rg.empty() || kind_.list_per_subscription) {
+      whole_subscriptions.insert(Lower(s));
+    } else {
+      groups.emplace(Lower(s + "/" + rg), std::make_pair(s, rg));
+    }
+  }
+
+  // Phase 1: every list call. Results are merged in a fixed order, so the response does not
+  // depend on which call finished first.
+  std::vector<std::string> list_paths;
+  std::vector<bool> missing_ok;  // a resource group that does not exist yet has no resources
+  for (const std::string& s : whole_subscriptions) {
+    list_paths.push_back(ProviderPath(subscriptions[s], kind_.collection));
+    missing_ok.push_back(false);
+  }
+  for (const auto& [key, scope] : groups) {
+    if (whole_subscriptions.count(Lower(scope.first))) continue;
+    list_paths.push_back(WithApiVersion(ResourceGroupPath(scope.first, scope.second) +
+                                            "/providers/Microsoft.KeyVault/" + kind_.collection,
+                                        kKeyVaultApiVersion));
+    missing_ok.push_back(true);
+  }
+  const size_t live_lists = list_paths.size();
+  std::vector<std::string> deleted_subscriptions;
+  for (const auto& [lower, s] : subscriptions) {
+    list_paths.push_back(ProviderPath(s, kind_.deleted_collection));
+    missing_ok.push_back(false);
+    deleted_subscriptions.push_back(s);
+  }
+  auto lists = RunBounded<std::vector<Json>>(list_paths.size(), request.parallelism, [&](size_t i) {
+    return client_->ListAll(list_paths[i], ctx);
+  });
+
+  engine::RefreshResponse out;
+  std::set<std::string> seen_ids;  // lower
+  for (size_t i = 0; i < lists.size(); ++i) {
+    if (!lists[i]) {
+      if (missing_ok[i] && lists[i].error().code == ErrorCode::kNotFound) continue;
+      return tl::unexpected(lists[i].error());
+    }
+    if (i < live_lists) {
+      for (const Json& live : *lists[i]) {
+        engine::ObservedResource observed = Observed(kind_, live);
+        if (observed.arm_id.empty() || !seen_ids.insert(Lower(observed.arm_id)).second) continue;
+        out.resources.push_back(std::move(observed));
+      }
+    } else {
+      const std::string& s = deleted_subscriptions[i - live_lists];
+      for (const Json& deleted : *lists[i])
+        out.soft_deleted.push_back(SoftDeletedFromArm(kind_, deleted, s));
+    }
+  }
+
+  // Phase 2: names are global, so a desired resource that is neither live here nor soft-deleted
+  // in its subscription may still be taken by someone else. Only these few names are checked
+  // (the check has no list form).
+  std::vector<const engine::DesiredResource*> to_check;
+  for (const engine::DesiredResource* d : request.desired) {
+    if (d->subscription.empty() || d->name.empty()) continue;
+    const std::string id =
+        d->arm_id.empty() ? ArmIdOf(kind_, d->subscription, d->resource_group, d->name) : d->arm_id;
+    if (seen_ids.count(Lower(id))) continue;
+    bool soft_deleted = false;
+    for (const engine::SoftDeletedResource& sd : out.soft_deleted) {
+      if (IEquals(sd.name, d->name) && IEquals(sd.subscription, d->subscription))
+        soft_deleted = true;
+    }
+    if (!soft_deleted) to_check.push_back(d);
+  }
+  auto checks = RunBounded<ArmResponse>(to_check.size(), request.parallelism, [&](size_t i) {
+    Json body = {{"name", to_check[i]->name}};
+    if (kind_.check_name_sends_type)
+      body["type"] = std::string("Microsoft.KeyVault/") + kind_.collection;
+    // A read: a 502 must not fail the refresh.
+    return client_->Post(ProviderPath(to_check[i]->subscription, kind_.check_name_action), body,
+                         ctx, kSafeToRepeat);
+  });
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (!checks[i]) return tl::unexpected(checks[i].error());
+    auto check = ParseNameAvailability(*checks[i]);
+    if (!check) return tl::unexpected(check.error());
+    const std::string& name = to_check[i]->name;
+    if (!check->available) {
+      out.unavailable_names[std::string(kind_.kind) + "/" + Lower(name)] =
+          check->Explain(std::string(kind_.noun) + " name '" + name + "'");
+    }
+  }
+  return out;
+}
+
+Result<SoftDeletableHandler::Ref> SoftDeletableHandler::RefOf(const Change& change) const {
+  Ref ref;
+  ref.subscription = ArmIdSegment(change.arm_id, "subscriptions");
+  ref.resource_group = ArmIdSegment(change.arm_id, "resourceGroups");
+  ref.name = ArmIdSegment(change.arm_id, kind_.collection);
+  if (ref.subscription.empty() || ref.resource_group.empty() || ref.name.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string("not a ") + kind_.noun + " id: " + change.arm_id);
+  }
+  ref.path =
+      WithApiVersion(JoinPath(ResourceGroupPath(ref.subscription, ref.resource_group),
+                              {"providers", "Microsoft.KeyVault", kind_.collection, ref.name}),
+                     kKeyVaultApiVersion);
+  return ref;
+}
+
+Result<Json> SoftDeletableHandler::Get(const Ref& ref, const Context& ctx) {
+  auto response = client_->Get(ref.path, ctx);
+  if (!response) return tl::unexpected(response.error());
+  return std::move(response->body);
+}
+
+Status SoftDeletableHandler::Write(HttpMethod method, const Ref& ref,
+                                   const std::optional<Json>& body, bool wait, const Context& ctx,
+                                   const RequestOptions& options) {
+  if (!wait) {
+    auto sent = client_->Send(method, ref.path, body, ctx, options);
+    if (!sent) return tl::unexpected(sent.error());
+    return {};
+  }
+  spdlog::debug("{} {}: {} and wait for its operation", kind_.noun, ref.name,
+                HttpMethodName(method));
+  auto done = client_->SendAndWait(method, ref.path, body, ctx, options);
+  if (!done) return tl::unexpected(done.error());
+  return {};
+}
+
+Result<Json> SoftDeletableHandler::Create(const Ref& ref, const Json& desired, const Context& ctx) {
+  if (auto put =
+          Write(HttpMethod::kPut, ref, kind_.create_body(desired), true, ctx, AbsoluteWrite());
+      !put)
+    return tl::unexpected(put.error());
+  return Get(ref, ctx);
+}
+
+Result<Json> SoftDeletableHandler::PatchToDesired(const Ref& ref, const Json& desired,
+                                                  const Json& normalized_live, const Context& ctx) {
+  const Json patch = kind_.patch_body(desired, normalized_live);
+  if (!patch.is_null()) {
+    if (auto patched =
+            Write(HttpMethod::kPatch, ref, patch, kind_.patch_waits, ctx, AbsoluteWrite());
+        !patched)
+      return tl::unexpected(patched.error());
+  }
+  return Get(ref, ctx);
+}
+
+Result<Json> SoftDeletableHandler::Reprovision(const Ref& ref, const Json& desired,
+                                               const Context& ctx) {
+  // Every managed property (a PATCH: what keyward does not manage stays), then wait: Succeeded,
+  // or Failed again, which AbsoluteWrite() kinds send once more (arm_client.h) before it is an
+  // error and the next apply tries again.
+  Json patch = kind_.patch_body(desired, Json());
+  if (patch.is_null()) patch = Json::object();
+  if (auto patched = Write(HttpMethod::kPatch, ref, patch, true, ctx, AbsoluteWrite()); !patched)
+    return tl::unexpected(patched.error());
+  return Get(ref, ctx);
+}
+
+Result<Json> SoftDeletableHandler::Recover(const Ref& ref, const Json& desired,
+                                           const Context& ctx) {
+  if (auto put = Write(HttpMethod::kPut, ref, kind_.recover_body(desired), true, ctx); !put)
+    return tl::unexpected(put.error());
+  // Recover restored the old configuration; converge it to the manifest (azurerm #17375).
+  auto recovered = Get(ref, ctx);
+  if (!recovered) return recovered;
+  return PatchToDesired(ref, desired, kind_.normalize(*recovered), ctx);
+}
+
+Status SoftDeletableHandler::Delete(const Ref& ref, const Context& ctx) {
+  if (auto ready = BeforeDelete(ref, ctx); !ready) return ready;
+  // The resource becomes a soft-deleted proxy in the deleted list; 404: already gone.
+  auto deleted = Write(HttpMethod::kDelete, ref, std::nullopt, kind_.delete_waits, ctx);
+  if (!deleted && deleted.error().code != ErrorCode::kNotFound) return deleted;
+  return {};
+}
+
+Status SoftDeletableHandler::Purge(const Ref& ref, const Context& ctx) {
+  // The purge URL needs the deleted resource's location; read it from the deleted list rather
+  // than trusting the plan, which may be older than the deletion.
+  auto deleted = client_->ListAll(ProviderPath(ref.subscription, kind_.deleted_collection), ctx);
+  if (!deleted) return tl::unexpected(deleted.error());
+  for (const Json& entry : *deleted) {
+    const engine::SoftDeletedResource sd = SoftDeletedFromArm(kind_, entry, ref.subscription);
+    if (!IEquals(sd.name, ref.name)) continue;
+    if (sd.purge_protection) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       std::string(kind_.noun) + " " + ref.name +
+                           " is soft-deleted with purge protection: the name is reserved until " +
+                           sd.scheduled_purge_date);
+    }
+    const std::string path =
+        WithApiVersion(JoinPath(SubscriptionPath(ref.subscription),
+                                {"providers", "Microsoft.KeyVault", "locations", sd.location,
+                                 kind_.deleted_collection, ref.name, "purge"}),
+                       kKeyVaultApiVersion);
+    auto purge = client_->Post(path, std::nullopt, ctx, kSafeToRepeat);
+    // 404: the deleted resource is gone, i.e. purged. An earlier try of this POST was lost after
+    // ARM had accepted it and the pipeline retried (retry.h): the purge is done, not failed.
+    if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
+    if (!purge) return tl::unexpected(purge.error());
+    spdlog::debug("{} {}: waiting for purge", kind_.noun, ref.name);
+    auto done = client_->PollUntilDone(*purge, path, HttpMethod::kPost, ctx);
+    if (!done) return tl::unexpected(done.error());
+    return {};
+  }
+  return {};  // nothing to purge (already gone)
+}
+
+Result<engine::ApplyResponse> SoftDeletableHandler::Apply(const engine::ApplyRequest& request,
+                                                          const Context& ctx) {
+  const Change& change = *request.change;
+  auto ref = RefOf(change);
+  if (!ref) return tl::unexpected(ref.error());
+
+  Result<Json> live = Json();
+  switch (change.action) {
+    case Action::kNoOp:
+      live = Get(*ref, ctx);
+      break;
+    case Action::kCreate:
+      live = Create(*ref, change.after, ctx);
+      break;
+    case Action::kUpdate:
+    case Action::kAdopt:
+      // Never a full PUT over an existing resource (see the header).
+      live = ReprovisionsFailed(change)
+                 ? Reprovision(*ref, change.after, ctx)
+                 : PatchToDesired(*ref, change.after,
+                                  change.before.is_null() ? Json() : kind_.normalize(change.before),
+                                  ctx);
+      break;
+    case Action::kRecover:
+      live = Recover(*ref, change.after, ctx);
+      break;
+    case Action::kPurgeThenCreate:
+      if (auto purged = Purge(*ref, ctx); !purged) return tl::unexpected(purged.error());
+      live = Create(*ref, change.after, ctx);
+      break;
+    case Action::kDelete:
+      if (auto deleted = Delete(*ref, ctx); !deleted) return tl::unexpected(deleted.error());
+      return engine::ApplyResponse{};
+    case Action::kReplace:
+      // The deleted resource keeps holding the name (a create would fail with ConflictError),
+      // so replace = delete, purge, create.
+      if (auto deleted = Delete(*ref, ctx); !deleted) return tl::unexpected(deleted.error());
+      if (auto purged = Purge(*ref, ctx); !purged) return tl::unexpected(purged.error());
+      live = Create(*ref, change.after, ctx);
+      break;
+    default:
+      return MakeError(ErrorCode::kFailedPrecondition, std::string(kind_.noun) + ": action " +
+                                                           engine::ActionName(change.action) +
+                                                           " cannot be applied");
+  }
+  if (!live) return tl::unexpected(live.error());
+  engine::ApplyResponse out;
+  out.live = std::move(*live);
+  out.fingerprint = FingerprintOfJson(kind_.normalize(out.live));
+  return out;
+}
+
+}  // namespace keyward::azure
