@@ -101,6 +101,9 @@ Status KeyReadCache::Save() const {
     std::lock_guard<std::mutex> lock(mu_);
     if (file_.empty()) return {};
     path = file_;
+    std::error_code ec;
+    // A kind with no keys in this stack leaves no file behind (one to empty is rewritten).
+    if (entries_.empty() && !std::filesystem::exists(path, ec)) return {};
     for (const auto& [id, e] : entries_)
       file["entries"][id] = {{"listed", e.listed}, {"readAt", e.read_at}, {"key", e.key}};
   }

@@ -53,7 +53,8 @@ class KeyReadCache {
   void ForgetUnlisted(const std::set<std::string>& listed_parents,
                       const std::set<std::string>& listed_keys);
 
-  // Writes the file in use (0600, atomically); nothing when memory only. An error is for a log
+  // Writes the file in use (0600, atomically); nothing when memory only, or when there is nothing
+  // to keep and no file yet. An error is for a log
   // line: the cache is an optimisation, never a reason to fail a plan.
   Status Save() const;
 

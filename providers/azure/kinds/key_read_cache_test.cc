@@ -102,6 +102,12 @@ TEST_F(KeyReadCacheTest, KeysTheListsNoLongerShowAreForgottenOnlyUnderListedPare
 TEST_F(KeyReadCacheTest, TheFileCarriesTheCacheToTheNextRunAndIsPrivate) {
   const std::string file = (dir_ / "read-cache" / "payments.key.json").string();
   {
+    KeyReadCache empty(clock_);
+    empty.UseFile(file);
+    ASSERT_TRUE(empty.Save().has_value());
+    EXPECT_FALSE(std::filesystem::exists(file)) << "nothing to keep: no file";
+  }
+  {
     KeyReadCache cache(clock_);
     cache.UseFile(file);
     cache.Remember(ListItem("cmk", 100), FullKey("cmk", 100));
