@@ -23,8 +23,9 @@ class AccessPoliciesTest : public EmulatorTest {
     EmulatorTest::SetUp();
     CreateRg("rg1");
     json body = VaultBody();
-    body["properties"]["accessPolicies"] = {
-        Entry(kObjectId, {{"keys", {"get", "list", "create"}}, {"secrets", {"get"}}})};
+    // json::array: clang reads a one-element `{Entry(...)}` as a copy of the entry (CWG 2137).
+    body["properties"]["accessPolicies"] = json::array(
+        {Entry(kObjectId, {{"keys", {"get", "list", "create"}}, {"secrets", {"get"}}})});
     auto r = PutVault("rg1", "kv-ap", body);
     ASSERT_EQ(r.status, 200) << r.body;
   }
