@@ -15,15 +15,6 @@ namespace {
 using engine::Action;
 using engine::Change;
 
-// Runs call(0..count-1) on up to `parallelism` threads (RefreshRequest::parallelism); results
-// in index order.
-template <class T, class Call>
-std::vector<Result<T>> RunBounded(size_t count, size_t parallelism, const Call& call) {
-  std::vector<Result<T>> results(count);
-  engine::ForEachBounded(count, parallelism, [&](size_t i) { results[i] = call(i); });
-  return results;
-}
-
 engine::ObservedResource Observed(const SoftDeletableKind& kind, const Json& live) {
   engine::ObservedResource observed;
   observed.kind = kind.kind;
@@ -121,9 +112,9 @@ Result<engine::RefreshResponse> SoftDeletableHandler::Refresh(const engine::Refr
     missing_ok.push_back(false);
     deleted_subscriptions.push_back(s);
   }
-  auto lists = RunBounded<std::vector<Json>>(list_paths.size(), request.parallelism, [&](size_t i) {
-    return client_->ListAll(list_paths[i], ctx);
-  });
+  std::vector<Result<std::vector<Json>>> lists(list_paths.size());
+  engine::ForEachBounded(list_paths.size(), request.parallelism,
+                         [&](size_t i) { lists[i] = client_->ListAll(list_paths[i], ctx); });
 
   engine::RefreshResponse out;
   std::set<std::string> seen_ids;  // lower
@@ -161,13 +152,14 @@ Result<engine::RefreshResponse> SoftDeletableHandler::Refresh(const engine::Refr
     }
     if (!soft_deleted) to_check.push_back(d);
   }
-  auto checks = RunBounded<ArmResponse>(to_check.size(), request.parallelism, [&](size_t i) {
+  std::vector<Result<ArmResponse>> checks(to_check.size());
+  engine::ForEachBounded(to_check.size(), request.parallelism, [&](size_t i) {
     Json body = {{"name", to_check[i]->name}};
     if (kind_.check_name_sends_type)
       body["type"] = std::string("Microsoft.KeyVault/") + kind_.collection;
     // A read: a 502 must not fail the refresh.
-    return client_->Post(ProviderPath(to_check[i]->subscription, kind_.check_name_action), body,
-                         ctx, kSafeToRepeat);
+    checks[i] = client_->Post(ProviderPath(to_check[i]->subscription, kind_.check_name_action),
+                              body, ctx, kSafeToRepeat);
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
