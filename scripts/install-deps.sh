@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm python3 python3-jsonschema python3-yaml curl jq
 )
+# Tests only: the formatting check (scripts/format-check.sh), pinned to Debian 12's version.
+packages+=(clang-format-14)
 # Tests only: the HA tests' 3-member etcd cluster (docs/ha.md).
 packages+=(etcd-server)
 # Tests only: the sanitizer and fuzz build (scripts/sanitize.sh, scripts/fuzz.sh): clang-16 with
