@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "tests/e2e/daemon_test_util.h"
 #include "tests/e2e/e2e_test_util.h"
 #include "tests/support/https.h"
+#include "tests/support/sanitizers.h"
 
 namespace keyward::testing {
 namespace {
@@ -405,6 +407,12 @@ TEST_F(SecurityTest, CoreDumpsAreOffUnlessExplicitlyAllowed) {
   for (const bool allowed : {false, true}) {
     std::map<std::string, std::string> env;
     if (allowed) env["KEYWARD_ALLOW_CORE_DUMPS"] = "1";
+    // ASan sets the soft limit to 0 itself at start-up (disable_coredump=1 on 64-bit): switch
+    // that off so the limits seen are the ones keyward set.
+    if (kAddressSanitizer) {
+      const char* options = std::getenv("ASAN_OPTIONS");
+      env["ASAN_OPTIONS"] = std::string(options ? options : "") + ":disable_coredump=0";
+    }
     auto apply = Background({"apply", Manifests(), "--auto-approve"}, env);
     ASSERT_TRUE(WaitUntil(
         [&] { return apply->Log().find("Waiting for the stack lock") != std::string::npos; },
