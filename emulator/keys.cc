@@ -176,9 +176,7 @@ class Keys {
 
 void RegisterKeyRoutes(Router& router, const ServiceContext& context) {
   auto keys = std::make_shared<Keys>(context);
-  auto bind = [keys](Reply (Keys::*method)(RequestContext&)) {
-    return [keys, method](RequestContext& r) { return ((*keys).*method)(r); };
-  };
+  auto bind = MethodsOf(keys);
   const std::string list =
       "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
       "Microsoft.KeyVault/vaults/{vaultName}/keys";

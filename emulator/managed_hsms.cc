@@ -836,15 +836,11 @@ void RegisterManagedHsmRoutes(Router& router, const ServiceContext& context) {
         }
       });
   // Deleting a resource group soft-deletes its HSMs (managed-hsm docs, ARM-NOTES §5.5).
-  context.resource_group_delete_hooks->push_back(
-      [hsms](Store::Tx& tx, const std::string& rg_key, double now) {
-        for (const auto& hsm : tx.List({kManagedHsmType, rg_key, "", "", -1})) {
-          hsms->SoftDelete(tx, hsm, now);
-        }
-      });
-  auto bind = [hsms](Reply (ManagedHsms::*method)(RequestContext&)) {
-    return [hsms, method](RequestContext& r) { return ((*hsms).*method)(r); };
-  };
+  OnResourceGroupDelete(context, kManagedHsmType,
+                        [hsms](Store::Tx& tx, const StoredResource& hsm, double now) {
+                          hsms->SoftDelete(tx, hsm, now);
+                        });
+  auto bind = MethodsOf(hsms);
   const std::string sub = "/subscriptions/{subscriptionId}";
   const std::string rg = sub + "/resourceGroups/{resourceGroupName}";
   const std::string hsm = rg + "/providers/Microsoft.KeyVault/managedHSMs/{name}";

@@ -186,9 +186,7 @@ class ManagedHsmKeys {
 
 void RegisterManagedHsmKeyRoutes(Router& router, const ServiceContext& context) {
   auto keys = std::make_shared<ManagedHsmKeys>(context);
-  auto bind = [keys](Reply (ManagedHsmKeys::*method)(RequestContext&)) {
-    return [keys, method](RequestContext& r) { return ((*keys).*method)(r); };
-  };
+  auto bind = MethodsOf(keys);
   const std::string hsm =
       "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
       "Microsoft.KeyVault/managedHSMs/{name}";

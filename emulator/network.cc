@@ -243,15 +243,10 @@ class PrivateEndpoints {
 void RegisterNetworkRoutes(Router& router, const ServiceContext& context) {
   auto endpoints = std::make_shared<PrivateEndpoints>(context);
   // Endpoints in a deleted resource group go with it; their connections turn Disconnected.
-  context.resource_group_delete_hooks->push_back(
-      [](Store::Tx& tx, const std::string& rg_key, double) {
-        for (const auto& pe : tx.List({kPrivateEndpointType, rg_key, "", "", -1})) {
-          PrivateEndpoints::Remove(tx, pe);
-        }
-      });
-  auto bind = [endpoints](Reply (PrivateEndpoints::*method)(RequestContext&)) {
-    return [endpoints, method](RequestContext& r) { return ((*endpoints).*method)(r); };
-  };
+  OnResourceGroupDelete(
+      context, kPrivateEndpointType,
+      [](Store::Tx& tx, const StoredResource& pe, double) { PrivateEndpoints::Remove(tx, pe); });
+  auto bind = MethodsOf(endpoints);
   const std::string pe =
       "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
       "Microsoft.Network/privateEndpoints/{privateEndpointName}";

@@ -365,9 +365,7 @@ void RegisterPrivateEndpointConnectionRoutes(Router& router, const ServiceContex
       "Microsoft.KeyVault/";
   for (const ParentKind* kind : {&kVaultKind, &kHsmKind}) {
     auto pecs = std::make_shared<Connections>(context, *kind);
-    auto bind = [pecs](Reply (Connections::*method)(RequestContext&)) {
-      return [pecs, method](RequestContext& r) { return ((*pecs).*method)(r); };
-    };
+    auto bind = MethodsOf(pecs);
     std::string list =
         rg + kind->collection + "/{" + kind->parent_var + "}/privateEndpointConnections";
     std::string one = list + "/{privateEndpointConnectionName}";

@@ -185,9 +185,7 @@ void RegisterResourceGroupRoutes(Router& router, const ServiceContext& context) 
         }
       });
   const std::string rg = "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}";
-  auto bind = [groups](Reply (ResourceGroups::*method)(RequestContext&)) {
-    return [groups, method](RequestContext& r) { return ((*groups).*method)(r); };
-  };
+  auto bind = MethodsOf(groups);
   router.Add({"PUT", rg, "ResourceGroups_CreateOrUpdate", ApiFamily::kResources, true,
               bind(&ResourceGroups::Put)});
   router.Add(

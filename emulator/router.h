@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,15 @@ struct RequestContext {
 };
 
 using Handler = std::function<Reply(RequestContext&)>;
+
+// Handlers that call methods of one service object shared by its routes:
+// `auto bind = MethodsOf(vaults); router.Add({..., bind(&Vaults::Get)});`
+template <class Service>
+auto MethodsOf(std::shared_ptr<Service> service) {
+  return [service](Reply (Service::*method)(RequestContext&)) -> Handler {
+    return [service, method](RequestContext& r) { return ((*service).*method)(r); };
+  };
+}
 
 struct Route {
   std::string method;  // GET, PUT, PATCH, DELETE, POST, HEAD

@@ -253,9 +253,7 @@ class Secrets {
 
 void RegisterSecretRoutes(Router& router, const ServiceContext& context) {
   auto secrets = std::make_shared<Secrets>(context);
-  auto bind = [secrets](Reply (Secrets::*method)(RequestContext&)) {
-    return [secrets, method](RequestContext& r) { return ((*secrets).*method)(r); };
-  };
+  auto bind = MethodsOf(secrets);
   const std::string list =
       "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
       "Microsoft.KeyVault/vaults/{vaultName}/secrets";

@@ -109,6 +109,15 @@ void ShutdownConnections(int local_port, int peer_port, int how) {
 
 }  // namespace
 
+void OnResourceGroupDelete(
+    const ServiceContext& context, const std::string& type,
+    std::function<void(Store::Tx&, const StoredResource&, double now)> remove) {
+  context.resource_group_delete_hooks->push_back(
+      [type, remove = std::move(remove)](Store::Tx& tx, const std::string& rg_key, double now) {
+        for (const auto& resource : tx.List({type, rg_key, "", "", -1})) remove(tx, resource, now);
+      });
+}
+
 Server::Server(ServerOptions options, std::unique_ptr<Store> store)
     : options_(std::move(options)),
       store_(std::move(store)),

@@ -71,6 +71,12 @@ struct ServiceContext {
       resource_group_delete_hooks = nullptr;
 };
 
+// Registers `remove` for every resource of `type` (its rows' type) in a resource group being
+// deleted: inside the deleting transaction, with the time of the deletion.
+void OnResourceGroupDelete(
+    const ServiceContext& context, const std::string& type,
+    std::function<void(Store::Tx&, const StoredResource&, double now)> remove);
+
 using Interceptor = std::function<std::optional<Reply>(RequestContext&, const Route&)>;
 using Decorator = std::function<void(const RequestContext&, const Route*, Reply&)>;
 using Ticker = std::function<void(double now)>;

@@ -642,15 +642,11 @@ void RegisterVaultRoutes(Router& router, const ServiceContext& context) {
                                    [vaults](Store::Tx& tx, const Operation& op, double now) {
                                      return vaults->CompletePurge(tx, op, now);
                                    });
-  context.resource_group_delete_hooks->push_back(
-      [vaults](Store::Tx& tx, const std::string& rg_key, double now) {
-        for (const auto& vault : tx.List({kVaultType, rg_key, "", "", -1})) {
-          vaults->SoftDelete(tx, vault, now);
-        }
-      });
-  auto bind = [vaults](Reply (Vaults::*method)(RequestContext&)) {
-    return [vaults, method](RequestContext& r) { return ((*vaults).*method)(r); };
-  };
+  OnResourceGroupDelete(context, kVaultType,
+                        [vaults](Store::Tx& tx, const StoredResource& vault, double now) {
+                          vaults->SoftDelete(tx, vault, now);
+                        });
+  auto bind = MethodsOf(vaults);
   const std::string sub = "/subscriptions/{subscriptionId}";
   const std::string rg = sub + "/resourceGroups/{resourceGroupName}";
   const std::string vault = rg + "/providers/Microsoft.KeyVault/vaults/{vaultName}";
