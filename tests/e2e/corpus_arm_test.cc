@@ -40,13 +40,6 @@ constexpr int kWorkers = 4;
 
 fs::path CorpusDir() { return SourceDir() / "tests" / "corpus" / "arm"; }
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string Expand(std::string text, const std::string& case_name) {
   const std::string key = "{{request_id}}";
   for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at))

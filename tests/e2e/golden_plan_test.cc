@@ -29,13 +29,6 @@ constexpr char kGroup[] =
 
 fs::path GoldenDir() { return SourceDir() / "tests" / "golden" / "payments"; }
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The first line where two texts differ, for a readable failure.
 std::string FirstDifference(const std::string& want, const std::string& got) {
   std::istringstream a(want), b(got);

@@ -41,13 +41,6 @@ constexpr char kPolicyYaml[] =
     "spec:\n  vault: sec-kv-01\n  objectId: 3f2b6c1d-8e4a-4b7c-9d0e-1a2b3c4d5e6f\n"
     "  permissions:\n    secrets: [get]\n";
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // What someone with write access to a CI artifact would do to a saved plan: grant every secret
 // permission wherever the plan mentions secret permissions, keep everything else (the manifest
 // digest included).

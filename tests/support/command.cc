@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 extern char** environ;
 
@@ -29,6 +31,13 @@ std::filesystem::path SourceDir() {
   if (const char* dir = std::getenv("KEYWARD_SOURCE_DIR"); dir != nullptr && *dir != '\0')
     return dir;
   return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv,

@@ -41,4 +41,7 @@ std::string BinaryPath(const std::string& name);
 // The source tree: $KEYWARD_SOURCE_DIR (ctest sets it), else found from this file's own path.
 std::filesystem::path SourceDir();
 
+// The whole file as bytes ("" when it cannot be read).
+std::string ReadFile(const std::filesystem::path& path);
+
 }  // namespace keyward::testing
