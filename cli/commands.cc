@@ -17,11 +17,11 @@
 #include "engine/apply.h"
 #include "engine/export.h"
 #include "engine/guardrails/render_findings.h"
-#include "engine/planner.h"
 #include "engine/refresh.h"
 #include "engine/render_json.h"
 #include "engine/render_markdown.h"
 #include "engine/render_text.h"
+#include "engine/run.h"
 #include "engine/saved_plan.h"
 #include "engine/scrubber.h"
 #include "engine/secret_source.h"
@@ -55,23 +55,16 @@ std::unique_ptr<engine::ValidationResult> LoadValid(const PlanFlags& flags,
   return result;
 }
 
-engine::PlanOptions MakePlanOptions(const engine::ValidationResult& loaded,
-                                    const PlanFlags& flags) {
-  engine::PlanOptions options;
-  options.prune = flags.prune || loaded.set.config.prune;
-  options.purge_then_create = loaded.purge_then_create;
-  options.stack = loaded.set.config.stack;
-  return options;
-}
-
-engine::RefreshOptions MakeRefreshOptions(const engine::DesiredSet& desired, const PlanFlags& flags,
-                                          bool prune) {
-  engine::RefreshOptions options;
-  options.scopes = engine::PruneScopes(desired, prune);
-  options.parallelism = Parallelism(flags, desired.config);
+// The flags' share of a run (engine/run.h); keyward.yaml (`config`) gives the rest.
+engine::RunSettings Settings(const PlanFlags& flags, const engine::StackConfig& config) {
+  engine::RunSettings settings;
+  settings.prune = flags.prune;
+  settings.parallelism = flags.parallelism;
+  settings.allow_destroy = flags.allow_destroy;
+  settings.allow_replace = flags.allow_replace;
   if (flags.read_cache)
-    options.read_cache_prefix = StateDir("") + "/read-cache/" + StackFileStem(desired.config.stack);
-  return options;
+    settings.read_cache_prefix = StateDir("") + "/read-cache/" + StackFileStem(config.stack);
+  return settings;
 }
 
 // LoadValid, then every Secret's value read and fingerprinted (not in validate: it needs values).
@@ -80,7 +73,9 @@ std::unique_ptr<engine::ValidationResult> LoadResolved(const PlanFlags& flags,
                                                        const engine::HandlerRegistry& registry) {
   auto loaded = LoadValid(flags, registry);
   if (!loaded) return nullptr;
-  const engine::Diagnostics secrets = ResolveSecrets(loaded->set);
+  engine::RealFileReader files;
+  const engine::Diagnostics secrets =
+      engine::ResolveSecretFingerprints(loaded->set, files, engine::RealEnvironment());
   PrintDiagnostics(secrets);
   if (secrets.HasErrors()) {
     std::fprintf(stderr,
@@ -96,7 +91,7 @@ std::optional<engine::Plan> PlanPrinted(const engine::ValidationResult& loaded,
                                         const PlanFlags& flags,
                                         const engine::HandlerRegistry& registry,
                                         const Context& ctx) {
-  auto plan = RefreshAndPlan(loaded, flags, registry, ctx);
+  auto plan = engine::RefreshAndPlan(loaded, Settings(flags, loaded.set.config), registry, ctx);
   if (!plan) {
     std::fprintf(stderr, "error: %s\n", plan.error().ToString().c_str());
     return std::nullopt;
@@ -198,13 +193,10 @@ int PlanExitCode(const engine::Plan& plan, bool detailed) {
 int ApplyAndReport(const engine::Plan& plan, const engine::DesiredSet& desired,
                    const engine::HandlerRegistry& registry, const PlanFlags& flags,
                    const Context& ctx) {
-  engine::ApplyOptions options;
-  options.parallelism = Parallelism(flags, desired.config);
-  options.allow_destroy = flags.allow_destroy;
-  options.allow_replace = flags.allow_replace;
   ProgressPrinter progress(stdout);
-  const engine::ApplyReport report =
-      engine::Apply(plan, &desired, registry, options, progress, ctx);
+  const engine::ApplyReport report = engine::Apply(
+      plan, &desired, registry,
+      engine::ApplyOptionsFor(desired.config, Settings(flags, desired.config)), progress, ctx);
   if (report.lock_lost) {
     std::fprintf(stderr,
                  "error: %s; apply stopped and made no further ARM writes. Another writer may "
@@ -272,30 +264,53 @@ bool VerifySignature(const engine::SavedPlan& saved, const PlanFileFlags& files)
   return false;
 }
 
-// `apply FILE [PATHS...]`: re-plans under the lock (from PATHS, or from the file's own desired set
-// when its signature verifies) and applies the re-plan only when it is the saved plan.
-int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
-                   const PlanFileFlags& files) {
-  auto saved = ReadSavedPlan(files.plan_file);
+// The saved plan at `path`, when it may be applied at all: it reads, was planned without errors,
+// and by this keyward. nullopt after printing why not.
+std::optional<engine::SavedPlan> ReadApplicablePlan(const std::string& path) {
+  auto saved = ReadSavedPlan(path);
   if (!saved) {
     std::fprintf(stderr, "error: %s\n", saved.error().ToString().c_str());
-    return kExitError;
+    return std::nullopt;
   }
   if (saved->plan.diagnostics.HasErrors()) {
     PrintDiagnostics(saved->plan.diagnostics);
     std::fprintf(stderr,
                  "error: %s was planned with errors; it can be shown (keyward show) but never "
                  "applied\n",
-                 files.plan_file.c_str());
-    return kExitError;
+                 path.c_str());
+    return std::nullopt;
   }
   if (saved->keyward_version != KEYWARD_VERSION) {
     std::fprintf(stderr,
                  "error: %s was planned by keyward %s, this is keyward %s; re-run keyward plan "
                  "with this version\n",
-                 files.plan_file.c_str(), saved->keyward_version.c_str(), KEYWARD_VERSION);
-    return kExitError;
+                 path.c_str(), saved->keyward_version.c_str(), KEYWARD_VERSION);
+    return std::nullopt;
   }
+  return std::move(*saved);
+}
+
+// Why the re-plan `fresh` is not the saved plan ("" when it is). With the manifests (`loaded`,
+// null when the file's own desired set was re-planned), names the manifests that changed too.
+std::string WhyStale(const engine::SavedPlan& saved, const engine::Plan& fresh,
+                     const engine::ValidationResult* loaded) {
+  auto stale = engine::FindStaleChanges(saved.plan, fresh);
+  if (loaded && !stale.empty() && loaded->set.digest != saved.desired.digest) {
+    auto changed = engine::FindChangedManifests(saved.desired, loaded->set);
+    stale.push_back({"(the manifests changed since the plan was made" +
+                         std::string(changed.empty() ? ", outside resource definitions" : ": ") +
+                         JoinStale(changed) + ")",
+                     ""});
+  }
+  return JoinStale(stale);
+}
+
+// `apply FILE [PATHS...]`: re-plans under the lock (from PATHS, or from the file's own desired set
+// when its signature verifies) and applies the re-plan only when it is the saved plan.
+int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
+                   const PlanFileFlags& files) {
+  auto saved = ReadApplicablePlan(files.plan_file);
+  if (!saved) return kExitError;
   std::shared_ptr<azure::ArmClient> arm;
   auto registry = MakeAzureRegistry(global, &arm);
   // What to re-plan from: the manifests (the file's options are not trusted either: --prune and
@@ -314,7 +329,7 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
       return kExitError;
     }
     desired = &loaded->set;
-    options = MakePlanOptions(*loaded, flags);
+    options = engine::PlanOptionsFor(*loaded, Settings(flags, loaded->set.config));
   } else if (!VerifySignature(*saved, files)) {
     return kExitError;
   }
@@ -324,28 +339,19 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   std::shared_ptr<coordination::HeldLock> lock;
   if (!LockStack(global, desired->config, flags, "apply", &ctx, &lock)) return kExitError;
   // MakePlan is pure: the same desired set and live state give the same changes and fingerprints.
-  auto observed =
-      engine::Refresh(*desired, *registry, MakeRefreshOptions(*desired, flags, options.prune), ctx);
-  if (!observed) {
-    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
-                 observed.error().ToString().c_str());
+  auto replanned =
+      engine::Replan(*desired, options, Settings(flags, desired->config), *registry, ctx);
+  if (!replanned) {
+    std::fprintf(stderr, "error: %s\n", replanned.error().ToString().c_str());
     return kExitError;
   }
-  const engine::Plan fresh = engine::MakePlan(*desired, *observed, *registry, options);
+  const engine::Plan& fresh = *replanned;
   PrintDiagnostics(fresh.diagnostics);
-  auto stale = engine::FindStaleChanges(saved->plan, fresh);
-  if (loaded && !stale.empty() && loaded->set.digest != saved->desired.digest) {
-    auto changed = engine::FindChangedManifests(saved->desired, loaded->set);
-    stale.push_back({"(the manifests changed since the plan was made" +
-                         std::string(changed.empty() ? ", outside resource definitions" : ": ") +
-                         JoinStale(changed) + ")",
-                     ""});
-  }
-  if (!stale.empty()) {
+  if (const std::string stale = WhyStale(*saved, fresh, loaded.get()); !stale.empty()) {
     std::fprintf(stderr,
                  "error: plan is stale: %s; nothing was written. Re-run keyward plan and review "
                  "the new plan.\n",
-                 JoinStale(stale).c_str());
+                 stale.c_str());
     return kExitError;
   }
   // Only now is there a plan to show: the file's own rendering is not trusted, the re-plan equal
@@ -359,26 +365,74 @@ int ApplySavedPlan(const GlobalOptions& global, const PlanFlags& flags,
   return ApplyAndReport(fresh, *desired, *registry, flags, ctx);
 }
 
+// export --out must be a directory that is empty, or --force. False after printing why not.
+bool ExportDirectoryUsable(const ExportFlags& flags) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::exists(flags.out, error)) return true;
+  if (!fs::is_directory(flags.out, error)) {
+    std::fprintf(stderr, "error: --out %s exists and is not a directory\n", flags.out.c_str());
+    return false;
+  }
+  if (!fs::is_empty(flags.out, error) && !flags.force) {
+    std::fprintf(stderr,
+                 "error: --out %s is not empty; choose an empty directory or pass --force to "
+                 "overwrite the files export writes there\n",
+                 flags.out.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Overwriting a stack's manifests (--force) must not race a writer of that stack: takes its lock
+// when the stack is known (--stack, or the keyward.yaml being overwritten). Without a writable
+// state directory, goes on unlocked. False after printing why the lock cannot be had.
+bool LockExportedStack(const GlobalOptions& global, const ExportFlags& flags,
+                       const engine::HandlerRegistry& registry, const Context& ctx,
+                       std::shared_ptr<coordination::HeldLock>* lock) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  engine::StackConfig config;
+  if (fs::exists(fs::path(flags.out) / "keyward.yaml", error)) {
+    engine::RealFileReader reader;
+    config = engine::ValidateManifests({flags.out}, reader, registry).set.config;
+  }
+  if (!flags.stack.empty()) config.stack = flags.stack;
+  if (config.stack.empty()) return true;
+  engine::LockBackendKind backend = engine::LockBackendKind::kLocal;
+  auto held = AcquireStackLock(global, config, flags.lock, "export", /*wait=*/false, ctx, &backend);
+  if (!held && !(held.error().code == ErrorCode::kPermissionDenied &&
+                 backend == engine::LockBackendKind::kLocal)) {
+    std::fprintf(stderr, "error: %s\n", held.error().ToString().c_str());
+    return false;
+  }
+  if (held) *lock = *held;
+  return true;
+}
+
+// Writes export's files under `out` (created when missing). False after printing why not.
+bool WriteExportFiles(const std::string& out, const engine::ExportResult& result) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(out, error);
+  if (error) {
+    std::fprintf(stderr, "error: cannot create %s: %s\n", out.c_str(), error.message().c_str());
+    return false;
+  }
+  for (const auto& [name, text] : result.files) {
+    const fs::path path = fs::path(out) / name;
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    if (!file) {
+      std::fprintf(stderr, "error: cannot write %s\n", path.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
-
-engine::Diagnostics ResolveSecrets(engine::DesiredSet& desired) {
-  engine::RealFileReader files;
-  return engine::ResolveSecretFingerprints(desired, files, engine::RealEnvironment());
-}
-
-Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
-                                    const engine::HandlerRegistry& registry, const Context& ctx) {
-  const engine::PlanOptions options = MakePlanOptions(loaded, flags);
-  auto observed = engine::Refresh(loaded.set, registry,
-                                  MakeRefreshOptions(loaded.set, flags, options.prune), ctx);
-  if (!observed)
-    return MakeError(observed.error().code,
-                     "reading live state from Azure failed: " + observed.error().message,
-                     observed.error().detail);
-  engine::Plan plan = engine::MakePlan(loaded.set, *observed, registry, options);
-  AddPlannedFindings(&plan, loaded, *observed, registry, ctx);
-  return plan;
-}
 
 Context MakeContext() {
   Context ctx;
@@ -429,7 +483,7 @@ int RunPlan(const GlobalOptions& global, const PlanFlags& flags, const PlanFileF
   if (!files.out.empty()) {
     engine::SavedPlan saved;
     saved.keyward_version = KEYWARD_VERSION;
-    saved.options = MakePlanOptions(*loaded, flags);
+    saved.options = engine::PlanOptionsFor(*loaded, Settings(flags, loaded->set.config));
     saved.desired = loaded->set;
     saved.plan = *plan;
     if (auto written = engine::WriteFilePrivateAtomically(
@@ -513,46 +567,11 @@ int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot) {
 }
 
 int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (fs::exists(flags.out, error)) {
-    if (!fs::is_directory(flags.out, error)) {
-      std::fprintf(stderr, "error: --out %s exists and is not a directory\n", flags.out.c_str());
-      return kExitError;
-    }
-    if (!fs::is_empty(flags.out, error) && !flags.force) {
-      std::fprintf(stderr,
-                   "error: --out %s is not empty; choose an empty directory or pass --force to "
-                   "overwrite the files export writes there\n",
-                   flags.out.c_str());
-      return kExitError;
-    }
-  }
-
+  if (!ExportDirectoryUsable(flags)) return kExitError;
   auto registry = MakeAzureRegistry(global);
   Context ctx = MakeContext();
-  // Overwriting a stack's manifests (--force) must not race a writer of that stack: take its lock
-  // when the stack is known (--stack, or the keyward.yaml being overwritten).
   std::shared_ptr<coordination::HeldLock> lock;
-  if (flags.force) {
-    engine::StackConfig config;
-    if (fs::exists(fs::path(flags.out) / "keyward.yaml", error)) {
-      engine::RealFileReader reader;
-      config = engine::ValidateManifests({flags.out}, reader, *registry).set.config;
-    }
-    if (!flags.stack.empty()) config.stack = flags.stack;
-    if (!config.stack.empty()) {
-      engine::LockBackendKind backend = engine::LockBackendKind::kLocal;
-      auto held =
-          AcquireStackLock(global, config, flags.lock, "export", /*wait=*/false, ctx, &backend);
-      if (!held && !(held.error().code == ErrorCode::kPermissionDenied &&
-                     backend == engine::LockBackendKind::kLocal)) {
-        std::fprintf(stderr, "error: %s\n", held.error().ToString().c_str());
-        return kExitError;
-      }
-      if (held) lock = *held;
-    }
-  }
+  if (flags.force && !LockExportedStack(global, flags, *registry, ctx, &lock)) return kExitError;
   engine::ExportOptions options;
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;
@@ -564,23 +583,8 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
     return kExitError;
   }
   const engine::ExportResult result = engine::BuildExport(*observed, *registry, options);
+  if (!WriteExportFiles(flags.out, result)) return kExitError;
 
-  fs::create_directories(flags.out, error);
-  if (error) {
-    std::fprintf(stderr, "error: cannot create %s: %s\n", flags.out.c_str(),
-                 error.message().c_str());
-    return kExitError;
-  }
-  for (const auto& [name, text] : result.files) {
-    const fs::path path = fs::path(flags.out) / name;
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << text;
-    file.close();
-    if (!file) {
-      std::fprintf(stderr, "error: cannot write %s\n", path.c_str());
-      return kExitError;
-    }
-  }
   std::printf("Exported %d resource(s) from %s into %zu file(s) in %s.\n", result.documents,
               engine::ExportScope(options).c_str(), result.files.size(), flags.out.c_str());
   for (const std::string& address : result.skipped)

@@ -27,14 +27,6 @@ int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
 // `keyward auth whoami` (cli/auth.cc).
 int RunAuthWhoami(const GlobalOptions& global, bool json);
 
-// Reads every Secret's value source and fills DesiredResource::value_fingerprint (values are
-// never kept). Run before RefreshAndPlan on every plan: sources may change between daemon loops.
-engine::Diagnostics ResolveSecrets(engine::DesiredSet& desired);
-
-// refresh -> plan over validated manifests, printing nothing; `plan`, `apply` and the daemon share
-// it. Plan errors come back in Plan::diagnostics.
-Result<engine::Plan> RefreshAndPlan(const engine::ValidationResult& loaded, const PlanFlags& flags,
-                                    const engine::HandlerRegistry& registry, const Context& ctx);
 int RunExport(const GlobalOptions& global, const ExportFlags& flags);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.

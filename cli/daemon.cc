@@ -26,6 +26,7 @@
 #include "coordination/shard_coordinator.h"
 #include "engine/apply.h"
 #include "engine/daemon.h"
+#include "engine/daemon_pass.h"
 #include "engine/metrics.h"
 #include "engine/saved_plan.h"
 #include "engine/scrubber.h"
@@ -137,6 +138,42 @@ class InFlightJournal : public engine::ApplyObserver {
   std::map<std::string, Json> entries_;
 };
 
+// What one pass reports in the log: its drift (before anything is applied), each change as the
+// journal records it, and a lost lock.
+class PassLogger : public engine::PassObserver {
+ public:
+  PassLogger(DaemonLog* log, InFlightJournal* journal, long loop_id, std::string stack, bool heal)
+      : log_(log), journal_(journal), loop_id_(loop_id), stack_(std::move(stack)), heal_(heal) {}
+
+  void OnDrift(const std::vector<engine::DriftItem>& drift) override {
+    for (const auto& item : drift)
+      log_->Write("info", "drift",
+                  {{"loop", loop_id_},
+                   {"address", item.address},
+                   {"action", engine::ActionName(item.action)},
+                   {"reason_code", item.reason_code},
+                   {"report_only", item.report_only || !heal_},
+                   {"fields", item.fields}});
+  }
+  void OnStarted(const engine::Change& change) override { journal_->OnStarted(change); }
+  void OnFinished(const engine::Change& change, const engine::ChangeOutcome& outcome) override {
+    journal_->OnFinished(change, outcome);
+  }
+  // The lease lapsed mid-apply: nothing more was written. The coordinator turns this replica
+  // standby for the stack; the loop reports the error.
+  void OnLockLost(const Error& error) override {
+    log_->Write("error", "lock lost: apply stopped",
+                {{"loop", loop_id_}, {"stack", stack_}, {"error", error.message}});
+  }
+
+ private:
+  DaemonLog* log_;
+  InFlightJournal* journal_;
+  long loop_id_;
+  std::string stack_;
+  bool heal_;
+};
+
 struct ListenAddress {
   std::string host;
   int port = 0;
@@ -206,107 +243,39 @@ class Reconciler {
         log_(log),
         seat_(seat),
         use_config_(std::move(use_config)) {
-    plan_flags_.prune = flags.prune;
-    plan_flags_.parallelism = flags.parallelism;
-    plan_flags_.read_cache = false;  // one registry serves every stack: its caches stay in memory
+    run_settings_.prune = flags.prune;
+    run_settings_.parallelism = flags.parallelism;
+    run_settings_.allow_destroy = flags.allow_destroy;
+    run_settings_.allow_replace = flags.allow_replace;
+    // No read_cache_prefix: one registry serves every stack, its caches stay in memory.
   }
 
   engine::PassResult Pass(const engine::PassRequest& request, const Context& ctx) {
-    engine::PassResult result;
     const std::string& stack = request.manifests->set.config.stack;
     stack_ = stack;
     use_config_(request.manifests->set.config);
-    bool heal = mode_ == engine::DaemonMode::kHeal;
+    bool heal = false;
     Context pass_ctx = ctx;
     std::unique_lock<std::mutex> pass_lock;  // the coordinator does not resign mid-pass
-    if (heal) {
-      auto lock = ResolveLock(request.manifests->set.config.lock, flags_.lock);
-      if (!lock) {
-        result.error = lock.error();
+    if (mode_ == engine::DaemonMode::kHeal) {
+      auto may_write = GuardWrites(request.manifests->set.config, &pass_ctx, &pass_lock);
+      if (!may_write) {
+        engine::PassResult result;
+        result.error = may_write.error();
         return result;
       }
-      if (lock->backend == engine::LockBackendKind::kLocal || !seat_) {
-        if (auto error = EnsureLock(stack, ctx)) {
-          result.error = *error;
-          return result;
-        }
-        pass_ctx.write_guard = lock_;
-      } else {
-        seat_->SetStack(stack, *lock);
-        pass_lock = seat_->LockPass();
-        auto lease = seat_->Lease();
-        if (lease && lease->StillHeld())
-          pass_ctx.write_guard = lease;
-        else
-          heal = false;  // standby: observe and report, never write
-      }
+      heal = *may_write;
     }
     ReportJournalOnce(stack);
 
-    // Secret sources are read on every pass (a rotated file is picked up), into a copy: the
-    // last good manifests stay as loaded.
-    engine::ValidationResult manifests = *request.manifests;
-    const engine::Diagnostics secrets = ResolveSecrets(manifests.set);
-    if (secrets.HasErrors()) {
-      std::string text;
-      for (const auto& d : secrets.items())
-        if (d.severity == engine::Severity::kError)
-          text += (text.empty() ? "" : "; ") + d.ToString();
-      result.error = Error{ErrorCode::kInvalidArgument, "secret values could not be read: " + text};
-      return result;
-    }
-    auto plan = RefreshAndPlan(manifests, plan_flags_, *registry_, pass_ctx);
-    if (!plan) {
-      result.error = plan.error();
-      return result;
-    }
-    if (plan->diagnostics.HasErrors()) {
-      std::string text;
-      for (const auto& d : plan->diagnostics.items())
-        if (d.severity == engine::Severity::kError)
-          text += (text.empty() ? "" : "; ") + d.ToString();
-      result.error = Error{ErrorCode::kFailedPrecondition, "the plan has errors: " + text};
-      return result;
-    }
-    result.summary = plan->Summary();
-    result.drift = engine::DriftOf(*plan);
-    result.findings = plan->findings;
-    for (const auto& item : result.drift)
-      log_->Write("info", "drift",
-                  {{"loop", request.loop_id},
-                   {"address", item.address},
-                   {"action", engine::ActionName(item.action)},
-                   {"reason_code", item.reason_code},
-                   {"report_only", item.report_only || !heal},
-                   {"fields", item.fields}});
-    if (!heal || !plan->HasChanges()) return result;
-
-    // Backed-off resources are planned as blocked: apply does not touch them, and their
-    // dependents are skipped rather than failing against a missing parent.
-    engine::Plan to_apply = *plan;
-    for (engine::Change& change : to_apply.changes) {
-      if (!request.backed_off.count(change.address) || !engine::IsWrite(change.action)) continue;
-      change.action = engine::Action::kBlocked;
-      change.reason = "backing off after earlier failures";
-      change.reason_code = "daemon_backoff";
-    }
-    engine::ApplyOptions options;
-    options.parallelism = Parallelism(plan_flags_, manifests.set.config);
-    options.allow_destroy = flags_.allow_destroy;
-    options.allow_replace = flags_.allow_replace;
+    engine::PassSettings settings;
+    settings.run = run_settings_;
+    settings.heal = heal;
+    settings.files = &files_;
+    settings.env = &env_;
     InFlightJournal journal(JournalPath(stack), log_, request.loop_id);
-    const engine::ApplyReport report =
-        engine::Apply(to_apply, &manifests.set, *registry_, options, journal, pass_ctx);
-    result.changes = report.results;
-    if (report.lock_lost) {
-      // The lease lapsed mid-apply: nothing more was written. The coordinator turns this
-      // replica standby for the stack; the loop reports the error.
-      log_->Write(
-          "error", "lock lost: apply stopped",
-          {{"loop", request.loop_id}, {"stack", stack}, {"error", report.lock_lost->message}});
-      result.error = *report.lock_lost;
-    }
-    return result;
+    PassLogger logger(log_, &journal, request.loop_id, stack, heal);
+    return engine::RunPass(request, settings, *registry_, logger, pass_ctx);
   }
 
   // Set when this daemon must stop: another writer holds the stack.
@@ -318,6 +287,26 @@ class Reconciler {
  private:
   std::string JournalPath(const std::string& stack) const {
     return state_dir_ + "/" + StackFileStem(stack) + ".inflight.json";
+  }
+
+  // Heal mode: fences the pass's writes (ctx->write_guard) with the stack's local lock, or with
+  // the lease of the stack's seat when the lock is shared (etcd, azureblob), holding the seat's
+  // pass lock in `pass_lock`. False when this replica is a standby for the stack: it observes.
+  Result<bool> GuardWrites(const engine::StackConfig& config, Context* ctx,
+                           std::unique_lock<std::mutex>* pass_lock) {
+    auto lock = ResolveLock(config.lock, flags_.lock);
+    if (!lock) return tl::unexpected(lock.error());
+    if (lock->backend == engine::LockBackendKind::kLocal || !seat_) {
+      if (auto error = EnsureLock(config.stack, *ctx)) return tl::unexpected(*error);
+      ctx->write_guard = lock_;
+      return true;
+    }
+    seat_->SetStack(config.stack, *lock);
+    *pass_lock = seat_->LockPass();
+    auto lease = seat_->Lease();
+    if (!lease || !lease->StillHeld()) return false;
+    ctx->write_guard = lease;
+    return true;
   }
 
   std::optional<Error> EnsureLock(const std::string& stack, const Context& ctx) {
@@ -363,7 +352,9 @@ class Reconciler {
   DaemonLog* log_;
   coordination::Seat* seat_;
   std::function<void(const engine::StackConfig&)> use_config_;
-  PlanFlags plan_flags_;
+  engine::RunSettings run_settings_;
+  engine::RealFileReader files_;  // Secret values are read from files
+  engine::RealEnvironment env_;   // and from the environment
   std::shared_ptr<coordination::HeldLock> lock_;
   std::optional<Error> fatal_;
   std::set<std::string> journal_checked_;
@@ -427,6 +418,321 @@ std::vector<std::string> StackDirectories(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Error Usage(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
+
+// The loop's schedule and backoff (engine::DaemonOptions) from the flags.
+Result<engine::DaemonOptions> LoopOptions(const DaemonFlags& flags) {
+  engine::DaemonOptions options;
+  options.mode = flags.mode == "heal" ? engine::DaemonMode::kHeal : engine::DaemonMode::kObserve;
+  options.max_loops = flags.max_loops;
+  const auto interval = ParseDuration(flags.interval);
+  if (!interval)
+    return tl::unexpected(Usage("--interval '" + flags.interval + "': expected e.g. 30s, 5m, 1h"));
+  options.interval = *interval;
+  const auto jitter = ParseJitter(flags.jitter);
+  if (!jitter)
+    return tl::unexpected(
+        Usage("--jitter '" + flags.jitter + "': expected a percentage, e.g. 10%"));
+  options.jitter = *jitter;
+  const auto backoff_initial = ParseDuration(flags.backoff_initial);
+  const auto backoff_max = ParseDuration(flags.backoff_max);
+  if (!backoff_initial || !backoff_max)
+    return tl::unexpected(
+        Usage("--backoff-initial / --backoff-max: expected durations, e.g. 30s, 30m"));
+  options.backoff_initial = *backoff_initial;
+  options.backoff_max = *backoff_max;
+  return options;
+}
+
+// Exactly one manifest source (paths, --stacks-dir or --git-url), paths that exist, and lock
+// settings given by flags or the environment checked now, not at the first loop.
+Status CheckSources(const DaemonFlags& flags) {
+  if (!flags.stacks_dir.empty() && (!flags.git_url.empty() || !flags.paths.empty()))
+    return tl::unexpected(
+        Usage("--stacks-dir serves every stack under one directory; give no other path or "
+              "--git-url with it"));
+  if (flags.stacks_dir.empty() && flags.git_url.empty() && flags.paths.empty())
+    return tl::unexpected(Usage("give a manifest path, --stacks-dir, or --git-url"));
+  for (const auto& path : flags.paths)
+    if (flags.git_url.empty() && !std::filesystem::exists(path))
+      return tl::unexpected(Usage("manifest path '" + path + "' does not exist"));
+  if (auto lock = CheckLockFlags(flags.lock); !lock)
+    return tl::unexpected(Usage(lock.error().ToString()));
+  return {};
+}
+
+// One `keyward daemon` process: what its stacks share (the log, the registry and its ARM client,
+// the metrics, the coordinator in heal mode on a shared lock, the HTTP endpoints) and a runner
+// per stack. Members are declared so that each is destroyed after everything that points at it.
+class DaemonProcess {
+ public:
+  DaemonProcess(const GlobalOptions& global, const DaemonFlags& flags,
+                engine::DaemonOptions options, std::string state_dir, DaemonLog* log)
+      : global_(global),
+        flags_(flags),
+        options_(std::move(options)),
+        state_dir_(std::move(state_dir)),
+        log_(log),
+        registry_(MakeAzureRegistry(global, &arm_)) {
+    ctx_.cancelled = CancellationFlag();
+    DescribeArmMetrics(metrics_);
+  }
+  ~DaemonProcess() {
+    if (!http_.joinable()) return;
+    server_.stop();
+    http_.join();
+  }
+
+  // A runner per stack: every subdirectory of --stacks-dir that holds manifests, else one for
+  // the paths or the git repository. An error (a usage message) when there is nothing to run.
+  Status AddRunners() {
+    auto runners = MakeRunners();
+    if (!runners) return tl::unexpected(runners.error());
+    runners_ = std::move(*runners);
+    sharded_ = runners_.size() > 1 || !flags_.stacks_dir.empty();
+    for (auto& runner : runners_) Wire(*runner);
+    if (options_.mode == engine::DaemonMode::kHeal) AddCoordinator();
+    return {};
+  }
+
+  // The HTTP endpoints (cli/daemon_http.h) on `listen`, served on their own thread. Loopback by
+  // default: /status names resources and errors. The port bound, or -1.
+  int Serve(const ListenAddress& listen);
+
+  // Runs every stack's loop until cancelled (or --max-loops), then resigns, writes the final
+  // status files and stops the HTTP server. The exit code.
+  int Run();
+
+  size_t stacks() const { return runners_.size(); }
+
+ private:
+  Result<std::vector<std::unique_ptr<StackRunner>>> MakeRunners() const;
+  // Gives `runner` its pass, its loop logger (which writes the status file) and its loop.
+  void Wire(StackRunner& runner);
+  // Heal mode on etcd / azureblob: the elections, sharding and failover (docs/ha.md).
+  void AddCoordinator();
+  Result<std::shared_ptr<coordination::LockBackend>> BackendFor(const engine::LockConfig& config);
+  // /status: one stack's document (plus its leadership in heal mode); with --stacks-dir, one
+  // entry per stack.
+  Json StatusJson() const;
+  Json StackStatusJson(const StackRunner& runner) const;
+  bool AllReady() const;
+  void WriteStatusFile(const StackRunner& runner) const;
+  // The process's exit code once every loop has stopped.
+  int ExitCode() const;
+  double Random01() {
+    std::lock_guard lock(random_mu_);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  }
+
+  const GlobalOptions& global_;
+  const DaemonFlags& flags_;
+  const engine::DaemonOptions options_;
+  const std::string state_dir_;
+  DaemonLog* log_;
+  std::shared_ptr<azure::ArmClient> arm_;
+  std::unique_ptr<engine::HandlerRegistry> registry_;
+  Context ctx_;
+  engine::MetricsRegistry metrics_;
+  std::mt19937_64 random_{std::random_device{}()};
+  std::mutex random_mu_;
+  std::vector<std::unique_ptr<StackRunner>> runners_;
+  bool sharded_ = false;
+  std::mutex backends_mu_;
+  std::map<std::string, std::shared_ptr<coordination::LockBackend>> backends_;
+  std::unique_ptr<coordination::ShardCoordinator> coordinator_;
+  DaemonEndpoints endpoints_;  // must outlive server_
+  httplib::Server server_;
+  std::atomic<bool> http_returned_{false};
+  std::thread http_;
+};
+
+Result<std::vector<std::unique_ptr<StackRunner>>> DaemonProcess::MakeRunners() const {
+  std::vector<std::unique_ptr<StackRunner>> runners;
+  if (!flags_.stacks_dir.empty()) {
+    for (const std::string& dir : StackDirectories(flags_.stacks_dir)) {
+      auto runner = std::make_unique<StackRunner>();
+      runner->name = std::filesystem::path(dir).filename().string();
+      runner->source =
+          std::make_unique<DirectorySource>(std::vector<std::string>{dir}, registry_.get());
+      runners.push_back(std::move(runner));
+    }
+    if (runners.empty())
+      return tl::unexpected(
+          Usage("--stacks-dir " + flags_.stacks_dir + " has no subdirectory with manifests"));
+    return runners;
+  }
+  auto runner = std::make_unique<StackRunner>();
+  if (!flags_.git_url.empty()) {
+    GitSourceOptions git;
+    git.url = flags_.git_url;
+    git.ref = flags_.git_ref;
+    git.subpath = flags_.git_path;
+    const auto git_timeout = ParseDuration(flags_.git_timeout);
+    if (!git_timeout)
+      return tl::unexpected(Usage("--git-timeout '" + flags_.git_timeout + "': expected e.g. 5m"));
+    git.timeout = *git_timeout;
+    git.cache_dir = state_dir_ + "/git/" +
+                    std::to_string(std::hash<std::string>{}(flags_.git_url + "#" + flags_.git_ref));
+    runner->source = std::make_unique<GitSource>(std::move(git), registry_.get());
+  } else {
+    runner->source = std::make_unique<DirectorySource>(flags_.paths, registry_.get());
+  }
+  runners.push_back(std::move(runner));
+  return runners;
+}
+
+void DaemonProcess::Wire(StackRunner& runner) {
+  runner.reconciler = std::make_unique<Reconciler>(
+      global_, flags_, options_.mode, state_dir_, registry_.get(), log_, &runner.seat,
+      [this](const engine::StackConfig& config) { UseTimeouts(global_, config, *arm_); });
+  runner.logger = std::make_unique<LoopLogger>(
+      log_,
+      [this, &runner] {
+        if (!runner.reconciler->resumed().is_null())
+          runner.daemon->SetStatusExtra("resumed_in_flight", runner.reconciler->resumed());
+        WriteStatusFile(runner);
+      },
+      sharded_ ? Json{{"stack_dir", runner.name}} : Json::object());
+  engine::DaemonOptions stack_options = options_;
+  if (sharded_) stack_options.metric_labels = {{"stack", runner.name}};
+  runner.daemon = std::make_unique<engine::Daemon>(
+      stack_options, runner.source.get(),
+      [&runner](const engine::PassRequest& request, const Context& pass_ctx) {
+        return runner.reconciler->Pass(request, pass_ctx);
+      },
+      &metrics_, runner.logger.get(), [this] { return Random01(); });
+}
+
+void DaemonProcess::AddCoordinator() {
+  coordination::ShardCoordinatorOptions shard;
+  shard.self = coordination::CurrentHolder("daemon", global_.replica_id, *ctx_.clock);
+  for (auto& runner : runners_) shard.seats.push_back(&runner->seat);
+  shard.backend_for = [this](const engine::LockConfig& config) { return BackendFor(config); };
+  shard.metrics = &metrics_;
+  shard.log = [this](const char* level, const std::string& message, const Json& fields) {
+    log_->Write(level, message, fields);
+  };
+  shard.trigger = [this](size_t seat) { runners_[seat]->daemon->Trigger(); };
+  coordinator_ = std::make_unique<coordination::ShardCoordinator>(std::move(shard));
+}
+
+// One backend per lock configuration, shared by the stacks that use it.
+Result<std::shared_ptr<coordination::LockBackend>> DaemonProcess::BackendFor(
+    const engine::LockConfig& config) {
+  std::lock_guard lock(backends_mu_);
+  auto& backend = backends_[config.Key()];
+  if (!backend) {
+    auto made = MakeLockBackend(global_, config, state_dir_);
+    if (!made) return tl::unexpected(made.error());
+    backend = *made;
+  }
+  return backend;
+}
+
+bool DaemonProcess::AllReady() const {
+  for (const auto& runner : runners_)
+    if (!runner->daemon->ready()) return false;
+  return true;
+}
+
+Json DaemonProcess::StackStatusJson(const StackRunner& runner) const {
+  Json doc = runner.daemon->Status();
+  if (options_.mode == engine::DaemonMode::kHeal) {
+    doc["leadership"] = runner.seat.StatusJson();
+    doc["leadership"]["replica"] = global_.replica_id;
+  }
+  return doc;
+}
+
+Json DaemonProcess::StatusJson() const {
+  if (!sharded_) return StackStatusJson(*runners_.front());
+  Json doc = {{"replica", global_.replica_id},
+              {"mode", engine::DaemonModeName(options_.mode)},
+              {"ready", AllReady()}};
+  Json stacks = Json::array();
+  for (const auto& runner : runners_) {
+    Json entry = StackStatusJson(*runner);
+    entry["stack_dir"] = runner->name;
+    stacks.push_back(std::move(entry));
+  }
+  doc["stacks"] = std::move(stacks);
+  if (coordinator_) doc["coordinator"] = coordinator_->Status();
+  return doc;
+}
+
+void DaemonProcess::WriteStatusFile(const StackRunner& runner) const {
+  if (!runner.daemon) return;
+  WriteStateFile(state_dir_ + "/" + StackFileStem(runner.reconciler->stack()) + ".status.json",
+                 runner.daemon->Status().dump(2));
+}
+
+int DaemonProcess::Serve(const ListenAddress& listen) {
+  const char* secret_env = std::getenv("KEYWARD_WEBHOOK_SECRET");
+  endpoints_.webhook_secret = secret_env ? secret_env : "";
+  engine::Scrubber::Process().Add(endpoints_.webhook_secret);
+  endpoints_.ready = [this] { return AllReady(); };
+  endpoints_.metrics = [this] {
+    CopyArmMetrics(arm_->metrics(), metrics_);
+    return engine::Scrubber::Process().Scrub(metrics_.Render());
+  };
+  endpoints_.status = [this] { return StatusJson(); };
+  endpoints_.trigger = [this] {
+    for (auto& runner : runners_) runner->daemon->Trigger();
+  };
+  endpoints_.log = [this](const char* level, const std::string& message, const Json& fields) {
+    log_->Write(level, message, fields);
+  };
+  InstallDaemonEndpoints(server_, endpoints_);
+  const int port = listen.port == 0
+                       ? server_.bind_to_any_port(listen.host)
+                       : (server_.bind_to_port(listen.host, listen.port) ? listen.port : -1);
+  if (port < 0) return port;
+  http_ = std::thread([this] {
+    server_.listen_after_bind();
+    http_returned_ = true;
+  });
+  // cpp-httplib's stop() does nothing until the listen loop runs: a daemon that stops at once (the
+  // stack is locked by another writer) would otherwise wait for ever in http_.join().
+  while (!server_.is_running() && !http_returned_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (auto& runner : runners_)
+    runner->daemon->SetStatusExtra("listen", listen.host + ":" + std::to_string(port));
+  return port;
+}
+
+int DaemonProcess::Run() {
+  if (coordinator_) coordinator_->Start();
+  if (runners_.size() == 1) {
+    runners_.front()->daemon->Run(ctx_);
+  } else {
+    for (auto& runner : runners_)
+      runner->thread = std::thread([this, daemon = runner->daemon.get()] { daemon->Run(ctx_); });
+    for (auto& runner : runners_) runner->thread.join();
+  }
+  // Resign every stack now, so other replicas take over without waiting for the TTL.
+  if (coordinator_) coordinator_->Stop();
+
+  for (const auto& runner : runners_) WriteStatusFile(*runner);
+  server_.stop();
+  http_.join();
+  return ExitCode();
+}
+
+int DaemonProcess::ExitCode() const {
+  for (const auto& runner : runners_) {
+    if (!runner->reconciler->fatal()) continue;
+    log_->Write("error", "exiting: " + runner->reconciler->fatal()->ToString());
+    std::fprintf(stderr, "error: %s; this daemon made no changes\n",
+                 runner->reconciler->fatal()->ToString().c_str());
+    return kExitError;
+  }
+  long loops = 0;
+  for (const auto& runner : runners_) loops += runner->daemon->Status().value("loop_id", 0L);
+  log_->Write("info", "daemon stopped", {{"loops", loops}});
+  return kExitOk;
 }
 
 }  // namespace
@@ -494,249 +800,36 @@ int RunDaemon(const GlobalOptions& global, const DaemonFlags& flags) {
     std::fprintf(stderr, "error: %s\n", message.c_str());
     return kExitError;
   };
-  engine::DaemonOptions options;
-  options.mode = flags.mode == "heal" ? engine::DaemonMode::kHeal : engine::DaemonMode::kObserve;
-  options.max_loops = flags.max_loops;
-  const auto interval = ParseDuration(flags.interval);
-  if (!interval) return usage("--interval '" + flags.interval + "': expected e.g. 30s, 5m, 1h");
-  options.interval = *interval;
-  const auto jitter = ParseJitter(flags.jitter);
-  if (!jitter) return usage("--jitter '" + flags.jitter + "': expected a percentage, e.g. 10%");
-  options.jitter = *jitter;
-  const auto backoff_initial = ParseDuration(flags.backoff_initial);
-  const auto backoff_max = ParseDuration(flags.backoff_max);
-  if (!backoff_initial || !backoff_max)
-    return usage("--backoff-initial / --backoff-max: expected durations, e.g. 30s, 30m");
-  options.backoff_initial = *backoff_initial;
-  options.backoff_max = *backoff_max;
+  const auto options = LoopOptions(flags);
+  if (!options) return usage(options.error().message);
   const auto listen = ParseListen(flags.listen);
   if (!listen) return usage("--listen '" + flags.listen + "': expected HOST:PORT");
-  if (!flags.stacks_dir.empty() && (!flags.git_url.empty() || !flags.paths.empty()))
-    return usage(
-        "--stacks-dir serves every stack under one directory; give no other path or "
-        "--git-url with it");
-  if (flags.stacks_dir.empty() && flags.git_url.empty() && flags.paths.empty())
-    return usage("give a manifest path, --stacks-dir, or --git-url");
-  for (const auto& path : flags.paths)
-    if (flags.git_url.empty() && !std::filesystem::exists(path))
-      return usage("manifest path '" + path + "' does not exist");
-  // Lock settings given by flags or the environment are checked now, not at the first loop.
-  if (auto lock = CheckLockFlags(flags.lock); !lock) return usage(lock.error().ToString());
+  if (auto checked = CheckSources(flags); !checked) return usage(checked.error().message);
 
   const std::string state_dir = StateDir(flags.state_dir);
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) return usage("cannot create the state directory " + state_dir + ": " + ec.message());
 
-  std::shared_ptr<azure::ArmClient> arm;
-  auto registry = MakeAzureRegistry(global, &arm);
-
+  DaemonProcess process(global, flags, *options, state_dir, &log);
   // A token in --git-url ("https://x-access-token:TOKEN@host/...") is a credential like any other.
   for (const std::string& credential : engine::UrlCredentials(flags.git_url))
     engine::Scrubber::Process().Add(credential);
-  std::vector<std::unique_ptr<StackRunner>> runners;
-  if (!flags.stacks_dir.empty()) {
-    for (const std::string& dir : StackDirectories(flags.stacks_dir)) {
-      auto runner = std::make_unique<StackRunner>();
-      runner->name = std::filesystem::path(dir).filename().string();
-      runner->source =
-          std::make_unique<DirectorySource>(std::vector<std::string>{dir}, registry.get());
-      runners.push_back(std::move(runner));
-    }
-    if (runners.empty())
-      return usage("--stacks-dir " + flags.stacks_dir + " has no subdirectory with manifests");
-  } else {
-    auto runner = std::make_unique<StackRunner>();
-    if (!flags.git_url.empty()) {
-      GitSourceOptions git;
-      git.url = flags.git_url;
-      git.ref = flags.git_ref;
-      git.subpath = flags.git_path;
-      const auto git_timeout = ParseDuration(flags.git_timeout);
-      if (!git_timeout) return usage("--git-timeout '" + flags.git_timeout + "': expected e.g. 5m");
-      git.timeout = *git_timeout;
-      git.cache_dir = state_dir + "/git/" +
-                      std::to_string(std::hash<std::string>{}(flags.git_url + "#" + flags.git_ref));
-      runner->source = std::make_unique<GitSource>(std::move(git), registry.get());
-    } else {
-      runner->source = std::make_unique<DirectorySource>(flags.paths, registry.get());
-    }
-    runners.push_back(std::move(runner));
-  }
-  const bool sharded = runners.size() > 1 || !flags.stacks_dir.empty();
-
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  engine::MetricsRegistry metrics;
-  DescribeArmMetrics(metrics);
-
-  std::mt19937_64 random(std::random_device{}());
-  std::mutex random_mu;
-  auto random01 = [&] {
-    std::lock_guard lock(random_mu);
-    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
-  };
-
-  for (auto& runner_ptr : runners) {
-    StackRunner& runner = *runner_ptr;
-    runner.reconciler = std::make_unique<Reconciler>(
-        global, flags, options.mode, state_dir, registry.get(), &log, &runner.seat,
-        [&](const engine::StackConfig& config) { UseTimeouts(global, config, *arm); });
-    auto write_status = [&runner, &state_dir] {
-      if (!runner.daemon) return;
-      WriteStateFile(state_dir + "/" + StackFileStem(runner.reconciler->stack()) + ".status.json",
-                     runner.daemon->Status().dump(2));
-    };
-    runner.logger = std::make_unique<LoopLogger>(
-        &log,
-        [&runner, write_status] {
-          if (!runner.reconciler->resumed().is_null())
-            runner.daemon->SetStatusExtra("resumed_in_flight", runner.reconciler->resumed());
-          write_status();
-        },
-        sharded ? Json{{"stack_dir", runner.name}} : Json::object());
-    engine::DaemonOptions stack_options = options;
-    if (sharded) stack_options.metric_labels = {{"stack", runner.name}};
-    runner.daemon = std::make_unique<engine::Daemon>(
-        stack_options, runner.source.get(),
-        [&runner](const engine::PassRequest& request, const Context& pass_ctx) {
-          return runner.reconciler->Pass(request, pass_ctx);
-        },
-        &metrics, runner.logger.get(), random01);
-  }
-
-  // Heal mode on etcd / azureblob: the elections, sharding and failover (docs/ha.md).
-  std::unique_ptr<coordination::ShardCoordinator> coordinator;
-  std::map<std::string, std::shared_ptr<coordination::LockBackend>> backends;
-  std::mutex backends_mu;
-  if (options.mode == engine::DaemonMode::kHeal) {
-    coordination::ShardCoordinatorOptions shard;
-    shard.self = coordination::CurrentHolder("daemon", global.replica_id, *ctx.clock);
-    for (auto& runner : runners) shard.seats.push_back(&runner->seat);
-    shard.backend_for = [&](const engine::LockConfig& config)
-        -> Result<std::shared_ptr<coordination::LockBackend>> {
-      std::lock_guard lock(backends_mu);
-      auto& backend = backends[config.Key()];
-      if (!backend) {
-        auto made = MakeLockBackend(global, config, state_dir);
-        if (!made) return tl::unexpected(made.error());
-        backend = *made;
-      }
-      return backend;
-    };
-    shard.metrics = &metrics;
-    shard.log = [&log](const char* level, const std::string& message, const Json& fields) {
-      log.Write(level, message, fields);
-    };
-    shard.trigger = [&runners](size_t seat) { runners[seat]->daemon->Trigger(); };
-    coordinator = std::make_unique<coordination::ShardCoordinator>(std::move(shard));
-  }
-
-  auto all_ready = [&] {
-    for (const auto& runner : runners)
-      if (!runner->daemon->ready()) return false;
-    return true;
-  };
-  // /status: one stack's document as before (plus its leadership in heal mode); with
-  // --stacks-dir, one entry per stack.
-  auto status = [&] {
-    auto one = [&](const StackRunner& runner) {
-      Json doc = runner.daemon->Status();
-      if (options.mode == engine::DaemonMode::kHeal) {
-        doc["leadership"] = runner.seat.StatusJson();
-        doc["leadership"]["replica"] = global.replica_id;
-      }
-      return doc;
-    };
-    if (!sharded) return one(*runners.front());
-    Json doc = {{"replica", global.replica_id},
-                {"mode", engine::DaemonModeName(options.mode)},
-                {"ready", all_ready()}};
-    Json stacks = Json::array();
-    for (const auto& runner : runners) {
-      Json entry = one(*runner);
-      entry["stack_dir"] = runner->name;
-      stacks.push_back(std::move(entry));
-    }
-    doc["stacks"] = std::move(stacks);
-    if (coordinator) doc["coordinator"] = coordinator->Status();
-    return doc;
-  };
-
-  // The HTTP endpoints (cli/daemon_http.h). Loopback by default: /status names resources and
-  // errors.
-  httplib::Server server;
-  const char* secret_env = std::getenv("KEYWARD_WEBHOOK_SECRET");
-  DaemonEndpoints endpoints;
-  endpoints.webhook_secret = secret_env ? secret_env : "";
-  engine::Scrubber::Process().Add(endpoints.webhook_secret);
-  endpoints.ready = all_ready;
-  endpoints.metrics = [&] {
-    CopyArmMetrics(arm->metrics(), metrics);
-    return engine::Scrubber::Process().Scrub(metrics.Render());
-  };
-  endpoints.status = status;
-  endpoints.trigger = [&] {
-    for (auto& runner : runners) runner->daemon->Trigger();
-  };
-  endpoints.log = [&](const char* level, const std::string& message, const Json& fields) {
-    log.Write(level, message, fields);
-  };
-  InstallDaemonEndpoints(server, endpoints);
-  const int port = listen->port == 0
-                       ? server.bind_to_any_port(listen->host)
-                       : (server.bind_to_port(listen->host, listen->port) ? listen->port : -1);
+  if (auto added = process.AddRunners(); !added) return usage(added.error().message);
+  const int port = process.Serve(*listen);
   if (port < 0) return usage("cannot listen on " + flags.listen);
-  std::atomic<bool> http_returned{false};
-  std::thread http([&] {
-    server.listen_after_bind();
-    http_returned = true;
-  });
-  // cpp-httplib's stop() does nothing until the listen loop runs: a daemon that stops at once (the
-  // stack is locked by another writer) would otherwise wait for ever in http.join().
-  while (!server.is_running() && !http_returned)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  for (auto& runner : runners)
-    runner->daemon->SetStatusExtra("listen", listen->host + ":" + std::to_string(port));
 
   log.Write("info", "daemon started",
-            {{"mode", engine::DaemonModeName(options.mode)},
-             {"interval_ms", options.interval.count()},
+            {{"mode", engine::DaemonModeName(options->mode)},
+             {"interval_ms", options->interval.count()},
              {"listen", listen->host + ":" + std::to_string(port)},
              {"source", !flags.stacks_dir.empty() ? "stacks-dir"
                         : flags.git_url.empty()   ? "directory"
                                                   : "git"},
-             {"stacks", runners.size()},
+             {"stacks", process.stacks()},
              {"replica", global.replica_id},
              {"state_dir", state_dir}});
-
-  if (coordinator) coordinator->Start();
-  if (runners.size() == 1) {
-    runners.front()->daemon->Run(ctx);
-  } else {
-    for (auto& runner : runners)
-      runner->thread = std::thread([&ctx, daemon = runner->daemon.get()] { daemon->Run(ctx); });
-    for (auto& runner : runners) runner->thread.join();
-  }
-  // Resign every stack now, so other replicas take over without waiting for the TTL.
-  if (coordinator) coordinator->Stop();
-
-  for (auto& runner : runners)
-    WriteStateFile(state_dir + "/" + StackFileStem(runner->reconciler->stack()) + ".status.json",
-                   runner->daemon->Status().dump(2));
-  server.stop();
-  http.join();
-  for (const auto& runner : runners) {
-    if (!runner->reconciler->fatal()) continue;
-    log.Write("error", "exiting: " + runner->reconciler->fatal()->ToString());
-    std::fprintf(stderr, "error: %s; this daemon made no changes\n",
-                 runner->reconciler->fatal()->ToString().c_str());
-    return kExitError;
-  }
-  long loops = 0;
-  for (const auto& runner : runners) loops += runner->daemon->Status().value("loop_id", 0L);
-  log.Write("info", "daemon stopped", {{"loops", loops}});
-  return kExitOk;
+  return process.Run();
 }
 
 }  // namespace keyward::cli

@@ -151,18 +151,6 @@ gr::CheckResult DesiredFindings(const engine::ValidationResult& loaded, const Co
   return gr::CheckGuardrails({&estate, &loaded.guardrails, gr::UtcDate(ctx.clock->Now())});
 }
 
-void AddPlannedFindings(engine::Plan* plan, const engine::ValidationResult& loaded,
-                        const engine::ObservedSet& observed,
-                        const engine::HandlerRegistry& registry, const Context& ctx) {
-  if (!loaded.guardrails.rules) return;
-  const gr::Estate estate =
-      gr::PlannedEstate(loaded.set, observed, *plan, registry, *loaded.guardrails.rules);
-  gr::CheckResult checked =
-      gr::CheckGuardrails({&estate, &loaded.guardrails, gr::UtcDate(ctx.clock->Now())});
-  plan->findings = std::move(checked.findings);
-  plan->diagnostics.Append(checked.diagnostics);
-}
-
 bool WriteSarifFile(const std::string& path, const std::vector<gr::Finding>& findings,
                     const gr::Policy& policy, const std::string& automation_id) {
   if (path.empty()) return true;

@@ -1,5 +1,6 @@
-// Guardrails in the CLI (docs/guardrails.md): the rule table of this build, the findings that
-// validate (desired state) and plan (planned state) report, their SARIF file and failOn exit code,
+// Guardrails in the CLI (docs/guardrails.md): the rule table of this build, the findings validate
+// reports on the desired state (plan's, on the planned state, come with the plan: engine/run.h),
+// their SARIF file and failOn exit code,
 // and the commands of their own — `keyward audit` (the rules on a live estate nobody wrote
 // manifests for) and `keyward guardrails list | docs`.
 #pragma once
@@ -25,10 +26,6 @@ const engine::guardrails::RuleRegistry& GuardrailRules();
 // Findings on the manifests alone (`keyward validate`).
 engine::guardrails::CheckResult DesiredFindings(const engine::ValidationResult& loaded,
                                                 const Context& ctx);
-// Fills plan->findings with the findings on the planned state (manifests merged with `observed`).
-void AddPlannedFindings(engine::Plan* plan, const engine::ValidationResult& loaded,
-                        const engine::ObservedSet& observed,
-                        const engine::HandlerRegistry& registry, const Context& ctx);
 
 // Writes the SARIF log of `findings` to `path` ("" = not asked for). False after printing why.
 bool WriteSarifFile(const std::string& path,

@@ -94,17 +94,32 @@ void TakeSavedPlanArgument(keyward::cli::PlanFlags& flags, keyward::cli::PlanFil
   flags.paths.erase(flags.paths.begin());
 }
 
-}  // namespace
+// Every subcommand's flags and, once parsed, which command ran. CLI11 keeps pointers into it.
+struct Commands {
+  keyward::cli::GlobalOptions global;
+  keyward::cli::PlanFlags flags;  // validate, plan, show, apply and graph share them
+  keyward::cli::PlanFileFlags files;
+  bool dot = false;
+  keyward::cli::DaemonFlags daemon_flags;
+  bool whoami_json = false;
+  keyward::cli::ExportFlags export_flags;
+  keyward::cli::LockCommandFlags lock_flags;
+  keyward::cli::GuardrailCommandFlags guardrail_flags;
 
-int main(int argc, char** argv) {
-  using namespace keyward::cli;
-  HardenProcess();
-  ScrubStandardStreams();
-  CLI::App app{"keyward: GitOps for Azure Key Vault", "keyward"};
-  app.require_subcommand(1);
-  app.fallthrough();
+  CLI::App* validate = nullptr;
+  CLI::App* plan = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* apply = nullptr;
+  CLI::App* graph = nullptr;
+  CLI::App* daemon = nullptr;
+  CLI::App* whoami = nullptr;
+  CLI::App* export_command = nullptr;
+  CLI::App* lock_status = nullptr;
+  CLI::App* lock_break = nullptr;
+  keyward::cli::GuardrailCommands guardrail_commands;
+};
 
-  GlobalOptions global;
+void AddGlobalOptions(CLI::App& app, keyward::cli::GlobalOptions& global) {
   app.add_option("--arm-endpoint", global.arm_endpoint,
                  "ARM endpoint (env KEYWARD_ARM_ENDPOINT; default https://management.azure.com)");
   // Checked by CheckTlsOptions (readable, holds a certificate) rather than CLI::ExistingFile, so
@@ -131,90 +146,139 @@ int main(int argc, char** argv) {
   app.add_option("--replica-id", global.replica_id,
                  "Name of this process in stack locks and in its ARM requests' User-Agent (env "
                  "KEYWARD_REPLICA_ID; default HOSTNAME-PID)");
+}
 
-  PlanFlags flags;
-  auto* validate =
+// validate, plan and show: the commands that read manifests or a saved plan and write nothing.
+void AddReadingCommands(CLI::App& app, Commands& c) {
+  c.validate =
       app.add_subcommand("validate", "Check manifests against the schemas; no Azure calls");
-  validate->add_option("paths", flags.paths, "Manifest directories or files")
+  c.validate->add_option("paths", c.flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
-  validate->add_option("--sarif", flags.sarif,
-                       "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
+  c.validate->add_option("--sarif", c.flags.sarif,
+                         "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
 
-  PlanFileFlags files;
-  auto* plan = app.add_subcommand("plan", "Show what apply would change");
-  AddPlanFlags(plan, flags);
-  AddPlanFormatFlags(plan, flags, files);
-  plan->add_option("--sarif", flags.sarif,
-                   "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
-  plan->add_option(
-      "--out", files.out,
+  c.plan = app.add_subcommand("plan", "Show what apply would change");
+  AddPlanFlags(c.plan, c.flags);
+  AddPlanFormatFlags(c.plan, c.flags, c.files);
+  c.plan->add_option("--sarif", c.flags.sarif,
+                     "Write the guardrail findings as SARIF 2.1.0 (GitHub code scanning)");
+  c.plan->add_option(
+      "--out", c.files.out,
       "Save the plan to FILE (mode 0600) for `keyward apply FILE` / `keyward show FILE`");
 
-  auto* show = app.add_subcommand("show", "Render a saved plan; no Azure calls");
-  show->add_option("file", files.plan_file, "A plan saved with `keyward plan --out`")
+  c.show = app.add_subcommand("show", "Render a saved plan; no Azure calls");
+  c.show->add_option("file", c.files.plan_file, "A plan saved with `keyward plan --out`")
       ->required()
       ->check(CLI::ExistingFile);
-  AddPlanFormatFlags(show, flags, files);
+  AddPlanFormatFlags(c.show, c.flags, c.files);
+}
 
+CLI::App* AddApplyCommand(CLI::App& app, Commands& c) {
   auto* apply = app.add_subcommand(
       "apply",
       "Converge Azure to the manifests, or apply exactly a saved plan: apply FILE [PATHS...] "
       "(no prompt; refused when live state or the given manifests moved since the plan)");
-  AddPlanFlags(apply, flags);
-  apply->add_flag("--auto-approve", flags.auto_approve, "Apply without asking for confirmation");
-  apply->add_flag("--allow-destroy", flags.allow_destroy,
+  AddPlanFlags(apply, c.flags);
+  apply->add_flag("--auto-approve", c.flags.auto_approve, "Apply without asking for confirmation");
+  apply->add_flag("--allow-destroy", c.flags.allow_destroy,
                   "Allow deleting vaults, managed HSMs and resource groups");
-  apply->add_flag("--allow-replace", flags.allow_replace,
+  apply->add_flag("--allow-replace", c.flags.allow_replace,
                   "Allow delete-then-create for immutable field changes");
-  apply->add_flag("--wait-for-lock,!--no-wait-for-lock", flags.wait_for_lock,
+  apply->add_flag("--wait-for-lock,!--no-wait-for-lock", c.flags.wait_for_lock,
                   "Wait for another writer of the stack (the default), or fail naming it");
-  AddLockFlags(apply, flags.lock);
+  keyward::cli::AddLockFlags(apply, c.flags.lock);
   apply
-      ->add_option("--plan-key-env", files.plan_key_env,
+      ->add_option("--plan-key-env", c.files.plan_key_env,
                    "apply FILE without PATHS: the environment variable holding the key the saved "
                    "plan's signature must verify with")
       ->capture_default_str();
+  return apply;
+}
 
-  bool dot = false;
-  auto* graph = app.add_subcommand("graph", "Print the dependency graph of the manifests");
-  graph->add_option("paths", flags.paths, "Manifest directories or files")
+CLI::App* AddExportCommand(CLI::App& app, keyward::cli::ExportFlags& flags) {
+  auto* command = app.add_subcommand(
+      "export", "Write manifests for the Key Vault resources that exist in Azure");
+  command->add_option("--subscription", flags.subscription, "Subscription id")->required();
+  command->add_option("--resource-group", flags.resource_group,
+                      "Export only this resource group (default: the whole subscription)");
+  command->add_option("--stack", flags.stack,
+                      "Write this stack into keyward.yaml (the next plan shows adopt)");
+  command->add_option("--out", flags.out, "Directory to write the manifests into")->required();
+  command->add_flag("--force", flags.force,
+                    "Write into a non-empty --out directory (takes the stack's lock)");
+  keyward::cli::AddLockFlags(command, flags.lock);
+  return command;
+}
+
+// Every subcommand, in the order `keyward --help` lists them.
+void AddCommands(CLI::App& app, Commands& c) {
+  AddGlobalOptions(app, c.global);
+  AddReadingCommands(app, c);
+  c.apply = AddApplyCommand(app, c);
+  c.graph = app.add_subcommand("graph", "Print the dependency graph of the manifests");
+  c.graph->add_option("paths", c.flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
-  graph->add_flag("--dot", dot, "Graphviz dot format");
-
-  DaemonFlags daemon_flags;
-  auto* daemon = AddDaemonCommand(app, daemon_flags);
-  bool whoami_json = false;
+  c.graph->add_flag("--dot", c.dot, "Graphviz dot format");
+  c.daemon = keyward::cli::AddDaemonCommand(app, c.daemon_flags);
   auto* auth = app.add_subcommand("auth", "Azure credentials");
   auth->require_subcommand(1);
-  auto* whoami = auth->add_subcommand(
+  c.whoami = auth->add_subcommand(
       "whoami",
       "Show which credential keyward uses and who its token says it is (never the token)");
-  whoami->add_flag("--json", whoami_json, "JSON output");
-  ExportFlags export_flags;
-  auto* export_command = app.add_subcommand(
-      "export", "Write manifests for the Key Vault resources that exist in Azure");
-  export_command->add_option("--subscription", export_flags.subscription, "Subscription id")
-      ->required();
-  export_command->add_option("--resource-group", export_flags.resource_group,
-                             "Export only this resource group (default: the whole subscription)");
-  export_command->add_option("--stack", export_flags.stack,
-                             "Write this stack into keyward.yaml (the next plan shows adopt)");
-  export_command->add_option("--out", export_flags.out, "Directory to write the manifests into")
-      ->required();
-  export_command->add_flag("--force", export_flags.force,
-                           "Write into a non-empty --out directory (takes the stack's lock)");
-  AddLockFlags(export_command, export_flags.lock);
-  LockCommandFlags lock_flags;
-  CLI::App* lock_status = nullptr;
-  CLI::App* lock_break = nullptr;
-  AddLockCommand(app, lock_flags, &lock_status, &lock_break);
-
-  GuardrailCommandFlags guardrail_flags;
-  const GuardrailCommands guardrail_commands = AddGuardrailCommands(app, guardrail_flags);
-
+  c.whoami->add_flag("--json", c.whoami_json, "JSON output");
+  c.export_command = AddExportCommand(app, c.export_flags);
+  keyward::cli::AddLockCommand(app, c.lock_flags, &c.lock_status, &c.lock_break);
+  c.guardrail_commands = keyward::cli::AddGuardrailCommands(app, c.guardrail_flags);
   app.add_subcommand("version", "Print the keyward version");
+}
+
+// Commands that talk to Azure stop on a TLS configuration error before anything else.
+bool TlsUsable(const Commands& c) {
+  for (const CLI::App* remote : {c.plan, c.apply, c.daemon, c.whoami, c.export_command}) {
+    if (!remote->parsed()) continue;
+    if (auto tls = keyward::cli::CheckTlsOptions(c.global); !tls) {
+      std::fprintf(stderr, "error: %s\n", tls.error().message.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// Runs the command that was parsed; its exit code.
+int Dispatch(Commands& c) {
+  using namespace keyward::cli;
+  if (c.validate->parsed()) return RunValidate(c.global, c.flags);
+  if (c.plan->parsed()) return RunPlan(c.global, c.flags, c.files);
+  if (c.show->parsed()) return RunShow(c.global, c.flags, c.files);
+  if (c.apply->parsed()) {
+    TakeSavedPlanArgument(c.flags, c.files);
+    return RunApply(c.global, c.flags, c.files);
+  }
+  if (c.graph->parsed()) return RunGraph(c.global, c.flags, c.dot);
+  if (c.daemon->parsed()) return RunDaemon(c.global, c.daemon_flags);
+  if (c.whoami->parsed()) return RunAuthWhoami(c.global, c.whoami_json);
+  if (c.export_command->parsed()) return RunExport(c.global, c.export_flags);
+  if (c.lock_status->parsed()) return RunLockStatus(c.global, c.lock_flags);
+  if (c.lock_break->parsed()) return RunLockBreak(c.global, c.lock_flags);
+  if (auto code = RunGuardrailCommand(c.global, c.guardrail_commands, c.guardrail_flags))
+    return *code;
+  std::printf("keyward %s\n", KEYWARD_VERSION);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace keyward::cli;
+  HardenProcess();
+  ScrubStandardStreams();
+  CLI::App app{"keyward: GitOps for Azure Key Vault", "keyward"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Commands commands;
+  AddCommands(app, commands);
 
   try {
     app.parse(argc, argv);
@@ -227,33 +291,10 @@ int main(int argc, char** argv) {
   // Logs go to stderr so that stdout stays the plan (pipes, golden files, PR comments).
   auto logger = spdlog::stderr_color_mt("keyward");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
+  spdlog::set_level(commands.global.verbose ? spdlog::level::debug : spdlog::level::warn);
   InstallSignalHandlers();
-  if (global.replica_id.empty()) global.replica_id = keyward::coordination::DefaultReplicaId();
-
-  // Commands that talk to Azure stop on a TLS configuration error before anything else.
-  for (const CLI::App* remote : {plan, apply, daemon, whoami, export_command}) {
-    if (!remote->parsed()) continue;
-    if (auto tls = CheckTlsOptions(global); !tls) {
-      std::fprintf(stderr, "error: %s\n", tls.error().message.c_str());
-      return kExitError;
-    }
-  }
-
-  if (validate->parsed()) return RunValidate(global, flags);
-  if (plan->parsed()) return RunPlan(global, flags, files);
-  if (show->parsed()) return RunShow(global, flags, files);
-  if (apply->parsed()) {
-    TakeSavedPlanArgument(flags, files);
-    return RunApply(global, flags, files);
-  }
-  if (graph->parsed()) return RunGraph(global, flags, dot);
-  if (daemon->parsed()) return RunDaemon(global, daemon_flags);
-  if (whoami->parsed()) return RunAuthWhoami(global, whoami_json);
-  if (export_command->parsed()) return RunExport(global, export_flags);
-  if (lock_status->parsed()) return RunLockStatus(global, lock_flags);
-  if (lock_break->parsed()) return RunLockBreak(global, lock_flags);
-  if (auto code = RunGuardrailCommand(global, guardrail_commands, guardrail_flags)) return *code;
-  std::printf("keyward %s\n", KEYWARD_VERSION);
-  return kExitOk;
+  if (commands.global.replica_id.empty())
+    commands.global.replica_id = keyward::coordination::DefaultReplicaId();
+  if (!TlsUsable(commands)) return kExitError;
+  return Dispatch(commands);
 }

@@ -216,16 +216,15 @@ Result<std::optional<LockHolder>> BlobLockBackend::ReadHolder(const std::string&
   return std::optional<LockHolder>(holder);
 }
 
-Result<std::shared_ptr<HeldLock>> BlobLockBackend::Acquire(const AcquireRequest& request,
-                                                           const Context& ctx) {
-  const std::string where = "blob " + BlobUrl(request.stack);
-  // The lease needs a blob; creating it races harmlessly with other writers.
+::keyward::Status BlobLockBackend::CreateBlob(const std::string& stack, const Context& ctx) {
+  const std::string where = "blob " + BlobUrl(stack);
+  // Creating it races harmlessly with other writers.
   const Request create_blob{
-      "PUT", request.stack, "", {{"x-ms-blob-type", "BlockBlob"}, {"If-None-Match", "*"}}};
+      "PUT", stack, "", {{"x-ms-blob-type", "BlockBlob"}, {"If-None-Match", "*"}}};
   auto created = Send(create_blob, ctx);
   if (!created) return tl::unexpected(created.error());
   if (created->status == 404 && ErrorCodeOf(*created) == "ContainerNotFound") {
-    auto container = Send({"PUT", request.stack, "", {}, /*container=*/true}, ctx);
+    auto container = Send({"PUT", stack, "", {}, /*container=*/true}, ctx);
     if (!container) return tl::unexpected(container.error());
     if (container->status != 201 && container->status != 409)
       return MakeError(ErrorCode::kFailedPrecondition,
@@ -243,7 +242,56 @@ Result<std::shared_ptr<HeldLock>> BlobLockBackend::Acquire(const AcquireRequest&
   if (created->status != 201 && created->status != 409 && created->status != 412)
     return MakeError(ErrorCode::kUnavailable,
                      "cannot create " + where + ": " + DescribeStorageError(*created));
+  return {};
+}
 
+Result<std::shared_ptr<HeldLock>> BlobLockBackend::HoldLease(const AcquireRequest& request,
+                                                             const std::string& lease_id,
+                                                             SteadyTime sent, const Context& ctx) {
+  const LeaseTiming timing = LeaseTiming::ForTtl(ttl_);
+  auto keeper = std::make_shared<LeaseKeeper>(
+      "blob lease on " + BlobUrl(request.stack), timing,
+      [self = shared_from_this(), stack = request.stack, lease_id,
+       deadline = timing.renew_every]() -> ::keyward::Status {
+        Context renew_ctx;
+        auto renewed = self->Send(
+            {"PUT", stack, "lease", {{"x-ms-lease-action", "renew"}, {"x-ms-lease-id", lease_id}}},
+            renew_ctx, deadline);
+        if (!renewed) return tl::unexpected(renewed.error());
+        if (renewed->status == 200) return {};
+        // The lease is not ours any more (broken, or expired and taken): final.
+        if (renewed->status == 409 || renewed->status == 412 || renewed->status == 404)
+          return MakeError(ErrorCode::kNotFound, DescribeStorageError(*renewed));
+        return MakeError(ErrorCode::kUnavailable, DescribeStorageError(*renewed));
+      },
+      clock_, sent);
+  keeper->Start();
+  auto held = std::make_shared<BlobHeldLock>(shared_from_this(), keeper, lease_id, request.stack);
+  const LockHolder& h = request.holder;
+  auto meta = Send({"PUT",
+                    request.stack,
+                    "metadata",
+                    {{"x-ms-lease-id", lease_id},
+                     {std::string(kMetaPrefix) + "host", HeaderSafe(h.host)},
+                     {std::string(kMetaPrefix) + "pid", std::to_string(h.pid)},
+                     {std::string(kMetaPrefix) + "command", HeaderSafe(h.command)},
+                     {std::string(kMetaPrefix) + "since", HeaderSafe(h.since)},
+                     {std::string(kMetaPrefix) + "replica", HeaderSafe(h.replica)}}},
+                   ctx);
+  if (!meta || meta->status != 200) {
+    held->Release();
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot record the holder on blob " + BlobUrl(request.stack) + ": " +
+                         (meta ? DescribeStorageError(*meta) : meta.error().message));
+  }
+  return std::shared_ptr<HeldLock>(held);
+}
+
+Result<std::shared_ptr<HeldLock>> BlobLockBackend::Acquire(const AcquireRequest& request,
+                                                           const Context& ctx) {
+  const std::string where = "blob " + BlobUrl(request.stack);
+  if (auto created = CreateBlob(request.stack, ctx); !created)
+    return tl::unexpected(created.error());
   const std::string duration =
       std::to_string(std::chrono::ceil<std::chrono::seconds>(ttl_).count());
   bool told = false;
@@ -258,49 +306,7 @@ Result<std::shared_ptr<HeldLock>> BlobLockBackend::Acquire(const AcquireRequest&
                            {"x-ms-proposed-lease-id", lease_id}}},
                          ctx);
     if (!acquired) return tl::unexpected(acquired.error());
-    if (acquired->status == 201) {
-      const LeaseTiming timing = LeaseTiming::ForTtl(ttl_);
-      auto keeper = std::make_shared<LeaseKeeper>(
-          "blob lease on " + BlobUrl(request.stack), timing,
-          [self = shared_from_this(), stack = request.stack, lease_id,
-           deadline = timing.renew_every]() -> ::keyward::Status {
-            Context renew_ctx;
-            auto renewed =
-                self->Send({"PUT",
-                            stack,
-                            "lease",
-                            {{"x-ms-lease-action", "renew"}, {"x-ms-lease-id", lease_id}}},
-                           renew_ctx, deadline);
-            if (!renewed) return tl::unexpected(renewed.error());
-            if (renewed->status == 200) return {};
-            // The lease is not ours any more (broken, or expired and taken): final.
-            if (renewed->status == 409 || renewed->status == 412 || renewed->status == 404)
-              return MakeError(ErrorCode::kNotFound, DescribeStorageError(*renewed));
-            return MakeError(ErrorCode::kUnavailable, DescribeStorageError(*renewed));
-          },
-          clock_, sent);
-      keeper->Start();
-      auto held =
-          std::make_shared<BlobHeldLock>(shared_from_this(), keeper, lease_id, request.stack);
-      const LockHolder& h = request.holder;
-      auto meta = Send({"PUT",
-                        request.stack,
-                        "metadata",
-                        {{"x-ms-lease-id", lease_id},
-                         {std::string(kMetaPrefix) + "host", HeaderSafe(h.host)},
-                         {std::string(kMetaPrefix) + "pid", std::to_string(h.pid)},
-                         {std::string(kMetaPrefix) + "command", HeaderSafe(h.command)},
-                         {std::string(kMetaPrefix) + "since", HeaderSafe(h.since)},
-                         {std::string(kMetaPrefix) + "replica", HeaderSafe(h.replica)}}},
-                       ctx);
-      if (!meta || meta->status != 200) {
-        held->Release();
-        return MakeError(ErrorCode::kUnavailable,
-                         "cannot record the holder on " + where + ": " +
-                             (meta ? DescribeStorageError(*meta) : meta.error().message));
-      }
-      return std::shared_ptr<HeldLock>(held);
-    }
+    if (acquired->status == 201) return HoldLease(request, lease_id, sent, ctx);
     if (acquired->status != 409)
       return MakeError(
           acquired->status == 403 ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable,

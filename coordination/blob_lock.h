@@ -59,6 +59,13 @@ class BlobLockBackend : public LockBackend, public std::enable_shared_from_this<
   std::string BlobPath(const std::string& stack) const;  // percent-encoded, from the origin
   // The lease holder from HEAD (nullopt: no lease); also the lease state for messages.
   Result<std::optional<LockHolder>> ReadHolder(const std::string& stack, const Context& ctx);
+  // Acquire's steps: the blob a lease needs (and its container), created when missing; then, once
+  // the lease `lease_id` (requested at `sent`) is granted, its keep-alive and the holder recorded
+  // in the blob's metadata.
+  ::keyward::Status CreateBlob(const std::string& stack, const Context& ctx);
+  Result<std::shared_ptr<HeldLock>> HoldLease(const AcquireRequest& request,
+                                              const std::string& lease_id, SteadyTime sent,
+                                              const Context& ctx);
 
   HttpUrl account_;
   std::string container_;

@@ -180,43 +180,12 @@ void ShardCoordinator::TickOnce(const Context& ctx) {
 
 Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
   LockBackend& backend = *group.backend;
-  // 1. Drop leases that lapsed for good: this replica no longer leads those stacks.
-  for (size_t i : group.seats) {
-    auto lease = options_.seats[i]->Lease();
-    if (lease && !lease->Alive()) {
-      const std::string stack = lease->stack();
-      if (options_.metrics) options_.metrics->Add("keyward_lock_lost_total", {{"stack", stack}}, 1);
-      const auto why = lease->CheckWrite();
-      Log("warn", "leadership: lock lost", {{"stack", stack}, {"error", why ? why->message : ""}});
-      // No need to wait for a pass in flight: its writes are already refused by the lease.
-      BecomeStandby(i, "lock lost");
-    }
-  }
-
-  // 2. Membership (etcd): announce this replica, count the live ones.
-  std::vector<std::string> members = {options_.self.replica};
+  DropLapsedLeases(group);
   bool just_joined = false;
-  if (backend.HasMembership()) {
-    if (!group.membership || !group.membership->Alive()) {
-      if (group.membership) group.membership->Release();
-      group.membership.reset();
-      auto joined = backend.Join(options_.self, ctx);
-      if (joined) {
-        group.membership = *joined;
-        just_joined = true;
-      } else {
-        Log("warn", "leadership: cannot announce this replica",
-            {{"error", joined.error().ToString()}});
-      }
-    }
-    if (auto listed = backend.Members(ctx)) {
-      for (const LockHolder& m : *listed)
-        if (m.replica != options_.self.replica) members.push_back(m.replica);
-    }
-  }
+  const std::vector<std::string> members = LiveMembers(group, ctx, &just_joined);
   if (options_.metrics) options_.metrics->Set("keyward_replicas", {}, members.size());
 
-  // 3. Who leads what.
+  // Who leads what.
   std::vector<std::string> stacks;
   std::map<std::string, size_t> seat_of;
   for (size_t i : group.seats) {
@@ -249,8 +218,62 @@ Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
                     : (it == leaders->end() ? std::nullopt : std::optional<LockHolder>(it->second));
   }
 
-  // 4. Resign the surplus (between passes), campaign for leaderless stacks.
-  engine::ShardDecision decision = engine::DecideShards(view);
+  const engine::ShardDecision decision = engine::DecideShards(view);
+  Rebalance(group, decision, seat_of, just_joined, ctx);
+  Json leading = Json::array();
+  for (const auto& [stack, i] : seat_of)
+    if (options_.seats[i]->Lease()) leading.push_back(stack);
+  return {{"backend", engine::LockBackendName(backend.kind())},
+          {"replicas", members},
+          {"target", decision.target},
+          {"cap", decision.cap},
+          {"leading", leading}};
+}
+
+// Leases that lapsed for good: this replica no longer leads those stacks.
+void ShardCoordinator::DropLapsedLeases(const Group& group) {
+  for (size_t i : group.seats) {
+    auto lease = options_.seats[i]->Lease();
+    if (lease && !lease->Alive()) {
+      const std::string stack = lease->stack();
+      if (options_.metrics) options_.metrics->Add("keyward_lock_lost_total", {{"stack", stack}}, 1);
+      const auto why = lease->CheckWrite();
+      Log("warn", "leadership: lock lost", {{"stack", stack}, {"error", why ? why->message : ""}});
+      // No need to wait for a pass in flight: its writes are already refused by the lease.
+      BecomeStandby(i, "lock lost");
+    }
+  }
+}
+
+// Membership (etcd): announces this replica and lists the live ones, this one first.
+std::vector<std::string> ShardCoordinator::LiveMembers(Group& group, const Context& ctx,
+                                                       bool* just_joined) {
+  LockBackend& backend = *group.backend;
+  std::vector<std::string> members = {options_.self.replica};
+  if (!backend.HasMembership()) return members;
+  if (!group.membership || !group.membership->Alive()) {
+    if (group.membership) group.membership->Release();
+    group.membership.reset();
+    auto joined = backend.Join(options_.self, ctx);
+    if (joined) {
+      group.membership = *joined;
+      *just_joined = true;
+    } else {
+      Log("warn", "leadership: cannot announce this replica",
+          {{"error", joined.error().ToString()}});
+    }
+  }
+  if (auto listed = backend.Members(ctx)) {
+    for (const LockHolder& m : *listed)
+      if (m.replica != options_.self.replica) members.push_back(m.replica);
+  }
+  return members;
+}
+
+// Resigns the surplus (between passes) and campaigns for leaderless stacks.
+void ShardCoordinator::Rebalance(Group& group, engine::ShardDecision decision,
+                                 const std::map<std::string, size_t>& seat_of, bool just_joined,
+                                 const Context& ctx) {
   for (const std::string& stack : decision.resign) {
     const size_t i = seat_of.at(stack);
     std::unique_lock pass(options_.seats[i]->pass_mu_, std::try_to_lock);
@@ -267,7 +290,7 @@ Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
     request.stack = stack;
     request.holder = options_.self;
     request.holder.since = NowIso();
-    auto lease = backend.Acquire(request, ctx);
+    auto lease = group.backend->Acquire(request, ctx);
     if (lease) {
       BecomeLeader(i, *lease);
     } else if (lease.error().code != ErrorCode::kFailedPrecondition) {
@@ -275,15 +298,6 @@ Json ShardCoordinator::TickGroup(Group& group, const Context& ctx) {
           {{"stack", stack}, {"error", lease.error().ToString()}});
     }
   }
-
-  Json leading = Json::array();
-  for (const auto& [stack, i] : seat_of)
-    if (options_.seats[i]->Lease()) leading.push_back(stack);
-  return {{"backend", engine::LockBackendName(backend.kind())},
-          {"replicas", members},
-          {"target", decision.target},
-          {"cap", decision.cap},
-          {"leading", leading}};
 }
 
 Json ShardCoordinator::Status() const {

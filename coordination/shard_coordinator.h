@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "coordination/stack_lock.h"
+#include "engine/leadership.h"
 #include "engine/lock_config.h"
 #include "engine/metrics.h"
 
@@ -97,6 +98,13 @@ class ShardCoordinator {
     std::vector<size_t> seats;
   };
   nlohmann::json TickGroup(Group& group, const Context& ctx);
+  // The steps of a tick: drop lapsed leases; announce this replica and list the live ones
+  // (`just_joined`: announced this tick); resign the surplus and campaign for leaderless stacks.
+  void DropLapsedLeases(const Group& group);
+  std::vector<std::string> LiveMembers(Group& group, const Context& ctx, bool* just_joined);
+  void Rebalance(Group& group, engine::ShardDecision decision,
+                 const std::map<std::string, size_t>& seat_of, bool just_joined,
+                 const Context& ctx);
   void BecomeLeader(size_t seat, std::shared_ptr<HeldLock> lease);
   void BecomeStandby(size_t seat, const char* why);
   void Log(const char* level, const std::string& message, const nlohmann::json& fields) const;

@@ -3,7 +3,9 @@
 // nothing about loops; this wrapper owns the schedule (interval + jitter, immediate triggers),
 // per-resource exponential backoff, the last good manifest revision, metrics and the status
 // snapshot. Everything effectful (manifest source, ARM, clock, randomness) is injected, so the
-// loop is tested with a FakeClock and fakes (daemon_test.cc).
+// loop is tested with a FakeClock and fakes (daemon_test.cc). The loop's parts live beside it:
+// daemon_backoff.h (the backoff table), daemon_status.h (the /status document and the log line),
+// daemon_metrics.h (the metrics) and daemon_pass.h (the pass the CLI runs, over engine/run.h).
 //
 // Invariants:
 //  - A pass never sees a manifest set that failed validation: a broken revision is reported
@@ -31,6 +33,7 @@
 
 #include "engine/apply.h"
 #include "engine/context.h"
+#include "engine/daemon_backoff.h"
 #include "engine/guardrails/finding_tracker.h"
 #include "engine/metrics.h"
 #include "engine/plan.h"
@@ -104,11 +107,7 @@ class DaemonObserver {
   virtual void OnNewFinding(long loop_id, const nlohmann::json& finding) {}
 };
 
-struct BackoffEntry {
-  int failures = 0;
-  Clock::TimePoint retry_after;
-  std::string last_error;
-};
+struct LoopOutcome;  // engine/daemon_status.h
 
 class Daemon {
  public:
@@ -133,9 +132,9 @@ class Daemon {
   void SetStatusExtra(const std::string& key, nlohmann::json value);
 
  private:
-  void UpdateBackoff(const PassResult& result, const std::set<std::string>& backed_off,
-                     Clock::TimePoint now);
-  std::set<std::string> BackedOff(Clock::TimePoint now) const;
+  // Runs the pass on the last good revision and updates the backoff; sets loop->error when there
+  // is no good revision or the pass failed. Called with `lock` held; releases it during the pass.
+  void ReconcileLastGood(const Context& ctx, std::unique_lock<std::mutex>& lock, LoopOutcome* loop);
   MetricLabels Labels(MetricLabels labels) const;  // options_.metric_labels + labels
 
   DaemonOptions options_;
@@ -150,14 +149,11 @@ class Daemon {
   mutable std::mutex mu_;  // guards everything below (Status() runs on the HTTP thread)
   long loop_id_ = 0;
   LoadedRevision last_good_;
-  std::map<std::string, BackoffEntry> backoff_;
+  BackoffTable backoff_;
   guardrails::FindingTracker findings_;
   nlohmann::json status_ = nlohmann::json::object();
   nlohmann::json extra_ = nlohmann::json::object();
 };
-
-// The daemon's metric names, declared in one place (docs/daemon.md lists them).
-void DescribeDaemonMetrics(MetricsRegistry& metrics);
 
 nlohmann::json DriftItemToJson(const DriftItem& item);
 // A plan's differences as drift items (field paths only).

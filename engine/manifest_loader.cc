@@ -161,26 +161,7 @@ class Loader {
   }
 
   void LoadConfig(Root& root) {
-    std::string config_path;
-    for (const char* name : {"keyward.yaml", "keyward.yml"}) {
-      const std::string candidate = JoinPath(root.dir, name);
-      if (!reader_.IsFile(candidate)) {
-        // One that exists but cannot be a stack config (a FIFO, a device, a directory) is an
-        // error: planning without it would silently name the stack after the directory.
-        auto read = reader_.Read(candidate);
-        if (!read && read.error().code != ErrorCode::kNotFound) {
-          diagnostics().Error({candidate, 0, 0}, "cannot read: " + read.error().ToString());
-          root.config_valid = false;
-        }
-        continue;
-      }
-      if (!config_path.empty()) {
-        diagnostics().Error({candidate, 0, 0},
-                            "both " + config_path + " and " + candidate + " exist; keep one");
-        continue;
-      }
-      config_path = candidate;
-    }
+    const std::string config_path = FindConfigFile(root);
     if (config_path.empty()) {
       std::string name = BaseName(root.dir);
       if (name.empty() || name == "." || name == ".." || name == "/")
@@ -216,63 +197,98 @@ class Loader {
 
     root.config_valid = valid;
     root.config_source = doc.source;
+    ReadConfigFields(doc, root);
+  }
+
+  // keyward.yaml or keyward.yml in the root's directory ("" when neither). Both, or one that
+  // exists but cannot be read, is an error.
+  std::string FindConfigFile(Root& root) {
+    std::string config_path;
+    for (const char* name : {"keyward.yaml", "keyward.yml"}) {
+      const std::string candidate = JoinPath(root.dir, name);
+      if (!reader_.IsFile(candidate)) {
+        // One that exists but cannot be a stack config (a FIFO, a device, a directory) is an
+        // error: planning without it would silently name the stack after the directory.
+        auto read = reader_.Read(candidate);
+        if (!read && read.error().code != ErrorCode::kNotFound) {
+          diagnostics().Error({candidate, 0, 0}, "cannot read: " + read.error().ToString());
+          root.config_valid = false;
+        }
+        continue;
+      }
+      if (!config_path.empty()) {
+        diagnostics().Error({candidate, 0, 0},
+                            "both " + config_path + " and " + candidate + " exist; keep one");
+        continue;
+      }
+      config_path = candidate;
+    }
+    return config_path;
+  }
+
+  // The fields of a keyward.yaml that passed (or failed) its schema: each is taken only when it
+  // has the right type, so a schema error never becomes a crash here.
+  void ReadConfigFields(const YamlDocument& doc, Root& root) {
     const Json& v = doc.value;
     if (const std::string* stack = StringAt(v, "stack")) root.config.stack = *stack;
-    if (v.is_object() && v.contains("defaults")) {
-      const Json& d = v["defaults"];
-      if (const std::string* s = StringAt(d, "subscription")) root.config.default_subscription = *s;
-      if (const std::string* s = StringAt(d, "resourceGroup"))
-        root.config.default_resource_group = *s;
-      if (const std::string* s = StringAt(d, "location")) root.config.default_location = *s;
-      if (const std::string* s = StringAt(d, "tenantId")) root.config.default_tenant_id = *s;
-    }
-    if (v.is_object() && v.contains("policies")) {
-      const Json& p = v["policies"];
-      if (p.is_object()) {
-        if (p.contains("prune") && p["prune"].is_boolean())
-          root.config.prune = p["prune"].get<bool>();
-        if (p.contains("parallelism") && p["parallelism"].is_number_integer()) {
-          root.config.parallelism = std::clamp(p["parallelism"].get<int>(), 1, 64);
-        }
-        if (const std::string* s = StringAt(p, "reconcilePolicy")) {
-          if (auto policy = ParseReconcilePolicy(*s)) root.config.default_policy = *policy;
-        }
-        if (const std::string* s = StringAt(p, "softDelete"))
-          root.purge_then_create = *s == "purge-then-create";
-      }
-    }
+    if (v.is_object() && v.contains("defaults")) ReadDefaults(v["defaults"], &root.config);
+    if (v.is_object() && v.contains("policies")) ReadPolicies(v["policies"], root);
     if (v.is_object() && v.contains("lock")) root.config.lock = v["lock"];
     guardrails::ReadGuardrailsSection(v, doc.source, &root.config);
-    if (v.is_object() && v.contains("secrets")) {
-      const Json& s = v["secrets"];
-      if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))
-        root.config.fingerprint_key_env = *env;
-      if (const std::string* on_prune = StringAt(s, "onPrune"))
-        root.config.disable_pruned_secrets = *on_prune == "disable";
-      const Json sources = s.is_object() ? s.value("sources", Json::object()) : Json::object();
-      const Json env = sources.is_object() ? sources.value("env", Json::object()) : Json::object();
-      root.config.secret_sources.allowed_directories = Strings(sources, "allowedDirectories");
-      root.config.secret_sources.env_prefixes = Strings(env, "prefixes");
-      root.config.secret_sources.env_names = Strings(env, "names");
-    }
+    if (v.is_object() && v.contains("secrets")) ReadSecretsSection(v["secrets"], &root.config);
     if (v.is_object() && v.contains("plans")) {
       if (const std::string* env = StringAt(v["plans"], "signingKeyEnv"))
         root.config.plan_signing_key_env = *env;
     }
-    if (v.is_object() && v.contains("timeouts")) {
-      for (auto [key, field] : {std::pair{"operation", &root.config.operation_timeout},
-                                std::pair{"request", &root.config.request_timeout}}) {
-        const std::string* text = StringAt(v["timeouts"], key);
-        if (!text) continue;
-        if (auto duration = ParseDuration(*text)) {
-          *field = *duration;
-        } else {
-          diagnostics().Error(doc.source.ValueAt(std::string("timeouts.") + key),
-                              std::string("timeouts.") + key + " '" + *text +
-                                  "' is not a duration such as 90s, 30m or 1h (at most " +
-                                  FormatDuration(kMaxDuration) + ")");
-          root.config_valid = false;
-        }
+    if (v.is_object() && v.contains("timeouts")) ReadTimeouts(v["timeouts"], doc.source, root);
+  }
+
+  static void ReadDefaults(const Json& d, StackConfig* config) {
+    if (const std::string* s = StringAt(d, "subscription")) config->default_subscription = *s;
+    if (const std::string* s = StringAt(d, "resourceGroup")) config->default_resource_group = *s;
+    if (const std::string* s = StringAt(d, "location")) config->default_location = *s;
+    if (const std::string* s = StringAt(d, "tenantId")) config->default_tenant_id = *s;
+  }
+
+  static void ReadPolicies(const Json& p, Root& root) {
+    if (!p.is_object()) return;
+    if (p.contains("prune") && p["prune"].is_boolean()) root.config.prune = p["prune"].get<bool>();
+    if (p.contains("parallelism") && p["parallelism"].is_number_integer()) {
+      root.config.parallelism = std::clamp(p["parallelism"].get<int>(), 1, 64);
+    }
+    if (const std::string* s = StringAt(p, "reconcilePolicy")) {
+      if (auto policy = ParseReconcilePolicy(*s)) root.config.default_policy = *policy;
+    }
+    if (const std::string* s = StringAt(p, "softDelete"))
+      root.purge_then_create = *s == "purge-then-create";
+  }
+
+  static void ReadSecretsSection(const Json& s, StackConfig* config) {
+    if (const std::string* env = StringAt(s, "fingerprintKeyEnv"))
+      config->fingerprint_key_env = *env;
+    if (const std::string* on_prune = StringAt(s, "onPrune"))
+      config->disable_pruned_secrets = *on_prune == "disable";
+    const Json sources = s.is_object() ? s.value("sources", Json::object()) : Json::object();
+    const Json env = sources.is_object() ? sources.value("env", Json::object()) : Json::object();
+    config->secret_sources.allowed_directories = Strings(sources, "allowedDirectories");
+    config->secret_sources.env_prefixes = Strings(env, "prefixes");
+    config->secret_sources.env_names = Strings(env, "names");
+  }
+
+  // timeouts.operation / timeouts.request: durations, checked here (the schema only says string).
+  void ReadTimeouts(const Json& timeouts, const SourceMap& source, Root& root) {
+    for (auto [key, field] : {std::pair{"operation", &root.config.operation_timeout},
+                              std::pair{"request", &root.config.request_timeout}}) {
+      const std::string* text = StringAt(timeouts, key);
+      if (!text) continue;
+      if (auto duration = ParseDuration(*text)) {
+        *field = *duration;
+      } else {
+        diagnostics().Error(source.ValueAt(std::string("timeouts.") + key),
+                            std::string("timeouts.") + key + " '" + *text +
+                                "' is not a duration such as 90s, 30m or 1h (at most " +
+                                FormatDuration(kMaxDuration) + ")");
+        root.config_valid = false;
       }
     }
   }
@@ -426,17 +442,27 @@ class Loader {
     r.manifest_root = root.dir;
     r.policy = root.config.default_policy;
 
+    if (!ReadMetadata(metadata, doc.source, group_scoped, &r)) return;
+    r.field_locations = std::move(doc.source).TakeValueLocations();  // doc.source is done
+    ResolveAndKeep(std::move(r), *handler, root);
+  }
+
+  // The scope, annotations (with the reconcile policy) and dependsOn of `r` from its metadata.
+  // False after reporting a missing scope or an unknown policy.
+  bool ReadMetadata(const Json& metadata, const SourceMap& source, bool group_scoped,
+                    DesiredResource* resource) {
+    DesiredResource& r = *resource;
     const std::string name = r.kind + "/" + r.name;
     bool ok = true;
     if (r.subscription.empty()) {
-      diagnostics().Error(doc.source.KeyAt("metadata"),
+      diagnostics().Error(source.KeyAt("metadata"),
                           name +
                               " has no subscription: set metadata.subscription or "
                               "defaults.subscription in keyward.yaml");
       ok = false;
     }
     if (group_scoped && r.resource_group.empty()) {
-      diagnostics().Error(doc.source.KeyAt("metadata"),
+      diagnostics().Error(source.KeyAt("metadata"),
                           name +
                               " has no resource group: set metadata.resourceGroup or "
                               "defaults.resourceGroup in keyward.yaml");
@@ -453,7 +479,7 @@ class Loader {
         r.policy = *policy;
       } else {
         diagnostics().Error(
-            doc.source.ValueAt(JoinFieldPath("metadata.annotations", kReconcilePolicyAnnotation)),
+            source.ValueAt(JoinFieldPath("metadata.annotations", kReconcilePolicyAnnotation)),
             "'" + policy_text->second +
                 "' is not a reconcile policy (expected manage, observe, skip or detach-on-delete)");
         ok = false;
@@ -464,15 +490,19 @@ class Loader {
         if (entry.is_string()) r.depends_on.push_back(entry.get<std::string>());
       }
     }
-    if (!ok) return;
-    r.field_locations = std::move(doc.source).TakeValueLocations();  // doc.source is done
+    return ok;
+  }
 
+  // The handler's Resolve (address, ARM id, references, its own checks); keeps `r` when it
+  // resolves without errors.
+  void ResolveAndKeep(DesiredResource r, const ResourceHandler& handler, const Root& root) {
+    const std::string name = r.kind + "/" + r.name;
     ResolveResponse resolved;
     try {
       ResolveRequest request;
       request.resource = &r;
       request.config = &root.config;
-      resolved = handler->Resolve(request);
+      resolved = handler.Resolve(request);
     } catch (const std::exception& e) {
       diagnostics().Error(r.location,
                           name + ": internal error in the " + r.kind + " handler: " + e.what());

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <functional>
 #include <set>
 
 #include "engine/duration.h"
@@ -315,186 +316,236 @@ Result<ArmResponse> ArmClient::PollUntilDone(const ArmResponse& initial,
   return tl::unexpected(std::move(error));
 }
 
-Result<ArmResponse> ArmClient::PollLoop(const ArmResponse& initial, std::string_view original_path,
-                                        HttpMethod method, const Context& ctx,
-                                        const PollOptions& poll, std::string* last_state) {
-  LroStrategy strategy = ChooseLroStrategy(method, initial.status, initial.headers);
-  const std::string client_request_id = initial.client_request_id();
-  const Clock::TimePoint start = ctx.clock->Now();
-  LroProgress progress;
-  progress.strategy = LroStrategyName(strategy);
+namespace {
+
+// One long-running operation polled to its end (ARM-NOTES §1.3), by the strategy its initial
+// response calls for: a status URL (Azure-AsyncOperation / Operation-Location), the Location URL,
+// or the resource's own provisioningState. Every poll waits first (Retry-After, else a ramp), and
+// none starts when it could not finish within the operation's max_wait.
+class LroPoller {
+ public:
+  LroPoller(ArmClient& client, const ArmResponse& initial, std::string_view original_path,
+            HttpMethod method, const Context& ctx, const PollOptions& poll, std::string* last_state,
+            std::function<void(const std::string&)> log_debug)
+      : client_(client),
+        initial_(initial),
+        original_path_(original_path),
+        method_(method),
+        ctx_(ctx),
+        poll_(poll),
+        last_state_(last_state),
+        log_debug_(std::move(log_debug)),
+        strategy_(ChooseLroStrategy(method, initial.status, initial.headers)),
+        client_request_id_(initial.client_request_id()),
+        start_(ctx.clock->Now()) {
+    progress_.strategy = LroStrategyName(strategy_);
+  }
+
+  Result<ArmResponse> Run() {
+    switch (strategy_) {
+      case LroStrategy::kNone:
+        return initial_;
+      case LroStrategy::kMissingPollingUrl:
+        return MakeError(ErrorCode::kInternal,
+                         "ARM answered 202 without Azure-AsyncOperation, Operation-Location or "
+                         "Location",
+                         ResponseDetail(initial_.status, initial_.headers, client_request_id_));
+      case LroStrategy::kAzureAsyncOperation:
+      case LroStrategy::kOperationLocation:
+        return PollStatusUrl(strategy_ == LroStrategy::kAzureAsyncOperation ? "Azure-AsyncOperation"
+                                                                            : "Operation-Location");
+      case LroStrategy::kLocation:
+        return PollLocation();
+      case LroStrategy::kBody:
+        return PollResource();
+    }
+    return initial_;
+  }
+
+ private:
+  // Polls the operation status resource named by `header` until its `status` is final.
+  Result<ArmResponse> PollStatusUrl(const char* header) {
+    const std::string status_url = initial_.headers.GetOr(header);
+    if (auto resolved = client_.ResolveUrl(status_url); !resolved) {
+      return MakeError(ErrorCode::kInternal, std::string(header) + ": " + resolved.error().message,
+                       ResponseDetail(initial_.status, initial_.headers, client_request_id_));
+    }
+    std::string state =
+        InitialBodyState(initial_.status == 201 ? 202 : initial_.status, initial_.body);
+    if (IsFailedState(state))
+      return tl::unexpected(
+          OperationError(state, initial_.body, initial_.headers, client_request_id_));
+    if (IsSucceededState(state) && initial_.status != 202 &&
+        !ProvisioningStateOf(initial_.body).empty()) {
+      return FinalGet(initial_);
+    }
+    HttpHeaders retry_headers = initial_.headers;
+    while (true) {
+      if (auto waited = Wait(retry_headers); !waited) return tl::unexpected(waited.error());
+      auto response = client_.Get(status_url, ctx_);
+      ++progress_.polls;
+      if (!response) return response;  // reading the status failed (4xx/5xx after retries)
+      auto it = response->body.is_object() ? response->body.find("status") : response->body.end();
+      if (!response->body.is_object() || it == response->body.end() || !it->is_string()) {
+        return MakeError(ErrorCode::kInternal,
+                         response->operation() +
+                             ": operation status resource has no `status` "
+                             "string",
+                         ResponseDetail(response->status, response->headers, client_request_id_));
+      }
+      state = it->get<std::string>();
+      Report(state);
+      if (IsFailedState(state)) {
+        return tl::unexpected(
+            OperationError(state, response->body, response->headers, client_request_id_));
+      }
+      if (IsSucceededState(state)) {
+        if (method_ == HttpMethod::kPost) {
+          // Default final-state for POST: the Location URL when there is one.
+          if (auto location = initial_.headers.Get("Location"); location && !location->empty()) {
+            return client_.Get(*location, ctx_, kPollingRead);
+          }
+          return *response;
+        }
+        return FinalGet(*response);
+      }
+      retry_headers = response->headers;
+    }
+  }
+
+  // Polls the Location URL (which may move) until it answers other than 202.
+  Result<ArmResponse> PollLocation() {
+    std::string location = initial_.headers.GetOr("Location");
+    if (auto resolved = client_.ResolveUrl(location); !resolved) {
+      return MakeError(ErrorCode::kInternal, "Location: " + resolved.error().message,
+                       ResponseDetail(initial_.status, initial_.headers, client_request_id_));
+    }
+    std::string state =
+        initial_.status == 202 ? "InProgress" : InitialBodyState(initial_.status, initial_.body);
+    if (IsFailedState(state))
+      return tl::unexpected(
+          OperationError(state, initial_.body, initial_.headers, client_request_id_));
+    ArmResponse last = initial_;
+    while (!IsSucceededState(state)) {
+      if (auto waited = Wait(last.headers); !waited) return tl::unexpected(waited.error());
+      auto response = client_.Get(location, ctx_, kPollingRead);
+      ++progress_.polls;
+      if (!response) return response;  // 4xx/5xx on the Location URL: the operation failed
+      if (auto next = response->headers.Get("Location"); next && !next->empty()) {
+        if (auto resolved = client_.ResolveUrl(*next); !resolved) {
+          return MakeError(ErrorCode::kInternal, "Location: " + resolved.error().message,
+                           ResponseDetail(response->status, response->headers, client_request_id_));
+        }
+        location = *next;
+      }
+      if (response->status == 202) {
+        state = "InProgress";
+      } else {
+        state = ProvisioningStateOf(response->body);
+        if (state.empty()) state = "Succeeded";  // 200/201/204 without a state: done
+      }
+      Report(state);
+      if (IsFailedState(state)) {
+        return tl::unexpected(
+            OperationError(state, response->body, response->headers, client_request_id_));
+      }
+      last = std::move(*response);
+    }
+    // A PUT/PATCH Location result without a body (204) says nothing about the resource.
+    if ((method_ == HttpMethod::kPut || method_ == HttpMethod::kPatch) && last.body.is_null()) {
+      return FinalGet(last);
+    }
+    return last;
+  }
+
+  // Re-reads the resource itself until its provisioningState is final.
+  Result<ArmResponse> PollResource() {
+    std::string state = InitialBodyState(initial_.status, initial_.body);
+    ArmResponse last = initial_;
+    while (true) {
+      if (IsSucceededState(state)) return last;
+      if (IsFailedState(state)) {
+        return tl::unexpected(OperationError(state, last.body, last.headers, client_request_id_));
+      }
+      if (auto waited = Wait(last.headers); !waited) return tl::unexpected(waited.error());
+      auto response = client_.Get(original_path_, ctx_);
+      ++progress_.polls;
+      if (!response) return response;
+      if (response->status != 204 && response->body.is_null()) {
+        return MakeError(ErrorCode::kInternal, response->operation() + ": returned no body",
+                         ResponseDetail(response->status, response->headers, client_request_id_));
+      }
+      state = InitialBodyState(response->status == 201 ? 200 : response->status, response->body);
+      Report(state);
+      last = std::move(*response);
+    }
+  }
 
   // The resource after success: PUT/PATCH read the original URL again (ARM-NOTES §1.3).
-  auto final_get = [&](const ArmResponse& last) -> Result<ArmResponse> {
-    if (method == HttpMethod::kPut || method == HttpMethod::kPatch) return Get(original_path, ctx);
+  Result<ArmResponse> FinalGet(const ArmResponse& last) {
+    if (method_ == HttpMethod::kPut || method_ == HttpMethod::kPatch)
+      return client_.Get(original_path_, ctx_);
     return last;
-  };
-  auto report = [&](const std::string& status) {
-    progress.status = status;
-    *last_state = status;
-    progress.elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock->Now() - start);
-    if (poll.on_progress) poll.on_progress(progress);
-    impl_->Log(LogLevel::kDebug, std::string("LRO ") + HttpMethodName(method) + " " +
-                                     SanitizeUrl(std::string(original_path)) + " [" +
-                                     progress.strategy + "] poll " +
-                                     std::to_string(progress.polls) + ": " + status);
-  };
+  }
+
+  void Report(const std::string& status) {
+    progress_.status = status;
+    *last_state_ = status;
+    progress_.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->Now() - start_);
+    if (poll_.on_progress) poll_.on_progress(progress_);
+    log_debug_(std::string("LRO ") + HttpMethodName(method_) + " " +
+               SanitizeUrl(std::string(original_path_)) + " [" + progress_.strategy + "] poll " +
+               std::to_string(progress_.polls) + ": " + status);
+  }
+
   // Waits before the next poll; errors on cancellation or when max_wait would be exceeded.
-  auto wait = [&](const HttpHeaders& headers) -> Status {
-    auto server = ParseRetryAfter(headers, ctx.clock->Now());
+  Status Wait(const HttpHeaders& headers) {
+    auto server = ParseRetryAfter(headers, ctx_.clock->Now());
     // Without Retry-After, start at 1 s and double up to default_interval: a vault leaves
     // RegisteringDns within seconds, and a flat interval would make every create that slow.
-    const auto ramp = std::chrono::milliseconds(1000LL << std::min(progress.polls, 16));
+    const auto ramp = std::chrono::milliseconds(1000LL << std::min(progress_.polls, 16));
     // The floor yields to a smaller cap, so tests (and users) can still poll faster on purpose.
-    auto interval = Clamp(server ? *server : std::min(ramp, poll.default_interval),
-                          std::min(poll.min_interval, poll.max_interval), poll.max_interval);
+    auto interval = Clamp(server ? *server : std::min(ramp, poll_.default_interval),
+                          std::min(poll_.min_interval, poll_.max_interval), poll_.max_interval);
     // A poll that would start at or after the deadline could not finish before it.
-    if (ctx.clock->Now() + interval - start >= poll.max_wait) {
+    if (ctx_.clock->Now() + interval - start_ >= poll_.max_wait) {
       return MakeError(ErrorCode::kDeadlineExceeded,
                        "long-running operation did not finish within " +
-                           engine::FormatDuration(poll.max_wait) +
+                           engine::FormatDuration(poll_.max_wait) +
                            " (the operation timeout); last state: " +
-                           (progress.status.empty() ? "unknown" : progress.status),
-                       ResponseDetail(initial.status, initial.headers, client_request_id));
+                           (progress_.status.empty() ? "unknown" : progress_.status),
+                       ResponseDetail(initial_.status, initial_.headers, client_request_id_));
     }
-    if (!ctx.clock->SleepFor(interval, ctx.cancelled.get())) {
+    if (!ctx_.clock->SleepFor(interval, ctx_.cancelled.get())) {
       return MakeError(ErrorCode::kCancelled,
                        "cancelled while waiting for a long-running operation");
     }
     return {};
-  };
-
-  switch (strategy) {
-    case LroStrategy::kNone:
-      return initial;
-    case LroStrategy::kMissingPollingUrl:
-      return MakeError(ErrorCode::kInternal,
-                       "ARM answered 202 without Azure-AsyncOperation, Operation-Location or "
-                       "Location",
-                       ResponseDetail(initial.status, initial.headers, client_request_id));
-
-    case LroStrategy::kAzureAsyncOperation:
-    case LroStrategy::kOperationLocation: {
-      const char* header = strategy == LroStrategy::kAzureAsyncOperation ? "Azure-AsyncOperation"
-                                                                         : "Operation-Location";
-      const std::string status_url = initial.headers.GetOr(header);
-      if (auto resolved = ResolveUrl(status_url); !resolved) {
-        return MakeError(ErrorCode::kInternal,
-                         std::string(header) + ": " + resolved.error().message,
-                         ResponseDetail(initial.status, initial.headers, client_request_id));
-      }
-      std::string state =
-          InitialBodyState(initial.status == 201 ? 202 : initial.status, initial.body);
-      if (IsFailedState(state))
-        return tl::unexpected(
-            OperationError(state, initial.body, initial.headers, client_request_id));
-      if (IsSucceededState(state) && initial.status != 202 &&
-          !ProvisioningStateOf(initial.body).empty()) {
-        return final_get(initial);
-      }
-      HttpHeaders retry_headers = initial.headers;
-      while (true) {
-        if (auto waited = wait(retry_headers); !waited) return tl::unexpected(waited.error());
-        auto response = Get(status_url, ctx);
-        ++progress.polls;
-        if (!response) return response;  // reading the status failed (4xx/5xx after retries)
-        auto it = response->body.is_object() ? response->body.find("status") : response->body.end();
-        if (!response->body.is_object() || it == response->body.end() || !it->is_string()) {
-          return MakeError(ErrorCode::kInternal,
-                           response->operation() +
-                               ": operation status resource has no `status` "
-                               "string",
-                           ResponseDetail(response->status, response->headers, client_request_id));
-        }
-        state = it->get<std::string>();
-        report(state);
-        if (IsFailedState(state)) {
-          return tl::unexpected(
-              OperationError(state, response->body, response->headers, client_request_id));
-        }
-        if (IsSucceededState(state)) {
-          if (method == HttpMethod::kPost) {
-            // Default final-state for POST: the Location URL when there is one.
-            if (auto location = initial.headers.Get("Location"); location && !location->empty()) {
-              return Get(*location, ctx, kPollingRead);
-            }
-            return *response;
-          }
-          return final_get(*response);
-        }
-        retry_headers = response->headers;
-      }
-    }
-
-    case LroStrategy::kLocation: {
-      std::string location = initial.headers.GetOr("Location");
-      if (auto resolved = ResolveUrl(location); !resolved) {
-        return MakeError(ErrorCode::kInternal, "Location: " + resolved.error().message,
-                         ResponseDetail(initial.status, initial.headers, client_request_id));
-      }
-      std::string state =
-          initial.status == 202 ? "InProgress" : InitialBodyState(initial.status, initial.body);
-      if (IsFailedState(state))
-        return tl::unexpected(
-            OperationError(state, initial.body, initial.headers, client_request_id));
-      ArmResponse last = initial;
-      while (!IsSucceededState(state)) {
-        if (auto waited = wait(last.headers); !waited) return tl::unexpected(waited.error());
-        auto response = Get(location, ctx, kPollingRead);
-        ++progress.polls;
-        if (!response) return response;  // 4xx/5xx on the Location URL: the operation failed
-        if (auto next = response->headers.Get("Location"); next && !next->empty()) {
-          if (auto resolved = ResolveUrl(*next); !resolved) {
-            return MakeError(
-                ErrorCode::kInternal, "Location: " + resolved.error().message,
-                ResponseDetail(response->status, response->headers, client_request_id));
-          }
-          location = *next;
-        }
-        if (response->status == 202) {
-          state = "InProgress";
-        } else {
-          state = ProvisioningStateOf(response->body);
-          if (state.empty()) state = "Succeeded";  // 200/201/204 without a state: done
-        }
-        report(state);
-        if (IsFailedState(state)) {
-          return tl::unexpected(
-              OperationError(state, response->body, response->headers, client_request_id));
-        }
-        last = std::move(*response);
-      }
-      // A PUT/PATCH Location result without a body (204) says nothing about the resource.
-      if ((method == HttpMethod::kPut || method == HttpMethod::kPatch) && last.body.is_null()) {
-        return final_get(last);
-      }
-      return last;
-    }
-
-    case LroStrategy::kBody: {
-      std::string state = InitialBodyState(initial.status, initial.body);
-      ArmResponse last = initial;
-      while (true) {
-        if (IsSucceededState(state)) return last;
-        if (IsFailedState(state)) {
-          return tl::unexpected(OperationError(state, last.body, last.headers, client_request_id));
-        }
-        if (auto waited = wait(last.headers); !waited) return tl::unexpected(waited.error());
-        auto response = Get(original_path, ctx);
-        ++progress.polls;
-        if (!response) return response;
-        if (response->status != 204 && response->body.is_null()) {
-          return MakeError(ErrorCode::kInternal, response->operation() + ": returned no body",
-                           ResponseDetail(response->status, response->headers, client_request_id));
-        }
-        state = InitialBodyState(response->status == 201 ? 200 : response->status, response->body);
-        report(state);
-        last = std::move(*response);
-      }
-    }
   }
-  return initial;
+
+  ArmClient& client_;
+  const ArmResponse& initial_;
+  const std::string_view original_path_;
+  const HttpMethod method_;
+  const Context& ctx_;
+  const PollOptions& poll_;
+  std::string* last_state_;
+  std::function<void(const std::string&)> log_debug_;
+  const LroStrategy strategy_;
+  const std::string client_request_id_;
+  const Clock::TimePoint start_;
+  LroProgress progress_;
+};
+
+}  // namespace
+
+Result<ArmResponse> ArmClient::PollLoop(const ArmResponse& initial, std::string_view original_path,
+                                        HttpMethod method, const Context& ctx,
+                                        const PollOptions& poll, std::string* last_state) {
+  LroPoller poller(*this, initial, original_path, method, ctx, poll, last_state,
+                   [this](const std::string& line) { impl_->Log(LogLevel::kDebug, line); });
+  return poller.Run();
 }
 
 Result<ArmResponse> ArmClient::SendAndWait(HttpMethod method, std::string_view path_or_url,

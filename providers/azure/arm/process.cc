@@ -28,6 +28,57 @@ struct Pipe {
   void CloseWrite() { ::close(fd[1]), fd[1] = -1; }
 };
 
+// The child's environment, built before spawning: the parent's, with extra_env on top.
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra_env) {
+  std::vector<std::string> env_strings = extra_env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const std::string& extra : extra_env)
+      overridden = overridden || std::string_view(extra).substr(0, extra.find('=')) == name;
+    if (!overridden) env_strings.emplace_back(entry);
+  }
+  return env_strings;
+}
+
+// Reads the child's stdout and stderr into `result` until both close. An error when the child
+// must be killed: cancelled, out of time, or poll failed.
+std::optional<Error> ReadUntilClosed(int out_fd, int err_fd, const std::string& program,
+                                     std::chrono::milliseconds timeout, const Context& ctx,
+                                     ProcessResult* result) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* sinks[2] = {&result->out, &result->err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if (ctx.IsCancelled()) return Error{ErrorCode::kCancelled, program + ": cancelled", ""};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return Error{
+          ErrorCode::kDeadlineExceeded,
+          program + " did not finish within " + std::to_string(timeout.count() / 1000) + " s", ""};
+    }
+    // Wake up at least every 100 ms to notice cancellation.
+    int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 100)));
+    if (ready < 0 && errno != EINTR)
+      return Error{ErrorCode::kUnavailable, std::string("poll: ") + std::strerror(errno), ""};
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buffer[4096];
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> FindExecutable(const std::string& name, const std::string& path_env) {
@@ -59,16 +110,7 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  const std::vector<std::string>& extra_env,
                                  std::chrono::milliseconds timeout, const Context& ctx) {
-  // The child's environment, built before spawning: the parent's, with extra_env on top.
-  std::vector<std::string> env_strings = extra_env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const std::string_view name = entry.substr(0, entry.find('='));
-    bool overridden = false;
-    for (const std::string& extra : extra_env)
-      overridden = overridden || std::string_view(extra).substr(0, extra.find('=')) == name;
-    if (!overridden) env_strings.emplace_back(entry);
-  }
+  std::vector<std::string> env_strings = ChildEnvironment(extra_env);
   std::vector<char*> envp;
   for (std::string& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
@@ -98,43 +140,8 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   err.CloseWrite();
 
   ProcessResult result;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::optional<Error> failure;
-  pollfd fds[2] = {{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    if (ctx.IsCancelled()) {
-      failure = Error{ErrorCode::kCancelled, argv.front() + ": cancelled", ""};
-      break;
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      failure = Error{
-          ErrorCode::kDeadlineExceeded,
-          argv.front() + " did not finish within " + std::to_string(timeout.count() / 1000) + " s",
-          ""};
-      break;
-    }
-    // Wake up at least every 100 ms to notice cancellation.
-    int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 100)));
-    if (ready < 0 && errno != EINTR) {
-      failure = Error{ErrorCode::kUnavailable, std::string("poll: ") + std::strerror(errno), ""};
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
+  const std::optional<Error> failure =
+      ReadUntilClosed(out.fd[0], err.fd[0], argv.front(), timeout, ctx, &result);
   if (failure) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -173,6 +173,62 @@ Status CheckCaFile(const std::string& path) {
   return {};
 }
 
+namespace {
+
+web::http::http_request ToCpprestRequest(const HttpRequest& request,
+                                         const std::string& path_and_query) {
+  web::http::http_request message(ToCpprestMethod(request.method));
+  message.set_request_uri(path_and_query);
+  std::string content_type = "application/json; charset=utf-8";
+  for (const auto& [name, value] : request.headers.all()) {
+    if (EqualsIgnoreCase(name, "Content-Type")) {
+      content_type = value;
+      continue;
+    }
+    message.headers().add(name, value);
+  }
+  if (!request.body.empty()) message.set_body(request.body, content_type);
+  return message;
+}
+
+// Polls for cancellation and the deadline while the request is in flight, so neither a SIGTERM
+// nor a server dripping its answer byte by byte is waited out; either cancels the task. Real time
+// is fine here: this is the I/O edge, not logic. True when the deadline expired.
+bool WaitOrExpire(const pplx::task<HttpResponse>& task, pplx::cancellation_token_source& cancel,
+                  const Context& ctx,
+                  const std::optional<std::chrono::steady_clock::time_point>& deadline) {
+  while (!task.is_done()) {
+    if (ctx.IsCancelled()) {
+      cancel.cancel();
+      return false;
+    }
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+      cancel.cancel();
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+// Leaves a cancelled request behind without ever waiting on the server.
+void Abandon(pplx::task<HttpResponse>& task) {
+  // Cancelling closes the connection; give that a moment.
+  const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (!task.is_done() && std::chrono::steady_clock::now() < grace)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Whenever the abandoned request ends, observe its outcome: pplx terminates the process on an
+  // exception nobody looked at.
+  task.then([](pplx::task<HttpResponse> done) {
+    try {
+      done.get();
+    } catch (...) {
+    }
+  });
+}
+
+}  // namespace
+
 struct CpprestTransport::Impl {
   CpprestTransportOptions options;
   std::mutex mu;
@@ -231,17 +287,7 @@ Result<HttpResponse> CpprestTransport::Send(const HttpRequest& request, const Co
   }
   try {
     auto client = impl_->ClientFor(authority);
-    web::http::http_request message(ToCpprestMethod(request.method));
-    message.set_request_uri(path_and_query);
-    std::string content_type = "application/json; charset=utf-8";
-    for (const auto& [name, value] : request.headers.all()) {
-      if (EqualsIgnoreCase(name, "Content-Type")) {
-        content_type = value;
-        continue;
-      }
-      message.headers().add(name, value);
-    }
-    if (!request.body.empty()) message.set_body(request.body, content_type);
+    web::http::http_request message = ToCpprestRequest(request, path_and_query);
 
     pplx::cancellation_token_source cancel;
     const size_t max_bytes = impl_->options.max_response_bytes;
@@ -262,35 +308,8 @@ Result<HttpResponse> CpprestTransport::Send(const HttpRequest& request, const Co
                       }
                       return out;
                     });
-    // Poll for cancellation and the deadline while the request is in flight, so neither a
-    // SIGTERM nor a server dripping its answer byte by byte is waited out. Real time is fine
-    // here: this is the I/O edge, not logic.
-    bool expired = false;
-    while (!task.is_done()) {
-      if (ctx.IsCancelled()) {
-        cancel.cancel();
-        break;
-      }
-      if (deadline && std::chrono::steady_clock::now() >= *deadline) {
-        expired = true;
-        cancel.cancel();
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (expired) {
-      // Cancelling closes the connection; give that a moment, but never wait on the server.
-      const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-      while (!task.is_done() && std::chrono::steady_clock::now() < grace)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      // Whenever the abandoned request ends, observe its outcome: pplx terminates the process
-      // on an exception nobody looked at.
-      task.then([](pplx::task<HttpResponse> done) {
-        try {
-          done.get();
-        } catch (...) {
-        }
-      });
+    if (WaitOrExpire(task, cancel, ctx, deadline)) {
+      Abandon(task);
       return MakeError(ErrorCode::kDeadlineExceeded, "no complete response by the deadline");
     }
     try {

@@ -33,12 +33,142 @@ std::string ArmIdOf(const SoftDeletableKind& kind, const std::string& subscripti
          "/providers/Microsoft.KeyVault/" + kind.collection + "/" + name;
 }
 
+std::string ProviderPathOf(const std::string& subscription, const std::string& rest) {
+  return WithApiVersion(SubscriptionPath(subscription) + "/providers/Microsoft.KeyVault/" + rest,
+                        kKeyVaultApiVersion);
+}
+
+// The scopes one refresh lists, deduplicated case-insensitively (ARM names and GUIDs are). A
+// subscription-wide scope makes the resource-group lists in that subscription redundant.
+struct Scopes {
+  std::map<std::string, std::string> subscriptions;                   // lower -> as written
+  std::map<std::string, std::pair<std::string, std::string>> groups;  // lower "s/rg" -> (s, rg)
+  std::set<std::string> whole_subscriptions;                          // lower
+};
+
+Scopes ScopesToList(const engine::RefreshRequest& request, bool per_subscription) {
+  Scopes out;
+  for (const engine::DesiredResource* d : request.desired) {
+    if (d->subscription.empty()) continue;
+    out.subscriptions.emplace(Lower(d->subscription), d->subscription);
+    if (per_subscription) {
+      out.whole_subscriptions.insert(Lower(d->subscription));
+    } else if (!d->resource_group.empty()) {
+      out.groups.emplace(Lower(d->subscription + "/" + d->resource_group),
+                         std::make_pair(d->subscription, d->resource_group));
+    }
+  }
+  for (const std::string& scope : request.scopes) {
+    const std::string s = ArmIdSegment(scope, "subscriptions");
+    if (s.empty()) continue;
+    out.subscriptions.emplace(Lower(s), s);
+    const std::string rg = ArmIdSegment(scope, "resourceGroups");
+    if (rg.empty() || per_subscription) {
+      out.whole_subscriptions.insert(Lower(s));
+    } else {
+      out.groups.emplace(Lower(s + "/" + rg), std::make_pair(s, rg));
+    }
+  }
+  return out;
+}
+
+// Phase 1: every live and deleted list call. Results are merged in a fixed order, so the response
+// does not depend on which call finished first. `seen_ids` receives the live ids (lowercase).
+Result<engine::RefreshResponse> ListScopes(ArmClient& client, const SoftDeletableKind& kind,
+                                           const Scopes& scopes, size_t parallelism,
+                                           const Context& ctx, std::set<std::string>* seen_ids) {
+  std::vector<std::string> list_paths;
+  std::vector<bool> missing_ok;  // a resource group that does not exist yet has no resources
+  for (const std::string& s : scopes.whole_subscriptions) {
+    list_paths.push_back(ProviderPathOf(scopes.subscriptions.at(s), kind.collection));
+    missing_ok.push_back(false);
+  }
+  for (const auto& [key, scope] : scopes.groups) {
+    if (scopes.whole_subscriptions.count(Lower(scope.first))) continue;
+    list_paths.push_back(WithApiVersion(ResourceGroupPath(scope.first, scope.second) +
+                                            "/providers/Microsoft.KeyVault/" + kind.collection,
+                                        kKeyVaultApiVersion));
+    missing_ok.push_back(true);
+  }
+  const size_t live_lists = list_paths.size();
+  std::vector<std::string> deleted_subscriptions;
+  for (const auto& [lower, s] : scopes.subscriptions) {
+    list_paths.push_back(ProviderPathOf(s, kind.deleted_collection));
+    missing_ok.push_back(false);
+    deleted_subscriptions.push_back(s);
+  }
+  std::vector<Result<std::vector<Json>>> lists(list_paths.size());
+  engine::ForEachBounded(list_paths.size(), parallelism,
+                         [&](size_t i) { lists[i] = client.ListAll(list_paths[i], ctx); });
+
+  engine::RefreshResponse out;
+  for (size_t i = 0; i < lists.size(); ++i) {
+    if (!lists[i]) {
+      if (missing_ok[i] && lists[i].error().code == ErrorCode::kNotFound) continue;
+      return tl::unexpected(lists[i].error());
+    }
+    if (i < live_lists) {
+      for (const Json& live : *lists[i]) {
+        engine::ObservedResource observed = Observed(kind, live);
+        if (observed.arm_id.empty() || !seen_ids->insert(Lower(observed.arm_id)).second) continue;
+        out.resources.push_back(std::move(observed));
+      }
+    } else {
+      const std::string& s = deleted_subscriptions[i - live_lists];
+      for (const Json& deleted : *lists[i])
+        out.soft_deleted.push_back(SoftDeletedFromArm(kind, deleted, s));
+    }
+  }
+  return out;
+}
+
+// Phase 2: names are global, so a desired resource that is neither live here nor soft-deleted
+// in its subscription may still be taken by someone else. Only these few names are checked
+// (the check has no list form); taken ones go to out->unavailable_names.
+Status CheckUnseenNames(ArmClient& client, const SoftDeletableKind& kind,
+                        const engine::RefreshRequest& request,
+                        const std::set<std::string>& seen_ids, const Context& ctx,
+                        engine::RefreshResponse* out) {
+  std::vector<const engine::DesiredResource*> to_check;
+  for (const engine::DesiredResource* d : request.desired) {
+    if (d->subscription.empty() || d->name.empty()) continue;
+    const std::string id =
+        d->arm_id.empty() ? ArmIdOf(kind, d->subscription, d->resource_group, d->name) : d->arm_id;
+    if (seen_ids.count(Lower(id))) continue;
+    bool soft_deleted = false;
+    for (const engine::SoftDeletedResource& sd : out->soft_deleted) {
+      if (IEquals(sd.name, d->name) && IEquals(sd.subscription, d->subscription))
+        soft_deleted = true;
+    }
+    if (!soft_deleted) to_check.push_back(d);
+  }
+  std::vector<Result<ArmResponse>> checks(to_check.size());
+  engine::ForEachBounded(to_check.size(), request.parallelism, [&](size_t i) {
+    Json body = {{"name", to_check[i]->name}};
+    if (kind.check_name_sends_type)
+      body["type"] = std::string("Microsoft.KeyVault/") + kind.collection;
+    // A read: a 502 must not fail the refresh.
+    checks[i] = client.Post(ProviderPathOf(to_check[i]->subscription, kind.check_name_action), body,
+                            ctx, kSafeToRepeat);
+  });
+  for (size_t i = 0; i < checks.size(); ++i) {
+    if (!checks[i]) return tl::unexpected(checks[i].error());
+    auto check = ParseNameAvailability(*checks[i]);
+    if (!check) return tl::unexpected(check.error());
+    const std::string& name = to_check[i]->name;
+    if (!check->available) {
+      out->unavailable_names[std::string(kind.kind) + "/" + Lower(name)] =
+          check->Explain(std::string(kind.noun) + " name '" + name + "'");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string SoftDeletableHandler::ProviderPath(const std::string& subscription,
                                                const std::string& rest) const {
-  return WithApiVersion(SubscriptionPath(subscription) + "/providers/Microsoft.KeyVault/" + rest,
-                        kKeyVaultApiVersion);
+  return ProviderPathOf(subscription, rest);
 }
 
 engine::ResolveResponse SoftDeletableHandler::Resolve(const engine::ResolveRequest& request) const {
@@ -63,114 +193,12 @@ Change SoftDeletableHandler::PlanChange(const engine::PlanChangeRequest& request
 
 Result<engine::RefreshResponse> SoftDeletableHandler::Refresh(const engine::RefreshRequest& request,
                                                               const Context& ctx) {
-  // Scopes to list, deduplicated case-insensitively (ARM names and GUIDs are). A subscription-wide
-  // scope makes the resource-group lists in that subscription redundant.
-  std::map<std::string, std::string> subscriptions;                   // lower -> as written
-  std::map<std::string, std::pair<std::string, std::string>> groups;  // lower "s/rg" -> (s, rg)
-  std::set<std::string> whole_subscriptions;                          // lower
-  for (const engine::DesiredResource* d : request.desired) {
-    if (d->subscription.empty()) continue;
-    subscriptions.emplace(Lower(d->subscription), d->subscription);
-    if (kind_.list_per_subscription) {
-      whole_subscriptions.insert(Lower(d->subscription));
-    } else if (!d->resource_group.empty()) {
-      groups.emplace(Lower(d->subscription + "/" + d->resource_group),
-                     std::make_pair(d->subscription, d->resource_group));
-    }
-  }
-  for (const std::string& scope : request.scopes) {
-    const std::string s = ArmIdSegment(scope, "subscriptions");
-    if (s.empty()) continue;
-    subscriptions.emplace(Lower(s), s);
-    const std::string rg = ArmIdSegment(scope, "resourceGroups");
-    if (rg.empty() || kind_.list_per_subscription) {
-      whole_subscriptions.insert(Lower(s));
-    } else {
-      groups.emplace(Lower(s + "/" + rg), std::make_pair(s, rg));
-    }
-  }
-
-  // Phase 1: every list call. Results are merged in a fixed order, so the response does not
-  // depend on which call finished first.
-  std::vector<std::string> list_paths;
-  std::vector<bool> missing_ok;  // a resource group that does not exist yet has no resources
-  for (const std::string& s : whole_subscriptions) {
-    list_paths.push_back(ProviderPath(subscriptions[s], kind_.collection));
-    missing_ok.push_back(false);
-  }
-  for (const auto& [key, scope] : groups) {
-    if (whole_subscriptions.count(Lower(scope.first))) continue;
-    list_paths.push_back(WithApiVersion(ResourceGroupPath(scope.first, scope.second) +
-                                            "/providers/Microsoft.KeyVault/" + kind_.collection,
-                                        kKeyVaultApiVersion));
-    missing_ok.push_back(true);
-  }
-  const size_t live_lists = list_paths.size();
-  std::vector<std::string> deleted_subscriptions;
-  for (const auto& [lower, s] : subscriptions) {
-    list_paths.push_back(ProviderPath(s, kind_.deleted_collection));
-    missing_ok.push_back(false);
-    deleted_subscriptions.push_back(s);
-  }
-  std::vector<Result<std::vector<Json>>> lists(list_paths.size());
-  engine::ForEachBounded(list_paths.size(), request.parallelism,
-                         [&](size_t i) { lists[i] = client_->ListAll(list_paths[i], ctx); });
-
-  engine::RefreshResponse out;
   std::set<std::string> seen_ids;  // lower
-  for (size_t i = 0; i < lists.size(); ++i) {
-    if (!lists[i]) {
-      if (missing_ok[i] && lists[i].error().code == ErrorCode::kNotFound) continue;
-      return tl::unexpected(lists[i].error());
-    }
-    if (i < live_lists) {
-      for (const Json& live : *lists[i]) {
-        engine::ObservedResource observed = Observed(kind_, live);
-        if (observed.arm_id.empty() || !seen_ids.insert(Lower(observed.arm_id)).second) continue;
-        out.resources.push_back(std::move(observed));
-      }
-    } else {
-      const std::string& s = deleted_subscriptions[i - live_lists];
-      for (const Json& deleted : *lists[i])
-        out.soft_deleted.push_back(SoftDeletedFromArm(kind_, deleted, s));
-    }
-  }
-
-  // Phase 2: names are global, so a desired resource that is neither live here nor soft-deleted
-  // in its subscription may still be taken by someone else. Only these few names are checked
-  // (the check has no list form).
-  std::vector<const engine::DesiredResource*> to_check;
-  for (const engine::DesiredResource* d : request.desired) {
-    if (d->subscription.empty() || d->name.empty()) continue;
-    const std::string id =
-        d->arm_id.empty() ? ArmIdOf(kind_, d->subscription, d->resource_group, d->name) : d->arm_id;
-    if (seen_ids.count(Lower(id))) continue;
-    bool soft_deleted = false;
-    for (const engine::SoftDeletedResource& sd : out.soft_deleted) {
-      if (IEquals(sd.name, d->name) && IEquals(sd.subscription, d->subscription))
-        soft_deleted = true;
-    }
-    if (!soft_deleted) to_check.push_back(d);
-  }
-  std::vector<Result<ArmResponse>> checks(to_check.size());
-  engine::ForEachBounded(to_check.size(), request.parallelism, [&](size_t i) {
-    Json body = {{"name", to_check[i]->name}};
-    if (kind_.check_name_sends_type)
-      body["type"] = std::string("Microsoft.KeyVault/") + kind_.collection;
-    // A read: a 502 must not fail the refresh.
-    checks[i] = client_->Post(ProviderPath(to_check[i]->subscription, kind_.check_name_action),
-                              body, ctx, kSafeToRepeat);
-  });
-  for (size_t i = 0; i < checks.size(); ++i) {
-    if (!checks[i]) return tl::unexpected(checks[i].error());
-    auto check = ParseNameAvailability(*checks[i]);
-    if (!check) return tl::unexpected(check.error());
-    const std::string& name = to_check[i]->name;
-    if (!check->available) {
-      out.unavailable_names[std::string(kind_.kind) + "/" + Lower(name)] =
-          check->Explain(std::string(kind_.noun) + " name '" + name + "'");
-    }
-  }
+  auto out = ListScopes(*client_, kind_, ScopesToList(request, kind_.list_per_subscription),
+                        request.parallelism, ctx, &seen_ids);
+  if (!out) return out;
+  if (auto checked = CheckUnseenNames(*client_, kind_, request, seen_ids, ctx, &*out); !checked)
+    return tl::unexpected(checked.error());
   return out;
 }
 
