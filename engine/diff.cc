@@ -3,8 +3,9 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <optional>
+
+#include "engine/exact_match.h"
 
 namespace keyward::engine {
 namespace {
@@ -249,6 +250,8 @@ class Differ {
 std::vector<FieldChange> DiffManagedFields(const Json& desired, const Json& live,
                                            const DiffRules& rules) {
   std::vector<FieldChange> out;
+  // The steady state: nothing to report, found without building a path or compiling the rules.
+  if (ManagedFieldsMatchExactly(desired, live)) return out;
   Segments path;
   Differ(rules).Diff(desired, live, path, {}, &out);
   return out;
@@ -296,16 +299,19 @@ bool ArmIdEquals(const std::string& a, const std::string& b) {
 std::string FingerprintOf(const Json& value) {
   // nlohmann::json objects are std::map-backed, so dump() emits keys sorted: canonical.
   const std::string canonical = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // Fetched once: OpenSSL 3 looks EVP_sha256() up in its provider tables on every use, which
+  // cost more than hashing a vault's few hundred bytes (a plan fingerprints every live resource).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(canonical.data(), canonical.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+  if (!sha256 ||
+      EVP_Digest(canonical.data(), canonical.size(), digest, &length, sha256, nullptr) != 1)
     return {};
-  std::string hex;
-  hex.reserve(length * 2);
-  char buf[3];
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(length * 2, '\0');
   for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", digest[i]);
-    hex += buf;
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xf];
   }
   return hex;
 }

@@ -1,11 +1,14 @@
 #include "engine/planner.h"
 
 #include <algorithm>
-#include <map>
+#include <functional>
 #include <optional>
-#include <set>
+#include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "engine/diff.h"
@@ -15,38 +18,65 @@
 namespace keyward::engine {
 namespace {
 
-// Orders `changes` so that each comes after its in-list depends_on, with engine/graph.h (ties keep
-// the given order). Nodes are keyed by position so that equal addresses (which validation
-// rejects) cannot merge two changes. On a cycle the given order is kept and `cycle` is set.
+// Orders `changes` so that each comes after its in-list depends_on, ties keeping the given order:
+// the order of engine/graph.h (Kahn's algorithm, the earliest ready position first), computed on
+// positions rather than on a string-keyed Graph, since a fleet's plan holds 100,000 changes.
+// Positions, not addresses, are the nodes, so that equal addresses (which validation rejects)
+// cannot merge two changes. On a cycle the given order is kept and `cycle` is set.
 std::vector<size_t> StableOrder(const std::vector<Change>& changes, std::string* cycle) {
-  std::map<std::string, size_t> index;
-  for (size_t i = 0; i < changes.size(); ++i) index.emplace(changes[i].address, i);
-  std::vector<std::pair<std::string, std::vector<std::string>>> nodes;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    std::vector<std::string> deps;
+  const size_t n = changes.size();
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(n);
+  for (size_t i = 0; i < n; ++i) index.emplace(changes[i].address, i);
+  std::vector<std::vector<size_t>> dependents(n);
+  std::vector<size_t> waiting(n, 0);
+  std::vector<size_t> deps;
+  for (size_t i = 0; i < n; ++i) {
+    deps.clear();
     for (const std::string& dep : changes[i].depends_on) {
       auto it = index.find(dep);
-      if (it != index.end()) deps.push_back(std::to_string(it->second));
+      if (it == index.end()) continue;
+      if (std::find(deps.begin(), deps.end(), it->second) == deps.end())
+        deps.push_back(it->second);  // an edge counts once, as in Graph::AddEdge
     }
-    nodes.emplace_back(std::to_string(i), std::move(deps));
+    waiting[i] = deps.size();
+    for (size_t dep : deps) dependents[dep].push_back(i);
   }
-  const Graph graph = Graph::FromDependencies(nodes);
-  auto order = graph.TopologicalOrder();
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+  for (size_t i = 0; i < n; ++i)
+    if (waiting[i] == 0) ready.push(i);
   std::vector<size_t> out;
-  if (!order) {
-    // Say it with addresses, not positions.
-    std::vector<std::string> named;
-    for (const std::string& id : graph.FindCycle())
-      named.push_back(changes[std::stoul(id)].address);
-    *cycle = Graph::DescribeCycle(named);
-    for (size_t i = 0; i < changes.size(); ++i) out.push_back(i);
-    return out;
+  out.reserve(n);
+  while (!ready.empty()) {
+    const size_t i = ready.top();
+    ready.pop();
+    out.push_back(i);
+    for (size_t next : dependents[i])
+      if (--waiting[next] == 0) ready.push(next);
   }
-  for (const std::string& id : *order) out.push_back(std::stoul(id));
+  if (out.size() == n) return out;
+
+  // A cycle: name it with addresses, through the graph (rare, so its cost does not matter).
+  std::vector<std::pair<std::string, std::vector<std::string>>> nodes;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<std::string> named_deps;
+    for (const std::string& dep : changes[i].depends_on) {
+      auto it = index.find(dep);
+      if (it != index.end()) named_deps.push_back(std::to_string(it->second));
+    }
+    nodes.emplace_back(std::to_string(i), std::move(named_deps));
+  }
+  std::vector<std::string> named;
+  for (const std::string& id : Graph::FromDependencies(nodes).FindCycle())
+    named.push_back(changes[std::stoul(id)].address);
+  *cycle = Graph::DescribeCycle(named);
+  out.clear();
+  for (size_t i = 0; i < n; ++i) out.push_back(i);
   return out;
 }
 
 const std::string* FindUnavailable(const ObservedSet& observed, const DesiredResource& d) {
+  if (observed.unavailable_names.empty()) return nullptr;  // the usual case: no key to build
   // The key is "Kind/name" with the name lowercased; accept a fully lowercased key too, so
   // handlers cannot get this subtly wrong.
   for (const std::string& key :
@@ -93,8 +123,8 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
   // --- Desired resources, in load order. Skipped ones still claim their live counterpart, so
   // that "skip" never turns into "prune".
   const ObservedIndex index(observed);
-  std::set<std::string> claimed_ids;
-  std::set<std::string> claimed_addresses;
+  std::unordered_set<std::string> claimed_ids;
+  std::unordered_set<std::string> claimed_addresses;
   std::vector<Change> forward;
   for (const DesiredResource& d : desired.resources) {
     if (!d.arm_id.empty()) claimed_ids.insert(CanonicalArmId(d.arm_id));
@@ -183,7 +213,10 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
 
   // --- Desired changes: dependencies first.
   std::string cycle;
-  for (size_t i : StableOrder(forward, &cycle)) plan.changes.push_back(forward[i]);
+  plan.changes.reserve(forward.size() + prune.size());
+  // Moved, not copied: each change holds two JSON bodies, and a copy would double the plan's
+  // peak memory at fleet scale.
+  for (size_t i : StableOrder(forward, &cycle)) plan.changes.push_back(std::move(forward[i]));
   if (!cycle.empty()) plan.diagnostics.Error({}, cycle);
 
   // --- Prune changes: children first. A live resource whose id lies under another pruned
@@ -199,7 +232,7 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
   }
   // depends_on points from parent to child here, so the forward order is children first.
   std::string prune_cycle;  // impossible with a strict prefix relation
-  for (size_t i : StableOrder(prune, &prune_cycle)) plan.changes.push_back(prune[i]);
+  for (size_t i : StableOrder(prune, &prune_cycle)) plan.changes.push_back(std::move(prune[i]));
 
   return plan;
 }

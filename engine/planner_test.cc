@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/graph.h"
 #include "engine/testing_fake_handler_test_util.h"
 
 namespace keyward::engine {
@@ -277,6 +278,30 @@ TEST(PlanTest, CreatesFollowDependencyOrderStably) {
   EXPECT_EQ(plan.Find("Key/a")->depends_on, std::vector<std::string>{"Vault/kv"});
   EXPECT_EQ(plan.Find("Vault/kv")->depends_on,
             std::vector<std::string>{"ResourceGroup/not-in-plan"});
+}
+
+// MakePlan orders changes on positions, not through a Graph (a fleet's plan is large): its order
+// must stay the Graph's, ties to load order, with repeated dependencies counting once.
+TEST(PlanTest, OrderIsTheGraphsTopologicalOrder) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  std::vector<DesiredResource> resources;
+  std::vector<std::pair<std::string, std::vector<std::string>>> nodes;
+  for (int i = 0; i < 60; ++i) {
+    std::vector<std::string> deps;
+    // Each depends on a few later-listed ones (so load order is not the answer), some twice.
+    for (int j : {i + 1 + i % 7, i + 3 + i % 5, i + 1 + i % 7, 200})
+      if (j < 60 || j == 200) deps.push_back("Vault/v" + std::to_string(j));
+    resources.push_back(MakeDesired("Vault", "v" + std::to_string(i), kVaultSpec, deps));
+    nodes.emplace_back("Vault/v" + std::to_string(i), deps);
+  }
+  Plan plan = MakePlan(MakeDesiredSet(resources), {}, fakes.registry, TestPlanOptions());
+  auto order = Graph::FromDependencies(nodes).TopologicalOrder();
+  ASSERT_TRUE(order.has_value());
+  std::vector<std::string> planned;
+  for (const Change& c : plan.changes) planned.push_back(c.address);
+  EXPECT_EQ(planned, *order);
+  EXPECT_NE(planned.front(), "Vault/v0");
 }
 
 TEST(PlanTest, DeletesComeAfterCreatesAndUpdates) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/exact_match.h"
 #include "providers/azure/kinds/soft_delete_model.h"
 
 namespace keyward::azure {
@@ -42,13 +43,17 @@ const std::vector<std::string>& BooleanProperties() {
 }
 
 // Read-only or server-computed (or managed by another kind: accessPolicies belong to the
-// AccessPolicy kind, so a vault diff never sees them).
-const std::set<std::string>& IgnoredLiveProperties() {
-  static const std::set<std::string> names = {
-      "provisioningstate", "vaulturi",   "hsmpoolresourceid", "privateendpointconnections",
-      "accesspolicies",    "createmode", "systemdata",
+// AccessPolicy kind, so a vault diff never sees them). Compared in place, case-insensitively:
+// every live property of every vault is checked, and most names are too long for a string's
+// inline buffer, so a lowercase copy would allocate.
+bool IsIgnoredLiveProperty(const std::string& key) {
+  static const std::vector<std::string> names = {
+      "provisioningState", "vaultUri",   "hsmPoolResourceId", "privateEndpointConnections",
+      "accessPolicies",    "createMode", "systemData",
   };
-  return names;
+  for (const std::string& name : names)
+    if (IEquals(key, name)) return true;
+  return false;
 }
 
 }  // namespace
@@ -123,9 +128,14 @@ std::string CanonicalIp(std::string value) {
 
 void CanonicalizeNetworkAcls(Json& acls) {
   if (!acls.is_object()) return;
-  CanonicalizeKeys(acls, {"bypass", "defaultAction", "ipRules", "virtualNetworkRules"});
-  CanonicalizeEnum(acls, "bypass", {"AzureServices", "None"});
-  CanonicalizeEnum(acls, "defaultAction", {"Allow", "Deny"});
+  // Built once: every vault on both sides of every plan comes through here.
+  static const std::vector<std::string> kKeys = {"bypass", "defaultAction", "ipRules",
+                                                 "virtualNetworkRules"};
+  static const std::vector<std::string> kBypass = {"AzureServices", "None"};
+  static const std::vector<std::string> kDefaultAction = {"Allow", "Deny"};
+  CanonicalizeKeys(acls, kKeys);
+  CanonicalizeEnum(acls, "bypass", kBypass);
+  CanonicalizeEnum(acls, "defaultAction", kDefaultAction);
   if (acls.contains("ipRules") && acls["ipRules"].is_array()) {
     Json rules = Json::array();
     std::set<std::string> seen;
@@ -395,7 +405,7 @@ Json NormalizeVault(const Json& live) {
   Json properties = Json::object();
   if (const Json* props = FindKey(live, "properties"); props && props->is_object()) {
     for (auto it = props->begin(); it != props->end(); ++it) {
-      if (IgnoredLiveProperties().count(Lower(it.key()))) continue;
+      if (IsIgnoredLiveProperty(it.key())) continue;
       if (it.value().is_null()) continue;
       properties[it.key()] = it.value();
     }
@@ -422,20 +432,34 @@ Json NormalizeVault(const Json& live) {
 std::vector<FieldChange> DiffVault(const Json& desired, const Json& live) {
   std::vector<FieldChange> out;
   if (!desired.is_object()) return out;
-  Json managed = Json::object();
-  Json have = Json::object();
-  if (desired.contains("location")) {
-    managed["location"] = desired["location"];
-    const std::string location =
-        live.is_object() ? CanonicalLocation(live.value("location", "")) : "";
-    if (!location.empty()) have["location"] = location;
+  static const Json kNull;
+  const auto want_location = desired.find("location");
+  const auto want_properties = desired.find("properties");
+  const std::string location = want_location != desired.end() && live.is_object()
+                                   ? CanonicalLocation(live.value("location", ""))
+                                   : "";
+  const Json* live_props = live.is_object() ? FindKey(live, "properties") : nullptr;
+  // The steady state: the managed fields match exactly (engine/exact_match.h), decided without
+  // copying both sides into the diff's {location, properties} shape below.
+  const bool same_location =
+      want_location == desired.end() || want_location->is_null() ||
+      (want_location->is_string() && !location.empty() && *want_location == location);
+  const bool same_properties =
+      want_properties == desired.end() ||
+      engine::ManagedFieldsMatchExactly(*want_properties, live_props ? *live_props : kNull);
+  if (!same_location || !same_properties) {
+    Json managed = Json::object();
+    Json have = Json::object();
+    if (want_location != desired.end()) {
+      managed["location"] = *want_location;
+      if (!location.empty()) have["location"] = location;
+    }
+    if (want_properties != desired.end()) {
+      managed["properties"] = *want_properties;
+      if (live_props) have["properties"] = *live_props;
+    }
+    out = engine::DiffManagedFields(managed, have, VaultDiffRules());
   }
-  if (desired.contains("properties")) {
-    managed["properties"] = desired["properties"];
-    const Json* live_props = live.is_object() ? FindKey(live, "properties") : nullptr;
-    if (live_props) have["properties"] = *live_props;
-  }
-  out = engine::DiffManagedFields(managed, have, VaultDiffRules());
   if (desired.contains("tags")) {
     const Json* live_tags = live.is_object() ? FindKey(live, "tags") : nullptr;
     DiffTags(live_tags ? *live_tags : Json(), desired["tags"], &out);
