@@ -163,6 +163,11 @@ TEST_F(PrivateEndpointConnectionsTest, DeletingTheEndpointDisconnectsTheConnecti
 }
 
 TEST_F(PrivateEndpointConnectionsTest, DeleteIsALocationLroOnTheConnectionUrl) {
+  // What this test checks while the delete runs takes a few requests; under ASan on a busy
+  // machine they outlasted the fixture's 0.2 s operation, so its own emulator runs 3 s ones.
+  StartWith({.lro_seconds = 3});
+  CreateRg("rg1");
+  ASSERT_EQ(PutVault("rg1", "kv1", VaultBody()).status, 200);
   std::string name = Connect("pe1", true);
   auto r = Call("DELETE", Pec(name) + "?" + kKv);
   ASSERT_EQ(r.status, 202) << r.body;

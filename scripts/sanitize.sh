@@ -10,7 +10,7 @@
 #                                        # azure_test, cli_test, checks), building only those
 #   KEYWARD_FUZZ_SMOKE_SECONDS=60 scripts/sanitize.sh     # default 20 s per fuzz target
 #
-# scripts/test.sh runs the whole scope (the README says how long it takes);
+# scripts/test.sh runs the unit scope (the README says why and how long each takes);
 # KEYWARD_SKIP_SANITIZE=1 skips it there. scripts/fuzz.sh runs one target for longer.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
