@@ -24,6 +24,7 @@
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/misbehaving_server.h"
+#include "tests/support/sanitizers.h"
 
 namespace keyward::testing {
 namespace {
@@ -38,12 +39,45 @@ const std::vector<std::string> kDefaultFlags = {"--request-timeout", "5s", "--ti
 constexpr int kDefaultMaxSeconds = 30;
 constexpr int kWorkers = 4;
 
+// Under AddressSanitizer keyward, the emulator and the misbehaving server all run several times
+// slower (four cases at once on two cores): a 32 MiB body is still being read after 5 s. Every
+// deadline of a case — its duration flags and max_seconds — is multiplied by this factor, and
+// messages name the deadline in force as {{request_timeout}} and {{timeout}}.
+constexpr int kDeadlineFactor = kAddressSanitizer ? 3 : 1;
+
 fs::path CorpusDir() { return SourceDir() / "tests" / "corpus" / "arm"; }
 
-std::string Expand(std::string text, const std::string& case_name) {
-  const std::string key = "{{request_id}}";
-  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at))
-    text.replace(at, key.size(), case_name);
+// "5s" → "15s" under ASan; any other value (a flag's name, "500ms") unchanged.
+std::string ScaleSeconds(const std::string& value) {
+  if (value.size() < 2 || value.back() != 's' ||
+      !std::all_of(value.begin(), value.end() - 1, [](char c) { return c >= '0' && c <= '9'; }))
+    return value;
+  return std::to_string(std::stoi(value.substr(0, value.size() - 1)) * kDeadlineFactor) + "s";
+}
+
+// The case's global flags with every duration scaled.
+std::vector<std::string> FlagsOf(const Json& spec) {
+  std::vector<std::string> flags = spec.value("flags", kDefaultFlags);
+  for (std::string& flag : flags) flag = ScaleSeconds(flag);
+  return flags;
+}
+
+// The value that follows `name` in `flags` ("" when absent).
+std::string FlagValue(const std::vector<std::string>& flags, const std::string& name) {
+  auto it = std::find(flags.begin(), flags.end(), name);
+  return it != flags.end() && it + 1 != flags.end() ? *(it + 1) : "";
+}
+
+void ReplaceAll(std::string& text, const std::string& key, const std::string& value) {
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+    text.replace(at, key.size(), value);
+}
+
+std::string Expand(std::string text, const std::string& case_name,
+                   const std::vector<std::string>& flags) {
+  ReplaceAll(text, "{{request_id}}", case_name);
+  ReplaceAll(text, "{{request_timeout}}", FlagValue(flags, "--request-timeout"));
+  ReplaceAll(text, "{{timeout}}", FlagValue(flags, "--timeout"));
   return text;
 }
 
@@ -166,13 +200,14 @@ class ArmCorpusTest : public ::testing::Test {
         Materialize(outcome.name, spec.value("manifests", std::vector<std::string>{"base"}));
     const std::string command = spec.value("command", "plan");
     std::vector<std::string> argv = {BinaryPath("keyward")};
-    for (const std::string& flag : spec.value("flags", kDefaultFlags)) argv.push_back(flag);
+    const std::vector<std::string> flags = FlagsOf(spec);
+    argv.insert(argv.end(), flags.begin(), flags.end());
     argv.push_back(command);
     argv.push_back(set.string());
     if (command == "apply") argv.push_back("--auto-approve");
 
     const Json& expect = spec["expect"];
-    const int max_seconds = expect.value("max_seconds", kDefaultMaxSeconds);
+    const int max_seconds = expect.value("max_seconds", kDefaultMaxSeconds) * kDeadlineFactor;
     const auto start = std::chrono::steady_clock::now();
     const fs::path state = *work_ / ("state-" + outcome.name);
     fs::create_directories(state);
@@ -191,7 +226,7 @@ class ArmCorpusTest : public ::testing::Test {
         problem(std::string("output has '") + crash + "'");
     }
     for (const Json& message : expect.value("messages", Json::array())) {
-      const std::string want = Expand(message.get<std::string>(), outcome.name);
+      const std::string want = Expand(message.get<std::string>(), outcome.name, flags);
       if (output.find(want) == std::string::npos) problem("no message containing '" + want + "'");
     }
     std::vector<std::string> absent = expect.value("absent", std::vector<std::string>{});
