@@ -236,5 +236,24 @@ TEST_F(CliTest, VersionPrintsTheVersion) {
   EXPECT_THAT(result.out, HasSubstr("keyward 0.1.0"));
 }
 
+// The User-Agent of every ARM request is "keyward/" and the version `keyward version` prints: both
+// come from CMake's project(VERSION), so a version bump cannot leave one of them behind.
+TEST_F(CliTest, EveryArmRequestCarriesTheVersionTheCliPrints) {
+  auto version = Keyward({"version"});
+  ASSERT_EQ(version.exit_code, 0);
+  const std::string printed = version.out.substr(0, version.out.find('\n'));
+  ASSERT_EQ(printed.rfind("keyward ", 0), 0u) << printed;
+  const std::string user_agent = "keyward/" + printed.substr(std::string("keyward ").size());
+
+  auto plan = RunKeyward({"plan", dir_.string()});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  auto log = HttpsRequest("GET", emulator_->endpoint() + "/_emulator/requests", {}, "",
+                          emulator_->ca_file());
+  const nlohmann::json requests = log.Json()["requests"];
+  ASSERT_FALSE(requests.empty());
+  for (const auto& request : requests)
+    EXPECT_EQ(request.value("userAgent", "").rfind(user_agent, 0), 0u) << request.dump();
+}
+
 }  // namespace
 }  // namespace keyward::testing

@@ -13,6 +13,7 @@
 #include "engine/url.h"
 #include "providers/azure/arm/lro.h"
 #include "providers/azure/arm/paging.h"
+#include "providers/azure/arm/user_agent.h"
 
 namespace keyward::azure {
 namespace {
@@ -118,7 +119,7 @@ ArmClient::ArmClient(ArmClientOptions options) : impl_(std::make_unique<Impl>())
     transport = std::make_shared<CpprestTransport>(
         CpprestTransportOptions{impl.options.ca_file, impl.options.timeout});
   }
-  std::string user_agent = std::string("keyward/") + kKeywardVersion;
+  std::string user_agent = KeywardUserAgent();
   if (!impl.options.user_agent_suffix.empty()) user_agent += " " + impl.options.user_agent_suffix;
 
   std::vector<std::unique_ptr<HttpPolicy>> policies;

@@ -47,7 +47,6 @@ using Json = nlohmann::json;
 inline constexpr char kKeyVaultApiVersion[] = "2024-11-01";
 inline constexpr char kResourcesApiVersion[] = "2021-04-01";
 inline constexpr char kDefaultArmEndpoint[] = "https://management.azure.com";
-inline constexpr char kKeywardVersion[] = "0.1.0";
 
 // ---- ARM ids and paths -------------------------------------------------------------------------
 

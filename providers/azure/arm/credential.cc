@@ -16,6 +16,7 @@
 #include "providers/azure/arm/bounded_json.h"
 #include "providers/azure/arm/managed_identity_credential.h"
 #include "providers/azure/arm/pipeline.h"
+#include "providers/azure/arm/user_agent.h"
 #include "providers/azure/arm/workload_identity_credential.h"
 
 namespace keyward::azure {
@@ -214,7 +215,7 @@ ConfidentialClient::ConfidentialClient(std::string name, std::string tenant_id,
     transport = std::make_shared<CpprestTransport>(CpprestTransportOptions{options_.ca_file});
   std::vector<std::unique_ptr<HttpPolicy>> policies;
   policies.push_back(std::make_unique<RequestIdPolicy>());
-  policies.push_back(std::make_unique<UserAgentPolicy>(std::string("keyward/") + "0.1.0"));
+  policies.push_back(std::make_unique<UserAgentPolicy>(KeywardUserAgent()));
   policies.push_back(
       std::make_unique<RetryPolicy>(options_.retry, DefaultRandomSource(), nullptr, LogSink()));
   pipeline_ = std::make_unique<HttpPipeline>(std::move(policies), std::move(transport));

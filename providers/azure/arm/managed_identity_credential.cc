@@ -2,6 +2,7 @@
 
 #include "engine/scrubber.h"
 #include "providers/azure/arm/pipeline.h"
+#include "providers/azure/arm/user_agent.h"
 
 namespace keyward::azure {
 namespace {
@@ -10,7 +11,7 @@ std::unique_ptr<HttpPipeline> MakePipeline(std::shared_ptr<HttpTransport> transp
                                            std::optional<RetryOptions> retry) {
   std::vector<std::unique_ptr<HttpPolicy>> policies;
   policies.push_back(std::make_unique<RequestIdPolicy>());
-  policies.push_back(std::make_unique<UserAgentPolicy>(std::string("keyward/") + "0.1.0"));
+  policies.push_back(std::make_unique<UserAgentPolicy>(KeywardUserAgent()));
   if (retry) {
     policies.push_back(
         std::make_unique<RetryPolicy>(*retry, DefaultRandomSource(), nullptr, LogSink()));

@@ -93,7 +93,7 @@ TEST(PipelineTest, ClientRequestIdIsStableAcrossRetriesAndUserAgentIsSet) {
   EXPECT_EQ(id.size(), 36u);
   EXPECT_EQ(id[14], '4');  // UUID v4
   EXPECT_EQ(sent[1].headers.GetOr("x-ms-client-request-id"), id);
-  EXPECT_EQ(sent[0].headers.GetOr("user-agent"), "keyward/0.1.0");
+  EXPECT_EQ(sent[0].headers.GetOr("user-agent"), "keyward/0.1.0");  // the harness's own policy
   EXPECT_EQ(h.metrics.Snapshot().requests_by_status.at(500), 1u);
   EXPECT_EQ(h.metrics.Snapshot().requests_by_status.at(200), 1u);
 }
