@@ -16,10 +16,10 @@ namespace {
 bool Executes(const Change& c) { return IsWrite(c.action) && !c.report_only; }
 
 // Returns an error when the change needs a permission the user did not give.
-std::optional<Error> Refusal(const Change& c, const ApplyOptions& options) {
-  const bool guarded_kind =
-      std::find(options.destroy_guarded_kinds.begin(), options.destroy_guarded_kinds.end(),
-                c.kind) != options.destroy_guarded_kinds.end();
+std::optional<Error> Refusal(const Change& c, const ApplyOptions& options,
+                             const HandlerRegistry& handlers) {
+  const ResourceHandler* handler = handlers.Find(c.kind);
+  const bool guarded_kind = handler && handler->Traits().delete_needs_allow_destroy;
   auto refuse = [&](const std::string& why) {
     return Error{ErrorCode::kFailedPrecondition,
                  "refusing to " + std::string(ActionName(c.action)) + " " + c.address + ": " + why,
@@ -235,7 +235,7 @@ class Executor {
                events);
       } else if (Stopping()) {
         Settle(i, ChangeStatus::kSkipped, StoppedError(), events);
-      } else if (auto refusal = Refusal(c, options_)) {
+      } else if (auto refusal = Refusal(c, options_, handlers_)) {
         Settle(i, ChangeStatus::kFailed, std::move(*refusal), events);
       } else {
         ready_.insert(i);  // lowest plan index first: deterministic with parallelism 1

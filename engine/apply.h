@@ -13,8 +13,9 @@
 // non-executed nodes too: a no-op whose dependency failed does not vouch for its dependents.
 //
 // Guards (DESIGN.md §4, §11 "nothing is deleted, purged or replaced unless the user allowed it"):
-// delete of a kind in destroy_guarded_kinds and purge-then-create need allow_destroy; replace
-// needs allow_replace (and allow_destroy too for guarded kinds). A refused change fails with
+// delete of a kind whose handler's KindTraits say delete_needs_allow_destroy, and
+// purge-then-create, need allow_destroy; replace needs allow_replace (and allow_destroy too for
+// those kinds). A refused change fails with
 // kFailedPrecondition and a message naming the flag.
 //
 // Verification (Terraform's "core does not trust providers"): after a handler's Apply, the
@@ -60,7 +61,6 @@ struct ApplyOptions {
   int parallelism = kDefaultParallelism;
   bool allow_destroy = false;
   bool allow_replace = false;
-  std::vector<std::string> destroy_guarded_kinds = {"Vault", "ManagedHsm", "ResourceGroup"};
 };
 
 enum class ChangeStatus {

@@ -21,9 +21,12 @@ using testing::TestPlanOptions;
 
 const Json kSpec = {{"location", "westeurope"}, {"properties", {{"sku", {{"name", "premium"}}}}}};
 
-// Every kind the tests use, registered parents first.
+// Every kind the tests use, registered parents first; deleting a group or a vault takes its
+// contents with it, as the Azure handlers say.
 void AddKinds(FakeRegistry& fakes) {
   for (const char* kind : {"ResourceGroup", "Vault", "Key", "Secret"}) fakes.Add(kind);
+  fakes["ResourceGroup"]->traits.delete_needs_allow_destroy = true;
+  fakes["Vault"]->traits.delete_needs_allow_destroy = true;
 }
 
 // Checks the log: every change started only after each of its in-plan dependencies finished.

@@ -166,10 +166,9 @@ ExportResult BuildExport(const ObservedSet& observed, const HandlerRegistry& han
 
   for (const ObservedResource& r : observed.resources) {
     if (!InScope(r.arm_id, scope)) continue;
-    const bool resource_group = r.kind == "ResourceGroup";
-    // A whole-subscription export leaves resource groups alone: most hold no Key Vault at all.
-    if (resource_group && options.resource_group.empty()) continue;
     const ResourceHandler* handler = handlers.Find(r.kind);
+    const KindTraits traits = handler ? handler->Traits() : KindTraits{};
+    if (traits.export_needs_resource_group && options.resource_group.empty()) continue;
     const std::optional<Json> document =
         handler ? handler->ExportManifest(r, context) : std::nullopt;
     if (!document) {
@@ -177,29 +176,20 @@ ExportResult BuildExport(const ObservedSet& observed, const HandlerRegistry& han
       continue;
     }
     const Json& spec = (*document)["spec"];
-    std::string comment;
-    if (r.kind == "Secret") {
-      comment =
-          "# The value cannot be read from Azure: this secret plans as `blocked` until the\n"
-          "# variable below is set (keyward then rewrites the value: plan shows `update`), or\n"
-          "# valueFrom is replaced with your real source.\n";
-    }
     File* file = file_of(r.arm_id);
-    if (!file || r.kind == "Vault" || r.kind == "ManagedHsm" || resource_group) {
+    if (!file || !traits.export_file_prefix.empty()) {
       if (spec.contains("location")) location.Add(&spec["location"]);
       if (spec.contains("tenantId")) tenant.Add(&spec["tenantId"]);
       const std::string name = (*document)["metadata"].value("name", "");
-      std::string prefix = r.kind == "Vault"        ? "vault-"
-                           : r.kind == "ManagedHsm" ? "managed-hsm-"
-                           : resource_group         ? "resource-group-"
-                                                    : Lowercase(r.kind) + "-";
-      files.push_back({prefix + Lowercase(name) + ".yaml", resource_group ? "" : r.arm_id,
+      const std::string prefix =
+          traits.export_file_prefix.empty() ? Lowercase(r.kind) + "-" : traits.export_file_prefix;
+      files.push_back({prefix + Lowercase(name) + ".yaml", r.arm_id,
                        Modeline(std::string(kSchemaBase) + "manifest.schema.json")});
       file = &files.back();
     } else {
       file->text += "---\n";
     }
-    file->text += comment + ManifestYaml(*document);
+    file->text += traits.export_comment + ManifestYaml(*document);
     ++result.documents;
   }
   for (File& f : files) result.files[f.name] = std::move(f.text);

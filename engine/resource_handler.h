@@ -108,11 +108,30 @@ struct ApplyResponse {
   std::string fingerprint;
 };
 
+// What the engine needs to know about a kind without naming it: apply's destroy guard and the
+// layout of `keyward export`. The defaults suit a child kind (a key, an access policy).
+struct KindTraits {
+  // Deleting one takes what is inside it with it (a vault its keys and secrets, a resource group
+  // its vaults): apply refuses the delete without --allow-destroy.
+  bool delete_needs_allow_destroy = false;
+  // Export: "" writes each document into the file of the resource that contains it (by ARM id),
+  // or into "<kind in lowercase>-<name>.yaml" when none does; otherwise every resource of the
+  // kind starts its own file, "<prefix><name>.yaml", and the resources inside it follow there.
+  std::string export_file_prefix;
+  // Export: left out of a whole-subscription export (only exported when one resource group is).
+  bool export_needs_resource_group = false;
+  // Export: written above each document of the kind.
+  std::string export_comment;
+};
+
 class ResourceHandler {
  public:
   virtual ~ResourceHandler() = default;
 
   virtual std::string_view Kind() const = 0;
+
+  // Pure. See KindTraits.
+  virtual KindTraits Traits() const { return {}; }
 
   // Pure. Address, ARM id and references of a desired resource.
   virtual ResolveResponse Resolve(const ResolveRequest& request) const = 0;

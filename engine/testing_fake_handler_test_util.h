@@ -111,6 +111,7 @@ class FakeHandler : public ResourceHandler {
       : kind_(std::move(kind)), log_(log), rules_(std::move(rules)) {}
 
   std::string_view Kind() const override { return kind_; }
+  KindTraits Traits() const override { return traits; }
 
   ResolveResponse Resolve(const ResolveRequest& request) const override {
     ResolveResponse r;
@@ -206,6 +207,7 @@ class FakeHandler : public ResourceHandler {
   }
 
   // Overrides and recordings (public on purpose: this is a test double).
+  KindTraits traits;
   std::function<Change(const PlanChangeRequest&)> plan_override;
   std::function<void(const Change&, const Context&)> on_apply;
   std::function<void(const RefreshRequest&)> on_refresh;  // e.g. throws like a broken handler

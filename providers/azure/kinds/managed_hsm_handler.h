@@ -22,6 +22,11 @@ class ManagedHsmHandler : public SoftDeletableHandler {
  public:
   explicit ManagedHsmHandler(std::shared_ptr<ArmClient> client);
 
+  // Deleting an HSM deletes its keys and its security domain.
+  engine::KindTraits Traits() const override {
+    return {.delete_needs_allow_destroy = true, .export_file_prefix = "managed-hsm-"};
+  }
+
   std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
                                      const engine::ExportContext& context) const override {
     return ExportManagedHsmManifest(observed, context);

@@ -29,6 +29,13 @@ class ResourceGroupHandler : public engine::ResourceHandler {
   explicit ResourceGroupHandler(std::shared_ptr<ArmClient> client) : client_(std::move(client)) {}
 
   std::string_view Kind() const override { return "ResourceGroup"; }
+  // Deleting a group deletes everything in it; a whole-subscription export leaves groups out
+  // (most hold no Key Vault at all).
+  engine::KindTraits Traits() const override {
+    return {.delete_needs_allow_destroy = true,
+            .export_file_prefix = "resource-group-",
+            .export_needs_resource_group = true};
+  }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
   std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
                                      const engine::ExportContext& context) const override {

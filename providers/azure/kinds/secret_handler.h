@@ -31,6 +31,13 @@ class SecretHandler : public engine::ResourceHandler {
                 std::shared_ptr<const engine::Environment> env = nullptr);
 
   std::string_view Kind() const override { return "Secret"; }
+  engine::KindTraits Traits() const override {
+    return {
+        .export_comment =
+            "# The value cannot be read from Azure: this secret plans as `blocked` until the\n"
+            "# variable below is set (keyward then rewrites the value: plan shows `update`), or\n"
+            "# valueFrom is replaced with your real source.\n"};
+  }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
   std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
                                      const engine::ExportContext& context) const override {

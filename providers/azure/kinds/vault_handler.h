@@ -22,6 +22,11 @@ class VaultHandler : public SoftDeletableHandler {
  public:
   explicit VaultHandler(std::shared_ptr<ArmClient> client);
 
+  // Deleting a vault deletes its keys, secrets and access policies.
+  engine::KindTraits Traits() const override {
+    return {.delete_needs_allow_destroy = true, .export_file_prefix = "vault-"};
+  }
+
   std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
                                      const engine::ExportContext& context) const override {
     return ExportVaultManifest(observed, context);
