@@ -14,6 +14,7 @@
 #include "engine/diff.h"
 #include "engine/graph.h"
 #include "engine/observed_index.h"
+#include "engine/plan_index.h"
 
 namespace keyward::engine {
 namespace {
@@ -116,124 +117,174 @@ bool IsOwnedByStack(const Json& live, const std::string& stack) {
   return false;
 }
 
-Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
-              const HandlerRegistry& handlers, const PlanOptions& options) {
-  Plan plan;
+namespace {
 
-  // --- Desired resources, in load order. Skipped ones still claim their live counterpart, so
-  // that "skip" never turns into "prune".
-  const ObservedIndex index(observed);
-  std::unordered_set<std::string> claimed_ids;
-  std::unordered_set<std::string> claimed_addresses;
+// What one MakePlan reads, shared by its phases.
+struct Planning {
+  const DesiredSet& desired;
+  const ObservedSet& observed;
+  const HandlerRegistry& handlers;
+  const PlanOptions& options;
+  const PlanIndex& index;
+  Plan& plan;
+};
+
+// The engine's part of a desired resource's change: what PlanChange leaves to it.
+void FillDesiredChange(const DesiredResource& d, const PlanChangeRequest& request, Change& change) {
+  change.address = d.address;
+  change.kind = d.kind;
+  if (change.arm_id.empty())
+    change.arm_id = !d.arm_id.empty() || !request.observed ? d.arm_id : request.observed->arm_id;
+  change.depends_on = d.depends_on;
+  change.policy = d.policy;
+  if (d.policy == ReconcilePolicy::kObserve) change.report_only = true;
+}
+
+// Desired resources, in load order. Skipped ones still claim their live counterpart, so that
+// "skip" never turns into "prune": their ids and addresses go into the claimed sets.
+std::vector<Change> PlanDesired(const Planning& p, std::unordered_set<std::string>* claimed_ids,
+                                std::unordered_set<std::string>* claimed_addresses) {
+  const ObservedIndex matches(p.observed);
   std::vector<Change> forward;
-  for (const DesiredResource& d : desired.resources) {
-    if (!d.arm_id.empty()) claimed_ids.insert(CanonicalArmId(d.arm_id));
-    claimed_addresses.insert(d.address);
+  for (const DesiredResource& d : p.desired.resources) {
+    if (!d.arm_id.empty()) claimed_ids->insert(CanonicalArmId(d.arm_id));
+    claimed_addresses->insert(d.address);
     if (d.policy == ReconcilePolicy::kSkip) continue;
-    const ResourceHandler* handler = handlers.Find(d.kind);
+    const ResourceHandler* handler = p.handlers.Find(d.kind);
     if (!handler) {
-      plan.diagnostics.Error(d.location,
-                             "no handler for kind '" + d.kind + "' (" + d.address + ")");
+      p.plan.diagnostics.Error(d.location,
+                               "no handler for kind '" + d.kind + "' (" + d.address + ")");
       continue;
     }
     PlanChangeRequest request;
     request.desired = &d;
-    request.observed = index.Match(d);
+    request.observed = matches.Match(d);
     // A soft-deleted resource only matters when the name is free in the live set.
     if (!request.observed)
-      request.soft_deleted = observed.FindSoftDeleted(d.kind, d.name, d.subscription);
-    request.name_unavailable = FindUnavailable(observed, d);
-    request.options = &options;
-    request.desired_set = &desired;
-    request.observed_set = &observed;
+      request.soft_deleted = p.observed.FindSoftDeleted(d.kind, d.name, d.subscription);
+    request.name_unavailable = FindUnavailable(p.observed, d);
+    request.options = &p.options;
+    request.desired_set = &p.desired;
+    request.observed_set = &p.observed;
+    request.index = &p.index;
 
-    std::optional<Change> planned = PlanChangeContained(*handler, request, d.address, &plan);
+    std::optional<Change> planned = PlanChangeContained(*handler, request, d.address, &p.plan);
     if (!planned) continue;
-    Change change = std::move(*planned);
-    change.address = d.address;
-    change.kind = d.kind;
-    if (change.arm_id.empty())
-      change.arm_id = !d.arm_id.empty() || !request.observed ? d.arm_id : request.observed->arm_id;
-    change.depends_on = d.depends_on;
-    change.policy = d.policy;
-    if (d.policy == ReconcilePolicy::kObserve) change.report_only = true;
-    forward.push_back(std::move(change));
+    FillDesiredChange(d, request, *planned);
+    forward.push_back(std::move(*planned));
   }
+  return forward;
+}
 
-  // --- Prune candidates, claimed by no desired resource: with prune on, those owned by this
-  // stack; always, those the handler marked remove_if_undeclared (exclusive access policies).
+// Live resources claimed by no desired resource that may be pruned: with prune on, those owned
+// by this stack; always, those the handler marked remove_if_undeclared (exclusive access
+// policies). In address order (then id), so refresh order never leaks into the plan.
+std::vector<const ObservedResource*> PruneCandidates(
+    const Planning& p, const std::unordered_set<std::string>& claimed_ids,
+    const std::unordered_set<std::string>& claimed_addresses) {
+  std::vector<const ObservedResource*> candidates;
+  for (const ObservedResource& o : p.observed.resources) {
+    if (claimed_ids.count(CanonicalArmId(o.arm_id)) || claimed_addresses.count(o.address)) continue;
+    const bool pruned = p.options.prune && IsOwnedByStack(o.live, p.options.stack);
+    if (!pruned && !o.remove_if_undeclared) continue;
+    candidates.push_back(&o);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](auto* a, auto* b) {
+    if (a->address != b->address) return a->address < b->address;
+    return CanonicalArmId(a->arm_id) < CanonicalArmId(b->arm_id);
+  });
+  return candidates;
+}
+
+// The prune change of one candidate, under the stack's default reconcile policy.
+std::optional<Change> PlanPruneOne(const Planning& p, const ObservedResource& o,
+                                   ReconcilePolicy prune_policy) {
+  const std::string address = o.address.empty() ? o.arm_id : o.address;
+  const ResourceHandler* handler = p.handlers.Find(o.kind);
+  if (!handler) {
+    p.plan.diagnostics.Warning({}, "no handler for kind '" + o.kind + "'; not pruning " + o.arm_id);
+    return std::nullopt;
+  }
+  PlanChangeRequest request;
+  request.observed = &o;
+  request.options = &p.options;
+  request.desired_set = &p.desired;
+  request.observed_set = &p.observed;
+  request.index = &p.index;
+  std::optional<Change> change = PlanChangeContained(*handler, request, address, &p.plan);
+  if (!change) return std::nullopt;
+  change->address = address;
+  change->kind = o.kind;
+  if (change->arm_id.empty()) change->arm_id = o.arm_id;
+  change->depends_on.clear();
+  change->policy = prune_policy;
+  if (prune_policy == ReconcilePolicy::kObserve ||
+      prune_policy == ReconcilePolicy::kDetachOnDelete) {
+    change->report_only = true;
+    if (change->action == Action::kDelete)
+      change->reason += std::string(change->reason.empty() ? "" : "; ") +
+                        "not deleted: default reconcile policy is " +
+                        ReconcilePolicyName(prune_policy);
+  }
+  return change;
+}
+
+// A pruned live resource whose id lies under another pruned resource's id is its child: the
+// parent's change depends on it. Each child looks its ancestors up by the prefixes of its id,
+// instead of every pair being compared.
+void LinkPrunedChildren(std::vector<Change>& prune) {
+  std::vector<std::string> ids;
+  ids.reserve(prune.size());
+  std::unordered_map<std::string_view, std::vector<size_t>> by_id;
+  for (const Change& c : prune) ids.push_back(CanonicalArmId(c.arm_id));
+  for (size_t i = 0; i < prune.size(); ++i)
+    if (!ids[i].empty()) by_id[ids[i]].push_back(i);
+  // Parents collect their children in prune order, as the pairwise comparison did.
+  for (size_t child = 0; child < prune.size(); ++child) {
+    const std::string& id = ids[child];
+    for (size_t slash = id.find('/'); slash != std::string::npos; slash = id.find('/', slash + 1)) {
+      auto it = by_id.find(std::string_view(id).substr(0, slash));
+      if (it == by_id.end()) continue;
+      for (size_t parent : it->second)
+        if (parent != child) prune[parent].depends_on.push_back(prune[child].address);
+    }
+  }
+}
+
+std::vector<Change> PlanPrune(const Planning& p, const std::unordered_set<std::string>& claimed_ids,
+                              const std::unordered_set<std::string>& claimed_addresses) {
   std::vector<Change> prune;
-  const ReconcilePolicy prune_policy = desired.config.default_policy;
-  if (prune_policy != ReconcilePolicy::kSkip) {
-    std::vector<const ObservedResource*> candidates;
-    for (const ObservedResource& o : observed.resources) {
-      if (claimed_ids.count(CanonicalArmId(o.arm_id)) || claimed_addresses.count(o.address))
-        continue;
-      const bool pruned = options.prune && IsOwnedByStack(o.live, options.stack);
-      if (!pruned && !o.remove_if_undeclared) continue;
-      candidates.push_back(&o);
-    }
-    // Address order (then id), so refresh order never leaks into the plan.
-    std::stable_sort(candidates.begin(), candidates.end(), [](auto* a, auto* b) {
-      if (a->address != b->address) return a->address < b->address;
-      return CanonicalArmId(a->arm_id) < CanonicalArmId(b->arm_id);
-    });
-    for (const ObservedResource* o : candidates) {
-      const ResourceHandler* handler = handlers.Find(o->kind);
-      if (!handler) {
-        plan.diagnostics.Warning({},
-                                 "no handler for kind '" + o->kind + "'; not pruning " + o->arm_id);
-        continue;
-      }
-      PlanChangeRequest request;
-      request.observed = o;
-      request.options = &options;
-      request.desired_set = &desired;
-      request.observed_set = &observed;
-      std::optional<Change> planned = PlanChangeContained(
-          *handler, request, o->address.empty() ? o->arm_id : o->address, &plan);
-      if (!planned) continue;
-      Change change = std::move(*planned);
-      change.address = o->address.empty() ? o->arm_id : o->address;
-      change.kind = o->kind;
-      if (change.arm_id.empty()) change.arm_id = o->arm_id;
-      change.depends_on.clear();
-      change.policy = prune_policy;
-      if (prune_policy == ReconcilePolicy::kObserve ||
-          prune_policy == ReconcilePolicy::kDetachOnDelete) {
-        change.report_only = true;
-        if (change.action == Action::kDelete)
-          change.reason += std::string(change.reason.empty() ? "" : "; ") +
-                           "not deleted: default reconcile policy is " +
-                           ReconcilePolicyName(prune_policy);
-      }
-      prune.push_back(std::move(change));
-    }
-  }
+  const ReconcilePolicy prune_policy = p.desired.config.default_policy;
+  if (prune_policy == ReconcilePolicy::kSkip) return prune;
+  for (const ObservedResource* o : PruneCandidates(p, claimed_ids, claimed_addresses))
+    if (std::optional<Change> change = PlanPruneOne(p, *o, prune_policy))
+      prune.push_back(std::move(*change));
+  LinkPrunedChildren(prune);
+  return prune;
+}
 
-  // --- Desired changes: dependencies first.
+}  // namespace
+
+Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
+              const HandlerRegistry& handlers, const PlanOptions& options) {
+  Plan plan;
+  const PlanIndex index(desired, observed);
+  const Planning p{desired, observed, handlers, options, index, plan};
+  std::unordered_set<std::string> claimed_ids;
+  std::unordered_set<std::string> claimed_addresses;
+  std::vector<Change> forward = PlanDesired(p, &claimed_ids, &claimed_addresses);
+  std::vector<Change> prune = PlanPrune(p, claimed_ids, claimed_addresses);
+
+  // Desired changes: dependencies first. Moved, not copied: each change holds two JSON bodies,
+  // and a copy would double the plan's peak memory at fleet scale.
   std::string cycle;
   plan.changes.reserve(forward.size() + prune.size());
-  // Moved, not copied: each change holds two JSON bodies, and a copy would double the plan's
-  // peak memory at fleet scale.
   for (size_t i : StableOrder(forward, &cycle)) plan.changes.push_back(std::move(forward[i]));
   if (!cycle.empty()) plan.diagnostics.Error({}, cycle);
-
-  // --- Prune changes: children first. A live resource whose id lies under another pruned
-  // resource's id is its child; the parent's change depends on it.
-  std::vector<std::string> ids;
-  for (const Change& c : prune) ids.push_back(CanonicalArmId(c.arm_id));
-  for (size_t parent = 0; parent < prune.size(); ++parent) {
-    if (ids[parent].empty()) continue;
-    const std::string prefix = ids[parent] + "/";
-    for (size_t child = 0; child < prune.size(); ++child)
-      if (child != parent && ids[child].compare(0, prefix.size(), prefix) == 0)
-        prune[parent].depends_on.push_back(prune[child].address);
-  }
-  // depends_on points from parent to child here, so the forward order is children first.
+  // Prune changes: depends_on points from parent to child here, so the forward order is
+  // children first.
   std::string prune_cycle;  // impossible with a strict prefix relation
   for (size_t i : StableOrder(prune, &prune_cycle)) plan.changes.push_back(std::move(prune[i]));
-
   return plan;
 }
 

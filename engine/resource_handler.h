@@ -20,6 +20,8 @@
 
 namespace keyward::engine {
 
+class PlanIndex;  // engine/plan_index.h
+
 struct ResolveRequest {
   const DesiredResource* resource = nullptr;  // kind, name, scope and spec are filled in
   const StackConfig* config = nullptr;
@@ -60,6 +62,10 @@ struct PlanChangeRequest {
   // vault, managed HSMs per region, a vault's `accessPolicies: exclusive`). Read-only; pure.
   const DesiredSet* desired_set = nullptr;
   const ObservedSet* observed_set = nullptr;
+  // Lookups over those sets in constant or logarithmic time (engine/plan_index.h), built once
+  // per MakePlan; null when a request is built by hand. Look things up through FindDesired & co.
+  // rather than by scanning the sets: a scan per resource is N² over a fleet.
+  const PlanIndex* index = nullptr;
 };
 
 // Which live resources to read: one list call per scope, never one GET per resource.
