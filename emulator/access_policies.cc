@@ -1,5 +1,6 @@
 #include "emulator/access_policies.h"
 
+#include "emulator/request_checks.h"
 #include "emulator/util.h"
 #include "emulator/vault_children.h"
 
@@ -10,15 +11,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxEntries = 1024;
 constexpr const char* kPermissionKinds[] = {"keys", "secrets", "certificates", "storage"};
-
-ArmError Invalid(const std::string& property, const std::string& why = "") {
-  return {400, "BadRequest",
-          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
-}
-
-ArmError Required(const std::string& property) {
-  return {400, "BadRequest", "The parameter '" + property + "' is required but was not provided."};
-}
 
 std::string Field(const json& entry, const char* name) {
   return entry.contains(name) && entry[name].is_string() ? ToLower(entry[name].get<std::string>())
@@ -48,31 +40,31 @@ bool HasAnyPermission(const json& permissions) {
 }  // namespace
 
 std::optional<ArmError> ValidateAccessPolicyEntries(const json& entries, const std::string& path) {
-  if (!entries.is_array()) return Invalid(path, "It must be an array.");
+  if (!entries.is_array()) return InvalidProperty(path, "It must be an array.");
   for (size_t i = 0; i < entries.size(); ++i) {
     const json& p = entries[i];
     std::string at = path + "[" + std::to_string(i) + "]";
-    if (!p.is_object()) return Invalid(at);
-    if (!p.contains("tenantId")) return Required(at + ".tenantId");
+    if (!p.is_object()) return InvalidProperty(at);
+    if (!p.contains("tenantId")) return RequiredProperty(at + ".tenantId");
     if (!p["tenantId"].is_string() || !IsGuid(p["tenantId"].get<std::string>())) {
-      return Invalid(at + ".tenantId", "It must be a GUID.");
+      return InvalidProperty(at + ".tenantId", "It must be a GUID.");
     }
-    if (!p.contains("objectId")) return Required(at + ".objectId");
+    if (!p.contains("objectId")) return RequiredProperty(at + ".objectId");
     if (!p["objectId"].is_string() || p["objectId"].get<std::string>().empty()) {
-      return Invalid(at + ".objectId");
+      return InvalidProperty(at + ".objectId");
     }
     if (p.contains("applicationId") && !p["applicationId"].is_null() &&
         (!p["applicationId"].is_string() || !IsGuid(p["applicationId"].get<std::string>()))) {
-      return Invalid(at + ".applicationId", "It must be a GUID.");
+      return InvalidProperty(at + ".applicationId", "It must be a GUID.");
     }
-    if (!p.contains("permissions")) return Required(at + ".permissions");
-    if (!p["permissions"].is_object()) return Invalid(at + ".permissions");
+    if (!p.contains("permissions")) return RequiredProperty(at + ".permissions");
+    if (!p["permissions"].is_object()) return InvalidProperty(at + ".permissions");
     for (const char* kind : kPermissionKinds) {
       if (!p["permissions"].contains(kind)) continue;
       const json& list = p["permissions"][kind];
       if (!list.is_array() ||
           !std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); })) {
-        return Invalid(at + ".permissions." + kind, "It must be an array of strings.");
+        return InvalidProperty(at + ".permissions." + kind, "It must be an array of strings.");
       }
     }
   }
@@ -129,8 +121,8 @@ std::optional<ArmError> ApplyAccessPolicyChange(AccessPolicyOperation operation,
     }
   }
   if (policies->size() > kMaxEntries) {
-    return Invalid("properties.accessPolicies",
-                   "A vault supports at most 1024 access policy entries.");
+    return InvalidProperty("properties.accessPolicies",
+                           "A vault supports at most 1024 access policy entries.");
   }
   return std::nullopt;
 }
@@ -151,23 +143,23 @@ class AccessPolicies {
     } else if (EqualsIgnoreCase(kind, "remove")) {
       operation = AccessPolicyOperation::kRemove;
     } else {
-      return Reply::Error(Invalid("operationKind", "Use add, replace or remove."));
+      return Reply::Error(InvalidProperty("operationKind", "Use add, replace or remove."));
     }
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return Reply::Error(InvalidRequestContent(r.body));
     if (!body.contains("properties") || !body["properties"].is_object()) {
-      return Reply::Error(Required("properties"));
+      return Reply::Error(RequiredProperty("properties"));
     }
     if (!body["properties"].contains("accessPolicies")) {
-      return Reply::Error(Required("properties.accessPolicies"));
+      return Reply::Error(RequiredProperty("properties.accessPolicies"));
     }
     const json& changes = body["properties"]["accessPolicies"];
     if (auto error = ValidateAccessPolicyEntries(changes, "properties.accessPolicies"))
       return Reply::Error(*error);
     if (changes.size() > kMaxEntries) {
-      return Reply::Error(Invalid("properties.accessPolicies",
-                                  "A vault supports at most 1024 access policy entries."));
+      return Reply::Error(InvalidProperty("properties.accessPolicies",
+                                          "A vault supports at most 1024 access policy entries."));
     }
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       ParentVault vault;

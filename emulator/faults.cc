@@ -149,25 +149,187 @@ nlohmann::json FaultSpec::ToJson() const {
   return {{"seed", seed}, {"rules", rules_json}};
 }
 
+namespace {
+
+// The two spec forms (JSON, flag) share these: the match fields and how a parsed rule joins the
+// spec, so both report the same problems the same way.
+
+// Sets a match field (method, operation, path); false when `key` is not one.
+bool SetMatchField(const std::string& key, const std::string& value, FaultRule* rule) {
+  if (key == "method") {
+    rule->method = value;
+    for (char& c : rule->method) c = static_cast<char>(std::toupper(c));
+  } else if (key == "operation") {
+    rule->operation = value;
+  } else if (key == "path") {
+    rule->path = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Validates `rule` and appends it; `where` prefixes the error (which rule or item it was).
+bool AddRule(const FaultRule& rule, const std::string& where, FaultSpec* spec, std::string* error) {
+  if (!ValidateRule(rule, error)) {
+    *error = where + *error;
+    return false;
+  }
+  spec->rules.push_back(rule);
+  return true;
+}
+
+// One field of a JSON rule; throws with the message to report. Counts the action fields.
+void ApplyJsonRuleField(const std::string& key, const nlohmann::json& value, FaultRule* rule,
+                        int* actions) {
+  if (key == "match") {
+    if (!value.is_object()) throw std::runtime_error("match must be an object");
+    for (const auto& [mk, mv] : value.items()) {
+      if (mk != "method" && mk != "operation" && mk != "path") {
+        throw std::runtime_error("unknown match field '" + mk + "'");
+      }
+      SetMatchField(mk, mv.get<std::string>(), rule);
+    }
+  } else if (key == "status") {
+    rule->action = FaultAction::kStatus;
+    rule->status = value.get<int>();
+    ++*actions;
+  } else if (key == "reset") {
+    if (!value.get<bool>()) throw std::runtime_error("reset must be true");
+    rule->action = FaultAction::kReset;
+    ++*actions;
+  } else if (key == "latencyMs") {
+    rule->action = FaultAction::kLatency;
+    rule->latency_ms = value.get<int>();
+    ++*actions;
+  } else if (key == "lroFail") {
+    if (!value.get<bool>()) throw std::runtime_error("lroFail must be true");
+    rule->action = FaultAction::kLroFail;
+    ++*actions;
+  } else if (key == "rate") {
+    rule->rate = value.get<double>();
+  } else if (key == "limit") {
+    rule->limit = value.get<long>();
+  } else if (key == "retryAfter") {
+    rule->retry_after_seconds = value.get<int>();
+  } else if (key == "message") {
+    rule->message = value.get<std::string>();
+  } else {
+    throw std::runtime_error("unknown field '" + key + "'");
+  }
+}
+
+// One element of "rules"; nlohmann's type errors become the rule's error.
+std::optional<FaultRule> ParseJsonRule(const nlohmann::json& r, std::string* error) {
+  if (!r.is_object()) {
+    *error = "must be an object";
+    return std::nullopt;
+  }
+  FaultRule rule;
+  int actions = 0;
+  try {
+    for (const auto& [key, value] : r.items()) ApplyJsonRuleField(key, value, &rule, &actions);
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return std::nullopt;
+  }
+  if (actions != 1) {
+    *error = "needs exactly one of status, reset, latencyMs, lroFail";
+    return std::nullopt;
+  }
+  return rule;
+}
+
+// The top level: only seed and rules, seed an integer.
+bool ParseJsonSeed(const nlohmann::json& json, FaultSpec* spec, std::string* error) {
+  for (const auto& [key, value] : json.items()) {
+    if (key != "seed" && key != "rules") {
+      *error = "unknown fault spec field '" + key + "'";
+      return false;
+    }
+  }
+  if (!json.contains("seed")) return true;
+  if (!json["seed"].is_number_integer()) {
+    *error = "seed must be an integer";
+    return false;
+  }
+  spec->seed = json["seed"].get<uint64_t>();
+  return true;
+}
+
+// The flag item's head, ACTION[@RATE] with ACTION = 4xx/5xx | reset | lro-fail | latency=200ms.
+bool ParseFlagHead(const std::string& head, FaultRule* rule, std::string* error) {
+  size_t at = head.find('@');
+  std::string action = head.substr(0, at);
+  if (at != std::string::npos && !ParseRate(head.substr(at + 1), &rule->rate)) {
+    *error = "rate must be a number in [0, 1]";
+    return false;
+  }
+  long number = 0;
+  if (action == "reset") {
+    rule->action = FaultAction::kReset;
+  } else if (action == "lro-fail" || action == "lroFail") {
+    rule->action = FaultAction::kLroFail;
+  } else if (action.rfind("latency=", 0) == 0) {
+    std::string ms = action.substr(8);
+    if (ms.size() > 2 && ms.compare(ms.size() - 2, 2, "ms") == 0) ms.resize(ms.size() - 2);
+    if (!ParseInt(ms, &number)) {
+      *error = "latency must look like latency=200ms";
+      return false;
+    }
+    rule->action = FaultAction::kLatency;
+    rule->latency_ms = static_cast<int>(number);
+  } else if (ParseInt(action, &number)) {
+    rule->action = FaultAction::kStatus;
+    rule->status = static_cast<int>(number);
+  } else {
+    *error = "unknown action '" + action + "' (STATUS, reset, latency=Nms, lro-fail)";
+    return false;
+  }
+  return true;
+}
+
+// One KEY=VALUE option after the head; false when unknown or unparsable.
+bool ApplyFlagOption(const std::string& option, FaultRule* rule) {
+  size_t eq = option.find('=');
+  std::string key = option.substr(0, eq);
+  std::string value = eq == std::string::npos ? "" : option.substr(eq + 1);
+  long number = 0;
+  if (key == "op") key = "operation";
+  if (SetMatchField(key, value, rule)) return true;
+  if (key == "limit" && ParseInt(value, &number)) {
+    rule->limit = number;
+  } else if ((key == "retry-after" || key == "retryAfter") && ParseInt(value, &number)) {
+    rule->retry_after_seconds = static_cast<int>(number);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// One ';'-separated flag item that is not seed=: the head, then ','-separated options.
+std::optional<FaultRule> ParseFlagRule(const std::string& item, std::string* error) {
+  std::vector<std::string> parts = Split(item, ',');
+  FaultRule rule;
+  if (!ParseFlagHead(parts[0], &rule, error)) return std::nullopt;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (!ApplyFlagOption(parts[i], &rule)) {
+      *error = "unknown or invalid option '" + parts[i] + "'";
+      return std::nullopt;
+    }
+  }
+  return rule;
+}
+
+}  // namespace
+
 std::optional<FaultSpec> ParseFaultSpecJson(const nlohmann::json& json, std::string* error) {
   if (!json.is_object()) {
     *error = "fault spec must be a JSON object {\"seed\": N, \"rules\": [...]}";
     return std::nullopt;
   }
   FaultSpec spec;
-  for (const auto& [key, value] : json.items()) {
-    if (key != "seed" && key != "rules") {
-      *error = "unknown fault spec field '" + key + "'";
-      return std::nullopt;
-    }
-  }
-  if (json.contains("seed")) {
-    if (!json["seed"].is_number_integer()) {
-      *error = "seed must be an integer";
-      return std::nullopt;
-    }
-    spec.seed = json["seed"].get<uint64_t>();
-  }
+  if (!ParseJsonSeed(json, &spec, error)) return std::nullopt;
   if (!json.contains("rules")) return spec;
   if (!json["rules"].is_array()) {
     *error = "rules must be an array";
@@ -176,69 +338,9 @@ std::optional<FaultSpec> ParseFaultSpecJson(const nlohmann::json& json, std::str
   int index = 0;
   for (const auto& r : json["rules"]) {
     std::string where = "rules[" + std::to_string(index++) + "]: ";
-    if (!r.is_object()) {
-      *error = where + "must be an object";
-      return std::nullopt;
-    }
-    FaultRule rule;
-    int actions = 0;
-    try {
-      for (const auto& [key, value] : r.items()) {
-        if (key == "match") {
-          if (!value.is_object()) throw std::runtime_error("match must be an object");
-          for (const auto& [mk, mv] : value.items()) {
-            if (mk == "method") {
-              rule.method = ToLower(mv.get<std::string>());
-              for (char& c : rule.method) c = static_cast<char>(std::toupper(c));
-            } else if (mk == "operation") {
-              rule.operation = mv.get<std::string>();
-            } else if (mk == "path") {
-              rule.path = mv.get<std::string>();
-            } else {
-              throw std::runtime_error("unknown match field '" + mk + "'");
-            }
-          }
-        } else if (key == "status") {
-          rule.action = FaultAction::kStatus;
-          rule.status = value.get<int>();
-          ++actions;
-        } else if (key == "reset") {
-          if (!value.get<bool>()) throw std::runtime_error("reset must be true");
-          rule.action = FaultAction::kReset;
-          ++actions;
-        } else if (key == "latencyMs") {
-          rule.action = FaultAction::kLatency;
-          rule.latency_ms = value.get<int>();
-          ++actions;
-        } else if (key == "lroFail") {
-          if (!value.get<bool>()) throw std::runtime_error("lroFail must be true");
-          rule.action = FaultAction::kLroFail;
-          ++actions;
-        } else if (key == "rate") {
-          rule.rate = value.get<double>();
-        } else if (key == "limit") {
-          rule.limit = value.get<long>();
-        } else if (key == "retryAfter") {
-          rule.retry_after_seconds = value.get<int>();
-        } else if (key == "message") {
-          rule.message = value.get<std::string>();
-        } else {
-          throw std::runtime_error("unknown field '" + key + "'");
-        }
-      }
-    } catch (const std::exception& e) {
-      *error = where + e.what();
-      return std::nullopt;
-    }
-    if (actions != 1) {
-      *error = where + "needs exactly one of status, reset, latencyMs, lroFail";
-      return std::nullopt;
-    }
-    if (!ValidateRule(rule, error)) {
-      *error = where + *error;
-      return std::nullopt;
-    }
-    spec.rules.push_back(rule);
+    auto rule = ParseJsonRule(r, error);
+    if (!rule) *error = where + *error;
+    if (!rule || !AddRule(*rule, where, &spec, error)) return std::nullopt;
   }
   return spec;
 }
@@ -266,62 +368,9 @@ std::optional<FaultSpec> ParseFaultSpecFlag(const std::string& text, std::string
       spec.seed = static_cast<uint64_t>(seed);
       continue;
     }
-    std::vector<std::string> parts = Split(item, ',');
-    FaultRule rule;
-    // Head: ACTION[@RATE], ACTION = 4xx/5xx | reset | lro-fail | latency=200ms
-    std::string head = parts[0];
-    size_t at = head.find('@');
-    std::string action = head.substr(0, at);
-    if (at != std::string::npos && !ParseRate(head.substr(at + 1), &rule.rate)) {
-      *error = where + "rate must be a number in [0, 1]";
-      return std::nullopt;
-    }
-    long number = 0;
-    if (action == "reset") {
-      rule.action = FaultAction::kReset;
-    } else if (action == "lro-fail" || action == "lroFail") {
-      rule.action = FaultAction::kLroFail;
-    } else if (action.rfind("latency=", 0) == 0) {
-      std::string ms = action.substr(8);
-      if (ms.size() > 2 && ms.compare(ms.size() - 2, 2, "ms") == 0) ms.resize(ms.size() - 2);
-      if (!ParseInt(ms, &number)) {
-        *error = where + "latency must look like latency=200ms";
-        return std::nullopt;
-      }
-      rule.action = FaultAction::kLatency;
-      rule.latency_ms = static_cast<int>(number);
-    } else if (ParseInt(action, &number)) {
-      rule.action = FaultAction::kStatus;
-      rule.status = static_cast<int>(number);
-    } else {
-      *error = where + "unknown action '" + action + "' (STATUS, reset, latency=Nms, lro-fail)";
-      return std::nullopt;
-    }
-    for (size_t i = 1; i < parts.size(); ++i) {
-      size_t eq = parts[i].find('=');
-      std::string key = parts[i].substr(0, eq);
-      std::string value = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
-      if (key == "op" || key == "operation") {
-        rule.operation = value;
-      } else if (key == "method") {
-        rule.method = value;
-        for (char& c : rule.method) c = static_cast<char>(std::toupper(c));
-      } else if (key == "path") {
-        rule.path = value;
-      } else if (key == "limit" && ParseInt(value, &number)) {
-        rule.limit = number;
-      } else if ((key == "retry-after" || key == "retryAfter") && ParseInt(value, &number)) {
-        rule.retry_after_seconds = static_cast<int>(number);
-      } else {
-        *error = where + "unknown or invalid option '" + parts[i] + "'";
-        return std::nullopt;
-      }
-    }
-    if (!ValidateRule(rule, error)) {
-      *error = where + *error;
-      return std::nullopt;
-    }
-    spec.rules.push_back(rule);
+    auto rule = ParseFlagRule(item, error);
+    if (!rule) *error = where + *error;
+    if (!rule || !AddRule(*rule, where, &spec, error)) return std::nullopt;
   }
   return spec;
 }

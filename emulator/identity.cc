@@ -174,48 +174,48 @@ Reply Identity::HandleOpenIdConfiguration(RequestContext& request) const {
   return Reply::Json(200, body);
 }
 
-Reply Identity::HandleToken(RequestContext& request) const {
-  const double now = request.now;
-  const std::string tenant = request.Var("tenant");
-  auto form = ParseForm(request.body);
-  std::string client_id = form["client_id"];
-  std::string client_secret = form["client_secret"];
-  // client_secret_basic: "Authorization: Basic base64(id:secret)" (standard base64).
-  std::string authorization = request.Header("Authorization");
-  if (authorization.size() > 6 && EqualsIgnoreCase(authorization.substr(0, 6), "Basic ")) {
-    std::string encoded = authorization.substr(6);
-    for (char& c : encoded) {
-      if (c == '+') c = '-';
-      if (c == '/') c = '_';
-    }
-    std::string decoded;
-    if (Base64UrlDecode(encoded, &decoded)) {
-      size_t colon = decoded.find(':');
-      if (colon != std::string::npos) {
-        if (client_id.empty()) client_id = PercentDecode(decoded.substr(0, colon), true);
-        if (client_secret.empty()) client_secret = PercentDecode(decoded.substr(colon + 1), true);
-      }
-    }
+namespace {
+
+// client_secret_basic: "Authorization: Basic base64(id:secret)" (standard base64). Fills only
+// what the form left empty.
+void ReadBasicCredentials(const std::string& authorization, std::string* client_id,
+                          std::string* client_secret) {
+  if (authorization.size() <= 6 || !EqualsIgnoreCase(authorization.substr(0, 6), "Basic ")) return;
+  std::string encoded = authorization.substr(6);
+  for (char& c : encoded) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
   }
-  std::string grant_type = form["grant_type"];
-  if (grant_type.empty()) {
+  std::string decoded;
+  if (!Base64UrlDecode(encoded, &decoded)) return;
+  size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return;
+  if (client_id->empty()) *client_id = PercentDecode(decoded.substr(0, colon), true);
+  if (client_secret->empty()) *client_secret = PercentDecode(decoded.substr(colon + 1), true);
+}
+
+// The form parameters every client-credentials request needs, in the order AAD checks them.
+std::optional<Reply> CheckTokenParameters(const std::string& grant_type,
+                                          const std::string& client_id, const std::string& scope,
+                                          double now) {
+  auto missing = [&](const std::string& parameter) {
     return AadError(400, "invalid_request", 900144,
-                    "The request body must contain the following parameter: 'grant_type'.", now);
-  }
+                    "The request body must contain the following parameter: '" + parameter + "'.",
+                    now);
+  };
+  if (grant_type.empty()) return missing("grant_type");
   if (grant_type != "client_credentials") {
     return AadError(400, "unsupported_grant_type", 70003,
                     "The app requested an unsupported grant type '" + grant_type + "'.", now);
   }
-  if (client_id.empty()) {
-    return AadError(400, "invalid_request", 900144,
-                    "The request body must contain the following parameter: 'client_id'.", now);
-  }
-  std::string scope = form["scope"];
-  if (scope.empty()) {
-    return AadError(400, "invalid_request", 900144,
-                    "The request body must contain the following parameter: 'scope'.", now);
-  }
-  // Scope must be exactly one resource followed by /.default (v2.0 client credentials).
+  if (client_id.empty()) return missing("client_id");
+  if (scope.empty()) return missing("scope");
+  return std::nullopt;
+}
+
+// The resource a scope names: exactly one resource followed by /.default (v2.0 client
+// credentials); empty when the scope has another shape.
+std::string ScopeResource(const std::string& scope) {
   const std::string suffix = "/.default";
   std::string resource;
   if (scope.find(' ') == std::string::npos && scope.size() > suffix.size() &&
@@ -223,16 +223,14 @@ Reply Identity::HandleToken(RequestContext& request) const {
     resource = scope.substr(0, scope.size() - suffix.size());
     while (!resource.empty() && resource.back() == '/') resource.pop_back();
   }
-  bool known_resource = EqualsIgnoreCase(resource, kArmResource) ||
-                        EqualsIgnoreCase(resource, "https://management.core.windows.net") ||
-                        EqualsIgnoreCase(resource, request.base_url);
-  if (!known_resource) {
-    return AadError(400, "invalid_scope", 1002012,
-                    "The provided value for scope " + scope +
-                        " is not valid. Client credential flows must have a scope value with "
-                        "/.default suffixed to the resource identifier (application ID URI).",
-                    now);
-  }
+  return resource;
+}
+
+}  // namespace
+
+std::variant<const PrincipalCredential*, Reply> Identity::FindClient(const std::string& client_id,
+                                                                     const std::string& tenant,
+                                                                     double now) const {
   const PrincipalCredential* principal = nullptr;
   for (const auto& p : principals_) {
     if (EqualsIgnoreCase(p.client_id, client_id)) principal = &p;
@@ -251,26 +249,59 @@ Reply Identity::HandleToken(RequestContext& request) const {
                         "' was not found in the directory '" + tenant + "'.",
                     now);
   }
+  return principal;
+}
+
+std::optional<Reply> Identity::CheckClientCredential(const RequestContext& request,
+                                                     const std::map<std::string, std::string>& form,
+                                                     const std::string& client_id,
+                                                     const std::string& client_secret,
+                                                     const PrincipalCredential* principal) const {
   if (client_secret.empty() && form.count("client_assertion")) {
     auto checked = CheckClientAssertion(request, form, principal);
     if (auto* reply = std::get_if<Reply>(&checked)) return *reply;
-  } else if (client_secret.empty()) {
+    return std::nullopt;
+  }
+  if (client_secret.empty()) {
     return AadError(401, "invalid_client", 7000216,
                     "The request body must contain the following parameter: 'client_assertion' "
                     "or 'client_secret'.",
-                    now);
-  } else if (client_secret != principal->client_secret) {
+                    request.now);
+  }
+  if (client_secret != principal->client_secret) {
     return AadError(401, "invalid_client", 7000215,
                     "Invalid client secret provided. Ensure the secret being sent in the request "
                     "is the client secret value, not the client secret ID, for a secret added to "
                     "app '" +
                         client_id + "'.",
+                    request.now);
+  }
+  return std::nullopt;
+}
+
+Reply Identity::HandleToken(RequestContext& request) const {
+  const double now = request.now;
+  const std::string tenant = request.Var("tenant");
+  auto form = ParseForm(request.body);
+  std::string client_id = form["client_id"];
+  std::string client_secret = form["client_secret"];
+  ReadBasicCredentials(request.Header("Authorization"), &client_id, &client_secret);
+  std::string scope = form["scope"];
+  if (auto error = CheckTokenParameters(form["grant_type"], client_id, scope, now)) return *error;
+  std::string resource = ScopeResource(scope);
+  if (!KnownResource(resource, request.base_url)) {
+    return AadError(400, "invalid_scope", 1002012,
+                    "The provided value for scope " + scope +
+                        " is not valid. Client credential flows must have a scope value with "
+                        "/.default suffixed to the resource identifier (application ID URI).",
                     now);
   }
-  // aud: ARM's resource with a trailing slash (what real ARM tokens carry), or the emulator's own
-  // base URL when that was the requested scope.
-  std::string audience =
-      EqualsIgnoreCase(resource, request.base_url) ? request.base_url + "/" : resource + "/";
+  auto found = FindClient(client_id, tenant, now);
+  if (auto* reply = std::get_if<Reply>(&found)) return *reply;
+  const PrincipalCredential* principal = std::get<const PrincipalCredential*>(found);
+  if (auto error = CheckClientCredential(request, form, client_id, client_secret, principal))
+    return *error;
+  std::string audience = AudienceFor(resource, request.base_url);
   std::string issuer = "https://sts.windows.net/" + principal->tenant_id + "/";
   long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
   nlohmann::json body = {{"token_type", "Bearer"},
@@ -442,14 +473,9 @@ nlohmann::json Identity::ManagedIdentityToken(const PrincipalCredential& princip
           {"client_id", principal.client_id}};
 }
 
-Reply Identity::HandleImds(RequestContext& request) const {
-  if (!EqualsIgnoreCase(request.Header("Metadata"), "true")) {
-    return MiError(400, "invalid_request", "Required metadata header not specified");
-  }
-  if (!request.HasQuery("api-version")) {
-    return MiError(400, "invalid_request", "Required query variable 'api-version' is missing");
-  }
-  std::string resource = request.Query("resource");
+std::variant<const PrincipalCredential*, Reply> Identity::ManagedIdentityFor(
+    const RequestContext& request, const std::string& resource, const std::string& object_id_param,
+    const std::string& resource_id_param) const {
   if (resource.empty()) {
     return MiError(400, "invalid_request", "Required query variable 'resource' is missing");
   }
@@ -458,8 +484,23 @@ Reply Identity::HandleImds(RequestContext& request) const {
         400, "invalid_resource",
         "AADSTS500011: The resource principal named " + resource + " was not found in the tenant.");
   }
-  const PrincipalCredential* principal = ManagedPrincipal(request, "object_id", "msi_res_id");
+  const PrincipalCredential* principal =
+      ManagedPrincipal(request, object_id_param, resource_id_param);
   if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
+  return principal;
+}
+
+Reply Identity::HandleImds(RequestContext& request) const {
+  if (!EqualsIgnoreCase(request.Header("Metadata"), "true")) {
+    return MiError(400, "invalid_request", "Required metadata header not specified");
+  }
+  if (!request.HasQuery("api-version")) {
+    return MiError(400, "invalid_request", "Required query variable 'api-version' is missing");
+  }
+  std::string resource = request.Query("resource");
+  auto found = ManagedIdentityFor(request, resource, "object_id", "msi_res_id");
+  if (auto* error = std::get_if<Reply>(&found)) return *error;
+  const PrincipalCredential* principal = std::get<const PrincipalCredential*>(found);
   // IMDS answers every value as a string (ARM-NOTES §6.3).
   const long long now = static_cast<long long>(std::floor(request.now));
   const long long lifetime = static_cast<long long>(std::ceil(token_lifetime_));
@@ -483,16 +524,9 @@ Reply Identity::HandleAppService(RequestContext& request) const {
                    "api-version must be 2019-08-01 (got '" + version + "').");
   }
   std::string resource = request.Query("resource");
-  if (resource.empty()) {
-    return MiError(400, "invalid_request", "Required query variable 'resource' is missing");
-  }
-  if (!KnownResource(resource, request.base_url)) {
-    return MiError(
-        400, "invalid_resource",
-        "AADSTS500011: The resource principal named " + resource + " was not found in the tenant.");
-  }
-  const PrincipalCredential* principal = ManagedPrincipal(request, "principal_id", "mi_res_id");
-  if (principal == nullptr) return MiError(400, "invalid_request", "Identity not found");
+  auto found = ManagedIdentityFor(request, resource, "principal_id", "mi_res_id");
+  if (auto* error = std::get_if<Reply>(&found)) return *error;
+  const PrincipalCredential* principal = std::get<const PrincipalCredential*>(found);
   return Reply::Json(200, ManagedIdentityToken(*principal, resource, request));
 }
 

@@ -50,6 +50,17 @@ class Identity {
  private:
   Reply HandleToken(RequestContext& request) const;
   Reply HandleOpenIdConfiguration(RequestContext& request) const;
+  // The registered principal `client_id` names, or the AADSTS error for an unknown client or a
+  // client of another tenant.
+  std::variant<const PrincipalCredential*, Reply> FindClient(const std::string& client_id,
+                                                             const std::string& tenant,
+                                                             double now) const;
+  // The client proves itself with a secret or a client_assertion; an AADSTS error reply if not.
+  std::optional<Reply> CheckClientCredential(const RequestContext& request,
+                                             const std::map<std::string, std::string>& form,
+                                             const std::string& client_id,
+                                             const std::string& client_secret,
+                                             const PrincipalCredential* principal) const;
   // client_assertion grant: validates the assertion JWT (see identity.cc) and returns the
   // principal, or an AADSTS error reply.
   std::variant<const PrincipalCredential*, Reply> CheckClientAssertion(
@@ -62,6 +73,11 @@ class Identity {
   nlohmann::json ManagedIdentityToken(const PrincipalCredential& principal,
                                       const std::string& resource,
                                       const RequestContext& request) const;
+  // The checks both managed-identity endpoints make on `resource` and the identity the request
+  // names; the principal, or the endpoint's error reply.
+  std::variant<const PrincipalCredential*, Reply> ManagedIdentityFor(
+      const RequestContext& request, const std::string& resource,
+      const std::string& object_id_param, const std::string& resource_id_param) const;
   // The principal a managed-identity request names (client_id / object_id / msi_res_id), or the
   // --managed-identity one; null if the named identity is unknown.
   const PrincipalCredential* ManagedPrincipal(const RequestContext& request,

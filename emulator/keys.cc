@@ -2,6 +2,7 @@
 
 #include "emulator/key_properties.h"
 #include "emulator/paging.h"
+#include "emulator/request_checks.h"
 #include "emulator/util.h"
 #include "emulator/vault_children.h"
 
@@ -12,11 +13,6 @@ using nlohmann::json;
 
 // Data-plane list pages hold 25 items; ARM's key lists have no $top, so this is the page size.
 constexpr int kPageSize = 25;
-
-ArmError Invalid(const std::string& property, const std::string& why = "") {
-  return {400, "BadRequest",
-          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
-}
 
 class Keys {
  public:
@@ -29,7 +25,7 @@ class Keys {
     if (body.is_discarded() || !body.is_object())
       return Reply::Error(InvalidRequestContent(r.body));
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
-      return Reply::Error(Invalid("tags"));
+      return Reply::Error(InvalidProperty("tags"));
     }
     if (!body.contains("properties") || body["properties"].is_null()) {
       return Reply::Error(
@@ -49,14 +45,10 @@ class Keys {
       if (auto existing = tx.Get(key)) return Reply::Json(200, existing->body);
 
       const std::string version = NewObjectVersion();
-      const long long now = UnixSeconds(r.now);
-      props["attributes"]["created"] = now;
-      props["attributes"]["updated"] = now;
-      props["attributes"]["recoveryLevel"] = RecoveryLevel(vault);
       // The examples (Microsoft's, from the service) carry the explicit :443 in key URIs.
-      const std::string uri = VaultDataPlaneUrl(vault) + ":443/keys/" + name;
-      props["keyUri"] = uri;
-      props["keyUriWithVersion"] = uri + "/" + version;
+      StampNewKey(vault.stored.body["properties"].value("enablePurgeProtection", false),
+                  VaultDataPlaneUrl(vault) + ":443/keys/" + name, version, UnixSeconds(r.now),
+                  &props);
       json tags = body.contains("tags") && body["tags"].is_object() ? body["tags"] : json::object();
 
       StoredResource row;
@@ -68,16 +60,8 @@ class Keys {
       row.body = {{"id", vault.id + "/keys/" + name}, {"name", name}, {"type", kKeyType},
                   {"location", vault.location},       {"tags", tags}, {"properties", props}};
       tx.Put(row);
-
-      StoredResource version_row = row;
-      version_row.key = key + "/versions/" + version;
-      version_row.type = kKeyVersionType;
-      version_row.parent = key;
-      version_row.name = version;
-      version_row.body["id"] = vault.id + "/keys/" + name + "/versions/" + version;
-      version_row.body["name"] = version;
-      version_row.body["type"] = kKeyVersionType;
-      tx.Put(version_row);
+      tx.Put({key + "/versions/" + version, kKeyVersionType, key, row.subscription, version,
+              KeyVersionBody(row.body, version, kKeyVersionType)});
       return Reply::Json(200, row.body);
     });
   }
@@ -99,11 +83,8 @@ class Keys {
       if (!tx.Get(KeyKey(vault, r))) return Reply::Error(KeyNotFound(r));
       auto version = tx.Get(KeyKey(vault, r) + "/versions/" + ToLower(r.Var("keyVersion")));
       if (!version) {
-        return Reply::Error({404, "ResourceNotFound",
-                             "The Resource 'Microsoft.KeyVault/vaults/" + r.Var("vaultName") +
-                                 "/keys/" + r.Var("keyName") + "/versions/" + r.Var("keyVersion") +
-                                 "' under resource group '" + r.Var("resourceGroupName") +
-                                 "' was not found."});
+        return Reply::Error(
+            VaultChildNotFound(r, "keys/" + r.Var("keyName") + "/versions/" + r.Var("keyVersion")));
       }
       return Reply::Json(200, version->body);
     });
@@ -133,40 +114,23 @@ class Keys {
       if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
       const std::string key = KeyKey(vault, r);
       if (!tx.Get(key)) return Reply::Error(KeyNotFound(r));
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kKeyVersionType, key, "", after, limit});
-                                  },
-                                  [](const StoredResource& v) {
-                                    json item = v.body;
-                                    const json& p = v.body["properties"];
-                                    item["properties"] = {
-                                        {"attributes", p["attributes"]},
-                                        {"keyUri", p["keyUri"]},
-                                        {"keyUriWithVersion", p["keyUriWithVersion"]}};
-                                    return item;
-                                  }));
+      return Reply::Json(200,
+                         BuildPage(
+                             r, std::get<PageRequest>(page),
+                             [&](const std::string& after, int limit) {
+                               return tx.List({kKeyVersionType, key, "", after, limit});
+                             },
+                             [](const StoredResource& v) { return KeyVersionListItem(v.body); }));
     });
   }
 
  private:
-  // Purge protection makes deleted keys unpurgeable until retention ends (ARM-NOTES §5.4).
-  static std::string RecoveryLevel(const ParentVault& vault) {
-    return vault.stored.body["properties"].value("enablePurgeProtection", false)
-               ? "Recoverable"
-               : "Recoverable+Purgeable";
-  }
-
   static std::string KeyKey(const ParentVault& vault, const RequestContext& r) {
     return vault.key + "/keys/" + ToLower(r.Var("keyName"));
   }
 
   static ArmError KeyNotFound(const RequestContext& r) {
-    return {404, "ResourceNotFound",
-            "The Resource 'Microsoft.KeyVault/vaults/" + r.Var("vaultName") + "/keys/" +
-                r.Var("keyName") + "' under resource group '" + r.Var("resourceGroupName") +
-                "' was not found."};
+    return VaultChildNotFound(r, "keys/" + r.Var("keyName"));
   }
 
   ServiceContext ctx_;

@@ -6,9 +6,11 @@
 
 #include "emulator/operations.h"
 #include "emulator/paging.h"
+#include "emulator/request_checks.h"
 #include "emulator/resource_groups.h"
 #include "emulator/soft_delete.h"
 #include "emulator/util.h"
+#include "emulator/vault_family_properties.h"
 
 namespace keyward::emulator {
 namespace {
@@ -39,60 +41,6 @@ constexpr char kNotActivatedMessage[] =
     "Your HSM has been provisioned, but cannot be used for cryptographic operations until it is "
     "activated. To activate the HSM, download the security domain.";
 
-ArmError Invalid(const std::string& property, const std::string& why = "") {
-  return {400, "BadRequest",
-          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
-}
-
-ArmError Required(const std::string& property) {
-  return {400, "BadRequest", "The parameter '" + property + "' is required but was not provided."};
-}
-
-std::optional<std::string> Canonical(const json& value,
-                                     std::initializer_list<const char*> allowed) {
-  if (!value.is_string()) return std::nullopt;
-  for (const char* a : allowed) {
-    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
-  }
-  return std::nullopt;
-}
-
-bool Present(const json& object, const char* key) {
-  return object.is_object() && object.contains(key) && !object[key].is_null();
-}
-
-std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
-  if (!input.is_object()) return Invalid("properties.networkAcls");
-  *out = input;
-  auto bypass = Present(input, "bypass") ? Canonical(input["bypass"], {"AzureServices", "None"})
-                                         : std::optional<std::string>("AzureServices");
-  if (!bypass) return Invalid("properties.networkAcls.bypass", "Use AzureServices or None.");
-  auto action = Present(input, "defaultAction")
-                    ? Canonical(input["defaultAction"], {"Allow", "Deny"})
-                    : std::optional<std::string>("Allow");
-  if (!action) return Invalid("properties.networkAcls.defaultAction", "Use Allow or Deny.");
-  (*out)["bypass"] = *bypass;
-  (*out)["defaultAction"] = *action;
-  for (const char* list : {"ipRules", "virtualNetworkRules"}) {
-    if (!Present(input, list)) {
-      (*out)[list] = json::array();
-    } else if (!input[list].is_array()) {
-      return Invalid(std::string("properties.networkAcls.") + list);
-    }
-  }
-  for (const auto& rule : (*out)["ipRules"]) {
-    if (!rule.is_object() || !rule.contains("value") || !rule["value"].is_string()) {
-      return Invalid("properties.networkAcls.ipRules");
-    }
-  }
-  for (const auto& rule : (*out)["virtualNetworkRules"]) {
-    if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string()) {
-      return Invalid("properties.networkAcls.virtualNetworkRules");
-    }
-  }
-  return std::nullopt;
-}
-
 // Regions: the primary is always the HSM's location; secondaries are added (Provisioning until
 // the operation completes) or removed (Deleting until then). Input order is kept.
 std::optional<ArmError> NormalizeRegions(const json& input, const json* existing,
@@ -109,7 +57,7 @@ std::optional<ArmError> NormalizeRegions(const json& input, const json* existing
         {{{"name", location}, {"isPrimary", true}, {"provisioningState", "Provisioning"}}});
     return std::nullopt;
   }
-  if (!input.is_array()) return Invalid("properties.regions", "It must be an array.");
+  if (!input.is_array()) return InvalidProperty("properties.regions", "It must be an array.");
   json regions = json::array();
   std::set<std::string> seen;
   bool has_primary = false;
@@ -117,13 +65,13 @@ std::optional<ArmError> NormalizeRegions(const json& input, const json* existing
     const json& r = input[i];
     std::string at = "properties.regions[" + std::to_string(i) + "]";
     if (!r.is_object() || !Present(r, "name") || !r["name"].is_string())
-      return Required(at + ".name");
+      return RequiredProperty(at + ".name");
     std::string name = NormalizeLocation(r["name"].get<std::string>());
     if (!seen.insert(name).second)
-      return Invalid(at + ".name", "Region '" + name + "' is listed twice.");
+      return InvalidProperty(at + ".name", "Region '" + name + "' is listed twice.");
     bool primary = name == location;
     if (Present(r, "isPrimary")) {
-      if (!r["isPrimary"].is_boolean()) return Invalid(at + ".isPrimary");
+      if (!r["isPrimary"].is_boolean()) return InvalidProperty(at + ".isPrimary");
       if (r["isPrimary"].get<bool>() != primary) {
         return ArmError{400, "BadRequest",
                         "The primary region of a managed HSM is its location '" + location +
@@ -160,6 +108,50 @@ std::optional<ArmError> NormalizeRegions(const json& input, const json* existing
   return std::nullopt;
 }
 
+// initialAdminObjectIds: required, a non-empty array of non-empty object ids.
+std::optional<ArmError> NormalizeInitialAdmins(const json& input, json* p) {
+  if (!Present(input, "initialAdminObjectIds")) {
+    return RequiredProperty("properties.initialAdminObjectIds");
+  }
+  const json& admins = input["initialAdminObjectIds"];
+  if (!admins.is_array() || admins.empty() ||
+      !std::all_of(admins.begin(), admins.end(),
+                   [](const json& v) { return v.is_string() && !v.get<std::string>().empty(); })) {
+    return InvalidProperty("properties.initialAdminObjectIds",
+                           "It must be a non-empty array of object ids.");
+  }
+  (*p)["initialAdminObjectIds"] = admins;
+  return std::nullopt;
+}
+
+// Both switches must be booleans; soft delete is always on for managed HSMs.
+std::optional<ArmError> NormalizeHsmSoftDelete(const json& input, json* p) {
+  for (const char* flag : {"enableSoftDelete", "enablePurgeProtection"}) {
+    if (Present(input, flag) && !input[flag].is_boolean()) {
+      return InvalidProperty(std::string("properties.") + flag);
+    }
+  }
+  if (Present(input, "enableSoftDelete") && input["enableSoftDelete"] == false) {
+    return ArmError{400, "BadRequest",
+                    "The property \"enableSoftDelete\" cannot be set to false. Soft delete is "
+                    "always enabled for managed HSMs and is immutable."};
+  }
+  (*p)["enableSoftDelete"] = true;
+  return std::nullopt;
+}
+
+// Purge protection: spec default true (unlike vaults); a one-way switch. Always shown.
+std::optional<ArmError> NormalizeHsmPurgeProtection(const json& input, const json* existing,
+                                                    json* p) {
+  bool was_protected = existing && existing->value("enablePurgeProtection", true);
+  bool protect = Present(input, "enablePurgeProtection")
+                     ? input["enablePurgeProtection"].get<bool>()
+                     : (existing ? was_protected : true);
+  if (was_protected && !protect) return PurgeProtectionIsIrreversible("a managed HSM");
+  (*p)["enablePurgeProtection"] = protect;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string ManagedHsmKey(const std::string& sub, const std::string& rg, const std::string& name) {
@@ -168,14 +160,7 @@ std::string ManagedHsmKey(const std::string& sub, const std::string& rg, const s
 }
 
 std::optional<ArmError> ValidateManagedHsmName(const std::string& name) {
-  bool ok = name.size() >= 3 && name.size() <= 24 &&
-            std::isalpha(static_cast<unsigned char>(name.front())) &&
-            std::isalnum(static_cast<unsigned char>(name.back())) &&
-            name.find("--") == std::string::npos &&
-            std::all_of(name.begin(), name.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-            });
-  if (ok) return std::nullopt;
+  if (IsVaultFamilyName(name)) return std::nullopt;
   return ArmError{400, "InvalidManagedHsmName",
                   "The managed HSM name '" + name +
                       "' is invalid. It must be a string of 3 to 24 characters and contain only "
@@ -199,81 +184,23 @@ Reply ManagedHsmErrorReply(const ArmError& error, const std::string& inner_code,
 
 std::optional<ArmError> NormalizeManagedHsmProperties(const json& input, const json* existing,
                                                       const std::string& location, json* out) {
-  if (!input.is_object()) return Required("properties");
+  if (!input.is_object()) return RequiredProperty("properties");
   json p = json::object();
-  if (!Present(input, "tenantId")) return Required("properties.tenantId");
-  if (!input["tenantId"].is_string() || !IsGuid(input["tenantId"].get<std::string>())) {
-    return Invalid("properties.tenantId", "It must be a GUID.");
-  }
-  p["tenantId"] = input["tenantId"];
-  if (!Present(input, "initialAdminObjectIds")) return Required("properties.initialAdminObjectIds");
-  const json& admins = input["initialAdminObjectIds"];
-  if (!admins.is_array() || admins.empty() ||
-      !std::all_of(admins.begin(), admins.end(),
-                   [](const json& v) { return v.is_string() && !v.get<std::string>().empty(); })) {
-    return Invalid("properties.initialAdminObjectIds",
-                   "It must be a non-empty array of object ids.");
-  }
-  p["initialAdminObjectIds"] = admins;
-
-  for (const char* flag : {"enableSoftDelete", "enablePurgeProtection"}) {
-    if (Present(input, flag) && !input[flag].is_boolean()) {
-      return Invalid(std::string("properties.") + flag);
-    }
-  }
-  if (Present(input, "enableSoftDelete") && input["enableSoftDelete"] == false) {
-    return ArmError{400, "BadRequest",
-                    "The property \"enableSoftDelete\" cannot be set to false. Soft delete is "
-                    "always enabled for managed HSMs and is immutable."};
-  }
-  p["enableSoftDelete"] = true;
-
-  int retention = existing ? existing->value("softDeleteRetentionInDays", 90) : 90;
-  if (Present(input, "softDeleteRetentionInDays")) {
-    const json& value = input["softDeleteRetentionInDays"];
-    if (!value.is_number_integer() || value.get<int>() < 7 || value.get<int>() > 90) {
-      return Invalid("properties.softDeleteRetentionInDays",
-                     "It must be an integer between 7 and 90.");
-    }
-    if (existing && value.get<int>() != retention) {
-      return ArmError{400, "BadRequest",
-                      "The property \"softDeleteRetentionInDays\" cannot be changed from " +
-                          std::to_string(retention) + " to " + std::to_string(value.get<int>()) +
-                          ": the soft-delete retention period is set when the managed HSM is "
-                          "created and is immutable afterwards."};
-    }
-    retention = value.get<int>();
-  }
-  p["softDeleteRetentionInDays"] = retention;
-
-  // Purge protection: spec default true; a one-way switch.
-  bool was_protected = existing && existing->value("enablePurgeProtection", true);
-  bool protect = Present(input, "enablePurgeProtection")
-                     ? input["enablePurgeProtection"].get<bool>()
-                     : (existing ? was_protected : true);
-  if (was_protected && !protect) {
-    return ArmError{400, "BadRequest",
-                    "The property \"enablePurgeProtection\" cannot be set to false. Enabling the "
-                    "purge protection for a managed HSM is an irreversible action."};
-  }
-  p["enablePurgeProtection"] = protect;
-
-  if (Present(input, "publicNetworkAccess")) {
-    auto access = Canonical(input["publicNetworkAccess"], {"Enabled", "Disabled"});
-    if (!access) return Invalid("properties.publicNetworkAccess", "Use 'Enabled' or 'Disabled'.");
-    p["publicNetworkAccess"] = *access;
-  } else {
-    p["publicNetworkAccess"] = "Enabled";
-  }
+  // The first failing check is the error, in the service's order.
+  if (auto error = NormalizeTenantId(input, &p)) return error;
+  if (auto error = NormalizeInitialAdmins(input, &p)) return error;
+  if (auto error = NormalizeHsmSoftDelete(input, &p)) return error;
+  if (auto error = NormalizeRetention(input, existing, "managed HSM", &p)) return error;
+  if (auto error = NormalizeHsmPurgeProtection(input, existing, &p)) return error;
+  if (auto error = NormalizePublicNetworkAccess(input, &p)) return error;
   json acls = json::object();
   if (auto error = NormalizeNetworkAcls(
-          Present(input, "networkAcls") ? input["networkAcls"] : json::object(), &acls)) {
+          Present(input, "networkAcls") ? input["networkAcls"] : json::object(),
+          NullAclValue::kDefault, &acls)) {
     return error;
   }
   p["networkAcls"] = acls;
-  if (Present(input, "createMode") && !Canonical(input["createMode"], {"default", "recover"})) {
-    return Invalid("properties.createMode", "Use 'default' or 'recover'.");
-  }
+  if (auto error = ValidateCreateMode(input)) return error;
   json regions;
   if (auto error = NormalizeRegions(input.contains("regions") ? input["regions"] : json(), existing,
                                     location, &regions)) {
@@ -281,9 +208,8 @@ std::optional<ArmError> NormalizeManagedHsmProperties(const json& input, const j
   }
   p["regions"] = regions;
   // Read-only, owned by the service (or by the PE connection family) - carried over.
-  for (const char* owned : {"privateEndpointConnections", "securityDomainProperties", "hsmUri"}) {
-    if (existing && existing->contains(owned)) p[owned] = (*existing)[owned];
-  }
+  CarryOverReadOnly(existing, {"privateEndpointConnections", "securityDomainProperties", "hsmUri"},
+                    &p);
   *out = std::move(p);
   return std::nullopt;
 }
@@ -376,16 +302,12 @@ class ManagedHsms {
     if (body.is_discarded() || !body.is_object()) {
       return ManagedHsmErrorReply(InvalidRequestContent(r.body));
     }
-    if (!Present(body, "location") || !body["location"].is_string() ||
-        body["location"].get<std::string>().empty()) {
-      return ManagedHsmErrorReply(
-          {400, "LocationRequired", "The location property is required for this definition."});
-    }
+    if (auto error = CheckLocation(body)) return ManagedHsmErrorReply(*error);
     if (Present(body, "tags") && !body["tags"].is_object())
-      return ManagedHsmErrorReply(Invalid("tags"));
+      return ManagedHsmErrorReply(InvalidProperty("tags"));
     const std::string location = NormalizeLocation(body["location"].get<std::string>());
     const json input = body.value("properties", json());
-    if (!input.is_object()) return ManagedHsmErrorReply(Required("properties"));
+    if (!input.is_object()) return ManagedHsmErrorReply(RequiredProperty("properties"));
     const bool recover = Present(input, "createMode") && input["createMode"].is_string() &&
                          EqualsIgnoreCase(input["createMode"].get<std::string>(), "recover");
     const std::string key = ManagedHsmKey(sub, rg, name);
@@ -438,10 +360,10 @@ class ManagedHsms {
       return ManagedHsmErrorReply(InvalidRequestContent(r.body));
     }
     if (Present(body, "properties") && !body["properties"].is_object()) {
-      return ManagedHsmErrorReply(Invalid("properties"));
+      return ManagedHsmErrorReply(InvalidProperty("properties"));
     }
     if (Present(body, "tags") && !body["tags"].is_object())
-      return ManagedHsmErrorReply(Invalid("tags"));
+      return ManagedHsmErrorReply(InvalidProperty("tags"));
     const std::string key =
         ManagedHsmKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("name"));
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
@@ -587,7 +509,7 @@ class ManagedHsms {
       return ManagedHsmErrorReply(InvalidRequestContent(r.body));
     }
     if (!Present(body, "name") || !body["name"].is_string()) {
-      return ManagedHsmErrorReply(Required("name"));
+      return ManagedHsmErrorReply(RequiredProperty("name"));
     }
     std::string name = body["name"];
     if (auto error = ValidateManagedHsmName(name)) {
@@ -624,23 +546,24 @@ class ManagedHsms {
   }
 
   static std::optional<ArmError> NormalizeSku(const json& body, json* out) {
-    if (!Present(body, "sku")) return Required("sku");
+    if (!Present(body, "sku")) return RequiredProperty("sku");
     const json& sku = body["sku"];
-    if (!sku.is_object()) return Invalid("sku");
-    if (!Present(sku, "name")) return Required("sku.name");
-    auto name = Canonical(sku["name"],
-                          {"Standard_B1", "Custom_B32", "Custom_B6", "Custom_C42", "Custom_C10"});
+    if (!sku.is_object()) return InvalidProperty("sku");
+    if (!Present(sku, "name")) return RequiredProperty("sku.name");
+    auto name = CanonicalEnum(
+        sku["name"], {"Standard_B1", "Custom_B32", "Custom_B6", "Custom_C42", "Custom_C10"});
     if (!name) {
-      return Invalid("sku.name",
-                     "Use Standard_B1, Custom_B32, Custom_B6, Custom_C42 or Custom_C10.");
+      return InvalidProperty("sku.name",
+                             "Use Standard_B1, Custom_B32, Custom_B6, Custom_C42 or Custom_C10.");
     }
     // The family is the letter after "_" in the name (B or C); the spec's client default is B.
     std::string family(1, (*name)[name->find('_') + 1]);
     if (Present(sku, "family")) {
-      auto given = Canonical(sku["family"], {"B", "C"});
-      if (!given) return Invalid("sku.family", "Use 'B' or 'C'.");
+      auto given = CanonicalEnum(sku["family"], {"B", "C"});
+      if (!given) return InvalidProperty("sku.family", "Use 'B' or 'C'.");
       if (*given != family) {
-        return Invalid("sku.family", "SKU '" + *name + "' belongs to family '" + family + "'.");
+        return InvalidProperty("sku.family",
+                               "SKU '" + *name + "' belongs to family '" + family + "'.");
       }
     }
     *out = {{"family", family}, {"name", *name}};
@@ -654,13 +577,14 @@ class ManagedHsms {
       return std::nullopt;
     }
     json identity = body["identity"];
-    if (!identity.is_object()) return Invalid("identity");
+    if (!identity.is_object()) return InvalidProperty("identity");
     auto type =
-        Canonical(identity.value("type", json("None")),
-                  {"None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"});
+        CanonicalEnum(identity.value("type", json("None")),
+                      {"None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"});
     if (!type) {
-      return Invalid("identity.type",
-                     "Use None, SystemAssigned, UserAssigned or 'SystemAssigned,UserAssigned'.");
+      return InvalidProperty(
+          "identity.type",
+          "Use None, SystemAssigned, UserAssigned or 'SystemAssigned,UserAssigned'.");
     }
     identity["type"] = *type;
     if (type->find("SystemAssigned") != std::string::npos) {

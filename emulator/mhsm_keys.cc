@@ -5,6 +5,7 @@
 #include "emulator/key_properties.h"
 #include "emulator/managed_hsms.h"
 #include "emulator/paging.h"
+#include "emulator/request_checks.h"
 #include "emulator/util.h"
 #include "emulator/vault_children.h"
 
@@ -15,15 +16,6 @@ using nlohmann::json;
 
 // The data plane's default page size for key lists; there is no $top on these operations.
 constexpr int kPageSize = 25;
-
-ArmError Invalid(const std::string& property, const std::string& why = "") {
-  return {400, "BadRequest",
-          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
-}
-
-bool Present(const json& object, const char* key) {
-  return object.is_object() && object.contains(key) && !object[key].is_null();
-}
 
 class ManagedHsmKeys {
  public:
@@ -37,7 +29,7 @@ class ManagedHsmKeys {
       return ManagedHsmErrorReply(InvalidRequestContent(r.body));
     }
     if (Present(body, "tags") && !body["tags"].is_object())
-      return ManagedHsmErrorReply(Invalid("tags"));
+      return ManagedHsmErrorReply(InvalidProperty("tags"));
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       StoredResource hsm;
       if (auto error = LoadHsm(tx, r, &hsm)) return *error;
@@ -52,30 +44,21 @@ class ManagedHsmKeys {
       if (auto error = NormalizeKeyProperties(body["properties"], /*premium=*/true, &props)) {
         return ManagedHsmErrorReply(*error);
       }
-      const long long now = UnixSeconds(r.now);
-      props["attributes"]["created"] = now;
-      props["attributes"]["updated"] = now;
-      // Soft delete is always on for HSMs; purge protection decides whether keys are purgeable.
-      props["attributes"]["recoveryLevel"] =
-          hsm.body["properties"].value("enablePurgeProtection", true) ? "Recoverable"
-                                                                      : "Recoverable+Purgeable";
       const std::string version = NewObjectVersion();
-      // Same form as the examples (explicit :443), like vault keys.
-      const std::string uri = "https://" + ToLower(hsm.body.value("name", "")) +
-                              ".managedhsm.azure.net:443/keys/" + name;
-      props["keyUri"] = uri;
-      props["keyUriWithVersion"] = uri + "/" + version;
-      const std::string id = hsm.body.value("id", "") + "/keys/" + name;
-      json key_body = {{"id", id}, {"name", name}, {"type", kManagedHsmKeyType}};
+      // Soft delete is always on for HSMs; purge protection decides whether keys are purgeable.
+      // Same URI form as the examples (explicit :443), like vault keys.
+      StampNewKey(hsm.body["properties"].value("enablePurgeProtection", true),
+                  "https://" + ToLower(hsm.body.value("name", "")) +
+                      ".managedhsm.azure.net:443/keys/" + name,
+                  version, UnixSeconds(r.now), &props);
+      json key_body = {{"id", hsm.body.value("id", "") + "/keys/" + name},
+                       {"name", name},
+                       {"type", kManagedHsmKeyType}};
       if (Present(body, "tags")) key_body["tags"] = body["tags"];
       key_body["properties"] = props;
       tx.Put({key, kManagedHsmKeyType, hsm.key, hsm.subscription, ToLower(name), key_body});
-      json version_body = key_body;
-      version_body["id"] = id + "/versions/" + version;
-      version_body["name"] = version;
-      version_body["type"] = kManagedHsmKeyVersionType;
       tx.Put({key + "/versions/" + version, kManagedHsmKeyVersionType, key, hsm.subscription,
-              version, version_body});
+              version, KeyVersionBody(key_body, version, kManagedHsmKeyVersionType)});
       return Reply::Json(200, key_body);
     });
   }
@@ -136,14 +119,7 @@ class ManagedHsmKeys {
                              [&](const std::string& after, int limit) {
                                return tx.List({kManagedHsmKeyVersionType, key, "", after, limit});
                              },
-                             [](const StoredResource& v) {
-                               json item = v.body;
-                               const json& p = v.body["properties"];
-                               item["properties"] = {{"attributes", p["attributes"]},
-                                                     {"keyUri", p["keyUri"]},
-                                                     {"keyUriWithVersion", p["keyUriWithVersion"]}};
-                               return item;
-                             }));
+                             [](const StoredResource& v) { return KeyVersionListItem(v.body); }));
     });
   }
 

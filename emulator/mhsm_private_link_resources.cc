@@ -1,5 +1,6 @@
 #include "emulator/mhsm_private_link_resources.h"
 
+#include "emulator/private_link_resources.h"
 #include "emulator/util.h"
 
 namespace keyward::emulator {
@@ -20,15 +21,9 @@ void RegisterMhsmPrivateLinkResourceRoutes(Router& router, const ServiceContext&
                   return Reply::Error(ResourceNotFound("Microsoft.KeyVault/managedHSMs",
                                                        r.Var("name"), r.Var("resourceGroupName")));
                 }
-                nlohmann::json resource = {
-                    {"id", hsm_id + "/privateLinkResources/managedhsm"},
-                    {"name", "managedhsm"},
-                    {"type", "Microsoft.KeyVault/managedHSMs/privateLinkResources"},
-                    {"properties",
-                     {{"groupId", "managedhsms"},
-                      {"requiredMembers", {"default"}},
-                      {"requiredZoneNames", {"privatelink.managedhsm.azure.net"}}}}};
-                return Reply::Json(200, {{"value", nlohmann::json::array({resource})}});
+                return Reply::Json(200, PrivateLinkResourceList(
+                                            hsm_id, "Microsoft.KeyVault/managedHSMs", "managedhsm",
+                                            "managedhsms", "privatelink.managedhsm.azure.net"));
               }});
 }
 

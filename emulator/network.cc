@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "emulator/private_endpoint_connections.h"
+#include "emulator/request_checks.h"
 #include "emulator/resource_groups.h"
 #include "emulator/util.h"
 
@@ -83,6 +84,83 @@ std::variant<ParsedConnection, ArmError> ParseConnection(const json& props) {
   return found.front();
 }
 
+// The PUT body's own checks, before its connection is parsed.
+std::optional<ArmError> ValidateEndpointBody(const json& body) {
+  if (auto error = CheckLocation(body)) return error;
+  if (!body.contains("properties") || !body["properties"].is_object()) {
+    return Invalid("properties", "It is required.");
+  }
+  return std::nullopt;
+}
+
+// The endpoint being written: its store key, ARM id and the stored row (null on create).
+struct EndpointWrite {
+  std::string name;
+  std::string key;
+  std::string id;  // the stored id on update, so its casing survives
+  StoredResource* existing = nullptr;
+};
+
+// The key of the target-side connection this endpoint uses. An update that keeps the same link
+// keeps its connection (and the owner's decision on it); otherwise the old one is disconnected
+// and a new one is created.
+std::string LinkConnection(Store::Tx& tx, const ParsedConnection& connection,
+                           const EndpointWrite& pe) {
+  const bool manual = connection.list == std::string(kLists[1]);
+  if (pe.existing) {
+    const json& old = pe.existing->body["_internal"];
+    if (old.value("target", "") == connection.target.key &&
+        old.value("manual", !manual) == manual &&
+        PrivateEndpointConnectionState(tx, old.value("pecKey", ""))) {
+      return old["pecKey"].get<std::string>();
+    }
+    DisconnectPrivateEndpointConnection(tx, old.value("pecKey", ""), kEndpointDeleted);
+  }
+  const json& cp = connection.input["properties"];
+  NewConnection nc;
+  // Azure names the target-side connection after the endpoint plus a GUID.
+  nc.name = pe.name + "." + NewGuid();
+  nc.private_endpoint_id = pe.id;
+  nc.private_endpoint_key = pe.key;
+  nc.status = manual ? "Pending" : "Approved";
+  nc.description = manual ? cp.value("requestMessage", "") : kAutoApproved;
+  return *CreatePrivateEndpointConnection(tx, connection.target, nc);
+}
+
+// The endpoint's view of its one connection, as the caller gave it.
+json ConnectionEntry(const ParsedConnection& connection, const std::string& endpoint_id) {
+  const std::string name = connection.input["name"];
+  const json& cp = connection.input["properties"];
+  json entry = {{"name", name},
+                {"id", endpoint_id + "/" + connection.list + "/" + name},
+                {"etag", "W/\"" + NewGuid() + "\""},
+                {"type", "Microsoft.Network/privateEndpoints/privateLinkServiceConnections"},
+                {"properties",
+                 {{"provisioningState", "Succeeded"},
+                  {"privateLinkServiceId", cp["privateLinkServiceId"]},
+                  {"groupIds", cp["groupIds"]}}}};
+  if (cp.contains("requestMessage")) entry["properties"]["requestMessage"] = cp["requestMessage"];
+  return entry;
+}
+
+// The endpoint's properties: one connection entry, the empty NIC / DNS / IP lists a fresh
+// endpoint shows, and the caller's subnet.
+json EndpointProperties(const json& body, const ParsedConnection& connection,
+                        const EndpointWrite& pe) {
+  json props = {
+      {"provisioningState", "Succeeded"},
+      {"resourceGuid",
+       pe.existing ? pe.existing->body["properties"].value("resourceGuid", NewGuid()) : NewGuid()},
+      {kLists[0], json::array()},
+      {kLists[1], json::array()},
+      {"networkInterfaces", json::array()},
+      {"customDnsConfigs", json::array()},
+      {"ipConfigurations", json::array()}};
+  props[connection.list].push_back(ConnectionEntry(connection, pe.id));
+  if (body["properties"].contains("subnet")) props["subnet"] = body["properties"]["subnet"];
+  return props;
+}
+
 class PrivateEndpoints {
  public:
   explicit PrivateEndpoints(const ServiceContext& context) : ctx_(context) {}
@@ -93,14 +171,7 @@ class PrivateEndpoints {
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return Reply::Error(InvalidRequestContent(r.body));
-    if (!body.contains("location") || !body["location"].is_string() ||
-        body["location"].get<std::string>().empty()) {
-      return Reply::Error(
-          {400, "LocationRequired", "The location property is required for this definition."});
-    }
-    if (!body.contains("properties") || !body["properties"].is_object()) {
-      return Reply::Error(Invalid("properties", "It is required."));
-    }
+    if (auto error = ValidateEndpointBody(body)) return Reply::Error(*error);
     auto parsed = ParseConnection(body["properties"]);
     if (auto* error = std::get_if<ArmError>(&parsed)) return Reply::Error(*error);
     ParsedConnection connection = std::get<ParsedConnection>(std::move(parsed));
@@ -116,68 +187,24 @@ class PrivateEndpoints {
                              connection.target.name, connection.target.resource_group));
       }
       auto existing = tx.Get(key);
-      const std::string conn_name = connection.input["name"];
-      const json& cp = connection.input["properties"];
-      bool manual = connection.list == std::string(kLists[1]);
-      // An update that keeps the same link keeps its connection (and the owner's decision on it).
-      std::string pec_key;
-      if (existing) {
-        const json& old = existing->body["_internal"];
-        if (old.value("target", "") == connection.target.key &&
-            old.value("manual", !manual) == manual &&
-            PrivateEndpointConnectionState(tx, old.value("pecKey", ""))) {
-          pec_key = old["pecKey"];
-        } else {
-          DisconnectPrivateEndpointConnection(tx, old.value("pecKey", ""), kEndpointDeleted);
-        }
-      }
-      if (pec_key.empty()) {
-        NewConnection nc;
-        // Azure names the target-side connection after the endpoint plus a GUID.
-        nc.name = name + "." + NewGuid();
-        nc.private_endpoint_id = existing ? existing->body.value("id", pe_id) : pe_id;
-        nc.private_endpoint_key = key;
-        nc.status = manual ? "Pending" : "Approved";
-        nc.description = manual ? cp.value("requestMessage", "") : kAutoApproved;
-        pec_key = *CreatePrivateEndpointConnection(tx, connection.target, nc);
-      }
-
+      EndpointWrite write{name, key, existing ? existing->body.value("id", pe_id) : pe_id,
+                          existing ? &*existing : nullptr};
+      const std::string pec_key = LinkConnection(tx, connection, write);
+      const bool manual = connection.list == std::string(kLists[1]);
       StoredResource pe;
       pe.key = key;
       pe.type = kPrivateEndpointType;
       pe.parent = ResourceGroupKey(sub, rg);
       pe.subscription = ToLower(sub);
       pe.name = ToLower(name);
-      std::string id = existing ? existing->body.value("id", pe_id) : pe_id;
-      json entry = {{"name", conn_name},
-                    {"id", id + "/" + connection.list + "/" + conn_name},
-                    {"etag", "W/\"" + NewGuid() + "\""},
-                    {"type", "Microsoft.Network/privateEndpoints/privateLinkServiceConnections"},
-                    {"properties",
-                     {{"provisioningState", "Succeeded"},
-                      {"privateLinkServiceId", cp["privateLinkServiceId"]},
-                      {"groupIds", cp["groupIds"]}}}};
-      if (cp.contains("requestMessage"))
-        entry["properties"]["requestMessage"] = cp["requestMessage"];
-      json props = {
-          {"provisioningState", "Succeeded"},
-          {"resourceGuid",
-           existing ? existing->body["properties"].value("resourceGuid", NewGuid()) : NewGuid()},
-          {kLists[0], json::array()},
-          {kLists[1], json::array()},
-          {"networkInterfaces", json::array()},
-          {"customDnsConfigs", json::array()},
-          {"ipConfigurations", json::array()}};
-      props[connection.list].push_back(entry);
-      if (body["properties"].contains("subnet")) props["subnet"] = body["properties"]["subnet"];
-      pe.body = {{"id", id},
+      pe.body = {{"id", write.id},
                  {"name", existing ? existing->body.value("name", name) : name},
                  {"type", kPrivateEndpointType},
                  {"location", NormalizeLocation(body["location"].get<std::string>())},
                  {"etag", "W/\"" + NewGuid() + "\""},
                  {"tags", body.contains("tags") && body["tags"].is_object() ? body["tags"]
                                                                             : json::object()},
-                 {"properties", props},
+                 {"properties", EndpointProperties(body, connection, write)},
                  {"_internal",
                   {{"pecKey", pec_key}, {"target", connection.target.key}, {"manual", manual}}}};
       tx.Put(pe);

@@ -4,6 +4,18 @@
 
 namespace keyward::emulator {
 
+nlohmann::json PrivateLinkResourceList(const std::string& parent_id, const std::string& parent_type,
+                                       const std::string& name, const std::string& group_id,
+                                       const std::string& zone) {
+  nlohmann::json resource = {
+      {"id", parent_id + "/privateLinkResources/" + name},
+      {"name", name},
+      {"type", parent_type + "/privateLinkResources"},
+      {"properties",
+       {{"groupId", group_id}, {"requiredMembers", {"default"}}, {"requiredZoneNames", {zone}}}}};
+  return {{"value", nlohmann::json::array({resource})}};
+}
+
 void RegisterPrivateLinkResourceRoutes(Router& router, const ServiceContext& context) {
   Store* store = context.store;
   router.Add({"GET",
@@ -14,15 +26,9 @@ void RegisterPrivateLinkResourceRoutes(Router& router, const ServiceContext& con
                 return store->Transact([&](Store::Tx& tx) -> Reply {
                   ParentVault vault;
                   if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
-                  nlohmann::json resource = {
-                      {"id", vault.id + "/privateLinkResources/vault"},
-                      {"name", "vault"},
-                      {"type", "Microsoft.KeyVault/vaults/privateLinkResources"},
-                      {"properties",
-                       {{"groupId", "vault"},
-                        {"requiredMembers", {"default"}},
-                        {"requiredZoneNames", {"privatelink.vaultcore.azure.net"}}}}};
-                  return Reply::Json(200, {{"value", nlohmann::json::array({resource})}});
+                  return Reply::Json(
+                      200, PrivateLinkResourceList(vault.id, "Microsoft.KeyVault/vaults", "vault",
+                                                   "vault", "privatelink.vaultcore.azure.net"));
                 });
               }});
 }

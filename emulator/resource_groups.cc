@@ -4,6 +4,7 @@
 
 #include "emulator/operations.h"
 #include "emulator/paging.h"
+#include "emulator/request_checks.h"
 #include "emulator/util.h"
 
 namespace keyward::emulator {
@@ -36,11 +37,7 @@ class ResourceGroups {
     auto body = nlohmann::json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return Reply::Error(InvalidRequestContent(r.body));
-    if (!body.contains("location") || !body["location"].is_string() ||
-        body["location"].get<std::string>().empty()) {
-      return Reply::Error(
-          {400, "LocationRequired", "The location property is required for this definition."});
-    }
+    if (auto error = CheckLocation(body)) return Reply::Error(*error);
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
       return Reply::Error(InvalidRequestContent("tags must be an object"));
     }

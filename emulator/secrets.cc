@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "emulator/paging.h"
+#include "emulator/request_checks.h"
 #include "emulator/util.h"
 #include "emulator/vault_children.h"
 
@@ -13,11 +14,6 @@ using nlohmann::json;
 
 // The data plane pages secrets by 25; $top (allowed here) overrides it.
 constexpr int kDefaultPageSize = 25;
-
-ArmError Invalid(const std::string& property, const std::string& why = "") {
-  return {400, "BadRequest",
-          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
-}
 
 std::string Sha256Hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -42,41 +38,144 @@ struct SecretInput {
 
 std::optional<ArmError> ParseSecretBody(const json& body, SecretInput* out) {
   if (body.contains("tags") && !body["tags"].is_null()) {
-    if (!body["tags"].is_object()) return Invalid("tags");
+    if (!body["tags"].is_object()) return InvalidProperty("tags");
     out->tags = body["tags"];
   }
   if (!body.contains("properties") || body["properties"].is_null()) return std::nullopt;
   const json& p = body["properties"];
-  if (!p.is_object()) return Invalid("properties");
+  if (!p.is_object()) return InvalidProperty("properties");
   if (p.contains("value") && !p["value"].is_null()) {
-    if (!p["value"].is_string()) return Invalid("value");
+    if (!p["value"].is_string()) return InvalidProperty("value");
     out->value = p["value"].get<std::string>();
   }
   if (p.contains("contentType")) {
     if (!p["contentType"].is_null() && !p["contentType"].is_string()) {
-      return Invalid("properties.contentType");
+      return InvalidProperty("properties.contentType");
     }
     out->content_type = p["contentType"];
   }
   if (p.contains("attributes") && !p["attributes"].is_null()) {
     const json& a = p["attributes"];
-    if (!a.is_object()) return Invalid("properties.attributes");
+    if (!a.is_object()) return InvalidProperty("properties.attributes");
     json attributes = json::object();
     if (a.contains("enabled") && !a["enabled"].is_null()) {
-      if (!a["enabled"].is_boolean()) return Invalid("properties.attributes.enabled");
+      if (!a["enabled"].is_boolean()) return InvalidProperty("properties.attributes.enabled");
       attributes["enabled"] = a["enabled"];
     }
     for (const char* t : {"nbf", "exp"}) {
       if (!a.contains(t) || a[t].is_null()) continue;
       if (!a[t].is_number_integer()) {
-        return Invalid(std::string("properties.attributes.") + t,
-                       "It must be an integer number of seconds since 1970-01-01T00:00:00Z.");
+        return InvalidProperty(
+            std::string("properties.attributes.") + t,
+            "It must be an integer number of seconds since 1970-01-01T00:00:00Z.");
       }
       attributes[t] = a[t];
     }
     out->attributes = attributes;
   }
   return std::nullopt;
+}
+
+bool SameAttributes(const json& a, const json& stored) {
+  for (const char* k : {"enabled", "nbf", "exp"}) {
+    json x = a.contains(k) ? a[k] : json();
+    json y = stored.is_object() && stored.contains(k) ? stored[k] : json();
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// A secret after a PUT or PATCH, before it is stored: what changes and whether that makes a new
+// version.
+struct SecretUpdate {
+  std::string salt;  // per secret, kept across versions
+  std::string value_hash;
+  json attributes;
+  json content_type;  // null = none
+  json tags;
+  bool versioned_change = false;
+  bool tags_changed = false;
+};
+
+// Merges the request into the stored secret (null on create). PATCH keeps what it does not name;
+// so does a PUT without attributes (inference), but a PUT replaces contentType and tags.
+SecretUpdate MergeSecret(const SecretInput& input, const StoredResource* existing, bool patch) {
+  const json old_props = existing ? existing->body["properties"] : json::object();
+  const json old_internal = existing ? existing->body["_internal"] : json::object();
+  SecretUpdate u;
+  u.salt = existing ? old_internal.value("salt", "") : NewObjectVersion();
+  u.value_hash =
+      input.value ? Sha256Hex(u.salt + *input.value) : old_internal.value("valueHash", "");
+  u.attributes = {{"enabled", true}};
+  if (patch || (existing && !input.attributes)) {
+    for (const char* a : {"enabled", "nbf", "exp"}) {
+      if (old_props["attributes"].contains(a)) u.attributes[a] = old_props["attributes"][a];
+    }
+  }
+  if (input.attributes) {
+    for (const auto& [k, v] : input.attributes->items()) u.attributes[k] = v;
+  }
+  u.content_type = nullptr;
+  if (patch || !input.content_type) {
+    if (old_props.contains("contentType")) u.content_type = old_props["contentType"];
+  }
+  if (input.content_type) u.content_type = *input.content_type;
+  u.versioned_change =
+      !existing || u.value_hash != old_internal.value("valueHash", "") ||
+      u.content_type != (old_props.contains("contentType") ? old_props["contentType"] : json()) ||
+      !SameAttributes(u.attributes, old_props["attributes"]);
+  u.tags = existing ? existing->body.value("tags", json::object()) : json::object();
+  if (input.tags) {
+    u.tags = *input.tags;
+  } else if (!patch && existing) {
+    u.tags = json::object();  // PUT replaces the tag set
+  }
+  u.tags_changed = !existing || u.tags != existing->body.value("tags", json::object());
+  return u;
+}
+
+// A new secret's row, before its first version is written.
+StoredResource NewSecretRow(const ParentVault& vault, const std::string& key,
+                            const std::string& name, const std::string& salt) {
+  StoredResource row;
+  row.key = key;
+  row.type = kSecretType;
+  row.parent = vault.key;
+  row.subscription = vault.stored.subscription;
+  row.name = ToLower(name);
+  row.body = {{"id", vault.id + "/secrets/" + name},
+              {"name", name},
+              {"type", kSecretType},
+              {"location", vault.location},
+              {"_internal", {{"salt", salt}, {"versions", 0}}}};
+  return row;
+}
+
+// Writes `u` into `row`: a versioned change gets a new version URI and `created`; a tags-only
+// change keeps the version and only moves `updated`.
+void ApplySecretUpdate(SecretUpdate u, const ParentVault& vault, const std::string& name,
+                       long long now, StoredResource* row) {
+  json props = row->body.contains("properties") ? row->body["properties"] : json::object();
+  if (u.versioned_change) {
+    const std::string version = NewObjectVersion();
+    u.attributes["created"] = now;
+    u.attributes["updated"] = now;
+    props["secretUri"] = VaultDataPlaneUrl(vault) + "/secrets/" + name;
+    props["secretUriWithVersion"] = VaultDataPlaneUrl(vault) + "/secrets/" + name + "/" + version;
+    row->body["_internal"]["valueHash"] = u.value_hash;
+    row->body["_internal"]["versions"] = row->body["_internal"].value("versions", 0) + 1;
+  } else {
+    u.attributes["created"] = props["attributes"]["created"];
+    u.attributes["updated"] = now;
+  }
+  props["attributes"] = u.attributes;
+  if (u.content_type.is_null()) {
+    props.erase("contentType");
+  } else {
+    props["contentType"] = u.content_type;
+  }
+  row->body["properties"] = props;
+  row->body["tags"] = u.tags;
 }
 
 class Secrets {
@@ -135,96 +234,17 @@ class Secrets {
       auto existing = tx.Get(key);
       if (!existing && patch) return Reply::Error(NotFound(r));
       // Recorded service text (ARM-NOTES §2.2).
-      if (!existing && !input.value) return Reply::Error(Invalid("value"));
-
-      const json old_props = existing ? existing->body["properties"] : json::object();
-      const json old_internal = existing ? existing->body["_internal"] : json::object();
-      const std::string salt = existing ? old_internal.value("salt", "") : NewObjectVersion();
-      const std::string value_hash =
-          input.value ? Sha256Hex(salt + *input.value) : old_internal.value("valueHash", "");
-
-      // The versioned state after this request.
-      json attributes = {{"enabled", true}};
-      json content_type = nullptr;
-      if (patch || (existing && !input.attributes)) {
-        // PATCH keeps what it does not name; so does a PUT without attributes (inference).
-        for (const char* a : {"enabled", "nbf", "exp"}) {
-          if (old_props["attributes"].contains(a)) attributes[a] = old_props["attributes"][a];
-        }
-      }
-      if (input.attributes) {
-        for (const auto& [k, v] : input.attributes->items()) attributes[k] = v;
-      }
-      if (patch || !input.content_type) {
-        if (old_props.contains("contentType")) content_type = old_props["contentType"];
-      }
-      if (input.content_type) content_type = *input.content_type;
-
-      const bool versioned_change =
-          !existing || value_hash != old_internal.value("valueHash", "") ||
-          content_type != (old_props.contains("contentType") ? old_props["contentType"] : json()) ||
-          !SameAttributes(attributes, old_props["attributes"]);
-      json tags = existing ? existing->body.value("tags", json::object()) : json::object();
-      if (input.tags)
-        tags = *input.tags;
-      else if (!patch && existing)
-        tags = json::object();  // PUT replaces the tag set
-      const bool tags_changed = !existing || tags != existing->body.value("tags", json::object());
-
-      if (existing && !versioned_change && !tags_changed) {
+      if (!existing && !input.value) return Reply::Error(InvalidProperty("value"));
+      SecretUpdate update = MergeSecret(input, existing ? &*existing : nullptr, patch);
+      if (existing && !update.versioned_change && !update.tags_changed) {
         return Reply::Json(200, Render(*existing));  // identical: nothing written
       }
-      const long long now = UnixSeconds(r.now);
-      StoredResource row;
-      if (existing) {
-        row = *existing;
-      } else {
-        row.key = key;
-        row.type = kSecretType;
-        row.parent = vault.key;
-        row.subscription = vault.stored.subscription;
-        row.name = ToLower(name);
-        row.body = {{"id", vault.id + "/secrets/" + name},
-                    {"name", name},
-                    {"type", kSecretType},
-                    {"location", vault.location},
-                    {"_internal", {{"salt", salt}, {"versions", 0}}}};
-      }
-      json props = existing ? old_props : json::object();
-      if (versioned_change) {
-        const std::string version = NewObjectVersion();
-        attributes["created"] = now;
-        attributes["updated"] = now;
-        props["secretUri"] = VaultDataPlaneUrl(vault) + "/secrets/" + name;
-        props["secretUriWithVersion"] =
-            VaultDataPlaneUrl(vault) + "/secrets/" + name + "/" + version;
-        row.body["_internal"]["valueHash"] = value_hash;
-        row.body["_internal"]["versions"] = row.body["_internal"].value("versions", 0) + 1;
-      } else {
-        attributes["created"] = old_props["attributes"]["created"];
-        attributes["updated"] = now;
-      }
-      props["attributes"] = attributes;
-      if (content_type.is_null()) {
-        props.erase("contentType");
-      } else {
-        props["contentType"] = content_type;
-      }
-      row.body["properties"] = props;
-      row.body["tags"] = tags;
+      StoredResource row = existing ? *existing : NewSecretRow(vault, key, name, update.salt);
+      ApplySecretUpdate(std::move(update), vault, name, UnixSeconds(r.now), &row);
       tx.Put(row);
       // Recorded: the service answers 200 for creates as well as updates (ARM-NOTES §1.8).
       return Reply::Json(200, Render(row));
     });
-  }
-
-  static bool SameAttributes(const json& a, const json& stored) {
-    for (const char* k : {"enabled", "nbf", "exp"}) {
-      json x = a.contains(k) ? a[k] : json();
-      json y = stored.is_object() && stored.contains(k) ? stored[k] : json();
-      if (x != y) return false;
-    }
-    return true;
   }
 
   // Never the value: stored rows have none, and _internal (the hash) is dropped.
@@ -240,10 +260,7 @@ class Secrets {
   }
 
   static ArmError NotFound(const RequestContext& r) {
-    return {404, "ResourceNotFound",
-            "The Resource 'Microsoft.KeyVault/vaults/" + r.Var("vaultName") + "/secrets/" +
-                r.Var("secretName") + "' under resource group '" + r.Var("resourceGroupName") +
-                "' was not found."};
+    return VaultChildNotFound(r, "secrets/" + r.Var("secretName"));
   }
 
   ServiceContext ctx_;

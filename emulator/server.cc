@@ -295,6 +295,81 @@ void Server::AddStandardHeaders(const RequestContext& request, const Route* rout
   }
 }
 
+namespace {
+
+RequestContext ToRequestContext(const httplib::Request& req) {
+  RequestContext request;
+  request.method = req.method;
+  request.path = req.path;
+  for (const auto& [k, v] : req.params) request.query.emplace(k, v);
+  for (const auto& [k, v] : req.headers) request.headers.emplace(k, v);
+  request.body = req.body;
+  request.base_url = "https://" + req.get_header_value("Host");
+  return request;
+}
+
+// Fault injection marks a "connection reset" with an internal header instead of an answer.
+bool IsInjectedReset(const Reply& reply) {
+  return std::any_of(reply.headers.begin(), reply.headers.end(), [](const auto& header) {
+    return EqualsIgnoreCase(header.first, kResetConnectionHeader);
+  });
+}
+
+void WriteReply(const Reply& reply, httplib::Response& res) {
+  res.status = reply.status;
+  bool has_content_type = false;
+  for (const auto& [k, v] : reply.headers) {
+    if (EqualsIgnoreCase(k, "Content-Type")) has_content_type = true;
+    res.set_header(k, v);
+  }
+  std::string content_type = "application/json; charset=utf-8";
+  if (has_content_type) content_type = res.get_header_value("Content-Type");
+  if (reply.body.empty()) {
+    res.set_header("Content-Type", content_type);
+    // RFC 9110: no Content-Length on 204; ARM sends "Content-Length: 0" on empty 200/202.
+    if (reply.status != 204) res.set_header("Content-Length", "0");
+  } else {
+    res.set_content(reply.body, content_type.c_str());
+  }
+}
+
+void ConfigureConnections(httplib::SSLServer& server, const ServerOptions& options) {
+  // SDK clients keep connections alive across polls; httplib's default of 5 requests is too low.
+  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_timeout(std::max(1, options.keep_alive_seconds));
+  // Small ARM responses must leave at once: with Nagle on, a response written in two pieces waits
+  // for the client's delayed ACK (about 40 ms per keep-alive request). Set on the listening
+  // socket; Linux hands it on to every accepted socket.
+  server.set_tcp_nodelay(true);
+  // httplib's pool follows the core count (8 threads here), and each keep-alive client holds a
+  // thread while it idles: a fleet benchmark's 10+ clients, or the HA tests' three daemons with
+  // parallel workers, would queue behind idle ones.
+  const int threads = std::max(1, options.max_connections);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(R"({"error":{"code":"InternalServerError","message":"internal error"}})",
+                        "application/json; charset=utf-8");
+      });
+}
+
+// Binds HOST:PORT (port 0: any free port); the bound port, or -1 with `error` set.
+int Bind(httplib::SSLServer& server, const std::string& host, int port, std::string* error) {
+  if (port == 0) {
+    int bound = server.bind_to_any_port(host);
+    if (bound < 0) *error = "cannot bind " + host + ":0";
+    return bound < 0 ? -1 : bound;
+  }
+  if (!server.bind_to_port(host, port)) {
+    *error = "cannot bind " + host + ":" + std::to_string(port);
+    return -1;
+  }
+  return port;
+}
+
+}  // namespace
+
 bool Server::Serve(const std::string& host, int port, const std::string& cert_file,
                    const std::string& key_file, const std::function<void(int)>& on_bound,
                    std::string* error) {
@@ -306,43 +381,20 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
   }
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     const double arrived = options_.now();
-    RequestContext request;
-    request.method = req.method;
-    request.path = req.path;
-    for (const auto& [k, v] : req.params) request.query.emplace(k, v);
-    for (const auto& [k, v] : req.headers) request.headers.emplace(k, v);
-    request.body = req.body;
-    std::string host_header = req.get_header_value("Host");
-    request.base_url = "https://" + host_header;
+    RequestContext request = ToRequestContext(req);
     Reply reply = Dispatch(request);
     if (!EqualsIgnoreCase(request.operation_id, "_emulator"))
       requests_.Record({0, arrived, options_.now(), req.method, req.path, request.operation_id,
                         reply.status, req.get_header_value("User-Agent"),
                         req.get_header_value("x-ms-client-request-id")});
-    for (const auto& [k, v] : reply.headers) {
-      if (EqualsIgnoreCase(k, kResetConnectionHeader)) {
-        // Injected "connection reset": drop the connection without a single response byte.
-        ShutdownConnections(req.local_port, req.remote_port, SHUT_RDWR);
-        res.status = 500;
-        spdlog::info("{} {} -> connection dropped (fault)", req.method, req.path);
-        return;
-      }
+    if (IsInjectedReset(reply)) {
+      // Injected "connection reset": drop the connection without a single response byte.
+      ShutdownConnections(req.local_port, req.remote_port, SHUT_RDWR);
+      res.status = 500;
+      spdlog::info("{} {} -> connection dropped (fault)", req.method, req.path);
+      return;
     }
-    res.status = reply.status;
-    bool has_content_type = false;
-    for (const auto& [k, v] : reply.headers) {
-      if (EqualsIgnoreCase(k, "Content-Type")) has_content_type = true;
-      res.set_header(k, v);
-    }
-    std::string content_type = "application/json; charset=utf-8";
-    if (has_content_type) content_type = res.get_header_value("Content-Type");
-    if (reply.body.empty()) {
-      res.set_header("Content-Type", content_type);
-      // RFC 9110: no Content-Length on 204; ARM sends "Content-Length: 0" on empty 200/202.
-      if (reply.status != 204) res.set_header("Content-Length", "0");
-    } else {
-      res.set_content(reply.body, content_type.c_str());
-    }
+    WriteReply(reply, res);
     spdlog::info("{} {} -> {} {}", req.method, req.path, reply.status, reply.error_code);
   };
   const char* kAll = ".*";
@@ -352,35 +404,9 @@ bool Server::Serve(const std::string& host, int port, const std::string& cert_fi
   server.Patch(kAll, handle);
   server.Delete(kAll, handle);
   server.Options(kAll, handle);
-  // SDK clients keep connections alive across polls; httplib's default of 5 requests is too low.
-  server.set_keep_alive_max_count(1000);
-  server.set_keep_alive_timeout(std::max(1, options_.keep_alive_seconds));
-  // Small ARM responses must leave at once: with Nagle on, a response written in two pieces waits
-  // for the client's delayed ACK (about 40 ms per keep-alive request). Set on the listening
-  // socket; Linux hands it on to every accepted socket.
-  server.set_tcp_nodelay(true);
-  // httplib's pool follows the core count (8 threads here), and each keep-alive client holds a
-  // thread while it idles: a fleet benchmark's 10+ clients, or the HA tests' three daemons with
-  // parallel workers, would queue behind idle ones.
-  const int threads = std::max(1, options_.max_connections);
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content(R"({"error":{"code":"InternalServerError","message":"internal error"}})",
-                        "application/json; charset=utf-8");
-      });
-  int bound = port;
-  if (port == 0) {
-    bound = server.bind_to_any_port(host);
-    if (bound < 0) {
-      *error = "cannot bind " + host + ":0";
-      return false;
-    }
-  } else if (!server.bind_to_port(host, port)) {
-    *error = "cannot bind " + host + ":" + std::to_string(port);
-    return false;
-  }
+  ConfigureConnections(server, options_);
+  int bound = Bind(server, host, port, error);
+  if (bound < 0) return false;
   http_->port = bound;
   on_bound(bound);
   server.listen_after_bind();

@@ -59,4 +59,10 @@ std::string NewObjectVersion() {
 
 long long UnixSeconds(double now) { return static_cast<long long>(std::floor(now)); }
 
+ArmError VaultChildNotFound(const RequestContext& request, const std::string& child_path) {
+  return {404, "ResourceNotFound",
+          "The Resource 'Microsoft.KeyVault/vaults/" + request.Var("vaultName") + "/" + child_path +
+              "' under resource group '" + request.Var("resourceGroupName") + "' was not found."};
+}
+
 }  // namespace keyward::emulator

@@ -31,6 +31,10 @@ std::string VaultKeyFor(const RequestContext& request);
 std::optional<ArmError> LoadParentVault(Store::Tx& tx, const RequestContext& request,
                                         ParentVault* out);
 
+// 404 ResourceNotFound for `child_path` ("keys/NAME", "secrets/NAME/...") under the request's
+// vault, in ARM's words.
+ArmError VaultChildNotFound(const RequestContext& request, const std::string& child_path);
+
 // "https://{vault}.vault.azure.net" (lowercased vault name, no trailing slash).
 std::string VaultDataPlaneUrl(const ParentVault& vault);
 

@@ -6,9 +6,11 @@
 #include "emulator/access_policies.h"
 #include "emulator/operations.h"
 #include "emulator/paging.h"
+#include "emulator/request_checks.h"
 #include "emulator/resource_groups.h"
 #include "emulator/soft_delete.h"
 #include "emulator/util.h"
+#include "emulator/vault_family_properties.h"
 
 namespace keyward::emulator {
 namespace {
@@ -52,76 +54,85 @@ std::string VaultKey(const std::string& sub, const std::string& rg, const std::s
                  "/providers/microsoft.keyvault/vaults/" + name);
 }
 
-ArmError Invalid(const std::string& property, const std::string& why = "") {
-  return {400, "BadRequest",
-          "An invalid value was provided for '" + property + "'." + (why.empty() ? "" : " " + why)};
-}
-
-ArmError Required(const std::string& property) {
-  return {400, "BadRequest", "The parameter '" + property + "' is required but was not provided."};
-}
-
-// Case-insensitive enum: returns the canonical spelling or nullopt.
-std::optional<std::string> Canonical(const json& value,
-                                     std::initializer_list<const char*> allowed) {
-  if (!value.is_string()) return std::nullopt;
-  for (const char* a : allowed) {
-    if (EqualsIgnoreCase(value.get<std::string>(), a)) return std::string(a);
+// accessPolicies: optional (default []), at most 1024 entries, each entry checked.
+std::optional<ArmError> NormalizeAccessPolicies(const json& input, json* p) {
+  if (!Present(input, "accessPolicies")) {
+    (*p)["accessPolicies"] = json::array();
+    return std::nullopt;
   }
+  const json& policies = input["accessPolicies"];
+  if (policies.is_array() && policies.size() > 1024) {
+    return InvalidProperty("properties.accessPolicies",
+                           "A vault supports at most 1024 access policy entries.");
+  }
+  if (auto error = ValidateAccessPolicyEntries(policies, "properties.accessPolicies")) return error;
+  (*p)["accessPolicies"] = policies;
   return std::nullopt;
 }
 
-std::optional<ArmError> ValidateAccessPolicies(const json& policies, const std::string& path) {
-  if (policies.is_array() && policies.size() > 1024) {
-    return Invalid(path, "A vault supports at most 1024 access policy entries.");
-  }
-  return ValidateAccessPolicyEntries(policies, path);
+// sku: required; family A, name standard or premium (any case).
+std::optional<ArmError> NormalizeSku(const json& input, json* p) {
+  if (!Present(input, "sku")) return RequiredProperty("properties.sku");
+  const json& sku = input["sku"];
+  if (!sku.is_object()) return InvalidProperty("properties.sku");
+  auto family = CanonicalEnum(sku.value("family", json("A")), {"A"});
+  auto sku_name = CanonicalEnum(sku.value("name", json()), {"standard", "premium"});
+  if (!sku.contains("family")) return RequiredProperty("properties.sku.family");
+  if (!family) return InvalidProperty("properties.sku.family", "The only supported family is 'A'.");
+  if (!sku_name) return InvalidProperty("properties.sku.name", "Use 'standard' or 'premium'.");
+  (*p)["sku"] = {{"family", *family}, {"name", *sku_name}};
+  return std::nullopt;
 }
 
-std::optional<ArmError> NormalizeNetworkAcls(const json& input, json* out) {
-  if (!input.is_object()) return Invalid("properties.networkAcls");
-  *out = input;
-  auto bypass = input.contains("bypass") ? Canonical(input["bypass"], {"AzureServices", "None"})
-                                         : std::optional<std::string>("AzureServices");
-  if (!bypass) return Invalid("properties.networkAcls.bypass", "Use AzureServices or None.");
-  auto action = input.contains("defaultAction")
-                    ? Canonical(input["defaultAction"], {"Allow", "Deny"})
-                    : std::optional<std::string>("Allow");
-  if (!action) return Invalid("properties.networkAcls.defaultAction", "Use Allow or Deny.");
-  (*out)["bypass"] = *bypass;
-  (*out)["defaultAction"] = *action;
-  for (const char* list : {"ipRules", "virtualNetworkRules"}) {
-    if (!input.contains(list) || input[list].is_null()) {
-      (*out)[list] = json::array();
-    } else if (!input[list].is_array()) {
-      return Invalid(std::string("properties.networkAcls.") + list);
+// The boolean switches; soft delete is forced on because the service removed the opt-out
+// (Feb 2025): once on it stays on.
+std::optional<ArmError> NormalizeSwitches(const json& input, json* p) {
+  for (const char* flag :
+       {"enabledForDeployment", "enabledForDiskEncryption", "enabledForTemplateDeployment",
+        "enableRbacAuthorization", "enableSoftDelete", "enablePurgeProtection"}) {
+    if (Present(input, flag)) {
+      if (!input[flag].is_boolean()) return InvalidProperty(std::string("properties.") + flag);
+      (*p)[flag] = input[flag];
     }
   }
-  for (const auto& rule : (*out)["ipRules"]) {
-    if (!rule.is_object() || !rule.contains("value") || !rule["value"].is_string()) {
-      return Invalid("properties.networkAcls.ipRules");
-    }
+  if (!p->contains("enableRbacAuthorization")) (*p)["enableRbacAuthorization"] = false;
+  if (p->value("enableSoftDelete", true) == false) {
+    return ArmError{400, "BadRequest",
+                    "The property \"enableSoftDelete\" cannot be set to false. Soft delete is "
+                    "always enabled for key vaults and cannot be turned off once enabled."};
   }
-  for (auto& rule : (*out)["virtualNetworkRules"]) {
-    if (!rule.is_object() || !rule.contains("id") || !rule["id"].is_string()) {
-      return Invalid("properties.networkAcls.virtualNetworkRules");
-    }
+  (*p)["enableSoftDelete"] = true;
+  return std::nullopt;
+}
+
+// Purge protection is a one-way switch; omitting it on an update keeps it on. Like the recorded
+// service, the flag is only shown when on.
+std::optional<ArmError> NormalizePurgeProtection(const json* existing, json* p) {
+  bool was_protected = existing && existing->value("enablePurgeProtection", false);
+  if (was_protected && p->contains("enablePurgeProtection") &&
+      (*p)["enablePurgeProtection"] == false) {
+    return PurgeProtectionIsIrreversible("a vault");
   }
+  if (was_protected) (*p)["enablePurgeProtection"] = true;
+  if (p->value("enablePurgeProtection", false) == false) p->erase("enablePurgeProtection");
+  return std::nullopt;
+}
+
+// networkAcls: optional; stored only when given.
+std::optional<ArmError> NormalizeVaultNetworkAcls(const json& input, json* p) {
+  if (!Present(input, "networkAcls")) return std::nullopt;
+  json acls;
+  if (auto error = NormalizeNetworkAcls(input["networkAcls"], NullAclValue::kInvalid, &acls)) {
+    return error;
+  }
+  (*p)["networkAcls"] = acls;
   return std::nullopt;
 }
 
 }  // namespace
 
 std::optional<ArmError> ValidateVaultName(const std::string& name) {
-  bool ok = name.size() >= 3 && name.size() <= 24 &&
-            std::isalpha(static_cast<unsigned char>(name.front())) &&
-            std::isalnum(static_cast<unsigned char>(name.back())) &&
-            name.find("--") == std::string::npos &&
-            std::all_of(name.begin(), name.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-            });
-  // isalpha/isalnum accept only ASCII in the C locale the emulator runs in.
-  if (ok) return std::nullopt;
+  if (IsVaultFamilyName(name)) return std::nullopt;
   return ArmError{400, "VaultNameNotValid",
                   "The vault name '" + name +
                       "' is invalid. Vault name must be a string of 3 to 24 characters and "
@@ -132,109 +143,21 @@ std::optional<ArmError> ValidateVaultName(const std::string& name) {
 
 std::optional<ArmError> NormalizeVaultProperties(const json& input, const json* existing,
                                                  json* out) {
-  if (!input.is_object()) return Required("properties");
+  if (!input.is_object()) return RequiredProperty("properties");
   json p = json::object();
-  // tenantId + sku are required on every PUT (and survive any PATCH via the merge).
-  if (!input.contains("tenantId") || input["tenantId"].is_null()) {
-    return Required("properties.tenantId");
-  }
-  if (!input["tenantId"].is_string() || !IsGuid(input["tenantId"].get<std::string>())) {
-    return Invalid("properties.tenantId", "It must be a GUID.");
-  }
-  p["tenantId"] = input["tenantId"];
-  if (!input.contains("sku") || input["sku"].is_null()) return Required("properties.sku");
-  const json& sku = input["sku"];
-  if (!sku.is_object()) return Invalid("properties.sku");
-  auto family = Canonical(sku.value("family", json("A")), {"A"});
-  auto sku_name = Canonical(sku.value("name", json()), {"standard", "premium"});
-  if (!sku.contains("family")) return Required("properties.sku.family");
-  if (!family) return Invalid("properties.sku.family", "The only supported family is 'A'.");
-  if (!sku_name) return Invalid("properties.sku.name", "Use 'standard' or 'premium'.");
-  p["sku"] = {{"family", *family}, {"name", *sku_name}};
-
-  if (input.contains("accessPolicies") && !input["accessPolicies"].is_null()) {
-    if (auto error = ValidateAccessPolicies(input["accessPolicies"], "properties.accessPolicies")) {
-      return error;
-    }
-    p["accessPolicies"] = input["accessPolicies"];
-  } else {
-    p["accessPolicies"] = json::array();
-  }
-
-  for (const char* flag :
-       {"enabledForDeployment", "enabledForDiskEncryption", "enabledForTemplateDeployment",
-        "enableRbacAuthorization", "enableSoftDelete", "enablePurgeProtection"}) {
-    if (input.contains(flag) && !input[flag].is_null()) {
-      if (!input[flag].is_boolean()) return Invalid(std::string("properties.") + flag);
-      p[flag] = input[flag];
-    }
-  }
-  if (!p.contains("enableRbacAuthorization")) p["enableRbacAuthorization"] = false;
-
-  // Soft delete: opt-out was removed by the service (Feb 2025); once on it stays on.
-  if (p.value("enableSoftDelete", true) == false) {
-    return ArmError{400, "BadRequest",
-                    "The property \"enableSoftDelete\" cannot be set to false. Soft delete is "
-                    "always enabled for key vaults and cannot be turned off once enabled."};
-  }
-  p["enableSoftDelete"] = true;
-
-  // Retention: 7..90, default 90, fixed at creation.
-  int retention = existing ? existing->value("softDeleteRetentionInDays", 90) : 90;
-  if (input.contains("softDeleteRetentionInDays") &&
-      !input["softDeleteRetentionInDays"].is_null()) {
-    const json& value = input["softDeleteRetentionInDays"];
-    if (!value.is_number_integer() || value.get<int>() < 7 || value.get<int>() > 90) {
-      return Invalid("properties.softDeleteRetentionInDays",
-                     "It must be an integer between 7 and 90.");
-    }
-    if (existing && value.get<int>() != retention) {
-      return ArmError{400, "BadRequest",
-                      "The property \"softDeleteRetentionInDays\" cannot be changed from " +
-                          std::to_string(retention) + " to " + std::to_string(value.get<int>()) +
-                          ": the soft-delete retention period is set when the vault is created "
-                          "and is immutable afterwards."};
-    }
-    retention = value.get<int>();
-  }
-  p["softDeleteRetentionInDays"] = retention;
-
-  // Purge protection is a one-way switch; omitting it on an update keeps it on.
-  bool was_protected = existing && existing->value("enablePurgeProtection", false);
-  if (p.contains("enablePurgeProtection")) {
-    if (was_protected && p["enablePurgeProtection"] == false) {
-      return ArmError{400, "BadRequest",
-                      "The property \"enablePurgeProtection\" cannot be set to false. Enabling "
-                      "the purge protection for a vault is an irreversible action."};
-    }
-  }
-  if (was_protected) p["enablePurgeProtection"] = true;
-  // Like the recorded service, the flag is only shown when on.
-  if (p.value("enablePurgeProtection", false) == false) p.erase("enablePurgeProtection");
-
-  if (input.contains("publicNetworkAccess") && !input["publicNetworkAccess"].is_null()) {
-    auto access = Canonical(input["publicNetworkAccess"], {"Enabled", "Disabled"});
-    if (!access) {
-      return Invalid("properties.publicNetworkAccess", "Use 'Enabled' or 'Disabled'.");
-    }
-    p["publicNetworkAccess"] = *access;
-  } else {
-    p["publicNetworkAccess"] = "Enabled";
-  }
-
-  if (input.contains("networkAcls") && !input["networkAcls"].is_null()) {
-    json acls;
-    if (auto error = NormalizeNetworkAcls(input["networkAcls"], &acls)) return error;
-    p["networkAcls"] = acls;
-  }
-  if (input.contains("createMode") && !input["createMode"].is_null() &&
-      !Canonical(input["createMode"], {"default", "recover"})) {
-    return Invalid("properties.createMode", "Use 'default' or 'recover'.");
-  }
+  // tenantId + sku are required on every PUT (and survive any PATCH via the merge). The first
+  // failing check is the error, in the service's order.
+  if (auto error = NormalizeTenantId(input, &p)) return error;
+  if (auto error = NormalizeSku(input, &p)) return error;
+  if (auto error = NormalizeAccessPolicies(input, &p)) return error;
+  if (auto error = NormalizeSwitches(input, &p)) return error;
+  if (auto error = NormalizeRetention(input, existing, "vault", &p)) return error;
+  if (auto error = NormalizePurgeProtection(existing, &p)) return error;
+  if (auto error = NormalizePublicNetworkAccess(input, &p)) return error;
+  if (auto error = NormalizeVaultNetworkAcls(input, &p)) return error;
+  if (auto error = ValidateCreateMode(input)) return error;
   // Read-only properties the service owns are carried over from the stored vault.
-  if (existing && existing->contains("privateEndpointConnections")) {
-    p["privateEndpointConnections"] = (*existing)["privateEndpointConnections"];
-  }
+  CarryOverReadOnly(existing, {"privateEndpointConnections"}, &p);
   *out = std::move(p);
   return std::nullopt;
 }
@@ -288,17 +211,13 @@ class Vaults {
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return Reply::Error(InvalidRequestContent(r.body));
-    if (!body.contains("location") || !body["location"].is_string() ||
-        body["location"].get<std::string>().empty()) {
-      return Reply::Error(
-          {400, "LocationRequired", "The location property is required for this definition."});
-    }
+    if (auto error = CheckLocation(body)) return Reply::Error(*error);
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
-      return Reply::Error(Invalid("tags"));
+      return Reply::Error(InvalidProperty("tags"));
     }
     const std::string location = NormalizeLocation(body["location"].get<std::string>());
     const json input = body.value("properties", json());
-    if (!input.is_object()) return Reply::Error(Required("properties"));
+    if (!input.is_object()) return Reply::Error(RequiredProperty("properties"));
     const bool recover =
         input.contains("createMode") &&
         EqualsIgnoreCase(
@@ -356,10 +275,10 @@ class Vaults {
       return Reply::Error(InvalidRequestContent(r.body));
     if (body.contains("properties") && !body["properties"].is_null() &&
         !body["properties"].is_object()) {
-      return Reply::Error(Invalid("properties"));
+      return Reply::Error(InvalidProperty("properties"));
     }
     if (body.contains("tags") && !body["tags"].is_null() && !body["tags"].is_object()) {
-      return Reply::Error(Invalid("tags"));
+      return Reply::Error(InvalidProperty("tags"));
     }
     const std::string key =
         VaultKey(r.Var("subscriptionId"), r.Var("resourceGroupName"), r.Var("vaultName"));
@@ -497,11 +416,13 @@ class Vaults {
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_object())
       return Reply::Error(InvalidRequestContent(r.body));
-    if (!body.contains("name") || !body["name"].is_string()) return Reply::Error(Required("name"));
-    if (!body.contains("type") || !body["type"].is_string()) return Reply::Error(Required("type"));
+    if (!body.contains("name") || !body["name"].is_string())
+      return Reply::Error(RequiredProperty("name"));
+    if (!body.contains("type") || !body["type"].is_string())
+      return Reply::Error(RequiredProperty("type"));
     if (!EqualsIgnoreCase(body["type"].get<std::string>(), kVaultType)) {
       return Reply::Error(
-          Invalid("type", "The only supported type is 'Microsoft.KeyVault/vaults'."));
+          InvalidProperty("type", "The only supported type is 'Microsoft.KeyVault/vaults'."));
     }
     std::string name = body["name"];
     if (auto error = ValidateVaultName(name)) {
