@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/plan_index.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -81,16 +82,12 @@ std::string ShowIdentity(const Json& entry) {
 
 const engine::DesiredResource* DesiredVault(const engine::PlanChangeRequest& request,
                                             const std::string& vault_id) {
-  if (!request.desired_set) return nullptr;
-  for (const engine::DesiredResource& d : request.desired_set->resources)
-    if (d.kind == kVaultKind && engine::ArmIdEquals(d.arm_id, vault_id)) return &d;
-  return nullptr;
+  return engine::FindDesiredById(request, kVaultKind, vault_id);
 }
 
 const engine::ObservedResource* ObservedVault(const engine::PlanChangeRequest& request,
                                               const std::string& vault_id) {
-  if (!request.observed_set) return nullptr;
-  const engine::ObservedResource* o = request.observed_set->FindById(vault_id);
+  const engine::ObservedResource* o = engine::FindObservedById(request, vault_id);
   return o && o->kind == kVaultKind ? o : nullptr;
 }
 
@@ -112,21 +109,19 @@ std::pair<size_t, size_t> EntryCounts(const engine::PlanChangeRequest& request,
                                       const std::string& vault_id) {
   size_t live = 0, added = 0;
   std::set<std::string> live_ids;
-  if (request.observed_set) {
-    for (const engine::ObservedResource& o : request.observed_set->resources) {
-      if (o.kind != kAccessPolicyKind) continue;
-      if (!engine::ArmIdEquals(VaultIdOfAccessPolicy(o.arm_id), vault_id)) continue;
-      if (live_ids.insert(engine::CanonicalArmId(o.arm_id)).second) ++live;
-    }
+  // The index narrows the candidates to the vault's children; the test stays the exact one.
+  for (const engine::ObservedResource* o :
+       engine::FindObservedUnder(request, kAccessPolicyKind, vault_id)) {
+    if (!engine::ArmIdEquals(VaultIdOfAccessPolicy(o->arm_id), vault_id)) continue;
+    if (live_ids.insert(engine::CanonicalArmId(o->arm_id)).second) ++live;
   }
-  if (request.desired_set) {
-    std::set<std::string> added_ids;
-    for (const engine::DesiredResource& d : request.desired_set->resources) {
-      if (d.kind != kAccessPolicyKind || d.policy == engine::ReconcilePolicy::kSkip) continue;
-      if (!engine::ArmIdEquals(VaultIdOfAccessPolicy(d.arm_id), vault_id)) continue;
-      const std::string id = engine::CanonicalArmId(d.arm_id);
-      if (!live_ids.count(id) && added_ids.insert(id).second) ++added;
-    }
+  std::set<std::string> added_ids;
+  for (const engine::DesiredResource* d :
+       engine::FindDesiredUnder(request, kAccessPolicyKind, vault_id)) {
+    if (d->policy == engine::ReconcilePolicy::kSkip) continue;
+    if (!engine::ArmIdEquals(VaultIdOfAccessPolicy(d->arm_id), vault_id)) continue;
+    const std::string id = engine::CanonicalArmId(d->arm_id);
+    if (!live_ids.count(id) && added_ids.insert(id).second) ++added;
   }
   return {live, added};
 }
@@ -316,6 +311,59 @@ std::vector<engine::ObservedResource> ObservedAccessPolicies(const Json& live_va
   return out;
 }
 
+namespace {
+
+// spec.vault by name means the vault in this manifest's resource group; a managed vault of that
+// name elsewhere would get an entry on a vault that does not exist. Blocks `c` when so.
+bool BlockedByVaultScope(const engine::PlanChangeRequest& request, const std::string& vault_id,
+                         const std::string& vault_name, Change& c) {
+  const engine::DesiredResource* named =
+      engine::FindDesired(request, std::string(kVaultKind) + "/" + vault_name);
+  if (!named || engine::ArmIdEquals(named->arm_id, vault_id)) return false;
+  Block(c, "vault_scope_mismatch",
+        "spec.vault names vault " + vault_name + " at " + vault_id +
+            ", but the manifests declare it at " + named->arm_id +
+            ": set metadata.subscription / metadata.resourceGroup to the vault's, or give "
+            "spec.vault as the full vault id");
+  return true;
+}
+
+// A declared entry the vault does not have: create it, within ARM's limit per vault.
+void PlanAbsentEntry(const engine::PlanChangeRequest& request, const std::string& vault_id,
+                     const std::string& vault_name, Change& c) {
+  c.field_changes = DiffAccessPolicy(c.after, Json());
+  const auto [live, added] = EntryCounts(request, vault_id);
+  if (live + added > kMaxAccessPoliciesPerVault) {
+    Block(c, "too_many_access_policies",
+          "vault " + vault_name + " has " + std::to_string(live) +
+              " access policy entries and this plan adds " + std::to_string(added) +
+              ": ARM allows at most " + std::to_string(kMaxAccessPoliciesPerVault) +
+              " per vault (consider Azure RBAC authorization, or group principals)");
+    return;
+  }
+  c.action = Action::kCreate;
+  c.reason_code = "absent";
+  c.reason = "vault " + vault_name + " has no entry for " + ShowIdentity(c.after);
+}
+
+// A declared entry the vault has: no-op, or an update of the permissions that differ.
+void PlanPresentEntry(Change& c) {
+  c.field_changes = DiffAccessPolicy(c.after, c.before);
+  if (c.field_changes.empty()) {
+    c.action = Action::kNoOp;
+    c.reason_code = "up_to_date";
+    c.reason = "live entry has exactly the declared permissions";
+    return;
+  }
+  c.action = Action::kUpdate;
+  c.reason_code = "drift";
+  std::string paths;
+  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
+  c.reason = "permissions differ in " + paths;
+}
+
+}  // namespace
+
 Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request) {
   Change c;
   c.kind = kAccessPolicyKind;
@@ -352,50 +400,12 @@ Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request) {
                          " uses Azure RBAC authorization (enableRbacAuthorization: true): "
                          "access policies have no effect on data-plane access");
   }
-
-  // spec.vault by name means the vault in this manifest's resource group; a managed vault of
-  // that name elsewhere would get an entry on a vault that does not exist.
-  if (request.desired_set) {
-    const engine::DesiredResource* named =
-        request.desired_set->Find(std::string(kVaultKind) + "/" + vault_name);
-    if (named && !engine::ArmIdEquals(named->arm_id, vault_id)) {
-      Block(c, "vault_scope_mismatch",
-            "spec.vault names vault " + vault_name + " at " + vault_id +
-                ", but the manifests declare it at " + named->arm_id +
-                ": set metadata.subscription / metadata.resourceGroup to the vault's, or give "
-                "spec.vault as the full vault id");
-      return c;
-    }
-  }
-
+  if (BlockedByVaultScope(request, vault_id, vault_name, c)) return c;
   if (c.before.is_null()) {
-    c.field_changes = DiffAccessPolicy(c.after, Json());
-    const auto [live, added] = EntryCounts(request, vault_id);
-    if (live + added > kMaxAccessPoliciesPerVault) {
-      Block(c, "too_many_access_policies",
-            "vault " + vault_name + " has " + std::to_string(live) +
-                " access policy entries and this plan adds " + std::to_string(added) +
-                ": ARM allows at most " + std::to_string(kMaxAccessPoliciesPerVault) +
-                " per vault (consider Azure RBAC authorization, or group principals)");
-      return c;
-    }
-    c.action = Action::kCreate;
-    c.reason_code = "absent";
-    c.reason = "vault " + vault_name + " has no entry for " + ShowIdentity(c.after);
-    return c;
+    PlanAbsentEntry(request, vault_id, vault_name, c);
+  } else {
+    PlanPresentEntry(c);
   }
-  c.field_changes = DiffAccessPolicy(c.after, c.before);
-  if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live entry has exactly the declared permissions";
-    return c;
-  }
-  c.action = Action::kUpdate;
-  c.reason_code = "drift";
-  std::string paths;
-  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
-  c.reason = "permissions differ in " + paths;
   return c;
 }
 

@@ -149,17 +149,13 @@ bool ParentIsStandardVault(const KeyKind& kind, const engine::PlanChangeRequest&
     const Json* sku = FindKey(holder, "sku");
     return sku ? StringAt(*sku, "name") : std::string();
   };
-  if (request.desired_set) {
-    if (const engine::DesiredResource* vault = request.desired_set->Find(parent.address);
-        vault && engine::ArmIdEquals(vault->arm_id, parent.arm_id)) {
-      return IEquals(sku_of(vault->spec), "standard");
-    }
+  if (const engine::DesiredResource* vault = engine::FindDesired(request, parent.address);
+      vault && engine::ArmIdEquals(vault->arm_id, parent.arm_id)) {
+    return IEquals(sku_of(vault->spec), "standard");
   }
-  if (request.observed_set) {
-    if (const engine::ObservedResource* vault = request.observed_set->FindById(parent.arm_id)) {
-      const Json* props = FindKey(vault->live, "properties");
-      return props && IEquals(sku_of(*props), "standard");
-    }
+  if (const engine::ObservedResource* vault = engine::FindObservedById(request, parent.arm_id)) {
+    const Json* props = FindKey(vault->live, "properties");
+    return props && IEquals(sku_of(*props), "standard");
   }
   return false;
 }
@@ -330,6 +326,84 @@ std::vector<FieldChange> DiffKey(const KeyKind& kind, const Json& desired, const
   return out;
 }
 
+namespace {
+
+void Decide(Change& c, Action action, const char* code, const std::string& reason) {
+  c.action = action;
+  c.reason_code = code;
+  c.reason = reason;
+}
+
+// A live key no manifest declares. ARM cannot delete keys, so one this stack owns is reported.
+void PlanUndeclaredKey(const KeyKind& kind, const std::string& stack, Change& c) {
+  if (stack.empty() || StackTagOf(c.before) != stack) {
+    Decide(c, Action::kNoOp, "not_owned",
+           "not in the manifests and not owned by this stack: left alone");
+    return;
+  }
+  const std::string parent = ParentName(kind, c.arm_id);
+  const std::string name = ArmIdSegment(c.arm_id, "keys");
+  Decide(c, Action::kUnsupported, "arm_cannot_delete",
+         "ARM cannot delete keys; the key is owned by stack " + stack +
+             " and gone from the manifests, so it stays and keeps being reported. Delete it in "
+             "the data plane (" +
+             std::string(kind.cli_delete) + " " + parent + " --name " + name +
+             ") or declare it again");
+}
+
+void PlanAbsentKey(const KeyKind& kind, const engine::PlanChangeRequest& request, Change& c) {
+  const std::string kty = c.after["properties"].value("kty", "");
+  if (kty.size() > 4 && IEquals(kty.substr(kty.size() - 4), "-HSM") &&
+      ParentIsStandardVault(kind, request)) {
+    Decide(c, Action::kBlocked, "hsm_key_needs_premium_vault",
+           "kty " + kty + " is an HSM-protected key and the vault " +
+               KeyParentOf(kind, *request.desired).name +
+               " is of the standard SKU; HSM-protected keys need a premium vault");
+    return;
+  }
+  c.field_changes = engine::DiffManagedFields(c.after, Json::object(), KeyDiffRules());
+  Decide(c, Action::kCreate, "absent",
+         "key does not exist: create it. ARM creates a key once; later changes to its "
+         "properties or tags cannot be made through ARM");
+}
+
+// A declared key that exists: ARM has no update for keys, so anything but a match owned by this
+// stack is reported, never applied.
+void PlanPresentKey(const KeyKind& kind, const std::string& stack, Change& c) {
+  c.field_changes = DiffKey(kind, c.after, c.before);
+  const std::string differs =
+      c.field_changes.empty() ? "" : "; it also differs in " + JoinPaths(c.field_changes);
+  const std::string owner = StackTagOf(c.before);
+  if (!stack.empty() && owner.empty()) {
+    Decide(c, Action::kUnsupported, "adopt_not_possible",
+           "key exists without the " + std::string(kStackTag) + ": " + stack +
+               " tag and ARM cannot add it: create-if-not-exist returns an existing key "
+               "unchanged and ARM has no update for keys. Add the tag in the data plane "
+               "(az keyvault key set-attributes --tags) to let this stack own it, or set the "
+               "reconcile policy to observe" +
+               differs);
+    return;
+  }
+  if (!stack.empty() && owner != stack) {
+    Decide(c, Action::kUnsupported, "owned_by_other_stack",
+           "key is tagged " + std::string(kStackTag) + ": " + owner +
+               ", so another stack manages it (and ARM could not re-tag it anyway)" + differs);
+    return;
+  }
+  if (c.field_changes.empty()) {
+    Decide(c, Action::kNoOp, "up_to_date", "live key matches the manifest");
+    return;
+  }
+  Decide(c, Action::kUnsupported, "immutable_after_create",
+         "key differs in " + JoinPaths(c.field_changes) +
+             ", and ARM cannot change a key after creation (Keys_CreateIfNotExist returns an "
+             "existing key unchanged; there is no update operation). Change it in the data "
+             "plane (attributes, keyOps, tags, rotation policy: az keyvault key set-attributes / "
+             "rotation-policy update), or declare a key under a new name for a new type or size");
+}
+
+}  // namespace
+
 Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& request) {
   Change c;
   c.kind = kind.kind;
@@ -340,91 +414,23 @@ Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& reque
     c.arm_id = request.observed->arm_id;
     c.address = request.observed->address;
   }
-  const std::string tag = std::string(kStackTag) + ": " + stack;
-
   if (!request.desired) {
     if (!request.observed) {
       c.action = Action::kNoOp;
       c.reason = "absent";
       return c;
     }
-    if (stack.empty() || StackTagOf(c.before) != stack) {
-      c.action = Action::kNoOp;
-      c.reason_code = "not_owned";
-      c.reason = "not in the manifests and not owned by this stack: left alone";
-      return c;
-    }
-    const std::string parent = ParentName(kind, c.arm_id);
-    const std::string name = ArmIdSegment(c.arm_id, "keys");
-    c.action = Action::kUnsupported;
-    c.reason_code = "arm_cannot_delete";
-    c.reason = "ARM cannot delete keys; the key is owned by stack " + stack +
-               " and gone from the manifests, so it stays and keeps being reported. Delete it in "
-               "the data plane (" +
-               std::string(kind.cli_delete) + " " + parent + " --name " + name +
-               ") or declare it again";
+    PlanUndeclaredKey(kind, stack, c);
     return c;
   }
-
   c.address = request.desired->address;
   c.arm_id = request.desired->arm_id;
   c.after = BuildDesiredKeyBody(kind, request.desired->spec, stack, c.before);
-
   if (!request.observed) {
-    const std::string kty = c.after["properties"].value("kty", "");
-    if (kty.size() > 4 && IEquals(kty.substr(kty.size() - 4), "-HSM") &&
-        ParentIsStandardVault(kind, request)) {
-      c.action = Action::kBlocked;
-      c.reason_code = "hsm_key_needs_premium_vault";
-      c.reason = "kty " + kty + " is an HSM-protected key and the vault " +
-                 KeyParentOf(kind, *request.desired).name +
-                 " is of the standard SKU; HSM-protected keys need a premium vault";
-      return c;
-    }
-    c.action = Action::kCreate;
-    c.field_changes = engine::DiffManagedFields(c.after, Json::object(), KeyDiffRules());
-    c.reason_code = "absent";
-    c.reason =
-        "key does not exist: create it. ARM creates a key once; later changes to its "
-        "properties or tags cannot be made through ARM";
-    return c;
+    PlanAbsentKey(kind, request, c);
+  } else {
+    PlanPresentKey(kind, stack, c);
   }
-
-  c.field_changes = DiffKey(kind, c.after, c.before);
-  const std::string differs =
-      c.field_changes.empty() ? "" : "; it also differs in " + JoinPaths(c.field_changes);
-  const std::string owner = StackTagOf(c.before);
-  if (!stack.empty() && owner.empty()) {
-    c.action = Action::kUnsupported;
-    c.reason_code = "adopt_not_possible";
-    c.reason = "key exists without the " + tag +
-               " tag and ARM cannot add it: create-if-not-exist returns an existing key "
-               "unchanged and ARM has no update for keys. Add the tag in the data plane "
-               "(az keyvault key set-attributes --tags) to let this stack own it, or set the "
-               "reconcile policy to observe" +
-               differs;
-    return c;
-  }
-  if (!stack.empty() && owner != stack) {
-    c.action = Action::kUnsupported;
-    c.reason_code = "owned_by_other_stack";
-    c.reason = "key is tagged " + std::string(kStackTag) + ": " + owner +
-               ", so another stack manages it (and ARM could not re-tag it anyway)" + differs;
-    return c;
-  }
-  if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live key matches the manifest";
-    return c;
-  }
-  c.action = Action::kUnsupported;
-  c.reason_code = "immutable_after_create";
-  c.reason = "key differs in " + JoinPaths(c.field_changes) +
-             ", and ARM cannot change a key after creation (Keys_CreateIfNotExist returns an "
-             "existing key unchanged; there is no update operation). Change it in the data plane "
-             "(attributes, keyOps, tags, rotation policy: az keyvault key set-attributes / "
-             "rotation-policy update), or declare a key under a new name for a new type or size";
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/plan_index.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -152,7 +153,7 @@ int QuotaSlot(const engine::PlanChangeRequest& request, const std::string& locat
       const Json* where = FindKey(d.spec, "location");
       if (!where || !where->is_string() || CanonicalLocation(where->get<std::string>()) != location)
         continue;
-      if (request.observed_set && request.observed_set->FindById(d.arm_id)) continue;
+      if (engine::FindObservedById(request, d.arm_id)) continue;
       ++slot;
     }
   }

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/plan_index.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -80,20 +81,25 @@ const engine::DiffRules& PecDiffRules() {
 
 // Another desired connection of this kind on the same parent for the same private endpoint: a
 // connection has one state, so two manifests for it would fight on every run.
+std::string EndpointKey(const engine::DesiredResource& d) {
+  return Lower(SpecString(d.spec, "privateEndpointId"));
+}
+
 const engine::DesiredResource* DuplicateOf(const PecKind& kind,
                                            const engine::PlanChangeRequest& request) {
-  if (!request.desired_set) return nullptr;
   const engine::DesiredResource& me = *request.desired;
   std::string ignored;
   const auto my_parent = PecParentOf(kind, me, &ignored);
   const std::string my_endpoint = SpecString(me.spec, "privateEndpointId");
   if (!my_parent || my_endpoint.empty()) return nullptr;
-  for (const engine::DesiredResource& other : request.desired_set->resources) {
-    if (other.kind != kind.kind || other.address == me.address) continue;
-    const auto parent = PecParentOf(kind, other, &ignored);
+  // The index hands over the connections to the same endpoint; the test stays the exact one.
+  for (const engine::DesiredResource* other :
+       engine::FindDesiredByKey(request, kind.kind, &EndpointKey, Lower(my_endpoint))) {
+    if (other->kind != kind.kind || other->address == me.address) continue;
+    const auto parent = PecParentOf(kind, *other, &ignored);
     if (parent && IEquals(parent->id, my_parent->id) &&
-        IEquals(SpecString(other.spec, "privateEndpointId"), my_endpoint)) {
-      return &other;
+        IEquals(SpecString(other->spec, "privateEndpointId"), my_endpoint)) {
+      return other;
     }
   }
   return nullptr;
@@ -104,8 +110,9 @@ const engine::DesiredResource* DuplicateOf(const PecKind& kind,
 std::string ParentNote(const PecKind& kind, const PecParent& parent,
                        const engine::PlanChangeRequest& request) {
   if (!request.observed_set) return "";
-  for (const engine::ObservedResource& o : request.observed_set->resources) {
-    if (o.kind == kind.parent_kind && IEquals(o.arm_id, parent.id)) return "";
+  if (const engine::ObservedResource* o = engine::FindObservedById(request, parent.id);
+      o && o->kind == kind.parent_kind) {
+    return "";
   }
   const std::string subscription = ArmIdSegment(parent.id, "subscriptions");
   for (const engine::SoftDeletedResource& sd : request.observed_set->soft_deleted) {
@@ -115,13 +122,9 @@ std::string ParentNote(const PecKind& kind, const PecParent& parent,
              " is soft-deleted, and its connections come back when it is recovered";
     }
   }
-  if (request.desired_set) {
-    for (const engine::DesiredResource& d : request.desired_set->resources) {
-      if (d.kind == kind.parent_kind && IEquals(d.arm_id, parent.id)) {
-        return "; the " + std::string(kind.parent_noun) +
-               " does not exist yet, and a private endpoint can only be created once it does";
-      }
-    }
+  if (engine::FindDesiredById(request, kind.parent_kind, parent.id)) {
+    return "; the " + std::string(kind.parent_noun) +
+           " does not exist yet, and a private endpoint can only be created once it does";
   }
   return "";
 }
@@ -267,6 +270,56 @@ std::string PecFingerprint(const Json& normalized) {
   return FingerprintOfJson(normalized);
 }
 
+namespace {
+
+// A declared connection that exists: what its live state allows (deleting, Disconnected and
+// Rejected are final or transient), else no-op, approve / reject, or drift.
+void PlanExistingConnection(const std::string& endpoint, Change& c) {
+  const std::string live_status = StatusOf(c.before);
+  const std::string want_status = StateOf(c.after).value("status", "");
+  if (IEquals(c.before["properties"].value("provisioningState", ""), "Deleting")) {
+    Set(c, Action::kBlocked, "connection_deleting",
+        "the connection " + c.before.value("name", "") + " is being deleted");
+    return;
+  }
+  if (live_status == kDisconnected) {
+    Set(c, Action::kUnsupported, "connection_disconnected",
+        "the connection from private endpoint " + endpoint +
+            " is Disconnected (the endpoint was "
+            "deleted or disconnected): ARM offers no way back from Disconnected. Create the "
+            "private "
+            "endpoint again (Microsoft.Network then makes a new connection that keyward approves "
+            "or "
+            "rejects), or remove this manifest");
+    return;
+  }
+  if (live_status == "Rejected" && want_status == "Approved") {
+    Set(c, Action::kUnsupported, "rejected_is_final",
+        "the connection from private endpoint " + endpoint +
+            " is Rejected and a rejected "
+            "connection cannot be approved again: delete and create the private endpoint again to "
+            "get a new connection");
+    return;
+  }
+  if (c.field_changes.empty()) {
+    Set(c, Action::kNoOp, "up_to_date", "the connection is " + live_status + " as declared");
+    return;
+  }
+  if (live_status != want_status) {
+    const bool approve = want_status == "Approved";
+    Set(c, Action::kUpdate, approve ? "approve" : "reject",
+        std::string(approve ? "approve" : "reject") + " the connection from private endpoint " +
+            endpoint + " (now " + (live_status.empty() ? std::string("unknown") : live_status) +
+            ")");
+    return;
+  }
+  std::string paths;
+  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
+  Set(c, Action::kUpdate, "drift", "differs in " + paths);
+}
+
+}  // namespace
+
 // Decision table (desired = the manifest, live = the connection matched by private endpoint id):
 //   no desired (a live connection no manifest declares)  no-op      not_declared (never deleted)
 //   two manifests for one endpoint on one parent         blocked    duplicate_private_endpoint
@@ -323,47 +376,7 @@ Change PlanPecChange(const PecKind& kind, const engine::PlanChangeRequest& reque
     if (parent) c.reason += ParentNote(kind, *parent, request);
     return c;
   }
-  const std::string live_status = StatusOf(c.before);
-  const std::string want_status = StateOf(c.after).value("status", "");
-  if (IEquals(c.before["properties"].value("provisioningState", ""), "Deleting")) {
-    Set(c, Action::kBlocked, "connection_deleting",
-        "the connection " + c.before.value("name", "") + " is being deleted");
-    return c;
-  }
-  if (live_status == kDisconnected) {
-    Set(c, Action::kUnsupported, "connection_disconnected",
-        "the connection from private endpoint " + endpoint +
-            " is Disconnected (the endpoint was "
-            "deleted or disconnected): ARM offers no way back from Disconnected. Create the "
-            "private "
-            "endpoint again (Microsoft.Network then makes a new connection that keyward approves "
-            "or "
-            "rejects), or remove this manifest");
-    return c;
-  }
-  if (live_status == "Rejected" && want_status == "Approved") {
-    Set(c, Action::kUnsupported, "rejected_is_final",
-        "the connection from private endpoint " + endpoint +
-            " is Rejected and a rejected "
-            "connection cannot be approved again: delete and create the private endpoint again to "
-            "get a new connection");
-    return c;
-  }
-  if (c.field_changes.empty()) {
-    Set(c, Action::kNoOp, "up_to_date", "the connection is " + live_status + " as declared");
-    return c;
-  }
-  if (live_status != want_status) {
-    const bool approve = want_status == "Approved";
-    Set(c, Action::kUpdate, approve ? "approve" : "reject",
-        std::string(approve ? "approve" : "reject") + " the connection from private endpoint " +
-            endpoint + " (now " + (live_status.empty() ? std::string("unknown") : live_status) +
-            ")");
-    return c;
-  }
-  std::string paths;
-  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
-  Set(c, Action::kUpdate, "drift", "differs in " + paths);
+  PlanExistingConnection(endpoint, c);
   return c;
 }
 

@@ -32,6 +32,73 @@ Json NormalizeResourceGroup(const Json& live) {
               {"tags", tags && tags->is_object() ? *tags : Json::object()}};
 }
 
+namespace {
+
+void Decide(Change& c, Action action, const char* code, const std::string& reason) {
+  c.action = action;
+  c.reason_code = code;
+  c.reason = reason;
+}
+
+// A live resource group no manifest declares: deleted only when this stack owns it.
+void PlanUndeclaredResourceGroup(const engine::PlanChangeRequest& request, const std::string& stack,
+                                 bool owned, Change& c) {
+  if (!request.observed || !owned) {
+    Decide(c, Action::kNoOp, "not_owned",
+           "not in the manifests and not owned by this stack: left alone");
+    return;
+  }
+  Decide(c, Action::kDelete, "prune",
+         "owned by stack " + stack +
+             " and gone from the manifests: delete. Deleting a resource group deletes every "
+             "resource in it (vaults in it are soft-deleted)");
+}
+
+void PlanAbsentResourceGroup(Change& c) {
+  Decide(c, Action::kCreate, "absent", "resource group does not exist");
+  DiffTags(Json(), c.after["tags"], &c.field_changes);
+  if (c.after.contains("location"))
+    c.field_changes.insert(c.field_changes.begin(), {"location", Json(), c.after["location"]});
+}
+
+// A declared resource group that exists: it cannot move; its tags converge, once this stack
+// owns it (adopting it when no stack does).
+void PlanPresentResourceGroup(const std::string& stack, bool owned, Change& c) {
+  const std::string live_location = c.before.value("location", "");
+  const std::string want_location = c.after.value("location", "");
+  if (!want_location.empty() && want_location != live_location) {
+    c.field_changes.push_back({"location", live_location, want_location});
+    Decide(c, Action::kBlocked, "immutable_after_create",
+           "location is " + live_location + " on the resource group and " + want_location +
+               " in the manifest: a resource group cannot move, and replacing it would delete "
+               "every resource in it");
+    return;
+  }
+  DiffTags(c.before["tags"], c.after["tags"], &c.field_changes);
+  if (!owned && !stack.empty()) {
+    const std::string owner = StackTagOf(c.before);
+    if (!owner.empty()) {
+      // Two stacks converging one resource group would undo each other on every run.
+      Decide(c, Action::kBlocked, "owned_by_other_stack",
+             "resource group is tagged " + std::string(kStackTag) + ": " + owner +
+                 ", so another stack manages it; remove that tag to let stack " + stack +
+                 " adopt it");
+      return;
+    }
+    Decide(c, Action::kAdopt, "adopt",
+           "resource group exists without the " + std::string(kStackTag) +
+               " tag: adopt it (add the tag)");
+    return;
+  }
+  if (c.field_changes.empty()) {
+    Decide(c, Action::kNoOp, "up_to_date", "live resource group matches the manifest");
+    return;
+  }
+  Decide(c, Action::kUpdate, "drift", "tags differ");
+}
+
+}  // namespace
+
 Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
   Change c;
   c.kind = kResourceGroupKind;
@@ -45,17 +112,7 @@ Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
   // An empty stack owns nothing (never prunes) and has no tag to add (never adopts).
   const bool owned = !stack.empty() && StackTagOf(c.before) == stack;
   if (!request.desired) {
-    if (!request.observed || !owned) {
-      c.action = Action::kNoOp;
-      c.reason_code = "not_owned";
-      c.reason = "not in the manifests and not owned by this stack: left alone";
-      return c;
-    }
-    c.action = Action::kDelete;
-    c.reason_code = "prune";
-    c.reason = "owned by stack " + stack +
-               " and gone from the manifests: delete. Deleting a resource group deletes every "
-               "resource in it (vaults in it are soft-deleted)";
+    PlanUndeclaredResourceGroup(request, stack, owned, c);
     return c;
   }
 
@@ -67,55 +124,11 @@ Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
   if (location && location->is_string())
     c.after["location"] = CanonicalLocation(location->get<std::string>());
   c.after["tags"] = DesiredTags(spec, c.before.is_object() ? c.before["tags"] : Json(), stack);
-
   if (!request.observed) {
-    c.action = Action::kCreate;
-    c.reason_code = "absent";
-    c.reason = "resource group does not exist";
-    DiffTags(Json(), c.after["tags"], &c.field_changes);
-    if (c.after.contains("location"))
-      c.field_changes.insert(c.field_changes.begin(), {"location", Json(), c.after["location"]});
-    return c;
+    PlanAbsentResourceGroup(c);
+  } else {
+    PlanPresentResourceGroup(stack, owned, c);
   }
-
-  const std::string live_location = c.before.value("location", "");
-  const std::string want_location = c.after.value("location", "");
-  if (!want_location.empty() && want_location != live_location) {
-    c.field_changes.push_back({"location", live_location, want_location});
-    c.action = Action::kBlocked;
-    c.reason_code = "immutable_after_create";
-    c.reason = "location is " + live_location + " on the resource group and " + want_location +
-               " in the manifest: a resource group cannot move, and replacing it would delete "
-               "every resource in it";
-    return c;
-  }
-  DiffTags(c.before["tags"], c.after["tags"], &c.field_changes);
-  if (!owned && !stack.empty()) {
-    const std::string owner = StackTagOf(c.before);
-    if (!owner.empty()) {
-      // Two stacks converging one resource group would undo each other on every run.
-      c.action = Action::kBlocked;
-      c.reason_code = "owned_by_other_stack";
-      c.reason = "resource group is tagged " + std::string(kStackTag) + ": " + owner +
-                 ", so another stack manages it; remove that tag to let stack " + stack +
-                 " adopt it";
-      return c;
-    }
-    c.action = Action::kAdopt;
-    c.reason_code = "adopt";
-    c.reason = "resource group exists without the " + std::string(kStackTag) +
-               " tag: adopt it (add the tag)";
-    return c;
-  }
-  if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live resource group matches the manifest";
-    return c;
-  }
-  c.action = Action::kUpdate;
-  c.reason_code = "drift";
-  c.reason = "tags differ";
   return c;
 }
 
