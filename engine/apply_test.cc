@@ -10,12 +10,7 @@
 namespace keyward::engine {
 namespace {
 
-using testing::FakeArmId;
 using testing::FakeClock;
-using testing::FakeRegistry;
-using testing::MakeDesired;
-using testing::MakeDesiredSet;
-using testing::MakeObserved;
 using testing::RecordingObserver;
 using testing::TestPlanOptions;
 

@@ -9,12 +9,7 @@
 namespace keyward::engine {
 namespace {
 
-using testing::FakeArmId;
 using testing::FakeHandler;
-using testing::FakeRegistry;
-using testing::MakeDesired;
-using testing::MakeDesiredSet;
-using testing::MakeObserved;
 
 // Records the pass's reports in order, as the daemon's log would show them.
 class RecordingPassObserver : public PassObserver {
@@ -55,6 +50,8 @@ class DaemonPassTest : public ::testing::Test {
         MakeObserved("Vault", "Vault/" + name, FakeArmId("Vault", name), std::move(live)));
   }
   PassResult Run() { return RunPass(request_, settings_, fakes_.registry, observer_, ctx_); }
+  // One vault that wants public access off but has it on: the drift most scenarios start from.
+  PassResult RunDriftedVault(bool heal);
 
   FakeRegistry fakes_;
   FakeHandler* vaults_;
@@ -70,6 +67,13 @@ class DaemonPassTest : public ::testing::Test {
 const Json kPublic = {{"properties", {{"publicNetworkAccess", "Enabled"}}}};
 const Json kPrivate = {{"properties", {{"publicNetworkAccess", "Disabled"}}}};
 
+PassResult DaemonPassTest::RunDriftedVault(bool heal) {
+  Desire({MakeDesired("Vault", "kv", kPrivate)});
+  Live("kv", kPublic);
+  settings_.heal = heal;
+  return Run();
+}
+
 TEST_F(DaemonPassTest, NoDifferenceMeansNoDriftAndNoWrite) {
   Desire({MakeDesired("Vault", "kv", kPrivate)});
   Live("kv", kPrivate);
@@ -83,10 +87,7 @@ TEST_F(DaemonPassTest, NoDifferenceMeansNoDriftAndNoWrite) {
 }
 
 TEST_F(DaemonPassTest, HealReportsTheDriftThenAppliesIt) {
-  Desire({MakeDesired("Vault", "kv", kPrivate)});
-  Live("kv", kPublic);
-  settings_.heal = true;
-  const PassResult result = Run();
+  const PassResult result = RunDriftedVault(/*heal=*/true);
   ASSERT_FALSE(result.error) << result.error->ToString();
   ASSERT_EQ(result.drift.size(), 1u);
   EXPECT_EQ(result.drift[0].fields, std::vector<std::string>{"properties.publicNetworkAccess"});
@@ -98,10 +99,7 @@ TEST_F(DaemonPassTest, HealReportsTheDriftThenAppliesIt) {
 }
 
 TEST_F(DaemonPassTest, ObserveReportsTheDriftAndWritesNothing) {
-  Desire({MakeDesired("Vault", "kv", kPrivate)});
-  Live("kv", kPublic);
-  settings_.heal = false;
-  const PassResult result = Run();
+  const PassResult result = RunDriftedVault(/*heal=*/false);
   EXPECT_FALSE(result.error);
   EXPECT_EQ(result.drift.size(), 1u);
   EXPECT_TRUE(result.changes.empty());
@@ -175,11 +173,8 @@ TEST_F(DaemonPassTest, SecretValuesAreFingerprintedForThisPassOnly) {
 }
 
 TEST_F(DaemonPassTest, ALostLeaseStopsTheApplyAndFailsThePass) {
-  Desire({MakeDesired("Vault", "kv", kPrivate)});
-  Live("kv", kPublic);
-  settings_.heal = true;
   ctx_.write_guard = std::make_shared<LostLease>();
-  const PassResult result = Run();
+  const PassResult result = RunDriftedVault(/*heal=*/true);
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->message, "lock lost: the lease expired");
   EXPECT_EQ(fakes_.log.IndexOf("start Vault/kv"), -1);

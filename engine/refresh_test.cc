@@ -10,12 +10,6 @@
 namespace keyward::engine {
 namespace {
 
-using testing::FakeArmId;
-using testing::FakeRegistry;
-using testing::MakeDesired;
-using testing::MakeDesiredSet;
-using testing::MakeObserved;
-
 TEST(RefreshTest, RunsHandlersInRegistrationOrderAndPassesParents) {
   FakeRegistry fakes;
   fakes.Add("Vault")->refresh_response.resources = {

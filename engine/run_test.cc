@@ -7,12 +7,6 @@
 namespace keyward::engine {
 namespace {
 
-using testing::FakeArmId;
-using testing::FakeRegistry;
-using testing::MakeDesired;
-using testing::MakeDesiredSet;
-using testing::MakeObserved;
-
 ValidationResult Loaded(std::vector<DesiredResource> resources) {
   ValidationResult loaded;
   loaded.set = MakeDesiredSet(std::move(resources));

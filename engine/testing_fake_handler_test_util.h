@@ -279,3 +279,15 @@ inline PlanOptions TestPlanOptions(bool prune = false) {
 }
 
 }  // namespace keyward::engine::testing
+
+namespace keyward::engine {
+
+// Every engine test scenario builds desired and observed resources for fake kinds; these read
+// better unqualified, and one list here keeps the test files' headers from repeating it.
+using testing::FakeArmId;
+using testing::FakeRegistry;
+using testing::MakeDesired;
+using testing::MakeDesiredSet;
+using testing::MakeObserved;
+
+}  // namespace keyward::engine
