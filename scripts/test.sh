@@ -18,6 +18,9 @@ bash scripts/install-deps.sh
 step "Formatting: every C++ file as .clang-format says (clang-format-14, scripts/format-check.sh)"
 bash scripts/format-check.sh
 
+step "Shape: no non-test function over 80 lines (scripts/long-functions.py, issue #13)"
+python3 scripts/long-functions.py
+
 build_keyward
 
 step "Microsoft's SARIF validator (npm ci in tests/sarif, pinned by its package-lock.json)"
