@@ -6,6 +6,7 @@
 
 #include "engine/diff.h"
 #include "engine/plan_index.h"
+#include "providers/azure/kinds/change_start.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -365,20 +366,9 @@ void PlanPresentEntry(Change& c) {
 }  // namespace
 
 Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kAccessPolicyKind;
-  if (request.observed) {
-    c.before = NormalizeAccessPolicy(request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
+  Change c = ChangeFromObserved(kAccessPolicyKind, request, NormalizeAccessPolicy);
+  if (NeitherDeclaredNorLive(request, c)) return c;
   if (!request.desired) {
-    if (!request.observed) {
-      c.action = Action::kNoOp;
-      c.reason = "absent";
-      return c;
-    }
     PlanUndeclared(request, c);
     return c;
   }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "providers/azure/kinds/change_start.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -405,21 +406,11 @@ void PlanPresentKey(const KeyKind& kind, const std::string& stack, Change& c) {
 }  // namespace
 
 Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kind.kind;
+  Change c = ChangeFromObserved(kind.kind, request,
+                                [&](const Json& live) { return NormalizeKey(kind, live); });
   const std::string stack = request.options ? request.options->stack : "";
-  if (request.observed) {
-    c.before = NormalizeKey(kind, request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
+  if (NeitherDeclaredNorLive(request, c)) return c;
   if (!request.desired) {
-    if (!request.observed) {
-      c.action = Action::kNoOp;
-      c.reason = "absent";
-      return c;
-    }
     PlanUndeclaredKey(kind, stack, c);
     return c;
   }

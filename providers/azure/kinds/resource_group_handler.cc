@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "providers/azure/kinds/change_start.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -100,15 +101,8 @@ void PlanPresentResourceGroup(const std::string& stack, bool owned, Change& c) {
 }  // namespace
 
 Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kResourceGroupKind;
+  Change c = ChangeFromObserved(kResourceGroupKind, request, NormalizeResourceGroup);
   const std::string stack = request.options ? request.options->stack : "";
-  if (request.observed) {
-    c.before = NormalizeResourceGroup(request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
   // An empty stack owns nothing (never prunes) and has no tag to add (never adopts).
   const bool owned = !stack.empty() && StackTagOf(c.before) == stack;
   if (!request.desired) {

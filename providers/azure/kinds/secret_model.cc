@@ -6,6 +6,7 @@
 
 #include "engine/diff.h"
 #include "engine/secret_source.h"
+#include "providers/azure/kinds/change_start.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -281,16 +282,9 @@ std::string ValueFingerprintOf(const Json& body) {
 }
 
 Change PlanSecretChange(const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kSecretKind;
+  Change c = ChangeFromObserved(kSecretKind, request, NormalizeSecret);
   c.sensitive_paths = {kValuePath};
   const std::string stack = request.options ? request.options->stack : "";
-  if (request.observed) {
-    c.before = NormalizeSecret(request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
   if (!request.desired) {
     PlanPrune(request, stack, c);
     return c;

@@ -1,5 +1,6 @@
 #include "providers/azure/kinds/soft_delete_model.h"
 
+#include "providers/azure/kinds/change_start.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -307,22 +308,11 @@ void PlanPresent(const SoftDeletableKind& kind, const engine::PlanChangeRequest&
 
 Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
                                const engine::PlanChangeRequest& request) {
-  Change c;
-  c.kind = kind.kind;
+  Change c = ChangeFromObserved(kind.kind, request, kind.normalize);
   const std::string stack = request.options ? request.options->stack : "";
-  if (request.observed) {
-    c.before = kind.normalize(request.observed->live);
-    c.fingerprint = FingerprintOfJson(c.before);
-    c.arm_id = request.observed->arm_id;
-    c.address = request.observed->address;
-  }
+  if (NeitherDeclaredNorLive(request, c)) return c;
   if (!request.desired) {
-    if (!request.observed) {
-      c.action = Action::kNoOp;
-      c.reason = "absent";
-    } else {
-      PlanPrune(kind, stack, c);
-    }
+    PlanPrune(kind, stack, c);
     return c;
   }
   c.address = request.desired->address;
