@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/diff.h"
+#include "engine/plan_index.h"
 #include "providers/azure/kinds/change_start.h"
 #include "providers/azure/kinds/vault_model.h"
 
