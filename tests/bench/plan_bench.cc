@@ -1,6 +1,8 @@
 // Fleet-scale planning cost (docs/benchmarks.md): loading + validating N vault manifests, and
 // MakePlan + the text rendering over N vaults whose live state already matches (the daemon's
-// steady state: every loop re-plans the whole estate and must find nothing to do). Uses the real
+// steady state: every loop re-plans the whole estate and must find nothing to do); the same over
+// a mixed estate of N resources (per vault 4 access policies, 3 keys and 4 secrets, the mix of
+// scripts/bench-estate.py), where children look their vault up while planning. Uses the real
 // Azure handlers' pure methods; no ARM calls are made, so no ArmClient is needed.
 //
 //   build/bench/plan_bench                                          # 100 to 100,000
@@ -8,19 +10,24 @@
 //   build/bench/plan_bench --benchmark_filter='MakePlan.*/100000$'  # the peak RSS of one size
 //
 // `per_resource` is the CPU time per resource; `peak_rss_MB` the process's peak resident memory
-// after the size ran (tests/bench/peak_rss.h).
+// after the size ran (tests/bench/peak_rss.h), and, for the plan benchmarks, `setup_peak_MB` the
+// peak before the first plan (loading and the live state).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "engine/diff.h"
 #include "engine/planner.h"
 #include "engine/render_text.h"
 #include "engine/validate.h"
 #include "providers/azure/handlers.h"
+#include "providers/azure/kinds/access_policy_model.h"
 #include "providers/azure/kinds/vault_model.h"
 #include "tests/bench/peak_rss.h"
 
@@ -65,6 +72,33 @@ engine::HandlerRegistry Registry() {
   engine::HandlerRegistry registry;
   azure::RegisterAzureHandlers(registry, nullptr);  // pure methods only
   return registry;
+}
+
+// The timed part of both plan benchmarks: MakePlan and what `keyward plan` prints for it (no-ops
+// hidden: the summary line). Fails unless the plan is a no-op, as the steady state must be.
+void PlanAndRender(benchmark::State& state, const engine::DesiredSet& desired,
+                   const engine::ObservedSet& observed, size_t resources) {
+  const auto registry = Registry();
+  engine::PlanOptions options;
+  options.stack = "bench";
+  // The peak before planning (loading the manifests, building the live state), to tell the
+  // plan's own memory from the setup's.
+  state.counters["setup_peak_MB"] = bench::PeakRssMegabytes();
+  for (auto _ : state) {
+    engine::Plan plan = engine::MakePlan(desired, observed, registry, options);
+    if (plan.HasChanges()) {
+      state.SkipWithError(("steady state is not a no-op:\n" + plan.Dump()).c_str());
+      break;
+    }
+    const std::string text = engine::RenderPlanText(plan);
+    benchmark::DoNotOptimize(text.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(resources));
+  state.counters["resources"] = static_cast<double>(resources);
+  state.counters["per_resource"] = benchmark::Counter(
+      static_cast<double>(resources),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["peak_rss_MB"] = bench::PeakRssMegabytes();
 }
 
 void BM_LoadAndValidate(benchmark::State& state) {
@@ -114,25 +148,120 @@ void BM_MakePlanSteadyState(benchmark::State& state) {
     o.fingerprint = azure::FingerprintOfJson(azure::NormalizeVault(o.live));
     observed.resources.push_back(std::move(o));
   }
-  engine::PlanOptions options;
-  options.stack = "bench";
-  for (auto _ : state) {
-    engine::Plan plan = engine::MakePlan(loaded.set, observed, registry, options);
-    if (plan.HasChanges()) {
-      state.SkipWithError(("steady state is not a no-op:\n" + plan.Dump()).c_str());
-      break;
-    }
-    // What `keyward plan` prints for it (no-ops hidden: the summary line).
-    const std::string text = engine::RenderPlanText(plan);
-    benchmark::DoNotOptimize(text.data());
-  }
-  state.SetItemsProcessed(state.iterations() * n);
-  state.counters["per_resource"] = benchmark::Counter(
-      n, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-  state.counters["peak_rss_MB"] = bench::PeakRssMegabytes();
+  PlanAndRender(state, loaded.set, observed, n);
 }
 BENCHMARK(BM_MakePlanSteadyState)
     ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMillisecond);
+
+constexpr int kResourcesPerVault = 12;  // the vault, 4 access policies, 3 keys, 4 secrets
+
+std::string Guid(int a, int b) {
+  char text[40];
+  std::snprintf(text, sizeof(text), "%08x-%04x-4000-8000-%012x", a, b & 0xffff, a * 16 + b);
+  return text;
+}
+
+// A manifest directory of about n resources in the mix of scripts/bench-estate.py, one file per
+// vault (written once per size).
+std::filesystem::path EstateDirectory(int n) {
+  static Written written;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("keyward-bench-estate-" + std::to_string(::getpid()) + "-" + std::to_string(n));
+  if (std::filesystem::exists(dir)) return dir;
+  std::filesystem::create_directories(dir);
+  written.dirs.push_back(dir);
+  std::ofstream(dir / "keyward.yaml")
+      << "stack: bench\ndefaults:\n  subscription: " << kSubscription
+      << "\n  resourceGroup: rg-bench\n  location: westeurope\n"
+         "  tenantId: aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n";
+  for (int v = 0; v < n / kResourcesPerVault; ++v) {
+    const std::string vault = "bench-kv-" + std::to_string(v);
+    std::ofstream out(dir / (vault + ".yaml"));
+    out << "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: " << vault
+        << "\nspec:\n  sku: { family: A, name: standard }\n  publicNetworkAccess: Disabled\n"
+           "  enableRbacAuthorization: false\n"
+           "  networkAcls:\n    defaultAction: Deny\n    bypass: AzureServices\n"
+           "    ipRules: [ { value: 203.0.113.0/24 }, { value: 198.51.100.7 } ]\n"
+           "  tags: { team: bench, cost-center: \"42\" }\n";
+    for (int i = 0; i < 4; ++i) {
+      out << "---\napiVersion: keyward.dev/v1alpha1\nkind: AccessPolicy\nmetadata:\n  name: app-"
+          << i << "\nspec:\n  vault: " << vault << "\n  objectId: " << Guid(v, i)
+          << "\n  permissions:\n    secrets: [get, list]\n    keys: [get, wrapKey, unwrapKey]\n";
+    }
+    for (int i = 0; i < 3; ++i) {
+      out << "---\napiVersion: keyward.dev/v1alpha1\nkind: Key\nmetadata:\n  name: cmk-" << i
+          << "\nspec:\n  vault: " << vault
+          << "\n  kty: RSA\n  keySize: 3072\n  keyOps: [wrapKey, unwrapKey]\n"
+             "  tags: { purpose: cmk }\n";
+    }
+    for (int i = 0; i < 4; ++i) {
+      out << "---\napiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: secret-" << i
+          << "\nspec:\n  vault: " << vault
+          << "\n  valueFrom: { env: BENCH_SECRET }\n  contentType: text/plain\n"
+             "  tags: { rotation: quarterly }\n";
+    }
+  }
+  return dir;
+}
+
+// Live state as refresh would return it after keyward applied the estate: the body each create
+// would send, with ARM's id, name and type; access policy entries inside their vault, read back
+// as refresh reads them.
+engine::ObservedSet ObservedAfterCreate(const engine::DesiredSet& desired,
+                                        const engine::HandlerRegistry& registry) {
+  engine::PlanOptions options;
+  options.stack = "bench";
+  const engine::Plan created = engine::MakePlan(desired, engine::ObservedSet{}, registry, options);
+  engine::ObservedSet observed;
+  std::map<std::string, engine::Json> vaults;  // canonical id -> live vault with its entries
+  for (const engine::Change& c : created.changes) {
+    if (c.kind == azure::kAccessPolicyKind) {
+      engine::Json& vault = vaults[engine::CanonicalArmId(azure::VaultIdOfAccessPolicy(c.arm_id))];
+      vault["properties"]["accessPolicies"].push_back(c.after);
+      continue;
+    }
+    engine::ObservedResource o;
+    o.kind = c.kind;
+    o.address = c.address;
+    o.arm_id = c.arm_id;
+    o.live = c.after;
+    o.live["id"] = c.arm_id;
+    o.live["name"] = c.arm_id.substr(c.arm_id.rfind('/') + 1);
+    if (c.kind == "Vault") o.live["type"] = "Microsoft.KeyVault/vaults";
+    o.live["properties"]["provisioningState"] = "Succeeded";
+    observed.resources.push_back(std::move(o));
+  }
+  for (const engine::ObservedResource& o : std::vector(observed.resources)) {
+    auto it = vaults.find(engine::CanonicalArmId(o.arm_id));
+    if (o.kind != "Vault" || it == vaults.end()) continue;
+    it->second["id"] = o.arm_id;
+    it->second["name"] = o.live["name"];
+    for (auto& entry : azure::ObservedAccessPolicies(it->second, /*exclusive=*/false))
+      observed.resources.push_back(std::move(entry));
+  }
+  return observed;
+}
+
+void BM_MakePlanMixedEstate(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const auto registry = Registry();
+  engine::RealFileReader reader;
+  auto loaded = engine::ValidateManifests({EstateDirectory(n).string()}, reader, registry);
+  if (!loaded.ok()) {
+    state.SkipWithError("estate manifests do not validate");
+    return;
+  }
+  // What engine::ResolveSecretFingerprints would have read from $BENCH_SECRET.
+  for (auto& d : loaded.set.resources)
+    if (d.kind == "Secret") d.value_fingerprint = std::string(64, 'a');
+  const engine::ObservedSet observed = ObservedAfterCreate(loaded.set, registry);
+  PlanAndRender(state, loaded.set, observed, loaded.set.resources.size());
+}
+BENCHMARK(BM_MakePlanMixedEstate)
     ->Arg(1000)
     ->Arg(10000)
     ->Arg(100000)
