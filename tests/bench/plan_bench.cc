@@ -29,34 +29,17 @@
 #include "providers/azure/handlers.h"
 #include "providers/azure/kinds/access_policy_model.h"
 #include "providers/azure/kinds/vault_model.h"
+#include "tests/bench/bench_estate.h"
 #include "tests/bench/peak_rss.h"
 
 namespace keyward {
 namespace {
 
-constexpr char kSubscription[] = "11111111-2222-4333-8444-555555555555";
-
-// Directories written by this process, removed when it exits (100,000 files at the largest size).
-struct Written {
-  std::vector<std::filesystem::path> dirs;
-  ~Written() {
-    std::error_code ec;
-    for (const auto& dir : dirs) std::filesystem::remove_all(dir, ec);
-  }
-};
-
 // A manifest directory with one keyward.yaml and n vault files (written once per size).
 std::filesystem::path FleetDirectory(int n) {
-  static Written written;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("keyward-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n));
-  if (std::filesystem::exists(dir)) return dir;
-  std::filesystem::create_directories(dir);
-  written.dirs.push_back(dir);
-  std::ofstream(dir / "keyward.yaml")
-      << "stack: bench\ndefaults:\n  subscription: " << kSubscription
-      << "\n  resourceGroup: rg-bench\n  location: westeurope\n"
-         "  tenantId: aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n";
+  bool fresh = false;
+  const auto dir = bench::NewStackDirectory("keyward-bench-", n, &fresh);
+  if (!fresh) return dir;
   for (int i = 0; i < n; ++i) {
     std::ofstream(dir / ("vault-" + std::to_string(i) + ".yaml"))
         << "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: bench-kv-" << i
@@ -157,57 +140,6 @@ BENCHMARK(BM_MakePlanSteadyState)
     ->Arg(100000)
     ->Unit(benchmark::kMillisecond);
 
-constexpr int kResourcesPerVault = 12;  // the vault, 4 access policies, 3 keys, 4 secrets
-
-std::string Guid(int a, int b) {
-  char text[40];
-  std::snprintf(text, sizeof(text), "%08x-%04x-4000-8000-%012x", a, b & 0xffff, a * 16 + b);
-  return text;
-}
-
-// A manifest directory of about n resources in the mix of scripts/bench-estate.py, one file per
-// vault (written once per size).
-std::filesystem::path EstateDirectory(int n) {
-  static Written written;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("keyward-bench-estate-" + std::to_string(::getpid()) + "-" + std::to_string(n));
-  if (std::filesystem::exists(dir)) return dir;
-  std::filesystem::create_directories(dir);
-  written.dirs.push_back(dir);
-  std::ofstream(dir / "keyward.yaml")
-      << "stack: bench\ndefaults:\n  subscription: " << kSubscription
-      << "\n  resourceGroup: rg-bench\n  location: westeurope\n"
-         "  tenantId: aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n";
-  for (int v = 0; v < n / kResourcesPerVault; ++v) {
-    const std::string vault = "bench-kv-" + std::to_string(v);
-    std::ofstream out(dir / (vault + ".yaml"));
-    out << "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: " << vault
-        << "\nspec:\n  sku: { family: A, name: standard }\n  publicNetworkAccess: Disabled\n"
-           "  enableRbacAuthorization: false\n"
-           "  networkAcls:\n    defaultAction: Deny\n    bypass: AzureServices\n"
-           "    ipRules: [ { value: 203.0.113.0/24 }, { value: 198.51.100.7 } ]\n"
-           "  tags: { team: bench, cost-center: \"42\" }\n";
-    for (int i = 0; i < 4; ++i) {
-      out << "---\napiVersion: keyward.dev/v1alpha1\nkind: AccessPolicy\nmetadata:\n  name: app-"
-          << i << "\nspec:\n  vault: " << vault << "\n  objectId: " << Guid(v, i)
-          << "\n  permissions:\n    secrets: [get, list]\n    keys: [get, wrapKey, unwrapKey]\n";
-    }
-    for (int i = 0; i < 3; ++i) {
-      out << "---\napiVersion: keyward.dev/v1alpha1\nkind: Key\nmetadata:\n  name: cmk-" << i
-          << "\nspec:\n  vault: " << vault
-          << "\n  kty: RSA\n  keySize: 3072\n  keyOps: [wrapKey, unwrapKey]\n"
-             "  tags: { purpose: cmk }\n";
-    }
-    for (int i = 0; i < 4; ++i) {
-      out << "---\napiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: secret-" << i
-          << "\nspec:\n  vault: " << vault
-          << "\n  valueFrom: { env: BENCH_SECRET }\n  contentType: text/plain\n"
-             "  tags: { rotation: quarterly }\n";
-    }
-  }
-  return dir;
-}
-
 // Live state as refresh would return it after keyward applied the estate: the body each create
 // would send, with ARM's id, name and type; access policy entries inside their vault, read back
 // as refresh reads them.
@@ -250,7 +182,8 @@ void BM_MakePlanMixedEstate(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const auto registry = Registry();
   engine::RealFileReader reader;
-  auto loaded = engine::ValidateManifests({EstateDirectory(n).string()}, reader, registry);
+  auto loaded = engine::ValidateManifests(
+      {bench::EstateDirectory("keyward-bench-estate-", n).string()}, reader, registry);
   if (!loaded.ok()) {
     state.SkipWithError("estate manifests do not validate");
     return;
