@@ -50,6 +50,17 @@ bool IsUnder(const std::string& arm_id, const std::string& parent_id) {
   return CanonicalArmId(arm_id).compare(0, prefix.size(), prefix) == 0;
 }
 
+// The scan the index replaces, for requests built without one (both set kinds).
+template <typename Resource>
+std::vector<const Resource*> ScanUnder(const std::vector<Resource>* resources,
+                                       std::string_view kind, const std::string& parent_id) {
+  std::vector<const Resource*> out;
+  if (resources)
+    for (const Resource& r : *resources)
+      if (r.kind == kind && IsUnder(r.arm_id, parent_id)) out.push_back(&r);
+  return out;
+}
+
 }  // namespace
 
 struct PlanIndex::Tables {
@@ -147,27 +158,17 @@ std::vector<const DesiredResource*> FindDesiredUnder(const PlanChangeRequest& re
                                                      std::string_view kind,
                                                      const std::string& parent_id) {
   if (request.index) return request.index->DesiredUnder(kind, parent_id);
-  std::vector<const DesiredResource*> out;
-  if (request.desired_set)
-    for (const DesiredResource& d : request.desired_set->resources)
-      if (d.kind == kind && IsUnder(d.arm_id, parent_id)) out.push_back(&d);
-  return out;
+  return ScanUnder(request.desired_set ? &request.desired_set->resources : nullptr, kind,
+                   parent_id);
 }
 
 std::vector<const ObservedResource*> FindObservedUnder(const PlanChangeRequest& request,
                                                        std::string_view kind,
                                                        const std::string& parent_id) {
   if (request.index) return request.index->ObservedUnder(kind, parent_id);
-  std::vector<const ObservedResource*> out;
-  if (request.observed_set)
-    for (const ObservedResource& o : request.observed_set->resources)
-      if (o.kind == kind && IsUnder(o.arm_id, parent_id)) out.push_back(&o);
-  return out;
+  return ScanUnder(request.observed_set ? &request.observed_set->resources : nullptr, kind,
+                   parent_id);
 }
-
-}  // namespace keyward::engine
-
-namespace keyward::engine {
 
 std::vector<const DesiredResource*> FindDesiredByKey(const PlanChangeRequest& request,
                                                      std::string_view kind, DesiredKey key_of,
