@@ -10,6 +10,8 @@
 #include <thread>
 #include <utility>
 
+#include "engine/by_address.h"
+
 namespace keyward::engine {
 namespace {
 
@@ -56,6 +58,7 @@ class Executor {
            const ApplyOptions& options, ApplyObserver& observer, const Context& ctx)
       : plan_(plan),
         desired_(desired),
+        desired_by_address_(desired ? desired->resources : kNoResources),
         handlers_(handlers),
         options_(options),
         observer_(observer),
@@ -273,7 +276,7 @@ class Executor {
     ResourceHandler* handler = handlers_.Find(change.kind);
     if (!handler)
       return fail({ErrorCode::kInternal, "no handler for kind '" + change.kind + "'", {}});
-    const DesiredResource* desired = desired_ ? desired_->Find(change.address) : nullptr;
+    const DesiredResource* desired = desired_by_address_.Find(change.address);
 
     Result<ApplyResponse> response = MakeError(ErrorCode::kInternal, "not run");
     try {
@@ -337,6 +340,8 @@ class Executor {
 
   const Plan& plan_;
   const DesiredSet* desired_;
+  static inline const std::vector<DesiredResource> kNoResources;
+  const ByAddress<DesiredResource> desired_by_address_;  // one lookup per change, not a scan
   const HandlerRegistry& handlers_;
   const ApplyOptions& options_;
   ApplyObserver& observer_;

@@ -10,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "engine/by_address.h"
 #include "engine/hmac.h"
 #include "engine/scrubber.h"
 #include "engine/sensitive.h"
@@ -397,9 +398,10 @@ Status WriteFilePrivateAtomically(const std::string& path, const std::string& by
 std::vector<StaleChange> FindStaleChanges(const Plan& saved, const Plan& fresh) {
   std::vector<StaleChange> stale;
   std::set<std::string> seen;
+  const ByAddress<Change> fresh_changes(fresh.changes);
   for (const Change& c : saved.changes) {
     seen.insert(c.address);
-    const Change* now = fresh.Find(c.address);
+    const Change* now = fresh_changes.Find(c.address);
     if (!Executes(&c) && !Executes(now)) continue;
     std::string why = WhyStale(c, now);
     if (!why.empty()) stale.push_back({c.address, std::move(why)});
@@ -415,9 +417,10 @@ std::vector<StaleChange> FindStaleChanges(const Plan& saved, const Plan& fresh) 
 std::vector<StaleChange> FindChangedManifests(const DesiredSet& saved, const DesiredSet& now) {
   std::vector<StaleChange> changed;
   std::set<std::string> seen;
+  const ByAddress<DesiredResource> now_resources(now.resources);
   for (const DesiredResource& d : saved.resources) {
     seen.insert(d.address);
-    const DesiredResource* current = now.Find(d.address);
+    const DesiredResource* current = now_resources.Find(d.address);
     if (!current) {
       changed.push_back({d.address, "removed from the manifests"});
     } else {
