@@ -294,14 +294,13 @@ class Reconciler {
   // pass lock in `pass_lock`. False when this replica is a standby for the stack: it observes.
   Result<bool> GuardWrites(const engine::StackConfig& config, Context* ctx,
                            std::unique_lock<std::mutex>* pass_lock) {
-    auto lock = ResolveLock(config.lock, flags_.lock);
-    if (!lock) return tl::unexpected(lock.error());
-    if (lock->backend == engine::LockBackendKind::kLocal || !seat_) {
+    KEYWARD_ASSIGN_OR_RETURN(auto lock, ResolveLock(config.lock, flags_.lock));
+    if (lock.backend == engine::LockBackendKind::kLocal || !seat_) {
       if (auto error = EnsureLock(config.stack, *ctx)) return tl::unexpected(*error);
       ctx->write_guard = lock_;
       return true;
     }
-    seat_->SetStack(config.stack, *lock);
+    seat_->SetStack(config.stack, lock);
     *pass_lock = seat_->LockPass();
     auto lease = seat_->Lease();
     if (!lease || !lease->StillHeld()) return false;
@@ -488,9 +487,8 @@ class DaemonProcess {
   // A runner per stack: every subdirectory of --stacks-dir that holds manifests, else one for
   // the paths or the git repository. An error (a usage message) when there is nothing to run.
   Status AddRunners() {
-    auto runners = MakeRunners();
-    if (!runners) return tl::unexpected(runners.error());
-    runners_ = std::move(*runners);
+    KEYWARD_ASSIGN_OR_RETURN(auto runners, MakeRunners());
+    runners_ = std::move(runners);
     sharded_ = runners_.size() > 1 || !flags_.stacks_dir.empty();
     for (auto& runner : runners_) Wire(*runner);
     if (options_.mode == engine::DaemonMode::kHeal) AddCoordinator();
@@ -625,9 +623,8 @@ Result<std::shared_ptr<coordination::LockBackend>> DaemonProcess::BackendFor(
   std::lock_guard lock(backends_mu_);
   auto& backend = backends_[config.Key()];
   if (!backend) {
-    auto made = MakeLockBackend(global_, config, state_dir_);
-    if (!made) return tl::unexpected(made.error());
-    backend = *made;
+    KEYWARD_ASSIGN_OR_RETURN(auto made, MakeLockBackend(global_, config, state_dir_));
+    backend = made;
   }
   return backend;
 }

@@ -63,9 +63,8 @@ Result<std::shared_ptr<coordination::LockBackend>> MakeLockBackend(const GlobalO
     deps.storage_token = [auth](const Context& ctx) -> Result<std::string> {
       azure::TokenRequest request;
       request.scopes = {"https://storage.azure.com/.default"};
-      auto token = auth->credential->GetToken(request, ctx);
-      if (!token) return tl::unexpected(token.error());
-      return token->token;
+      KEYWARD_ASSIGN_OR_RETURN(auto token, auth->credential->GetToken(request, ctx));
+      return token.token;
     };
   }
   return coordination::MakeLockBackend(config, deps);
@@ -77,11 +76,9 @@ Result<std::shared_ptr<coordination::HeldLock>> AcquireStackLock(const GlobalOpt
                                                                  const std::string& command,
                                                                  bool wait, const Context& ctx,
                                                                  engine::LockBackendKind* kind) {
-  auto resolved = ResolveLock(config.lock, flags);
-  if (!resolved) return tl::unexpected(resolved.error());
-  if (kind) *kind = resolved->backend;
-  auto backend = MakeLockBackend(global, *resolved, StateDir(""));
-  if (!backend) return tl::unexpected(backend.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto resolved, ResolveLock(config.lock, flags));
+  if (kind) *kind = resolved.backend;
+  KEYWARD_ASSIGN_OR_RETURN(auto backend, MakeLockBackend(global, resolved, StateDir("")));
   coordination::AcquireRequest request;
   request.stack = config.stack;
   request.holder = coordination::CurrentHolder(command, global.replica_id, *ctx.clock);
@@ -89,7 +86,7 @@ Result<std::shared_ptr<coordination::HeldLock>> AcquireStackLock(const GlobalOpt
   request.on_wait = [](const coordination::LockHolder& holder) {
     std::fprintf(stderr, "Waiting for the stack lock held by %s...\n", holder.ToString().c_str());
   };
-  return (*backend)->Acquire(request, ctx);
+  return backend->Acquire(request, ctx);
 }
 
 void AddLockCommand(CLI::App& app, LockCommandFlags& flags, CLI::App** status, CLI::App** brk) {

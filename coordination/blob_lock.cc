@@ -115,20 +115,19 @@ Result<std::shared_ptr<BlobLockBackend>> BlobLockBackend::Make(const std::string
                                                                std::string blob_name, BlobAuth auth,
                                                                std::chrono::milliseconds ttl,
                                                                HttpTls tls, MonotonicClock clock) {
-  auto url = ParseHttpUrl(account_url);
-  if (!url) return tl::unexpected(url.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto url, ParseHttpUrl(account_url));
   if (ttl < std::chrono::seconds(15) || ttl > std::chrono::seconds(60))
     return MakeError(ErrorCode::kInvalidArgument,
                      "the azureblob lock's TTL must be between 15s and 60s (Azure blob leases "
                      "last 15 to 60 seconds); set lock.ttl or --lock-ttl");
-  if (auth.kind == BlobAuth::Kind::kBearer && url->scheme != "https")
+  if (auth.kind == BlobAuth::Kind::kBearer && url.scheme != "https")
     return MakeError(ErrorCode::kInvalidArgument,
                      "refusing to send an Azure token over " + account_url +
                          " (http): use https, or AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN");
   if (auth.kind == BlobAuth::Kind::kSharedKey && auth.account.empty())
-    auth.account = AccountNameOf(url->host, url->path);
+    auth.account = AccountNameOf(url.host, url.path);
   return std::shared_ptr<BlobLockBackend>(
-      new BlobLockBackend(*url, std::move(container), std::move(blob_name), std::move(auth), ttl,
+      new BlobLockBackend(url, std::move(container), std::move(blob_name), std::move(auth), ttl,
                           std::move(tls), std::move(clock)));
 }
 
@@ -181,10 +180,10 @@ Result<HttpReply> BlobLockBackend::Send(const Request& request, const Context& c
                                                   auth_.account, auth_.key));
       break;
     case BlobAuth::Kind::kBearer: {
-      auto token = auth_.bearer ? auth_.bearer(ctx)
-                                : MakeError(ErrorCode::kUnauthenticated, "no Azure credential");
-      if (!token) return tl::unexpected(token.error());
-      call.headers.emplace_back("Authorization", "Bearer " + *token);
+      KEYWARD_ASSIGN_OR_RETURN(
+          auto token, auth_.bearer ? auth_.bearer(ctx)
+                                   : MakeError(ErrorCode::kUnauthenticated, "no Azure credential"));
+      call.headers.emplace_back("Authorization", "Bearer " + token);
       break;
     }
   }
@@ -194,21 +193,20 @@ Result<HttpReply> BlobLockBackend::Send(const Request& request, const Context& c
 
 Result<std::optional<LockHolder>> BlobLockBackend::ReadHolder(const std::string& stack,
                                                               const Context& ctx) {
-  auto reply = Send({"HEAD", stack, "", {}}, ctx);
-  if (!reply) return tl::unexpected(reply.error());
-  if (reply->status == 404) return std::optional<LockHolder>();
-  if (reply->status != 200)
+  KEYWARD_ASSIGN_OR_RETURN(auto reply, Send({"HEAD", stack, "", {}}, ctx));
+  if (reply.status == 404) return std::optional<LockHolder>();
+  if (reply.status != 200)
     return MakeError(ErrorCode::kUnavailable,
-                     "reading " + BlobUrl(stack) + ": " + DescribeStorageError(*reply));
-  const std::string state = reply->Header("x-ms-lease-state");
+                     "reading " + BlobUrl(stack) + ": " + DescribeStorageError(reply));
+  const std::string state = reply.Header("x-ms-lease-state");
   if (state != "leased" && state != "breaking") return std::optional<LockHolder>();
   LockHolder holder;
-  holder.host = reply->Header(std::string(kMetaPrefix) + "host");
-  holder.command = reply->Header(std::string(kMetaPrefix) + "command");
-  holder.since = reply->Header(std::string(kMetaPrefix) + "since");
-  holder.replica = reply->Header(std::string(kMetaPrefix) + "replica");
+  holder.host = reply.Header(std::string(kMetaPrefix) + "host");
+  holder.command = reply.Header(std::string(kMetaPrefix) + "command");
+  holder.since = reply.Header(std::string(kMetaPrefix) + "since");
+  holder.replica = reply.Header(std::string(kMetaPrefix) + "replica");
   try {
-    holder.pid = std::stol(reply->Header(std::string(kMetaPrefix) + "pid"));
+    holder.pid = std::stol(reply.Header(std::string(kMetaPrefix) + "pid"));
   } catch (...) {
     holder.pid = 0;
   }
@@ -221,27 +219,24 @@ Result<std::optional<LockHolder>> BlobLockBackend::ReadHolder(const std::string&
   // Creating it races harmlessly with other writers.
   const Request create_blob{
       "PUT", stack, "", {{"x-ms-blob-type", "BlockBlob"}, {"If-None-Match", "*"}}};
-  auto created = Send(create_blob, ctx);
-  if (!created) return tl::unexpected(created.error());
-  if (created->status == 404 && ErrorCodeOf(*created) == "ContainerNotFound") {
-    auto container = Send({"PUT", stack, "", {}, /*container=*/true}, ctx);
-    if (!container) return tl::unexpected(container.error());
-    if (container->status != 201 && container->status != 409)
+  KEYWARD_ASSIGN_OR_RETURN(auto created, Send(create_blob, ctx));
+  if (created.status == 404 && ErrorCodeOf(created) == "ContainerNotFound") {
+    KEYWARD_ASSIGN_OR_RETURN(auto container, Send({"PUT", stack, "", {}, /*container=*/true}, ctx));
+    if (container.status != 201 && container.status != 409)
       return MakeError(ErrorCode::kFailedPrecondition,
                        "the container of " + where + " does not exist and cannot be created: " +
-                           DescribeStorageError(*container));
-    created = Send(create_blob, ctx);
-    if (!created) return tl::unexpected(created.error());
+                           DescribeStorageError(container));
+    KEYWARD_ASSIGN_OR_RETURN(created, Send(create_blob, ctx));
   }
-  if (created->status == 404)
+  if (created.status == 404)
     return MakeError(ErrorCode::kFailedPrecondition,
-                     "cannot create " + where + ": " + DescribeStorageError(*created));
-  if (created->status == 401 || created->status == 403)
+                     "cannot create " + where + ": " + DescribeStorageError(created));
+  if (created.status == 401 || created.status == 403)
     return MakeError(ErrorCode::kPermissionDenied,
-                     "cannot create " + where + ": " + DescribeStorageError(*created));
-  if (created->status != 201 && created->status != 409 && created->status != 412)
+                     "cannot create " + where + ": " + DescribeStorageError(created));
+  if (created.status != 201 && created.status != 409 && created.status != 412)
     return MakeError(ErrorCode::kUnavailable,
-                     "cannot create " + where + ": " + DescribeStorageError(*created));
+                     "cannot create " + where + ": " + DescribeStorageError(created));
   return {};
 }
 
@@ -254,15 +249,18 @@ Result<std::shared_ptr<HeldLock>> BlobLockBackend::HoldLease(const AcquireReques
       [self = shared_from_this(), stack = request.stack, lease_id,
        deadline = timing.renew_every]() -> ::keyward::Status {
         Context renew_ctx;
-        auto renewed = self->Send(
-            {"PUT", stack, "lease", {{"x-ms-lease-action", "renew"}, {"x-ms-lease-id", lease_id}}},
-            renew_ctx, deadline);
-        if (!renewed) return tl::unexpected(renewed.error());
-        if (renewed->status == 200) return {};
+        KEYWARD_ASSIGN_OR_RETURN(
+            auto renewed,
+            self->Send({"PUT",
+                        stack,
+                        "lease",
+                        {{"x-ms-lease-action", "renew"}, {"x-ms-lease-id", lease_id}}},
+                       renew_ctx, deadline));
+        if (renewed.status == 200) return {};
         // The lease is not ours any more (broken, or expired and taken): final.
-        if (renewed->status == 409 || renewed->status == 412 || renewed->status == 404)
-          return MakeError(ErrorCode::kNotFound, DescribeStorageError(*renewed));
-        return MakeError(ErrorCode::kUnavailable, DescribeStorageError(*renewed));
+        if (renewed.status == 409 || renewed.status == 412 || renewed.status == 404)
+          return MakeError(ErrorCode::kNotFound, DescribeStorageError(renewed));
+        return MakeError(ErrorCode::kUnavailable, DescribeStorageError(renewed));
       },
       clock_, sent);
   keeper->Start();
@@ -290,30 +288,27 @@ Result<std::shared_ptr<HeldLock>> BlobLockBackend::HoldLease(const AcquireReques
 Result<std::shared_ptr<HeldLock>> BlobLockBackend::Acquire(const AcquireRequest& request,
                                                            const Context& ctx) {
   const std::string where = "blob " + BlobUrl(request.stack);
-  if (auto created = CreateBlob(request.stack, ctx); !created)
-    return tl::unexpected(created.error());
+  KEYWARD_RETURN_IF_ERROR(CreateBlob(request.stack, ctx));
   const std::string duration =
       std::to_string(std::chrono::ceil<std::chrono::seconds>(ttl_).count());
   bool told = false;
   for (;;) {
     const std::string lease_id = NewLeaseId();
     const SteadyTime sent = clock_();
-    auto acquired = Send({"PUT",
-                          request.stack,
-                          "lease",
-                          {{"x-ms-lease-action", "acquire"},
-                           {"x-ms-lease-duration", duration},
-                           {"x-ms-proposed-lease-id", lease_id}}},
-                         ctx);
-    if (!acquired) return tl::unexpected(acquired.error());
-    if (acquired->status == 201) return HoldLease(request, lease_id, sent, ctx);
-    if (acquired->status != 409)
+    KEYWARD_ASSIGN_OR_RETURN(auto acquired, Send({"PUT",
+                                                  request.stack,
+                                                  "lease",
+                                                  {{"x-ms-lease-action", "acquire"},
+                                                   {"x-ms-lease-duration", duration},
+                                                   {"x-ms-proposed-lease-id", lease_id}}},
+                                                 ctx));
+    if (acquired.status == 201) return HoldLease(request, lease_id, sent, ctx);
+    if (acquired.status != 409)
       return MakeError(
-          acquired->status == 403 ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable,
-          "cannot lease " + where + ": " + DescribeStorageError(*acquired));
-    auto holder = ReadHolder(request.stack, ctx);
-    if (!holder) return tl::unexpected(holder.error());
-    const LockHolder who = holder->value_or(LockHolder{"", 0, "?", "", ""});
+          acquired.status == 403 ? ErrorCode::kPermissionDenied : ErrorCode::kUnavailable,
+          "cannot lease " + where + ": " + DescribeStorageError(acquired));
+    KEYWARD_ASSIGN_OR_RETURN(auto holder, ReadHolder(request.stack, ctx));
+    const LockHolder who = holder.value_or(LockHolder{"", 0, "?", "", ""});
     if (!request.wait) return tl::unexpected(LockedBy(request.stack, who, where));
     if (!told && request.on_wait) request.on_wait(who);
     told = true;
@@ -327,25 +322,25 @@ Result<LockStatus> BlobLockBackend::Status(const std::string& stack, const Conte
   status.stack = stack;
   status.backend = "azureblob";
   status.where = "blob " + BlobUrl(stack);
-  auto holder = ReadHolder(stack, ctx);
-  if (!holder) return tl::unexpected(holder.error());
-  status.holder = *holder;
+  KEYWARD_ASSIGN_OR_RETURN(auto holder, ReadHolder(stack, ctx));
+  status.holder = holder;
   return status;
 }
 
 Result<std::optional<LockHolder>> BlobLockBackend::Break(const std::string& stack,
                                                          const Context& ctx) {
-  auto holder = ReadHolder(stack, ctx);
-  if (!holder) return tl::unexpected(holder.error());
-  if (!*holder) return std::optional<LockHolder>();
-  auto broken = Send(
-      {"PUT", stack, "lease", {{"x-ms-lease-action", "break"}, {"x-ms-lease-break-period", "0"}}},
-      ctx);
-  if (!broken) return tl::unexpected(broken.error());
-  if (broken->status != 202 && broken->status != 200)
+  KEYWARD_ASSIGN_OR_RETURN(auto holder, ReadHolder(stack, ctx));
+  if (!holder) return std::optional<LockHolder>();
+  KEYWARD_ASSIGN_OR_RETURN(
+      auto broken, Send({"PUT",
+                         stack,
+                         "lease",
+                         {{"x-ms-lease-action", "break"}, {"x-ms-lease-break-period", "0"}}},
+                        ctx));
+  if (broken.status != 202 && broken.status != 200)
     return MakeError(ErrorCode::kUnavailable, "cannot break the lease on " + BlobUrl(stack) + ": " +
-                                                  DescribeStorageError(*broken));
-  return *holder;
+                                                  DescribeStorageError(broken));
+  return holder;
 }
 
 }  // namespace keyward::coordination

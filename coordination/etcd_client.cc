@@ -116,15 +116,14 @@ Result<Json> EtcdClient::Call(const std::string& path, const Json& body, millise
     const auto left =
         std::chrono::duration_cast<milliseconds>(end - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    auto token = Token(false);
-    if (!token) return tl::unexpected(token.error());
+    KEYWARD_ASSIGN_OR_RETURN(auto token, Token(false));
     HttpCall call;
     call.method = "POST";
     call.path = path;
     call.body = body.dump();
     call.content_type = "application/json";
     call.timeout = cancel ? std::chrono::hours(24) : left;  // a campaign waits as long as it must
-    if (!token->empty()) call.headers.emplace_back("Authorization", *token);
+    if (!token.empty()) call.headers.emplace_back("Authorization", token);
     auto reply = members_[index].Send(call, cancel);
     if (!reply) {
       if (reply.error().code == ErrorCode::kCancelled) return tl::unexpected(reply.error());
@@ -141,7 +140,7 @@ Result<Json> EtcdClient::Call(const std::string& path, const Json& body, millise
     const std::string message = json.is_object() ? json.value("message", reply->body) : reply->body;
     if (code == kGrpcUnauthenticated && !options_.user.empty() && !refreshed) {
       refreshed = true;
-      if (auto again = Token(true); !again) return tl::unexpected(again.error());
+      KEYWARD_RETURN_IF_ERROR(Token(true));
       continue;  // same member, new token
     }
     // A member without a leader, timing out, or not answering in JSON: ask the next one. (grpc
@@ -164,21 +163,21 @@ Result<Json> EtcdClient::Call(const std::string& path, const Json& body, millise
 }
 
 Result<std::pair<int64_t, std::chrono::seconds>> EtcdClient::LeaseGrant(std::chrono::seconds ttl) {
-  auto json = Call("/v3/lease/grant", {{"TTL", std::to_string(ttl.count())}});
-  if (!json) return tl::unexpected(json.error());
-  if (json->contains("error") && !(*json)["error"].get<std::string>().empty())
+  KEYWARD_ASSIGN_OR_RETURN(auto json,
+                           Call("/v3/lease/grant", {{"TTL", std::to_string(ttl.count())}}));
+  if (json.contains("error") && !json["error"].get<std::string>().empty())
     return MakeError(ErrorCode::kFailedPrecondition,
-                     "etcd lease grant: " + (*json)["error"].get<std::string>());
-  const int64_t id = Int64(*json, "ID");
+                     "etcd lease grant: " + json["error"].get<std::string>());
+  const int64_t id = Int64(json, "ID");
   if (id == 0) return MakeError(ErrorCode::kInternal, "etcd lease grant returned no ID");
-  return std::make_pair(id, std::chrono::seconds(Int64(*json, "TTL")));
+  return std::make_pair(id, std::chrono::seconds(Int64(json, "TTL")));
 }
 
 Result<std::chrono::seconds> EtcdClient::LeaseKeepAlive(int64_t lease, milliseconds deadline) {
   // A streaming RPC: the gateway answers each request message with {"result": {...}}.
-  auto json = Call("/v3/lease/keepalive", {{"ID", std::to_string(lease)}}, deadline);
-  if (!json) return tl::unexpected(json.error());
-  const Json result = json->value("result", Json::object());
+  KEYWARD_ASSIGN_OR_RETURN(auto json,
+                           Call("/v3/lease/keepalive", {{"ID", std::to_string(lease)}}, deadline));
+  const Json result = json.value("result", Json::object());
   const int64_t ttl = Int64(result, "TTL");
   if (ttl <= 0)
     return MakeError(ErrorCode::kNotFound,
@@ -193,22 +192,22 @@ Status EtcdClient::LeaseRevoke(int64_t lease) {
 }
 
 Result<std::chrono::seconds> EtcdClient::LeaseTimeToLive(int64_t lease) {
-  auto json = Call("/v3/lease/timetolive", {{"ID", std::to_string(lease)}});
-  if (!json) return tl::unexpected(json.error());
-  const int64_t ttl = Int64(*json, "TTL");
+  KEYWARD_ASSIGN_OR_RETURN(auto json,
+                           Call("/v3/lease/timetolive", {{"ID", std::to_string(lease)}}));
+  const int64_t ttl = Int64(json, "TTL");
   if (ttl < 0)
     return MakeError(ErrorCode::kNotFound, "etcd lease " + std::to_string(lease) + " is gone");
   return std::chrono::seconds(ttl);
 }
 
 Result<std::vector<EtcdKv>> EtcdClient::RangePrefix(const std::string& prefix) {
-  auto json = Call("/v3/kv/range", {{"key", Base64Encode(prefix)},
-                                    {"range_end", Base64Encode(PrefixEnd(prefix))},
-                                    {"sort_order", "ASCEND"},
-                                    {"sort_target", "CREATE"}});
-  if (!json) return tl::unexpected(json.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto json,
+                           Call("/v3/kv/range", {{"key", Base64Encode(prefix)},
+                                                 {"range_end", Base64Encode(PrefixEnd(prefix))},
+                                                 {"sort_order", "ASCEND"},
+                                                 {"sort_target", "CREATE"}}));
   std::vector<EtcdKv> kvs;
-  for (const Json& kv : json->value("kvs", Json::array())) kvs.push_back(KvFromJson(kv));
+  for (const Json& kv : json.value("kvs", Json::array())) kvs.push_back(KvFromJson(kv));
   return kvs;
 }
 
@@ -224,14 +223,12 @@ Result<bool> EtcdClient::PutIfAbsent(const std::string& key, const std::string& 
                         {{"key", Base64Encode(key)},
                          {"value", Base64Encode(value)},
                          {"lease", std::to_string(lease)}}}}}}};
-  auto json = Call("/v3/kv/txn", txn);
-  if (!json) return tl::unexpected(json.error());
-  return json->value("succeeded", false);
+  KEYWARD_ASSIGN_OR_RETURN(auto json, Call("/v3/kv/txn", txn));
+  return json.value("succeeded", false);
 }
 
 Status EtcdClient::Delete(const std::string& key) {
-  auto json = Call("/v3/kv/deleterange", {{"key", Base64Encode(key)}});
-  if (!json) return tl::unexpected(json.error());
+  KEYWARD_RETURN_IF_ERROR(Call("/v3/kv/deleterange", {{"key", Base64Encode(key)}}));
   return {};
 }
 
@@ -252,13 +249,12 @@ Result<EtcdKv> EtcdClient::ElectionCampaign(const std::string& name, int64_t lea
                                             const std::string& value,
                                             const std::atomic<bool>* cancel) {
   static const std::atomic<bool> never{false};
-  auto json = Call("/v3/election/campaign",
-                   {{"name", Base64Encode(name)},
-                    {"lease", std::to_string(lease)},
-                    {"value", Base64Encode(value)}},
-                   std::chrono::hours(24), cancel ? cancel : &never);
-  if (!json) return tl::unexpected(json.error());
-  const Json leader = json->value("leader", Json::object());
+  KEYWARD_ASSIGN_OR_RETURN(auto json, Call("/v3/election/campaign",
+                                           {{"name", Base64Encode(name)},
+                                            {"lease", std::to_string(lease)},
+                                            {"value", Base64Encode(value)}},
+                                           std::chrono::hours(24), cancel ? cancel : &never));
+  const Json leader = json.value("leader", Json::object());
   EtcdKv kv;
   kv.key = Bytes(leader, "key");
   kv.create_revision = Int64(leader, "rev");

@@ -68,17 +68,15 @@ Result<std::pair<int64_t, std::shared_ptr<LeaseKeeper>>> EtcdLockBackend::GrantK
     const std::string& what) {
   const SteadyTime sent = clock_();
   const auto seconds = std::chrono::ceil<std::chrono::seconds>(ttl_);
-  auto granted = client_->LeaseGrant(seconds);
-  if (!granted) return tl::unexpected(granted.error());
-  const int64_t lease = granted->first;
+  KEYWARD_ASSIGN_OR_RETURN(auto granted, client_->LeaseGrant(seconds));
+  const int64_t lease = granted.first;
   // Fencing uses the TTL asked for; etcd only ever grants as much or more.
   const LeaseTiming timing = LeaseTiming::ForTtl(ttl_);
   std::shared_ptr<EtcdClient> client = client_;
   auto keeper = std::make_shared<LeaseKeeper>(
       "etcd lease " + Hex(lease) + " " + what, timing,
       [client, lease, deadline = timing.renew_every]() -> ::keyward::Status {
-        auto ttl = client->LeaseKeepAlive(lease, deadline);
-        if (!ttl) return tl::unexpected(ttl.error());
+        KEYWARD_RETURN_IF_ERROR(client->LeaseKeepAlive(lease, deadline));
         return {};
       },
       clock_, sent);
@@ -91,14 +89,12 @@ Result<std::shared_ptr<HeldLock>> EtcdLockBackend::Acquire(const AcquireRequest&
   const std::string name = ElectionName(request.stack);
   if (!request.wait) {
     // Cheap first look: most tries by standby replicas end here, without a lease.
-    auto leader = client_->ElectionLeader(name);
-    if (!leader) return tl::unexpected(leader.error());
-    if (*leader)
-      return tl::unexpected(LockedBy(request.stack, HolderOf(**leader), Where(request.stack)));
+    KEYWARD_ASSIGN_OR_RETURN(auto leader, client_->ElectionLeader(name));
+    if (leader)
+      return tl::unexpected(LockedBy(request.stack, HolderOf(*leader), Where(request.stack)));
   }
-  auto kept = GrantKept("for stack '" + request.stack + "'");
-  if (!kept) return tl::unexpected(kept.error());
-  auto [lease, keeper] = *kept;
+  KEYWARD_ASSIGN_OR_RETURN(auto kept, GrantKept("for stack '" + request.stack + "'"));
+  auto [lease, keeper] = kept;
   auto give_up = [&, lease = lease,
                   keeper = keeper](Error error) -> Result<std::shared_ptr<HeldLock>> {
     keeper->Stop();
@@ -142,9 +138,8 @@ Result<LockStatus> EtcdLockBackend::Status(const std::string& stack, const Conte
   status.stack = stack;
   status.backend = "etcd";
   status.where = Where(stack);
-  auto candidates = client_->RangePrefix(ElectionName(stack) + "/");
-  if (!candidates) return tl::unexpected(candidates.error());
-  for (const EtcdKv& kv : *candidates) {
+  KEYWARD_ASSIGN_OR_RETURN(auto candidates, client_->RangePrefix(ElectionName(stack) + "/"));
+  for (const EtcdKv& kv : candidates) {
     if (!status.holder) {
       status.holder = HolderOf(kv);
       if (auto ttl = client_->LeaseTimeToLive(kv.lease)) status.ttl_left = *ttl;
@@ -157,22 +152,19 @@ Result<LockStatus> EtcdLockBackend::Status(const std::string& stack, const Conte
 
 Result<std::optional<LockHolder>> EtcdLockBackend::Break(const std::string& stack,
                                                          const Context& ctx) {
-  auto leader = client_->ElectionLeader(ElectionName(stack));
-  if (!leader) return tl::unexpected(leader.error());
-  if (!*leader) return std::optional<LockHolder>();
-  if (auto revoked = client_->LeaseRevoke((*leader)->lease); !revoked)
-    return tl::unexpected(revoked.error());
-  return std::optional<LockHolder>(HolderOf(**leader));
+  KEYWARD_ASSIGN_OR_RETURN(auto leader, client_->ElectionLeader(ElectionName(stack)));
+  if (!leader) return std::optional<LockHolder>();
+  KEYWARD_RETURN_IF_ERROR(client_->LeaseRevoke(leader->lease));
+  return std::optional<LockHolder>(HolderOf(*leader));
 }
 
 Result<std::map<std::string, LockHolder>> EtcdLockBackend::Leaders(
     const std::vector<std::string>& stacks, const Context& ctx) {
   const std::string root = prefix_ + "/stacks/";
-  auto kvs = client_->RangePrefix(root);
-  if (!kvs) return tl::unexpected(kvs.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto kvs, client_->RangePrefix(root));
   std::map<std::string, LockHolder> leaders;
   // Oldest first: the first candidate seen for an election is its leader.
-  for (const EtcdKv& kv : *kvs) {
+  for (const EtcdKv& kv : kvs) {
     const auto slash = kv.key.rfind('/');
     if (slash == std::string::npos || slash < root.size()) continue;
     const std::string stack = kv.key.substr(root.size(), slash - root.size());
@@ -185,18 +177,16 @@ Result<std::map<std::string, LockHolder>> EtcdLockBackend::Leaders(
 }
 
 Result<std::vector<LockHolder>> EtcdLockBackend::Members(const Context& ctx) {
-  auto kvs = client_->RangePrefix(prefix_ + "/members/");
-  if (!kvs) return tl::unexpected(kvs.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto kvs, client_->RangePrefix(prefix_ + "/members/"));
   std::vector<LockHolder> members;
-  for (const EtcdKv& kv : *kvs) members.push_back(HolderOf(kv));
+  for (const EtcdKv& kv : kvs) members.push_back(HolderOf(kv));
   return members;
 }
 
 Result<std::shared_ptr<HeldLock>> EtcdLockBackend::Join(const LockHolder& self,
                                                         const Context& ctx) {
-  auto kept = GrantKept("for replica '" + self.replica + "'");
-  if (!kept) return tl::unexpected(kept.error());
-  auto [lease, keeper] = *kept;
+  KEYWARD_ASSIGN_OR_RETURN(auto kept, GrantKept("for replica '" + self.replica + "'"));
+  auto [lease, keeper] = kept;
   const std::string key = prefix_ + "/members/" + self.replica;
   auto created = client_->PutIfAbsent(key, self.ToJson().dump(), lease);
   if (created && !*created) {

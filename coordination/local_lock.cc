@@ -105,14 +105,13 @@ Result<LockStatus> LocalLockBackend::Status(const std::string& stack, const Cont
 
 Result<std::optional<LockHolder>> LocalLockBackend::Break(const std::string& stack,
                                                           const Context& ctx) {
-  auto status = Status(stack, ctx);
-  if (!status) return tl::unexpected(status.error());
-  if (!status->holder) return std::optional<LockHolder>();
+  KEYWARD_ASSIGN_OR_RETURN(auto status, Status(stack, ctx));
+  if (!status.holder) return std::optional<LockHolder>();
   return MakeError(ErrorCode::kFailedPrecondition,
                    "the local lock on stack '" + stack + "' is held by the live process " +
-                       status->holder->ToString() +
+                       status.holder->ToString() +
                        "; the kernel releases it when that process exits (stop it: kill " +
-                       std::to_string(status->holder->pid) + ")");
+                       std::to_string(status.holder->pid) + ")");
 }
 
 }  // namespace keyward::coordination

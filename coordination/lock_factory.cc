@@ -19,10 +19,9 @@ Result<std::shared_ptr<LockBackend>> MakeLockBackend(const engine::LockConfig& c
       options.tls = {config.etcd_ca_file, config.etcd_cert_file, config.etcd_key_file};
       options.user = env("KEYWARD_LOCK_ETCD_USER");
       options.password = env("KEYWARD_LOCK_ETCD_PASSWORD");
-      auto client = EtcdClient::Make(std::move(options));
-      if (!client) return tl::unexpected(client.error());
+      KEYWARD_ASSIGN_OR_RETURN(auto client, EtcdClient::Make(std::move(options)));
       return std::shared_ptr<LockBackend>(
-          std::make_shared<EtcdLockBackend>(*client, config.etcd_prefix, config.ttl, deps.clock));
+          std::make_shared<EtcdLockBackend>(client, config.etcd_prefix, config.ttl, deps.clock));
     }
     case engine::LockBackendKind::kAzureBlob: {
       BlobAuth auth;

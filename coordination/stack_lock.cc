@@ -90,9 +90,8 @@ Result<std::map<std::string, LockHolder>> LockBackend::Leaders(
     const std::vector<std::string>& stacks, const Context& ctx) {
   std::map<std::string, LockHolder> leaders;
   for (const std::string& stack : stacks) {
-    auto status = Status(stack, ctx);
-    if (!status) return tl::unexpected(status.error());
-    if (status->holder) leaders[stack] = *status->holder;
+    KEYWARD_ASSIGN_OR_RETURN(auto status, Status(stack, ctx));
+    if (status.holder) leaders[stack] = *status.holder;
   }
   return leaders;
 }

@@ -330,11 +330,9 @@ Result<FileStatus> FakeFileReader::Stat(const std::string& path) {
 }
 
 Result<std::string> FakeFileReader::ReadRegularFile(const std::string& path, size_t max_bytes) {
-  auto status = Stat(path);
-  if (!status) return tl::unexpected(status.error());
-  if (!status->regular)
-    return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
-  if (status->size > max_bytes) return TooLarge(path, max_bytes);
+  KEYWARD_ASSIGN_OR_RETURN(auto status, Stat(path));
+  if (!status.regular) return MakeError(ErrorCode::kInvalidArgument, path + ": not a regular file");
+  if (status.size > max_bytes) return TooLarge(path, max_bytes);
   return Read(FakeKey(path));
 }
 

@@ -160,13 +160,11 @@ Result<LockConfig> ResolveLockConfig(const Json& yaml_lock, const LockOverrides&
       return Bad(ttl_from, "lock TTL '" + ttl + "' must be a duration of at least 1s, e.g. 15s");
     config.ttl = *parsed;
   }
-  if (auto etcd = ReadEtcdSettings(yaml.value("etcd", Json::object()), flags, env, &config); !etcd)
-    return tl::unexpected(etcd.error());
+  KEYWARD_RETURN_IF_ERROR(
+      ReadEtcdSettings(yaml.value("etcd", Json::object()), flags, env, &config));
   ReadBlobSettings(yaml.value("azureblob", Json::object()), flags, env, &config);
-  if (auto complete =
-          CheckBackendSettings(config, backend_from.empty() ? "keyward.yaml lock" : backend_from);
-      !complete)
-    return tl::unexpected(complete.error());
+  KEYWARD_RETURN_IF_ERROR(
+      CheckBackendSettings(config, backend_from.empty() ? "keyward.yaml lock" : backend_from));
   return config;
 }
 
@@ -175,8 +173,7 @@ Status CheckLockOverrides(const LockOverrides& flags, const EnvLookup& env) {
   const Json complete = {
       {"etcd", {{"endpoints", {"http://checked:2379"}}}},
       {"azureblob", {{"accountUrl", "https://checked"}, {"container", "checked"}}}};
-  auto resolved = ResolveLockConfig(complete, flags, env);
-  if (!resolved) return tl::unexpected(resolved.error());
+  KEYWARD_RETURN_IF_ERROR(ResolveLockConfig(complete, flags, env));
   return {};
 }
 

@@ -580,14 +580,10 @@ class Loader {
     auto add_edge = [&edges](const std::string& address) {
       if (std::find(edges.begin(), edges.end(), address) == edges.end()) edges.push_back(address);
     };
-    auto where = [&r](const std::string& field) {
-      auto it = r.field_locations.find(field);
-      return it != r.field_locations.end() ? it->second : r.location;
-    };
     for (size_t i = 0; i < r.depends_on.size(); ++i) {
       auto target = by_address.find(Lower(r.depends_on[i]));
       if (target == by_address.end()) {
-        diagnostics().Error(where(JoinFieldPath("metadata.dependsOn", i)),
+        diagnostics().Error(r.LocationOf(JoinFieldPath("metadata.dependsOn", i)),
                             r.address + ": dependsOn '" + r.depends_on[i] +
                                 "' is not a resource in this manifest set");
         continue;
@@ -599,16 +595,16 @@ class Loader {
       auto target = by_address.find(Lower(ref.address));
       if (target == by_address.end()) {
         if (!ref.required) continue;
-        diagnostics().Error(where(ref.field), "dangling reference: " + field + " refers to " +
-                                                  ref.address +
-                                                  ", which is not in this manifest set");
+        diagnostics().Error(r.LocationOf(ref.field), "dangling reference: " + field +
+                                                         " refers to " + ref.address +
+                                                         ", which is not in this manifest set");
         continue;
       }
       const DesiredResource& declared = kept[target->second]->resource;
       if (!ref.arm_id.empty() && !declared.arm_id.empty() &&
           !ArmIdEquals(ref.arm_id, declared.arm_id)) {
         diagnostics().Error(
-            where(ref.field),
+            r.LocationOf(ref.field),
             "dangling reference: " + field + " refers to " + ref.arm_id + ", but " +
                 declared.address + " in this manifest set is " + declared.arm_id + " (" +
                 declared.location.ToString() +

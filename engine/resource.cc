@@ -28,6 +28,11 @@ std::optional<ReconcilePolicy> ParseReconcilePolicy(const std::string& text) {
   return std::nullopt;
 }
 
+const SourceLocation& DesiredResource::LocationOf(const std::string& field) const {
+  auto it = field_locations.find(field);
+  return it != field_locations.end() ? it->second : location;
+}
+
 const DesiredResource* DesiredSet::Find(const std::string& address) const {
   for (const auto& r : resources)
     if (r.address == address) return &r;

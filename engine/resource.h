@@ -90,6 +90,9 @@ struct DesiredResource {
   // Secrets only: HMAC-SHA256 fingerprint of the value read from `valueFrom` before planning
   // (engine/secret_source.h). Never the value itself; empty until resolved.
   std::string value_fingerprint;
+
+  // Where `field` ("spec.location") is written; where the document starts when it is not.
+  const SourceLocation& LocationOf(const std::string& field) const;
 };
 
 struct DesiredSet {

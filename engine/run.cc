@@ -64,19 +64,19 @@ ApplyOptions ApplyOptionsFor(const StackConfig& config, const RunSettings& setti
 Result<Plan> RefreshAndPlan(const ValidationResult& loaded, const RunSettings& settings,
                             const HandlerRegistry& registry, const Context& ctx) {
   const PlanOptions options = PlanOptionsFor(loaded, settings);
-  auto observed = RefreshLive(loaded.set, settings, options.prune, registry, ctx);
-  if (!observed) return tl::unexpected(observed.error());
-  Plan plan = MakePlan(loaded.set, *observed, registry, options);
-  AddPlannedFindings(&plan, loaded, *observed, registry, ctx);
+  KEYWARD_ASSIGN_OR_RETURN(auto observed,
+                           RefreshLive(loaded.set, settings, options.prune, registry, ctx));
+  Plan plan = MakePlan(loaded.set, observed, registry, options);
+  AddPlannedFindings(&plan, loaded, observed, registry, ctx);
   return plan;
 }
 
 Result<Plan> Replan(const DesiredSet& desired, const PlanOptions& options,
                     const RunSettings& settings, const HandlerRegistry& registry,
                     const Context& ctx) {
-  auto observed = RefreshLive(desired, settings, options.prune, registry, ctx);
-  if (!observed) return tl::unexpected(observed.error());
-  return MakePlan(desired, *observed, registry, options);
+  KEYWARD_ASSIGN_OR_RETURN(auto observed,
+                           RefreshLive(desired, settings, options.prune, registry, ctx));
+  return MakePlan(desired, observed, registry, options);
 }
 
 std::string JoinErrors(const Diagnostics& diagnostics) {

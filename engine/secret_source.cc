@@ -158,11 +158,9 @@ SecretValue Registered(std::string value) {
 
 // The most precise location of the source in the manifest.
 SourceLocation WhereIsValueFrom(const DesiredResource& r) {
-  for (const char* field : {"spec.valueFrom.env", "spec.valueFrom.file", "spec.valueFrom"}) {
-    auto it = r.field_locations.find(field);
-    if (it != r.field_locations.end()) return it->second;
-  }
-  return r.location;
+  for (const char* field : {"spec.valueFrom.env", "spec.valueFrom.file"})
+    if (r.field_locations.count(field)) return r.LocationOf(field);
+  return r.LocationOf("spec.valueFrom");
 }
 
 // An exported secret whose placeholder variable is still unset: the handler plans it `blocked`
@@ -243,22 +241,19 @@ SecretSourceScope ScopeOf(const DesiredResource& secret, const StackConfig& conf
 
 Status CheckSecretSource(const Json& value_from, const SecretSourceScope& scope, FileReader& files,
                          const Environment& env) {
-  auto source = ParseSource(value_from);
-  if (!source) return tl::unexpected(source.error());
-  if (!source->env.empty()) return CheckEnvName(source->env, scope);
+  KEYWARD_ASSIGN_OR_RETURN(auto source, ParseSource(value_from));
+  if (!source.env.empty()) return CheckEnvName(source.env, scope);
   std::string path;
-  auto resolved = CheckFile(source->file, scope, files, env, /*must_exist=*/false, &path);
-  if (!resolved) return tl::unexpected(resolved.error());
+  KEYWARD_RETURN_IF_ERROR(CheckFile(source.file, scope, files, env, /*must_exist=*/false, &path));
   return {};
 }
 
 Result<SecretValue> ReadSecretValue(const Json& value_from, const SecretSourceScope& scope,
                                     FileReader& files, const Environment& env) {
-  auto source = ParseSource(value_from);
-  if (!source) return tl::unexpected(source.error());
-  if (!source->env.empty()) {
-    const std::string& name = source->env;
-    if (auto allowed = CheckEnvName(name, scope); !allowed) return tl::unexpected(allowed.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto source, ParseSource(value_from));
+  if (!source.env.empty()) {
+    const std::string& name = source.env;
+    KEYWARD_RETURN_IF_ERROR(CheckEnvName(name, scope));
     std::optional<std::string> value = env.Get(name);
     if (!value) {
       return MakeError(ErrorCode::kNotFound, "environment variable " + name + " is not set");
@@ -276,9 +271,9 @@ Result<SecretValue> ReadSecretValue(const Json& value_from, const SecretSourceSc
     return secret;
   }
   std::string path;
-  auto resolved = CheckFile(source->file, scope, files, env, /*must_exist=*/true, &path);
-  if (!resolved) return tl::unexpected(resolved.error());
-  Result<std::string> contents = files.ReadRegularFile(*resolved, kMaxSecretValueBytes);
+  KEYWARD_ASSIGN_OR_RETURN(auto resolved,
+                           CheckFile(source.file, scope, files, env, /*must_exist=*/true, &path));
+  Result<std::string> contents = files.ReadRegularFile(resolved, kMaxSecretValueBytes);
   if (!contents) {
     // FileReader messages name the path only, never contents.
     return MakeError(contents.error().code,

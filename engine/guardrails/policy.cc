@@ -140,10 +140,9 @@ void LoadWaivers(const DesiredSet& set, Policy* policy, Diagnostics* diagnostics
 
 Result<Policy> LoadPolicyFile(const std::string& path, FileReader& reader,
                               const RuleRegistry& rules, Diagnostics* diagnostics) {
-  auto text = reader.Read(path);
-  if (!text) return tl::unexpected(text.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto text, reader.Read(path));
   Diagnostics problems;
-  std::vector<YamlDocument> docs = ParseYamlDocuments(*text, path, &problems);
+  std::vector<YamlDocument> docs = ParseYamlDocuments(text, path, &problems);
   StackConfig config;
   config.location = SourceLocation{path, 1, 1};
   if (docs.size() > 1)

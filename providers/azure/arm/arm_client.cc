@@ -265,14 +265,13 @@ Result<std::vector<Json>> ArmClient::ListAll(std::string_view path_and_query, co
   std::string url(path_and_query);
   constexpr int kMaxPages = 100'000;  // a runaway server must not loop us forever
   for (int pages = 0; pages < kMaxPages; ++pages) {
-    auto response = Get(url, ctx);
-    if (!response) return tl::unexpected(response.error());
+    KEYWARD_ASSIGN_OR_RETURN(auto response, Get(url, ctx));
     // Names the list and the page that was wrong, with its request id.
     auto fail = [&](const std::string& why) {
-      return MakeError(ErrorCode::kInternal, response->operation() + ": " + why,
-                       ResponseDetail(response->status, response->headers, ""));
+      return MakeError(ErrorCode::kInternal, response.operation() + ": " + why,
+                       ResponseDetail(response.status, response.headers, ""));
     };
-    auto page = ParsePage(std::move(response->body));
+    auto page = ParsePage(std::move(response.body));
     if (!page) return fail(page.error().message);
     for (auto& item : page->items) items.push_back(std::move(item));
     if (!page->next_link) return items;
@@ -382,7 +381,7 @@ class LroPoller {
     }
     HttpHeaders retry_headers = initial_.headers;
     while (true) {
-      if (auto waited = Wait(retry_headers); !waited) return tl::unexpected(waited.error());
+      KEYWARD_RETURN_IF_ERROR(Wait(retry_headers));
       auto response = client_.Get(status_url, ctx_);
       ++progress_.polls;
       if (!response) return response;  // reading the status failed (4xx/5xx after retries)
@@ -428,7 +427,7 @@ class LroPoller {
           OperationError(state, initial_.body, initial_.headers, client_request_id_));
     ArmResponse last = initial_;
     while (!IsSucceededState(state)) {
-      if (auto waited = Wait(last.headers); !waited) return tl::unexpected(waited.error());
+      KEYWARD_RETURN_IF_ERROR(Wait(last.headers));
       auto response = client_.Get(location, ctx_, kPollingRead);
       ++progress_.polls;
       if (!response) return response;  // 4xx/5xx on the Location URL: the operation failed
@@ -468,7 +467,7 @@ class LroPoller {
       if (IsFailedState(state)) {
         return tl::unexpected(OperationError(state, last.body, last.headers, client_request_id_));
       }
-      if (auto waited = Wait(last.headers); !waited) return tl::unexpected(waited.error());
+      KEYWARD_RETURN_IF_ERROR(Wait(last.headers));
       auto response = client_.Get(original_path_, ctx_);
       ++progress_.polls;
       if (!response) return response;

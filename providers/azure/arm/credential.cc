@@ -243,8 +243,7 @@ Result<AccessToken> ConfidentialClient::Fetch(const std::string& tenant, const s
     return MakeError(ErrorCode::kInvalidArgument,
                      name_ + ": authority host must be https: " + authority);
   }
-  auto proof_fields = proof();
-  if (!proof_fields) return tl::unexpected(proof_fields.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto proof_fields, proof());
   ++token_requests_;
   HttpRequest request;
   request.method = HttpMethod::kPost;
@@ -252,7 +251,7 @@ Result<AccessToken> ConfidentialClient::Fetch(const std::string& tenant, const s
   request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
   request.headers.Set("Accept", "application/json");
   request.body = "grant_type=client_credentials&client_id=" + FormUrlEncode(client_id_) +
-                 "&scope=" + FormUrlEncode(scope) + "&" + *proof_fields;
+                 "&scope=" + FormUrlEncode(scope) + "&" + proof_fields;
   request.sensitive = true;
   Clock::TimePoint sent = ctx.clock->Now();
   auto response = pipeline_->Send(request, ctx);

@@ -200,11 +200,10 @@ Result<HttpResponse> BearerTokenPolicy::Send(HttpRequest& request, NextPolicy ne
         ErrorCode::kInvalidArgument,
         "refusing to send a bearer token over a non-https URL: " + SanitizeUrl(request.url));
   }
-  auto token = credential_->GetToken(token_request_, ctx);
-  if (!token) return tl::unexpected(token.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto token, credential_->GetToken(token_request_, ctx));
   // Every token of every credential passes here: the one place to register them.
-  engine::Scrubber::Process().Add(token->token);
-  request.headers.Set("Authorization", "Bearer " + token->token);
+  engine::Scrubber::Process().Add(token.token);
+  request.headers.Set("Authorization", "Bearer " + token.token);
   return next.Send(request, ctx);
 }
 

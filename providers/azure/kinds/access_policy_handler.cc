@@ -46,15 +46,12 @@ Json FindEntry(const Json& vault, const Json& identity) {
 engine::ResolveResponse AccessPolicyHandler::Resolve(const engine::ResolveRequest& request) const {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
-  auto where = [&](const std::string& field) {
-    auto it = r.field_locations.find(field);
-    return it != r.field_locations.end() ? it->second : r.location;
-  };
   const Json* vault = FindKey(r.spec, "vault");
   const std::string vault_ref = vault && vault->is_string() ? vault->get<std::string>() : "";
   const std::string label = std::string(kAccessPolicyKind) + "/" + r.name;
   if (vault_ref.empty()) {
-    out.diagnostics.Error(where("spec"), label + ": spec.vault is required (a vault name or id)");
+    out.diagnostics.Error(r.LocationOf("spec"),
+                          label + ": spec.vault is required (a vault name or id)");
     return out;
   }
   // The shape of spec.vault (a name or a vault id), the GUIDs and the required fields are the
@@ -71,10 +68,11 @@ engine::ResolveResponse AccessPolicyHandler::Resolve(const engine::ResolveReques
     any = any || !desired["permissions"][kind].empty();
   if (!any) {
     // ARM drops an entry left without permissions: such a manifest could never converge.
-    out.diagnostics.Error(where(FindKey(r.spec, "permissions") ? "spec.permissions" : "spec"),
-                          label +
-                              ": spec.permissions grants nothing; give at least one permission "
-                              "(to revoke access, delete this manifest)");
+    out.diagnostics.Error(
+        r.LocationOf(FindKey(r.spec, "permissions") ? "spec.permissions" : "spec"),
+        label +
+            ": spec.permissions grants nothing; give at least one permission "
+            "(to revoke access, delete this manifest)");
   }
   out.arm_id = AccessPolicyArmId(vault_id, desired);
   return out;
@@ -166,18 +164,16 @@ Status AccessPolicyHandler::Write(const std::string& vault_path, const char* ope
                                   const Json& body, const Context& ctx) {
   // Path without the api-version query: rebuild it with the operation segment.
   const std::string base = vault_path.substr(0, vault_path.find('?'));
-  auto put = client_->Put(
+  KEYWARD_RETURN_IF_ERROR(client_->Put(
       WithApiVersion(JoinPath(base, {"accessPolicies", operation}), kKeyVaultApiVersion), body,
-      ctx);
-  if (!put) return tl::unexpected(put.error());
+      ctx));
   return {};
 }
 
 Result<engine::ApplyResponse> AccessPolicyHandler::Apply(const engine::ApplyRequest& request,
                                                          const Context& ctx) {
   const Change& change = *request.change;
-  auto ref = VaultRefOf(VaultIdOfAccessPolicy(change.arm_id));
-  if (!ref) return tl::unexpected(ref.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto ref, VaultRefOf(VaultIdOfAccessPolicy(change.arm_id)));
   const Json& identity = change.after.is_null() ? change.before : change.after;
   if (!identity.is_object())
     return MakeError(ErrorCode::kInvalidArgument, change.address + ": the plan has no entry");
@@ -189,20 +185,18 @@ Result<engine::ApplyResponse> AccessPolicyHandler::Apply(const engine::ApplyRequ
     case Action::kUpdate: {
       // add merges: it grants what is missing and keeps the rest; remove then takes away what
       // the manifest no longer grants. Granting first never leaves the principal without access.
-      if (auto added = Write(ref->path, "add", BuildAddBody(change.after), ctx); !added)
-        return tl::unexpected(added.error());
+      KEYWARD_RETURN_IF_ERROR(Write(ref.path, "add", BuildAddBody(change.after), ctx));
       const Json drop = PermissionsToRemove(change.after, change.before);
       if (!drop.is_null()) {
-        if (auto removed = Write(ref->path, "remove", BuildRemoveBody(change.after, drop), ctx);
-            !removed)
-          return tl::unexpected(removed.error());
+        KEYWARD_RETURN_IF_ERROR(
+            Write(ref.path, "remove", BuildRemoveBody(change.after, drop), ctx));
       }
       break;
     }
     case Action::kDelete: {
       const Json all = PermissionsToRemove(Json(), change.before);
       auto removed =
-          Write(ref->path, "remove",
+          Write(ref.path, "remove",
                 BuildRemoveBody(change.before, all.is_null() ? Json::object() : all), ctx);
       // The vault being gone means the entry is gone too.
       if (!removed && removed.error().code != ErrorCode::kNotFound)
@@ -215,7 +209,7 @@ Result<engine::ApplyResponse> AccessPolicyHandler::Apply(const engine::ApplyRequ
                                                            " cannot be applied");
   }
 
-  auto vault = client_->Get(ref->path, ctx);
+  auto vault = client_->Get(ref.path, ctx);
   if (!vault) {
     if (change.action == Action::kDelete && vault.error().code == ErrorCode::kNotFound)
       return engine::ApplyResponse{};

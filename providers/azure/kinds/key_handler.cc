@@ -43,9 +43,8 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
   const std::vector<ParentToList> parents =
       ParentsToList(request, kind_.parent_kind,
                     [&](const engine::DesiredResource& d) { return KeyParentOf(kind_, d).arm_id; });
-  auto listed = ListUnderParents(*client_, parents, "keys", request.parallelism, ctx);
-  if (!listed) return tl::unexpected(listed.error());
-  std::vector<Json>& items = *listed;
+  KEYWARD_ASSIGN_OR_RETURN(std::vector<Json> items,
+                           ListUnderParents(*client_, parents, "keys", request.parallelism, ctx));
   std::set<std::string> desired_ids;  // lower key ids
   for (const engine::DesiredResource* d : request.desired) {
     const KeyParent parent = KeyParentOf(kind_, *d);
@@ -62,8 +61,7 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
   for (size_t i = 0; i < items.size(); ++i)
     if (request.all_in_scope || desired_ids.count(Lower(items[i].value("id", ""))))
       declared.push_back(i);
-  if (auto read = ReadDeclared(items, declared, request.parallelism, ctx); !read)
-    return tl::unexpected(read.error());
+  KEYWARD_RETURN_IF_ERROR(ReadDeclared(items, declared, request.parallelism, ctx));
   if (auto saved = cache_->Save(); !saved)
     spdlog::warn("the key read cache was not saved (the next plan reads more): {}",
                  saved.error().message);
@@ -121,18 +119,16 @@ Result<engine::ApplyResponse> KeyHandler::Apply(const engine::ApplyRequest& requ
   if (change.action == Action::kCreate) {
     // Create-if-not-exist: if someone created the key since the plan, ARM returns it unchanged;
     // the engine's re-plan of the re-read key then reports the difference.
-    auto put = client_->Put(path, change.after, ctx);
-    if (!put) return tl::unexpected(put.error());
+    KEYWARD_RETURN_IF_ERROR(client_->Put(path, change.after, ctx));
   } else if (change.action != Action::kNoOp) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      std::string(kind_.kind) + ": " + engine::ActionName(change.action) +
                          " cannot be applied: ARM can only create keys (" + change.reason_code +
                          ")");
   }
-  auto live = client_->Get(path, ctx);
-  if (!live) return tl::unexpected(live.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto live, client_->Get(path, ctx));
   engine::ApplyResponse out;
-  out.live = std::move(live->body);
+  out.live = std::move(live.body);
   out.fingerprint = FingerprintOfJson(NormalizeKey(kind_, out.live));
   return out;
 }

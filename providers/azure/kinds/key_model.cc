@@ -205,16 +205,12 @@ std::string KeyAddressFromId(const KeyKind& kind, const std::string& arm_id) {
 engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveRequest& request) {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
-  auto where = [&](const std::string& field) {
-    auto it = r.field_locations.find(field);
-    return it != r.field_locations.end() ? it->second : r.location;
-  };
   const std::string parent_field = std::string("spec.") + kind.parent_field;
   const KeyParent parent = KeyParentOf(kind, r);
   out.address = std::string(kind.kind) + "/" + parent.name + "/" + r.name;
   if (parent.name.empty()) {
     out.diagnostics.Error(
-        where(parent.arm_id.empty() ? "spec" : parent_field),
+        r.LocationOf(parent.arm_id.empty() ? "spec" : parent_field),
         std::string(kind.kind) + "/" + r.name + ": " + parent_field +
             (parent.arm_id.empty() ? " is required"
                                    : " is neither a name nor an ARM id of Microsoft.KeyVault/" +
@@ -232,18 +228,18 @@ engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveReq
   const Json* curve = FindKey(r.spec, "curveName");
   if (IsEc(kty) && size && !size->is_null()) {
     out.diagnostics.Error(
-        where("spec.keySize"),
+        r.LocationOf("spec.keySize"),
         out.address + ": keySize applies to RSA keys only; kty is " + kty + " (use curveName)");
   }
   if (IsRsa(kty) && curve && !curve->is_null()) {
     out.diagnostics.Error(
-        where("spec.curveName"),
+        r.LocationOf("spec.curveName"),
         out.address + ": curveName applies to EC keys only; kty is " + kty + " (use keySize)");
   }
   const Json* attributes = FindKey(r.spec, "attributes");
   const Json* exportable = attributes ? FindKey(*attributes, "exportable") : nullptr;
   if (exportable && CoerceBool(*exportable) == true && !FindKey(r.spec, "releasePolicy")) {
-    out.diagnostics.Error(where("spec.attributes.exportable"),
+    out.diagnostics.Error(r.LocationOf("spec.attributes.exportable"),
                           out.address + ": an exportable key needs spec.releasePolicy");
   }
   return out;

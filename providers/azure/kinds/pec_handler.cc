@@ -142,8 +142,7 @@ Result<engine::ApplyResponse> PecHandler::Apply(const engine::ApplyRequest& requ
         return tl::unexpected(e);
       }
       // The spec allows an Azure-AsyncOperation header on the 200; follow it when present.
-      auto done = client_->PollUntilDone(*put, path, HttpMethod::kPut, ctx);
-      if (!done) return tl::unexpected(done.error());
+      KEYWARD_RETURN_IF_ERROR(client_->PollUntilDone(*put, path, HttpMethod::kPut, ctx));
       break;
     }
     default:
@@ -151,10 +150,9 @@ Result<engine::ApplyResponse> PecHandler::Apply(const engine::ApplyRequest& requ
                        change.address + ": action " + engine::ActionName(change.action) +
                            " cannot be applied to a private endpoint connection");
   }
-  auto live = client_->Get(path, ctx);
-  if (!live) return tl::unexpected(live.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto live, client_->Get(path, ctx));
   engine::ApplyResponse out;
-  out.live = std::move(live->body);
+  out.live = std::move(live.body);
   out.fingerprint = PecFingerprint(NormalizePec(out.live));
   return out;
 }

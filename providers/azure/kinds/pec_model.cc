@@ -176,16 +176,12 @@ std::optional<PecParent> PecParentOf(const PecKind& kind, const engine::DesiredR
 engine::ResolveResponse ResolvePec(const PecKind& kind, const engine::ResolveRequest& request) {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
-  auto where = [&](const std::string& field) {
-    auto it = r.field_locations.find(field);
-    return it != r.field_locations.end() ? it->second : r.location;
-  };
   std::string error;
   const std::optional<PecParent> parent = PecParentOf(kind, r, &error);
   out.address = std::string(kind.kind) + "/" + (parent ? parent->name + "/" : "") + r.name;
   const std::string parent_field = std::string("spec.") + kind.parent_field;
   if (!parent) {
-    out.diagnostics.Error(where(parent_field), out.address + ": " + error);
+    out.diagnostics.Error(r.LocationOf(parent_field), out.address + ": " + error);
   } else {
     // A parent given by full ARM id may be one keyward does not manage: an edge only if present.
     out.references.push_back({std::string(kind.parent_kind) + "/" + parent->name, !parent->from_id,

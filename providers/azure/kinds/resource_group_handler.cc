@@ -147,11 +147,12 @@ Result<engine::RefreshResponse> ResourceGroupHandler::Refresh(const engine::Refr
 
   engine::RefreshResponse out;
   for (const std::string& subscription : ordered) {
-    auto groups = client_->ListAll(
-        WithApiVersion(SubscriptionPath(subscription) + "/resourcegroups", kResourcesApiVersion),
-        ctx);
-    if (!groups) return tl::unexpected(groups.error());
-    for (const Json& group : *groups) {
+    KEYWARD_ASSIGN_OR_RETURN(
+        auto groups,
+        client_->ListAll(WithApiVersion(SubscriptionPath(subscription) + "/resourcegroups",
+                                        kResourcesApiVersion),
+                         ctx));
+    for (const Json& group : groups) {
       engine::ObservedResource observed;
       observed.kind = kResourceGroupKind;
       observed.arm_id = group.value("id", "");
@@ -187,10 +188,8 @@ Result<engine::ApplyResponse> ResourceGroupHandler::Apply(const engine::ApplyReq
                                                           ? change.before.value("location", "")
                                                           : std::string())},
           {"tags", change.after.value("tags", Json::object())}};
-      auto put = client_->Put(path, body, ctx);
-      if (!put) return tl::unexpected(put.error());
-      auto done = client_->PollUntilDone(*put, path, HttpMethod::kPut, ctx);
-      if (!done) return tl::unexpected(done.error());
+      KEYWARD_ASSIGN_OR_RETURN(auto put, client_->Put(path, body, ctx));
+      KEYWARD_RETURN_IF_ERROR(client_->PollUntilDone(put, path, HttpMethod::kPut, ctx));
       break;
     }
     case Action::kDelete: {
@@ -200,8 +199,7 @@ Result<engine::ApplyResponse> ResourceGroupHandler::Apply(const engine::ApplyReq
         if (deleted.error().code == ErrorCode::kNotFound) return engine::ApplyResponse{};
         return tl::unexpected(deleted.error());
       }
-      auto done = client_->PollUntilDone(*deleted, path, HttpMethod::kDelete, ctx);
-      if (!done) return tl::unexpected(done.error());
+      KEYWARD_RETURN_IF_ERROR(client_->PollUntilDone(*deleted, path, HttpMethod::kDelete, ctx));
       return engine::ApplyResponse{};
     }
     case Action::kNoOp:
@@ -212,11 +210,10 @@ Result<engine::ApplyResponse> ResourceGroupHandler::Apply(const engine::ApplyReq
                            " cannot be applied" +
                            (change.reason.empty() ? "" : ": " + change.reason));
   }
-  auto live = client_->Get(path, ctx);
-  if (!live) return tl::unexpected(live.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto live, client_->Get(path, ctx));
   engine::ApplyResponse out;
-  out.live = live->body;
-  out.fingerprint = FingerprintOfJson(NormalizeResourceGroup(live->body));
+  out.live = live.body;
+  out.fingerprint = FingerprintOfJson(NormalizeResourceGroup(live.body));
   return out;
 }
 

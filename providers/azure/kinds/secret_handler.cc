@@ -50,14 +50,10 @@ SecretHandler::SecretHandler(std::shared_ptr<ArmClient> client,
 engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& request) const {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
-  auto where = [&](const std::string& field) {
-    auto it = r.field_locations.find(field);
-    return it != r.field_locations.end() ? it->second : r.location;
-  };
   const std::optional<SecretRef> vault = SecretVaultOf(r);
   out.address = std::string(kSecretKind) + "/" + (vault ? vault->vault_name : "") + "/" + r.name;
   if (!vault) {
-    out.diagnostics.Error(where("spec.vault"),
+    out.diagnostics.Error(r.LocationOf("spec.vault"),
                           out.address +
                               ": spec.vault must be a vault name or a full vault ARM id "
                               "(/subscriptions/.../providers/Microsoft.KeyVault/vaults/NAME)");
@@ -72,19 +68,19 @@ engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& req
   // Secret manifests without a source.)
   if (std::string problem = engine::ValueFromProblem(FindKey(r.spec, "valueFrom"));
       !problem.empty()) {
-    out.diagnostics.Error(where(FindKey(r.spec, "valueFrom") ? "spec.valueFrom" : "spec"),
+    out.diagnostics.Error(r.LocationOf(FindKey(r.spec, "valueFrom") ? "spec.valueFrom" : "spec"),
                           out.address + ": " + problem);
   }
   if (const Json* tags = FindKey(r.spec, "tags"); tags && FindKey(*tags, kValueHmacTag)) {
-    out.diagnostics.Error(where("spec.tags"), out.address + ": the tag " + kValueHmacTag +
-                                                  " is reserved: keyward writes the value "
-                                                  "fingerprint into it");
+    out.diagnostics.Error(r.LocationOf("spec.tags"), out.address + ": the tag " + kValueHmacTag +
+                                                         " is reserved: keyward writes the value "
+                                                         "fingerprint into it");
   }
   if (const Json* attributes = FindKey(r.spec, "attributes")) {
     for (const char* field : {"nbf", "exp"}) {
       const Json* value = FindKey(*attributes, field);
       if (value && !UnixSecondsOf(*value)) {
-        out.diagnostics.Error(where(std::string("spec.attributes.") + field),
+        out.diagnostics.Error(r.LocationOf(std::string("spec.attributes.") + field),
                               out.address + ": attributes." + field +
                                   " must be Unix seconds or an RFC 3339 UTC time such as "
                                   "2027-01-01T00:00:00Z");
@@ -102,10 +98,10 @@ Result<engine::RefreshResponse> SecretHandler::Refresh(const engine::RefreshRequ
                                                        const Context& ctx) {
   const std::vector<ParentToList> vaults = ParentsToList(
       request, kVaultKind, [](const engine::DesiredResource& d) { return VaultIdOf(d.arm_id); });
-  auto listed = ListUnderParents(*client_, vaults, "secrets", request.parallelism, ctx);
-  if (!listed) return tl::unexpected(listed.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto listed,
+                           ListUnderParents(*client_, vaults, "secrets", request.parallelism, ctx));
   engine::RefreshResponse out;
-  for (const Json& secret : *listed) {
+  for (const Json& secret : listed) {
     engine::ObservedResource observed = ObservedSecret(secret);
     if (!observed.arm_id.empty()) out.resources.push_back(std::move(observed));
   }
@@ -121,15 +117,14 @@ Result<Json> SecretHandler::PutValue(const engine::ApplyRequest& request, const 
   }
   engine::StackConfig defaults;
   const engine::StackConfig& config = request.config ? *request.config : defaults;
-  auto key = engine::ReadFingerprintKey(config, *env_);
-  if (!key) return tl::unexpected(key.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto key, engine::ReadFingerprintKey(config, *env_));
   auto value = engine::ReadSecretValueOf(*request.desired, config, *files_, *env_);
   if (!value) {
     return MakeError(value.error().code,
                      change.address + ": cannot read the secret value: " + value.error().message);
   }
   const std::string planned = ValueFingerprintOf(change.after);
-  const std::string now = engine::ValueFingerprint(key->reveal(), value->reveal());
+  const std::string now = engine::ValueFingerprint(key.reveal(), value->reveal());
   if (now != planned) {
     const bool rotated = engine::KeyIdOf(now) != engine::KeyIdOf(planned);
     return MakeError(
@@ -169,8 +164,7 @@ Result<engine::ApplyResponse> SecretHandler::Apply(const engine::ApplyRequest& r
       } else {
         const Json patch = BuildSecretPatchBody(change.after, change.before);
         if (!patch.is_null()) {
-          auto patched = client_->Patch(path, patch, ctx);
-          if (!patched) return tl::unexpected(patched.error());
+          KEYWARD_RETURN_IF_ERROR(client_->Patch(path, patch, ctx));
         }
         live = BodyOrError(client_->Get(path, ctx));
       }

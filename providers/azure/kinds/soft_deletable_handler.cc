@@ -153,12 +153,11 @@ Status CheckUnseenNames(ArmClient& client, const SoftDeletableKind& kind,
   });
   for (size_t i = 0; i < checks.size(); ++i) {
     if (!checks[i]) return tl::unexpected(checks[i].error());
-    auto check = ParseNameAvailability(*checks[i]);
-    if (!check) return tl::unexpected(check.error());
+    KEYWARD_ASSIGN_OR_RETURN(auto check, ParseNameAvailability(*checks[i]));
     const std::string& name = to_check[i]->name;
-    if (!check->available) {
+    if (!check.available) {
       out->unavailable_names[std::string(kind.kind) + "/" + Lower(name)] =
-          check->Explain(std::string(kind.noun) + " name '" + name + "'");
+          check.Explain(std::string(kind.noun) + " name '" + name + "'");
     }
   }
   return {};
@@ -197,8 +196,7 @@ Result<engine::RefreshResponse> SoftDeletableHandler::Refresh(const engine::Refr
   auto out = ListScopes(*client_, kind_, ScopesToList(request, kind_.list_per_subscription),
                         request.parallelism, ctx, &seen_ids);
   if (!out) return out;
-  if (auto checked = CheckUnseenNames(*client_, kind_, request, seen_ids, ctx, &*out); !checked)
-    return tl::unexpected(checked.error());
+  KEYWARD_RETURN_IF_ERROR(CheckUnseenNames(*client_, kind_, request, seen_ids, ctx, &*out));
   return out;
 }
 
@@ -219,31 +217,26 @@ Result<SoftDeletableHandler::Ref> SoftDeletableHandler::RefOf(const Change& chan
 }
 
 Result<Json> SoftDeletableHandler::Get(const Ref& ref, const Context& ctx) {
-  auto response = client_->Get(ref.path, ctx);
-  if (!response) return tl::unexpected(response.error());
-  return std::move(response->body);
+  KEYWARD_ASSIGN_OR_RETURN(auto response, client_->Get(ref.path, ctx));
+  return std::move(response.body);
 }
 
 Status SoftDeletableHandler::Write(HttpMethod method, const Ref& ref,
                                    const std::optional<Json>& body, bool wait, const Context& ctx,
                                    const RequestOptions& options) {
   if (!wait) {
-    auto sent = client_->Send(method, ref.path, body, ctx, options);
-    if (!sent) return tl::unexpected(sent.error());
+    KEYWARD_RETURN_IF_ERROR(client_->Send(method, ref.path, body, ctx, options));
     return {};
   }
   spdlog::debug("{} {}: {} and wait for its operation", kind_.noun, ref.name,
                 HttpMethodName(method));
-  auto done = client_->SendAndWait(method, ref.path, body, ctx, options);
-  if (!done) return tl::unexpected(done.error());
+  KEYWARD_RETURN_IF_ERROR(client_->SendAndWait(method, ref.path, body, ctx, options));
   return {};
 }
 
 Result<Json> SoftDeletableHandler::Create(const Ref& ref, const Json& desired, const Context& ctx) {
-  if (auto put =
-          Write(HttpMethod::kPut, ref, kind_.create_body(desired), true, ctx, AbsoluteWrite());
-      !put)
-    return tl::unexpected(put.error());
+  KEYWARD_RETURN_IF_ERROR(
+      Write(HttpMethod::kPut, ref, kind_.create_body(desired), true, ctx, AbsoluteWrite()));
   return Get(ref, ctx);
 }
 
@@ -251,10 +244,8 @@ Result<Json> SoftDeletableHandler::PatchToDesired(const Ref& ref, const Json& de
                                                   const Json& normalized_live, const Context& ctx) {
   const Json patch = kind_.patch_body(desired, normalized_live);
   if (!patch.is_null()) {
-    if (auto patched =
-            Write(HttpMethod::kPatch, ref, patch, kind_.patch_waits, ctx, AbsoluteWrite());
-        !patched)
-      return tl::unexpected(patched.error());
+    KEYWARD_RETURN_IF_ERROR(
+        Write(HttpMethod::kPatch, ref, patch, kind_.patch_waits, ctx, AbsoluteWrite()));
   }
   return Get(ref, ctx);
 }
@@ -266,15 +257,13 @@ Result<Json> SoftDeletableHandler::Reprovision(const Ref& ref, const Json& desir
   // error and the next apply tries again.
   Json patch = kind_.patch_body(desired, Json());
   if (patch.is_null()) patch = Json::object();
-  if (auto patched = Write(HttpMethod::kPatch, ref, patch, true, ctx, AbsoluteWrite()); !patched)
-    return tl::unexpected(patched.error());
+  KEYWARD_RETURN_IF_ERROR(Write(HttpMethod::kPatch, ref, patch, true, ctx, AbsoluteWrite()));
   return Get(ref, ctx);
 }
 
 Result<Json> SoftDeletableHandler::Recover(const Ref& ref, const Json& desired,
                                            const Context& ctx) {
-  if (auto put = Write(HttpMethod::kPut, ref, kind_.recover_body(desired), true, ctx); !put)
-    return tl::unexpected(put.error());
+  KEYWARD_RETURN_IF_ERROR(Write(HttpMethod::kPut, ref, kind_.recover_body(desired), true, ctx));
   // Recover restored the old configuration; converge it to the manifest (azurerm #17375).
   auto recovered = Get(ref, ctx);
   if (!recovered) return recovered;
@@ -292,9 +281,10 @@ Status SoftDeletableHandler::Delete(const Ref& ref, const Context& ctx) {
 Status SoftDeletableHandler::Purge(const Ref& ref, const Context& ctx) {
   // The purge URL needs the deleted resource's location; read it from the deleted list rather
   // than trusting the plan, which may be older than the deletion.
-  auto deleted = client_->ListAll(ProviderPath(ref.subscription, kind_.deleted_collection), ctx);
-  if (!deleted) return tl::unexpected(deleted.error());
-  for (const Json& entry : *deleted) {
+  KEYWARD_ASSIGN_OR_RETURN(
+      auto deleted,
+      client_->ListAll(ProviderPath(ref.subscription, kind_.deleted_collection), ctx));
+  for (const Json& entry : deleted) {
     const engine::SoftDeletedResource sd = SoftDeletedFromArm(kind_, entry, ref.subscription);
     if (!IEquals(sd.name, ref.name)) continue;
     if (sd.purge_protection) {
@@ -314,8 +304,7 @@ Status SoftDeletableHandler::Purge(const Ref& ref, const Context& ctx) {
     if (!purge && purge.error().code == ErrorCode::kNotFound) return {};
     if (!purge) return tl::unexpected(purge.error());
     spdlog::debug("{} {}: waiting for purge", kind_.noun, ref.name);
-    auto done = client_->PollUntilDone(*purge, path, HttpMethod::kPost, ctx);
-    if (!done) return tl::unexpected(done.error());
+    KEYWARD_RETURN_IF_ERROR(client_->PollUntilDone(*purge, path, HttpMethod::kPost, ctx));
     return {};
   }
   return {};  // nothing to purge (already gone)
@@ -324,42 +313,41 @@ Status SoftDeletableHandler::Purge(const Ref& ref, const Context& ctx) {
 Result<engine::ApplyResponse> SoftDeletableHandler::Apply(const engine::ApplyRequest& request,
                                                           const Context& ctx) {
   const Change& change = *request.change;
-  auto ref = RefOf(change);
-  if (!ref) return tl::unexpected(ref.error());
+  KEYWARD_ASSIGN_OR_RETURN(auto ref, RefOf(change));
 
   Result<Json> live = Json();
   switch (change.action) {
     case Action::kNoOp:
-      live = Get(*ref, ctx);
+      live = Get(ref, ctx);
       break;
     case Action::kCreate:
-      live = Create(*ref, change.after, ctx);
+      live = Create(ref, change.after, ctx);
       break;
     case Action::kUpdate:
     case Action::kAdopt:
       // Never a full PUT over an existing resource (see the header).
       live = ReprovisionsFailed(change)
-                 ? Reprovision(*ref, change.after, ctx)
-                 : PatchToDesired(*ref, change.after,
+                 ? Reprovision(ref, change.after, ctx)
+                 : PatchToDesired(ref, change.after,
                                   change.before.is_null() ? Json() : kind_.normalize(change.before),
                                   ctx);
       break;
     case Action::kRecover:
-      live = Recover(*ref, change.after, ctx);
+      live = Recover(ref, change.after, ctx);
       break;
     case Action::kPurgeThenCreate:
-      if (auto purged = Purge(*ref, ctx); !purged) return tl::unexpected(purged.error());
-      live = Create(*ref, change.after, ctx);
+      KEYWARD_RETURN_IF_ERROR(Purge(ref, ctx));
+      live = Create(ref, change.after, ctx);
       break;
     case Action::kDelete:
-      if (auto deleted = Delete(*ref, ctx); !deleted) return tl::unexpected(deleted.error());
+      KEYWARD_RETURN_IF_ERROR(Delete(ref, ctx));
       return engine::ApplyResponse{};
     case Action::kReplace:
       // The deleted resource keeps holding the name (a create would fail with ConflictError),
       // so replace = delete, purge, create.
-      if (auto deleted = Delete(*ref, ctx); !deleted) return tl::unexpected(deleted.error());
-      if (auto purged = Purge(*ref, ctx); !purged) return tl::unexpected(purged.error());
-      live = Create(*ref, change.after, ctx);
+      KEYWARD_RETURN_IF_ERROR(Delete(ref, ctx));
+      KEYWARD_RETURN_IF_ERROR(Purge(ref, ctx));
+      live = Create(ref, change.after, ctx);
       break;
     default:
       return MakeError(ErrorCode::kFailedPrecondition, std::string(kind_.noun) + ": action " +

@@ -13,8 +13,7 @@ void VaultHandler::CheckSpec(const engine::DesiredResource& r, engine::ResolveRe
   const Json* soft_delete = FindKey(r.spec, "enableSoftDelete");
   if (protection && protection->is_boolean() && protection->get<bool>() && soft_delete &&
       soft_delete->is_boolean() && !soft_delete->get<bool>()) {
-    auto it = r.field_locations.find("spec.enablePurgeProtection");
-    out.diagnostics.Error(it != r.field_locations.end() ? it->second : r.location,
+    out.diagnostics.Error(r.LocationOf("spec.enablePurgeProtection"),
                           out.address + ": enablePurgeProtection requires enableSoftDelete");
   }
 }
