@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from './support/emulator.mjs';
+import { collect, recordingPolicy } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-keys-rg';
@@ -19,19 +20,7 @@ const bodies = [];  // every raw response body the client saw
 
 before(async () => {
   emu = await startEmulator({ lroSeconds: 0.3 });
-  kv = emu.client({
-    additionalPolicies: [{
-      position: 'perCall',
-      policy: {
-        name: 'body-recorder',
-        async sendRequest(request, next) {
-          const response = await next(request);
-          bodies.push(response.bodyAsText || '');
-          return response;
-        },
-      },
-    }],
-  });
+  kv = emu.client({ additionalPolicies: [recordingPolicy('body-recorder', (_request, response) => bodies.push(response.bodyAsText || ''))] });
   await emu.resourcesClient().resourceGroups.createOrUpdate(RG, { location: LOCATION });
   await kv.vaults.beginCreateOrUpdateAndWait(RG, VAULT, {
     location: LOCATION,
@@ -50,12 +39,6 @@ before(async () => {
 after(async () => {
   if (emu) await emu.stop();
 });
-
-async function collect(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
 
 test('keys.createIfNotExist twice keeps the first key', async () => {
   const first = await kv.keys.createIfNotExist(RG, VAULT, 'cmk', { properties: { kty: 'RSA', keySize: 3072 } });

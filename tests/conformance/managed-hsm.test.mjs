@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from './support/emulator.mjs';
+import { collect, trafficRecorder } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-mhsm-rg';
@@ -32,29 +33,9 @@ function hsmBody(extra = {}) {
   };
 }
 
-async function collect(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
-
 before(async () => {
   emu = await startEmulator({ lroSeconds: 0.5 });
-  kv = emu.client({
-    additionalPolicies: [{
-      position: 'perCall',
-      policy: {
-        name: 'conformance-recorder',
-        async sendRequest(request, next) {
-          const response = await next(request);
-          let state;
-          try { state = JSON.parse(response.bodyAsText || '{}')?.properties?.provisioningState; } catch { /* not JSON */ }
-          traffic.push({ method: request.method, url: request.url, status: response.status, state, location: response.headers.get('location') });
-          return response;
-        },
-      },
-    }],
-  });
+  kv = emu.client({ additionalPolicies: [trafficRecorder(traffic)] });
   await emu.resourcesClient().resourceGroups.createOrUpdate(RG, { location: LOCATION });
 });
 
