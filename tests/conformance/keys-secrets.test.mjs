@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from './support/emulator.mjs';
-import { collect, recordingPolicy } from './support/sdk-tests.mjs';
+import { collect, expectOnlyVersion, recordingPolicy } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-keys-rg';
@@ -68,11 +68,7 @@ test('keys.list pages through nextLink; getVersion and listVersions', async () =
   const key = await kv.keys.get(RG, VAULT, 'pk-03');
   assert.equal(key.curveName, 'P-256');
   const version = key.keyUriWithVersion.split('/').pop();
-  const v = await kv.keys.getVersion(RG, VAULT, 'pk-03', version);
-  assert.equal(v.name, version);
-  assert.equal(v.type, 'Microsoft.KeyVault/vaults/keys/versions');
-  const versions = await collect(kv.keys.listVersions(RG, VAULT, 'pk-03'));
-  assert.deepEqual(versions.map((x) => x.name), [version]);
+  await expectOnlyVersion(kv.keys, RG, VAULT, 'pk-03', version, 'Microsoft.KeyVault/vaults/keys/versions');
 });
 
 test('secrets.createOrUpdate / update / get / list never return the value', async () => {

@@ -1,6 +1,8 @@
 // Helpers the *.test.mjs files share (the official SDK against the emulator):
 //   collect(iter)                          every item of an async iterator (an SDK pager), as an array
 //   expectRestError(promise, status, code) asserts the call fails with that RestError (code optional)
+//   expectOnlyVersion(keys, rg, parent, key, version, type)
+//                                          the key's one version, through getVersion and listVersions
 //   recordingPolicy(name, record)          a per-call pipeline policy: record(request, response)
 //   trafficRecorder(traffic)               recordingPolicy that pushes {method, url, status, state
 //                                          (provisioningState), location} onto `traffic`
@@ -30,6 +32,16 @@ export async function expectRestError(promise, status, code) {
   assert.equal(err.statusCode, status, `status (message: ${err.message})`);
   if (code) assert.equal(err.code, code, `error code (message: ${err.message})`);
   return err;
+}
+
+// `keys` is client.keys or client.managedHsmKeys, `parent` the vault or managed HSM, `type` the
+// version's resource type.
+export async function expectOnlyVersion(keys, rg, parent, key, version, type) {
+  const v = await keys.getVersion(rg, parent, key, version);
+  assert.equal(v.name, version);
+  assert.equal(v.type, type);
+  const versions = await collect(keys.listVersions(rg, parent, key));
+  assert.deepEqual(versions.map((x) => x.name), [version]);
 }
 
 // For emu.client({ additionalPolicies: [...] }).
