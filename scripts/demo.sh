@@ -20,6 +20,34 @@ export KEYWARD_FINGERPRINT_KEY="demo-fingerprint-key-$(od -An -N16 -tx1 /dev/ura
 export PAYMENTS_DB_PASSWORD="demo-db-password-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export PAYMENTS_AUDIT_WEBHOOK_TOKEN="demo-webhook-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
+# keyward_shows_exit ARGS...: runs keyward and prints its exit code, which the demo goes on after
+# (plan --detailed-exitcode exits 2 when there are changes; apply exits 1 on blocked work).
+keyward_shows_exit() {
+  local rc=0
+  "$KEYWARD" "$@" || rc=$?
+  echo "(exit code $rc)"
+}
+
+# arm METHOD URL [curl options...]: an authenticated ARM request to the emulator, the way another
+# team or the portal changes things behind keyward's back (the answer is not shown).
+arm() {
+  local method=$1 url=$2; shift 2
+  curl -sf --cacert "$KEYWARD_CA_FILE" -X "$method" "$url" -H "Authorization: Bearer $token" "$@" >/dev/null
+}
+
+# private_endpoint NAME LIST TARGET GROUP: a Microsoft.Network private endpoint NAME whose one
+# connection, in LIST (manualPrivateLinkServiceConnections: Pending until the owner decides;
+# privateLinkServiceConnections: auto-approved), asks for GROUP of the resource with id TARGET.
+private_endpoint() {
+  local name=$1 list=$2 target=$3 group=$4
+  arm PUT "$rg_url/providers/Microsoft.Network/privateEndpoints/$name?api-version=2023-11-01" \
+    -H "Content-Type: application/json" \
+    -d '{"location":"westeurope","properties":{"'"$list"'":[{"name":"conn","properties":{
+         "privateLinkServiceId":"'"$target"'",
+         "groupIds":["'"$group"'"],"requestMessage":"please approve"}}]}}'
+  echo "PUT privateEndpoints/$name"
+}
+
 step "Installing dependencies"
 bash scripts/install-deps.sh
 build_keyward keyward keyward-arm-emulator
@@ -39,14 +67,12 @@ step "keyward validate $MANIFESTS  — schema, references and guardrails (waived
 "$KEYWARD" validate "$MANIFESTS"
 
 step "keyward plan $MANIFESTS  — what would change? (exit code 2 = changes present)"
-set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
-echo "(exit code $rc)"
+keyward_shows_exit plan "$MANIFESTS" --detailed-exitcode
 
 step "keyward apply $MANIFESTS --auto-approve  — the resource group, two vaults, access policies, keys, secrets, a managed HSM and its key"
 # The private endpoint connections stay blocked (waiting for their endpoints): apply reports them
 # as unfinished work and exits 1.
-set +e; "$KEYWARD" apply "$MANIFESTS" --auto-approve; rc=$?; set -e
-echo "(exit code $rc)"
+keyward_shows_exit apply "$MANIFESTS" --auto-approve
 
 token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
   "$EMULATOR_ENDPOINT/$AZURE_TENANT_ID/oauth2/v2.0/token" \
@@ -56,44 +82,29 @@ token=$(curl -sf --cacert "$KEYWARD_CA_FILE" -X POST \
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 rg_url="$EMULATOR_ENDPOINT/subscriptions/$SUB/resourceGroups/rg-payments"
 vault_url="$rg_url/providers/Microsoft.KeyVault/vaults/payments-kv?api-version=2024-11-01"
+rg_id="/subscriptions/$SUB/resourceGroups/rg-payments"
 
 step "Another team creates private endpoints to payments-kv and payments-hsm (Microsoft.Network, not keyward)"
 # pe-checkout-api asks for manual approval (Pending); pe-legacy-batch is auto-approved.
-for endpoint in pe-checkout-api:manualPrivateLinkServiceConnections \
-                pe-legacy-batch:privateLinkServiceConnections; do
-  name=${endpoint%%:*}; list=${endpoint#*:}
-  curl -sf --cacert "$KEYWARD_CA_FILE" -X PUT \
-    "$rg_url/providers/Microsoft.Network/privateEndpoints/$name?api-version=2023-11-01" \
-    -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
-    -d '{"location":"westeurope","properties":{"'"$list"'":[{"name":"conn","properties":{
-         "privateLinkServiceId":"/subscriptions/'"$SUB"'/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/payments-kv",
-         "groupIds":["vault"],"requestMessage":"please approve"}}]}}' >/dev/null
-  echo "PUT privateEndpoints/$name"
-done
-curl -sf --cacert "$KEYWARD_CA_FILE" -X PUT \
-  "$rg_url/providers/Microsoft.Network/privateEndpoints/pe-signing-service?api-version=2023-11-01" \
-  -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
-  -d '{"location":"westeurope","properties":{"manualPrivateLinkServiceConnections":[{"name":"conn","properties":{
-       "privateLinkServiceId":"/subscriptions/'"$SUB"'/resourceGroups/rg-payments/providers/Microsoft.KeyVault/managedHSMs/payments-hsm",
-       "groupIds":["managedhsm"],"requestMessage":"please approve"}}]}}' >/dev/null
-echo "PUT privateEndpoints/pe-signing-service"
+private_endpoint pe-checkout-api manualPrivateLinkServiceConnections \
+  "$rg_id/providers/Microsoft.KeyVault/vaults/payments-kv" vault
+private_endpoint pe-legacy-batch privateLinkServiceConnections \
+  "$rg_id/providers/Microsoft.KeyVault/vaults/payments-kv" vault
+private_endpoint pe-signing-service manualPrivateLinkServiceConnections \
+  "$rg_id/providers/Microsoft.KeyVault/managedHSMs/payments-hsm" managedhsm
 
 step "keyward apply --auto-approve — approve checkout-api and signing-service, reject legacy-batch"
 "$KEYWARD" apply "$MANIFESTS" --auto-approve
 
 step "keyward plan again — live state now matches the manifests (exit code 0 = no changes)"
-set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
-echo "(exit code $rc)"
+keyward_shows_exit plan "$MANIFESTS" --detailed-exitcode
 
 step "Someone changes the vault in the portal: public network access enabled"
-curl -sf --cacert "$KEYWARD_CA_FILE" -X PATCH "$vault_url" -H "Authorization: Bearer $token" \
-  -H "Content-Type: application/json" \
-  -d '{"properties":{"publicNetworkAccess":"Enabled"}}' >/dev/null
+arm PATCH "$vault_url" -H "Content-Type: application/json" -d '{"properties":{"publicNetworkAccess":"Enabled"}}'
 echo "PATCH payments-kv: properties.publicNetworkAccess = Enabled"
 
 step "keyward plan — the drift shows up as exactly that field"
-set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
-echo "(exit code $rc)"
+keyward_shows_exit plan "$MANIFESTS" --detailed-exitcode
 
 step "keyward audit — the guardrail rules on what is live, with no manifests (docs/guardrails.md)"
 # The plan judges the manifests (which say Disabled, so no finding there); audit judges Azure as it
@@ -102,20 +113,17 @@ step "keyward audit — the guardrail rules on what is live, with no manifests (
 "$KEYWARD" audit --subscription "$SUB" --resource-group rg-payments
 
 step "Someone deletes the vault: Key Vault soft-deletes it and holds the name"
-curl -sf --cacert "$KEYWARD_CA_FILE" -X DELETE "$vault_url" -H "Authorization: Bearer $token" >/dev/null
+arm DELETE "$vault_url"
 echo "DELETE payments-kv"
 
 step "keyward plan — keyward plans a recover (then re-applies the desired properties), not a failing create"
-set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
-echo "(exit code $rc)"
+keyward_shows_exit plan "$MANIFESTS" --detailed-exitcode
 
 step "keyward apply --auto-approve — recover and converge"
 # The deleted vault's private endpoint connections were out of reach when this plan was made
 # (blocked, exit 1); recover brings them back, so the next plan is clean.
-set +e; "$KEYWARD" apply "$MANIFESTS" --auto-approve; rc=$?; set -e
-echo "(exit code $rc)"
-set +e; "$KEYWARD" plan "$MANIFESTS" --detailed-exitcode; rc=$?; set -e
-echo "(exit code $rc)"
+keyward_shows_exit apply "$MANIFESTS" --auto-approve
+keyward_shows_exit plan "$MANIFESTS" --detailed-exitcode
 
 step "The same plan for a pull request: saved, shown as Markdown, applied exactly (docs/ci.md)"
 # --sarif: the guardrail findings for GitHub code scanning annotations.

@@ -119,96 +119,101 @@ def case(name, about, error, files, config=CONFIG, commands='validate plan', pla
 
 def yaml_syntax():
     c = 'yaml-'
-    case(c + 'unterminated-double-quote-at-eof',
-         'a double-quoted scalar left open at the end of the file (yaml-cpp reads "abc ")',
-         r'^v\.yaml:{at:"corpus-kv}: error: this quoted string is never closed \(the file ends first\)',
-         {'v.yaml': API + 'kind: Vault\nmetadata:\n  name: "corpus-kv\n'})
-    case(c + 'unterminated-single-quote-at-eof', 'a single-quoted scalar left open at the end',
-         r"^v\.yaml:{at:'x}: error: this quoted string is never closed \(the file ends first\)",
-         {'v.yaml': vault(spec=SKU + "  tags:\n    a: 'x\n")})
-    case(c + 'unterminated-quote-no-newline', 'an open quote at the very last byte',
-         r'^v\.yaml:{at:"pay}: error: this quoted string is never closed \(the file ends first\)',
-         {'v.yaml': vault(spec=SKU + '  tags: { team: "pay')})
-    case(c + 'unterminated-quoted-key', 'a quoted mapping key that is never closed',
-         r'^v\.yaml:{at:"team}: error: this quoted string is never closed \(the file ends first\)',
-         {'v.yaml': vault() + '  tags:\n  "team: x\n\n'})
-    case(c + 'tag-directive-after-content', 'a %TAG directive after document content',
+    # A quote left open: reported where it opens (`at`).
+    for name, about, at, text in [
+            ('unterminated-double-quote-at-eof',
+             'a double-quoted scalar left open at the end of the file (yaml-cpp reads "abc ")',
+             '"corpus-kv', API + 'kind: Vault\nmetadata:\n  name: "corpus-kv\n'),
+            ('unterminated-single-quote-at-eof', 'a single-quoted scalar left open at the end',
+             "'x", vault(spec=SKU + "  tags:\n    a: 'x\n")),
+            ('unterminated-quote-no-newline', 'an open quote at the very last byte',
+             '"pay', vault(spec=SKU + '  tags: { team: "pay')),
+            ('unterminated-quoted-key', 'a quoted mapping key that is never closed',
+             '"team', vault() + '  tags:\n  "team: x\n\n')]:
+        case(c + name, about,
+             r'^v\.yaml:{at:' + at + r'}: error: this quoted string is never closed \(the file ends first\)',
+             {'v.yaml': text})
+    # Broken YAML that only yaml-cpp's own message describes: "invalid YAML" somewhere.
+    for name, about, text in [
+            ('tab-indentation', 'a tab used for indentation', vault().replace('  sku:', '\tsku:')),
+            ('bad-indentation', 'a mapping key indented deeper than its siblings',
+             API + 'kind: Vault\nmetadata:\n  name: corpus-kv\n    oops: x\n y: z\nspec:\n' + SKU),
+            ('colon-in-plain-key', 'a plain scalar with ": " inside a flow mapping',
+             vault(spec='  sku: { family: A: B, name: standard }\n')),
+            ('anchor-on-nothing', 'an anchor followed by a stray indicator', vault(spec='  sku: &a ] \n')),
+            ('block-scalar-bad-indicator', 'a block scalar with an invalid indicator',
+             vault(spec=SKU + '  tags: |x\n    a\n'))]:
+        case(c + name, about, r'^v\.yaml:\d+:\d+: error: invalid YAML', {'v.yaml': text})
+    # A core-schema tag on a word it cannot read: 'tagged-TAG-not-TYPE', '!!TAG on ON'.
+    for tag, what, on, field, word in [('int', 'an integer', 'a word', 'softDeleteRetentionInDays', 'ninety'),
+                                       ('bool', 'a boolean', 'yes', 'enableRbacAuthorization', 'yes'),
+                                       ('null', 'a null', 'a word', 'tags', 'none'),
+                                       ('float', 'a number', 'a word', 'softDeleteRetentionInDays', 'many')]:
+        case(c + 'tagged-%s-not-%s' % (tag, what.split()[-1]), '!!%s on %s' % (tag, on),
+             r"^v\.yaml:{at:!!%s}: error: '%s' is not %s \(tagged !!%s\)" % (tag, word, what, tag),
+             {'v.yaml': vault(spec=SKU + '  %s: !!%s %s\n' % (field, tag, word))})
+    # A key written twice: reported at the second (`at`), naming the line of the first.
+    two_names = API + 'kind: Vault\nmetadata:\n  name: %s\n  name: %s\nspec:\n' + SKU
+    for name, about, at, key_name, line, text in [
+            ('duplicate-key', 'the same key twice in one mapping', 'name: other-kv', 'name', 4,
+             two_names % ('corpus-kv', 'other-kv')),
+            ('duplicate-top-level-key', 'spec written twice', 'kind: Vault#2', 'kind', 2,
+             vault() + 'kind: Vault\nspec:\n' + SKU),
+            ('second-document-bad', 'a good document, then a broken one', 'name: c-kv', 'name', 11,
+             vault() + '---\n' + two_names % ('b-kv', 'c-kv'))]:
+        case(c + name, about,
+             r"^v\.yaml:{at:%s}: error: duplicate key '%s' \(first written at line %d\)" % (at, key_name, line),
+             {'v.yaml': text})
+    # A flow collection never closed: yaml-cpp names the bracket it wanted and where the collection opened.
+    for name, about, bracket, kind, opened, text in [
+            ('unclosed-flow-sequence', 'a [ never closed', r'\]', 'sequence', r'line 7, column 27\)',
+             vault(spec=SKU + '  networkAcls: { ipRules: [ { value: 10.0.0.1 }\n')),
+            ('unclosed-flow-mapping', 'a { never closed', '}', 'mapping', 'line 6, column 8',
+             vault(spec='  sku: { family: A, name: standard\n'))]:
+        case(c + name, about,
+             r"^v\.yaml:\d+:\d+: error: invalid YAML: did not find expected ',' or '%s' \(while parsing a flow %s at %s"
+             % (bracket, kind, opened), {'v.yaml': text})
+    # The rest, one message each: (name, about, error, v.yaml).
+    table = [
+        ('tag-directive-after-content', 'a %TAG directive after document content',
          r'^v\.yaml:{at:%TAG}: error: a YAML directive after document content',
-         {'v.yaml': vault() + '%TAG ! tag:example.com,2000:\n'})
-    case(c + 'yaml-directive-after-document-start', 'a %YAML directive after ---, without ...',
+         vault() + '%TAG ! tag:example.com,2000:\n'),
+        ('yaml-directive-after-document-start', 'a %YAML directive after ---, without ...',
          r'^v\.yaml:3:1: error: a YAML directive after document content',
-         {'v.yaml': '# first\n---\n%YAML 1.2\n---\n' + vault()})
-    case(c + 'repeated-yaml-directive', 'two %YAML directives for one document',
+         '# first\n---\n%YAML 1.2\n---\n' + vault()),
+        ('repeated-yaml-directive', 'two %YAML directives for one document',
          r'^v\.yaml:2:1: error: invalid YAML: found duplicate %YAML directive',
-         {'v.yaml': '%YAML 1.2\n%YAML 1.2\n---\n' + vault()})
-    case(c + 'unclosed-flow-sequence', 'a [ never closed',
-         r"^v\.yaml:\d+:\d+: error: invalid YAML: did not find expected ',' or '\]' \(while parsing a flow sequence at line 7, column 27\)",
-         {'v.yaml': vault(spec=SKU + '  networkAcls: { ipRules: [ { value: 10.0.0.1 }\n')})
-    case(c + 'unclosed-flow-mapping', 'a { never closed',
-         r"^v\.yaml:\d+:\d+: error: invalid YAML: did not find expected ',' or '}' \(while parsing a flow mapping at line 6, column 8",
-         {'v.yaml': vault(spec='  sku: { family: A, name: standard\n')})
-    case(c + 'tab-indentation', 'a tab used for indentation',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML',
-         {'v.yaml': vault().replace('  sku:', '\tsku:')})
-    case(c + 'bad-indentation', 'a mapping key indented deeper than its siblings',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML',
-         {'v.yaml': API + 'kind: Vault\nmetadata:\n  name: corpus-kv\n    oops: x\n y: z\nspec:\n' + SKU})
-    case(c + 'duplicate-key', 'the same key twice in one mapping',
-         r"^v\.yaml:{at:name: other-kv}: error: duplicate key 'name' \(first written at line 4\)",
-         {'v.yaml': API + 'kind: Vault\nmetadata:\n  name: corpus-kv\n  name: other-kv\nspec:\n' + SKU})
-    case(c + 'duplicate-top-level-key', 'spec written twice',
-         r"^v\.yaml:{at:kind: Vault#2}: error: duplicate key 'kind' \(first written at line 2\)",
-         {'v.yaml': vault() + 'kind: Vault\nspec:\n' + SKU})
-    case(c + 'complex-key', 'a sequence used as a mapping key',
+         '%YAML 1.2\n%YAML 1.2\n---\n' + vault()),
+        ('complex-key', 'a sequence used as a mapping key',
          r'^v\.yaml:{at:[a, b]}: error: mapping keys must be plain strings',
-         {'v.yaml': vault() + '  ? [a, b]\n  : c\n'})
-    case(c + 'unknown-tag', 'a CloudFormation-style !Ref tag',
+         vault() + '  ? [a, b]\n  : c\n'),
+        ('unknown-tag', 'a CloudFormation-style !Ref tag',
          r"^v\.yaml:4:9: error: unsupported YAML tag '!Ref'",
-         {'v.yaml': API + 'kind: Vault\nmetadata:\n  name: !Ref VaultName\nspec:\n' + SKU})
-    case(c + 'binary-tag', 'a !!binary scalar',
+         API + 'kind: Vault\nmetadata:\n  name: !Ref VaultName\nspec:\n' + SKU),
+        ('binary-tag', 'a !!binary scalar',
          r"^v\.yaml:{at:!!binary}: error: unsupported YAML tag 'tag:yaml.org,2002:binary'",
-         {'v.yaml': vault(spec=SKU + '  tags: !!binary aGVsbG8=\n')})
-    case(c + 'tagged-int-not-integer', '!!int on a word',
-         r"^v\.yaml:{at:!!int}: error: 'ninety' is not an integer \(tagged !!int\)",
-         {'v.yaml': vault(spec=SKU + '  softDeleteRetentionInDays: !!int ninety\n')})
-    case(c + 'tagged-bool-not-boolean', '!!bool on yes',
-         r"^v\.yaml:{at:!!bool}: error: 'yes' is not a boolean \(tagged !!bool\)",
-         {'v.yaml': vault(spec=SKU + '  enableRbacAuthorization: !!bool yes\n')})
-    case(c + 'tagged-null-not-null', '!!null on a word',
-         r"^v\.yaml:{at:!!null}: error: 'none' is not a null \(tagged !!null\)",
-         {'v.yaml': vault(spec=SKU + '  tags: !!null none\n')})
-    case(c + 'tagged-float-not-number', '!!float on a word',
-         r"^v\.yaml:{at:!!float}: error: 'many' is not a number \(tagged !!float\)",
-         {'v.yaml': vault(spec=SKU + '  softDeleteRetentionInDays: !!float many\n')})
-    case(c + 'integer-overflow', 'an integer that does not fit 64 bits',
+         vault(spec=SKU + '  tags: !!binary aGVsbG8=\n')),
+        ('integer-overflow', 'an integer that does not fit 64 bits',
          r'^v\.yaml:{at:99999}: error: integer 99999999999999999999999 is out of range',
-         {'v.yaml': vault(spec=SKU + '  softDeleteRetentionInDays: 99999999999999999999999\n')})
-    case(c + 'undefined-alias', 'an alias with no anchor',
+         vault(spec=SKU + '  softDeleteRetentionInDays: 99999999999999999999999\n')),
+        ('undefined-alias', 'an alias with no anchor',
          r'^v\.yaml:{at:*nope}: error: the alias \*nope names no anchor before it',
-         {'v.yaml': vault(spec='  sku: *nope\n')})
-    case(c + 'merge-key', 'a YAML 1.1 merge key (<<), which YAML 1.2 does not have',
+         vault(spec='  sku: *nope\n')),
+        ('merge-key', 'a YAML 1.1 merge key (<<), which YAML 1.2 does not have',
          r"^v\.yaml:{at:<<}: error: spec: unknown field '<<'",
-         {'v.yaml': vault(spec=SKU) + '  location: westeurope\n  <<: { tags: { a: b } }\n'})
-    case(c + 'document-is-a-list', 'a document that is a list',
+         vault(spec=SKU) + '  location: westeurope\n  <<: { tags: { a: b } }\n'),
+        ('document-is-a-list', 'a document that is a list',
          r'^v\.yaml:1:1: error: a manifest document must be a mapping',
-         {'v.yaml': '- apiVersion: keyward.dev/v1alpha1\n- kind: Vault\n'})
-    case(c + 'document-is-a-scalar', 'a document that is one word',
-         r'^v\.yaml:1:1: error: a manifest document must be a mapping', {'v.yaml': 'hello\n'})
-    case(c + 'second-document-bad', 'a good document, then a broken one',
-         r"^v\.yaml:{at:name: c-kv}: error: duplicate key 'name' \(first written at line 11\)",
-         {'v.yaml': vault() + '---\n' + API + 'kind: Vault\nmetadata:\n  name: b-kv\n  name: c-kv\nspec:\n' + SKU})
-    case(c + 'document-end-then-garbage', 'content after a document end marker without ---',
+         '- apiVersion: keyward.dev/v1alpha1\n- kind: Vault\n'),
+        ('document-is-a-scalar', 'a document that is one word',
+         r'^v\.yaml:1:1: error: a manifest document must be a mapping',
+         'hello\n'),
+        ('document-end-then-garbage', 'content after a document end marker without ---',
          r'^v\.yaml:\d+:\d+: error: (invalid YAML|a manifest document must be a mapping)',
-         {'v.yaml': vault() + '...\n- stray\n'})
-    case(c + 'colon-in-plain-key', 'a plain scalar with ": " inside a flow mapping',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML',
-         {'v.yaml': vault(spec='  sku: { family: A: B, name: standard }\n')})
-    case(c + 'anchor-on-nothing', 'an anchor followed by a stray indicator',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML',
-         {'v.yaml': vault(spec='  sku: &a ] \n')})
-    case(c + 'block-scalar-bad-indicator', 'a block scalar with an invalid indicator',
-         r'^v\.yaml:\d+:\d+: error: invalid YAML',
-         {'v.yaml': vault(spec=SKU + '  tags: |x\n    a\n')})
+         vault() + '...\n- stray\n'),
+    ]
+    for name, about, error, text in table:
+        case(c + name, about, error, {'v.yaml': text})
 
 
 def yaml_bombs():
@@ -469,33 +474,33 @@ def duplicates():
 
 def references():
     c = 'reference-'
-    case(c + 'secret-vault-missing', 'a secret naming a vault that is not in the set',
-         r'^v\.yaml:6:10: error: dangling reference: spec\.vault refers to Vault/corpus-kv, which is not in this manifest set',
-         {'v.yaml': secret()})
-    case(c + 'key-vault-missing', 'a key naming a vault that is not in the set',
-         r'^v\.yaml:6:10: error: dangling reference: spec\.vault refers to Vault/corpus-kv',
-         {'v.yaml': key()})
-    case(c + 'policy-vault-missing', 'an access policy naming a vault that is not in the set',
-         r'^v\.yaml:6:10: error: dangling reference: spec\.vault refers to Vault/corpus-kv',
-         {'v.yaml': policy()})
-    case(c + 'pec-vault-missing', 'a private endpoint connection naming a vault not in the set',
-         r'^v\.yaml:6:10: error: dangling reference: spec\.vault refers to Vault/corpus-kv',
-         {'v.yaml': pec()})
+    # spec.vault names a vault the set does not have (`at`: where it is written).
+    dangling = r'^v\.yaml:%s: error: dangling reference: spec\.vault refers to '
+    for name, about, at, refers, text in [
+            ('secret-vault-missing', 'a secret naming a vault that is not in the set', '6:10',
+             'Vault/corpus-kv, which is not in this manifest set', secret()),
+            ('key-vault-missing', 'a key naming a vault that is not in the set', '6:10', 'Vault/corpus-kv', key()),
+            ('policy-vault-missing', 'an access policy naming a vault that is not in the set', '6:10',
+             'Vault/corpus-kv', policy()),
+            ('pec-vault-missing', 'a private endpoint connection naming a vault not in the set', '6:10',
+             'Vault/corpus-kv', pec()),
+            ('secret-other-resource-group',
+             'a secret in another resource group than its vault (docs promise a dangling reference)',
+             '{at:corpus-kv#2}',
+             r'/subscriptions/.*/resourceGroups/rg-other/providers/Microsoft\.KeyVault/vaults/corpus-kv, but Vault/corpus-kv in this manifest set is .*/resourceGroups/rg-corpus/.* \(v\.yaml:1:1\)',
+             vault() + '---\n' + secret(meta='  resourceGroup: rg-other\n')),
+            ('key-other-resource-group', 'a key in another resource group than its vault', '{at:corpus-kv#2}',
+             '.*rg-other.*, but Vault/corpus-kv', vault() + '---\n' + key(meta='  resourceGroup: rg-other\n')),
+            ('policy-other-subscription', 'an access policy in another subscription than its vault',
+             '{at:corpus-kv#2}', '/subscriptions/99999999-8888-4777-8666-555555555555/.*, but Vault/corpus-kv',
+             vault() + '---\n' + policy(meta='  subscription: 99999999-8888-4777-8666-555555555555\n')),
+            ('secret-by-id-other-group', 'a secret naming by id a vault the set declares elsewhere',
+             '{at:/subscriptions/}', '.*rg-elsewhere.*, but Vault/corpus-kv',
+             vault() + '---\n' + secret(spec='  vault: %s\n  valueFrom: { env: CORPUS_SECRET }\n' % VAULT_ID.replace('rg-corpus', 'rg-elsewhere')))]:
+        case(c + name, about, dangling % at + refers, {'v.yaml': text})
     case(c + 'hsm-key-missing', 'a managed HSM key naming an HSM not in the set',
          r'^v\.yaml:6:15: error: dangling reference: spec\.managedHsm refers to ManagedHsm/corpus-hsm',
          {'v.yaml': key(kind='ManagedHsmKey', spec='  managedHsm: corpus-hsm\n  kty: RSA\n')})
-    case(c + 'secret-other-resource-group', 'a secret in another resource group than its vault (docs promise a dangling reference)',
-         r'^v\.yaml:{at:corpus-kv#2}: error: dangling reference: spec\.vault refers to /subscriptions/.*/resourceGroups/rg-other/providers/Microsoft\.KeyVault/vaults/corpus-kv, but Vault/corpus-kv in this manifest set is .*/resourceGroups/rg-corpus/.* \(v\.yaml:1:1\)',
-         {'v.yaml': vault() + '---\n' + secret(meta='  resourceGroup: rg-other\n')})
-    case(c + 'key-other-resource-group', 'a key in another resource group than its vault',
-         r'^v\.yaml:{at:corpus-kv#2}: error: dangling reference: spec\.vault refers to .*rg-other.*, but Vault/corpus-kv',
-         {'v.yaml': vault() + '---\n' + key(meta='  resourceGroup: rg-other\n')})
-    case(c + 'policy-other-subscription', 'an access policy in another subscription than its vault',
-         r'^v\.yaml:{at:corpus-kv#2}: error: dangling reference: spec\.vault refers to /subscriptions/99999999-8888-4777-8666-555555555555/.*, but Vault/corpus-kv',
-         {'v.yaml': vault() + '---\n' + policy(meta='  subscription: 99999999-8888-4777-8666-555555555555\n')})
-    case(c + 'secret-by-id-other-group', 'a secret naming by id a vault the set declares elsewhere',
-         r'^v\.yaml:{at:/subscriptions/}: error: dangling reference: spec\.vault refers to .*rg-elsewhere.*, but Vault/corpus-kv',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: %s\n  valueFrom: { env: CORPUS_SECRET }\n' % VAULT_ID.replace('rg-corpus', 'rg-elsewhere'))})
     case(c + 'depends-on-missing', 'dependsOn names an address not in the set',
          r"^v\.yaml:5:16: error: Vault/corpus-kv: dependsOn 'Vault/nowhere-kv' is not a resource in this manifest set",
          {'v.yaml': vault(meta='  dependsOn: [ Vault/nowhere-kv ]\n')})
@@ -533,65 +538,65 @@ def cycles():
 
 def secret_sources():
     c = 'secret-'
-    plan_only = dict(commands='plan', env=['KEYWARD_FINGERPRINT_KEY=corpus-fingerprint-key'])
-    case(c + 'value-from-missing', 'a secret without valueFrom',
-         r'^v\.yaml:{at:vault: corpus-kv}: error: Secret/corpus-kv/db-password: spec\.valueFrom is required',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n')})
-    case(c + 'env-and-file', 'valueFrom with both env and file (plan caught it, validate did not)',
-         r'^v\.yaml:{at:{ env}: error: Secret/corpus-kv/db-password: spec\.valueFrom must have exactly one of env and file, not both',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { env: CORPUS_SECRET, file: secret.txt }\n'),
-          'secret.txt': 'value\n'})
-    case(c + 'neither-env-nor-file', 'valueFrom with only placeholder',
-         r'^v\.yaml:{at:{ placeholder}: error: Secret/corpus-kv/db-password: spec\.valueFrom must have exactly one of env and file$',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { placeholder: true }\n')})
-    case(c + 'placeholder-with-file', 'placeholder (an export marker) on a file source',
-         r'^v\.yaml:{at:{ file}: error: Secret/corpus-kv/db-password: spec\.valueFrom\.placeholder goes with env only',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: s.txt, placeholder: true }\n'),
-          's.txt': 'v\n'})
-    case(c + 'env-bad-name', 'an environment variable name that cannot exist',
-         r'^v\.yaml:{at:1-SECRET}: error: spec\.valueFrom\.env: "1-SECRET" must be an environment variable name',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { env: 1-SECRET }\n')})
-    case(c + 'file-empty-path', 'an empty file path',
-         r'^v\.yaml:{at:""}: error: spec\.valueFrom\.file: must not be empty',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: "" }\n')})
-    case(c + 'unknown-source', 'valueFrom with a source keyward does not have',
-         r"^v\.yaml:{at:vault: other}: error: spec\.valueFrom: unknown field 'vault' \(allowed: env, file, placeholder\)",
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { vault: other }\n')})
-    case(c + 'reserved-tag', 'the tag keyward keeps the value fingerprint in',
-         r'^v\.yaml:{at:{ keyward-value-hmac}: error: Secret/corpus-kv/db-password: the tag keyward-value-hmac is reserved',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { env: CORPUS_SECRET }\n  tags: { keyward-value-hmac: x }\n')})
+    fingerprint = 'KEYWARD_FINGERPRINT_KEY=corpus-fingerprint-key'
+    owner = 'Secret/corpus-kv/db-password: '
+
+    def in_vault(value_from='{ env: CORPUS_SECRET }', more='', beside=()):
+        """v.yaml with the vault and db-password in it (its valueFrom, then the spec lines `more`),
+        and the files `beside` it."""
+        files = {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: %s\n%s' % (value_from, more))}
+        files.update(beside)
+        return files
+
+    # Refused by validate: the manifest alone is wrong. `at` is where (see locate).
+    for name, about, at, message, files in [
+            ('value-from-missing', 'a secret without valueFrom', 'vault: corpus-kv',
+             owner + r'spec\.valueFrom is required', {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n')}),
+            ('env-and-file', 'valueFrom with both env and file (plan caught it, validate did not)', '{ env',
+             owner + r'spec\.valueFrom must have exactly one of env and file, not both',
+             in_vault('{ env: CORPUS_SECRET, file: secret.txt }', beside={'secret.txt': 'value\n'})),
+            ('neither-env-nor-file', 'valueFrom with only placeholder', '{ placeholder',
+             owner + r'spec\.valueFrom must have exactly one of env and file$', in_vault('{ placeholder: true }')),
+            ('placeholder-with-file', 'placeholder (an export marker) on a file source', '{ file',
+             owner + r'spec\.valueFrom\.placeholder goes with env only',
+             in_vault('{ file: s.txt, placeholder: true }', beside={'s.txt': 'v\n'})),
+            ('env-bad-name', 'an environment variable name that cannot exist', '1-SECRET',
+             r'spec\.valueFrom\.env: "1-SECRET" must be an environment variable name', in_vault('{ env: 1-SECRET }')),
+            ('file-empty-path', 'an empty file path', '""', r'spec\.valueFrom\.file: must not be empty',
+             in_vault('{ file: "" }')),
+            ('unknown-source', 'valueFrom with a source keyward does not have', 'vault: other',
+             r"spec\.valueFrom: unknown field 'vault' \(allowed: env, file, placeholder\)", in_vault('{ vault: other }')),
+            ('reserved-tag', 'the tag keyward keeps the value fingerprint in', '{ keyward-value-hmac',
+             owner + 'the tag keyward-value-hmac is reserved', in_vault(more='  tags: { keyward-value-hmac: x }\n'))]:
+        case(c + name, about, r'^v\.yaml:{at:' + at + '}: error: ' + message, files)
+
     # Read at plan time only (validate never reads a value).
-    case(c + 'env-unset', 'the environment variable is not set (plan)',
-         r'^v\.yaml:{at:CORPUS_SECRET}: error: Secret/corpus-kv/db-password: cannot read the secret value: environment variable CORPUS_SECRET is not set',
-         {'v.yaml': vault() + '---\n' + secret()}, plan='emulator', **plan_only)
-    case(c + 'file-missing', 'the value file does not exist (plan)',
-         r'^v\.yaml:{at:missing.txt}: error: Secret/corpus-kv/db-password: cannot read the secret value: file .*missing\.txt',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: missing.txt }\n')},
-         **plan_only)
-    case(c + 'file-is-fifo', 'the value file is a FIFO: an error, not a read that waits forever',
-         r'^v\.yaml:{at:pipe.txt}: error: Secret/corpus-kv/db-password: file pipe\.txt is not a regular file',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: pipe.txt }\n')},
-         setup=['fifo pipe.txt'], env=plan_only['env'])
-    case(c + 'file-is-dev-zero', 'the value file is a link to /dev/zero: an error, not an endless read',
-         r'^v\.yaml:{at:zero.txt}: error: Secret/corpus-kv/db-password: file zero\.txt resolves to /dev/zero: keyward never reads secret values from /proc, /sys or /dev',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: zero.txt }\n')},
-         setup=['symlink zero.txt /dev/zero'], env=plan_only['env'])
-    case(c + 'file-is-directory', 'the value file is a directory',
-         r'^v\.yaml:{at:dir.txt}: error: Secret/corpus-kv/db-password: file dir\.txt is not a regular file',
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: dir.txt }\n')},
-         setup=['mkdir dir.txt'], env=plan_only['env'])
-    case(c + 'file-over-25kb', 'a value file over Key Vault\'s 25 KB limit',
-         r"^v\.yaml:{at:big.txt}: error: Secret/corpus-kv/db-password: file big\.txt is larger than 25600 bytes, Key Vault's limit for a secret value",
-         {'v.yaml': vault() + '---\n' + secret(spec='  vault: corpus-kv\n  valueFrom: { file: big.txt }\n'),
-          'big.txt.in': repeat('x', 30000)}, plan='emulator', env=plan_only['env'])
+    unreadable = r'^v\.yaml:{at:CORPUS_SECRET}: error: ' + owner + \
+        'cannot read the secret value: environment variable CORPUS_SECRET '
+    case(c + 'env-unset', 'the environment variable is not set (plan)', unreadable + 'is not set',
+         in_vault(), plan='emulator', commands='plan', env=[fingerprint])
     case(c + 'env-over-25kb', 'an environment value over Key Vault\'s 25 KB limit (plan)',
-         r"^v\.yaml:{at:CORPUS_SECRET}: error: Secret/corpus-kv/db-password: cannot read the secret value: environment variable CORPUS_SECRET holds more than 25600 bytes, Key Vault's limit for a secret value",
-         {'v.yaml': vault() + '---\n' + secret()}, plan='emulator', commands='plan',
-         env=['KEYWARD_FINGERPRINT_KEY=corpus-fingerprint-key', 'CORPUS_SECRET=' + repeat('x', 30000)])
-    case(c + 'env-empty', 'an environment variable that is set but empty (plan)',
-         r'^v\.yaml:{at:CORPUS_SECRET}: error: Secret/corpus-kv/db-password: cannot read the secret value: environment variable CORPUS_SECRET is empty',
-         {'v.yaml': vault() + '---\n' + secret()}, commands='plan',
-         env=['KEYWARD_FINGERPRINT_KEY=corpus-fingerprint-key', 'CORPUS_SECRET='])
+         unreadable + "holds more than 25600 bytes, Key Vault's limit for a secret value",
+         in_vault(), plan='emulator', commands='plan', env=[fingerprint, 'CORPUS_SECRET=' + repeat('x', 30000)])
+    case(c + 'env-empty', 'an environment variable that is set but empty (plan)', unreadable + 'is empty',
+         in_vault(), commands='plan', env=[fingerprint, 'CORPUS_SECRET='])
+    # A value file: named in the error, at the place the manifest names it.
+    for name, about, file, why, options in [
+            ('file-missing', 'the value file does not exist (plan)', 'missing.txt',
+             r'cannot read the secret value: file .*missing\.txt', dict(commands='plan')),
+            ('file-is-fifo', 'the value file is a FIFO: an error, not a read that waits forever', 'pipe.txt',
+             r'file pipe\.txt is not a regular file', dict(setup=['fifo pipe.txt'])),
+            ('file-is-dev-zero', 'the value file is a link to /dev/zero: an error, not an endless read', 'zero.txt',
+             r'file zero\.txt resolves to /dev/zero: keyward never reads secret values from /proc, /sys or /dev',
+             dict(setup=['symlink zero.txt /dev/zero'])),
+            ('file-is-directory', 'the value file is a directory', 'dir.txt',
+             r'file dir\.txt is not a regular file', dict(setup=['mkdir dir.txt'])),
+            ('file-over-25kb', 'a value file over Key Vault\'s 25 KB limit', 'big.txt',
+             r"file big\.txt is larger than 25600 bytes, Key Vault's limit for a secret value",
+             dict(plan='emulator', beside={'big.txt.in': repeat('x', 30000)}))]:
+        beside = options.pop('beside', ())
+        case(c + name, about, r'^v\.yaml:{at:' + file + '}: error: ' + owner + why,
+             in_vault('{ file: %s }' % file, beside=beside), env=[fingerprint], **options)
 
 
 def sizes():
@@ -732,36 +737,34 @@ def keyward_yaml():
 
 def file_system():
     c = 'fs-'
-    case(c + 'fifo-manifest', 'a FIFO named like a manifest: an error, not a read that waits forever',
-         r'^pipe\.yaml: error: cannot read: .*pipe\.yaml: is a FIFO \(named pipe\), not a regular file',
-         {'v.yaml': vault()}, setup=['fifo pipe.yaml'])
-    case(c + 'dev-zero-manifest', 'a manifest that is a link to /dev/zero: an error, not an endless read',
-         r'^zero\.yaml: error: cannot read: .*zero\.yaml: is a character device, not a regular file',
-         {'v.yaml': vault()}, setup=['symlink zero.yaml /dev/zero'])
+    # A file keyward must not read: `setup` makes it; the error names it and says why.
+    fifo = r'is a FIFO \(named pipe\), not a regular file'
+    for name, about, file, setup, why, options in [
+            ('fifo-manifest', 'a FIFO named like a manifest: an error, not a read that waits forever',
+             'pipe.yaml', 'fifo pipe.yaml', fifo, {}),
+            ('dev-zero-manifest', 'a manifest that is a link to /dev/zero: an error, not an endless read',
+             'zero.yaml', 'symlink zero.yaml /dev/zero', 'is a character device, not a regular file', {}),
+            ('symlink-self-file', 'a manifest link that points at itself',
+             'self.yaml', 'symlink self.yaml self.yaml', 'too many levels of symbolic links', {}),
+            ('dangling-symlink', 'a manifest link to nothing',
+             'gone.yaml', 'symlink gone.yaml nowhere.yaml', 'no such file', {}),
+            ('fifo-argument', 'a FIFO given on the command line',
+             'pipe.yaml', 'fifo pipe.yaml', fifo, dict(args='pipe.yaml')),
+            ('dev-zero-argument', '/dev/zero given on the command line (through a link)',
+             'zero.yaml', 'symlink zero.yaml /dev/zero', 'is a character device', dict(args='zero.yaml')),
+            ('fifo-keyward-yaml', 'keyward.yaml is a FIFO',
+             'keyward.yaml', 'fifo keyward.yaml', 'is a FIFO', dict(config=None))]:
+        case(c + name, about, r'^%s: error: cannot read: .*%s: %s' % (re.escape(file), re.escape(file), why),
+             {'v.yaml': vault()}, setup=[setup], **options)
     case(c + 'symlink-loop-dot', "two `ln -s . x` links: an error naming a link, not an endless walk",
          r"^\.: error: cannot list manifests: .*(x|y) \(-> \.\): a directory that is already being read \(a symbolic link loop\?\)",
          {'v.yaml': vault()}, setup=['symlink x .', 'symlink y .'])
     case(c + 'symlink-loop-parent', 'a link to the parent directory inside a subdirectory',
          r"^\.: error: cannot list manifests: sub/up \(-> \.\.\): a directory that is already being read",
          {'v.yaml': vault(), 'sub/w.yaml': vault(name='other-kv')}, setup=['symlink sub/up ..'])
-    case(c + 'symlink-self-file', 'a manifest link that points at itself',
-         r'^self\.yaml: error: cannot read: .*self\.yaml: too many levels of symbolic links',
-         {'v.yaml': vault()}, setup=['symlink self.yaml self.yaml'])
-    case(c + 'dangling-symlink', 'a manifest link to nothing',
-         r'^gone\.yaml: error: cannot read: .*gone\.yaml: no such file',
-         {'v.yaml': vault()}, setup=['symlink gone.yaml nowhere.yaml'])
-    case(c + 'fifo-argument', 'a FIFO given on the command line',
-         r'^pipe\.yaml: error: cannot read: .*pipe\.yaml: is a FIFO \(named pipe\), not a regular file',
-         {'v.yaml': vault()}, setup=['fifo pipe.yaml'], args='pipe.yaml')
-    case(c + 'dev-zero-argument', '/dev/zero given on the command line (through a link)',
-         r'^zero\.yaml: error: cannot read: .*zero\.yaml: is a character device',
-         {'v.yaml': vault()}, setup=['symlink zero.yaml /dev/zero'], args='zero.yaml')
     case(c + 'too-deep', 'directories 40 levels deep',
          r"^\.: error: cannot list manifests: .*: more than 32 directories deep; keyward stops there",
          {'v.yaml': vault()}, setup=['mkdir ' + '/'.join(['d'] * 40)])
-    case(c + 'fifo-keyward-yaml', 'keyward.yaml is a FIFO',
-         r'^keyward\.yaml: error: cannot read: .*keyward\.yaml: is a FIFO',
-         {'v.yaml': vault()}, config=None, setup=['fifo keyward.yaml'])
 
 
 def command_line():

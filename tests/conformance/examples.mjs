@@ -98,55 +98,55 @@ const okBody = (ex, ...codes) => {
 // Each operation's prerequisites. `x` carries: fx (Fixtures), p (example parameters), ex (the example
 // JSON), op, and `over` (path-parameter overrides) + `requireNextLink`.
 const PLANS = {
-  Vaults_CreateOrUpdate: async (x) => { await x.fx.resourceGroup(x.p.resourceGroupName, x.p.parameters?.location); },
-  Vaults_Update: vaultTarget,
-  Vaults_Delete: vaultTarget,
-  Vaults_Get: vaultTarget,
+  ...parentPlans('vault', vaultTarget, { ops: 'Vaults', pecs: 'PrivateEndpointConnections', keys: 'Keys' }),
   Vaults_UpdateAccessPolicy: vaultTarget,
-  Vaults_ListByResourceGroup: (x) => listOf(x, 'vault'),
-  Vaults_ListBySubscription: (x) => listOf(x, 'vault'),
   Vaults_List: (x) => listOf(x, 'vault'),
-  Vaults_ListDeleted: (x) => listOf(x, 'deletedVault'),
-  Vaults_GetDeleted: async (x) => { await x.fx.deletedVault(x.p.location, x.p.vaultName, okBody(x.ex, '200')); },
-  Vaults_PurgeDeleted: async (x) => { await x.fx.deletedVault(x.p.location, x.p.vaultName, null); },
   Vaults_CheckNameAvailability: async () => {},
-  PrivateEndpointConnections_Get: (x) => pecTarget(x, 'vault'),
-  PrivateEndpointConnections_Put: (x) => pecTarget(x, 'vault'),
-  PrivateEndpointConnections_Delete: (x) => pecTarget(x, 'vault'),
-  PrivateEndpointConnections_ListByResource: (x) => listOf(x, 'pec', 'vault'),
-  PrivateLinkResources_ListByVault: async (x) => { await x.fx.vault(x.p.resourceGroupName, x.p.vaultName, null); },
-  ManagedHsms_CreateOrUpdate: async (x) => { await x.fx.resourceGroup(x.p.resourceGroupName, x.p.parameters?.location); },
-  ManagedHsms_Update: hsmTarget,
-  ManagedHsms_Delete: hsmTarget,
-  ManagedHsms_Get: hsmTarget,
-  ManagedHsms_ListByResourceGroup: (x) => listOf(x, 'hsm'),
-  ManagedHsms_ListBySubscription: (x) => listOf(x, 'hsm'),
-  ManagedHsms_ListDeleted: (x) => listOf(x, 'deletedHsm'),
-  ManagedHsms_GetDeleted: async (x) => { await x.fx.deletedHsm(x.p.location, x.p.name, okBody(x.ex, '200')); },
-  ManagedHsms_PurgeDeleted: async (x) => { await x.fx.deletedHsm(x.p.location, x.p.name, null); },
-  ManagedHsms_CheckMhsmNameAvailability: async () => {},
-  MHSMPrivateEndpointConnections_Get: (x) => pecTarget(x, 'hsm'),
-  MHSMPrivateEndpointConnections_Put: (x) => pecTarget(x, 'hsm'),
-  MHSMPrivateEndpointConnections_Delete: (x) => pecTarget(x, 'hsm'),
-  MHSMPrivateEndpointConnections_ListByResource: (x) => listOf(x, 'pec', 'hsm'),
-  MHSMPrivateLinkResources_ListByMHSMResource: async (x) => { await x.fx.hsm(x.p.resourceGroupName, x.p.name, null); },
-  MHSMRegions_ListByResource: async (x) => { await x.fx.hsm(x.p.resourceGroupName, x.p.name, null); },
-  Keys_CreateIfNotExist: async (x) => { await x.fx.vault(x.p.resourceGroupName, x.p.vaultName, null, okBody(x.ex, '200')?.location); },
-  Keys_Get: (x) => keyTarget(x, 'vault'),
-  Keys_GetVersion: (x) => keyTarget(x, 'vault', { version: true }),
-  Keys_List: (x) => listOf(x, 'key', 'vault'),
-  Keys_ListVersions: (x) => keyTarget(x, 'vault', { seedFromList: true }),
-  Secrets_CreateOrUpdate: async (x) => { await x.fx.vault(x.p.resourceGroupName, x.p.vaultName, null, okBody(x.ex, '200', '201')?.location); },
+  PrivateLinkResources_ListByVault: (x) => parentOf(x, 'vault'),
+  Keys_CreateIfNotExist: (x) => parentOf(x, 'vault', okBody(x.ex, '200')?.location),
+  Secrets_CreateOrUpdate: (x) => parentOf(x, 'vault', okBody(x.ex, '200', '201')?.location),
   Secrets_Update: secretTarget,
   Secrets_Get: secretTarget,
   Secrets_List: (x) => listOf(x, 'secret', 'vault'),
-  ManagedHsmKeys_CreateIfNotExist: async (x) => { await x.fx.hsm(x.p.resourceGroupName, x.p.name, null); },
-  ManagedHsmKeys_Get: (x) => keyTarget(x, 'hsm'),
-  ManagedHsmKeys_GetVersion: (x) => keyTarget(x, 'hsm', { version: true }),
-  ManagedHsmKeys_List: (x) => listOf(x, 'key', 'hsm'),
-  ManagedHsmKeys_ListVersions: (x) => keyTarget(x, 'hsm', { seedFromList: true }),
+  ...parentPlans('hsm', hsmTarget, { ops: 'ManagedHsms', pecs: 'MHSMPrivateEndpointConnections', keys: 'ManagedHsmKeys' }),
+  ManagedHsms_CheckMhsmNameAvailability: async () => {},
+  MHSMPrivateLinkResources_ListByMHSMResource: (x) => parentOf(x, 'hsm'),
+  MHSMRegions_ListByResource: (x) => parentOf(x, 'hsm'),
+  ManagedHsmKeys_CreateIfNotExist: (x) => parentOf(x, 'hsm'),
   Operations_List: async () => {},
 };
+
+// The operations vaults and managed HSMs both have, under their own operation-group names: the
+// resource itself (`ops`), its private endpoint connections (`pecs`) and its keys (`keys`).
+// `kind` is 'vault' or 'hsm'; `target` creates the resource an operation on it needs.
+function parentPlans(kind, target, { ops, pecs, keys }) {
+  const plans = {};
+  const add = (group, entries) => { for (const [name, plan] of Object.entries(entries)) plans[`${group}_${name}`] = plan; };
+  add(ops, {
+    CreateOrUpdate: async (x) => { await x.fx.resourceGroup(x.p.resourceGroupName, x.p.parameters?.location); },
+    Update: target,
+    Delete: target,
+    Get: target,
+    ListByResourceGroup: (x) => listOf(x, kind),
+    ListBySubscription: (x) => listOf(x, kind),
+    ListDeleted: (x) => listOf(x, kind === 'vault' ? 'deletedVault' : 'deletedHsm'),
+    GetDeleted: (x) => deletedOf(x, kind, okBody(x.ex, '200')),
+    PurgeDeleted: (x) => deletedOf(x, kind, null),
+  });
+  add(pecs, {
+    Get: (x) => pecTarget(x, kind),
+    Put: (x) => pecTarget(x, kind),
+    Delete: (x) => pecTarget(x, kind),
+    ListByResource: (x) => listOf(x, 'pec', kind),
+  });
+  add(keys, {
+    Get: (x) => keyTarget(x, kind),
+    GetVersion: (x) => keyTarget(x, kind, { version: true }),
+    List: (x) => listOf(x, 'key', kind),
+    ListVersions: (x) => keyTarget(x, kind, { seedFromList: true }),
+  });
+  return plans;
+}
 
 async function vaultTarget(x) {
   const seed = okBody(x.ex, '200', '201');
@@ -164,6 +164,13 @@ async function parentOf(x, kind, location) {
   return kind === 'vault'
     ? x.fx.vault(x.p.resourceGroupName, x.p.vaultName, null, location)
     : x.fx.hsm(x.p.resourceGroupName, x.p.name, null, location);
+}
+
+// A soft-deleted vault or managed HSM named by the example (seeded from its response, or not).
+async function deletedOf(x, kind, seed) {
+  return kind === 'vault'
+    ? x.fx.deletedVault(x.p.location, x.p.vaultName, seed)
+    : x.fx.deletedHsm(x.p.location, x.p.name, seed);
 }
 
 async function pecTarget(x, kind) {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator, CLIENT_ID, CLIENT_SECRET } from './support/emulator.mjs';
 import { repoRoot, certFile } from './support/tls.mjs';
-import { NETWORK_API_VERSION } from './support/fixtures.mjs';
+import { privateEndpointId, putPrivateEndpoint } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westeurope';
 const RG = 'kw-export-rg';
@@ -26,7 +26,7 @@ let dir;
 let approvedConnection;
 
 const rgPath = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
-const endpointId = (name) => `${rgPath()}/providers/Microsoft.Network/privateEndpoints/${name}`;
+const endpointId = (name) => privateEndpointId(rgPath(), name);
 
 function keywardBinary() {
   return path.join(process.env.KEYWARD_BIN_DIR || path.join(repoRoot, 'build', 'bin'), 'keyward');
@@ -96,17 +96,8 @@ before(async () => {
   // Private endpoints come from Microsoft.Network (the emulator's minimal surface); the vault
   // owner approves one through the SDK and leaves the other Pending.
   for (const pe of ['pe-approved', 'pe-pending']) {
-    const res = await emu.request('PUT', endpointId(pe), {
-      query: { 'api-version': NETWORK_API_VERSION },
-      body: {
-        location: LOCATION,
-        properties: {
-          subnet: { id: `${rgPath()}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default` },
-          manualPrivateLinkServiceConnections: [{ name: 'conn', properties: { privateLinkServiceId: `${rgPath()}/providers/Microsoft.KeyVault/vaults/${VAULTS[0]}`, groupIds: ['vault'] } }],
-        },
-      },
-    });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await putPrivateEndpoint(emu, rgPath(), pe, `${rgPath()}/providers/Microsoft.KeyVault/vaults/${VAULTS[0]}`,
+                             { location: LOCATION, group: 'vault' });
   }
   const connections = [];
   for await (const c of kv.privateEndpointConnections.listByResource(RG, VAULTS[0])) connections.push(c);

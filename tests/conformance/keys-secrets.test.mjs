@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from './support/emulator.mjs';
+import { collect, expectOnlyVersion, recordingPolicy } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-keys-rg';
@@ -19,19 +20,7 @@ const bodies = [];  // every raw response body the client saw
 
 before(async () => {
   emu = await startEmulator({ lroSeconds: 0.3 });
-  kv = emu.client({
-    additionalPolicies: [{
-      position: 'perCall',
-      policy: {
-        name: 'body-recorder',
-        async sendRequest(request, next) {
-          const response = await next(request);
-          bodies.push(response.bodyAsText || '');
-          return response;
-        },
-      },
-    }],
-  });
+  kv = emu.client({ additionalPolicies: [recordingPolicy('body-recorder', (_request, response) => bodies.push(response.bodyAsText || ''))] });
   await emu.resourcesClient().resourceGroups.createOrUpdate(RG, { location: LOCATION });
   await kv.vaults.beginCreateOrUpdateAndWait(RG, VAULT, {
     location: LOCATION,
@@ -50,12 +39,6 @@ before(async () => {
 after(async () => {
   if (emu) await emu.stop();
 });
-
-async function collect(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
 
 test('keys.createIfNotExist twice keeps the first key', async () => {
   const first = await kv.keys.createIfNotExist(RG, VAULT, 'cmk', { properties: { kty: 'RSA', keySize: 3072 } });
@@ -85,11 +68,7 @@ test('keys.list pages through nextLink; getVersion and listVersions', async () =
   const key = await kv.keys.get(RG, VAULT, 'pk-03');
   assert.equal(key.curveName, 'P-256');
   const version = key.keyUriWithVersion.split('/').pop();
-  const v = await kv.keys.getVersion(RG, VAULT, 'pk-03', version);
-  assert.equal(v.name, version);
-  assert.equal(v.type, 'Microsoft.KeyVault/vaults/keys/versions');
-  const versions = await collect(kv.keys.listVersions(RG, VAULT, 'pk-03'));
-  assert.deepEqual(versions.map((x) => x.name), [version]);
+  await expectOnlyVersion(kv.keys, RG, VAULT, 'pk-03', version, 'Microsoft.KeyVault/vaults/keys/versions');
 });
 
 test('secrets.createOrUpdate / update / get / list never return the value', async () => {

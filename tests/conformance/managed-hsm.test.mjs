@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from './support/emulator.mjs';
+import { collect, expectOnlyVersion, trafficRecorder } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-mhsm-rg';
@@ -32,29 +33,9 @@ function hsmBody(extra = {}) {
   };
 }
 
-async function collect(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
-
 before(async () => {
   emu = await startEmulator({ lroSeconds: 0.5 });
-  kv = emu.client({
-    additionalPolicies: [{
-      position: 'perCall',
-      policy: {
-        name: 'conformance-recorder',
-        async sendRequest(request, next) {
-          const response = await next(request);
-          let state;
-          try { state = JSON.parse(response.bodyAsText || '{}')?.properties?.provisioningState; } catch { /* not JSON */ }
-          traffic.push({ method: request.method, url: request.url, status: response.status, state, location: response.headers.get('location') });
-          return response;
-        },
-      },
-    }],
-  });
+  kv = emu.client({ additionalPolicies: [trafficRecorder(traffic)] });
   await emu.resourcesClient().resourceGroups.createOrUpdate(RG, { location: LOCATION });
 });
 
@@ -143,11 +124,7 @@ test('managedHsmKeys: createIfNotExist twice, get, list, getVersion, listVersion
   const keys = (await collect(kv.managedHsmKeys.list(RG, HSM))).map((k) => k.name).sort();
   assert.deepEqual(keys, ['key1', 'key2']);
   const version = props(first).keyUriWithVersion.split('/').pop();
-  const v = await kv.managedHsmKeys.getVersion(RG, HSM, 'key1', version);
-  assert.equal(v.name, version);
-  assert.equal(v.type, 'Microsoft.KeyVault/managedHSMs/keys/versions');
-  const versions = await collect(kv.managedHsmKeys.listVersions(RG, HSM, 'key1'));
-  assert.deepEqual(versions.map((x) => x.name), [version]);
+  await expectOnlyVersion(kv.managedHsmKeys, RG, HSM, 'key1', version, 'Microsoft.KeyVault/managedHSMs/keys/versions');
 });
 
 test('beginDeleteAndWait → listDeleted / getDeleted → beginPurgeDeletedAndWait', async () => {

@@ -5,9 +5,9 @@
 // Run through run.mjs (it sets NODE_EXTRA_CA_CERTS before node starts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestError } from '@azure/core-rest-pipeline';
 import { startEmulator, RG_API_VERSION } from './support/emulator.mjs';
 import { NETWORK_API_VERSION } from './support/fixtures.mjs';
+import { collect, expectRestError, privateEndpointId, putPrivateEndpoint } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-pe-rg';
@@ -20,46 +20,14 @@ const POLL = { updateIntervalInMs: 100 };
 let emu;
 let kv;
 
-async function collect(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
-
-async function expectRestError(promise, status, code) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a RestError ${status} ${code}, but the call succeeded`);
-  assert.ok(err instanceof RestError || err.name === 'RestError', `expected a RestError, got ${err?.name}: ${err?.message}`);
-  assert.equal(err.statusCode, status, `status (message: ${err.message})`);
-  if (code) assert.equal(err.code, code, `error code (message: ${err.message})`);
-  return err;
-}
-
 const rgPath = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
 const vaultId = () => `${rgPath()}/providers/Microsoft.KeyVault/vaults/${VAULT}`;
 const hsmId = () => `${rgPath()}/providers/Microsoft.KeyVault/managedHSMs/${HSM}`;
-const endpointId = (name) => `${rgPath()}/providers/Microsoft.Network/privateEndpoints/${name}`;
+const endpointId = (name) => privateEndpointId(rgPath(), name);
 
 // A Microsoft.Network private endpoint to `target`; returns the endpoint body.
-async function createEndpoint(name, target, { manual, group }) {
-  const list = manual ? 'manualPrivateLinkServiceConnections' : 'privateLinkServiceConnections';
-  const res = await emu.request('PUT', endpointId(name), {
-    query: { 'api-version': NETWORK_API_VERSION },
-    body: {
-      location: LOCATION,
-      properties: {
-        subnet: { id: `${rgPath()}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default` },
-        [list]: [{ name: 'conn', properties: { privateLinkServiceId: target, groupIds: [group], requestMessage: 'please approve' } }],
-      },
-    },
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body;
+function createEndpoint(name, target, { manual, group }) {
+  return putPrivateEndpoint(emu, rgPath(), name, target, { location: LOCATION, group, manual, requestMessage: 'please approve' });
 }
 
 // The connection a given endpoint created, found through the SDK's pager.

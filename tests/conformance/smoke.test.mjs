@@ -3,8 +3,8 @@
 // poller and pager. Run through run.mjs (it sets NODE_EXTRA_CA_CERTS before node starts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestError } from '@azure/core-rest-pipeline';
 import { startEmulator } from './support/emulator.mjs';
+import { collect, expectRestError, trafficRecorder } from './support/sdk-tests.mjs';
 
 const LOCATION = 'westus';
 const RG = 'kw-smoke-rg';
@@ -34,44 +34,9 @@ function vaultBody(extra = {}) {
   };
 }
 
-async function expectRestError(promise, status, code) {
-  let err;
-  try {
-    await promise;
-  } catch (e) {
-    err = e;
-  }
-  assert.ok(err, `expected a RestError ${status} ${code}, but the call succeeded`);
-  assert.ok(err instanceof RestError || err.name === 'RestError',
-    `expected a RestError, got ${err?.name}: ${err?.message}`);
-  assert.equal(err.statusCode, status, `status (message: ${err.message})`);
-  assert.equal(err.code, code, `error code (message: ${err.message})`);
-  return err;
-}
-
-async function collect(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
-
 before(async () => {
   emu = await startEmulator({ lroSeconds: 0.5 });
-  kv = emu.client({
-    additionalPolicies: [{
-      position: 'perCall',
-      policy: {
-        name: 'conformance-recorder',
-        async sendRequest(request, next) {
-          const response = await next(request);
-          let state;
-          try { state = JSON.parse(response.bodyAsText || '{}')?.properties?.provisioningState; } catch { /* not JSON */ }
-          traffic.push({ method: request.method, url: request.url, status: response.status, state, location: response.headers.get('location') });
-          return response;
-        },
-      },
-    }],
-  });
+  kv = emu.client({ additionalPolicies: [trafficRecorder(traffic)] });
 });
 
 after(async () => {
