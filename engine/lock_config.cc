@@ -1,6 +1,7 @@
 #include "engine/lock_config.h"
 
 #include "engine/duration.h"
+#include "engine/split.h"
 
 namespace keyward::engine {
 namespace {
@@ -9,20 +10,11 @@ using Json = nlohmann::json;
 
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> out;
-  std::string item;
-  auto flush = [&] {
+  for (const std::string& item : SplitNonEmpty(text, ',')) {
     const auto first = item.find_first_not_of(" \t");
     const auto last = item.find_last_not_of(" \t");
     if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
-    item.clear();
-  };
-  for (char c : text) {
-    if (c == ',')
-      flush();
-    else
-      item += c;
   }
-  flush();
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/guardrails/render_findings.h"
+#include "engine/render_text.h"
 #include "engine/sensitive.h"
 
 namespace keyward::engine {
@@ -173,16 +174,7 @@ std::string Headline(const Plan& plan) {
   std::string out = "### keyward plan: " + std::to_string(s.add) + " to add, " +
                     std::to_string(s.change) + " to change, " + std::to_string(s.destroy) +
                     " to destroy\n\n";
-  std::vector<std::string> also;
-  if (s.recover) also.push_back(std::to_string(s.recover) + " to recover");
-  if (s.blocked) also.push_back(std::to_string(s.blocked) + " blocked");
-  if (s.unsupported) also.push_back(std::to_string(s.unsupported) + " unsupported");
-  if (s.drift) also.push_back(std::to_string(s.drift) + " drifted (observe only)");
-  if (!also.empty()) {
-    out += "Also: ";
-    for (size_t i = 0; i < also.size(); ++i) out += (i ? ", " : "") + also[i];
-    out += ".\n\n";
-  }
+  if (const std::string also = AlsoLine(s); !also.empty()) out += also + "\n\n";
   return out;
 }
 

@@ -115,6 +115,18 @@ std::string SummaryLine(const PlanSummary& s) {
          " to change, " + std::to_string(s.destroy) + " to destroy.";
 }
 
+std::string AlsoLine(const PlanSummary& s) {
+  std::vector<std::string> also;
+  if (s.recover) also.push_back(std::to_string(s.recover) + " to recover");
+  if (s.blocked) also.push_back(std::to_string(s.blocked) + " blocked");
+  if (s.unsupported) also.push_back(std::to_string(s.unsupported) + " unsupported");
+  if (s.drift) also.push_back(std::to_string(s.drift) + " drifted (observe only)");
+  if (also.empty()) return "";
+  std::string line = "Also: ";
+  for (size_t i = 0; i < also.size(); ++i) line += (i ? ", " : "") + also[i];
+  return line + ".";
+}
+
 std::string RenderPlanText(const Plan& plan, const TextRenderOptions& options) {
   Printer p(options);
 
@@ -156,16 +168,7 @@ std::string RenderPlanText(const Plan& plan, const TextRenderOptions& options) {
   }
   const PlanSummary s = plan.Summary();
   p.Line(SummaryLine(s));
-  std::vector<std::string> also;
-  if (s.recover) also.push_back(std::to_string(s.recover) + " to recover");
-  if (s.blocked) also.push_back(std::to_string(s.blocked) + " blocked");
-  if (s.unsupported) also.push_back(std::to_string(s.unsupported) + " unsupported");
-  if (s.drift) also.push_back(std::to_string(s.drift) + " drifted (observe only)");
-  if (!also.empty()) {
-    std::string line = "Also: ";
-    for (size_t i = 0; i < also.size(); ++i) line += (i ? ", " : "") + also[i];
-    p.Line(line + ".");
-  }
+  if (const std::string also = AlsoLine(s); !also.empty()) p.Line(also);
   return p.str() + FindingsAfterPlan(plan, options);
 }
 

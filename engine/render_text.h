@@ -37,4 +37,8 @@ std::string RenderPlanText(const Plan& plan, const TextRenderOptions& options = 
 // "Plan: 2 to add, 1 to change, 0 to destroy." (Terraform's wording, exactly).
 std::string SummaryLine(const PlanSummary& summary);
 
+// "Also: 1 to recover, 2 blocked." for the counts Terraform's line has no room for; empty when
+// they are all 0. The text and Markdown plans both print it under the summary.
+std::string AlsoLine(const PlanSummary& summary);
+
 }  // namespace keyward::engine

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/scrubber.h"
+#include "engine/split.h"
 
 namespace keyward::engine {
 namespace {
@@ -40,18 +41,6 @@ bool IsUnder(const std::string& path, std::string dir) {
   if (dir == "/") return !path.empty() && path[0] == '/';
   return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
                          path[dir.size()] == '/');
-}
-
-std::vector<std::string> SplitColons(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t colon = text.find(':', start);
-    if (colon == std::string::npos) colon = text.size();
-    if (colon > start) out.push_back(text.substr(start, colon - start));
-    start = colon + 1;
-  }
-  return out;
 }
 
 std::string JoinNames(const std::vector<std::string>& names, const char* suffix = "") {
@@ -113,7 +102,7 @@ Result<std::string> ConfinedFile(const std::string& file, const SecretSourceScop
     const std::string allowed = files.AbsolutePath(dir);
     if (!IsUnder(resolved, allowed)) continue;
     if (!ceiling) return resolved;
-    for (const std::string& outer : SplitColons(*ceiling))
+    for (const std::string& outer : SplitNonEmpty(*ceiling, ':'))
       if (IsUnder(allowed, files.AbsolutePath(outer))) return resolved;
     return MakeError(ErrorCode::kPermissionDenied,
                      "file " + *path + " resolves to " + resolved + " in " + allowed +
