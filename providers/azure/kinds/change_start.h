@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "engine/resource_handler.h"
-#include "providers/azure/kinds/vault_model.h"
+#include "providers/azure/kinds/arm_json.h"
 
 namespace keyward::azure {
 

@@ -5,8 +5,8 @@
 
 #include "engine/parallel.h"
 #include "engine/planner.h"
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/soft_delete_model.h"
-#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
 

@@ -7,8 +7,8 @@
 
 #include "engine/hmac.h"
 #include "engine/parallel.h"
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/child_refresh.h"
-#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
 namespace {

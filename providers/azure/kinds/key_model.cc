@@ -7,8 +7,8 @@
 
 #include "engine/diff.h"
 #include "engine/plan_index.h"
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/change_start.h"
-#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
 namespace {

@@ -7,7 +7,7 @@
 #include "engine/diff.h"
 #include "engine/saved_plan.h"
 #include "providers/azure/arm/bounded_json.h"
-#include "providers/azure/kinds/vault_model.h"
+#include "providers/azure/kinds/arm_json.h"
 
 namespace keyward::azure {
 namespace {

@@ -283,10 +283,7 @@ std::vector<FieldChange> DiffManagedHsm(const Json& desired, const Json& live) {
       have[key] = *value;
   }
   out = engine::DiffManagedFields(managed, have, HsmDiffRules());
-  if (desired.contains("tags")) {
-    const Json* live_tags = live.is_object() ? FindKey(live, "tags") : nullptr;
-    DiffTags(live_tags ? *live_tags : Json(), desired["tags"], &out);
-  }
+  DiffManagedTags(desired, live, &out);
   return out;
 }
 

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "engine/parallel.h"
-#include "providers/azure/kinds/vault_model.h"
+#include "providers/azure/kinds/arm_json.h"
 
 namespace keyward::azure {
 namespace {

@@ -4,7 +4,8 @@
 
 #include "engine/diff.h"
 #include "engine/plan_index.h"
-#include "providers/azure/kinds/vault_model.h"
+#include "engine/split.h"
+#include "providers/azure/kinds/arm_json.h"
 
 namespace keyward::azure {
 namespace {
@@ -17,17 +18,7 @@ constexpr char kStatePath[] = "properties.privateLinkServiceConnectionState";
 constexpr char kDisconnected[] = "Disconnected";
 
 // Splits "/a/b/c/" into {"a", "b", "c"}.
-std::vector<std::string> Segments(const std::string& id) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= id.size()) {
-    size_t end = id.find('/', start);
-    if (end == std::string::npos) end = id.size();
-    if (end > start) out.push_back(id.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
+std::vector<std::string> Segments(const std::string& id) { return engine::SplitNonEmpty(id, '/'); }
 
 // "/subscriptions/{s}/resourceGroups/{rg}/providers/{provider}/{type}/{name}" with these
 // provider and type (case-insensitive, as ARM ids are).

@@ -3,8 +3,8 @@
 #include <cctype>
 #include <set>
 
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/change_start.h"
-#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
 namespace {

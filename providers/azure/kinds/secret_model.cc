@@ -268,10 +268,7 @@ std::vector<FieldChange> DiffSecret(const Json& desired, const Json& live) {
   Json managed = {{"properties", PropertiesOf(desired)}};
   Json have = {{"properties", PropertiesOf(live)}};
   out = engine::DiffManagedFields(managed, have, engine::DiffRules{});
-  if (desired.contains("tags")) {
-    const Json* live_tags = live.is_object() ? FindKey(live, "tags") : nullptr;
-    DiffTags(live_tags ? *live_tags : Json(), desired["tags"], &out);
-  }
+  DiffManagedTags(desired, live, &out);
   return out;
 }
 

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "engine/parallel.h"
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/soft_delete_model.h"
-#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
 namespace {

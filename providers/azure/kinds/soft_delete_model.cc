@@ -1,7 +1,7 @@
 #include "providers/azure/kinds/soft_delete_model.h"
 
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/change_start.h"
-#include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
 

@@ -18,6 +18,9 @@
 
 namespace keyward::azure {
 
+// Days a deleted vault or managed HSM is kept when the manifest does not say (ARM's default).
+inline constexpr int kDefaultRetentionDays = 90;
+
 // Sets action blocked with `code` and `reason`; a second block appends its reason (the first
 // code stays, so the reason_code is stable whatever else is wrong).
 void AddBlock(engine::Change& change, const std::string& code, const std::string& reason);

@@ -28,42 +28,14 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/arm_json.h"
 #include "providers/azure/kinds/soft_delete_model.h"
 
 namespace keyward::azure {
 
 using Json = nlohmann::json;
 
-inline constexpr char kStackTag[] = "keyward-stack";
-inline constexpr char kVaultApiVersion[] = "2024-11-01";
-inline constexpr char kResourceGroupApiVersion[] = "2021-04-01";
 inline constexpr char kVaultKind[] = "Vault";
-inline constexpr char kResourceGroupKind[] = "ResourceGroup";
-inline constexpr int kDefaultRetentionDays = 90;
-
-// --- small shared helpers (ResourceGroup uses them too) -----------------------------------------
-
-std::string Lower(std::string text);
-bool IEquals(const std::string& a, const std::string& b);
-// "West Europe" -> "westeurope": ARM accepts display names and returns programmatic names.
-std::string CanonicalLocation(const std::string& location);
-// Key lookup ignoring case (ARM property names are case-insensitive on input). Null if absent.
-const Json* FindKey(const Json& object, const std::string& key);
-// properties.<name> of an ARM body (name case-insensitive); a null Json when absent.
-const Json& PropertyOf(const Json& body, const std::string& name);
-// A value for a human-facing reason: strings bare, "(unset)" for null, JSON otherwise.
-std::string ShowValue(const Json& value);
-// sha256 hex of the canonical dump of `normalized`; "" for null.
-std::string FingerprintOfJson(const Json& normalized);
-
-// Tags keyward will send for a resource: the user's tags (when the manifest sets `tags`, the whole
-// map is managed and unlisted tags are removed) or else the live tags (unmanaged, preserved),
-// plus the ownership tag; with no stack (unowned mode) the live ownership tag, if any, is kept.
-Json DesiredTags(const Json& spec, const Json& live_tags, const std::string& stack);
-// Field changes "tags.<key>" between two tag maps (keys compare case-insensitively, as in ARM).
-void DiffTags(const Json& before, const Json& after, std::vector<engine::FieldChange>* out);
-// The ownership tag's value on a live object ("" when untagged).
-std::string StackTagOf(const Json& live);
 
 // Canonicalization pieces shared by the kinds with the same ARM shapes (Vault, ManagedHsm).
 // Renames keys of `object` that match one of `canonical` case-insensitively to that spelling.
@@ -127,8 +99,5 @@ engine::SoftDeletedResource SoftDeletedVaultFromArm(const Json& deleted_vault,
 
 // Key of ObservedSet::unavailable_names for a vault name (engine's format).
 std::string UnavailableNameKey(const std::string& name);
-
-// "/subscriptions/s/resourceGroups/rg/providers/..." -> segment after `marker` ("" if absent).
-std::string ArmIdSegment(const std::string& arm_id, const std::string& marker);
 
 }  // namespace keyward::azure
