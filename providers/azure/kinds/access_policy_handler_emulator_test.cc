@@ -170,9 +170,10 @@ TEST_F(AccessPolicyHandlerEmulatorTest, OutOfBandPermissionChangeIsDriftOnExactl
   Converge({{PolicyAddress("app"), Action::kUpdate}});
   Converge({});
   for (const Json& entry : LiveEntries()) {
-    if (entry["objectId"] == kAppObject)
+    if (entry["objectId"] == kAppObject) {
       EXPECT_EQ(CanonicalPermissions(entry["permissions"])["keys"],
                 Json({"get", "list", "wrapKey"}));
+    }
   }
 }
 

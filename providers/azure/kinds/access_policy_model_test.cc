@@ -12,21 +12,16 @@
 #include "engine/planner.h"
 #include "providers/azure/handlers.h"
 #include "providers/azure/kinds/access_policy_handler.h"
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_handler.h"
 #include "providers/azure/kinds/vault_model.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
-
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 constexpr char kObject[] = "0a1b2c3d-0000-4000-8000-000000000001";
 constexpr char kOther[] = "0a1b2c3d-0000-4000-8000-000000000002";
 constexpr char kApp[] = "5e6f7a8b-0000-4000-8000-0000000000aa";
-constexpr char kStack[] = "payments";
 
 std::string KvId(const std::string& name = "payments-kv") {
   return VaultArmId(kSub, "rg-payments", name);
@@ -465,4 +460,4 @@ TEST(AccessPolicyRegistrationTest, RefreshesAfterVaults) {
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

@@ -3,16 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
-
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-constexpr char kStack[] = "payments";
 const std::string kVaultId =
     "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-payments/providers/"
     "Microsoft.KeyVault/vaults/payments-kv";
@@ -457,4 +453,4 @@ TEST_F(KeyModelTest, ReleasePolicyIsSentUnderArmsNameWithTheDefaultContentType) 
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

@@ -12,9 +12,6 @@
 namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
-
 using ManagedHsmPlanTest = KindModelTest<kManagedHsm>;
 using ManagedHsmBodyTest = ManagedHsmPlanTest;
 using ManagedHsmHandlerTest = ManagedHsmPlanTest;

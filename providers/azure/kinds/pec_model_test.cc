@@ -4,15 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "engine/planner.h"
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/pec_handler.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
-
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
 const std::string kRg = "rg-payments";
 const std::string kVaultId =
     "/subscriptions/" + std::string(kSub) +
@@ -389,4 +386,4 @@ TEST(PecModelTest, MakePlanMatchesByAddressAndNeverPrunesConnections) {
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

@@ -4,16 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
-
-using engine::Action;
-using engine::Change;
-
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-constexpr char kStack[] = "payments";
 
 engine::DesiredResource Desired(Json spec) {
   engine::DesiredResource d;
@@ -126,4 +121,4 @@ TEST(ResourceGroupPlanTest, ResolveGivesAddressAndId) {
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

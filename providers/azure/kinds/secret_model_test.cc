@@ -6,19 +6,16 @@
 
 #include "engine/secret_source.h"
 #include "providers/azure/handlers.h"
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/secret_handler.h"
 #include "providers/azure/kinds/vault_model.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kStack[] = "payments";
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
 constexpr char kCanary[] = "canary-Qm3#never-in-a-plan";
 constexpr char kKey[] = "test-fingerprint-key";
 
@@ -319,4 +316,4 @@ TEST(SecretHandlerRegistrationTest, SecretIsRefreshedAfterVault) {
 }
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

@@ -10,9 +10,6 @@
 namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
-
 class SoftDeletableKindTest : public SoftDeletableModelTest,
                               public ::testing::WithParamInterface<const SoftDeletableKind*> {
  protected:

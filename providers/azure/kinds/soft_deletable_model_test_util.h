@@ -12,14 +12,12 @@
 
 #include "engine/resource_handler.h"
 #include "providers/azure/kinds/managed_hsm_model.h"
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::model_test {
 
-inline constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-inline constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 inline constexpr char kAdmin[] = "5b0e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
-inline constexpr char kStack[] = "payments";
 inline constexpr char kGroup[] = "rg-payments";
 
 inline Json BasicVaultSpec() {

@@ -5,17 +5,11 @@
 #include <gtest/gtest.h>
 
 #include "providers/azure/kinds/managed_hsm_model.h"
+#include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
-namespace keyward::azure {
+namespace keyward::azure::model_test {
 namespace {
-
-using engine::Action;
-using engine::Change;
-
-constexpr char kSub[] = "11111111-2222-4333-8444-555555555555";
-constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-constexpr char kStack[] = "payments";
 
 struct KindCase {
   const SoftDeletableKind& (*kind)();
@@ -107,4 +101,4 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 }  // namespace
-}  // namespace keyward::azure
+}  // namespace keyward::azure::model_test

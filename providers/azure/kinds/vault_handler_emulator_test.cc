@@ -426,12 +426,7 @@ TEST_F(VaultHandlerEmulatorTest, EngineRefreshPlanApplyConvergesAndRecovers) {
       EXPECT_EQ(plan.changes[i].action, expected[i]) << plan.Dump();
     }
     engine::ApplyReport report = engine::Apply(plan, &set, registry, apply_options, observer, ctx_);
-    for (const auto& r : report.results) {
-      EXPECT_NE(r.outcome.status, engine::ChangeStatus::kFailed)
-          << r.address << ": " << r.outcome.error.ToString();
-      if (r.outcome.status == engine::ChangeStatus::kSucceeded)
-        EXPECT_TRUE(r.outcome.verified) << r.address;
-    }
+    ExpectApplied(report);
     EXPECT_TRUE(report.ok());
   };
   converge({Action::kCreate, Action::kCreate});

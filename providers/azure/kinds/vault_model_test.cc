@@ -9,9 +9,6 @@
 namespace keyward::azure::model_test {
 namespace {
 
-using engine::Action;
-using engine::Change;
-
 using VaultPlanTest = KindModelTest<kVault>;
 using VaultBodyTest = VaultPlanTest;
 using VaultHandlerTest = VaultPlanTest;
