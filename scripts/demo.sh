@@ -128,7 +128,7 @@ keyward_shows_exit plan "$MANIFESTS" --detailed-exitcode
 step "The same plan for a pull request: saved, shown as Markdown, applied exactly (docs/ci.md)"
 # --sarif: the guardrail findings for GitHub code scanning annotations.
 "$KEYWARD" plan "$MANIFESTS" --out "$DEMO_DIR/pr.plan" --sarif "$DEMO_DIR/pr.sarif" >/dev/null
-"$KEYWARD" show "$DEMO_DIR/pr.plan" --format markdown | head -20
+"$KEYWARD" show "$DEMO_DIR/pr.plan" --format markdown | sed -n 1,20p  # reads it all: head would close the pipe early (SIGPIPE under pipefail)
 "$KEYWARD" apply "$DEMO_DIR/pr.plan" "$MANIFESTS"
 
 step "Stopping the emulator (its state stays in .demo/state.db)"
