@@ -8,17 +8,7 @@
 namespace keyward::engine::guardrails {
 
 const char* SeverityName(Severity severity) {
-  switch (severity) {
-    case Severity::kLow:
-      return "low";
-    case Severity::kMedium:
-      return "medium";
-    case Severity::kHigh:
-      return "high";
-    case Severity::kCritical:
-      return "critical";
-  }
-  return "medium";
+  return BySeverity(severity, "low", "medium", "high", "critical");
 }
 
 std::optional<Severity> ParseSeverity(const std::string& text) {

@@ -21,6 +21,23 @@ enum class Severity { kLow = 0, kMedium = 1, kHigh = 2, kCritical = 3 };
 const char* SeverityName(Severity severity);  // "low" | "medium" | "high" | "critical"
 std::optional<Severity> ParseSeverity(const std::string& text);
 
+// What goes with `severity` out of one value per severity, the medium one for a value that is no
+// severity: the one switch behind every severity-to-text table (names, SARIF, colours).
+template <typename T>
+T BySeverity(Severity severity, T low, T medium, T high, T critical) {
+  switch (severity) {
+    case Severity::kLow:
+      return low;
+    case Severity::kMedium:
+      return medium;
+    case Severity::kHigh:
+      return high;
+    case Severity::kCritical:
+      return critical;
+  }
+  return medium;
+}
+
 // Where a finding's resource was judged.
 enum class FindingSource {
   kDesired,  // the manifests alone (`keyward validate`): a field left out means ARM's default

@@ -3,22 +3,22 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/guardrails/rule_test_util.h"
+
 namespace keyward::engine::guardrails {
 namespace {
 
 using ::testing::HasSubstr;
 
+// A Widget rule with an integer and a list parameter.
 RuleRegistry Rules() {
-  RuleRegistry rules;
-  rules.Register({.info = {.id = "KW-T-001",
-                           .name = "T",
-                           .severity = Severity::kMedium,
-                           .kinds = {"Widget"},
-                           .parameters = {{"days", ParameterType::kInteger, 90, "", 7, 90},
-                                          {"names", ParameterType::kStringList, Json::array(), "",
-                                           std::nullopt, std::nullopt}}},
-                  .check = [](const RuleContext&, std::vector<Violation>*) {}});
-  return rules;
+  return RegistryWith({.id = "KW-T-001",
+                       .name = "T",
+                       .severity = Severity::kMedium,
+                       .kinds = {"Widget"},
+                       .parameters = {{"days", ParameterType::kInteger, 90, "", 7, 90},
+                                      {"names", ParameterType::kStringList, Json::array(), "",
+                                       std::nullopt, std::nullopt}}});
 }
 
 std::string Text(const Diagnostics& d) {

@@ -3,17 +3,9 @@
 namespace keyward::engine::guardrails {
 namespace {
 
+// Bold red, yellow, cyan.
 const char* ColorOf(Severity severity) {
-  switch (severity) {
-    case Severity::kCritical:
-    case Severity::kHigh:
-      return "\033[1;31m";
-    case Severity::kMedium:
-      return "\033[33m";
-    case Severity::kLow:
-      return "\033[36m";
-  }
-  return "";
+  return BySeverity(severity, "\033[36m", "\033[33m", "\033[1;31m", "\033[1;31m");
 }
 
 std::string Where(const Finding& f) {

@@ -72,30 +72,11 @@ Json Result(const Finding& f, const std::map<std::string, size_t>& rule_index) {
 }  // namespace
 
 const char* SarifLevel(Severity severity) {
-  switch (severity) {
-    case Severity::kCritical:
-    case Severity::kHigh:
-      return "error";
-    case Severity::kMedium:
-      return "warning";
-    case Severity::kLow:
-      return "note";
-  }
-  return "warning";
+  return BySeverity(severity, "note", "warning", "error", "error");
 }
 
 const char* SecuritySeverity(Severity severity) {
-  switch (severity) {
-    case Severity::kCritical:
-      return "9.5";
-    case Severity::kHigh:
-      return "8.0";
-    case Severity::kMedium:
-      return "5.5";
-    case Severity::kLow:
-      return "3.0";
-  }
-  return "5.5";
+  return BySeverity(severity, "3.0", "5.5", "8.0", "9.5");
 }
 
 std::string PathToUri(const std::string& path) {

@@ -4,26 +4,25 @@
 #include <gtest/gtest.h>
 
 #include "engine/guardrails/rule_docs.h"
+#include "engine/guardrails/rule_test_util.h"
 
 namespace keyward::engine::guardrails {
 namespace {
 
 using ::testing::HasSubstr;
 
+// A high Vault rule with every text and a control.
 RuleRegistry Rules() {
-  RuleRegistry rules;
-  rules.Register({.info = {.id = "KW-T-001",
-                           .name = "Thing",
-                           .title = "Things are fine",
-                           .severity = Severity::kHigh,
-                           .kinds = {"Vault"},
-                           .checks = "checks",
-                           .rationale = "why",
-                           .remediation = "fix",
-                           .controls = {{"MCSB v1", "DP-8",
-                                         "Ensure security of key and certificate repository"}}},
-                  .check = [](const RuleContext&, std::vector<Violation>*) {}});
-  return rules;
+  return RegistryWith(
+      {.id = "KW-T-001",
+       .name = "Thing",
+       .title = "Things are fine",
+       .severity = Severity::kHigh,
+       .kinds = {"Vault"},
+       .checks = "checks",
+       .rationale = "why",
+       .remediation = "fix",
+       .controls = {{"MCSB v1", "DP-8", "Ensure security of key and certificate repository"}}});
 }
 
 Finding Located(const std::string& file) {

@@ -10,6 +10,7 @@
 #include "engine/guardrails/estate.h"
 #include "engine/guardrails/policy.h"
 #include "providers/azure/guardrails/key_vault_rules.h"
+#include "providers/azure/guardrails/live_vault_test_util.h"
 #include "providers/azure/handlers.h"
 #include "providers/azure/kinds/access_policy_model.h"
 
@@ -34,6 +35,20 @@ std::string ObjectId(int vault, int entry) {
   char id[64];
   std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%06d%06d", vault, entry);
   return id;
+}
+
+// A declared resource of the vault `vault_name`, which its address and spec name.
+engine::DesiredResource Child(const std::string& kind, const std::string& vault_name,
+                              const std::string& name, const std::string& arm_id,
+                              engine::Json spec) {
+  engine::DesiredResource child;
+  child.kind = kind;
+  child.name = name;
+  child.address = kind + "/" + vault_name + "/" + name;
+  child.arm_id = arm_id;
+  spec["vault"] = vault_name;
+  child.spec = std::move(spec);
+  return child;
 }
 
 // N vaults with their children, desired and live: the live vaults hold one more (undeclared)
@@ -65,49 +80,31 @@ Fleet MakeFleet(int n) {
       entries.push_back(
           {{"tenantId", kTenant}, {"objectId", ObjectId(v, p)}, {"permissions", permissions}});
       if (p == kPoliciesPerVault) continue;  // the live-only entry
-      engine::DesiredResource policy;
-      policy.kind = "AccessPolicy";
-      policy.name = name + "-app-" + std::to_string(p);
-      policy.address = "AccessPolicy/" + name + "/" + policy.name;
-      policy.spec = {{"vault", name}, {"objectId", ObjectId(v, p)}, {"permissions", permissions}};
-      policy.arm_id = azure::AccessPolicyArmId(
-          VaultId(v), {{"tenantId", kTenant}, {"objectId", ObjectId(v, p)}});
-      fleet.desired.resources.push_back(policy);
+      fleet.desired.resources.push_back(
+          Child("AccessPolicy", name, name + "-app-" + std::to_string(p),
+                azure::AccessPolicyArmId(VaultId(v),
+                                         {{"tenantId", kTenant}, {"objectId", ObjectId(v, p)}}),
+                {{"objectId", ObjectId(v, p)}, {"permissions", permissions}}));
     }
     for (int k = 0; k < kKeysPerVault; ++k) {
-      engine::DesiredResource key;
-      key.kind = "Key";
-      key.name = "key-" + std::to_string(k);
-      key.address = "Key/" + name + "/" + key.name;
-      key.arm_id = VaultId(v) + "/keys/" + key.name;
-      key.spec = {{"vault", name}, {"kty", "RSA"}, {"keyOps", {"wrapKey", "unwrapKey"}}};
-      fleet.desired.resources.push_back(key);
+      const std::string key = "key-" + std::to_string(k);
+      fleet.desired.resources.push_back(
+          Child("Key", name, key, VaultId(v) + "/keys/" + key,
+                {{"kty", "RSA"}, {"keyOps", {"wrapKey", "unwrapKey"}}}));
     }
     for (int s = 0; s < kSecretsPerVault; ++s) {
-      engine::DesiredResource secret;
-      secret.kind = "Secret";
-      secret.name = "secret-" + std::to_string(s);
-      secret.address = "Secret/" + name + "/" + secret.name;
-      secret.arm_id = VaultId(v) + "/secrets/" + secret.name;
-      secret.spec = {{"vault", name}, {"valueFrom", {{"env", "X"}}}};
-      fleet.desired.resources.push_back(secret);
+      const std::string secret = "secret-" + std::to_string(s);
+      fleet.desired.resources.push_back(Child("Secret", name, secret,
+                                              VaultId(v) + "/secrets/" + secret,
+                                              {{"valueFrom", {{"env", "X"}}}}));
     }
-
-    engine::ObservedResource live;
-    live.kind = "Vault";
-    live.arm_id = VaultId(v);
-    live.address = "Vault/" + name;
-    live.live = {{"id", live.arm_id},
-                 {"name", name},
-                 {"location", "westeurope"},
-                 {"properties",
-                  {{"tenantId", kTenant},
-                   {"sku", {{"family", "A"}, {"name", "premium"}}},
-                   {"publicNetworkAccess", "Enabled"},
-                   {"accessPolicies", entries}}}};
-    for (auto& entry : azure::ObservedAccessPolicies(live.live, false))
-      fleet.observed.resources.push_back(std::move(entry));
-    fleet.observed.resources.push_back(std::move(live));
+    // The live vault, and its entries as the Vault handler reports them.
+    azure::guardrails::AddLiveVault(
+        &fleet.observed,
+        azure::guardrails::LiveVault(VaultId(v), name, kTenant,
+                                     {{"sku", {{"family", "A"}, {"name", "premium"}}},
+                                      {"publicNetworkAccess", "Enabled"},
+                                      {"accessPolicies", entries}}));
   }
   return fleet;
 }

@@ -18,8 +18,7 @@ std::string PermissionField(const std::string& kind, size_t index) {
 }
 
 const Json* PermissionList(const Json& spec, const std::string& kind) {
-  const Json* permissions = SpecValue(spec, "permissions");
-  const Json* list = permissions ? SpecValue(*permissions, kind) : nullptr;
+  const Json* list = SpecValueAt(spec, {"permissions", kind.c_str()});
   return list && list->is_array() ? list : nullptr;
 }
 
@@ -63,123 +62,110 @@ PrincipalsByVault WritersByVault(const engine::guardrails::Estate& estate) {
 }
 
 Rule LeastPrivilege() {
-  Rule rule;
-  rule.info.id = "KW-KV-006";
-  rule.info.name = "AccessPolicyLeastPrivilege";
-  rule.info.title = "Access policies grant no `all` or `purge` permissions";
-  rule.info.severity = Severity::kHigh;
-  rule.info.kinds = {kAccessPolicyKind};
-  rule.info.checks =
-      "No list in `spec.permissions` (keys, secrets, certificates, storage) holds a forbidden "
-      "permission: by default `all` (every permission of that list, including ones Key Vault "
-      "adds later) and `purge` (permanent deletion of soft-deleted objects). Case is ignored.";
-  rule.info.rationale =
-      "`all` hands out every operation, including the ones the principal never needs (purge, "
-      "backup, restore, import, set policy) and the ones added to Key Vault in future. `purge` "
-      "makes soft delete worthless against that principal: whatever it deletes, it can destroy "
-      "for good. Least privilege means granting the operations an application performs and "
-      "nothing else.";
-  rule.info.remediation =
-      "Replace `all` with the operations the principal uses (for most applications `get` and "
-      "`list`; `wrapKey` and `unwrapKey` for a key-encryption key). Grant `purge` to nobody "
-      "permanently; a rare purge can go through a temporary grant.";
-  rule.info.controls = {kMcsbPa7};
-  rule.info.parameters = {
-      {"forbiddenPermissions", ParameterType::kStringList, Json::array({"all", "purge"}),
-       "Permissions no access policy may grant, in any list.", std::nullopt, std::nullopt}};
-  rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
-    const std::vector<std::string> forbidden = c.parameters.Strings("forbiddenPermissions");
-    for (const std::string& kind : AccessPolicyPermissionKinds()) {
-      const Json* list = PermissionList(c.subject.spec, kind);
-      if (!list) continue;
-      for (size_t i = 0; i < list->size(); ++i) {
-        const Json& p = (*list)[i];
-        if (!p.is_string() || !EqualsAnyIgnoreCase(p.get<std::string>(), forbidden)) continue;
-        out->push_back({PermissionField(kind, i),
-                        "grants " + kind + " permission '" + p.get<std::string>() + "'"});
-      }
-    }
-  };
-  return rule;
+  return {
+      {"KW-KV-006",
+       "AccessPolicyLeastPrivilege",
+       "Access policies grant no `all` or `purge` permissions",
+       Severity::kHigh,
+       {kAccessPolicyKind},
+       "No list in `spec.permissions` (keys, secrets, certificates, storage) holds a forbidden "
+       "permission: by default `all` (every permission of that list, including ones Key Vault "
+       "adds later) and `purge` (permanent deletion of soft-deleted objects). Case is ignored.",
+       "`all` hands out every operation, including the ones the principal never needs (purge, "
+       "backup, restore, import, set policy) and the ones added to Key Vault in future. `purge` "
+       "makes soft delete worthless against that principal: whatever it deletes, it can destroy "
+       "for good. Least privilege means granting the operations an application performs and "
+       "nothing else.",
+       "Replace `all` with the operations the principal uses (for most applications `get` and "
+       "`list`; `wrapKey` and `unwrapKey` for a key-encryption key). Grant `purge` to nobody "
+       "permanently; a rare purge can go through a temporary grant.",
+       {kMcsbPa7},
+       {StringListParameter("forbiddenPermissions", Json::array({"all", "purge"}),
+                            "Permissions no access policy may grant, in any list.")}},
+      [](const RuleContext& c, std::vector<Violation>* out) {
+        const std::vector<std::string> forbidden = c.parameters.Strings("forbiddenPermissions");
+        for (const std::string& kind : AccessPolicyPermissionKinds()) {
+          const Json* list = PermissionList(c.subject.spec, kind);
+          if (!list) continue;
+          for (size_t i = 0; i < list->size(); ++i) {
+            const Json& p = (*list)[i];
+            if (!p.is_string() || !EqualsAnyIgnoreCase(p.get<std::string>(), forbidden)) continue;
+            out->push_back({PermissionField(kind, i),
+                            "grants " + kind + " permission '" + p.get<std::string>() + "'"});
+          }
+        }
+      }};
 }
 
 Rule DeniedPrincipals() {
-  Rule rule;
-  rule.info.id = "KW-KV-007";
-  rule.info.name = "NoDeniedPrincipal";
-  rule.info.title = "No access policy for a denied principal";
-  rule.info.severity = Severity::kHigh;
-  rule.info.kinds = {kAccessPolicyKind};
-  rule.info.checks =
-      "`spec.objectId` is not in `deniedObjectIds` (compared case-insensitively). The list is "
-      "empty by default: the rule finds nothing until a stack names the principals that must "
-      "never hold vault permissions.";
-  rule.info.rationale =
-      "Some identities must never read a vault whatever a pull request says: broad groups (all "
-      "employees, all guests), retired service principals, identities of another environment. "
-      "A deny list catches them in review, before an apply grants the access.";
-  rule.info.remediation =
-      "Remove the AccessPolicy, or grant the permissions to a dedicated identity with a narrow "
-      "purpose instead.";
-  rule.info.controls = {kMcsbPa7};
-  rule.info.parameters = {{"deniedObjectIds", ParameterType::kStringList, Json::array(),
-                           "Object ids (users, groups, service principals) that may hold no "
-                           "access policy.",
-                           std::nullopt, std::nullopt}};
-  rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
-    const std::string object_id = SpecString(c.subject.spec, "objectId");
-    if (object_id.empty() ||
-        !EqualsAnyIgnoreCase(object_id, c.parameters.Strings("deniedObjectIds")))
-      return;
-    out->push_back({"spec.objectId", "objectId " + object_id +
-                                         " is on the deny list (deniedObjectIds of KW-KV-007)"});
-  };
-  return rule;
+  return {
+      {"KW-KV-007",
+       "NoDeniedPrincipal",
+       "No access policy for a denied principal",
+       Severity::kHigh,
+       {kAccessPolicyKind},
+       "`spec.objectId` is not in `deniedObjectIds` (compared case-insensitively). The list is "
+       "empty by default: the rule finds nothing until a stack names the principals that must "
+       "never hold vault permissions.",
+       "Some identities must never read a vault whatever a pull request says: broad groups (all "
+       "employees, all guests), retired service principals, identities of another environment. "
+       "A deny list catches them in review, before an apply grants the access.",
+       "Remove the AccessPolicy, or grant the permissions to a dedicated identity with a narrow "
+       "purpose instead.",
+       {kMcsbPa7},
+       {StringListParameter("deniedObjectIds", Json::array(),
+                            "Object ids (users, groups, service principals) that may hold no "
+                            "access policy.")}},
+      [](const RuleContext& c, std::vector<Violation>* out) {
+        const std::string object_id = SpecString(c.subject.spec, "objectId");
+        if (object_id.empty() ||
+            !EqualsAnyIgnoreCase(object_id, c.parameters.Strings("deniedObjectIds")))
+          return;
+        out->push_back(
+            {"spec.objectId",
+             "objectId " + object_id + " is on the deny list (deniedObjectIds of KW-KV-007)"});
+      }};
 }
 
 Rule PrivilegedPrincipals() {
-  Rule rule;
-  rule.info.id = "KW-KV-008";
-  rule.info.name = "FewPrivilegedPrincipals";
-  rule.info.title = "Few principals can overwrite secrets or delete keys";
-  rule.info.severity = Severity::kMedium;
-  rule.info.kinds = {kAccessPolicyKind};
-  rule.info.checks =
-      "Per vault, the number of distinct principals (object ids) whose access policy grants "
-      "secret `set` or key `delete`, directly or through `all`, is at most `maxPrincipals`. At "
-      "plan time the count includes live entries no manifest declares (with `accessPolicies: "
-      "shared` they stay); every declared entry that grants them is reported while the vault "
-      "is over the cap.";
-  rule.info.rationale =
-      "Setting a secret replaces what every consumer reads next (a connection string pointing "
-      "elsewhere, a password nobody else knows) and deleting a key makes what it encrypts "
-      "unreadable. These are a vault's destructive permissions: the fewer identities hold them, "
-      "the less one compromised credential can break.";
-  rule.info.remediation =
-      "Keep these permissions for the pipeline identity that rotates secrets and a break-glass "
-      "group; give applications `get` and `list`. If the vault really needs more writers, raise "
-      "`maxPrincipals` for the stack.";
-  rule.info.controls = {kMcsbPa1, kMcsbPa7};
-  rule.info.parameters = {{"maxPrincipals", ParameterType::kInteger, 3,
-                           "Most principals per vault that may hold secret set or key delete.", 0,
-                           std::nullopt}};
-  rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
-    const std::string field = PrivilegedGrant(c.subject.spec);
-    const std::string vault_id = Lower(VaultIdOfAccessPolicy(c.subject.arm_id));
-    if (field.empty() || vault_id.empty()) return;
-    const PrincipalsByVault& by_vault = c.estate.Memo<PrincipalsByVault>(
-        "KW-KV-008/principals", [&] { return WritersByVault(c.estate); });
-    auto found = by_vault.find(vault_id);
-    if (found == by_vault.end()) return;
-    const std::set<std::string>& principals = found->second;
-    const long long cap = c.parameters.Integer("maxPrincipals");
-    if (static_cast<long long>(principals.size()) <= cap) return;
-    out->push_back({field, std::to_string(principals.size()) +
-                               " principals can set secrets or delete keys in vault " +
-                               VaultName(vault_id) + " (at most " + std::to_string(cap) +
-                               "): " + JoinWords({principals.begin(), principals.end()})});
-  };
-  return rule;
+  return {
+      {"KW-KV-008",
+       "FewPrivilegedPrincipals",
+       "Few principals can overwrite secrets or delete keys",
+       Severity::kMedium,
+       {kAccessPolicyKind},
+       "Per vault, the number of distinct principals (object ids) whose access policy grants "
+       "secret `set` or key `delete`, directly or through `all`, is at most `maxPrincipals`. At "
+       "plan time the count includes live entries no manifest declares (with `accessPolicies: "
+       "shared` they stay); every declared entry that grants them is reported while the vault "
+       "is over the cap.",
+       "Setting a secret replaces what every consumer reads next (a connection string pointing "
+       "elsewhere, a password nobody else knows) and deleting a key makes what it encrypts "
+       "unreadable. These are a vault's destructive permissions: the fewer identities hold them, "
+       "the less one compromised credential can break.",
+       "Keep these permissions for the pipeline identity that rotates secrets and a break-glass "
+       "group; give applications `get` and `list`. If the vault really needs more writers, raise "
+       "`maxPrincipals` for the stack.",
+       {kMcsbPa1, kMcsbPa7},
+       {IntegerParameter("maxPrincipals", 3,
+                         "Most principals per vault that may hold secret set or key delete.", 0,
+                         std::nullopt)}},
+      [](const RuleContext& c, std::vector<Violation>* out) {
+        const std::string field = PrivilegedGrant(c.subject.spec);
+        const std::string vault_id = Lower(VaultIdOfAccessPolicy(c.subject.arm_id));
+        if (field.empty() || vault_id.empty()) return;
+        const PrincipalsByVault& by_vault = c.estate.Memo<PrincipalsByVault>(
+            "KW-KV-008/principals", [&] { return WritersByVault(c.estate); });
+        auto found = by_vault.find(vault_id);
+        if (found == by_vault.end()) return;
+        const std::set<std::string>& principals = found->second;
+        const long long cap = c.parameters.Integer("maxPrincipals");
+        if (static_cast<long long>(principals.size()) <= cap) return;
+        out->push_back({field, std::to_string(principals.size()) +
+                                   " principals can set secrets or delete keys in vault " +
+                                   VaultName(vault_id) + " (at most " + std::to_string(cap) +
+                                   "): " + JoinWords({principals.begin(), principals.end()})});
+      }};
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include "engine/file_reader.h"
@@ -17,8 +18,8 @@
 #include "engine/guardrails/estate.h"
 #include "engine/guardrails/rule_docs.h"
 #include "engine/validate.h"
+#include "providers/azure/guardrails/live_vault_test_util.h"
 #include "providers/azure/handlers.h"
-#include "providers/azure/kinds/access_policy_model.h"
 
 namespace keyward::azure::guardrails {
 namespace {
@@ -34,6 +35,48 @@ constexpr char kTenant[] = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 std::string KeywardYaml(const std::string& extra = "") {
   return std::string("stack: test\ndefaults:\n  subscription: ") + kSub +
          "\n  resourceGroup: rg\n  location: westeurope\n  tenantId: " + kTenant + "\n" + extra;
+}
+
+// A manifest document; `spec` holds its spec's lines unindented ("enablePurgeProtection: false\n"),
+// which start at the document's 6th line.
+std::string Doc(const std::string& kind, const std::string& name, const std::string& spec) {
+  std::string out = "apiVersion: keyward.dev/v1alpha1\nkind: " + kind +
+                    "\nmetadata:\n  name: " + name + "\nspec:\n";
+  std::istringstream lines(spec);
+  for (std::string line; std::getline(lines, line);) out += "  " + line + "\n";
+  return out;
+}
+
+// Documents one after another in one file.
+std::string Docs(std::initializer_list<std::string> docs) {
+  std::string out;
+  for (const std::string& doc : docs) out += (out.empty() ? "" : "---\n") + doc;
+  return out;
+}
+
+// A standard vault: its sku is line 6, so the lines of `spec` start at line 7.
+std::string Vault(const std::string& name, const std::string& spec = "") {
+  return Doc("Vault", name, "sku: { family: A, name: standard }\n" + spec);
+}
+
+// A standard vault behind a firewall that lets `ip_rules` through (the first at line 11).
+std::string FirewalledVault(const std::string& name, std::initializer_list<const char*> ip_rules) {
+  std::string spec =
+      "publicNetworkAccess: Disabled\nnetworkAcls:\n  defaultAction: Deny\n  ipRules:\n";
+  for (const char* rule : ip_rules) spec += std::string("    - value: ") + rule + "\n";
+  return Vault(name, spec);
+}
+
+// The vault app-kv of the child resources below: 8 lines, so the next document starts at line 10.
+std::string PolicyVault() {
+  return Vault("app-kv", "enablePurgeProtection: true\npublicNetworkAccess: Disabled\n");
+}
+
+// An access policy entry of app-kv; `permissions` is YAML for one line ("{ secrets: [get] }").
+std::string AccessPolicy(const std::string& name, const std::string& object_id,
+                         const std::string& permissions) {
+  return Doc("AccessPolicy", name,
+             "vault: app-kv\nobjectId: " + object_id + "\npermissions: " + permissions + "\n");
 }
 
 // A vault that passes every vault rule; line numbers below count from here.
@@ -200,55 +243,22 @@ TEST_F(KeyVaultRulesTest, RegistryHasStableUniqueIdsForEveryRuleOfTheIssue) {
 }
 
 TEST_F(KeyVaultRulesTest, PurgeProtectionOffIsFoundAtTheField) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  enablePurgeProtection: false
-)");
+  Load(Vault("app-kv", "enablePurgeProtection: false\n"));
   EXPECT_THAT(Of(Desired(), "KW-KV-001"),
               ElementsAre(Located{"KW-KV-001", "spec.enablePurgeProtection", "m/res.yaml:7:26"}));
 }
 
 TEST_F(KeyVaultRulesTest, PurgeProtectionLeftOutIsFoundAtTheDocumentForVaultsNotHsms) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
----
-apiVersion: keyward.dev/v1alpha1
-kind: ManagedHsm
-metadata:
-  name: hsm
-spec:
-  initialAdminObjectIds: [8d3f1c2a-5b6e-4f70-9a81-2c3d4e5f6a7b]
-)");
+  Load(Docs(
+      {Vault("app-kv"), Doc("ManagedHsm", "hsm",
+                            "initialAdminObjectIds: [8d3f1c2a-5b6e-4f70-9a81-2c3d4e5f6a7b]\n")}));
   EXPECT_THAT(Of(Desired(), "KW-KV-001"),
               ElementsAre(Located{"KW-KV-001", "spec.enablePurgeProtection", "m/res.yaml:1:1"}));
 }
 
 TEST_F(KeyVaultRulesTest, RetentionBelowTheConfiguredMinimumAndSoftDeleteOff) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  enableSoftDelete: false
-  softDeleteRetentionInDays: 30
----
-apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv2
-spec:
-  sku: { family: A, name: standard }
-  softDeleteRetentionInDays: 60
-)",
+  Load(Docs({Vault("app-kv", "enableSoftDelete: false\nsoftDeleteRetentionInDays: 30\n"),
+             Vault("app-kv2", "softDeleteRetentionInDays: 60\n")}),
        "guardrails:\n  rules:\n    KW-KV-002:\n      parameters: { minimumRetentionDays: 45 }\n");
   EXPECT_THAT(
       Of(Desired(), "KW-KV-002"),
@@ -257,38 +267,10 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, PublicNetworkAccessPointsAtTheLineThatOpensTheVault) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: open-kv
-spec:
-  sku: { family: A, name: standard }
-  publicNetworkAccess: Enabled
----
-apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: allow-kv
-spec:
-  sku: { family: A, name: standard }
-  networkAcls: { defaultAction: Allow }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: default-kv
-spec:
-  sku: { family: A, name: standard }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: firewalled-kv
-spec:
-  sku: { family: A, name: standard }
-  publicNetworkAccess: Enabled
-  networkAcls: { defaultAction: Deny }
-)");
+  Load(Docs({Vault("open-kv", "publicNetworkAccess: Enabled\n"),
+             Vault("allow-kv", "networkAcls: { defaultAction: Allow }\n"), Vault("default-kv"),
+             Vault("firewalled-kv",
+                   "publicNetworkAccess: Enabled\nnetworkAcls: { defaultAction: Deny }\n")}));
   EXPECT_THAT(
       Of(Desired(), "KW-KV-003"),
       ElementsAre(Located{"KW-KV-003", "spec.publicNetworkAccess", "m/res.yaml:7:24"},
@@ -297,21 +279,7 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, IpRulesWiderThanThePrefixAreFoundPerEntry) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  publicNetworkAccess: Disabled
-  networkAcls:
-    defaultAction: Deny
-    ipRules:
-      - value: 203.0.113.7
-      - value: 0.0.0.0/0
-      - value: 198.51.100.0/24
-      - value: 10.0.0.0/8
-)");
+  Load(FirewalledVault("app-kv", {"203.0.113.7", "0.0.0.0/0", "198.51.100.0/24", "10.0.0.0/8"}));
   EXPECT_THAT(
       Of(Desired(), "KW-KV-004"),
       ElementsAre(Located{"KW-KV-004", "spec.networkAcls.ipRules[1].value", "m/res.yaml:12:16"},
@@ -319,18 +287,7 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, IpPrefixIsConfigurable) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  publicNetworkAccess: Disabled
-  networkAcls:
-    defaultAction: Deny
-    ipRules:
-      - value: 198.51.100.0/24
-)",
+  Load(FirewalledVault("app-kv", {"198.51.100.0/24"}),
        "guardrails:\n  rules:\n    KW-KV-004: { parameters: { minimumIpv4PrefixLength: 28 } }\n");
   EXPECT_THAT(
       Of(Desired(), "KW-KV-004"),
@@ -338,14 +295,7 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, RbacAuthorizationIsLowSeverityAdvice) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  enableRbacAuthorization: false
-)");
+  Load(Vault("app-kv", "enableRbacAuthorization: false\n"));
   const std::vector<gr::Finding> findings = Desired();
   ASSERT_THAT(Of(findings, "KW-KV-005"),
               ElementsAre(Located{"KW-KV-005", "spec.enableRbacAuthorization", "m/res.yaml:7:28"}));
@@ -356,47 +306,24 @@ spec:
   }
 }
 
-constexpr char kPolicyVault[] = R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  enablePurgeProtection: true
-  publicNetworkAccess: Disabled
-)";
-
 TEST_F(KeyVaultRulesTest, AllAndPurgePermissionsAreFoundAtTheListItem) {
-  Load(std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: AccessPolicy
-metadata:
-  name: admin
-spec:
-  vault: app-kv
-  objectId: 4d7e2f10-8a3b-4c5d-9e6f-7a8b9c0d1e2f
-  permissions:
-    secrets: [get, list, ALL]
-    keys:
-      - get
-      - purge
-)");
+  Load(Docs({PolicyVault(), Doc("AccessPolicy", "admin", R"(vault: app-kv
+objectId: 4d7e2f10-8a3b-4c5d-9e6f-7a8b9c0d1e2f
+permissions:
+  secrets: [get, list, ALL]
+  keys:
+    - get
+    - purge
+)")}));
   EXPECT_THAT(Of(Desired(), "KW-KV-006"),
               ElementsAre(Located{"KW-KV-006", "spec.permissions.secrets[2]", "m/res.yaml:18:26"},
                           Located{"KW-KV-006", "spec.permissions.keys[1]", "m/res.yaml:21:9"}));
 }
 
 TEST_F(KeyVaultRulesTest, DeniedObjectIdsComeFromTheStack) {
-  const std::string policy = std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: AccessPolicy
-metadata:
-  name: everyone
-spec:
-  vault: app-kv
-  objectId: 4D7E2F10-8A3B-4C5D-9E6F-7A8B9C0D1E2F
-  permissions: { secrets: [get] }
-)";
+  const std::string policy =
+      Docs({PolicyVault(), AccessPolicy("everyone", "4D7E2F10-8A3B-4C5D-9E6F-7A8B9C0D1E2F",
+                                        "{ secrets: [get] }")});
   Load(policy);
   EXPECT_THAT(Of(Desired(), "KW-KV-007"), IsEmpty()) << "the deny list is empty by default";
   Load(policy,
@@ -406,23 +333,17 @@ spec:
               ElementsAre(Located{"KW-KV-007", "spec.objectId", "m/res.yaml:16:13"}));
 }
 
-std::string Writer(const std::string& name, const std::string& object_id,
-                   const std::string& permissions) {
-  return "---\napiVersion: keyward.dev/v1alpha1\nkind: AccessPolicy\nmetadata:\n  name: " + name +
-         "\nspec:\n  vault: app-kv\n  objectId: " + object_id + "\n  permissions: " + permissions +
-         "\n";
-}
-
 TEST_F(KeyVaultRulesTest, PrincipalsThatCanWriteSecretsOrDeleteKeysAreCappedPerVault) {
-  const std::string three =
-      std::string(kPolicyVault) +
-      Writer("a", "00000000-0000-4000-8000-00000000000a", "{ secrets: [get, set] }") +
-      Writer("b", "00000000-0000-4000-8000-00000000000b", "{ keys: [delete] }") +
-      Writer("c", "00000000-0000-4000-8000-00000000000c", "{ secrets: [get], keys: [get] }") +
-      Writer("d", "00000000-0000-4000-8000-00000000000d", "{ secrets: [all] }");
+  const std::string three = Docs(
+      {PolicyVault(),
+       AccessPolicy("a", "00000000-0000-4000-8000-00000000000a", "{ secrets: [get, set] }"),
+       AccessPolicy("b", "00000000-0000-4000-8000-00000000000b", "{ keys: [delete] }"),
+       AccessPolicy("c", "00000000-0000-4000-8000-00000000000c", "{ secrets: [get], keys: [get] }"),
+       AccessPolicy("d", "00000000-0000-4000-8000-00000000000d", "{ secrets: [all] }")});
   Load(three);
   EXPECT_THAT(Of(Desired(), "KW-KV-008"), IsEmpty()) << "3 writers is the default cap";
-  Load(three + Writer("e", "00000000-0000-4000-8000-00000000000e", "{ keys: [get, delete] }"));
+  Load(Docs({three, AccessPolicy("e", "00000000-0000-4000-8000-00000000000e",
+                                 "{ keys: [get, delete] }")}));
   // Every writer's grant is reported while the vault is over the cap; the reader (c) is not.
   EXPECT_THAT(Of(Desired(), "KW-KV-008"),
               ElementsAre(Located{"KW-KV-008", "spec.permissions.secrets[1]", "m/res.yaml:17:33"},
@@ -432,36 +353,15 @@ TEST_F(KeyVaultRulesTest, PrincipalsThatCanWriteSecretsOrDeleteKeysAreCappedPerV
 }
 
 TEST_F(KeyVaultRulesTest, KeysWithoutExpiryOrRotationExpiry) {
-  Load(std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: bare
-spec:
-  vault: app-kv
-  kty: RSA
----
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: rotates-forever
-spec:
-  vault: app-kv
-  kty: EC
-  rotationPolicy:
-    lifetimeActions:
-      - trigger: { timeAfterCreate: P1Y }
-        action: { type: rotate }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: expires
-spec:
-  vault: app-kv
-  kty: EC
-  attributes: { exp: 1893456000 }
-)");
+  Load(Docs({PolicyVault(), Doc("Key", "bare", "vault: app-kv\nkty: RSA\n"),
+             Doc("Key", "rotates-forever", R"(vault: app-kv
+kty: EC
+rotationPolicy:
+  lifetimeActions:
+    - trigger: { timeAfterCreate: P1Y }
+      action: { type: rotate }
+)"),
+             Doc("Key", "expires", "vault: app-kv\nkty: EC\nattributes: { exp: 1893456000 }\n")}));
   EXPECT_THAT(
       Of(Desired(), "KW-KV-009"),
       // Not written: the document; the expiry of a written rotation policy: inside that policy.
@@ -471,26 +371,11 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, RsaKeySizeMinimumIsConfigurable) {
-  const std::string keys = std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: default-size
-spec:
-  vault: app-kv
-  kty: RSA
-  attributes: { exp: 1893456000 }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: small
-spec:
-  vault: app-kv
-  kty: RSA-HSM
-  keySize: 2048
-  attributes: { exp: 1893456000 }
-)";
+  const std::string keys = Docs(
+      {PolicyVault(),
+       Doc("Key", "default-size", "vault: app-kv\nkty: RSA\nattributes: { exp: 1893456000 }\n"),
+       Doc("Key", "small",
+           "vault: app-kv\nkty: RSA-HSM\nkeySize: 2048\nattributes: { exp: 1893456000 }\n")});
   Load(keys);
   EXPECT_THAT(Of(Desired(), "KW-KV-010"), IsEmpty()) << "2048 bits is the default minimum";
   Load(keys, "guardrails:\n  rules:\n    KW-KV-010: { parameters: { minimumRsaKeySize: 3072 } }\n");
@@ -500,73 +385,26 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, SoftwareKeysThatWrapOnPremiumVaultsMustBeHsmBacked) {
-  Load(std::string(kGoodVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: software-cmk
-spec:
-  vault: good-kv
-  kty: RSA
-  keyOps: [wrapKey, unwrapKey]
-  attributes: { exp: 1893456000 }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: all-ops
-spec:
-  vault: good-kv
-  kty: EC
-  attributes: { exp: 1893456000 }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: signing
-spec:
-  vault: good-kv
-  kty: EC
-  keyOps: [sign, verify]
-  attributes: { exp: 1893456000 }
----
-apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: std-kv
-spec:
-  sku: { family: A, name: standard }
-  enableRbacAuthorization: true
-  enablePurgeProtection: true
-  publicNetworkAccess: Disabled
----
-apiVersion: keyward.dev/v1alpha1
-kind: Key
-metadata:
-  name: on-standard
-spec:
-  vault: std-kv
-  kty: RSA
-  keyOps: [wrapKey]
-  attributes: { exp: 1893456000 }
-)");
+  // Keys of good-kv (premium) and std-kv (standard), each with an expiry.
+  auto key = [](const std::string& name, const std::string& vault, const std::string& spec) {
+    return Doc("Key", name, "vault: " + vault + "\n" + spec + "attributes: { exp: 1893456000 }\n");
+  };
+  Load(Docs({kGoodVault, key("software-cmk", "good-kv", "kty: RSA\nkeyOps: [wrapKey, unwrapKey]\n"),
+             key("all-ops", "good-kv", "kty: EC\n"),
+             key("signing", "good-kv", "kty: EC\nkeyOps: [sign, verify]\n"),
+             Vault("std-kv",
+                   "enableRbacAuthorization: true\nenablePurgeProtection: true\n"
+                   "publicNetworkAccess: Disabled\n"),
+             key("on-standard", "std-kv", "kty: RSA\nkeyOps: [wrapKey]\n")}));
   EXPECT_THAT(Of(Desired(), "KW-KV-011"),
               ElementsAre(Located{"KW-KV-011", "spec.kty", "m/res.yaml:22:8"},
                           Located{"KW-KV-011", "spec.kty", "m/res.yaml:32:8"}));
 }
 
 TEST_F(KeyVaultRulesTest, SecretsWithoutExpiryOrContentType) {
-  Load(std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: Secret
-metadata:
-  name: token
-spec:
-  vault: app-kv
-  valueFrom: { env: TOKEN }
-  attributes:
-    enabled: true
-)");
+  Load(Docs({PolicyVault(),
+             Doc("Secret", "token",
+                 "vault: app-kv\nvalueFrom: { env: TOKEN }\nattributes:\n  enabled: true\n")}));
   const std::vector<gr::Finding> findings = Desired();
   EXPECT_THAT(Of(findings, "KW-KV-012"),
               ElementsAre(Located{"KW-KV-012", "spec.attributes.exp", "m/res.yaml:18:5"}));
@@ -575,25 +413,16 @@ spec:
 }
 
 TEST_F(KeyVaultRulesTest, ApprovedEndpointsOnlyFromOwnOrAllowedSubscriptions) {
-  const std::string pecs = std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: PrivateEndpointConnection
-metadata:
-  name: foreign
-spec:
-  vault: app-kv
-  privateEndpointId: /subscriptions/99999999-8888-4777-8666-555555555555/resourceGroups/x/providers/Microsoft.Network/privateEndpoints/pe
-  status: Approved
----
-apiVersion: keyward.dev/v1alpha1
-kind: PrivateEndpointConnection
-metadata:
-  name: foreign-rejected
-spec:
-  vault: app-kv
-  privateEndpointId: /subscriptions/99999999-8888-4777-8666-555555555555/resourceGroups/x/providers/Microsoft.Network/privateEndpoints/pe2
-  status: Rejected
-)";
+  // Two connections to endpoints in another subscription, approved and rejected.
+  auto connection = [](const std::string& name, const std::string& endpoint,
+                       const std::string& status) {
+    return Doc("PrivateEndpointConnection", name,
+               std::string("vault: app-kv\nprivateEndpointId: /subscriptions/") + kOtherSub +
+                   "/resourceGroups/x/providers/Microsoft.Network/privateEndpoints/" + endpoint +
+                   "\nstatus: " + status + "\n");
+  };
+  const std::string pecs = Docs({PolicyVault(), connection("foreign", "pe", "Approved"),
+                                 connection("foreign-rejected", "pe2", "Rejected")});
   Load(pecs);
   EXPECT_THAT(Of(Desired(), "KW-KV-014"),
               ElementsAre(Located{"KW-KV-014", "spec.privateEndpointId", "m/res.yaml:16:22"}));
@@ -610,124 +439,90 @@ std::string VaultId(const std::string& name) {
          "/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/" + name;
 }
 
-engine::ObservedResource LiveVault(const std::string& name, engine::Json properties) {
-  properties["tenantId"] = kTenant;
-  if (!properties.contains("sku")) properties["sku"] = {{"family", "A"}, {"name", "standard"}};
-  engine::ObservedResource o;
-  o.kind = "Vault";
-  o.arm_id = VaultId(name);
-  o.address = "Vault/" + name;
-  o.live = {{"id", o.arm_id},
-            {"name", name},
-            {"type", "Microsoft.KeyVault/vaults"},
-            {"location", "westeurope"},
-            {"properties", std::move(properties)}};
-  return o;
+// The live vault `name` of this test's subscription and tenant, with its access policy entries.
+engine::ObservedSet ObservedVault(const std::string& name, engine::Json properties) {
+  engine::ObservedSet observed;
+  AddLiveVault(&observed, LiveVault(VaultId(name), name, kTenant, std::move(properties)));
+  return observed;
 }
 
 TEST_F(KeyVaultRulesTest, PlannedStateJudgesFieldsTheManifestLeavesOutByTheirLiveValue) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  enablePurgeProtection: true
-  enableRbacAuthorization: true
-)");
+  Load(Vault("app-kv", "enablePurgeProtection: true\nenableRbacAuthorization: true\n"));
   // The manifest does not set publicNetworkAccess: validate judges ARM's default (Enabled) ...
   EXPECT_THAT(Of(Desired(), "KW-KV-003"),
               ElementsAre(Located{"KW-KV-003", "spec.publicNetworkAccess", "m/res.yaml:1:1"}));
   // ... plan judges the live value: Disabled live passes, Enabled live is a finding located at
   // the document, since no line of the manifest sets it.
-  engine::ObservedSet closed;
-  closed.resources.push_back(LiveVault("app-kv", {{"publicNetworkAccess", "Disabled"}}));
-  EXPECT_THAT(Of(Planned(closed), "KW-KV-003"), IsEmpty());
-  engine::ObservedSet open;
-  open.resources.push_back(LiveVault("app-kv", {{"publicNetworkAccess", "Enabled"},
-                                                {"networkAcls", {{"defaultAction", "Allow"}}}}));
-  const std::vector<gr::Finding> planned = Planned(open);
+  EXPECT_THAT(
+      Of(Planned(ObservedVault("app-kv", {{"publicNetworkAccess", "Disabled"}})), "KW-KV-003"),
+      IsEmpty());
+  const std::vector<gr::Finding> planned =
+      Planned(ObservedVault("app-kv", {{"publicNetworkAccess", "Enabled"},
+                                       {"networkAcls", {{"defaultAction", "Allow"}}}}));
   EXPECT_THAT(Of(planned, "KW-KV-003"),
               ElementsAre(Located{"KW-KV-003", "spec.publicNetworkAccess", "m/res.yaml:1:1"}));
   for (const gr::Finding& f : planned) EXPECT_EQ(f.source, gr::FindingSource::kPlanned);
 }
 
 TEST_F(KeyVaultRulesTest, PlannedStateKeepsTheManifestsValuesOverLiveOnes) {
-  Load(R"(apiVersion: keyward.dev/v1alpha1
-kind: Vault
-metadata:
-  name: app-kv
-spec:
-  sku: { family: A, name: standard }
-  enablePurgeProtection: false
-  publicNetworkAccess: Disabled
-)");
+  Load(Vault("app-kv", "enablePurgeProtection: false\npublicNetworkAccess: Disabled\n"));
   // Live has purge protection (ARM cannot turn it off; the plan says blocked), but the pull
   // request asks to turn it off: the finding points at the line that asks.
-  engine::ObservedSet observed;
-  observed.resources.push_back(
-      LiveVault("app-kv", {{"enablePurgeProtection", true}, {"publicNetworkAccess", "Enabled"}}));
+  const engine::ObservedSet observed = ObservedVault(
+      "app-kv", {{"enablePurgeProtection", true}, {"publicNetworkAccess", "Enabled"}});
   EXPECT_THAT(Of(Planned(observed), "KW-KV-001"),
               ElementsAre(Located{"KW-KV-001", "spec.enablePurgeProtection", "m/res.yaml:7:26"}));
   EXPECT_THAT(Of(Planned(observed), "KW-KV-003"), IsEmpty());
 }
 
 TEST_F(KeyVaultRulesTest, PlannedAccessPolicyPermissionsAreTheManifestsWholeSet) {
-  Load(std::string(kPolicyVault) + R"(---
-apiVersion: keyward.dev/v1alpha1
-kind: AccessPolicy
-metadata:
-  name: app
-spec:
-  vault: app-kv
-  objectId: 9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e
-  permissions: { secrets: [get] }
-)");
+  Load(Docs({PolicyVault(),
+             AccessPolicy("app", "9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e", "{ secrets: [get] }")}));
   // Live, the entry also holds keys: [all]; the plan removes it (a declared entry owns its whole
   // permission set), so the planned state must not borrow it from live.
-  engine::ObservedSet observed;
-  engine::Json vault_properties = {
-      {"enablePurgeProtection", true},
-      {"publicNetworkAccess", "Disabled"},
-      {"accessPolicies",
-       {{{"tenantId", kTenant},
-         {"objectId", "9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e"},
-         {"permissions", {{"secrets", {"get"}}, {"keys", {"all"}}}}}}}};
-  observed.resources.push_back(LiveVault("app-kv", vault_properties));
-  for (auto& entry : ObservedAccessPolicies(observed.resources[0].live, false))
-    observed.resources.push_back(std::move(entry));
+  const engine::ObservedSet observed =
+      ObservedVault("app-kv", {{"enablePurgeProtection", true},
+                               {"publicNetworkAccess", "Disabled"},
+                               {"accessPolicies",
+                                {{{"tenantId", kTenant},
+                                  {"objectId", "9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e"},
+                                  {"permissions", {{"secrets", {"get"}}, {"keys", {"all"}}}}}}}});
   EXPECT_THAT(Of(Planned(observed), "KW-KV-006"), IsEmpty());
   EXPECT_THAT(Of(Live(observed), "KW-KV-006").size(), 1u) << "the live entry itself does hold it";
 }
 
 TEST_F(KeyVaultRulesTest, UndeclaredLiveEntriesCountTowardsTheCapButAreNotReported) {
-  Load(std::string(kPolicyVault) +
-       Writer("mine", "00000000-0000-4000-8000-00000000000a", "{ secrets: [set] }"));
+  Load(Docs({PolicyVault(),
+             AccessPolicy("mine", "00000000-0000-4000-8000-00000000000a", "{ secrets: [set] }")}));
   engine::Json entries = engine::Json::array();
   for (const char* id :
        {"00000000-0000-4000-8000-0000000000b1", "00000000-0000-4000-8000-0000000000b2",
         "00000000-0000-4000-8000-0000000000b3"})
     entries.push_back(
         {{"tenantId", kTenant}, {"objectId", id}, {"permissions", {{"keys", {"delete"}}}}});
-  engine::ObservedSet observed;
-  observed.resources.push_back(LiveVault("app-kv", {{"enablePurgeProtection", true},
-                                                    {"publicNetworkAccess", "Disabled"},
-                                                    {"accessPolicies", entries}}));
-  for (auto& entry : ObservedAccessPolicies(observed.resources[0].live, false))
-    observed.resources.push_back(std::move(entry));
-  const std::vector<gr::Finding> planned = Planned(observed);
+  const std::vector<gr::Finding> planned =
+      Planned(ObservedVault("app-kv", {{"enablePurgeProtection", true},
+                                       {"publicNetworkAccess", "Disabled"},
+                                       {"accessPolicies", entries}}));
   EXPECT_THAT(Of(planned, "KW-KV-008"),
               ElementsAre(Located{"KW-KV-008", "spec.permissions.secrets[0]", "m/res.yaml:17:28"}));
 }
 
 // --- the example manifests (the demo and the end-to-end tests use them) ----------------------
 
-TEST_F(KeyVaultRulesTest, ExampleManifestsBreakNoRuleThatIsNotWaivedWithAReason) {
+// The checkout: KEYWARD_SOURCE_DIR, else four levels above this file.
+std::filesystem::path SourceRoot() {
   const char* source = std::getenv("KEYWARD_SOURCE_DIR");
-  const std::filesystem::path root =
-      source
-          ? std::filesystem::path(source)
-          : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  return source ? std::filesystem::path(source)
+                : std::filesystem::path(__FILE__)
+                      .parent_path()
+                      .parent_path()
+                      .parent_path()
+                      .parent_path();
+}
+
+TEST_F(KeyVaultRulesTest, ExampleManifestsBreakNoRuleThatIsNotWaivedWithAReason) {
+  const std::filesystem::path root = SourceRoot();
   engine::RealFileReader files;
   loaded_ = engine::ValidateManifests({(root / "manifests/examples/payments").string()}, files,
                                       handlers_, nullptr, &KeyVaultGuardrails());
@@ -743,11 +538,7 @@ TEST_F(KeyVaultRulesTest, ExampleManifestsBreakNoRuleThatIsNotWaivedWithAReason)
 // --- the generated documentation -------------------------------------------------------------
 
 TEST(KeyVaultRulesDocsTest, CheckedInDocsMatchTheRuleTable) {
-  const char* source = std::getenv("KEYWARD_SOURCE_DIR");
-  const std::filesystem::path root =
-      source
-          ? std::filesystem::path(source)
-          : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  const std::filesystem::path root = SourceRoot();
   std::ifstream in(root / "docs" / "guardrails.md", std::ios::binary);
   ASSERT_TRUE(in) << "docs/guardrails.md is missing";
   std::stringstream text;

@@ -20,44 +20,40 @@ std::string ParentSubscription(const RuleContext& c) {
 }
 
 Rule AllowedSubscriptions() {
-  Rule rule;
-  rule.info.id = "KW-KV-014";
-  rule.info.name = "PrivateEndpointFromAllowedSubscription";
-  rule.info.title = "Private endpoints are approved only from allowed subscriptions";
-  rule.info.severity = Severity::kHigh;
-  rule.info.kinds = {kVaultPecKind.kind, kHsmPecKind.kind};
-  rule.info.checks =
-      "A connection with `status: Approved` has a `spec.privateEndpointId` in the subscription "
-      "of its vault or managed HSM, or in one of `allowedSubscriptions`. Rejected connections "
-      "are never findings.";
-  rule.info.rationale =
-      "Approving a private endpoint connection puts the vault on another network: whoever "
-      "controls that endpoint's virtual network reaches the vault privately, past a firewall "
-      "that denies the internet. An endpoint in a subscription the platform team does not know "
-      "(another tenant's, a personal one) is an exfiltration path that looks like ordinary "
-      "private networking.";
-  rule.info.remediation =
-      "Set `status: Rejected` unless the endpoint belongs to a known subscription, and add the "
-      "subscriptions of trusted landing zones to `allowedSubscriptions`.";
-  rule.info.controls = {kMcsbNs2};
-  rule.info.parameters = {{"allowedSubscriptions", ParameterType::kStringList, Json::array(),
-                           "Subscription ids whose private endpoints may be approved, besides "
-                           "the vault's own.",
-                           std::nullopt, std::nullopt}};
-  rule.check = [](const RuleContext& c, std::vector<Violation>* out) {
-    if (!IEquals(SpecString(c.subject.spec, "status"), "Approved")) return;
-    const std::string endpoint = SpecString(c.subject.spec, "privateEndpointId");
-    const std::string endpoint_subscription = SubscriptionOfId(endpoint);
-    const std::string own = ParentSubscription(c);
-    if (endpoint_subscription.empty() || IEquals(endpoint_subscription, own) ||
-        EqualsAnyIgnoreCase(endpoint_subscription, c.parameters.Strings("allowedSubscriptions")))
-      return;
-    out->push_back({"spec.privateEndpointId",
-                    "approves a private endpoint in subscription " + endpoint_subscription +
-                        ", which is neither the parent's own subscription (" + own +
-                        ") nor in allowedSubscriptions"});
-  };
-  return rule;
+  return {
+      {"KW-KV-014",
+       "PrivateEndpointFromAllowedSubscription",
+       "Private endpoints are approved only from allowed subscriptions",
+       Severity::kHigh,
+       {kVaultPecKind.kind, kHsmPecKind.kind},
+       "A connection with `status: Approved` has a `spec.privateEndpointId` in the subscription "
+       "of its vault or managed HSM, or in one of `allowedSubscriptions`. Rejected connections "
+       "are never findings.",
+       "Approving a private endpoint connection puts the vault on another network: whoever "
+       "controls that endpoint's virtual network reaches the vault privately, past a firewall "
+       "that denies the internet. An endpoint in a subscription the platform team does not know "
+       "(another tenant's, a personal one) is an exfiltration path that looks like ordinary "
+       "private networking.",
+       "Set `status: Rejected` unless the endpoint belongs to a known subscription, and add the "
+       "subscriptions of trusted landing zones to `allowedSubscriptions`.",
+       {kMcsbNs2},
+       {StringListParameter("allowedSubscriptions", Json::array(),
+                            "Subscription ids whose private endpoints may be approved, besides "
+                            "the vault's own.")}},
+      [](const RuleContext& c, std::vector<Violation>* out) {
+        if (!IEquals(SpecString(c.subject.spec, "status"), "Approved")) return;
+        const std::string endpoint = SpecString(c.subject.spec, "privateEndpointId");
+        const std::string endpoint_subscription = SubscriptionOfId(endpoint);
+        const std::string own = ParentSubscription(c);
+        if (endpoint_subscription.empty() || IEquals(endpoint_subscription, own) ||
+            EqualsAnyIgnoreCase(endpoint_subscription,
+                                c.parameters.Strings("allowedSubscriptions")))
+          return;
+        out->push_back({"spec.privateEndpointId",
+                        "approves a private endpoint in subscription " + endpoint_subscription +
+                            ", which is neither the parent's own subscription (" + own +
+                            ") nor in allowedSubscriptions"});
+      }};
 }
 
 }  // namespace

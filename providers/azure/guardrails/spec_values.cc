@@ -9,6 +9,13 @@ const Json* SpecValue(const Json& object, const std::string& key) {
   return value && !value->is_null() ? value : nullptr;
 }
 
+const Json* SpecValueAt(const Json& object, std::initializer_list<const char*> path) {
+  const Json* value = &object;
+  for (const char* key : path)
+    if (!(value = SpecValue(*value, key))) return nullptr;
+  return value;
+}
+
 std::optional<bool> SpecBool(const Json& object, const std::string& key) {
   const Json* value = SpecValue(object, key);
   if (!value) return std::nullopt;

@@ -4,6 +4,7 @@
 // absent rather than failing a rule.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ namespace keyward::azure::guardrails {
 using Json = nlohmann::json;
 
 const Json* SpecValue(const Json& object, const std::string& key);  // null when absent / null
+// The value at `path` below `object`, each step read like SpecValue ({"networkAcls", "ipRules"}):
+// null when a step is absent, null or not an object.
+const Json* SpecValueAt(const Json& object, std::initializer_list<const char*> path);
 std::optional<bool> SpecBool(const Json& object, const std::string& key);
 std::optional<long long> SpecInt(const Json& object, const std::string& key);
 std::string SpecString(const Json& object, const std::string& key);  // "" when absent
