@@ -1,12 +1,11 @@
 // Managed HSM key scenarios against the real binary (ARM-NOTES §1.7, §5.4; keysManagedHsm.json).
-#include "emulator/mhsm_keys.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <thread>
 
 #include "emulator/emulator_test_util.h"
+#include "emulator/key_family.h"
 
 namespace keyward::emulator::test {
 namespace {
