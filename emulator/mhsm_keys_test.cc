@@ -10,14 +10,9 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kSubscriptionId;
-
-class MhsmKeysTest : public EmulatorTest {
+class MhsmKeysTest : public HsmFixture {
  protected:
-  void SetUp() override {
-    StartWith({.lro_seconds = 0.2});
-    CreateRg("rg1");
-  }
+  MhsmKeysTest() : HsmFixture(0.2) {}
 
   // Creates the HSM and waits for provisioning to finish.
   void CreateHsm(const std::string& name) {
