@@ -8,9 +8,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kObjectId;
-using keyward::testing::kTenantId;
-
 constexpr char kOtherObject[] = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
 json Entry(const std::string& object_id, const json& permissions) {

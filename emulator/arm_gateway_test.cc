@@ -7,8 +7,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kSubscriptionId;
-
 using ArmGatewayTest = EmulatorTest;
 
 TEST_F(ArmGatewayTest, MissingApiVersionIsMissingApiVersionParameter) {

@@ -179,10 +179,34 @@ bool AddRule(const FaultRule& rule, const std::string& where, FaultSpec* spec, s
   return true;
 }
 
+// An action field of a JSON rule (status, reset, latencyMs, lroFail); false when `key` is not
+// one. Throws with the message to report. The switches (reset, lroFail) only take true.
+bool ApplyJsonAction(const std::string& key, const nlohmann::json& value, FaultRule* rule) {
+  if ((key == "reset" || key == "lroFail") && !value.get<bool>()) {
+    throw std::runtime_error(key + " must be true");
+  }
+  if (key == "status") {
+    rule->action = FaultAction::kStatus;
+    rule->status = value.get<int>();
+  } else if (key == "reset") {
+    rule->action = FaultAction::kReset;
+  } else if (key == "latencyMs") {
+    rule->action = FaultAction::kLatency;
+    rule->latency_ms = value.get<int>();
+  } else if (key == "lroFail") {
+    rule->action = FaultAction::kLroFail;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // One field of a JSON rule; throws with the message to report. Counts the action fields.
 void ApplyJsonRuleField(const std::string& key, const nlohmann::json& value, FaultRule* rule,
                         int* actions) {
-  if (key == "match") {
+  if (ApplyJsonAction(key, value, rule)) {
+    ++*actions;
+  } else if (key == "match") {
     if (!value.is_object()) throw std::runtime_error("match must be an object");
     for (const auto& [mk, mv] : value.items()) {
       if (mk != "method" && mk != "operation" && mk != "path") {
@@ -190,22 +214,6 @@ void ApplyJsonRuleField(const std::string& key, const nlohmann::json& value, Fau
       }
       SetMatchField(mk, mv.get<std::string>(), rule);
     }
-  } else if (key == "status") {
-    rule->action = FaultAction::kStatus;
-    rule->status = value.get<int>();
-    ++*actions;
-  } else if (key == "reset") {
-    if (!value.get<bool>()) throw std::runtime_error("reset must be true");
-    rule->action = FaultAction::kReset;
-    ++*actions;
-  } else if (key == "latencyMs") {
-    rule->action = FaultAction::kLatency;
-    rule->latency_ms = value.get<int>();
-    ++*actions;
-  } else if (key == "lroFail") {
-    if (!value.get<bool>()) throw std::runtime_error("lroFail must be true");
-    rule->action = FaultAction::kLroFail;
-    ++*actions;
   } else if (key == "rate") {
     rule->rate = value.get<double>();
   } else if (key == "limit") {

@@ -12,8 +12,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::HttpsRequest;
-
 TEST(FaultSpecTest, FlagFormMapsToTheJsonSpec) {
   std::string error;
   auto flag = ParseFaultSpecFlag(

@@ -13,11 +13,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::FormEncode;
-using keyward::testing::HttpsRequest;
-using keyward::testing::kClientId;
-using keyward::testing::kTenantId;
-
 constexpr char kMiClient[] = "3f3c8f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
 constexpr char kMiObject[] = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d";
 

@@ -10,12 +10,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::FormEncode;
-using keyward::testing::HttpsRequest;
-using keyward::testing::kClientId;
-using keyward::testing::kClientSecret;
-using keyward::testing::kTenantId;
-
 class IdentityTest : public EmulatorTest {
  protected:
   HttpsResult Token(const std::string& tenant, const std::string& form,

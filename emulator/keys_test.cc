@@ -9,23 +9,14 @@
 namespace keyward::emulator::test {
 namespace {
 
-class KeysTest : public EmulatorTest {
+class KeysTest : public VaultFixture {
  protected:
-  void SetUp() override {
-    EmulatorTest::SetUp();
-    CreateRg("rg1");
-    auto r = PutVault("rg1", "kv-keys", VaultBody());
-    ASSERT_EQ(r.status, 200) << r.body;
-  }
+  KeysTest() : VaultFixture("kv-keys") {}
   std::string KeyPath(const std::string& name, const std::string& vault = "kv-keys") {
     return VaultPath("rg1", vault) + "/keys/" + name;
   }
   HttpsResult PutKey(const std::string& name, const json& properties) {
     return Call("PUT", KeyPath(name) + "?" + kKv, {{"properties", properties}});
-  }
-  HttpsResult GetUrl(const std::string& url) {
-    return keyward::testing::HttpsRequest("GET", url, {{"Authorization", "Bearer " + token_}}, "",
-                                          emulator_->ca_file());
   }
   // Follows nextLink to the end; returns every item and counts the pages.
   std::vector<json> ListAll(const std::string& path_and_query, int* pages) {
@@ -52,10 +43,8 @@ TEST_F(KeysTest, CreateAnswers200WithDefaultsAndA32HexVersion) {
   auto r = PutKey("key-1", {{"kty", "RSA"}});
   ASSERT_EQ(r.status, 200) << r.body;
   json k = r.Json();
-  EXPECT_EQ(k["id"], VaultPath("rg1", "kv-keys") + "/keys/key-1");
-  EXPECT_EQ(k["name"], "key-1");
-  EXPECT_EQ(k["type"], "Microsoft.KeyVault/vaults/keys");
-  EXPECT_EQ(k["location"], "westus");
+  ExpectResource(k, VaultPath("rg1", "kv-keys") + "/keys/key-1", "key-1",
+                 "Microsoft.KeyVault/vaults/keys");
   const json& p = k["properties"];
   EXPECT_EQ(p["kty"], "RSA");
   EXPECT_EQ(p["keySize"], 2048);

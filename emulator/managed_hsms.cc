@@ -29,6 +29,8 @@ const SoftDeleteKind kHsmSoftDelete = {
     .purge_protection_default = true,
     .lists_purge_protection_off = true,
     .keeps_children = false,  // keys go with the HSM
+    .noun = "managed HSM",
+    .auto_purger = "The service",
 };
 
 constexpr char kFunctional[] = "ManagedHsm is functional.";
@@ -161,12 +163,9 @@ std::string ManagedHsmKey(const std::string& sub, const std::string& rg, const s
 
 std::optional<ArmError> ValidateManagedHsmName(const std::string& name) {
   if (IsVaultFamilyName(name)) return std::nullopt;
-  return ArmError{400, "InvalidManagedHsmName",
-                  "The managed HSM name '" + name +
-                      "' is invalid. It must be a string of 3 to 24 characters and contain only "
-                      "numbers (0-9), letters (a-z, A-Z), and hyphens (-). It must start with a "
-                      "letter, end with a letter or digit, and must not contain consecutive "
-                      "hyphens."};
+  return ArmError{
+      400, "InvalidManagedHsmName",
+      "The managed HSM name '" + name + "' is invalid. It must " + kVaultFamilyNameRule};
 }
 
 Reply ManagedHsmErrorReply(const ArmError& error, const std::string& inner_code,
@@ -276,7 +275,7 @@ class ManagedHsms {
   }
 
   FinalResponse CompleteDelete(Store::Tx& tx, const Operation& op, double now) {
-    if (auto hsm = tx.Get(op.target)) SoftDelete(tx, *hsm, now);
+    if (auto hsm = tx.Get(op.target)) SoftDelete(kHsmSoftDelete, tx, *hsm, now);
     return {200, nullptr};
   }
 
@@ -287,9 +286,12 @@ class ManagedHsms {
     return {200, nullptr};
   }
 
-  // Moves a live HSM into deletedManagedHSMs (end of DELETE, and resource group deletion).
-  void SoftDelete(Store::Tx& tx, const StoredResource& hsm, double now) const {
-    emulator::SoftDelete(kHsmSoftDelete, tx, hsm, now);
+  // A failed purge leaves the deleted HSM in place (purge can be retried).
+  void FailPurge(Store::Tx& tx, const Operation& op, double /*now*/) {
+    if (auto deleted = tx.Get(op.target)) {
+      deleted->body["_internal"].erase("purgeOperation");
+      tx.Put(*deleted);
+    }
   }
 
   // ---- handlers ----
@@ -443,10 +445,8 @@ class ManagedHsms {
       Operation op = ctx_.operations->Begin(tx, kMhsmDeleteKind, sub, key, json::object(), r.now);
       hsm->body["_internal"]["operation"] = op.id;
       tx.Put(*hsm);
-      return Reply::Empty(202)
-          .WithHeader("Location",
-                      Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
-          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+      return ctx_.operations->Accepted(
+          Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id));
     });
   }
 
@@ -464,9 +464,10 @@ class ManagedHsms {
   }
 
   Reply GetDeleted(RequestContext& r) {
-    std::string key = ToLower(
-        DeletedId(kHsmSoftDelete, r.Var("subscriptionId"), r.Var("location"), r.Var("name")));
-    auto deleted = ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+    auto deleted = ctx_.store->Transact([&](Store::Tx& tx) {
+      return emulator::GetDeleted(kHsmSoftDelete, tx, r.Var("subscriptionId"), r.Var("location"),
+                                  r.Var("name"));
+    });
     if (!deleted) return DeletedNotFound(r);
     return Reply::Json(200, RenderDeleted(*deleted));
   }
@@ -474,19 +475,10 @@ class ManagedHsms {
   Reply Purge(RequestContext& r) {
     const std::string sub = r.Var("subscriptionId"), location = r.Var("location");
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
-      auto deleted = tx.Get(ToLower(DeletedId(kHsmSoftDelete, sub, location, r.Var("name"))));
+      auto deleted = emulator::GetDeleted(kHsmSoftDelete, tx, sub, location, r.Var("name"));
       if (!deleted) return DeletedNotFound(r);
-      const json& p = deleted->body["properties"];
-      if (PurgeProtected(kHsmSoftDelete, *deleted)) {
-        // Same choice as vaults: 409, a state conflict that only time resolves.
-        return ManagedHsmErrorReply(
-            {409, "PurgeProtectionEnabled",
-             "Operation 'purge' is not allowed because purge protection is enabled for managed "
-             "HSM '" +
-                 deleted->body.value("name", "") +
-                 "'. The service will purge it "
-                 "automatically on " +
-                 p.value("scheduledPurgeDate", "") + "."});
+      if (auto refusal = PurgeRefusal(kHsmSoftDelete, *deleted)) {
+        return ManagedHsmErrorReply(*refusal);
       }
       if (deleted->body["_internal"].contains("purgeOperation")) {
         return ManagedHsmErrorReply({409, "AnotherOperationInProgress",
@@ -496,10 +488,8 @@ class ManagedHsms {
           ctx_.operations->Begin(tx, kMhsmPurgeKind, sub, deleted->key, json::object(), r.now);
       deleted->body["_internal"]["purgeOperation"] = op.id;
       tx.Put(*deleted);
-      return Reply::Empty(202)
-          .WithHeader("Location",
-                      Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
-          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+      return ctx_.operations->Accepted(
+          Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id));
     });
   }
 
@@ -511,22 +501,8 @@ class ManagedHsms {
     if (!Present(body, "name") || !body["name"].is_string()) {
       return ManagedHsmErrorReply(RequiredProperty("name"));
     }
-    std::string name = body["name"];
-    if (auto error = ValidateManagedHsmName(name)) {
-      return Reply::Json(200, {{"nameAvailable", false},
-                               {"reason", "AccountNameInvalid"},
-                               {"message", error->message}});
-    }
-    bool taken = ctx_.store->Transact([&](Store::Tx& tx) {
-      return !tx.FindByName({kManagedHsmType, kDeletedManagedHsmType}, ToLower(name)).empty();
-    });
-    if (taken) {
-      return Reply::Json(200,
-                         {{"nameAvailable", false},
-                          {"reason", "AlreadyExists"},
-                          {"message", "The managed HSM name '" + name + "' is already in use."}});
-    }
-    return Reply::Json(200, {{"nameAvailable", true}});
+    const std::string name = body["name"];
+    return NameAvailability(kHsmSoftDelete, *ctx_.store, name, ValidateManagedHsmName(name));
   }
 
   Reply ListRegions(RequestContext& r) {
@@ -623,9 +599,9 @@ class ManagedHsms {
     Operation op = ctx_.operations->Begin(tx, kMhsmWriteKind, sub, hsm.key, json::object(), r.now);
     hsm.body["_internal"]["operation"] = op.id;
     tx.Put(hsm);
-    return Reply::Json(202, Render(hsm))
-        .WithHeader("Location", Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id))
-        .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+    return ctx_.operations->Accepted(
+        Operations::ManagedHsmLocationUrl(r.base_url, sub, location, op.id),
+        Reply::Json(202, Render(hsm)));
   }
 
   static std::optional<Reply> Busy(const StoredResource& hsm) {
@@ -678,44 +654,24 @@ class ManagedHsms {
                 const std::string& location, const std::string& key) {
     const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
                       name = r.Var("name");
-    std::optional<StoredResource> deleted = FindDeleted(kHsmSoftDelete, tx, sub, name);
-    if (!deleted) {
-      return ManagedHsmErrorReply(
-          {400, "SoftDeletedManagedHsmDoesNotExist",
-           "A soft deleted managed HSM with the given name '" + name + "' does not exist."});
-    }
-    if (deleted->body["_internal"].contains("purgeOperation")) {
-      return ManagedHsmErrorReply({409, "AnotherOperationInProgress",
-                                   "The deleted managed HSM '" + name + "' is being purged."});
-    }
-    std::string deleted_location = deleted->body["properties"].value("location", "");
-    if (deleted_location != location) {
-      return ManagedHsmErrorReply({400, "BadRequest",
-                                   "The location '" + location +
-                                       "' does not match the location of the soft-deleted "
-                                       "managed HSM '" +
-                                       name + "' ('" + deleted_location + "')."});
-    }
+    auto found = DeletedToRecover(
+        kHsmSoftDelete, tx, sub, name, location,
+        {400, "SoftDeletedManagedHsmDoesNotExist",
+         "A soft deleted managed HSM with the given name '" + name + "' does not exist."});
+    if (auto* error = std::get_if<ArmError>(&found)) return ManagedHsmErrorReply(*error);
+    const StoredResource& deleted = std::get<StoredResource>(found);
     if (auto quota = QuotaExceeded(tx, sub, location)) return *quota;
     StoredResource hsm = NewHsm(sub, rg, name, r);
-    RestoreKept(*deleted, body, kHsmSoftDelete, hsm);
+    RestoreKept(deleted, body, kHsmSoftDelete, hsm);
     hsm.key = key;
-    tx.Delete(deleted->key);
+    tx.Delete(deleted.key);
     return StartWrite(tx, r, hsm, true);
   }
 
   Reply List(RequestContext& r, const std::string& type, const std::string& parent,
              const std::string& sub, bool top_allowed) {
-    auto page = ParsePageRequest(r, kDefaultPageSize, top_allowed);
-    if (auto* error = std::get_if<ArmError>(&page)) return ManagedHsmErrorReply(*error);
-    return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({type, parent, sub, after, limit});
-                                  },
-                                  Render));
-    });
+    // ManagedHsmErrorReply without an inner error is Reply::Error: ListReply's 400 is the same.
+    return ListReply(*ctx_.store, r, kDefaultPageSize, top_allowed, {type, parent, sub}, Render);
   }
 
   static Reply NotFound(const RequestContext& r) {
@@ -735,61 +691,25 @@ class ManagedHsms {
 
 void RegisterManagedHsmRoutes(Router& router, const ServiceContext& context) {
   auto hsms = std::make_shared<ManagedHsms>(context);
-  context.operations->RegisterKind(
-      kMhsmWriteKind,
-      [hsms](Store::Tx& tx, const Operation& op, double now) {
-        return hsms->CompleteWrite(tx, op, now);
-      },
-      [hsms](Store::Tx& tx, const Operation& op, double now) { hsms->FailWrite(tx, op, now); });
-  context.operations->RegisterKind(
-      kMhsmDeleteKind,
-      [hsms](Store::Tx& tx, const Operation& op, double now) {
-        return hsms->CompleteDelete(tx, op, now);
-      },
-      [hsms](Store::Tx& tx, const Operation& op, double now) { hsms->FailDelete(tx, op, now); });
-  context.operations->RegisterKind(
-      kMhsmPurgeKind,
-      [hsms](Store::Tx& tx, const Operation& op, double now) {
-        return hsms->CompletePurge(tx, op, now);
-      },
-      [](Store::Tx& tx, const Operation& op, double) {
-        // A failed purge leaves the deleted HSM in place (purge can be retried).
-        if (auto deleted = tx.Get(op.target)) {
-          deleted->body["_internal"].erase("purgeOperation");
-          tx.Put(*deleted);
-        }
-      });
+  context.operations->RegisterKind(kMhsmWriteKind, CompleterOf(hsms, &ManagedHsms::CompleteWrite),
+                                   FailerOf(hsms, &ManagedHsms::FailWrite));
+  context.operations->RegisterKind(kMhsmDeleteKind, CompleterOf(hsms, &ManagedHsms::CompleteDelete),
+                                   FailerOf(hsms, &ManagedHsms::FailDelete));
+  context.operations->RegisterKind(kMhsmPurgeKind, CompleterOf(hsms, &ManagedHsms::CompletePurge),
+                                   FailerOf(hsms, &ManagedHsms::FailPurge));
   // Deleting a resource group soft-deletes its HSMs (managed-hsm docs, ARM-NOTES §5.5).
-  OnResourceGroupDelete(context, kManagedHsmType,
-                        [hsms](Store::Tx& tx, const StoredResource& hsm, double now) {
-                          hsms->SoftDelete(tx, hsm, now);
-                        });
+  SoftDeleteWithResourceGroup(context, kHsmSoftDelete);
+  AddSoftDeleteRoutes(router, kHsmSoftDelete, "ManagedHsms", "name", hsms);
   auto bind = MethodsOf(hsms);
   const std::string sub = "/subscriptions/{subscriptionId}";
-  const std::string rg = sub + "/resourceGroups/{resourceGroupName}";
-  const std::string hsm = rg + "/providers/Microsoft.KeyVault/managedHSMs/{name}";
-  const std::string deleted =
-      sub + "/providers/Microsoft.KeyVault/locations/{location}/deletedManagedHSMs/{name}";
   const auto kv = ApiFamily::kKeyVault;
-  router.Add({"PUT", hsm, "ManagedHsms_CreateOrUpdate", kv, true, bind(&ManagedHsms::Put)});
-  router.Add({"PATCH", hsm, "ManagedHsms_Update", kv, true, bind(&ManagedHsms::Patch)});
-  router.Add({"GET", hsm, "ManagedHsms_Get", kv, true, bind(&ManagedHsms::Get)});
-  router.Add({"DELETE", hsm, "ManagedHsms_Delete", kv, true, bind(&ManagedHsms::Delete)});
-  router.Add({"GET", rg + "/providers/Microsoft.KeyVault/managedHSMs",
-              "ManagedHsms_ListByResourceGroup", kv, true,
-              bind(&ManagedHsms::ListByResourceGroup)});
-  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/managedHSMs",
-              "ManagedHsms_ListBySubscription", kv, true, bind(&ManagedHsms::ListBySubscription)});
-  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/deletedManagedHSMs",
-              "ManagedHsms_ListDeleted", kv, true, bind(&ManagedHsms::ListDeleted)});
-  router.Add({"GET", deleted, "ManagedHsms_GetDeleted", kv, true, bind(&ManagedHsms::GetDeleted)});
-  router.Add({"POST", deleted + "/purge", "ManagedHsms_PurgeDeleted", kv, true,
-              bind(&ManagedHsms::Purge)});
   router.Add({"POST", sub + "/providers/Microsoft.KeyVault/checkMhsmNameAvailability",
               "ManagedHsms_CheckMhsmNameAvailability", kv, true,
               bind(&ManagedHsms::CheckNameAvailability)});
-  router.Add({"GET", hsm + "/regions", "MHSMRegions_ListByResource", kv, true,
-              bind(&ManagedHsms::ListRegions)});
+  router.Add({"GET",
+              sub + "/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/"
+                    "managedHSMs/{name}/regions",
+              "MHSMRegions_ListByResource", kv, true, bind(&ManagedHsms::ListRegions)});
 }
 
 }  // namespace keyward::emulator

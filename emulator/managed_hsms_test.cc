@@ -10,35 +10,19 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kOtherSubscriptionId;
-using keyward::testing::kSubscriptionId;
-
-std::string DeletedHsmPath(const std::string& location, const std::string& name) {
-  return "/subscriptions/" + std::string(kSubscriptionId) +
-         "/providers/Microsoft.KeyVault/locations/" + location + "/deletedManagedHSMs/" + name;
-}
-
-class ManagedHsmTest : public EmulatorTest {
+class ManagedHsmTest : public HsmFixture {
  protected:
-  void SetUp() override {
-    StartWith({.lro_seconds = 0.3});
-    CreateRg("rg1");
-  }
+  ManagedHsmTest() : HsmFixture(0.3) {}
 
   HttpsResult Get(const std::string& name, const std::string& rg = "rg1") {
     return Call("GET", HsmPath(rg, name) + "?" + kKv);
-  }
-
-  HttpsResult Poll(const std::string& url) {
-    return keyward::testing::HttpsRequest("GET", url, {{"Authorization", "Bearer " + token_}}, "",
-                                          emulator_->ca_file());
   }
 
   // Follows a Location URL until it stops answering 202; counts the 202s.
   HttpsResult Wait(const HttpsResult& started, int* polls_202 = nullptr) {
     std::string url = started.Header("Location");
     for (int i = 0; i < 200; ++i) {
-      auto r = Poll(url);
+      auto r = GetUrl(url);
       if (r.status != 202) return r;
       EXPECT_TRUE(r.body.empty()) << "a running operation answers 202 without a body";
       EXPECT_FALSE(r.Header("Retry-After").empty());
@@ -113,7 +97,7 @@ TEST_F(ManagedHsmTest, CreateIsA202LocationLroVisibleAsProvisioningThenSucceeded
   EXPECT_EQ(hsm["tags"], json({{"Dept", "hsm"}}));
   EXPECT_EQ(Get("hsm1").Json(), hsm);
   // The finished operation keeps answering the final result.
-  EXPECT_EQ(Poll(location).status, 200);
+  EXPECT_EQ(GetUrl(location).status, 200);
 }
 
 TEST_F(ManagedHsmTest, GetOfAbsentHsmIs404ResourceNotFound) {
@@ -212,17 +196,10 @@ TEST_F(ManagedHsmTest, DeleteSoftDeletesThenPurgeIsA202LroWhenNotProtected) {
   auto deleted_done = Wait(del);
   EXPECT_EQ(deleted_done.status, 200);
   EXPECT_TRUE(deleted_done.body.empty());
-  EXPECT_EQ(Get("hsm-del").status, 404);
-  EXPECT_EQ(Call("DELETE", HsmPath("rg1", "hsm-del") + "?" + kKv).status, 204);
-
-  auto deleted = Call("GET", DeletedHsmPath("westus", "hsm-del") + "?" + kKv);
-  ASSERT_EQ(deleted.status, 200) << deleted.body;
-  json d = deleted.Json();
-  EXPECT_EQ(d["type"], "Microsoft.KeyVault/deletedManagedHSMs");
-  EXPECT_EQ(d["properties"]["mhsmId"], HsmPath("rg1", "hsm-del"));
-  EXPECT_EQ(d["properties"]["location"], "westus");
+  json d = ExpectSoftDeleted(HsmPath("rg1", "hsm-del"), DeletedHsmPath("westus", "hsm-del"),
+                             "Microsoft.KeyVault/deletedManagedHSMs", "mhsmId", {{"Dept", "hsm"}});
+  ASSERT_FALSE(d.is_null());
   EXPECT_EQ(d["properties"]["purgeProtectionEnabled"], false);
-  EXPECT_EQ(d["properties"]["tags"], json({{"Dept", "hsm"}}));
   EXPECT_TRUE(d["properties"]["deletionDate"].is_string());
   EXPECT_TRUE(d["properties"]["scheduledPurgeDate"].is_string());
   auto list = Call("GET", "/subscriptions/" + std::string(kSubscriptionId) +
@@ -248,11 +225,7 @@ TEST_F(ManagedHsmTest, DeleteSoftDeletesThenPurgeIsA202LroWhenNotProtected) {
 TEST_F(ManagedHsmTest, PurgeProtectionIsOnByDefaultAndRefusesPurge) {
   Create("hsm-pp");
   Delete("hsm-pp");
-  auto d = Call("GET", DeletedHsmPath("westus", "hsm-pp") + "?" + kKv);
-  EXPECT_EQ(d.Json()["properties"]["purgeProtectionEnabled"], true);
-  auto purge = Call("POST", DeletedHsmPath("westus", "hsm-pp") + "/purge?" + kKv);
-  EXPECT_EQ(purge.status, 409);
-  EXPECT_EQ(purge.Json()["error"]["code"], "PurgeProtectionEnabled");
+  ExpectPurgeRefused(DeletedHsmPath("westus", "hsm-pp"));
   EXPECT_EQ(Call("POST", DeletedHsmPath("westus", "absent") + "/purge?" + kKv).status, 404);
 }
 
@@ -341,7 +314,7 @@ TEST_F(ManagedHsmTest, ListsPageWithTopAndNextLink) {
   ASSERT_EQ(page1.status, 200) << page1.body;
   EXPECT_EQ(page1.Json()["value"].size(), 2u);
   std::string next = page1.Json()["nextLink"];
-  auto page2 = Poll(next);
+  auto page2 = GetUrl(next);
   ASSERT_EQ(page2.status, 200) << page2.body;
   EXPECT_EQ(page2.Json()["value"].size(), 1u);
   EXPECT_FALSE(page2.Json().contains("nextLink"));

@@ -1,24 +1,18 @@
 // Managed HSM key scenarios against the real binary (ARM-NOTES §1.7, §5.4; keysManagedHsm.json).
-#include "emulator/mhsm_keys.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <thread>
 
 #include "emulator/emulator_test_util.h"
+#include "emulator/key_family.h"
 
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kSubscriptionId;
-
-class MhsmKeysTest : public EmulatorTest {
+class MhsmKeysTest : public HsmFixture {
  protected:
-  void SetUp() override {
-    StartWith({.lro_seconds = 0.2});
-    CreateRg("rg1");
-  }
+  MhsmKeysTest() : HsmFixture(0.2) {}
 
   // Creates the HSM and waits for provisioning to finish.
   void CreateHsm(const std::string& name) {

@@ -6,23 +6,14 @@
 namespace keyward::emulator::test {
 namespace {
 
-class NetworkTest : public PrivateEndpointFixture {
- protected:
-  void SetUp() override {
-    PrivateEndpointFixture::SetUp();
-    ASSERT_EQ(PutVault("rg1", "kv1", VaultBody()).status, 200);
-  }
-};
+class NetworkTest : public PrivateEndpointFixture {};
 
 TEST_F(NetworkTest, PrivateEndpointPutGetDeleteWithNetworkShapes) {
   auto r = PutEndpoint("pe1", VaultPath("rg1", "kv1"), true);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_FALSE(r.HasHeader("x-ms-keyvault-service-version"));
   json pe = r.Json();
-  EXPECT_EQ(pe["id"], EndpointPath("rg1", "pe1"));
-  EXPECT_EQ(pe["name"], "pe1");
-  EXPECT_EQ(pe["type"], "Microsoft.Network/privateEndpoints");
-  EXPECT_EQ(pe["location"], "westus");
+  ExpectResource(pe, EndpointPath("rg1", "pe1"), "pe1", "Microsoft.Network/privateEndpoints");
   EXPECT_FALSE(pe["etag"].get<std::string>().empty());
   EXPECT_EQ(pe["properties"]["provisioningState"], "Succeeded");
   EXPECT_TRUE(pe["properties"]["subnet"]["id"].is_string());

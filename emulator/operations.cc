@@ -111,12 +111,17 @@ Reply Operations::Poll(RequestContext& request, const std::string& location_url)
     return Reply::Error(
         {404, "OperationNotFound", "The operation '" + id + "' could not be found."});
   }
-  if (op->status == "InProgress") {
-    return Reply::Empty(202)
-        .WithHeader("Location", location_url)
-        .WithHeader("Retry-After", std::to_string(RetryAfterSeconds()));
-  }
-  const auto& final_response = op->data["final"];
+  if (op->status == "InProgress") return Accepted(location_url);
+  return Finished(*op);
+}
+
+Reply Operations::Accepted(const std::string& location_url, Reply reply) const {
+  return reply.WithHeader("Location", location_url)
+      .WithHeader("Retry-After", std::to_string(RetryAfterSeconds()));
+}
+
+Reply Operations::Finished(Operation op) {
+  auto& final_response = op.data["final"];
   int status = final_response.value("status", 200);
   if (final_response["body"].is_null()) return Reply::Empty(status);
   Reply reply = Reply::Json(status, final_response["body"]);

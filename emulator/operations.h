@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -61,6 +62,13 @@ class Operations {
   // Seconds clients should wait between polls: small, derived from --lro-seconds (1..5).
   int RetryAfterSeconds() const;
 
+  // `reply` (202, empty unless the operation's route answers with a body) with the Location to
+  // poll and the Retry-After every accepted LRO carries.
+  Reply Accepted(const std::string& location_url, Reply reply = Reply::Empty(202)) const;
+  // What a poll answers once `op` has finished: its stored final status and body (error_code set
+  // for errors, for the request log and stats).
+  static Reply Finished(Operation op);
+
   // Location URLs for the two polling routes.
   static std::string KeyVaultLocationUrl(const std::string& base_url, const std::string& sub,
                                          const std::string& location, const std::string& id);
@@ -83,5 +91,24 @@ class Operations {
   std::map<std::string, ArmError> fail_next_;  // kind ("" = any) -> error
   FailurePolicy failure_policy_;
 };
+
+// A completer and a failer that call methods of one service object, as MethodsOf does for route
+// handlers: `RegisterKind(kind, CompleterOf(hsms, &ManagedHsms::CompleteDelete),
+// FailerOf(hsms, &ManagedHsms::FailDelete))`.
+template <class Service>
+Operations::Completer CompleterOf(std::shared_ptr<Service> service,
+                                  FinalResponse (Service::*method)(Store::Tx&, const Operation&,
+                                                                   double)) {
+  return [service, method](Store::Tx& tx, const Operation& op, double now) {
+    return ((*service).*method)(tx, op, now);
+  };
+}
+template <class Service>
+Operations::Failer FailerOf(std::shared_ptr<Service> service,
+                            void (Service::*method)(Store::Tx&, const Operation&, double)) {
+  return [service, method](Store::Tx& tx, const Operation& op, double now) {
+    ((*service).*method)(tx, op, now);
+  };
+}
 
 }  // namespace keyward::emulator

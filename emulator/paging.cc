@@ -35,11 +35,12 @@ std::variant<PageRequest, ArmError> ParsePageRequest(const RequestContext& reque
   return page;
 }
 
-nlohmann::json BuildPage(
-    const RequestContext& request, const PageRequest& page,
-    const std::function<std::vector<StoredResource>(const std::string&, int)>& fetch,
-    const std::function<nlohmann::json(const StoredResource&)>& render) {
-  std::vector<StoredResource> rows = fetch(page.after_key, page.page_size + 1);
+nlohmann::json BuildPage(Store::Tx& tx, const RequestContext& request, const PageRequest& page,
+                         ListQuery query,
+                         const std::function<nlohmann::json(const StoredResource&)>& render) {
+  query.after_key = page.after_key;
+  query.limit = page.page_size + 1;
+  std::vector<StoredResource> rows = tx.List(query);
   bool more = static_cast<int>(rows.size()) > page.page_size;
   if (more) rows.resize(page.page_size);
   nlohmann::json value = nlohmann::json::array();
@@ -53,6 +54,16 @@ nlohmann::json BuildPage(
     out["nextLink"] = link;
   }
   return out;
+}
+
+Reply ListReply(Store& store, const RequestContext& request, int default_page_size,
+                bool top_allowed, const ListQuery& query,
+                const std::function<nlohmann::json(const StoredResource&)>& render) {
+  auto page = ParsePageRequest(request, default_page_size, top_allowed);
+  if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
+  return store.Transact([&](Store::Tx& tx) {
+    return Reply::Json(200, BuildPage(tx, request, std::get<PageRequest>(page), query, render));
+  });
 }
 
 }  // namespace keyward::emulator

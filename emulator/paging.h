@@ -26,12 +26,16 @@ struct PageRequest {
 std::variant<PageRequest, ArmError> ParsePageRequest(const RequestContext& request,
                                                      int default_page_size, bool top_allowed);
 
-// Fetches one page with `fetch(after_key, limit)` (limit = page size + 1 to detect more) and
-// renders
-// {"value":[render(r)...], "nextLink"?}.
-nlohmann::json BuildPage(
-    const RequestContext& request, const PageRequest& page,
-    const std::function<std::vector<StoredResource>(const std::string&, int)>& fetch,
-    const std::function<nlohmann::json(const StoredResource&)>& render);
+// One page of the rows `query` selects (its after_key and limit are the page's; one more row is
+// read to detect more), rendered as {"value":[render(row)...], "nextLink"?}.
+nlohmann::json BuildPage(Store::Tx& tx, const RequestContext& request, const PageRequest& page,
+                         ListQuery query,
+                         const std::function<nlohmann::json(const StoredResource&)>& render);
+
+// A whole list operation with no parent to check: the page request's error, else 200 with one
+// page of `query`'s rows read in one transaction.
+Reply ListReply(Store& store, const RequestContext& request, int default_page_size,
+                bool top_allowed, const ListQuery& query,
+                const std::function<nlohmann::json(const StoredResource&)>& render);
 
 }  // namespace keyward::emulator

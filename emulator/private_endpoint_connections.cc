@@ -203,12 +203,9 @@ class Connections {
     std::string parent = ParentKey(r);
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       if (!tx.Get(parent)) return Reply::Error(ParentNotFound(r));
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kind_.pec_type, parent, "", after, limit});
-                                  },
-                                  [](const StoredResource& pec) { return Render(pec.body); }));
+      return Reply::Json(200,
+                         BuildPage(tx, r, std::get<PageRequest>(page), {kind_.pec_type, parent, ""},
+                                   [](const StoredResource& pec) { return Render(pec.body); }));
     });
   }
 
@@ -237,10 +234,8 @@ class Connections {
   // Like deletePrivateEndpointConnection.json: Location is the connection's own URL with an
   // operationid (the GET handler answers it), plus Retry-After.
   Reply Accepted(const RequestContext& r, const std::string& op_id) const {
-    return Reply::Empty(202)
-        .WithHeader("Location",
-                    r.base_url + r.path + "?api-version=" + kKvApiVersion + "&operationid=" + op_id)
-        .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+    return ctx_.operations->Accepted(r.base_url + r.path + "?api-version=" + kKvApiVersion +
+                                     "&operationid=" + op_id);
   }
 
   Reply PollDelete(RequestContext& r) {
@@ -251,12 +246,7 @@ class Connections {
           {404, "OperationNotFound", "The operation '" + id + "' could not be found."});
     }
     if (op->status == "InProgress") return Accepted(r, id);
-    const json& final_response = op->data["final"];
-    int status = final_response.value("status", 200);
-    if (final_response["body"].is_null()) return Reply::Empty(status);
-    Reply reply = Reply::Json(status, final_response["body"]);
-    if (status >= 400) reply.error_code = final_response["body"]["error"].value("code", "");
-    return reply;
+    return Operations::Finished(*op);
   }
 
   ServiceContext ctx_;

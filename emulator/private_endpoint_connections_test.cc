@@ -7,14 +7,8 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kSubscriptionId;
-
 class PrivateEndpointConnectionsTest : public PrivateEndpointFixture {
  protected:
-  void SetUp() override {
-    PrivateEndpointFixture::SetUp();
-    ASSERT_EQ(PutVault("rg1", "kv1", VaultBody()).status, 200);
-  }
   std::string Vault() { return VaultPath("rg1", "kv1"); }
   std::string Pec(const std::string& name) {
     return Vault() + "/privateEndpointConnections/" + name;
@@ -39,6 +33,19 @@ class PrivateEndpointConnectionsTest : public PrivateEndpointFixture {
     return keyward::testing::ArmRequest(*emulator_, token_, "PUT", Pec(pec) + "?" + kKv, body,
                                         headers);
   }
+  // The connection body `pec` is in `status` with `description`, and endpoint `pe` shows the same
+  // status on its manual or automatic link connection.
+  void ExpectState(json pec, const std::string& pe, bool manual, const std::string& status,
+                   const std::string& description) {
+    EXPECT_EQ(
+        pec["properties"]["privateLinkServiceConnectionState"],
+        json({{"status", status}, {"description", description}, {"actionsRequired", "None"}}));
+    auto endpoint = Call("GET", EndpointPath("rg1", pe) + "?" + kNetApi).Json();
+    EXPECT_EQ(endpoint["properties"][manual ? "manualPrivateLinkServiceConnections"
+                                            : "privateLinkServiceConnections"][0]["properties"]
+                      ["privateLinkServiceConnectionState"]["status"],
+              status);
+  }
 };
 
 TEST_F(PrivateEndpointConnectionsTest, ManualEndpointCreatesPendingConnectionOnVault) {
@@ -53,15 +60,8 @@ TEST_F(PrivateEndpointConnectionsTest, ManualEndpointCreatesPendingConnectionOnV
   EXPECT_FALSE(pec["etag"].get<std::string>().empty());
   EXPECT_EQ(pec["properties"]["provisioningState"], "Succeeded");
   EXPECT_EQ(pec["properties"]["privateEndpoint"]["id"], EndpointPath("rg1", "pe-manual"));
-  EXPECT_EQ(
-      pec["properties"]["privateLinkServiceConnectionState"],
-      json(
-          {{"status", "Pending"}, {"description", "please approve"}, {"actionsRequired", "None"}}));
   EXPECT_FALSE(pec.contains("_internal"));
-  auto pe = Call("GET", EndpointPath("rg1", "pe-manual") + "?" + kNetApi).Json();
-  EXPECT_EQ(pe["properties"]["manualPrivateLinkServiceConnections"][0]["properties"]
-              ["privateLinkServiceConnectionState"]["status"],
-            "Pending");
+  ExpectState(pec, "pe-manual", true, "Pending", "please approve");
 }
 
 TEST_F(PrivateEndpointConnectionsTest, ApproveChangesStatusAndEtagEverywhere) {
@@ -118,15 +118,8 @@ TEST_F(PrivateEndpointConnectionsTest, IfMatchAndBodyEtagAreHonoured) {
 
 TEST_F(PrivateEndpointConnectionsTest, AutoApprovedEndpointGivesApprovedConnection) {
   std::string name = Connect("pe-auto", false);
-  json pec = Call("GET", Pec(name) + "?" + kKv).Json();
-  EXPECT_EQ(
-      pec["properties"]["privateLinkServiceConnectionState"],
-      json(
-          {{"status", "Approved"}, {"description", "Auto-Approved"}, {"actionsRequired", "None"}}));
-  auto pe = Call("GET", EndpointPath("rg1", "pe-auto") + "?" + kNetApi).Json();
-  EXPECT_EQ(pe["properties"]["privateLinkServiceConnections"][0]["properties"]
-              ["privateLinkServiceConnectionState"]["status"],
-            "Approved");
+  ExpectState(Call("GET", Pec(name) + "?" + kKv).Json(), "pe-auto", false, "Approved",
+              "Auto-Approved");
 }
 
 TEST_F(PrivateEndpointConnectionsTest, StatusTransitionsFollowTheOwnerWorkflow) {

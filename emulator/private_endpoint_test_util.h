@@ -35,33 +35,15 @@ inline json EndpointBody(const std::string& target_id, bool manual,
              json::array({connection})}}}};
 }
 
-class PrivateEndpointFixture : public EmulatorTest {
+// Fixture: rg1 with vault kv1, the usual private link target.
+class PrivateEndpointFixture : public VaultFixture {
  protected:
-  void SetUp() override {
-    EmulatorTest::SetUp();
-    CreateRg("rg1");
-  }
+  PrivateEndpointFixture() : VaultFixture("kv1") {}
 
   HttpsResult PutEndpoint(const std::string& name, const std::string& target_id, bool manual,
                           const std::string& group = "vault") {
     return Call("PUT", EndpointPath("rg1", name) + "?" + kNetApi,
                 EndpointBody(target_id, manual, group));
-  }
-
-  HttpsResult GetUrl(const std::string& url) {
-    return keyward::testing::HttpsRequest("GET", url, {{"Authorization", "Bearer " + token_}}, "",
-                                          emulator_->ca_file());
-  }
-
-  // Follows a Location URL until it stops answering 202 (bounded).
-  HttpsResult PollLocation(const std::string& url, int* polls_202 = nullptr) {
-    for (int i = 0; i < 100; ++i) {
-      auto r = GetUrl(url);
-      if (r.status != 202) return r;
-      if (polls_202 != nullptr) ++*polls_202;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return {};
   }
 
   // The connections listed on a vault or HSM.

@@ -122,25 +122,14 @@ class ResourceGroups {
       tx.Put(*rg);
       Operation op =
           ctx_.operations->Begin(tx, kDeleteKind, sub, key, nlohmann::json::object(), r.now);
-      return Reply::Empty(202)
-          .WithHeader("Location", Operations::ResourcesLocationUrl(r.base_url, sub, op.id,
-                                                                   r.Query("api-version")))
-          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+      return ctx_.operations->Accepted(
+          Operations::ResourcesLocationUrl(r.base_url, sub, op.id, r.Query("api-version")));
     });
   }
 
   Reply List(RequestContext& r) {
-    auto page = ParsePageRequest(r, 1000, true);
-    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
     std::string parent = ToLower("/subscriptions/" + r.Var("subscriptionId"));
-    return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kResourceGroupType, parent, "", after, limit});
-                                  },
-                                  Render));
-    });
+    return ListReply(*ctx_.store, r, 1000, true, {kResourceGroupType, parent, ""}, Render);
   }
 
   FinalResponse CompleteDelete(Store::Tx& tx, const Operation& op, double now) {
@@ -150,6 +139,14 @@ class ResourceGroups {
       tx.Delete(op.target);
     }
     return {200, nullptr};
+  }
+
+  // A failed delete (fault injection) leaves the group usable again, as ARM does.
+  void FailDelete(Store::Tx& tx, const Operation& op, double /*now*/) {
+    if (auto rg = tx.Get(op.target)) {
+      rg->body["properties"]["provisioningState"] = "Succeeded";
+      tx.Put(*rg);
+    }
   }
 
  private:
@@ -169,18 +166,9 @@ std::string ResourceGroupKey(const std::string& subscription, const std::string&
 
 void RegisterResourceGroupRoutes(Router& router, const ServiceContext& context) {
   auto groups = std::make_shared<ResourceGroups>(context);
-  context.operations->RegisterKind(
-      kDeleteKind,
-      [groups](Store::Tx& tx, const Operation& op, double now) {
-        return groups->CompleteDelete(tx, op, now);
-      },
-      [](Store::Tx& tx, const Operation& op, double) {
-        // A failed delete (fault injection) leaves the group usable again, as ARM does.
-        if (auto rg = tx.Get(op.target)) {
-          rg->body["properties"]["provisioningState"] = "Succeeded";
-          tx.Put(*rg);
-        }
-      });
+  context.operations->RegisterKind(kDeleteKind,
+                                   CompleterOf(groups, &ResourceGroups::CompleteDelete),
+                                   FailerOf(groups, &ResourceGroups::FailDelete));
   const std::string rg = "/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}";
   auto bind = MethodsOf(groups);
   router.Add({"PUT", rg, "ResourceGroups_CreateOrUpdate", ApiFamily::kResources, true,

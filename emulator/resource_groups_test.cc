@@ -8,8 +8,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kSubscriptionId;
-
 using ResourceGroupsTest = EmulatorTest;
 
 TEST_F(ResourceGroupsTest, CreateGetUpdateListWithArmShapes) {

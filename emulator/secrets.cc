@@ -204,12 +204,8 @@ class Secrets {
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
       ParentVault vault;
       if (auto error = LoadParentVault(tx, r, &vault)) return Reply::Error(*error);
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kSecretType, vault.key, "", after, limit});
-                                  },
-                                  Render));
+      return Reply::Json(
+          200, BuildPage(tx, r, std::get<PageRequest>(page), {kSecretType, vault.key, ""}, Render));
     });
   }
 

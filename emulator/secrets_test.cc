@@ -13,14 +13,9 @@ namespace {
 
 constexpr char kCanary[] = "canary-Zx81-do-not-echo";
 
-class SecretsTest : public EmulatorTest {
+class SecretsTest : public VaultFixture {
  protected:
-  void SetUp() override {
-    EmulatorTest::SetUp();
-    CreateRg("rg1");
-    auto r = PutVault("rg1", "kv-secrets", VaultBody());
-    ASSERT_EQ(r.status, 200) << r.body;
-  }
+  SecretsTest() : VaultFixture("kv-secrets") {}
   std::string SecretPath(const std::string& name) {
     return VaultPath("rg1", "kv-secrets") + "/secrets/" + name;
   }
@@ -48,10 +43,7 @@ TEST_F(SecretsTest, CreateAnswers200WithUrisAndNeverTheValue) {
   auto r = Put("db-password", {{"properties", {{"value", kCanary}}}});
   ASSERT_EQ(r.status, 200) << r.body;
   json s = r.Json();
-  EXPECT_EQ(s["id"], SecretPath("db-password"));
-  EXPECT_EQ(s["name"], "db-password");
-  EXPECT_EQ(s["type"], "Microsoft.KeyVault/vaults/secrets");
-  EXPECT_EQ(s["location"], "westus");
+  ExpectResource(s, SecretPath("db-password"), "db-password", "Microsoft.KeyVault/vaults/secrets");
   const json& p = s["properties"];
   EXPECT_FALSE(p.contains("value"));
   EXPECT_EQ(p["secretUri"], "https://kv-secrets.vault.azure.net/secrets/db-password");

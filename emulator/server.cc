@@ -15,10 +15,8 @@
 #include "emulator/access_policies.h"
 #include "emulator/admin.h"
 #include "emulator/identity.h"
-#include "emulator/keys.h"
+#include "emulator/key_family.h"
 #include "emulator/managed_hsms.h"
-#include "emulator/mhsm_keys.h"
-#include "emulator/mhsm_private_link_resources.h"
 #include "emulator/network.h"
 #include "emulator/operations.h"
 #include "emulator/operations_list.h"
@@ -162,10 +160,8 @@ void Server::RegisterAllRoutes(Identity& identity) {
   RegisterOperationsListRoutes(router_, context_);
   RegisterPrivateLinkResourceRoutes(router_, context_);
   RegisterManagedHsmRoutes(router_, context_);
-  RegisterManagedHsmKeyRoutes(router_, context_);
   RegisterPrivateEndpointConnectionRoutes(router_, context_);
   RegisterNetworkRoutes(router_, context_);
-  RegisterMhsmPrivateLinkResourceRoutes(router_, context_);
 }
 
 std::optional<Reply> Server::CheckGateway(RequestContext& request, const Route& route) {

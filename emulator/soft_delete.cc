@@ -91,6 +91,19 @@ void SoftDelete(const SoftDeleteKind& kind, Store::Tx& tx, const StoredResource&
   tx.Delete(live.key);
 }
 
+void SoftDeleteWithResourceGroup(const ServiceContext& context, const SoftDeleteKind& kind) {
+  OnResourceGroupDelete(context, kind.type,
+                        [&kind](Store::Tx& tx, const StoredResource& live, double now) {
+                          SoftDelete(kind, tx, live, now);
+                        });
+}
+
+std::optional<StoredResource> GetDeleted(const SoftDeleteKind& kind, Store::Tx& tx,
+                                         const std::string& sub, const std::string& location,
+                                         const std::string& name) {
+  return tx.Get(ToLower(DeletedId(kind, sub, location, name)));
+}
+
 std::optional<StoredResource> FindDeleted(const SoftDeleteKind& kind, Store::Tx& tx,
                                           const std::string& sub, const std::string& name) {
   std::optional<StoredResource> found;
@@ -120,6 +133,57 @@ bool PurgeProtected(const SoftDeleteKind& kind, const StoredResource& deleted) {
   return deleted.body["properties"].value("purgeProtectionEnabled", kind.purge_protection_default);
 }
 
+std::optional<ArmError> PurgeRefusal(const SoftDeleteKind& kind, const StoredResource& deleted) {
+  if (!PurgeProtected(kind, deleted)) return std::nullopt;
+  return ArmError{409, "PurgeProtectionEnabled",
+                  std::string("Operation 'purge' is not allowed because purge protection is "
+                              "enabled for ") +
+                      kind.noun + " '" + deleted.body.value("name", "") + "'. " + kind.auto_purger +
+                      " will purge it automatically on " +
+                      deleted.body["properties"].value("scheduledPurgeDate", "") + "."};
+}
+
+std::variant<StoredResource, ArmError> DeletedToRecover(const SoftDeleteKind& kind, Store::Tx& tx,
+                                                        const std::string& sub,
+                                                        const std::string& name,
+                                                        const std::string& location,
+                                                        const ArmError& not_found) {
+  std::optional<StoredResource> deleted = FindDeleted(kind, tx, sub, name);
+  if (!deleted) return not_found;
+  // Only HSM purges are marked (their purge is a tracked LRO); a vault record never is.
+  if (deleted->body["_internal"].contains("purgeOperation")) {
+    return ArmError{409, "AnotherOperationInProgress",
+                    std::string("The deleted ") + kind.noun + " '" + name + "' is being purged."};
+  }
+  const std::string deleted_location = deleted->body["properties"].value("location", "");
+  if (deleted_location != location) {
+    return ArmError{400, "BadRequest",
+                    "The location '" + location +
+                        "' does not match the location of the soft-deleted " + kind.noun + " '" +
+                        name + "' ('" + deleted_location + "')."};
+  }
+  return *std::move(deleted);
+}
+
+Reply NameAvailability(const SoftDeleteKind& kind, Store& store, const std::string& name,
+                       const std::optional<ArmError>& invalid) {
+  if (invalid) {
+    return Reply::Json(200, {{"nameAvailable", false},
+                             {"reason", "AccountNameInvalid"},
+                             {"message", invalid->message}});
+  }
+  bool taken = store.Transact([&](Store::Tx& tx) {
+    return !tx.FindByName({kind.type, kind.deleted_type}, ToLower(name)).empty();
+  });
+  if (taken) {
+    return Reply::Json(200, {{"nameAvailable", false},
+                             {"reason", "AlreadyExists"},
+                             {"message", std::string("The ") + kind.noun + " name '" + name +
+                                             "' is already in use."}});
+  }
+  return Reply::Json(200, {{"nameAvailable", true}});
+}
+
 NameHolder HolderOfName(const SoftDeleteKind& kind, Store::Tx& tx, const std::string& sub,
                         const std::string& name) {
   const auto holders = tx.FindByName({kind.type, kind.deleted_type}, ToLower(name));
@@ -135,6 +199,30 @@ ArmError DeletedNotFound(const SoftDeleteKind& kind, const std::string& location
   return {404, "ResourceNotFound",
           "The Resource 'Microsoft.KeyVault/locations/" + location + "/" + kind.deleted_collection +
               "/" + name + "' was not found."};
+}
+
+void AddSoftDeleteRoutes(Router& router, const SoftDeleteKind& kind,
+                         const SoftDeleteRoutes& routes) {
+  const std::string sub = "/subscriptions/{subscriptionId}";
+  const std::string list =
+      sub + "/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/" + kind.collection;
+  const std::string one = list + "/{" + routes.name_var + "}";
+  const std::string deleted_list = sub + "/providers/Microsoft.KeyVault/" + kind.deleted_collection;
+  const std::string deleted = sub + "/providers/Microsoft.KeyVault/locations/{location}/" +
+                              kind.deleted_collection + "/{" + routes.name_var + "}";
+  const std::string prefix = std::string(routes.operation_prefix) + "_";
+  const auto kv = ApiFamily::kKeyVault;
+  router.Add({"PUT", one, prefix + "CreateOrUpdate", kv, true, routes.put});
+  router.Add({"PATCH", one, prefix + "Update", kv, true, routes.patch});
+  router.Add({"GET", one, prefix + "Get", kv, true, routes.get});
+  router.Add({"DELETE", one, prefix + "Delete", kv, true, routes.del});
+  router.Add(
+      {"GET", list, prefix + "ListByResourceGroup", kv, true, routes.list_by_resource_group});
+  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/" + kind.collection,
+              prefix + "ListBySubscription", kv, true, routes.list_by_subscription});
+  router.Add({"GET", deleted_list, prefix + "ListDeleted", kv, true, routes.list_deleted});
+  router.Add({"GET", deleted, prefix + "GetDeleted", kv, true, routes.get_deleted});
+  router.Add({"POST", deleted + "/purge", prefix + "PurgeDeleted", kv, true, routes.purge});
 }
 
 }  // namespace keyward::emulator

@@ -43,6 +43,7 @@ class Statement {
       throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db));
     }
   }
+  Statement(sqlite3* db, const std::string& sql) : Statement(db, sql.c_str()) {}
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement& Bind(int index, const std::string& value) {
     sqlite3_bind_text(stmt_, index, value.c_str(), static_cast<int>(value.size()),
@@ -103,6 +104,21 @@ constexpr const char* kResourceColumns = "key, type, parent, subscription, name,
 constexpr const char* kOperationColumns =
     "id, kind, subscription, target, data, created, due, status, completed";
 
+// "SELECT <every column> FROM <table> <rest>": every read of whole rows (ReadResource and
+// ReadOperation read the columns in this order).
+std::string SelectResources(const char* rest) {
+  return std::string("SELECT ") + kResourceColumns + " FROM resources " + rest;
+}
+std::string SelectOperations(const char* rest) {
+  return std::string("SELECT ") + kOperationColumns + " FROM operations " + rest;
+}
+
+// Appends every row `s` still yields, read by `read`.
+template <class Row>
+void AppendRows(Statement& s, Row (*read)(Statement&), std::vector<Row>* out) {
+  while (s.Step()) out->push_back(read(s));
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) {
@@ -154,8 +170,7 @@ void Store::Reset() {
 }
 
 std::optional<StoredResource> Store::Tx::Get(const std::string& key) {
-  Statement s(
-      db_, (std::string("SELECT ") + kResourceColumns + " FROM resources WHERE key = ?").c_str());
+  Statement s(db_, SelectResources("WHERE key = ?"));
   s.Bind(1, key);
   if (!s.Step()) return std::nullopt;
   return ReadResource(s);
@@ -180,13 +195,12 @@ bool Store::Tx::Delete(const std::string& key) {
 }
 
 std::vector<StoredResource> Store::Tx::List(const ListQuery& q) {
-  std::string sql = std::string("SELECT ") + kResourceColumns +
-                    " FROM resources WHERE type = ?1 AND (?2 = '' OR parent = ?2) AND "
-                    "(?3 = '' OR subscription = ?3) AND key > ?4 ORDER BY key LIMIT ?5";
-  Statement s(db_, sql.c_str());
+  Statement s(db_,
+              SelectResources("WHERE type = ?1 AND (?2 = '' OR parent = ?2) AND "
+                              "(?3 = '' OR subscription = ?3) AND key > ?4 ORDER BY key LIMIT ?5"));
   s.Bind(1, q.type).Bind(2, q.parent).Bind(3, q.subscription).Bind(4, q.after_key).Bind(5, q.limit);
   std::vector<StoredResource> out;
-  while (s.Step()) out.push_back(ReadResource(s));
+  AppendRows(s, ReadResource, &out);
   return out;
 }
 
@@ -194,22 +208,18 @@ std::vector<StoredResource> Store::Tx::FindByName(const std::vector<std::string>
                                                   const std::string& name) {
   std::vector<StoredResource> out;
   for (const auto& type : types) {
-    Statement s(db_, (std::string("SELECT ") + kResourceColumns +
-                      " FROM resources WHERE name = ? AND type = ? ORDER BY key")
-                         .c_str());
+    Statement s(db_, SelectResources("WHERE name = ? AND type = ? ORDER BY key"));
     s.Bind(1, name).Bind(2, type);
-    while (s.Step()) out.push_back(ReadResource(s));
+    AppendRows(s, ReadResource, &out);
   }
   return out;
 }
 
 std::vector<StoredResource> Store::Tx::ListByKeyPrefix(const std::string& prefix) {
-  Statement s(db_, (std::string("SELECT ") + kResourceColumns +
-                    " FROM resources WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key")
-                       .c_str());
+  Statement s(db_, SelectResources("WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key"));
   s.Bind(1, prefix);
   std::vector<StoredResource> out;
-  while (s.Step()) out.push_back(ReadResource(s));
+  AppendRows(s, ReadResource, &out);
   return out;
 }
 
@@ -237,20 +247,17 @@ void Store::Tx::PutOperation(const Operation& op) {
 }
 
 std::optional<Operation> Store::Tx::GetOperation(const std::string& id) {
-  Statement s(
-      db_, (std::string("SELECT ") + kOperationColumns + " FROM operations WHERE id = ?").c_str());
+  Statement s(db_, SelectOperations("WHERE id = ?"));
   s.Bind(1, id);
   if (!s.Step()) return std::nullopt;
   return ReadOperation(s);
 }
 
 std::vector<Operation> Store::Tx::DueOperations(double now) {
-  Statement s(db_, (std::string("SELECT ") + kOperationColumns +
-                    " FROM operations WHERE status = 'InProgress' AND due <= ? ORDER BY due")
-                       .c_str());
+  Statement s(db_, SelectOperations("WHERE status = 'InProgress' AND due <= ? ORDER BY due"));
   s.Bind(1, now);
   std::vector<Operation> out;
-  while (s.Step()) out.push_back(ReadOperation(s));
+  AppendRows(s, ReadOperation, &out);
   return out;
 }
 

@@ -15,31 +15,27 @@ OpType OpTypeForMethod(const std::string& method) {
   return OpType::kWrite;
 }
 
-const char* OpTypePlural(OpType type) {
-  switch (type) {
-    case OpType::kRead:
-      return "reads";
-    case OpType::kWrite:
-      return "writes";
-    case OpType::kDelete:
-      return "deletes";
-  }
-  return "reads";
-}
-
 namespace {
-const char* OpTypeSingular(OpType type) {
+// An operation type's words: "read" / "reads" and so on.
+struct OpTypeWords {
+  const char* singular;
+  const char* plural;
+};
+OpTypeWords WordsFor(OpType type) {
   switch (type) {
     case OpType::kRead:
-      return "read";
+      break;
     case OpType::kWrite:
-      return "write";
+      return {"write", "writes"};
     case OpType::kDelete:
-      return "delete";
+      return {"delete", "deletes"};
   }
-  return "read";
+  return {"read", "reads"};
 }
+const char* OpTypeSingular(OpType type) { return WordsFor(type).singular; }
 }  // namespace
+
+const char* OpTypePlural(OpType type) { return WordsFor(type).plural; }
 
 TokenBucket::TokenBucket(BucketLimits limits, double now)
     : limits_(limits), tokens_(limits.capacity), last_(now) {}

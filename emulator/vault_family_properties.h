@@ -16,6 +16,11 @@ namespace keyward::emulator {
 
 // 3-24 of [a-zA-Z0-9-], starts with a letter, ends with a letter or digit, no "--".
 bool IsVaultFamilyName(const std::string& name);
+// That rule in the service's words, to follow "... must " in the name errors.
+inline constexpr char kVaultFamilyNameRule[] =
+    "be a string of 3 to 24 characters and contain only numbers (0-9), letters (a-z, A-Z), and "
+    "hyphens (-). It must start with a letter, end with a letter or digit, and must not contain "
+    "consecutive hyphens.";
 
 // properties.tenantId: required, a GUID; copied to `p`.
 std::optional<ArmError> NormalizeTenantId(const nlohmann::json& input, nlohmann::json* p);

@@ -30,6 +30,8 @@ const SoftDeleteKind kVaultSoftDelete = {
     .purge_protection_default = false,
     .lists_purge_protection_off = false,
     .keeps_children = true,
+    .noun = "vault",
+    .auto_purger = "Key Vault",
 };
 
 constexpr char kSoftDeletedConflictMessage[] =
@@ -133,12 +135,9 @@ std::optional<ArmError> NormalizeVaultNetworkAcls(const json& input, json* p) {
 
 std::optional<ArmError> ValidateVaultName(const std::string& name) {
   if (IsVaultFamilyName(name)) return std::nullopt;
-  return ArmError{400, "VaultNameNotValid",
-                  "The vault name '" + name +
-                      "' is invalid. Vault name must be a string of 3 to 24 characters and "
-                      "contain only numbers (0-9), letters (a-z, A-Z), and hyphens (-). It must "
-                      "start with a letter, end with a letter or digit, and must not contain "
-                      "consecutive hyphens."};
+  return ArmError{
+      400, "VaultNameNotValid",
+      "The vault name '" + name + "' is invalid. Vault name must " + kVaultFamilyNameRule};
 }
 
 std::optional<ArmError> NormalizeVaultProperties(const json& input, const json* existing,
@@ -197,11 +196,6 @@ class Vaults {
     json body = r.body;
     body.erase("_internal");
     return body;
-  }
-
-  // Moves a live vault into deletedVaults (DELETE, and resource group deletion).
-  void SoftDelete(Store::Tx& tx, const StoredResource& vault, double now) const {
-    emulator::SoftDelete(kVaultSoftDelete, tx, vault, now);
   }
 
   Reply Put(RequestContext& r) {
@@ -322,7 +316,7 @@ class Vaults {
     return ctx_.store->Transact([&](Store::Tx& tx) {
       auto vault = tx.Get(key);
       if (!vault) return Reply::Empty(204);
-      SoftDelete(tx, *vault, r.now);
+      SoftDelete(kVaultSoftDelete, tx, *vault, r.now);
       return Reply::Empty(200);  // synchronous, empty body (ARM-NOTES §1.8)
     });
   }
@@ -346,37 +340,28 @@ class Vaults {
     }
     std::string sub = ToLower(r.Var("subscriptionId"));
     return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kVaultType, "", sub, after, limit});
-                                  },
-                                  [](const StoredResource& v) {
-                                    return json{{"id", v.body["id"]},
-                                                {"name", v.body["name"]},
-                                                {"type", kVaultType},
-                                                {"location", v.body["location"]},
-                                                {"tags", v.body.value("tags", json::object())}};
-                                  }));
+      return Reply::Json(200, BuildPage(tx, r, std::get<PageRequest>(page), {kVaultType, "", sub},
+                                        [](const StoredResource& v) {
+                                          return json{
+                                              {"id", v.body["id"]},
+                                              {"name", v.body["name"]},
+                                              {"type", kVaultType},
+                                              {"location", v.body["location"]},
+                                              {"tags", v.body.value("tags", json::object())}};
+                                        }));
     });
   }
 
   Reply ListDeleted(RequestContext& r) {
-    auto page = ParsePageRequest(r, kDefaultPageSize, true);
-    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
-    std::string sub = ToLower(r.Var("subscriptionId"));
-    return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kDeletedVaultType, "", sub, after, limit});
-                                  },
-                                  RenderDeleted));
-    });
+    return ListReply(*ctx_.store, r, kDefaultPageSize, true,
+                     {kDeletedVaultType, "", ToLower(r.Var("subscriptionId"))}, RenderDeleted);
   }
 
   Reply GetDeleted(RequestContext& r) {
-    auto deleted = FindDeleted(r);
+    auto deleted = ctx_.store->Transact([&](Store::Tx& tx) {
+      return emulator::GetDeleted(kVaultSoftDelete, tx, r.Var("subscriptionId"), r.Var("location"),
+                                  r.Var("vaultName"));
+    });
     if (!deleted) return Reply::Error(DeletedNotFound(r));
     return Reply::Json(200, RenderDeleted(*deleted));
   }
@@ -384,23 +369,13 @@ class Vaults {
   Reply Purge(RequestContext& r) {
     const std::string sub = r.Var("subscriptionId"), location = r.Var("location");
     return ctx_.store->Transact([&](Store::Tx& tx) -> Reply {
-      auto deleted =
-          tx.Get(ToLower(DeletedId(kVaultSoftDelete, sub, location, r.Var("vaultName"))));
+      auto deleted = emulator::GetDeleted(kVaultSoftDelete, tx, sub, location, r.Var("vaultName"));
       if (!deleted) return Reply::Error(DeletedNotFound(r));
-      if (PurgeProtected(kVaultSoftDelete, *deleted)) {
-        // Choice: 409 (a state conflict that only time resolves) rather than 400 (the request is
-        // well-formed). Code named after the cause so clients can tell it from other conflicts.
-        return Reply::Error(
-            {409, "PurgeProtectionEnabled",
-             "Operation 'purge' is not allowed because purge protection is enabled for vault '" +
-                 deleted->body.value("name", "") + "'. Key Vault will purge it automatically on " +
-                 deleted->body["properties"].value("scheduledPurgeDate", "") + "."});
-      }
+      if (auto refusal = PurgeRefusal(kVaultSoftDelete, *deleted)) return Reply::Error(*refusal);
       Operation op =
           ctx_.operations->Begin(tx, kPurgeKind, sub, deleted->key, json::object(), r.now);
-      return Reply::Empty(202)
-          .WithHeader("Location", Operations::KeyVaultLocationUrl(r.base_url, sub, location, op.id))
-          .WithHeader("Retry-After", std::to_string(ctx_.operations->RetryAfterSeconds()));
+      return ctx_.operations->Accepted(
+          Operations::KeyVaultLocationUrl(r.base_url, sub, location, op.id));
     });
   }
 
@@ -424,21 +399,8 @@ class Vaults {
       return Reply::Error(
           InvalidProperty("type", "The only supported type is 'Microsoft.KeyVault/vaults'."));
     }
-    std::string name = body["name"];
-    if (auto error = ValidateVaultName(name)) {
-      return Reply::Json(200, {{"nameAvailable", false},
-                               {"reason", "AccountNameInvalid"},
-                               {"message", error->message}});
-    }
-    bool taken = ctx_.store->Transact([&](Store::Tx& tx) {
-      return !tx.FindByName({kVaultType, kDeletedVaultType}, ToLower(name)).empty();
-    });
-    if (taken) {
-      return Reply::Json(200, {{"nameAvailable", false},
-                               {"reason", "AlreadyExists"},
-                               {"message", "The vault name '" + name + "' is already in use."}});
-    }
-    return Reply::Json(200, {{"nameAvailable", true}});
+    const std::string name = body["name"];
+    return NameAvailability(kVaultSoftDelete, *ctx_.store, name, ValidateVaultName(name));
   }
 
  private:
@@ -472,32 +434,25 @@ class Vaults {
                 const std::string& location, const std::string& key) {
     const std::string sub = r.Var("subscriptionId"), rg = r.Var("resourceGroupName"),
                       name = r.Var("vaultName");
-    std::optional<StoredResource> deleted = emulator::FindDeleted(kVaultSoftDelete, tx, sub, name);
-    if (!deleted) {
-      // Status not captured from the real service (ARM-NOTES §2.3); 400 like other bad PUTs.
-      return Reply::Error(
-          {400, "SoftDeletedVaultDoesNotExist",
-           "A soft deleted vault with the given name '" + name +
-               "' does not exist. Ensure that the name for the vault that is being attempted to "
-               "recover is in a recoverable state. For more information on soft delete please "
-               "follow this link https://go.microsoft.com/fwlink/?linkid=2149745"});
-    }
-    std::string deleted_location = deleted->body["properties"].value("location", "");
-    if (deleted_location != location) {
-      return Reply::Error({400, "BadRequest",
-                           "The location '" + location +
-                               "' does not match the location of the soft-deleted vault '" + name +
-                               "' ('" + deleted_location + "')."});
-    }
+    // Status not captured from the real service (ARM-NOTES §2.3); 400 like other bad PUTs.
+    const ArmError not_found = {
+        400, "SoftDeletedVaultDoesNotExist",
+        "A soft deleted vault with the given name '" + name +
+            "' does not exist. Ensure that the name for the vault that is being attempted to "
+            "recover is in a recoverable state. For more information on soft delete please "
+            "follow this link https://go.microsoft.com/fwlink/?linkid=2149745"};
+    auto found = DeletedToRecover(kVaultSoftDelete, tx, sub, name, location, not_found);
+    if (auto* error = std::get_if<ArmError>(&found)) return Reply::Error(*error);
+    const StoredResource& deleted = std::get<StoredResource>(found);
     // Restore the old configuration under the id the caller used; DNS registration starts again.
     StoredResource vault = NewVault(sub, rg, name, r);
-    RestoreKept(*deleted, body, kVaultSoftDelete, vault);
-    const std::string old_id = deleted->body["_internal"]["vault"].value("id", "");
+    RestoreKept(deleted, body, kVaultSoftDelete, vault);
+    const std::string old_id = deleted.body["_internal"]["vault"].value("id", "");
     vault.body["_internal"]["readyAt"] = r.now + ctx_.options->lro_seconds;
     vault.key = key;
-    tx.Delete(deleted->key);
+    tx.Delete(deleted.key);
     tx.Put(vault);
-    RestoreChildren(tx, deleted->body["_internal"], old_id, vault);
+    RestoreChildren(tx, deleted.body["_internal"], old_id, vault);
     return Reply::Json(200, Render(vault, r.now));
   }
 
@@ -526,22 +481,8 @@ class Vaults {
   }
 
   Reply ListVaults(RequestContext& r, const std::string& parent, const std::string& sub) {
-    auto page = ParsePageRequest(r, kDefaultPageSize, true);
-    if (auto* error = std::get_if<ArmError>(&page)) return Reply::Error(*error);
-    return ctx_.store->Transact([&](Store::Tx& tx) {
-      return Reply::Json(200, BuildPage(
-                                  r, std::get<PageRequest>(page),
-                                  [&](const std::string& after, int limit) {
-                                    return tx.List({kVaultType, parent, sub, after, limit});
-                                  },
-                                  [&](const StoredResource& v) { return Render(v, r.now); }));
-    });
-  }
-
-  std::optional<StoredResource> FindDeleted(const RequestContext& r) {
-    std::string key = ToLower(DeletedId(kVaultSoftDelete, r.Var("subscriptionId"),
-                                        r.Var("location"), r.Var("vaultName")));
-    return ctx_.store->Transact([&](Store::Tx& tx) { return tx.Get(key); });
+    return ListReply(*ctx_.store, r, kDefaultPageSize, true, {kVaultType, parent, sub},
+                     [&](const StoredResource& v) { return Render(v, r.now); });
   }
 
   static ArmError NotFound(const RequestContext& r) {
@@ -559,35 +500,14 @@ class Vaults {
 
 void RegisterVaultRoutes(Router& router, const ServiceContext& context) {
   auto vaults = std::make_shared<Vaults>(context);
-  context.operations->RegisterKind(kPurgeKind,
-                                   [vaults](Store::Tx& tx, const Operation& op, double now) {
-                                     return vaults->CompletePurge(tx, op, now);
-                                   });
-  OnResourceGroupDelete(context, kVaultType,
-                        [vaults](Store::Tx& tx, const StoredResource& vault, double now) {
-                          vaults->SoftDelete(tx, vault, now);
-                        });
+  context.operations->RegisterKind(kPurgeKind, CompleterOf(vaults, &Vaults::CompletePurge));
+  SoftDeleteWithResourceGroup(context, kVaultSoftDelete);
+  AddSoftDeleteRoutes(router, kVaultSoftDelete, "Vaults", "vaultName", vaults);
   auto bind = MethodsOf(vaults);
   const std::string sub = "/subscriptions/{subscriptionId}";
-  const std::string rg = sub + "/resourceGroups/{resourceGroupName}";
-  const std::string vault = rg + "/providers/Microsoft.KeyVault/vaults/{vaultName}";
-  const std::string deleted =
-      sub + "/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{vaultName}";
   const auto kv = ApiFamily::kKeyVault;
-  router.Add({"PUT", vault, "Vaults_CreateOrUpdate", kv, true, bind(&Vaults::Put)});
-  router.Add({"PATCH", vault, "Vaults_Update", kv, true, bind(&Vaults::Patch)});
-  router.Add({"GET", vault, "Vaults_Get", kv, true, bind(&Vaults::Get)});
-  router.Add({"DELETE", vault, "Vaults_Delete", kv, true, bind(&Vaults::Delete)});
-  router.Add({"GET", rg + "/providers/Microsoft.KeyVault/vaults", "Vaults_ListByResourceGroup", kv,
-              true, bind(&Vaults::ListByResourceGroup)});
-  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/vaults", "Vaults_ListBySubscription", kv,
-              true, bind(&Vaults::ListBySubscription)});
   router.Add({"GET", sub + "/resources", "Vaults_List", ApiFamily::kGenericResources, true,
               bind(&Vaults::ListGenericResources)});
-  router.Add({"GET", sub + "/providers/Microsoft.KeyVault/deletedVaults", "Vaults_ListDeleted", kv,
-              true, bind(&Vaults::ListDeleted)});
-  router.Add({"GET", deleted, "Vaults_GetDeleted", kv, true, bind(&Vaults::GetDeleted)});
-  router.Add({"POST", deleted + "/purge", "Vaults_PurgeDeleted", kv, true, bind(&Vaults::Purge)});
   router.Add({"POST", sub + "/providers/Microsoft.KeyVault/checkNameAvailability",
               "Vaults_CheckNameAvailability", kv, true, bind(&Vaults::CheckNameAvailability)});
 }

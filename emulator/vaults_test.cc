@@ -11,15 +11,6 @@
 namespace keyward::emulator::test {
 namespace {
 
-using keyward::testing::kOtherSubscriptionId;
-using keyward::testing::kSubscriptionId;
-
-std::string DeletedPath(const std::string& location, const std::string& name,
-                        const std::string& sub = kSubscriptionId) {
-  return "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location +
-         "/deletedVaults/" + name;
-}
-
 class VaultsTest : public EmulatorTest {
  protected:
   void SetUp() override {
@@ -29,17 +20,6 @@ class VaultsTest : public EmulatorTest {
   HttpsResult Get(const std::string& name, const std::string& rg = "rg1") {
     return Call("GET", VaultPath(rg, name) + "?" + kKv);
   }
-  // Polls a Location URL until it stops answering 202 (bounded).
-  HttpsResult PollLocation(const std::string& url, int* polls_202) {
-    for (int i = 0; i < 100; ++i) {
-      auto r = keyward::testing::HttpsRequest("GET", url, {{"Authorization", "Bearer " + token_}},
-                                              "", emulator_->ca_file());
-      if (r.status != 202) return r;
-      ++*polls_202;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return {};
-  }
 };
 
 TEST_F(VaultsTest, CreateAnswers200RegisteringDnsThenSucceededAfterLroSeconds) {
@@ -48,10 +28,7 @@ TEST_F(VaultsTest, CreateAnswers200RegisteringDnsThenSucceededAfterLroSeconds) {
   EXPECT_FALSE(r.HasHeader("Location"));
   EXPECT_FALSE(r.HasHeader("Azure-AsyncOperation"));
   json v = r.Json();
-  EXPECT_EQ(v["id"], VaultPath("rg1", "kv-create"));
-  EXPECT_EQ(v["name"], "kv-create");
-  EXPECT_EQ(v["type"], "Microsoft.KeyVault/vaults");
-  EXPECT_EQ(v["location"], "westus");
+  ExpectResource(v, VaultPath("rg1", "kv-create"), "kv-create", "Microsoft.KeyVault/vaults");
   EXPECT_EQ(v["tags"], json::object());
   for (const char* field : {"createdBy", "createdByType", "createdAt", "lastModifiedBy",
                             "lastModifiedByType", "lastModifiedAt"}) {
@@ -180,16 +157,10 @@ TEST_F(VaultsTest, DeleteMovesToDeletedVaultsAndRecoverRestoresOldConfiguration)
   auto del = Call("DELETE", VaultPath("rg1", "kv-recover") + "?" + kKv);
   EXPECT_EQ(del.status, 200);
   EXPECT_TRUE(del.body.empty());
-  EXPECT_EQ(Get("kv-recover").status, 404);
-  EXPECT_EQ(Call("DELETE", VaultPath("rg1", "kv-recover") + "?" + kKv).status, 204);
-
-  auto deleted = Call("GET", DeletedPath("westus", "kv-recover") + "?" + kKv);
-  ASSERT_EQ(deleted.status, 200) << deleted.body;
-  json d = deleted.Json();
-  EXPECT_EQ(d["type"], "Microsoft.KeyVault/deletedVaults");
-  EXPECT_EQ(d["properties"]["vaultId"], VaultPath("rg1", "kv-recover"));
-  EXPECT_EQ(d["properties"]["location"], "westus");
-  EXPECT_EQ(d["properties"]["tags"], json({{"env", "test"}}));
+  json d =
+      ExpectSoftDeleted(VaultPath("rg1", "kv-recover"), DeletedVaultPath("westus", "kv-recover"),
+                        "Microsoft.KeyVault/deletedVaults", "vaultId", {{"env", "test"}});
+  ASSERT_FALSE(d.is_null());
   EXPECT_FALSE(d["properties"].contains("purgeProtectionEnabled"));
   std::string deletion = d["properties"]["deletionDate"],
               purge = d["properties"]["scheduledPurgeDate"];
@@ -210,7 +181,7 @@ TEST_F(VaultsTest, DeleteMovesToDeletedVaultsAndRecoverRestoresOldConfiguration)
   EXPECT_EQ(r.Json()["properties"]["softDeleteRetentionInDays"], 7);
   EXPECT_EQ(r.Json()["properties"]["enabledForDeployment"], true);
   EXPECT_EQ(r.Json()["properties"]["accessPolicies"].size(), 1u);
-  EXPECT_EQ(Call("GET", DeletedPath("westus", "kv-recover") + "?" + kKv).status, 404);
+  EXPECT_EQ(Call("GET", DeletedVaultPath("westus", "kv-recover") + "?" + kKv).status, 404);
 }
 
 TEST_F(VaultsTest, RecoverWithoutSoftDeletedVaultIsSoftDeletedVaultDoesNotExist) {
@@ -251,7 +222,7 @@ TEST_F(VaultsTest, NameHeldElsewhereIsVaultAlreadyExists) {
 TEST_F(VaultsTest, PurgeIsA202LocationLroAndFreesTheName) {
   ASSERT_EQ(PutVault("rg1", "kv-purge", VaultBody()).status, 200);
   ASSERT_EQ(Call("DELETE", VaultPath("rg1", "kv-purge") + "?" + kKv).status, 200);
-  auto r = Call("POST", DeletedPath("westus", "kv-purge") + "/purge?" + kKv);
+  auto r = Call("POST", DeletedVaultPath("westus", "kv-purge") + "/purge?" + kKv);
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_TRUE(r.body.empty());
   EXPECT_EQ(r.Header("Retry-After"), "1");
@@ -269,7 +240,7 @@ TEST_F(VaultsTest, PurgeIsA202LocationLroAndFreesTheName) {
   EXPECT_EQ(done.Json()["status"], "Succeeded");
   EXPECT_TRUE(done.Json()["createdDateTime"].is_string());
   EXPECT_TRUE(done.Json()["lastActionDateTime"].is_string());
-  EXPECT_EQ(Call("GET", DeletedPath("westus", "kv-purge") + "?" + kKv).status, 404);
+  EXPECT_EQ(Call("GET", DeletedVaultPath("westus", "kv-purge") + "?" + kKv).status, 404);
   EXPECT_EQ(PutVault("rg1", "kv-purge", VaultBody()).status, 200) << "name is free again";
 }
 
@@ -278,12 +249,8 @@ TEST_F(VaultsTest, PurgeOfPurgeProtectedVaultIsRefused) {
   body["properties"]["enablePurgeProtection"] = true;
   ASSERT_EQ(PutVault("rg1", "kv-protected", body).status, 200);
   ASSERT_EQ(Call("DELETE", VaultPath("rg1", "kv-protected") + "?" + kKv).status, 200);
-  auto deleted = Call("GET", DeletedPath("westus", "kv-protected") + "?" + kKv);
-  EXPECT_EQ(deleted.Json()["properties"]["purgeProtectionEnabled"], true);
-  auto r = Call("POST", DeletedPath("westus", "kv-protected") + "/purge?" + kKv);
-  EXPECT_EQ(r.status, 409);
-  EXPECT_EQ(r.Json()["error"]["code"], "PurgeProtectionEnabled");
-  EXPECT_EQ(Call("GET", DeletedPath("westus", "kv-protected") + "?" + kKv).status, 200);
+  ExpectPurgeRefused(DeletedVaultPath("westus", "kv-protected"));
+  EXPECT_EQ(Call("GET", DeletedVaultPath("westus", "kv-protected") + "?" + kKv).status, 200);
 }
 
 TEST_F(VaultsTest, PurgeProtectionSoftDeleteAndRetentionAreOneWay) {
@@ -348,7 +315,7 @@ TEST_F(VaultsTest, StateSurvivesRestart) {
   auto r = Get("kv-restart");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["tags"], json({{"keep", "me"}}));
-  EXPECT_EQ(Call("GET", DeletedPath("westus", "kv-gone") + "?" + kKv).status, 200);
+  EXPECT_EQ(Call("GET", DeletedVaultPath("westus", "kv-gone") + "?" + kKv).status, 200);
 }
 
 TEST_F(VaultsTest, ParallelPutsFromSeveralThreadsLoseNoUpdates) {
