@@ -27,6 +27,18 @@ engine::Change ChangeFromObserved(std::string_view kind, const engine::PlanChang
   return c;
 }
 
+// The stack the plan is for; "" in unowned mode.
+inline std::string StackOf(const engine::PlanChangeRequest& request) {
+  return request.options ? request.options->stack : "";
+}
+
+// A declared resource's change is named by its manifest: the desired address and ARM id replace
+// the live ones (they differ at most in case).
+inline void NameByDesired(const engine::PlanChangeRequest& request, engine::Change& c) {
+  c.address = request.desired->address;
+  c.arm_id = request.desired->arm_id;
+}
+
 // Neither declared nor live: nothing to do. Makes `c` that no-op and returns true.
 inline bool NeitherDeclaredNorLive(const engine::PlanChangeRequest& request, engine::Change& c) {
   if (request.desired || request.observed) return false;

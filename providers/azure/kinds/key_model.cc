@@ -405,14 +405,13 @@ void PlanPresentKey(const KeyKind& kind, const std::string& stack, Change& c) {
 Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kind.kind, request,
                                 [&](const Json& live) { return NormalizeKey(kind, live); });
-  const std::string stack = request.options ? request.options->stack : "";
+  const std::string stack = StackOf(request);
   if (NeitherDeclaredNorLive(request, c)) return c;
   if (!request.desired) {
     PlanUndeclaredKey(kind, stack, c);
     return c;
   }
-  c.address = request.desired->address;
-  c.arm_id = request.desired->arm_id;
+  NameByDesired(request, c);
   c.after = BuildDesiredKeyBody(kind, request.desired->spec, stack, c.before);
   if (!request.observed) {
     PlanAbsentKey(kind, request, c);

@@ -102,7 +102,7 @@ void PlanPresentResourceGroup(const std::string& stack, bool owned, Change& c) {
 
 Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kResourceGroupKind, request, NormalizeResourceGroup);
-  const std::string stack = request.options ? request.options->stack : "";
+  const std::string stack = StackOf(request);
   // An empty stack owns nothing (never prunes) and has no tag to add (never adopts).
   const bool owned = !stack.empty() && StackTagOf(c.before) == stack;
   if (!request.desired) {
@@ -110,8 +110,7 @@ Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
     return c;
   }
 
-  c.address = request.desired->address;
-  c.arm_id = request.desired->arm_id;
+  NameByDesired(request, c);
   const Json& spec = request.desired->spec;
   const Json* location = FindKey(spec, "location");
   c.after = Json::object();

@@ -281,13 +281,12 @@ std::string ValueFingerprintOf(const Json& body) {
 Change PlanSecretChange(const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kSecretKind, request, NormalizeSecret);
   c.sensitive_paths = {kValuePath};
-  const std::string stack = request.options ? request.options->stack : "";
+  const std::string stack = StackOf(request);
   if (!request.desired) {
     PlanPrune(request, stack, c);
     return c;
   }
-  c.address = request.desired->address;
-  c.arm_id = request.desired->arm_id;
+  NameByDesired(request, c);
   if (request.desired->value_fingerprint.empty() && IsPlaceholder(request.desired->spec)) {
     c.action = Action::kBlocked;
     c.reason_code = "secret_source_placeholder";

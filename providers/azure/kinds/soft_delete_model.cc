@@ -309,14 +309,13 @@ void PlanPresent(const SoftDeletableKind& kind, const engine::PlanChangeRequest&
 Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
                                const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kind.kind, request, kind.normalize);
-  const std::string stack = request.options ? request.options->stack : "";
+  const std::string stack = StackOf(request);
   if (NeitherDeclaredNorLive(request, c)) return c;
   if (!request.desired) {
     PlanPrune(kind, stack, c);
     return c;
   }
-  c.address = request.desired->address;
-  c.arm_id = request.desired->arm_id;
+  NameByDesired(request, c);
   c.after = kind.build_desired(request.desired->spec, stack, c.before);
   if (!request.observed) {
     PlanAbsent(kind, request, c);
