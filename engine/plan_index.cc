@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/by_address.h"
 #include "engine/diff.h"
 #include "engine/resource_handler.h"
 
@@ -64,7 +65,9 @@ std::vector<const Resource*> ScanUnder(const std::vector<Resource>* resources,
 }  // namespace
 
 struct PlanIndex::Tables {
-  std::unordered_map<std::string_view, const DesiredResource*> desired_by_address;
+  explicit Tables(const DesiredSet& desired) : desired_by_address(desired.resources) {}
+
+  ByAddress<DesiredResource> desired_by_address;
   Sorted<DesiredResource> desired_by_id;
   std::unordered_map<std::string, const ObservedResource*> observed_by_id;  // lowercase id
   Sorted<ObservedResource> observed_by_kind_and_id;
@@ -77,9 +80,7 @@ PlanIndex::~PlanIndex() = default;
 
 const PlanIndex::Tables& PlanIndex::tables() const {
   if (tables_) return *tables_;
-  auto t = std::make_unique<Tables>();
-  t->desired_by_address.reserve(desired_.resources.size());
-  for (const DesiredResource& d : desired_.resources) t->desired_by_address.emplace(d.address, &d);
+  auto t = std::make_unique<Tables>(desired_);
   t->desired_by_id = SortByKindAndId(desired_.resources);
   t->observed_by_id.reserve(observed_.resources.size());
   for (const ObservedResource& o : observed_.resources)
@@ -90,9 +91,7 @@ const PlanIndex::Tables& PlanIndex::tables() const {
 }
 
 const DesiredResource* PlanIndex::DesiredByAddress(const std::string& address) const {
-  const auto& map = tables().desired_by_address;
-  auto it = map.find(address);
-  return it != map.end() ? it->second : nullptr;
+  return tables().desired_by_address.Find(address);
 }
 
 const DesiredResource* PlanIndex::DesiredById(std::string_view kind,
