@@ -9,6 +9,7 @@
 
 #include "engine/manifest_loader.h"
 #include "engine/manifest_test_util.h"
+#include "engine/scratch_dir_test_util.h"
 #include "engine/scrubber.h"
 
 namespace keyward::engine {
@@ -38,6 +39,13 @@ SecretSourceScope InM() {
   scope.manifest_dir = "m";
   scope.root = "m";
   return scope;
+}
+
+// keyward.yaml's secrets.sources.allowedDirectories, the operator's way out of the manifest root.
+StackConfig AllowingDirectories(std::vector<std::string> directories) {
+  StackConfig config;
+  config.secret_sources.allowed_directories = std::move(directories);
+  return config;
 }
 
 std::string AllMessages(const Diagnostics& diagnostics) {
@@ -128,8 +136,7 @@ TEST(SecretSourceTest, FilesOutsideTheRootAreRefusedWhateverThePathSays) {
 TEST(SecretSourceTest, ProcSysAndDevAreNeverReadEvenWhenAllowed) {
   FakeFileReader files;
   FakeEnvironment env;
-  StackConfig config;
-  config.secret_sources.allowed_directories = {"/"};
+  const StackConfig config = AllowingDirectories({"/"});
   files.AddFile("/proc/self/environ", "AZURE_CLIENT_SECRET=leak");
   for (const char* path : {"/proc/self/environ", "/sys/kernel/x", "/dev/zero"}) {
     DesiredResource secret = SecretAt("db", Json{{"file", path}});
@@ -144,8 +151,7 @@ TEST(SecretSourceTest, ProcSysAndDevAreNeverReadEvenWhenAllowed) {
 TEST(SecretSourceTest, AllowedDirectoriesOpenTheWayOutWithinTheOperatorsCeiling) {
   FakeFileReader files;
   FakeEnvironment env;
-  StackConfig config;
-  config.secret_sources.allowed_directories = {"/var/run/secrets/keyward"};
+  const StackConfig config = AllowingDirectories({"/var/run/secrets/keyward"});
   files.AddFile("/var/run/secrets/keyward/db", "mounted");
   files.AddFile("/var/run/secrets/other/db", kCanary);
   DesiredResource mounted = SecretAt("db", Json{{"file", "/var/run/secrets/keyward/db"}});
@@ -438,9 +444,8 @@ TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
 
 TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
   namespace fs = std::filesystem;
-  const fs::path base =
-      fs::temp_directory_path() / ("keyward_secret_source_test_" + std::to_string(::getpid()));
-  fs::remove_all(base);
+  const ScratchDir scratch("keyward_secret_source_test");
+  const fs::path& base = scratch.path();
   fs::create_directories(base / "repo/secrets");
   fs::create_directories(base / "outside");
   std::ofstream(base / "outside/host-secret") << kCanary;
@@ -466,7 +471,6 @@ TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
     EXPECT_EQ(value.error().code, ErrorCode::kPermissionDenied) << path;
     EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
   }
-  fs::remove_all(base);
 }
 
 }  // namespace
