@@ -27,6 +27,17 @@ std::vector<std::string> Addresses(const Plan& plan) {
 const Json kVaultSpec = {{"location", "westeurope"},
                          {"properties", {{"sku", {{"name", "premium"}}}}}};
 
+// Vault/kv declared as kVaultSpec under `policy`, planned against `live` (owned by this stack)
+// with a fake Vault handler that this adds to `fakes`.
+Plan PlanVaultKv(FakeRegistry& fakes, ReconcilePolicy policy, const Json& live,
+                 bool prune = false) {
+  fakes.Add("Vault");
+  const DesiredSet desired = MakeDesiredSet({MakeDesired("Vault", "kv", kVaultSpec, {}, policy)});
+  ObservedSet observed;
+  observed.resources.push_back(MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), live));
+  return MakePlan(desired, observed, fakes.registry, TestPlanOptions(prune));
+}
+
 TEST(PlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
   FakeRegistry fakes;
   fakes.Add("Vault");
@@ -123,14 +134,9 @@ TEST(PlanTest, UntaggedLiveResourceIsAdoptedNotTakenOverSilently) {
 
 TEST(PlanTest, ObservePolicyMarksChangesReportOnly) {
   FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired =
-      MakeDesiredSet({MakeDesired("Vault", "kv", kVaultSpec, {}, ReconcilePolicy::kObserve)});
-  ObservedSet observed;
   Json live = kVaultSpec;
   live["location"] = "northeurope";
-  observed.resources.push_back(MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), live));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions());
+  Plan plan = PlanVaultKv(fakes, ReconcilePolicy::kObserve, live);
   ASSERT_EQ(plan.changes.size(), 1u);
   EXPECT_EQ(plan.changes[0].action, Action::kUpdate);
   EXPECT_TRUE(plan.changes[0].report_only);
@@ -141,12 +147,7 @@ TEST(PlanTest, ObservePolicyMarksChangesReportOnly) {
 
 TEST(PlanTest, SkipPolicyOmitsTheResourceAndNeverPrunesIt) {
   FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired =
-      MakeDesiredSet({MakeDesired("Vault", "kv", kVaultSpec, {}, ReconcilePolicy::kSkip)});
-  ObservedSet observed;
-  observed.resources.push_back(MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), {}));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/true));
+  Plan plan = PlanVaultKv(fakes, ReconcilePolicy::kSkip, Json(), /*prune=*/true);
   EXPECT_TRUE(plan.changes.empty());
   EXPECT_EQ(fakes["Vault"]->plan_calls.load(), 0);
 }
