@@ -38,6 +38,15 @@ Plan PlanVaultKv(FakeRegistry& fakes, ReconcilePolicy policy, const Json& live,
   return MakePlan(desired, observed, fakes.registry, TestPlanOptions(prune));
 }
 
+// Nothing declared, `live` found: what a fake Vault handler plans for the live Vaults.
+Plan PlanNothingDeclared(std::vector<ObservedResource> live, bool prune) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  ObservedSet observed;
+  observed.resources = std::move(live);
+  return MakePlan(MakeDesiredSet({}), observed, fakes.registry, TestPlanOptions(prune));
+}
+
 TEST(PlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
   FakeRegistry fakes;
   fakes.Add("Vault");
@@ -153,33 +162,28 @@ TEST(PlanTest, SkipPolicyOmitsTheResourceAndNeverPrunesIt) {
 }
 
 TEST(PlanTest, WithoutPruneResourcesGoneFromManifestsAreLeftAlone) {
-  FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired = MakeDesiredSet({});
-  ObservedSet observed;
-  observed.resources.push_back(MakeObserved("Vault", "Vault/old", FakeArmId("Vault", "old"), {}));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/false));
+  Plan plan =
+      PlanNothingDeclared({MakeObserved("Vault", "Vault/old", FakeArmId("Vault", "old"), {})},
+                          /*prune=*/false);
   EXPECT_TRUE(plan.changes.empty());
   EXPECT_FALSE(plan.HasChanges());
 }
 
 TEST(PlanTest, PruneDeletesOnlyResourcesOwnedByThisStack) {
-  FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired = MakeDesiredSet({});
-  ObservedSet observed;
-  observed.resources.push_back(MakeObserved("Vault", "Vault/ours", FakeArmId("Vault", "ours"), {}));
-  observed.resources.push_back(
-      MakeObserved("Vault", "Vault/untagged", FakeArmId("Vault", "untagged"), {}, /*owned=*/false));
-  observed.resources.push_back(MakeObserved("Vault", "Vault/theirs", FakeArmId("Vault", "theirs"),
-                                            {{"tags", {{"keyward-stack", "other-stack"}}}}, false));
-  // Tag name case-insensitive, value case-sensitive.
-  observed.resources.push_back(MakeObserved("Vault", "Vault/upper", FakeArmId("Vault", "upper"),
-                                            {{"tags", {{"Keyward-Stack", kTestStack}}}}, false));
-  observed.resources.push_back(MakeObserved("Vault", "Vault/wrongcase",
-                                            FakeArmId("Vault", "wrongcase"),
-                                            {{"tags", {{"keyward-stack", "TEST-STACK"}}}}, false));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/true));
+  Plan plan = PlanNothingDeclared(
+      {
+          MakeObserved("Vault", "Vault/ours", FakeArmId("Vault", "ours"), {}),
+          MakeObserved("Vault", "Vault/untagged", FakeArmId("Vault", "untagged"), {},
+                       /*owned=*/false),
+          MakeObserved("Vault", "Vault/theirs", FakeArmId("Vault", "theirs"),
+                       {{"tags", {{"keyward-stack", "other-stack"}}}}, false),
+          // Tag name case-insensitive, value case-sensitive.
+          MakeObserved("Vault", "Vault/upper", FakeArmId("Vault", "upper"),
+                       {{"tags", {{"Keyward-Stack", kTestStack}}}}, false),
+          MakeObserved("Vault", "Vault/wrongcase", FakeArmId("Vault", "wrongcase"),
+                       {{"tags", {{"keyward-stack", "TEST-STACK"}}}}, false),
+      },
+      /*prune=*/true);
   EXPECT_EQ(Addresses(plan), (std::vector<std::string>{"delete Vault/ours", "delete Vault/upper"}));
   EXPECT_EQ(plan.changes[0].reason_code, "pruned");
 }
