@@ -566,6 +566,18 @@ int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot) {
   return kExitOk;
 }
 
+std::optional<engine::ObservedSet> ReadExportScope(const engine::ExportOptions& options,
+                                                   const engine::HandlerRegistry& registry,
+                                                   const Context& ctx) {
+  auto observed = engine::RefreshScope(engine::ExportScope(options), registry, ctx);
+  if (!observed) {
+    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
+                 observed.error().ToString().c_str());
+    return std::nullopt;
+  }
+  return std::move(*observed);
+}
+
 int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   if (!ExportDirectoryUsable(flags)) return kExitError;
   auto registry = MakeAzureRegistry(global);
@@ -576,12 +588,8 @@ int RunExport(const GlobalOptions& global, const ExportFlags& flags) {
   options.subscription = flags.subscription;
   options.resource_group = flags.resource_group;
   options.stack = flags.stack;
-  auto observed = engine::RefreshScope(engine::ExportScope(options), *registry, ctx);
-  if (!observed) {
-    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
-                 observed.error().ToString().c_str());
-    return kExitError;
-  }
+  auto observed = ReadExportScope(options, *registry, ctx);
+  if (!observed) return kExitError;
   const engine::ExportResult result = engine::BuildExport(*observed, *registry, options);
   if (!WriteExportFiles(flags.out, result)) return kExitError;
 

@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "cli/options.h"
+#include "engine/export.h"
 #include "engine/plan.h"
 #include "engine/result.h"
 #include "engine/validate.h"
@@ -28,6 +30,12 @@ int RunGraph(const GlobalOptions& global, const PlanFlags& flags, bool dot);
 int RunAuthWhoami(const GlobalOptions& global, bool json);
 
 int RunExport(const GlobalOptions& global, const ExportFlags& flags);
+
+// Every live resource in the scope of `options`, read as `keyward export` reads it (no
+// manifests); prints why when Azure cannot be read.
+std::optional<engine::ObservedSet> ReadExportScope(const engine::ExportOptions& options,
+                                                   const engine::HandlerRegistry& registry,
+                                                   const Context& ctx);
 
 // Set by the SIGINT / SIGTERM handler: apply stops starting new changes, in-flight ones finish.
 std::shared_ptr<std::atomic<bool>> CancellationFlag();

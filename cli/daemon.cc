@@ -21,6 +21,7 @@
 #include "cli/daemon_http.h"
 #include "cli/lock.h"
 #include "cli/manifest_sources.h"
+#include "cli/shared_flags.h"
 #include "cli/stack_lock.h"
 #include "coordination/local_lock.h"
 #include "coordination/shard_coordinator.h"
@@ -765,12 +766,7 @@ CLI::App* AddDaemonCommand(CLI::App& app, DaemonFlags& flags) {
                    "Heal: allow deleting vaults, managed HSMs and resource groups");
   daemon->add_flag("--allow-replace", flags.allow_replace,
                    "Heal: allow delete-then-create for immutable field changes");
-  daemon->add_flag("--prune", flags.prune,
-                   "Plan deletes of resources owned by this stack that left the manifests");
-  daemon
-      ->add_option("--parallelism", flags.parallelism,
-                   "ARM calls at once, refresh and apply (default: keyward.yaml, else 8)")
-      ->check(CLI::Range(1, 64));
+  AddPruneAndParallelismFlags(daemon, flags.prune, flags.parallelism);
   daemon->add_option("--log-format", flags.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

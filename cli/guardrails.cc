@@ -11,7 +11,6 @@
 #include "engine/guardrails/render_findings.h"
 #include "engine/guardrails/rule_docs.h"
 #include "engine/guardrails/sarif.h"
-#include "engine/refresh.h"
 #include "engine/scrubber.h"
 #include "providers/azure/guardrails/key_vault_rules.h"
 
@@ -58,12 +57,8 @@ int RunAudit(const GlobalOptions& global, const GuardrailCommandFlags& flags) {
   scope.subscription = flags.subscription;
   scope.resource_group = flags.resource_group;
   // No manifests: everything in scope, exactly as `keyward export` reads it.
-  auto observed = engine::RefreshScope(engine::ExportScope(scope), *registry, ctx);
-  if (!observed) {
-    std::fprintf(stderr, "error: reading live state from Azure failed: %s\n",
-                 observed.error().ToString().c_str());
-    return kExitError;
-  }
+  auto observed = ReadExportScope(scope, *registry, ctx);
+  if (!observed) return kExitError;
   const gr::Estate estate = gr::LiveEstate(*observed, *registry);
   gr::CheckResult checked = gr::CheckGuardrails({&estate, &*policy, gr::UtcDate(ctx.clock->Now())});
   PrintDiagnostics(checked.diagnostics);

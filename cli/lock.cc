@@ -19,6 +19,14 @@ std::string Env(const std::string& name) {
   return value ? value : "";
 }
 
+// Prints the error of a failed call; true when it failed.
+template <typename T>
+bool PrintedError(const Result<T>& result) {
+  if (result) return false;
+  std::fprintf(stderr, "error: %s\n", result.error().ToString().c_str());
+  return true;
+}
+
 }  // namespace
 
 void AddLockFlags(CLI::App* command, engine::LockOverrides& flags) {
@@ -133,15 +141,9 @@ std::optional<LockTarget> ResolveTarget(const GlobalOptions& global,
     return std::nullopt;
   }
   auto resolved = ResolveLock(config.lock, flags.lock);
-  if (!resolved) {
-    std::fprintf(stderr, "error: %s\n", resolved.error().ToString().c_str());
-    return std::nullopt;
-  }
+  if (PrintedError(resolved)) return std::nullopt;
   auto backend = MakeLockBackend(global, *resolved, StateDir(""));
-  if (!backend) {
-    std::fprintf(stderr, "error: %s\n", backend.error().ToString().c_str());
-    return std::nullopt;
-  }
+  if (PrintedError(backend)) return std::nullopt;
   return LockTarget{config.stack, *backend};
 }
 
@@ -150,13 +152,8 @@ std::optional<LockTarget> ResolveTarget(const GlobalOptions& global,
 int RunLockStatus(const GlobalOptions& global, const LockCommandFlags& flags) {
   auto target = ResolveTarget(global, flags);
   if (!target) return kExitError;
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  auto status = target->backend->Status(target->stack, ctx);
-  if (!status) {
-    std::fprintf(stderr, "error: %s\n", status.error().ToString().c_str());
-    return kExitError;
-  }
+  auto status = target->backend->Status(target->stack, MakeContext());
+  if (PrintedError(status)) return kExitError;
   if (flags.json)
     std::printf("%s\n", status->ToJson().dump(2).c_str());
   else
@@ -173,13 +170,8 @@ int RunLockBreak(const GlobalOptions& global, const LockCommandFlags& flags) {
   }
   auto target = ResolveTarget(global, flags);
   if (!target) return kExitError;
-  Context ctx;
-  ctx.cancelled = CancellationFlag();
-  auto broken = target->backend->Break(target->stack, ctx);
-  if (!broken) {
-    std::fprintf(stderr, "error: %s\n", broken.error().ToString().c_str());
-    return kExitError;
-  }
+  auto broken = target->backend->Break(target->stack, MakeContext());
+  if (PrintedError(broken)) return kExitError;
   if (!*broken) {
     std::printf("stack '%s': the lock was free; nothing to break\n", target->stack.c_str());
   } else {

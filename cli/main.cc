@@ -18,6 +18,7 @@
 #include "cli/guardrails.h"
 #include "cli/lock.h"
 #include "cli/process_hygiene.h"
+#include "cli/shared_flags.h"
 #include "coordination/stack_lock.h"
 #include "engine/context.h"
 #include "engine/duration.h"
@@ -56,12 +57,7 @@ void AddPlanFlags(CLI::App* command, keyward::cli::PlanFlags& flags) {
   command->add_option("paths", flags.paths, "Manifest directories or files")
       ->required()
       ->check(CLI::ExistingPath);
-  command->add_flag("--prune", flags.prune,
-                    "Plan deletes of resources owned by this stack that left the manifests");
-  command
-      ->add_option("--parallelism", flags.parallelism,
-                   "ARM calls at once, refresh and apply (default: keyward.yaml, else 8)")
-      ->check(CLI::Range(1, 64));
+  keyward::cli::AddPruneAndParallelismFlags(command, flags.prune, flags.parallelism);
   command->add_flag("--read-cache,!--no-read-cache", flags.read_cache,
                     "Skip re-reading keys whose list entry is unchanged (the cache is kept in the "
                     "state directory; default on)");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 
 #include "engine/testing_fake_handler_test_util.h"
 
@@ -58,10 +59,20 @@ class DaemonTest : public ::testing::Test {
     return std::make_unique<Daemon>(options, &source_, std::move(fn), &metrics_);
   }
 
+  // A pass that records when its loop started in starts_, then runs `then` (to cancel, trigger).
+  ReconcileFn RecordingStarts(std::function<void(const Context&)> then) {
+    return [this, then = std::move(then)](const PassRequest&, const Context& ctx) {
+      starts_.push_back(ctx.clock->Now());
+      then(ctx);
+      return PassResult{};
+    };
+  }
+
   testing::FakeClock clock_;
   Context ctx_;
   ScriptedSource source_;
   MetricsRegistry metrics_;
+  std::vector<Clock::TimePoint> starts_;  // filled by RecordingStarts
 };
 
 TEST_F(DaemonTest, TwoStacksShareOneRegistryWithoutClearingEachOthersSeries) {
@@ -348,40 +359,32 @@ TEST_F(DaemonTest, StatusAndMetricsShowDriftByKindAndWhatWasHealed) {
 
 TEST_F(DaemonTest, RunWaitsTheIntervalBetweenLoopsAndStopsWhenCancelled) {
   source_.Good("r1");
-  std::vector<Clock::TimePoint> starts;
   DaemonOptions options;
   options.interval = seconds(10);
   options.jitter = 0;
-  auto daemon = Make(
-      [&](const PassRequest&, const Context& ctx) {
-        starts.push_back(ctx.clock->Now());
-        if (starts.size() == 3) ctx.cancelled->store(true);
-        return PassResult{};
-      },
-      options);
+  auto daemon = Make(RecordingStarts([&](const Context& ctx) {
+                       if (starts_.size() == 3) ctx.cancelled->store(true);
+                     }),
+                     options);
   daemon->Run(ctx_);
-  ASSERT_EQ(starts.size(), 3u) << "cancelled during the third loop: no fourth";
-  EXPECT_EQ(starts[1] - starts[0], seconds(10));
-  EXPECT_EQ(starts[2] - starts[1], seconds(10));
+  ASSERT_EQ(starts_.size(), 3u) << "cancelled during the third loop: no fourth";
+  EXPECT_EQ(starts_[1] - starts_[0], seconds(10));
+  EXPECT_EQ(starts_[2] - starts_[1], seconds(10));
 }
 
 TEST_F(DaemonTest, TriggerStartsTheNextLoopWithoutWaitingAndMaxLoopsEndsRun) {
   source_.Good("r1");
-  std::vector<Clock::TimePoint> starts;
   DaemonOptions options;
   options.interval = seconds(300);
   options.max_loops = 2;
   std::unique_ptr<Daemon> daemon;
-  daemon = Make(
-      [&](const PassRequest&, const Context& ctx) {
-        starts.push_back(ctx.clock->Now());
-        daemon->Trigger();  // a webhook arriving while the loop runs is not lost
-        return PassResult{};
-      },
-      options);
+  daemon = Make(RecordingStarts([&](const Context&) {
+                  daemon->Trigger();  // a webhook arriving while the loop runs is not lost
+                }),
+                options);
   daemon->Run(ctx_);
-  ASSERT_EQ(starts.size(), 2u);
-  EXPECT_EQ(starts[1], starts[0]);
+  ASSERT_EQ(starts_.size(), 2u);
+  EXPECT_EQ(starts_[1], starts_[0]);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/scratch_dir_test_util.h"
+
 namespace keyward::engine {
 namespace {
 
@@ -36,9 +38,8 @@ TEST(FakeFileReaderTest, ListsManifestsRecursivelySortedSkippingHiddenAndNodeMod
 
 TEST(RealFileReaderTest, ReadsAndListsTheDisk) {
   namespace fs = std::filesystem;
-  const fs::path root =
-      fs::temp_directory_path() / ("keyward_file_reader_test_" + std::to_string(::getpid()));
-  fs::remove_all(root);
+  const ScratchDir scratch("keyward_file_reader_test");
+  const fs::path& root = scratch.path();
   fs::create_directories(root / "sub");
   fs::create_directories(root / ".git");
   fs::create_directories(root / "node_modules");
@@ -56,15 +57,12 @@ TEST(RealFileReaderTest, ReadsAndListsTheDisk) {
   EXPECT_FALSE(reader.Read(root.string()));
   EXPECT_TRUE(reader.IsDirectory(root.string()));
   EXPECT_TRUE(reader.IsFile((root / "b.yaml").string()));
-  fs::remove_all(root);
 }
 
 TEST(RealFileReaderTest, ReadRegularFileRefusesSymlinksFifosAndOversizedFiles) {
   namespace fs = std::filesystem;
-  const fs::path root =
-      fs::temp_directory_path() / ("keyward_regular_file_test_" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root);
+  const ScratchDir scratch("keyward_regular_file_test");
+  const fs::path& root = scratch.path();
   std::ofstream(root / "value.txt") << "s3cret";
   std::ofstream(root / "big.txt") << std::string(100, 'x');
   fs::create_symlink(root / "value.txt", root / "link.txt");
@@ -94,14 +92,12 @@ TEST(RealFileReaderTest, ReadRegularFileRefusesSymlinksFifosAndOversizedFiles) {
   EXPECT_EQ(reader.Stat((root / "none").string()).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(reader.AbsolutePath((root / "link.txt").string()), (root / "value.txt").string())
       << "AbsolutePath resolves symlinks";
-  fs::remove_all(root);
 }
 
 TEST(RealFileReaderTest, ReadIsBoundedAndTheWalkReadsEachDirectoryOnce) {
   namespace fs = std::filesystem;
-  const fs::path root =
-      fs::temp_directory_path() / ("keyward_bounded_read_test_" + std::to_string(::getpid()));
-  fs::remove_all(root);
+  const ScratchDir scratch("keyward_bounded_read_test");
+  const fs::path& root = scratch.path();
   fs::create_directories(root / "m" / "sub");
   std::ofstream(root / "m" / "a.yaml") << "k: v\n";
   ASSERT_EQ(::mkfifo((root / "pipe.yaml").c_str(), 0600), 0);
@@ -137,7 +133,6 @@ TEST(RealFileReaderTest, ReadIsBoundedAndTheWalkReadsEachDirectoryOnce) {
               ::testing::HasSubstr("a directory that is already being read"));
   EXPECT_THAT(walked.error().message,
               ::testing::ContainsRegex("/sub/(again \\(-> \\.\\)|up \\(-> \\.\\.\\))"));
-  fs::remove_all(root);
 }
 
 TEST(FakeFileReaderTest, AbsolutePathNormalizesAndFakePathsNameTheSameFiles) {

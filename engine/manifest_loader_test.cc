@@ -50,6 +50,14 @@ class ManifestLoaderTest : public ::testing::Test {
     return errors;
   }
 
+  // The one error of loading a minimal Vault/orders-kv (m/a.yaml) when keyward.yaml's stack
+  // `defaults` are only `defaults` (a flow mapping's contents).
+  std::string OnlyErrorUnderDefaults(const std::string& defaults) {
+    files_.AddFile("m/keyward.yaml", "stack: payments\ndefaults: { " + defaults + " }\n");
+    files_.AddFile("m/a.yaml", MinimalVault("orders-kv"));
+    return LoadErrors(1)[0];
+  }
+
   FakeFileReader files_;
   HandlerRegistry registry_ = MakeRegistry();
   LoadResult result_;
@@ -284,26 +292,19 @@ TEST_F(ManifestLoaderTest, ReferencesAndDependsOnBecomeEdgesSpelledAsTheTarget) 
 }
 
 TEST_F(ManifestLoaderTest, MissingSubscriptionNamesTheResource) {
-  files_.AddFile("m/keyward.yaml",
-                 "stack: payments\ndefaults: { resourceGroup: rg, location: westeurope, tenantId: "
-                 "22222222-2222-2222-2222-222222222222 }\n");
-  files_.AddFile("m/a.yaml", MinimalVault("orders-kv"));
-  const std::vector<std::string> errors = LoadErrors(1);
   EXPECT_EQ(
-      errors[0],
+      OnlyErrorUnderDefaults("resourceGroup: rg, location: westeurope, tenantId: "
+                             "22222222-2222-2222-2222-222222222222"),
       "m/a.yaml:3:1: error: Vault/orders-kv has no subscription: set metadata.subscription or "
       "defaults.subscription in keyward.yaml");
 }
 
 TEST_F(ManifestLoaderTest, MissingLocationSaysWhereToSetIt) {
-  files_.AddFile("m/keyward.yaml",
-                 "stack: payments\ndefaults: { subscription: 11111111-1111-1111-1111-111111111111, "
-                 "resourceGroup: rg, tenantId: 22222222-2222-2222-2222-222222222222 }\n");
-  files_.AddFile("m/a.yaml", MinimalVault("orders-kv"));
-  const std::vector<std::string> errors = LoadErrors(1);
-  EXPECT_EQ(errors[0],
-            "m/a.yaml:5:1: error: spec: missing required field 'location' (set it here or as "
-            "defaults.location in keyward.yaml)");
+  EXPECT_EQ(
+      OnlyErrorUnderDefaults("subscription: 11111111-1111-1111-1111-111111111111, "
+                             "resourceGroup: rg, tenantId: 22222222-2222-2222-2222-222222222222"),
+      "m/a.yaml:5:1: error: spec: missing required field 'location' (set it here or as "
+      "defaults.location in keyward.yaml)");
 }
 
 TEST_F(ManifestLoaderTest, ReconcilePolicyAnnotationOverridesTheStackDefault) {

@@ -14,11 +14,16 @@ namespace keyward::engine::manifest_testing {
 inline constexpr char kSubscription[] = "11111111-1111-1111-1111-111111111111";
 inline constexpr char kTenant[] = "22222222-2222-2222-2222-222222222222";
 
-// Resolve-only handler: the loader never plans, refreshes or applies.
+// Resolve-only handler: the loader never plans, refreshes or applies. Resolve is `resolve`.
 class ResolveOnlyHandler : public ResourceHandler {
  public:
-  explicit ResolveOnlyHandler(std::string kind) : kind_(std::move(kind)) {}
+  using ResolveFn = ResolveResponse (*)(const DesiredResource&);
+  ResolveOnlyHandler(std::string kind, ResolveFn resolve)
+      : kind_(std::move(kind)), resolve_(resolve) {}
   std::string_view Kind() const override { return kind_; }
+  ResolveResponse Resolve(const ResolveRequest& request) const override {
+    return resolve_(*request.resource);
+  }
   Change PlanChange(const PlanChangeRequest&) const override { return {}; }
   Result<RefreshResponse> Refresh(const RefreshRequest&, const Context&) override {
     return RefreshResponse{};
@@ -29,59 +34,53 @@ class ResolveOnlyHandler : public ResourceHandler {
 
  private:
   std::string kind_;
+  ResolveFn resolve_;
 };
 
-class FakeResourceGroupHandler : public ResolveOnlyHandler {
- public:
-  FakeResourceGroupHandler() : ResolveOnlyHandler("ResourceGroup") {}
-  ResolveResponse Resolve(const ResolveRequest& request) const override {
-    const DesiredResource& r = *request.resource;
-    ResolveResponse out;
-    out.address = "ResourceGroup/" + r.name;
-    out.arm_id = "/subscriptions/" + r.subscription + "/resourceGroups/" + r.name;
-    return out;
-  }
-};
+inline std::string FakeResourceGroupArmId(const std::string& subscription,
+                                          const std::string& group) {
+  return "/subscriptions/" + subscription + "/resourceGroups/" + group;
+}
+
+inline std::string FakeVaultArmId(const DesiredResource& r, const std::string& vault) {
+  return FakeResourceGroupArmId(r.subscription, r.resource_group) +
+         "/providers/Microsoft.KeyVault/vaults/" + vault;
+}
+
+inline ResolveResponse ResolveFakeResourceGroup(const DesiredResource& r) {
+  ResolveResponse out;
+  out.address = "ResourceGroup/" + r.name;
+  out.arm_id = FakeResourceGroupArmId(r.subscription, r.name);
+  return out;
+}
 
 // A vault refers to its resource group; the group may be managed elsewhere (required = false).
-class FakeVaultHandler : public ResolveOnlyHandler {
- public:
-  FakeVaultHandler() : ResolveOnlyHandler("Vault") {}
-  ResolveResponse Resolve(const ResolveRequest& request) const override {
-    const DesiredResource& r = *request.resource;
-    ResolveResponse out;
-    out.address = "Vault/" + r.name;
-    out.arm_id = "/subscriptions/" + r.subscription + "/resourceGroups/" + r.resource_group +
-                 "/providers/Microsoft.KeyVault/vaults/" + r.name;
-    out.references.push_back(
-        {"ResourceGroup/" + r.resource_group, false, "metadata.resourceGroup"});
-    return out;
-  }
-};
+inline ResolveResponse ResolveFakeVault(const DesiredResource& r) {
+  ResolveResponse out;
+  out.address = "Vault/" + r.name;
+  out.arm_id = FakeVaultArmId(r, r.name);
+  out.references.push_back({"ResourceGroup/" + r.resource_group, false, "metadata.resourceGroup"});
+  return out;
+}
 
 // A kind without a schema file: validated by the envelope only. spec.vault must name a Vault in
 // the set (required = true), which is what makes dangling references errors.
-class FakeSecretHandler : public ResolveOnlyHandler {
- public:
-  FakeSecretHandler() : ResolveOnlyHandler("Secret") {}
-  ResolveResponse Resolve(const ResolveRequest& request) const override {
-    const DesiredResource& r = *request.resource;
-    ResolveResponse out;
-    const std::string vault = r.spec.value("vault", std::string());
-    out.address = "Secret/" + vault + "/" + r.name;
-    out.arm_id = "/subscriptions/" + r.subscription + "/resourceGroups/" + r.resource_group +
-                 "/providers/Microsoft.KeyVault/vaults/" + vault + "/secrets/" + r.name;
-    out.references.push_back({"Vault/" + vault, true, "spec.vault"});
-    if (vault.empty()) out.diagnostics.Error({}, "Secret/" + r.name + ": spec.vault is required");
-    return out;
-  }
-};
+inline ResolveResponse ResolveFakeSecret(const DesiredResource& r) {
+  ResolveResponse out;
+  const std::string vault = r.spec.value("vault", std::string());
+  out.address = "Secret/" + vault + "/" + r.name;
+  out.arm_id = FakeVaultArmId(r, vault) + "/secrets/" + r.name;
+  out.references.push_back({"Vault/" + vault, true, "spec.vault"});
+  if (vault.empty()) out.diagnostics.Error({}, "Secret/" + r.name + ": spec.vault is required");
+  return out;
+}
 
 inline HandlerRegistry MakeRegistry() {
   HandlerRegistry registry;
-  registry.Register(std::make_unique<FakeResourceGroupHandler>());
-  registry.Register(std::make_unique<FakeVaultHandler>());
-  registry.Register(std::make_unique<FakeSecretHandler>());
+  registry.Register(
+      std::make_unique<ResolveOnlyHandler>("ResourceGroup", ResolveFakeResourceGroup));
+  registry.Register(std::make_unique<ResolveOnlyHandler>("Vault", ResolveFakeVault));
+  registry.Register(std::make_unique<ResolveOnlyHandler>("Secret", ResolveFakeSecret));
   return registry;
 }
 

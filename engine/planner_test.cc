@@ -27,6 +27,26 @@ std::vector<std::string> Addresses(const Plan& plan) {
 const Json kVaultSpec = {{"location", "westeurope"},
                          {"properties", {{"sku", {{"name", "premium"}}}}}};
 
+// Vault/kv declared as kVaultSpec under `policy`, planned against `live` (owned by this stack)
+// with a fake Vault handler that this adds to `fakes`.
+Plan PlanVaultKv(FakeRegistry& fakes, ReconcilePolicy policy, const Json& live,
+                 bool prune = false) {
+  fakes.Add("Vault");
+  const DesiredSet desired = MakeDesiredSet({MakeDesired("Vault", "kv", kVaultSpec, {}, policy)});
+  ObservedSet observed;
+  observed.resources.push_back(MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), live));
+  return MakePlan(desired, observed, fakes.registry, TestPlanOptions(prune));
+}
+
+// Nothing declared, `live` found: what a fake Vault handler plans for the live Vaults.
+Plan PlanNothingDeclared(std::vector<ObservedResource> live, bool prune) {
+  FakeRegistry fakes;
+  fakes.Add("Vault");
+  ObservedSet observed;
+  observed.resources = std::move(live);
+  return MakePlan(MakeDesiredSet({}), observed, fakes.registry, TestPlanOptions(prune));
+}
+
 TEST(PlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
   FakeRegistry fakes;
   fakes.Add("Vault");
@@ -123,14 +143,9 @@ TEST(PlanTest, UntaggedLiveResourceIsAdoptedNotTakenOverSilently) {
 
 TEST(PlanTest, ObservePolicyMarksChangesReportOnly) {
   FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired =
-      MakeDesiredSet({MakeDesired("Vault", "kv", kVaultSpec, {}, ReconcilePolicy::kObserve)});
-  ObservedSet observed;
   Json live = kVaultSpec;
   live["location"] = "northeurope";
-  observed.resources.push_back(MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), live));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions());
+  Plan plan = PlanVaultKv(fakes, ReconcilePolicy::kObserve, live);
   ASSERT_EQ(plan.changes.size(), 1u);
   EXPECT_EQ(plan.changes[0].action, Action::kUpdate);
   EXPECT_TRUE(plan.changes[0].report_only);
@@ -141,44 +156,34 @@ TEST(PlanTest, ObservePolicyMarksChangesReportOnly) {
 
 TEST(PlanTest, SkipPolicyOmitsTheResourceAndNeverPrunesIt) {
   FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired =
-      MakeDesiredSet({MakeDesired("Vault", "kv", kVaultSpec, {}, ReconcilePolicy::kSkip)});
-  ObservedSet observed;
-  observed.resources.push_back(MakeObserved("Vault", "Vault/kv", FakeArmId("Vault", "kv"), {}));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/true));
+  Plan plan = PlanVaultKv(fakes, ReconcilePolicy::kSkip, Json(), /*prune=*/true);
   EXPECT_TRUE(plan.changes.empty());
   EXPECT_EQ(fakes["Vault"]->plan_calls.load(), 0);
 }
 
 TEST(PlanTest, WithoutPruneResourcesGoneFromManifestsAreLeftAlone) {
-  FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired = MakeDesiredSet({});
-  ObservedSet observed;
-  observed.resources.push_back(MakeObserved("Vault", "Vault/old", FakeArmId("Vault", "old"), {}));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/false));
+  Plan plan =
+      PlanNothingDeclared({MakeObserved("Vault", "Vault/old", FakeArmId("Vault", "old"), {})},
+                          /*prune=*/false);
   EXPECT_TRUE(plan.changes.empty());
   EXPECT_FALSE(plan.HasChanges());
 }
 
 TEST(PlanTest, PruneDeletesOnlyResourcesOwnedByThisStack) {
-  FakeRegistry fakes;
-  fakes.Add("Vault");
-  DesiredSet desired = MakeDesiredSet({});
-  ObservedSet observed;
-  observed.resources.push_back(MakeObserved("Vault", "Vault/ours", FakeArmId("Vault", "ours"), {}));
-  observed.resources.push_back(
-      MakeObserved("Vault", "Vault/untagged", FakeArmId("Vault", "untagged"), {}, /*owned=*/false));
-  observed.resources.push_back(MakeObserved("Vault", "Vault/theirs", FakeArmId("Vault", "theirs"),
-                                            {{"tags", {{"keyward-stack", "other-stack"}}}}, false));
-  // Tag name case-insensitive, value case-sensitive.
-  observed.resources.push_back(MakeObserved("Vault", "Vault/upper", FakeArmId("Vault", "upper"),
-                                            {{"tags", {{"Keyward-Stack", kTestStack}}}}, false));
-  observed.resources.push_back(MakeObserved("Vault", "Vault/wrongcase",
-                                            FakeArmId("Vault", "wrongcase"),
-                                            {{"tags", {{"keyward-stack", "TEST-STACK"}}}}, false));
-  Plan plan = MakePlan(desired, observed, fakes.registry, TestPlanOptions(/*prune=*/true));
+  Plan plan = PlanNothingDeclared(
+      {
+          MakeObserved("Vault", "Vault/ours", FakeArmId("Vault", "ours"), {}),
+          MakeObserved("Vault", "Vault/untagged", FakeArmId("Vault", "untagged"), {},
+                       /*owned=*/false),
+          MakeObserved("Vault", "Vault/theirs", FakeArmId("Vault", "theirs"),
+                       {{"tags", {{"keyward-stack", "other-stack"}}}}, false),
+          // Tag name case-insensitive, value case-sensitive.
+          MakeObserved("Vault", "Vault/upper", FakeArmId("Vault", "upper"),
+                       {{"tags", {{"Keyward-Stack", kTestStack}}}}, false),
+          MakeObserved("Vault", "Vault/wrongcase", FakeArmId("Vault", "wrongcase"),
+                       {{"tags", {{"keyward-stack", "TEST-STACK"}}}}, false),
+      },
+      /*prune=*/true);
   EXPECT_EQ(Addresses(plan), (std::vector<std::string>{"delete Vault/ours", "delete Vault/upper"}));
   EXPECT_EQ(plan.changes[0].reason_code, "pruned");
 }

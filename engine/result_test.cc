@@ -37,21 +37,30 @@ TEST(ResultMacrosTest, AssignOrReturnHandsOverTheValueWhenEveryCallSucceeds) {
   EXPECT_EQ(steps, 2);
 }
 
-TEST(ResultMacrosTest, ReturnIfErrorStopsAtTheFirstErrorAndKeepsIt) {
+// Sum's error when one of its calls fails, and how many steps it did before.
+struct SumFailure {
+  Error error;
   int steps = 0;
-  auto sum = Sum(false, true, &steps);
-  ASSERT_FALSE(sum);
-  EXPECT_EQ(sum.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(sum.error().message, "check failed");
-  EXPECT_EQ(steps, 0);
+};
+SumFailure FailedSum(bool check_ok, bool make_ok) {
+  SumFailure failure;
+  auto sum = Sum(check_ok, make_ok, &failure.steps);
+  EXPECT_FALSE(sum) << "Sum succeeded";
+  if (!sum) failure.error = sum.error();
+  return failure;
+}
+
+TEST(ResultMacrosTest, ReturnIfErrorStopsAtTheFirstErrorAndKeepsIt) {
+  const SumFailure failed = FailedSum(false, true);
+  EXPECT_EQ(failed.error.code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(failed.error.message, "check failed");
+  EXPECT_EQ(failed.steps, 0);
 }
 
 TEST(ResultMacrosTest, AssignOrReturnReturnsTheErrorOfAMoveOnlyResult) {
-  int steps = 0;
-  auto sum = Sum(true, false, &steps);
-  ASSERT_FALSE(sum);
-  EXPECT_EQ(sum.error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(steps, 1);
+  const SumFailure failed = FailedSum(true, false);
+  EXPECT_EQ(failed.error.code, ErrorCode::kNotFound);
+  EXPECT_EQ(failed.steps, 1);
 }
 
 TEST(ResultTest, ChainsAcceptCallablesThatReturnAResult) {

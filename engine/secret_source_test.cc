@@ -9,6 +9,7 @@
 
 #include "engine/manifest_loader.h"
 #include "engine/manifest_test_util.h"
+#include "engine/scratch_dir_test_util.h"
 #include "engine/scrubber.h"
 
 namespace keyward::engine {
@@ -38,6 +39,20 @@ SecretSourceScope InM() {
   scope.manifest_dir = "m";
   scope.root = "m";
   return scope;
+}
+
+// The message of reading `value_from` in InM(), a read that must fail.
+std::string ReadErrorInM(const Json& value_from, FileReader& files, const Environment& env) {
+  auto value = ReadSecretValue(value_from, InM(), files, env);
+  EXPECT_FALSE(value) << value_from.dump() << " was read";
+  return value ? std::string() : value.error().message;
+}
+
+// keyward.yaml's secrets.sources.allowedDirectories, the operator's way out of the manifest root.
+StackConfig AllowingDirectories(std::vector<std::string> directories) {
+  StackConfig config;
+  config.secret_sources.allowed_directories = std::move(directories);
+  return config;
 }
 
 std::string AllMessages(const Diagnostics& diagnostics) {
@@ -128,8 +143,7 @@ TEST(SecretSourceTest, FilesOutsideTheRootAreRefusedWhateverThePathSays) {
 TEST(SecretSourceTest, ProcSysAndDevAreNeverReadEvenWhenAllowed) {
   FakeFileReader files;
   FakeEnvironment env;
-  StackConfig config;
-  config.secret_sources.allowed_directories = {"/"};
+  const StackConfig config = AllowingDirectories({"/"});
   files.AddFile("/proc/self/environ", "AZURE_CLIENT_SECRET=leak");
   for (const char* path : {"/proc/self/environ", "/sys/kernel/x", "/dev/zero"}) {
     DesiredResource secret = SecretAt("db", Json{{"file", path}});
@@ -144,8 +158,7 @@ TEST(SecretSourceTest, ProcSysAndDevAreNeverReadEvenWhenAllowed) {
 TEST(SecretSourceTest, AllowedDirectoriesOpenTheWayOutWithinTheOperatorsCeiling) {
   FakeFileReader files;
   FakeEnvironment env;
-  StackConfig config;
-  config.secret_sources.allowed_directories = {"/var/run/secrets/keyward"};
+  const StackConfig config = AllowingDirectories({"/var/run/secrets/keyward"});
   files.AddFile("/var/run/secrets/keyward/db", "mounted");
   files.AddFile("/var/run/secrets/other/db", kCanary);
   DesiredResource mounted = SecretAt("db", Json{{"file", "/var/run/secrets/keyward/db"}});
@@ -171,19 +184,15 @@ TEST(SecretSourceTest, SpecialAndOversizedFilesAreRefusedBeforeReading) {
   files.AddSpecialFile("m/fifo");
   files.AddFile("m/big.txt", std::string(kMaxSecretValueBytes + 1, 'x'));
   files.AddFile("m/max.txt", std::string(kMaxSecretValueBytes, 'x'));
-  auto fifo = ReadSecretValue(Json{{"file", "fifo"}}, InM(), files, env);
-  ASSERT_FALSE(fifo);
-  EXPECT_THAT(fifo.error().message, HasSubstr("m/fifo is not a regular file"));
-  auto big = ReadSecretValue(Json{{"file", "big.txt"}}, InM(), files, env);
-  ASSERT_FALSE(big);
-  EXPECT_THAT(big.error().message, HasSubstr("larger than 25600 bytes"));
+  EXPECT_THAT(ReadErrorInM(Json{{"file", "fifo"}}, files, env),
+              HasSubstr("m/fifo is not a regular file"));
+  EXPECT_THAT(ReadErrorInM(Json{{"file", "big.txt"}}, files, env),
+              HasSubstr("larger than 25600 bytes"));
   EXPECT_EQ(files.reads(), 0);
   EXPECT_TRUE(ReadSecretValue(Json{{"file", "max.txt"}}, InM(), files, env));
 
   env.Set("HUGE", std::string(kMaxSecretValueBytes + 1, 'x'));
-  auto huge = ReadSecretValue(Json{{"env", "HUGE"}}, InM(), files, env);
-  ASSERT_FALSE(huge);
-  EXPECT_THAT(huge.error().message, HasSubstr("more than 25600 bytes"));
+  EXPECT_THAT(ReadErrorInM(Json{{"env", "HUGE"}}, files, env), HasSubstr("more than 25600 bytes"));
 }
 
 TEST(SecretSourceTest, KeywardsOwnCredentialsAndKeysAreNeverASource) {
@@ -270,12 +279,9 @@ TEST(SecretSourceTest, EmptyEnvVariableAndEmptyFileAreErrors) {
   FakeEnvironment env;
   env.Set("EMPTY", "");
   files.AddFile("m/empty.txt", "");
-  auto from_env = ReadSecretValue(Json{{"env", "EMPTY"}}, InM(), files, env);
-  ASSERT_FALSE(from_env);
-  EXPECT_THAT(from_env.error().message, HasSubstr("EMPTY is empty"));
-  auto from_file = ReadSecretValue(Json{{"file", "empty.txt"}}, InM(), files, env);
-  ASSERT_FALSE(from_file);
-  EXPECT_THAT(from_file.error().message, HasSubstr("m/empty.txt is empty"));
+  EXPECT_THAT(ReadErrorInM(Json{{"env", "EMPTY"}}, files, env), HasSubstr("EMPTY is empty"));
+  EXPECT_THAT(ReadErrorInM(Json{{"file", "empty.txt"}}, files, env),
+              HasSubstr("m/empty.txt is empty"));
 }
 
 TEST(SecretSourceTest, MissingOrUnreadableFileIsAnErrorNamingThePathNotTheValue) {
@@ -438,9 +444,8 @@ TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
 
 TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
   namespace fs = std::filesystem;
-  const fs::path base =
-      fs::temp_directory_path() / ("keyward_secret_source_test_" + std::to_string(::getpid()));
-  fs::remove_all(base);
+  const ScratchDir scratch("keyward_secret_source_test");
+  const fs::path& base = scratch.path();
   fs::create_directories(base / "repo/secrets");
   fs::create_directories(base / "outside");
   std::ofstream(base / "outside/host-secret") << kCanary;
@@ -466,7 +471,6 @@ TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
     EXPECT_EQ(value.error().code, ErrorCode::kPermissionDenied) << path;
     EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
   }
-  fs::remove_all(base);
 }
 
 }  // namespace
