@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "coordination/kept_held_lock.h"
 #include "engine/url.h"
 
 namespace keyward::coordination {
@@ -63,37 +64,6 @@ std::string ErrorCodeOf(const HttpReply& reply) {
     return reply.body.substr(open + 6, close - open - 6);
   return "";
 }
-
-class BlobHeldLock : public HeldLock {
- public:
-  BlobHeldLock(std::shared_ptr<BlobLockBackend> backend, std::shared_ptr<LeaseKeeper> keeper,
-               std::string lease_id, std::string stack)
-      : backend_(std::move(backend)),
-        keeper_(std::move(keeper)),
-        lease_id_(std::move(lease_id)),
-        stack_(std::move(stack)) {}
-  ~BlobHeldLock() override { Release(); }
-  std::optional<Error> CheckWrite() const override { return keeper_->CheckWrite(); }
-  bool Alive() const override { return !keeper_->LostForGood(); }
-  const std::string& stack() const override { return stack_; }
-  std::string where() const override { return "blob " + backend_->BlobUrl(stack_); }
-  void Release() override {
-    if (released_.exchange(true)) return;
-    keeper_->MarkLost("released");
-    keeper_->Stop();
-    Context ctx;
-    (void)backend_->Send(
-        {"PUT", stack_, "lease", {{"x-ms-lease-action", "release"}, {"x-ms-lease-id", lease_id_}}},
-        ctx);
-  }
-
- private:
-  std::shared_ptr<BlobLockBackend> backend_;
-  std::shared_ptr<LeaseKeeper> keeper_;
-  std::string lease_id_;
-  std::string stack_;
-  std::atomic<bool> released_{false};
-};
 
 }  // namespace
 
@@ -264,7 +234,16 @@ Result<std::shared_ptr<HeldLock>> BlobLockBackend::HoldLease(const AcquireReques
       },
       clock_, sent);
   keeper->Start();
-  auto held = std::make_shared<BlobHeldLock>(shared_from_this(), keeper, lease_id, request.stack);
+  auto held = std::make_shared<KeptHeldLock>(
+      keeper, request.stack, "blob " + BlobUrl(request.stack),
+      [self = shared_from_this(), stack = request.stack, lease_id] {
+        Context ctx;
+        (void)self->Send({"PUT",
+                          stack,
+                          "lease",
+                          {{"x-ms-lease-action", "release"}, {"x-ms-lease-id", lease_id}}},
+                         ctx);
+      });
   const LockHolder& h = request.holder;
   auto meta = Send({"PUT",
                     request.stack,

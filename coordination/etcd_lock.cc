@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "coordination/kept_held_lock.h"
+
 namespace keyward::coordination {
 namespace {
 
@@ -17,37 +19,15 @@ LockHolder HolderOf(const EtcdKv& kv) {
   return LockHolder::FromJson(Json::parse(kv.value, nullptr, /*allow_exceptions=*/false));
 }
 
-class EtcdHeldLock : public HeldLock {
- public:
-  EtcdHeldLock(std::shared_ptr<EtcdClient> client, std::shared_ptr<LeaseKeeper> keeper,
-               int64_t lease, std::string stack, std::string where)
-      : client_(std::move(client)),
-        keeper_(std::move(keeper)),
-        lease_(lease),
-        stack_(std::move(stack)),
-        where_(std::move(where)) {}
-  ~EtcdHeldLock() override { Release(); }
-
-  std::optional<Error> CheckWrite() const override { return keeper_->CheckWrite(); }
-  bool Alive() const override { return !keeper_->LostForGood(); }
-  const std::string& stack() const override { return stack_; }
-  std::string where() const override { return where_; }
-  void Release() override {
-    if (released_.exchange(true)) return;
-    keeper_->MarkLost("released");
-    keeper_->Stop();
-    // Best effort: if etcd cannot be reached the lease simply expires.
-    (void)client_->LeaseRevoke(lease_);
-  }
-
- private:
-  std::shared_ptr<EtcdClient> client_;
-  std::shared_ptr<LeaseKeeper> keeper_;
-  int64_t lease_;
-  std::string stack_;
-  std::string where_;
-  std::atomic<bool> released_{false};
-};
+// The lock (or the membership) held on `lease`. Releasing it revokes the lease: best effort, if
+// etcd cannot be reached the lease simply expires.
+std::shared_ptr<HeldLock> HeldOnLease(std::shared_ptr<EtcdClient> client,
+                                      std::shared_ptr<LeaseKeeper> keeper, int64_t lease,
+                                      std::string stack, std::string where) {
+  return std::make_shared<KeptHeldLock>(
+      std::move(keeper), std::move(stack), std::move(where),
+      [client = std::move(client), lease] { (void)client->LeaseRevoke(lease); });
+}
 
 }  // namespace
 
@@ -129,8 +109,7 @@ Result<std::shared_ptr<HeldLock>> EtcdLockBackend::Acquire(const AcquireRequest&
   // A keep-alive round that just failed is not a reason to give up what we won: writes wait for
   // the next successful renewal. A lease gone for good is.
   if (keeper->LostForGood()) return give_up(*keeper->CheckWrite());
-  return std::shared_ptr<HeldLock>(std::make_shared<EtcdHeldLock>(
-      client_, keeper, lease, request.stack, Where(request.stack) + " key " + key));
+  return HeldOnLease(client_, keeper, lease, request.stack, Where(request.stack) + " key " + key);
 }
 
 Result<LockStatus> EtcdLockBackend::Status(const std::string& stack, const Context& ctx) {
@@ -200,8 +179,7 @@ Result<std::shared_ptr<HeldLock>> EtcdLockBackend::Join(const LockHolder& self,
     if (!created) return tl::unexpected(created.error());
     return MakeError(ErrorCode::kAborted, "replica key " + key + " is taken");
   }
-  return std::shared_ptr<HeldLock>(
-      std::make_shared<EtcdHeldLock>(client_, keeper, lease, self.replica, "etcd key " + key));
+  return HeldOnLease(client_, keeper, lease, self.replica, "etcd key " + key);
 }
 
 }  // namespace keyward::coordination

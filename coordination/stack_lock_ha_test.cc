@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <functional>
 #include <thread>
 
 #include "coordination/blob_lock.h"
@@ -38,7 +40,78 @@ bool Within(milliseconds limit, F done) {
   return done();
 }
 
-class EtcdLockTest : public ::testing::Test {
+// The backend MakeLockBackend made (nullptr, and a failed test, if it refused).
+std::shared_ptr<LockBackend> Made(Result<std::shared_ptr<LockBackend>> backend) {
+  EXPECT_TRUE(backend) << backend.error().ToString();
+  return backend ? *backend : nullptr;
+}
+
+// `refused` is how replica-b's `keyward apply` was turned away from stack 'payments' while this
+// process held it as replica-a: naming the holder, and the lock at `where`.
+void ExpectRefusedNamingReplicaA(const Result<std::shared_ptr<HeldLock>>& refused,
+                                 const std::string& where) {
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message,
+              HasSubstr("stack 'payments' is locked by pid " + std::to_string(::getpid()) +
+                        " (keyward apply) on host "));
+  EXPECT_THAT(refused.error().message, HasSubstr("replica replica-a"));
+  EXPECT_THAT(refused.error().message, HasSubstr(where));
+}
+
+// Breaks the lock on stack 'payments', which replica-a holds.
+void BreakReplicaAsLock(LockBackend& backend, Context& ctx) {
+  auto broken = backend.Break("payments", ctx);
+  ASSERT_TRUE(broken) << broken.error().ToString();
+  ASSERT_TRUE(*broken);
+  EXPECT_EQ((*broken)->replica, "replica-a");
+}
+
+// replica-b's `keyward apply`, on a thread of its own, waiting for stack 'payments': `on_wait`
+// hears whom it waits for; `acquired` is set once it has the lock, which it then releases.
+std::thread WaitForPayments(LockBackend& backend, std::function<void(const LockHolder&)> on_wait,
+                            std::atomic<bool>& acquired) {
+  return std::thread([&backend, on_wait = std::move(on_wait), &acquired] {
+    AcquireRequest request = Request("payments", "apply", "replica-b", /*wait=*/true);
+    request.on_wait = on_wait;
+    Context ctx;
+    auto got = backend.Acquire(request, ctx);
+    acquired = got.has_value();
+    if (got) (*got)->Release();
+  });
+}
+
+// What the etcd and Azure Blob suites share: two backends on the same lock service, for two
+// writers contending for one stack.
+class LockServiceTest : public ::testing::Test {
+ protected:
+  virtual std::shared_ptr<LockBackend> DefaultBackend() = 0;
+  // What the service logged, for a failure's message.
+  virtual std::string ServiceLog() const = 0;
+
+  // Makes a_ and b_; replica-a's `keyward <command>` then holds stack 'payments' through a_.
+  void HoldPaymentsAsReplicaA(const std::string& command) {
+    a_ = DefaultBackend();
+    b_ = DefaultBackend();
+    ASSERT_TRUE(a_ && b_);
+    auto held = a_->Acquire(Request("payments", command, "replica-a"), ctx_);
+    ASSERT_TRUE(held) << held.error().ToString() << ServiceLog();
+    held_ = *held;
+  }
+  // Released while the service still runs (the suites' own members, it among them, go first).
+  void TearDown() override {
+    held_.reset();
+    b_.reset();
+    a_.reset();
+  }
+
+  std::shared_ptr<LockBackend> a_;
+  std::shared_ptr<LockBackend> b_;
+  std::shared_ptr<HeldLock> held_;
+  Context ctx_;
+};
+
+class EtcdLockTest : public LockServiceTest {
  protected:
   void SetUp() override {
     cluster_ = testing::EtcdCluster::Start();
@@ -52,88 +125,64 @@ class EtcdLockTest : public ::testing::Test {
     return config;
   }
   std::shared_ptr<LockBackend> Backend(milliseconds ttl = milliseconds(3000)) {
-    auto backend = MakeLockBackend(Config(ttl), {});
-    EXPECT_TRUE(backend) << backend.error().ToString();
-    return backend ? *backend : nullptr;
+    return Made(MakeLockBackend(Config(ttl), {}));
   }
+  std::shared_ptr<LockBackend> DefaultBackend() override { return Backend(); }
+  std::string ServiceLog() const override { return cluster_->Logs(); }
 
   std::unique_ptr<testing::EtcdCluster> cluster_;
-  Context ctx_;
 };
 
 TEST_F(EtcdLockTest, TheSecondWriterFailsNamingTheHolderThenGetsItAfterRelease) {
-  auto a = Backend();
-  auto b = Backend();
-  auto held = a->Acquire(Request("payments", "apply", "replica-a"), ctx_);
-  ASSERT_TRUE(held) << held.error().ToString();
-  EXPECT_TRUE((*held)->StillHeld());
+  ASSERT_NO_FATAL_FAILURE(HoldPaymentsAsReplicaA("apply"));
+  EXPECT_TRUE(held_->StillHeld());
 
-  auto refused = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_THAT(refused.error().message,
-              HasSubstr("stack 'payments' is locked by pid " + std::to_string(::getpid()) +
-                        " (keyward apply) on host "));
-  EXPECT_THAT(refused.error().message, HasSubstr("replica replica-a"));
-  EXPECT_THAT(refused.error().message, HasSubstr("etcd election /keyward/stacks/payments"));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectRefusedNamingReplicaA(b_->Acquire(Request("payments", "apply", "replica-b"), ctx_),
+                                  "etcd election /keyward/stacks/payments"));
 
-  auto status = b->Status("payments", ctx_);
+  auto status = b_->Status("payments", ctx_);
   ASSERT_TRUE(status) << status.error().ToString();
   ASSERT_TRUE(status->holder);
   EXPECT_EQ(status->holder->replica, "replica-a");
   ASSERT_TRUE(status->ttl_left);
   EXPECT_LE(*status->ttl_left, seconds(3));
 
-  (*held)->Release();
-  auto second = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  held_->Release();
+  auto second = b_->Acquire(Request("payments", "apply", "replica-b"), ctx_);
   ASSERT_TRUE(second) << second.error().ToString();
   // Another stack is independent.
-  auto other = a->Acquire(Request("billing", "apply", "replica-a"), ctx_);
+  auto other = a_->Acquire(Request("billing", "apply", "replica-a"), ctx_);
   ASSERT_TRUE(other) << other.error().ToString();
 }
 
 TEST_F(EtcdLockTest, AWaitingWriterIsToldWhoHoldsItAndTakesOverOnRelease) {
-  auto a = Backend();
-  auto b = Backend();
-  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
-  ASSERT_TRUE(held) << held.error().ToString();
+  ASSERT_NO_FATAL_FAILURE(HoldPaymentsAsReplicaA("daemon"));
 
   std::atomic<bool> acquired{false};
   std::string told;
-  std::thread waiter([&] {
-    AcquireRequest request = Request("payments", "apply", "replica-b", /*wait=*/true);
-    request.on_wait = [&](const LockHolder& holder) { told = holder.ToString(); };
-    Context ctx;
-    auto got = b->Acquire(request, ctx);
-    acquired = got.has_value();
-    if (got) (*got)->Release();
-  });
+  std::thread waiter = WaitForPayments(
+      *b_, [&](const LockHolder& holder) { told = holder.ToString(); }, acquired);
   std::this_thread::sleep_for(milliseconds(1500));  // longer than a renewal period
   EXPECT_FALSE(acquired);
-  auto status = a->Status("payments", ctx_);
+  auto status = a_->Status("payments", ctx_);
   ASSERT_TRUE(status);
   ASSERT_EQ(status->waiting.size(), 1u);  // queued behind the holder, in etcd
   EXPECT_EQ(status->waiting[0].replica, "replica-b");
-  (*held)->Release();
+  held_->Release();
   waiter.join();
   EXPECT_TRUE(acquired);
   EXPECT_THAT(told, StartsWith("pid " + std::to_string(::getpid()) + " (keyward daemon)"));
 }
 
 TEST_F(EtcdLockTest, BreakRemovesTheHolderWhoseNextKeepAliveThenFails) {
-  auto a = Backend();
-  auto b = Backend();
-  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
-  ASSERT_TRUE(held) << held.error().ToString();
-  auto broken = b->Break("payments", ctx_);
-  ASSERT_TRUE(broken) << broken.error().ToString();
-  ASSERT_TRUE(*broken);
-  EXPECT_EQ((*broken)->replica, "replica-a");
+  ASSERT_NO_FATAL_FAILURE(HoldPaymentsAsReplicaA("daemon"));
+  ASSERT_NO_FATAL_FAILURE(BreakReplicaAsLock(*b_, ctx_));
   // The holder learns at its next keep-alive (every ttl/3 = 1 s) that its lease is gone.
-  EXPECT_TRUE(Within(milliseconds(2500), [&] { return !(*held)->StillHeld(); }));
-  EXPECT_FALSE((*held)->Alive());
-  EXPECT_THAT((*held)->CheckWrite()->message, StartsWith("lock lost: etcd lease"));
-  auto taken = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  EXPECT_TRUE(Within(milliseconds(2500), [&] { return !held_->StillHeld(); }));
+  EXPECT_FALSE(held_->Alive());
+  EXPECT_THAT(held_->CheckWrite()->message, StartsWith("lock lost: etcd lease"));
+  auto taken = b_->Acquire(Request("payments", "apply", "replica-b"), ctx_);
   EXPECT_TRUE(taken) << taken.error().ToString();
 }
 
@@ -282,7 +331,7 @@ TEST(EtcdLockUnreachableTest, ANonAnsweringClusterIsUnavailable) {
   EXPECT_THAT(held.error().message, HasSubstr("no member answered"));
 }
 
-class BlobLockTest : public ::testing::Test {
+class BlobLockTest : public LockServiceTest {
  protected:
   void SetUp() override {
     azurite_ = testing::AzuriteProcess::Start();
@@ -299,80 +348,56 @@ class BlobLockTest : public ::testing::Test {
     deps.env = [key](const std::string& name) {
       return name == "AZURE_STORAGE_KEY" ? key : std::string();
     };
-    auto backend = MakeLockBackend(config, deps);
-    EXPECT_TRUE(backend) << backend.error().ToString();
-    return backend ? *backend : nullptr;
+    return Made(MakeLockBackend(config, deps));
   }
+  std::shared_ptr<LockBackend> DefaultBackend() override { return Backend(); }
+  std::string ServiceLog() const override { return azurite_->Log(); }
 
   std::unique_ptr<testing::AzuriteProcess> azurite_;
-  Context ctx_;
 };
 
 TEST_F(BlobLockTest, TheSecondWriterFailsNamingTheHolderStoredInTheBlobMetadata) {
-  auto a = Backend();
-  auto b = Backend();
-  auto held = a->Acquire(Request("payments", "apply", "replica-a"), ctx_);
-  ASSERT_TRUE(held) << held.error().ToString() << azurite_->Log();
-  auto refused = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_THAT(refused.error().message,
-              HasSubstr("stack 'payments' is locked by pid " + std::to_string(::getpid()) +
-                        " (keyward apply) on host "));
-  EXPECT_THAT(refused.error().message, HasSubstr("replica replica-a"));
-  EXPECT_THAT(refused.error().message,
-              HasSubstr(azurite_->AccountUrl() + "/keyward-locks/keyward/payments.lock"));
-  auto status = b->Status("payments", ctx_);
+  ASSERT_NO_FATAL_FAILURE(HoldPaymentsAsReplicaA("apply"));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectRefusedNamingReplicaA(b_->Acquire(Request("payments", "apply", "replica-b"), ctx_),
+                                  azurite_->AccountUrl() + "/keyward-locks/keyward/payments.lock"));
+  auto status = b_->Status("payments", ctx_);
   ASSERT_TRUE(status) << status.error().ToString();
   ASSERT_TRUE(status->holder);
   EXPECT_EQ(status->holder->command, "apply");
 
-  (*held)->Release();
-  status = b->Status("payments", ctx_);
+  held_->Release();
+  status = b_->Status("payments", ctx_);
   ASSERT_TRUE(status);
   EXPECT_FALSE(status->holder);  // the metadata stays, but no lease: free
-  auto second = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  auto second = b_->Acquire(Request("payments", "apply", "replica-b"), ctx_);
   EXPECT_TRUE(second) << second.error().ToString();
 }
 
 TEST_F(BlobLockTest, RenewalsKeepTheLeaseBeyondItsDurationAndBreakEndsIt) {
-  auto a = Backend();
-  auto b = Backend();
-  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
-  ASSERT_TRUE(held) << held.error().ToString();
+  ASSERT_NO_FATAL_FAILURE(HoldPaymentsAsReplicaA("daemon"));
   std::this_thread::sleep_for(seconds(17));  // the lease lasts 15 s unless renewed
-  EXPECT_TRUE((*held)->StillHeld());
-  auto refused = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  EXPECT_TRUE(held_->StillHeld());
+  auto refused = b_->Acquire(Request("payments", "apply", "replica-b"), ctx_);
   EXPECT_FALSE(refused);
 
-  auto broken = b->Break("payments", ctx_);
-  ASSERT_TRUE(broken) << broken.error().ToString();
-  ASSERT_TRUE(*broken);
-  EXPECT_EQ((*broken)->replica, "replica-a");
-  auto taken = b->Acquire(Request("payments", "apply", "replica-b"), ctx_);
+  ASSERT_NO_FATAL_FAILURE(BreakReplicaAsLock(*b_, ctx_));
+  auto taken = b_->Acquire(Request("payments", "apply", "replica-b"), ctx_);
   ASSERT_TRUE(taken) << taken.error().ToString();
   // The old holder's next renewal (every 5 s) is refused: it is lost for good.
-  EXPECT_TRUE(Within(seconds(7), [&] { return !(*held)->Alive(); }));
-  EXPECT_THAT((*held)->CheckWrite()->message, StartsWith("lock lost: blob lease on"));
+  EXPECT_TRUE(Within(seconds(7), [&] { return !held_->Alive(); }));
+  EXPECT_THAT(held_->CheckWrite()->message, StartsWith("lock lost: blob lease on"));
 }
 
 TEST_F(BlobLockTest, AWaitingWriterGetsTheLeaseWhenItIsReleased) {
-  auto a = Backend();
-  auto b = Backend();
-  auto held = a->Acquire(Request("payments", "daemon", "replica-a"), ctx_);
-  ASSERT_TRUE(held) << held.error().ToString();
+  ASSERT_NO_FATAL_FAILURE(HoldPaymentsAsReplicaA("daemon"));
   std::atomic<bool> acquired{false};
   std::atomic<bool> told{false};
-  std::thread waiter([&] {
-    AcquireRequest request = Request("payments", "apply", "replica-b", /*wait=*/true);
-    request.on_wait = [&](const LockHolder& holder) { told = holder.replica == "replica-a"; };
-    Context ctx;
-    auto got = b->Acquire(request, ctx);
-    acquired = got.has_value();
-  });
+  std::thread waiter = WaitForPayments(
+      *b_, [&](const LockHolder& holder) { told = holder.replica == "replica-a"; }, acquired);
   std::this_thread::sleep_for(milliseconds(1500));
   EXPECT_FALSE(acquired);
-  (*held)->Release();
+  held_->Release();
   waiter.join();
   EXPECT_TRUE(acquired);
   EXPECT_TRUE(told);

@@ -95,6 +95,13 @@ class KeywardE2eTest : public ::testing::Test {
     if (token_.empty()) token_ = GetToken(*emulator_);
     return ArmRequest(*emulator_, token_, method, path, body);
   }
+  // Replaces the emulator's fault rules with `rules` (the JSON body of PUT /_emulator/faults).
+  void InjectFaults(const std::string& rules) {
+    HttpsResult put =
+        HttpsRequest("PUT", emulator_->endpoint() + "/_emulator/faults",
+                     {{"Content-Type", "application/json"}}, rules, emulator_->ca_file());
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
   // How many requests the emulator has served so far (its /_emulator/stats total).
   long ArmRequestCount() {
     return HttpsRequest("GET", emulator_->endpoint() + "/_emulator/stats", {}, "",

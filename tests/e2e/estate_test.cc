@@ -88,6 +88,40 @@ class EstateTest : public KeywardE2eTest {
     return actions;
   }
 
+  // With a fault injected that fails the creation of `address` (ARM resource `arm_id`): the first
+  // apply leaves it Failed and skips its `child`; the next plan updates it, the next apply
+  // provisions it and creates the child, and the plan after that has nothing left to do.
+  void ExpectAFailedCreateIsProvisionedAgainByTheNextApply(const std::string& address,
+                                                           const std::string& child,
+                                                           const std::string& arm_id) {
+    CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
+    EXPECT_EQ(first.exit_code, 1);
+    EXPECT_THAT(first.out, HasSubstr(address + ": create FAILED"));
+    EXPECT_THAT(first.out, HasSubstr(child + ": skipped"));
+    EXPECT_EQ(Arm("GET", V(arm_id)).Json()["properties"]["provisioningState"], "Failed");
+
+    EXPECT_EQ(ActionOf(PlanActions(), address), "update");
+    CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
+    EXPECT_THAT(second.out, HasSubstr(address + ": update complete"));
+    EXPECT_THAT(second.out, HasSubstr(child + ": create complete"));
+    EXPECT_EQ(Arm("GET", V(arm_id)).Json()["properties"]["provisioningState"], "Succeeded");
+    EXPECT_EQ(ActionOf(PlanActions(), address), "no-op");
+    ExpectNoCanaryAnywhere();
+  }
+
+  // Adds an access policy entry to `vault` behind keyward's back (accessPolicies/add, as the
+  // portal does); returns ARM's status.
+  int AddAccessPolicyByHand(const std::string& vault, const std::string& object_id,
+                            const Json& permissions) {
+    return Arm("PUT", V(Vault(vault) + "/accessPolicies/add"),
+               {{"properties",
+                 {{"accessPolicies",
+                   Json::array({{{"tenantId", "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10"},
+                                 {"objectId", object_id},
+                                 {"permissions", permissions}}})}}}})
+        .status;
+  }
+
   std::set<std::string> Changed(const std::map<std::string, std::string>& actions) {
     std::set<std::string> out;
     for (const auto& [address, action] : actions)
@@ -223,13 +257,8 @@ TEST_F(EstateTest, OutOfBandChangesAreDriftOnExactlyTheChangedAddresses) {
       Arm("PATCH", V(Vault("payments-kv")), {{"properties", {{"publicNetworkAccess", "Enabled"}}}})
           .status,
       200);
-  ASSERT_EQ(Arm("PUT", V(Vault("payments-kv") + "/accessPolicies/add"),
-                {{"properties",
-                  {{"accessPolicies",
-                    Json::array({{{"tenantId", "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10"},
-                                  {"objectId", "9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e"},
-                                  {"permissions", {{"keys", Json::array({"delete"})}}}}})}}}})
-                .status,
+  ASSERT_EQ(AddAccessPolicyByHand("payments-kv", "9b2c4e1a-5f3d-4c7b-8a6e-1d0f2b3c4d5e",
+                                  {{"keys", Json::array({"delete"})}}),
             200);
   auto secret = Arm("PUT", V(Vault("payments-kv") + "/secrets/db-password"),
                     {{"properties", {{"value", "set-by-hand"}}}});
@@ -237,13 +266,8 @@ TEST_F(EstateTest, OutOfBandChangesAreDriftOnExactlyTheChangedAddresses) {
   ASSERT_LT(Arm("PATCH", V(Hsm("payments-hsm")), {{"tags", {{"team", "someone-else"}}}}).status,
             300);
   // An access policy entry nobody declared, in the exclusive vault.
-  ASSERT_EQ(Arm("PUT", V(Vault("payments-audit-kv") + "/accessPolicies/add"),
-                {{"properties",
-                  {{"accessPolicies",
-                    Json::array({{{"tenantId", "3c1a5d2e-8f4b-4e6a-9b7c-0d2e4f6a8b10"},
-                                  {"objectId", "00000000-1111-4222-8333-444444444444"},
-                                  {"permissions", {{"secrets", Json::array({"list"})}}}}})}}}})
-                .status,
+  ASSERT_EQ(AddAccessPolicyByHand("payments-audit-kv", "00000000-1111-4222-8333-444444444444",
+                                  {{"secrets", Json::array({"list"})}}),
             200);
 
   const auto drift = PlanActions();
@@ -263,11 +287,8 @@ TEST_F(EstateTest, OutOfBandChangesAreDriftOnExactlyTheChangedAddresses) {
 
 TEST_F(EstateTest, AFailedChangeSkipsOnlyItsDependents) {
   // Every managed HSM create fails (its long-running operation ends Failed).
-  auto faults = HttpsRequest(
-      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
-      R"({"rules":[{"lroFail":true,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})",
-      emulator_->ca_file());
-  ASSERT_EQ(faults.status, 200) << faults.body;
+  ASSERT_NO_FATAL_FAILURE(InjectFaults(
+      R"({"rules":[{"lroFail":true,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})"));
 
   CommandResult apply = Keyward({"apply", manifests_.string(), "--auto-approve"});
   EXPECT_EQ(apply.exit_code, 1);
@@ -287,36 +308,17 @@ TEST_F(EstateTest, AVaultWhoseCreationFailedIsProvisionedAgainByTheNextApply) {
   // next plans were no-ops for it (every managed field matched) and the next apply wrote its keys
   // and secrets into a vault that never finished provisioning. Twice: apply submits a failed
   // provisioning once more before giving up (the next test).
-  auto faults = HttpsRequest(
-      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
-      R"({"rules":[{"lroFail":true,"limit":2,"match":{"path":"/vaults/payments-kv$"}}]})",
-      emulator_->ca_file());
-  ASSERT_EQ(faults.status, 200) << faults.body;
-  CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
-  EXPECT_EQ(first.exit_code, 1);
-  EXPECT_THAT(first.out, HasSubstr("Vault/payments-kv: create FAILED"));
-  EXPECT_THAT(first.out, HasSubstr("Key/payments-kv/payments-db-cmk: skipped"));
-  EXPECT_EQ(Arm("GET", V(Vault("payments-kv"))).Json()["properties"]["provisioningState"],
-            "Failed");
-
-  EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "update");
-  CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
-  EXPECT_THAT(second.out, HasSubstr("Vault/payments-kv: update complete"));
-  EXPECT_THAT(second.out, HasSubstr("Key/payments-kv/payments-db-cmk: create complete"));
-  EXPECT_EQ(Arm("GET", V(Vault("payments-kv"))).Json()["properties"]["provisioningState"],
-            "Succeeded");
-  EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "no-op");
-  ExpectNoCanaryAnywhere();
+  ASSERT_NO_FATAL_FAILURE(InjectFaults(
+      R"({"rules":[{"lroFail":true,"limit":2,"match":{"path":"/vaults/payments-kv$"}}]})"));
+  ExpectAFailedCreateIsProvisionedAgainByTheNextApply(
+      "Vault/payments-kv", "Key/payments-kv/payments-db-cmk", Vault("payments-kv"));
 }
 
 TEST_F(EstateTest, AVaultWhoseProvisioningFailsOnceIsProvisionedAgainInTheSameApply) {
   // The fault campaign's last misses: the same vault failing in apply after apply. A provisioning
   // that fails on the service's side is submitted once more, within the apply, with a warning.
-  auto faults = HttpsRequest(
-      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
-      R"({"rules":[{"lroFail":true,"limit":1,"match":{"path":"/vaults/payments-kv$"}}]})",
-      emulator_->ca_file());
-  ASSERT_EQ(faults.status, 200) << faults.body;
+  ASSERT_NO_FATAL_FAILURE(InjectFaults(
+      R"({"rules":[{"lroFail":true,"limit":1,"match":{"path":"/vaults/payments-kv$"}}]})"));
   CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
   EXPECT_THAT(first.out, HasSubstr("Vault/payments-kv: create complete"));
   EXPECT_THAT(first.out, HasSubstr("Key/payments-kv/payments-db-cmk: create complete"));
@@ -332,11 +334,8 @@ TEST_F(EstateTest, AVaultWhoseProvisioningFailsOnceIsProvisionedAgainInTheSameAp
 TEST_F(EstateTest, ANameCheckAnswered502IsRetried) {
   // checkNameAvailability is a POST that only reads: a 502 is retried like a GET's would be,
   // instead of failing the whole refresh (five first applies of the fault campaign lost it so).
-  auto faults = HttpsRequest(
-      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
-      R"({"rules":[{"status":502,"limit":1,"match":{"operation":"Vaults_CheckNameAvailability"}}]})",
-      emulator_->ca_file());
-  ASSERT_EQ(faults.status, 200) << faults.body;
+  ASSERT_NO_FATAL_FAILURE(InjectFaults(
+      R"({"rules":[{"status":502,"limit":1,"match":{"operation":"Vaults_CheckNameAvailability"}}]})"));
   EXPECT_EQ(ActionOf(PlanActions(), "Vault/payments-kv"), "create");
   EXPECT_EQ(Arm("GET", "/_emulator/faults").Json()["rules"][0]["fired"], 1);
 }
@@ -345,26 +344,11 @@ TEST_F(EstateTest, AManagedHsmWhoseCreationFailedIsProvisionedAgainByTheNextAppl
   // The vault's case above, for the managed HSM (one shared soft-deletable kind): its plan used to
   // ignore provisioningState, so a Failed HSM stayed a no-op and every later apply failed its key
   // with 409 ManagedHsmNotProvisioned.
-  auto faults = HttpsRequest(
-      "PUT", emulator_->endpoint() + "/_emulator/faults", {{"Content-Type", "application/json"}},
-      R"({"rules":[{"lroFail":true,"limit":1,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})",
-      emulator_->ca_file());
-  ASSERT_EQ(faults.status, 200) << faults.body;
-  CommandResult first = Keyward({"apply", manifests_.string(), "--auto-approve"});
-  EXPECT_EQ(first.exit_code, 1);
-  EXPECT_THAT(first.out, HasSubstr("ManagedHsm/payments-hsm: create FAILED"));
-  EXPECT_THAT(first.out, HasSubstr("ManagedHsmKey/payments-hsm/payments-signing: skipped"));
-  EXPECT_EQ(Arm("GET", V(Hsm("payments-hsm"))).Json()["properties"]["provisioningState"], "Failed");
-
-  EXPECT_EQ(ActionOf(PlanActions(), "ManagedHsm/payments-hsm"), "update");
-  CommandResult second = Keyward({"apply", manifests_.string(), "--auto-approve"});
-  EXPECT_THAT(second.out, HasSubstr("ManagedHsm/payments-hsm: update complete"));
-  EXPECT_THAT(second.out,
-              HasSubstr("ManagedHsmKey/payments-hsm/payments-signing: create complete"));
-  EXPECT_EQ(Arm("GET", V(Hsm("payments-hsm"))).Json()["properties"]["provisioningState"],
-            "Succeeded");
-  EXPECT_EQ(ActionOf(PlanActions(), "ManagedHsm/payments-hsm"), "no-op");
-  ExpectNoCanaryAnywhere();
+  ASSERT_NO_FATAL_FAILURE(InjectFaults(
+      R"({"rules":[{"lroFail":true,"limit":1,"match":{"operation":"ManagedHsms_CreateOrUpdate"}}]})"));
+  ExpectAFailedCreateIsProvisionedAgainByTheNextApply("ManagedHsm/payments-hsm",
+                                                      "ManagedHsmKey/payments-hsm/payments-signing",
+                                                      Hsm("payments-hsm"));
 }
 
 TEST_F(EstateTest, PruneRemovesOnlyOwnedResourcesAndOnlyWithTheFlags) {

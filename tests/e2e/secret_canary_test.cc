@@ -123,11 +123,7 @@ TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetri
          {"status", 400},
          {"message", std::string("The value '") + kCanary + "' is not allowed (client secret " +
                          kClientSecret + ", key " + kFingerprintKey + ")"}}}}};
-  ASSERT_EQ(
-      HttpsRequest("PUT", emulator_->endpoint() + "/_emulator/faults",
-                   {{"Content-Type", "application/json"}}, faults.dump(), emulator_->ca_file())
-          .status,
-      200);
+  ASSERT_NO_FATAL_FAILURE(InjectFaults(faults.dump()));
   const std::filesystem::path state = dir_ / "state";
   std::filesystem::create_directories(state);
   std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", kCanary},

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/azure/arm/process.h"
+#include "providers/azure/arm/token_json.h"
 
 namespace keyward::azure {
 namespace {
@@ -30,14 +31,7 @@ std::string FirstLine(const std::string& text) {
 
 Result<AccessToken> ParseAzureCliToken(std::string_view stdout_text) {
   auto parsed = nlohmann::json::parse(stdout_text.begin(), stdout_text.end(), nullptr, false);
-  if (!parsed.is_object()) return MakeError(ErrorCode::kInternal, "az output is not a JSON object");
-  auto token = parsed.find("accessToken");
-  if (token == parsed.end() || !token->is_string() ||
-      token->get_ref<const std::string&>().empty()) {
-    return MakeError(ErrorCode::kInternal, "az output has no accessToken");
-  }
-  AccessToken out;
-  out.token = token->get<std::string>();
+  KEYWARD_ASSIGN_OR_RETURN(AccessToken out, TokenFromJson(parsed, "accessToken", "az output"));
   if (auto it = parsed.find("expires_on"); it != parsed.end() && it->is_number()) {
     out.expires_on = std::chrono::system_clock::from_time_t(it->get<time_t>());
     return out;

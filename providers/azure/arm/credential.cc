@@ -16,6 +16,7 @@
 #include "providers/azure/arm/bounded_json.h"
 #include "providers/azure/arm/managed_identity_credential.h"
 #include "providers/azure/arm/pipeline.h"
+#include "providers/azure/arm/token_json.h"
 #include "providers/azure/arm/user_agent.h"
 #include "providers/azure/arm/workload_identity_credential.h"
 
@@ -103,15 +104,8 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, Clock::TimePoint n
   if (!parsed_or)
     return MakeError(ErrorCode::kInternal, "token response " + parsed_or.error().message);
   const Json& parsed = *parsed_or;
-  if (!parsed.is_object())
-    return MakeError(ErrorCode::kInternal, "token response is not a JSON object");
-  auto token = parsed.find("access_token");
-  if (token == parsed.end() || !token->is_string() ||
-      token->get_ref<const std::string&>().empty()) {
-    return MakeError(ErrorCode::kInternal, "token response has no access_token");
-  }
-  AccessToken out;
-  out.token = token->get<std::string>();
+  KEYWARD_ASSIGN_OR_RETURN(AccessToken out,
+                           TokenFromJson(parsed, "access_token", "token response"));
   // A token that is already expired (or expires now) is refused: caching it would make every
   // ARM call fetch a new one, and sending it would only earn a 401.
   auto expiring = [&](Clock::TimePoint when) -> Result<AccessToken> {

@@ -22,23 +22,8 @@ namespace {
 
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
-web::http::method ToCpprestMethod(HttpMethod method) {
-  switch (method) {
-    case HttpMethod::kGet:
-      return web::http::methods::GET;
-    case HttpMethod::kPut:
-      return web::http::methods::PUT;
-    case HttpMethod::kPatch:
-      return web::http::methods::PATCH;
-    case HttpMethod::kDelete:
-      return web::http::methods::DEL;
-    case HttpMethod::kPost:
-      return web::http::methods::POST;
-    case HttpMethod::kHead:
-      return web::http::methods::HEAD;
-  }
-  return web::http::methods::GET;
-}
+// cpprest names methods by their HTTP token, the same string HttpMethodName gives.
+web::http::method ToCpprestMethod(HttpMethod method) { return HttpMethodName(method); }
 
 struct BodyTooLarge : std::runtime_error {
   BodyTooLarge() : std::runtime_error("response body too large") {}
