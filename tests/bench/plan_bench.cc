@@ -11,7 +11,9 @@
 //
 // `per_resource` is the CPU time per resource; `peak_rss_MB` the process's peak resident memory
 // after the size ran (tests/bench/peak_rss.h), and, for the plan benchmarks, `setup_peak_MB` the
-// peak before the first plan (loading and the live state).
+// peak before the first plan (loading and the live state). MixedEstate also reports what each
+// phase holds (tests/bench/heap_in_use.h): `desired_MB`, `observed_MB`, `plan_MB`, and
+// `load_peak_MB`, the peak right after loading.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
