@@ -5,6 +5,8 @@
 namespace keyward::engine {
 
 ObservedIndex::ObservedIndex(const ObservedSet& observed) {
+  by_id_.reserve(observed.resources.size());
+  by_address_.reserve(observed.resources.size());
   for (const ObservedResource& o : observed.resources) {
     if (!o.arm_id.empty()) by_id_.emplace(CanonicalArmId(o.arm_id), &o);
     if (!o.address.empty()) by_address_.emplace(o.address, &o);

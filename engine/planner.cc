@@ -146,6 +146,9 @@ std::vector<Change> PlanDesired(const Planning& p, std::unordered_set<std::strin
                                 std::unordered_set<std::string>* claimed_addresses) {
   const ObservedIndex matches(p.observed);
   std::vector<Change> forward;
+  forward.reserve(p.desired.resources.size());
+  claimed_ids->reserve(p.desired.resources.size());
+  claimed_addresses->reserve(p.desired.resources.size());
   for (const DesiredResource& d : p.desired.resources) {
     if (!d.arm_id.empty()) claimed_ids->insert(CanonicalArmId(d.arm_id));
     claimed_addresses->insert(d.address);

@@ -11,7 +11,9 @@
 //
 // `per_resource` is the CPU time per resource; `peak_rss_MB` the process's peak resident memory
 // after the size ran (tests/bench/peak_rss.h), and, for the plan benchmarks, `setup_peak_MB` the
-// peak before the first plan (loading and the live state).
+// peak before the first plan (loading and the live state). MixedEstate also reports what each
+// phase holds (tests/bench/heap_in_use.h): `desired_MB`, `observed_MB`, `plan_MB`, and
+// `load_peak_MB`, the peak right after loading.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@
 #include "providers/azure/kinds/access_policy_model.h"
 #include "providers/azure/kinds/vault_model.h"
 #include "tests/bench/bench_estate.h"
+#include "tests/bench/heap_in_use.h"
 #include "tests/bench/peak_rss.h"
 
 namespace keyward {
@@ -67,8 +70,13 @@ void PlanAndRender(benchmark::State& state, const engine::DesiredSet& desired,
   // The peak before planning (loading the manifests, building the live state), to tell the
   // plan's own memory from the setup's.
   state.counters["setup_peak_MB"] = bench::PeakRssMegabytes();
+  bool first = true;
   for (auto _ : state) {
+    // What the plan holds, read once: mallinfo2 walks the allocator's bins.
+    const double heap_before = first ? bench::HeapInUseMegabytes() : 0;
     engine::Plan plan = engine::MakePlan(desired, observed, registry, options);
+    if (first) state.counters["plan_MB"] = bench::HeapInUseMegabytes() - heap_before;
+    first = false;
     if (plan.HasChanges()) {
       state.SkipWithError(("steady state is not a no-op:\n" + plan.Dump()).c_str());
       break;
@@ -182,8 +190,9 @@ void BM_MakePlanMixedEstate(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const auto registry = Registry();
   engine::RealFileReader reader;
-  auto loaded = engine::ValidateManifests(
-      {bench::EstateDirectory("keyward-bench-estate-", n).string()}, reader, registry);
+  const auto dir = bench::EstateDirectory("keyward-bench-estate-", n);
+  const double heap_before = bench::HeapInUseMegabytes();
+  auto loaded = engine::ValidateManifests({dir.string()}, reader, registry);
   if (!loaded.ok()) {
     state.SkipWithError("estate manifests do not validate");
     return;
@@ -191,7 +200,11 @@ void BM_MakePlanMixedEstate(benchmark::State& state) {
   // What engine::ResolveSecretFingerprints would have read from $BENCH_SECRET.
   for (auto& d : loaded.set.resources)
     if (d.kind == "Secret") d.value_fingerprint = std::string(64, 'a');
+  const double heap_loaded = bench::HeapInUseMegabytes();
+  state.counters["desired_MB"] = heap_loaded - heap_before;
+  state.counters["load_peak_MB"] = bench::PeakRssMegabytes();
   const engine::ObservedSet observed = ObservedAfterCreate(loaded.set, registry);
+  state.counters["observed_MB"] = bench::HeapInUseMegabytes() - heap_loaded;
   PlanAndRender(state, loaded.set, observed, loaded.set.resources.size());
 }
 BENCHMARK(BM_MakePlanMixedEstate)
