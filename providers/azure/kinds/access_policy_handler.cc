@@ -41,9 +41,7 @@ Json FindEntry(const Json& vault, const Json& identity) {
   return Json();
 }
 
-}  // namespace
-
-engine::ResolveResponse AccessPolicyHandler::Resolve(const engine::ResolveRequest& request) const {
+engine::ResolveResponse ResolveAccessPolicy(const engine::ResolveRequest& request) {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
   const Json* vault = FindKey(r.spec, "vault");
@@ -78,9 +76,13 @@ engine::ResolveResponse AccessPolicyHandler::Resolve(const engine::ResolveReques
   return out;
 }
 
-Change AccessPolicyHandler::PlanChange(const engine::PlanChangeRequest& request) const {
-  return PlanAccessPolicyChange(request);
-}
+constexpr SingleKind kDescriptor = {kAccessPolicyKind, ResolveAccessPolicy, PlanAccessPolicyChange,
+                                    ExportAccessPolicyManifest, nullptr};
+
+}  // namespace
+
+AccessPolicyHandler::AccessPolicyHandler(std::shared_ptr<ArmClient> client)
+    : KindHandler(std::move(client), kDescriptor) {}
 
 Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::RefreshRequest& request,
                                                              const Context& ctx) {

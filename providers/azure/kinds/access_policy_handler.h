@@ -16,23 +16,14 @@
 #include <memory>
 #include <string>
 
-#include "engine/resource_handler.h"
-#include "providers/azure/arm/arm_client.h"
-#include "providers/azure/kinds/export_model.h"
+#include "providers/azure/kinds/kind_handler.h"
 
 namespace keyward::azure {
 
-class AccessPolicyHandler : public engine::ResourceHandler {
+class AccessPolicyHandler : public KindHandler<SingleKind> {
  public:
-  explicit AccessPolicyHandler(std::shared_ptr<ArmClient> client) : client_(std::move(client)) {}
+  explicit AccessPolicyHandler(std::shared_ptr<ArmClient> client);
 
-  std::string_view Kind() const override { return "AccessPolicy"; }
-  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
-  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
-                                     const engine::ExportContext& context) const override {
-    return ExportAccessPolicyManifest(observed, context);
-  }
-  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;
   Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
@@ -41,8 +32,6 @@ class AccessPolicyHandler : public engine::ResourceHandler {
  private:
   Status Write(const std::string& vault_path, const char* operation, const Json& body,
                const Context& ctx);
-
-  std::shared_ptr<ArmClient> client_;
 };
 
 }  // namespace keyward::azure

@@ -21,6 +21,10 @@ namespace keyward::azure {
 
 using Json = nlohmann::json;
 
+// A kind's export, as its descriptor names it (kind_handler.h).
+using ExportManifestFunction = std::optional<Json> (*)(const engine::ObservedResource& observed,
+                                                       const engine::ExportContext& context);
+
 // "KEYWARD_SECRET_<VAULT>_<SECRET>", uppercased, every other character as '_'.
 std::string ExportedSecretEnvName(const std::string& vault, const std::string& secret);
 

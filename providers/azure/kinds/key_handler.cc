@@ -22,14 +22,6 @@ std::string KeyPath(const std::string& key_id) {
 
 }  // namespace
 
-engine::ResolveResponse KeyHandler::Resolve(const engine::ResolveRequest& request) const {
-  return ResolveKey(kind_, request);
-}
-
-Change KeyHandler::PlanChange(const engine::PlanChangeRequest& request) const {
-  return PlanKeyChange(kind_, request);
-}
-
 Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest& request,
                                                     const Context& ctx) {
   if (!request.read_cache_prefix.empty()) {

@@ -18,27 +18,18 @@
 
 #include <memory>
 
-#include "engine/resource_handler.h"
-#include "providers/azure/arm/arm_client.h"
-#include "providers/azure/kinds/export_model.h"
 #include "providers/azure/kinds/key_model.h"
 #include "providers/azure/kinds/key_read_cache.h"
+#include "providers/azure/kinds/kind_handler.h"
 
 namespace keyward::azure {
 
-class KeyHandler : public engine::ResourceHandler {
+class KeyHandler : public KindHandler<KeyKind> {
  public:
   KeyHandler(std::shared_ptr<ArmClient> client, const KeyKind& kind,
              std::shared_ptr<KeyReadCache> cache = std::make_shared<KeyReadCache>())
-      : client_(std::move(client)), kind_(kind), cache_(std::move(cache)) {}
+      : KindHandler(std::move(client), kind), cache_(std::move(cache)) {}
 
-  std::string_view Kind() const override { return kind_.kind; }
-  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
-  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
-                                     const engine::ExportContext& context) const override {
-    return ExportKeyManifest(observed, context);
-  }
-  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;
   Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
@@ -50,8 +41,6 @@ class KeyHandler : public engine::ResourceHandler {
   Status ReadDeclared(std::vector<Json>& items, const std::vector<size_t>& declared,
                       size_t parallelism, const Context& ctx);
 
-  std::shared_ptr<ArmClient> client_;
-  const KeyKind& kind_;
   std::shared_ptr<KeyReadCache> cache_;
 };
 

@@ -165,14 +165,18 @@ bool ParentIsStandardVault(const KeyKind& kind, const engine::PlanChangeRequest&
 }  // namespace
 
 const KeyKind& VaultKeyKind() {
-  static const KeyKind kind{"Key",    "Vault", "vault",
-                            "vaults", false,   "az keyvault key delete --vault-name"};
+  static const KeyKind kind{"Key",      "Vault",       "vault",
+                            "vaults",   false,         "az keyvault key delete --vault-name",
+                            ResolveKey, PlanKeyChange, ExportKeyManifest,
+                            nullptr};
   return kind;
 }
 
 const KeyKind& ManagedHsmKeyKind() {
-  static const KeyKind kind{"ManagedHsmKey", "ManagedHsm", "managedHsm",
-                            "managedHSMs",   true,         "az keyvault key delete --hsm-name"};
+  static const KeyKind kind{"ManagedHsmKey", "ManagedHsm",  "managedHsm",
+                            "managedHSMs",   true,          "az keyvault key delete --hsm-name",
+                            ResolveKey,      PlanKeyChange, ExportKeyManifest,
+                            nullptr};
   return kind;
 }
 

@@ -30,6 +30,7 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/export_model.h"
 
 namespace keyward::azure {
 
@@ -43,6 +44,11 @@ struct KeyKind {
   const char* parent_segment;  // ARM id segment of the parent: "vaults" | "managedHSMs"
   bool hsm;                    // every key is HSM-protected (kty equivalence, see above)
   const char* cli_delete;      // data-plane delete command, for the prune reason
+  // The model's functions, for the handler (kind_handler.h).
+  engine::ResolveResponse (*resolve)(const KeyKind& kind, const engine::ResolveRequest& request);
+  engine::Change (*plan_change)(const KeyKind& kind, const engine::PlanChangeRequest& request);
+  ExportManifestFunction export_manifest;
+  engine::KindTraits (*traits)();
 };
 
 const KeyKind& VaultKeyKind();

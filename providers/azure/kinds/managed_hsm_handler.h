@@ -1,7 +1,8 @@
 // The ManagedHsm kind (Microsoft.KeyVault/managedHSMs, api-version 2024-11-01): the shared
 // soft-deletable handler (soft_deletable_handler.h) with the HSM's descriptor
-// (managed_hsm_model.cc), plus what only an HSM has: secondary regions are removed before a
-// delete (ARM refuses to delete a primary with replicas), and its export.
+// (managed_hsm_model.cc: its traits and export among the rest), plus the one ARM call only an HSM
+// makes: secondary regions are removed before a delete (ARM refuses to delete a primary with
+// replicas).
 //
 // HSM lists are per subscription (the 5-per-region quota count sees every HSM of it). Every write
 // is a long-running operation (PUT / PATCH / DELETE / purge answer 202 + Location); apply waits
@@ -9,11 +10,7 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
-#include "engine/resource_handler.h"
-#include "providers/azure/arm/arm_client.h"
-#include "providers/azure/kinds/export_model.h"
 #include "providers/azure/kinds/soft_deletable_handler.h"
 
 namespace keyward::azure {
@@ -21,16 +18,6 @@ namespace keyward::azure {
 class ManagedHsmHandler : public SoftDeletableHandler {
  public:
   explicit ManagedHsmHandler(std::shared_ptr<ArmClient> client);
-
-  // Deleting an HSM deletes its keys and its security domain.
-  engine::KindTraits Traits() const override {
-    return {.delete_needs_allow_destroy = true, .export_file_prefix = "managed-hsm-"};
-  }
-
-  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
-                                     const engine::ExportContext& context) const override {
-    return ExportManagedHsmManifest(observed, context);
-  }
 
  protected:
   Status BeforeDelete(const Ref& ref, const Context& ctx) override;

@@ -341,6 +341,15 @@ engine::SoftDeletedResource SoftDeletedManagedHsmFromArm(const Json& deleted,
   return SoftDeletedFromArm(ManagedHsmSoftDeletableKind(), deleted, subscription);
 }
 
+namespace {
+
+// Deleting an HSM deletes its keys and its security domain.
+engine::KindTraits ManagedHsmTraits() {
+  return {.delete_needs_allow_destroy = true, .export_file_prefix = "managed-hsm-"};
+}
+
+}  // namespace
+
 const SoftDeletableKind& ManagedHsmSoftDeletableKind() {
   static const SoftDeletableKind kind = {
       .kind = kManagedHsmKind,
@@ -361,6 +370,11 @@ const SoftDeletableKind& ManagedHsmSoftDeletableKind() {
       .create_body = BuildManagedHsmCreateBody,
       .recover_body = BuildManagedHsmRecoverBody,
       .patch_body = BuildManagedHsmPatchBody,
+      .resolve = ResolveSoftDeletable,
+      .plan_change = PlanSoftDeletableChange,
+      .export_manifest = ExportManagedHsmManifest,
+      .traits = ManagedHsmTraits,
+      .check_spec = nullptr,
       .check_present = nullptr,
       .needs_replace = HsmNeedsReplace,
       .update_note = nullptr,

@@ -40,14 +40,6 @@ std::string ConnectionPath(const std::string& arm_id) {
 
 }  // namespace
 
-engine::ResolveResponse PecHandler::Resolve(const engine::ResolveRequest& request) const {
-  return ResolvePec(kind_, request);
-}
-
-Change PecHandler::PlanChange(const engine::PlanChangeRequest& request) const {
-  return PlanPecChange(kind_, request);
-}
-
 Result<engine::RefreshResponse> PecHandler::Refresh(const engine::RefreshRequest& request,
                                                     const Context& ctx) {
   // Desired connections by parent (lowercase id: ARM ids compare case-insensitively).

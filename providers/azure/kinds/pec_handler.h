@@ -13,35 +13,20 @@
 #pragma once
 
 #include <memory>
-#include <string>
 
-#include "engine/resource_handler.h"
-#include "providers/azure/arm/arm_client.h"
-#include "providers/azure/kinds/export_model.h"
+#include "providers/azure/kinds/kind_handler.h"
 #include "providers/azure/kinds/pec_model.h"
 
 namespace keyward::azure {
 
-class PecHandler : public engine::ResourceHandler {
+class PecHandler : public KindHandler<PecKind> {
  public:
-  PecHandler(std::shared_ptr<ArmClient> client, const PecKind& kind)
-      : client_(std::move(client)), kind_(kind) {}
+  using KindHandler::KindHandler;
 
-  std::string_view Kind() const override { return kind_.kind; }
-  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
-  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
-                                     const engine::ExportContext& context) const override {
-    return ExportPecManifest(observed, context);
-  }
-  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;
   Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
                                       const Context& ctx) override;
-
- private:
-  std::shared_ptr<ArmClient> client_;
-  PecKind kind_;
 };
 
 }  // namespace keyward::azure

@@ -25,6 +25,7 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/export_model.h"
 
 namespace keyward::azure {
 
@@ -37,12 +38,12 @@ struct PecKind {
   const char* parent_field;       // spec field naming the parent: "vault"
   const char* parent_collection;  // ARM type segment: "vaults"
   const char* parent_noun;        // for messages: "vault"
+  // The model's functions, for the handler (kind_handler.h).
+  engine::ResolveResponse (*resolve)(const PecKind& kind, const engine::ResolveRequest& request);
+  engine::Change (*plan_change)(const PecKind& kind, const engine::PlanChangeRequest& request);
+  ExportManifestFunction export_manifest;
+  engine::KindTraits (*traits)();
 };
-
-inline constexpr PecKind kVaultPecKind = {"PrivateEndpointConnection", "Vault", "vault", "vaults",
-                                          "vault"};
-inline constexpr PecKind kHsmPecKind = {"MhsmPrivateEndpointConnection", "ManagedHsm", "managedHsm",
-                                        "managedHSMs", "managed HSM"};
 
 // The parent a manifest names in spec.vault / spec.managedHsm: a name in the manifest's
 // subscription and resource group, or a full ARM id (possibly of a parent keyward does not manage).
@@ -75,6 +76,19 @@ std::vector<engine::FieldChange> DiffPec(const Json& desired, const Json& normal
 
 // Decides the change for one connection (the table is in pec_model.cc).
 engine::Change PlanPecChange(const PecKind& kind, const engine::PlanChangeRequest& request);
+
+inline constexpr PecKind kVaultPecKind = {
+    "PrivateEndpointConnection", "Vault", "vault", "vaults", "vault", ResolvePec, PlanPecChange,
+    ExportPecManifest,           nullptr};
+inline constexpr PecKind kHsmPecKind = {"MhsmPrivateEndpointConnection",
+                                        "ManagedHsm",
+                                        "managedHsm",
+                                        "managedHSMs",
+                                        "managed HSM",
+                                        ResolvePec,
+                                        PlanPecChange,
+                                        ExportPecManifest,
+                                        nullptr};
 
 // Etag where ARM gives one, else a hash of the normalized object.
 std::string PecFingerprint(const Json& normalized);

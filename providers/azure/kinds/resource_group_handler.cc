@@ -125,7 +125,9 @@ Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
   return c;
 }
 
-engine::ResolveResponse ResourceGroupHandler::Resolve(const engine::ResolveRequest& request) const {
+namespace {
+
+engine::ResolveResponse ResolveResourceGroup(const engine::ResolveRequest& request) {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
   out.address = std::string(kResourceGroupKind) + "/" + r.name;
@@ -133,6 +135,23 @@ engine::ResolveResponse ResourceGroupHandler::Resolve(const engine::ResolveReque
   // The name, subscription and location are checked by the schema and the loader.
   return out;
 }
+
+// Deleting a group deletes everything in it; a whole-subscription export leaves groups out (most
+// hold no Key Vault at all).
+engine::KindTraits ResourceGroupTraits() {
+  return {.delete_needs_allow_destroy = true,
+          .export_file_prefix = "resource-group-",
+          .export_needs_resource_group = true};
+}
+
+constexpr SingleKind kDescriptor = {kResourceGroupKind, ResolveResourceGroup,
+                                    PlanResourceGroupChange, ExportResourceGroupManifest,
+                                    ResourceGroupTraits};
+
+}  // namespace
+
+ResourceGroupHandler::ResourceGroupHandler(std::shared_ptr<ArmClient> client)
+    : KindHandler(std::move(client), kDescriptor) {}
 
 Result<engine::RefreshResponse> ResourceGroupHandler::Refresh(const engine::RefreshRequest& request,
                                                               const Context& ctx) {

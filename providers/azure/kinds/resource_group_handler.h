@@ -10,8 +10,7 @@
 #include <string>
 
 #include "engine/resource_handler.h"
-#include "providers/azure/arm/arm_client.h"
-#include "providers/azure/kinds/export_model.h"
+#include "providers/azure/kinds/kind_handler.h"
 
 namespace keyward::azure {
 
@@ -24,34 +23,15 @@ Json NormalizeResourceGroup(const Json& live);
 // Pure planning logic (exposed for tests; ResourceGroupHandler::PlanChange calls it).
 engine::Change PlanResourceGroupChange(const engine::PlanChangeRequest& request);
 
-class ResourceGroupHandler : public engine::ResourceHandler {
+class ResourceGroupHandler : public KindHandler<SingleKind> {
  public:
-  explicit ResourceGroupHandler(std::shared_ptr<ArmClient> client) : client_(std::move(client)) {}
+  explicit ResourceGroupHandler(std::shared_ptr<ArmClient> client);
 
-  std::string_view Kind() const override { return "ResourceGroup"; }
-  // Deleting a group deletes everything in it; a whole-subscription export leaves groups out
-  // (most hold no Key Vault at all).
-  engine::KindTraits Traits() const override {
-    return {.delete_needs_allow_destroy = true,
-            .export_file_prefix = "resource-group-",
-            .export_needs_resource_group = true};
-  }
-  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
-  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
-                                     const engine::ExportContext& context) const override {
-    return ExportResourceGroupManifest(observed, context);
-  }
-  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override {
-    return PlanResourceGroupChange(request);
-  }
   // One resource-group list per subscription (desired resources and prune scopes).
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;
   Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
                                       const Context& ctx) override;
-
- private:
-  std::shared_ptr<ArmClient> client_;
 };
 
 }  // namespace keyward::azure

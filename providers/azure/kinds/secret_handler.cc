@@ -38,16 +38,7 @@ std::string VaultIdOf(const std::string& secret_id) {
   return pos == std::string::npos ? std::string() : secret_id.substr(0, pos);
 }
 
-}  // namespace
-
-SecretHandler::SecretHandler(std::shared_ptr<ArmClient> client,
-                             std::shared_ptr<engine::FileReader> files,
-                             std::shared_ptr<const engine::Environment> env)
-    : client_(std::move(client)),
-      files_(files ? std::move(files) : std::make_shared<engine::RealFileReader>()),
-      env_(env ? std::move(env) : std::make_shared<engine::RealEnvironment>()) {}
-
-engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& request) const {
+engine::ResolveResponse ResolveSecret(const engine::ResolveRequest& request) {
   engine::ResolveResponse out;
   const engine::DesiredResource& r = *request.resource;
   const std::optional<SecretRef> vault = SecretVaultOf(r);
@@ -90,9 +81,24 @@ engine::ResolveResponse SecretHandler::Resolve(const engine::ResolveRequest& req
   return out;
 }
 
-Change SecretHandler::PlanChange(const engine::PlanChangeRequest& request) const {
-  return PlanSecretChange(request);
+engine::KindTraits SecretTraits() {
+  return {.export_comment =
+              "# The value cannot be read from Azure: this secret plans as `blocked` until the\n"
+              "# variable below is set (keyward then rewrites the value: plan shows `update`), or\n"
+              "# valueFrom is replaced with your real source.\n"};
 }
+
+constexpr SingleKind kDescriptor = {kSecretKind, ResolveSecret, PlanSecretChange,
+                                    ExportSecretManifest, SecretTraits};
+
+}  // namespace
+
+SecretHandler::SecretHandler(std::shared_ptr<ArmClient> client,
+                             std::shared_ptr<engine::FileReader> files,
+                             std::shared_ptr<const engine::Environment> env)
+    : KindHandler(std::move(client), kDescriptor),
+      files_(files ? std::move(files) : std::make_shared<engine::RealFileReader>()),
+      env_(env ? std::move(env) : std::make_shared<engine::RealEnvironment>()) {}
 
 Result<engine::RefreshResponse> SecretHandler::Refresh(const engine::RefreshRequest& request,
                                                        const Context& ctx) {

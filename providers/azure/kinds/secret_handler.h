@@ -16,34 +16,18 @@
 #include <string>
 
 #include "engine/file_reader.h"
-#include "engine/resource_handler.h"
 #include "engine/secret_source.h"
-#include "providers/azure/arm/arm_client.h"
-#include "providers/azure/kinds/export_model.h"
+#include "providers/azure/kinds/kind_handler.h"
 
 namespace keyward::azure {
 
-class SecretHandler : public engine::ResourceHandler {
+class SecretHandler : public KindHandler<SingleKind> {
  public:
   // `files` and `env` are where values and the fingerprint key are read at apply time.
   SecretHandler(std::shared_ptr<ArmClient> client,
                 std::shared_ptr<engine::FileReader> files = nullptr,
                 std::shared_ptr<const engine::Environment> env = nullptr);
 
-  std::string_view Kind() const override { return "Secret"; }
-  engine::KindTraits Traits() const override {
-    return {
-        .export_comment =
-            "# The value cannot be read from Azure: this secret plans as `blocked` until the\n"
-            "# variable below is set (keyward then rewrites the value: plan shows `update`), or\n"
-            "# valueFrom is replaced with your real source.\n"};
-  }
-  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
-  std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
-                                     const engine::ExportContext& context) const override {
-    return ExportSecretManifest(observed, context);
-  }
-  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;
   Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
@@ -53,7 +37,6 @@ class SecretHandler : public engine::ResourceHandler {
   Result<Json> PutValue(const engine::ApplyRequest& request, const std::string& path,
                         const Context& ctx);
 
-  std::shared_ptr<ArmClient> client_;
   std::shared_ptr<engine::FileReader> files_;
   std::shared_ptr<const engine::Environment> env_;
 };

@@ -27,12 +27,6 @@ engine::ObservedResource Observed(const SoftDeletableKind& kind, const Json& liv
   return observed;
 }
 
-std::string ArmIdOf(const SoftDeletableKind& kind, const std::string& subscription,
-                    const std::string& resource_group, const std::string& name) {
-  return "/subscriptions/" + subscription + "/resourceGroups/" + resource_group +
-         "/providers/Microsoft.KeyVault/" + kind.collection + "/" + name;
-}
-
 std::string ProviderPathOf(const std::string& subscription, const std::string& rest) {
   return WithApiVersion(SubscriptionPath(subscription) + "/providers/Microsoft.KeyVault/" + rest,
                         kKeyVaultApiVersion);
@@ -133,7 +127,8 @@ Status CheckUnseenNames(ArmClient& client, const SoftDeletableKind& kind,
   for (const engine::DesiredResource* d : request.desired) {
     if (d->subscription.empty() || d->name.empty()) continue;
     const std::string id =
-        d->arm_id.empty() ? ArmIdOf(kind, d->subscription, d->resource_group, d->name) : d->arm_id;
+        d->arm_id.empty() ? SoftDeletableArmId(kind, d->subscription, d->resource_group, d->name)
+                          : d->arm_id;
     if (seen_ids.count(Lower(id))) continue;
     bool soft_deleted = false;
     for (const engine::SoftDeletedResource& sd : out->soft_deleted) {
@@ -168,26 +163,6 @@ Status CheckUnseenNames(ArmClient& client, const SoftDeletableKind& kind,
 std::string SoftDeletableHandler::ProviderPath(const std::string& subscription,
                                                const std::string& rest) const {
   return ProviderPathOf(subscription, rest);
-}
-
-engine::ResolveResponse SoftDeletableHandler::Resolve(const engine::ResolveRequest& request) const {
-  engine::ResolveResponse out;
-  const engine::DesiredResource& r = *request.resource;
-  out.address = std::string(kind_.kind) + "/" + r.name;
-  out.arm_id = ArmIdOf(kind_, r.subscription, r.resource_group, r.name);
-  // The resource group may be managed elsewhere (or by hand): an edge only if it is in the set.
-  if (!r.resource_group.empty()) {
-    out.references.push_back({std::string(kResourceGroupKind) + "/" + r.resource_group, false,
-                              "metadata.resourceGroup"});
-  }
-  // Names, scope, required fields and ranges are the schema's and the loader's; only rules
-  // across fields are checked here.
-  CheckSpec(r, out);
-  return out;
-}
-
-Change SoftDeletableHandler::PlanChange(const engine::PlanChangeRequest& request) const {
-  return PlanSoftDeletableChange(kind_, request);
 }
 
 Result<engine::RefreshResponse> SoftDeletableHandler::Refresh(const engine::RefreshRequest& request,

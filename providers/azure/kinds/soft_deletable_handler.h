@@ -19,20 +19,15 @@
 #include <memory>
 #include <string>
 
-#include "engine/resource_handler.h"
-#include "providers/azure/arm/arm_client.h"
+#include "providers/azure/kinds/kind_handler.h"
 #include "providers/azure/kinds/soft_deletable_kind.h"
 
 namespace keyward::azure {
 
-class SoftDeletableHandler : public engine::ResourceHandler {
+class SoftDeletableHandler : public KindHandler<SoftDeletableKind> {
  public:
-  SoftDeletableHandler(std::shared_ptr<ArmClient> client, const SoftDeletableKind& kind)
-      : client_(std::move(client)), kind_(kind) {}
+  using KindHandler::KindHandler;
 
-  std::string_view Kind() const override { return kind_.kind; }
-  engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const override;
-  engine::Change PlanChange(const engine::PlanChangeRequest& request) const override;
   Result<engine::RefreshResponse> Refresh(const engine::RefreshRequest& request,
                                           const Context& ctx) override;
   Result<engine::ApplyResponse> Apply(const engine::ApplyRequest& request,
@@ -43,9 +38,6 @@ class SoftDeletableHandler : public engine::ResourceHandler {
     std::string subscription, resource_group, name;
     std::string path;  // with api-version
   };
-  // Rules across spec fields the schema cannot express (errors into `out`).
-  virtual void CheckSpec(const engine::DesiredResource& resource,
-                         engine::ResolveResponse& out) const {}
   // Runs before the DELETE of a live resource (ManagedHsm: remove secondary regions).
   virtual Status BeforeDelete(const Ref& ref, const Context& ctx) { return {}; }
 
@@ -57,9 +49,6 @@ class SoftDeletableHandler : public engine::ResourceHandler {
     return kind_.writes_safe_to_repeat ? kSafeToRepeat : RequestOptions{};
   }
   Result<Json> Get(const Ref& ref, const Context& ctx);
-
-  std::shared_ptr<ArmClient> client_;
-  const SoftDeletableKind& kind_;
 
  private:
   Result<Ref> RefOf(const engine::Change& change) const;

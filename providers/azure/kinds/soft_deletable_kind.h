@@ -14,6 +14,7 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/export_model.h"
 
 namespace keyward::azure {
 
@@ -48,6 +49,18 @@ struct SoftDeletableKind {
   Json (*create_body)(const Json& desired);
   Json (*recover_body)(const Json& desired);
   Json (*patch_body)(const Json& desired, const Json& normalized_live);  // null: nothing to send
+
+  // --- the handler's pure calls (kind_handler.h) ---
+  // ResolveSoftDeletable and PlanSoftDeletableChange (soft_delete_model.h) for both kinds.
+  engine::ResolveResponse (*resolve)(const SoftDeletableKind& kind,
+                                     const engine::ResolveRequest& request);
+  engine::Change (*plan_change)(const SoftDeletableKind& kind,
+                                const engine::PlanChangeRequest& request);
+  ExportManifestFunction export_manifest;
+  engine::KindTraits (*traits)();
+  // Rules across spec fields the schema cannot express, reported into `out` (vault: purge
+  // protection needs soft delete). Null: none.
+  void (*check_spec)(const engine::DesiredResource& resource, engine::ResolveResponse& out);
 
   // --- plan hooks (null: nothing kind-specific) ---
   // Blocks beyond the shared retention / purge-protection rules (vault: soft delete off).

@@ -306,6 +306,29 @@ void PlanPresent(const SoftDeletableKind& kind, const engine::PlanChangeRequest&
 
 }  // namespace
 
+std::string SoftDeletableArmId(const SoftDeletableKind& kind, const std::string& subscription,
+                               const std::string& resource_group, const std::string& name) {
+  return "/subscriptions/" + subscription + "/resourceGroups/" + resource_group +
+         "/providers/Microsoft.KeyVault/" + kind.collection + "/" + name;
+}
+
+engine::ResolveResponse ResolveSoftDeletable(const SoftDeletableKind& kind,
+                                             const engine::ResolveRequest& request) {
+  engine::ResolveResponse out;
+  const engine::DesiredResource& r = *request.resource;
+  out.address = std::string(kind.kind) + "/" + r.name;
+  out.arm_id = SoftDeletableArmId(kind, r.subscription, r.resource_group, r.name);
+  // The resource group may be managed elsewhere (or by hand): an edge only if it is in the set.
+  if (!r.resource_group.empty()) {
+    out.references.push_back({std::string(kResourceGroupKind) + "/" + r.resource_group, false,
+                              "metadata.resourceGroup"});
+  }
+  // Names, scope, required fields and ranges are the schema's and the loader's; only rules
+  // across fields are checked here.
+  if (kind.check_spec) kind.check_spec(r, out);
+  return out;
+}
+
 Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
                                const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kind.kind, request, kind.normalize);

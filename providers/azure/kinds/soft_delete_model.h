@@ -64,6 +64,14 @@ void CheckReplaceAllowed(const std::string& noun, const std::string& what, bool 
 bool PlanOwnership(const std::string& noun, const std::string& stack, const std::string& owner,
                    size_t field_count, const std::string& note, engine::Change& change);
 
+// "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.KeyVault/<collection>/{name}"
+std::string SoftDeletableArmId(const SoftDeletableKind& kind, const std::string& subscription,
+                               const std::string& resource_group, const std::string& name);
+
+// Address, ARM id, the (optional) edge to the resource group, and the kind's check_spec.
+engine::ResolveResponse ResolveSoftDeletable(const SoftDeletableKind& kind,
+                                             const engine::ResolveRequest& request);
+
 // The whole plan of one resource of `kind`: prune (delete, owned only), absent (create, recover,
 // purge-then-create or blocked by a name held elsewhere), present (blocked by what ARM refuses,
 // replace, adopt, re-provision a Failed resource, update, no-op). The kind's hooks add its own

@@ -406,6 +406,26 @@ engine::SoftDeletedResource SoftDeletedVaultFromArm(const Json& deleted_vault,
   return SoftDeletedFromArm(VaultSoftDeletableKind(), deleted_vault, subscription);
 }
 
+namespace {
+
+// Names, scope, required fields and ranges are the schema's (schemas/vault.schema.json).
+void CheckVaultSpec(const engine::DesiredResource& r, engine::ResolveResponse& out) {
+  const Json* protection = FindKey(r.spec, "enablePurgeProtection");
+  const Json* soft_delete = FindKey(r.spec, "enableSoftDelete");
+  if (protection && protection->is_boolean() && protection->get<bool>() && soft_delete &&
+      soft_delete->is_boolean() && !soft_delete->get<bool>()) {
+    out.diagnostics.Error(r.LocationOf("spec.enablePurgeProtection"),
+                          out.address + ": enablePurgeProtection requires enableSoftDelete");
+  }
+}
+
+// Deleting a vault deletes its keys, secrets and access policies.
+engine::KindTraits VaultTraits() {
+  return {.delete_needs_allow_destroy = true, .export_file_prefix = "vault-"};
+}
+
+}  // namespace
+
 const SoftDeletableKind& VaultSoftDeletableKind() {
   static const SoftDeletableKind kind = {
       .kind = kVaultKind,
@@ -426,6 +446,11 @@ const SoftDeletableKind& VaultSoftDeletableKind() {
       .create_body = BuildVaultCreateBody,
       .recover_body = BuildVaultRecoverBody,
       .patch_body = BuildVaultPatchBody,
+      .resolve = ResolveSoftDeletable,
+      .plan_change = PlanSoftDeletableChange,
+      .export_manifest = ExportVaultManifest,
+      .traits = VaultTraits,
+      .check_spec = CheckVaultSpec,
       .check_present = CheckVaultPresent,
       .needs_replace = VaultNeedsReplace,
       .update_note = VaultUpdateNote,
