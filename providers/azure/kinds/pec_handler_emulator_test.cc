@@ -18,20 +18,12 @@
 namespace keyward::azure {
 namespace {
 
-using engine::Action;
-using engine::Change;
-namespace kt = keyward::testing;
-
-constexpr char kStack[] = "pec-test";
 constexpr char kNetworkApiVersion[] = "2023-11-01";
 
 class PecHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  void SetUpTest() override {
-    options_.stack = kStack;
-    RegisterAzureHandlers(registry_, client());
-    set_.config.stack = kStack;
-  }
+  PecHandlerEmulatorTest() : EmulatorHandlerTest("pec-test") {}
+  void SetUpTest() override { RegisterAzureHandlers(registry_, client()); }
 
   std::string GroupId(const std::string& group) const {
     return "/subscriptions/" + std::string(kt::kSubscriptionId) + "/resourceGroups/" + group;
@@ -116,7 +108,7 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   Json after = Stats();
   for (const char* op :
        {"PrivateEndpointConnections_ListByResource", "PrivateEndpointConnections_Get"})
-    EXPECT_EQ(Count(after, op) - Count(before, op), 0) << op;
+    EXPECT_EQ(Served(before, after, op), 0) << op;
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
   ASSERT_EQ(At(plan, batch).action, Action::kUpdate) << plan.Dump();
@@ -225,9 +217,7 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
   Json before = Stats();
   engine::Plan plan = PlanAll();
   Json after = Stats();
-  EXPECT_EQ(Count(after, "MHSMPrivateEndpointConnections_ListByResource") -
-                Count(before, "MHSMPrivateEndpointConnections_ListByResource"),
-            1);
+  EXPECT_EQ(Served(before, after, "MHSMPrivateEndpointConnections_ListByResource"), 1);
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
   ExpectApplied(ApplyAll(plan));
