@@ -76,12 +76,10 @@ TEST_F(VaultPlanTest, BlockedWhenSoftDeletedFromAnotherResourceGroup) {
 }
 
 TEST_F(VaultPlanTest, AdoptReconcilesPropertiesToo) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"] = Json::object();
   live["properties"]["sku"]["name"] = "standard";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kAdopt);
   EXPECT_EQ(Paths(c),
             (std::vector<std::string>{"properties.sku.name", "tags.keyward-stack", "tags.team"}));
@@ -117,11 +115,9 @@ TEST_F(VaultPlanTest, NoOpAfterNormalization) {
 }
 
 TEST_F(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["properties"]["publicNetworkAccess"] = "Enabled";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
   ASSERT_EQ(c.field_changes.size(), 1u);
   EXPECT_EQ(c.field_changes[0].path, "properties.publicNetworkAccess");
@@ -168,11 +164,9 @@ TEST_F(VaultBodyTest, ReprovisionPatchSendsEveryManagedFieldButNoAccessPolicies)
 }
 
 TEST_F(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["properties"]["networkAcls"]["ipRules"] = Json::array({{{"value", "203.0.113.0/24"}}});
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.networkAcls.ipRules"});
 }
@@ -187,12 +181,9 @@ TEST_F(VaultPlanTest, RetentionChangeIsBlocked) {
 }
 
 TEST_F(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
-  Json spec = BasicSpec();
-  auto desired = Desired(spec);
   Json live = LiveVault();
   live["properties"].erase("softDeleteRetentionInDays");
-  auto observed = Observed(live);
-  EXPECT_EQ(Planner().Plan(&desired, &observed).action, Action::kNoOp);
+  EXPECT_EQ(PlanOver(BasicSpec(), live).action, Action::kNoOp);
 }
 
 TEST_F(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
@@ -215,11 +206,9 @@ TEST_F(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
   Json spec = BasicSpec();
   spec["location"] = "northeurope";
   spec.erase("enablePurgeProtection");
-  auto desired = Desired(spec);
   Json live = LiveVault();
   live["properties"]["enablePurgeProtection"] = false;
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(spec, live);
   EXPECT_EQ(c.action, Action::kReplace);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_TRUE(engine::IsDestructive(c.action));
@@ -235,23 +224,19 @@ TEST_F(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
 
 TEST_F(VaultPlanTest, UnmanagedFieldsAreIgnored) {
   // The user sets only the required fields; live has everything else (and other tags).
-  auto desired = Desired(Json{{"location", "westeurope"}, {"tenantId", kTenant}});
   Json live = LiveVault();
   live["tags"]["cost-center"] = "42";
   live["properties"]["enabledForDiskEncryption"] = true;
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(Json{{"location", "westeurope"}, {"tenantId", kTenant}}, live);
   EXPECT_EQ(c.action, Action::kNoOp) << testing::PrintToString(Paths(c));
   // Unmanaged tags are preserved in the body apply would send.
   EXPECT_EQ(c.after["tags"]["cost-center"], "42");
 }
 
 TEST_F(VaultPlanTest, UserTagsManageTheWholeTagMap) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"]["temporary"] = "yes";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
   ASSERT_EQ(c.field_changes.size(), 1u);
   EXPECT_EQ(c.field_changes[0].path, "tags.temporary");
