@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/apply.h"
@@ -20,6 +21,7 @@
 #include "engine/resource_handler.h"
 #include "providers/azure/arm/arm_client.h"
 #include "providers/azure/arm/credential.h"
+#include "providers/azure/handlers.h"
 #include "providers/azure/kinds/resource_group_handler.h"
 #include "providers/azure/kinds/vault_model.h"  // IEquals
 #include "tests/support/emulator_process.h"
@@ -30,6 +32,17 @@ namespace keyward::azure {
 // The emulator fixture's constants (kt::kTenantId, kt::kSubscriptionId, ...), as every suite
 // spells them.
 namespace kt = keyward::testing;
+
+// Where RegisterAzureHandlers puts `kind` in the engine's refresh order (the registration
+// order), -1 where it registers no such kind.
+inline int AzureRefreshPosition(std::string_view kind) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  for (size_t i = 0; i < registry.all().size(); ++i) {
+    if (registry.all()[i]->Kind() == kind) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 inline std::shared_ptr<ArmClient> EmulatorArmClient(const testing::EmulatorProcess& emulator) {
   ClientSecretCredentialOptions credential_options;

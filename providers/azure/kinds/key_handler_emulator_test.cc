@@ -10,6 +10,7 @@
 #include "engine/planner.h"
 #include "engine/refresh.h"
 #include "providers/azure/handlers.h"
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/emulator_client_test_util.h"
 #include "providers/azure/kinds/key_handler.h"
 #include "providers/azure/kinds/resource_group_handler.h"
@@ -119,10 +120,7 @@ TEST_F(KeyHandlerEmulatorTest, OutOfBandChangeIsUnsupportedDriftOnExactlyThatAdd
     if (c.address == "Key/" + vault + "/one") {
       EXPECT_EQ(c.action, Action::kUnsupported) << plan.Dump();
       EXPECT_EQ(c.reason_code, "immutable_after_create");
-      ASSERT_EQ(c.field_changes.size(), 1u);
-      EXPECT_EQ(c.field_changes[0].path, "properties.attributes.enabled");
-      EXPECT_EQ(c.field_changes[0].before, false);
-      EXPECT_EQ(c.field_changes[0].after, true);
+      ExpectOnlyFieldChange(c, "properties.attributes.enabled", false, true);
     } else {
       EXPECT_EQ(c.action, Action::kNoOp) << c.address << ": " << c.reason;
     }
@@ -312,17 +310,11 @@ TEST_F(KeyHandlerEmulatorTest, CreatesManagedHsmKeysFromEmptyThenReplanIsNoOp) {
 }
 
 TEST(KeyHandlersRegistrationTest, KeyKindsAreRefreshedAfterTheirParents) {
-  engine::HandlerRegistry registry;
-  RegisterAzureHandlers(registry, nullptr);
-  auto index_of = [&](std::string_view kind) {
-    for (size_t i = 0; i < registry.all().size(); ++i)
-      if (registry.all()[i]->Kind() == kind) return static_cast<int>(i);
-    return -1;
-  };
-  EXPECT_GT(index_of("Key"), index_of("Vault"));
-  EXPECT_GE(index_of("Vault"), 0);
-  EXPECT_GE(index_of("ManagedHsmKey"), 0);
-  EXPECT_GT(index_of("ManagedHsmKey"), index_of("ManagedHsm"));  // -1 until ManagedHsm lands
+  EXPECT_GT(AzureRefreshPosition("Key"), AzureRefreshPosition("Vault"));
+  EXPECT_GE(AzureRefreshPosition("Vault"), 0);
+  EXPECT_GE(AzureRefreshPosition("ManagedHsmKey"), 0);
+  EXPECT_GT(AzureRefreshPosition("ManagedHsmKey"),
+            AzureRefreshPosition("ManagedHsm"));  // -1 until ManagedHsm lands
 }
 
 }  // namespace

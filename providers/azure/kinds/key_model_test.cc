@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
@@ -300,10 +301,7 @@ TEST_F(KeyModelTest, CurveChangeOnAnEcKeyIsUnsupported) {
   const Change c =
       PlanOver({{"vault", "payments-kv"}, {"kty", "EC"}, {"curveName", "p-384"}}, live);
   EXPECT_EQ(c.action, Action::kUnsupported);
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, "properties.curveName");
-  EXPECT_EQ(c.field_changes[0].before, "P-256");
-  EXPECT_EQ(c.field_changes[0].after, "P-384");
+  ExpectOnlyFieldChange(c, "properties.curveName", "P-256", "P-384");
 }
 
 TEST_F(KeyModelTest, UntaggedExistingKeyCannotBeAdopted) {

@@ -253,18 +253,11 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
 
 // Refresh order is registration order: connections read their parents' live objects.
 TEST(PecHandlersRegistrationTest, ConnectionKindsComeAfterTheirParents) {
-  engine::HandlerRegistry registry;
-  RegisterAzureHandlers(registry, nullptr);
-  auto position = [&](std::string_view kind) {
-    for (size_t i = 0; i < registry.all().size(); ++i)
-      if (registry.all()[i]->Kind() == kind) return static_cast<int>(i);
-    return -1;
-  };
-  ASSERT_GE(position("PrivateEndpointConnection"), 0);
-  ASSERT_GE(position("MhsmPrivateEndpointConnection"), 0);
-  EXPECT_GT(position("PrivateEndpointConnection"), position("Vault"));
-  EXPECT_GT(position("MhsmPrivateEndpointConnection"),
-            position("ManagedHsm"));  // -1 until it lands
+  ASSERT_GE(AzureRefreshPosition("PrivateEndpointConnection"), 0);
+  ASSERT_GE(AzureRefreshPosition("MhsmPrivateEndpointConnection"), 0);
+  EXPECT_GT(AzureRefreshPosition("PrivateEndpointConnection"), AzureRefreshPosition("Vault"));
+  EXPECT_GT(AzureRefreshPosition("MhsmPrivateEndpointConnection"),
+            AzureRefreshPosition("ManagedHsm"));  // -1 until it lands
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/planner.h"
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/pec_handler.h"
 
@@ -208,10 +209,8 @@ TEST(PecModelTest, PendingConnectionIsApproved) {
   EXPECT_EQ(c.reason_code, "approve");
   EXPECT_EQ(c.arm_id, kVaultId + "/privateEndpointConnections/pe-app.1");
   EXPECT_EQ(c.fingerprint, "W/\"etag-Pending\"");
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, "properties.privateLinkServiceConnectionState.status");
-  EXPECT_EQ(c.field_changes[0].before, "Pending");
-  EXPECT_EQ(c.field_changes[0].after, "Approved");
+  ExpectOnlyFieldChange(c, "properties.privateLinkServiceConnectionState.status", "Pending",
+                        "Approved");
   // Unset description: the live one is sent back, not erased.
   EXPECT_EQ(c.after, (Json{{"properties",
                             {{"privateLinkServiceConnectionState",

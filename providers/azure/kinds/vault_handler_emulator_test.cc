@@ -7,6 +7,7 @@
 #include "engine/refresh.h"
 #include "engine/resource_handler.h"
 #include "providers/azure/handlers.h"
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/emulator_client_test_util.h"
 #include "providers/azure/kinds/resource_group_handler.h"
 #include "providers/azure/kinds/vault_handler.h"
@@ -140,10 +141,7 @@ TEST_F(VaultHandlerEmulatorTest, OutOfBandPatchIsAnUpdateOfExactlyThatField) {
 
   Change drift = Plan(vaults_, &vault, Refresh(vaults_, {&vault}));
   ASSERT_EQ(drift.action, Action::kUpdate) << drift.reason;
-  ASSERT_EQ(drift.field_changes.size(), 1u);
-  EXPECT_EQ(drift.field_changes[0].path, "properties.enabledForDeployment");
-  EXPECT_EQ(drift.field_changes[0].before, true);
-  EXPECT_EQ(drift.field_changes[0].after, false);
+  ExpectOnlyFieldChange(drift, "properties.enabledForDeployment", true, false);
 
   Json live = Apply(vaults_, drift, &vault);
   EXPECT_EQ(live["properties"]["enabledForDeployment"], false);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/soft_deletable_model_test_util.h"
 #include "providers/azure/kinds/vault_handler.h"
 
@@ -119,10 +120,7 @@ TEST_F(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
   live["properties"]["publicNetworkAccess"] = "Enabled";
   Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, "properties.publicNetworkAccess");
-  EXPECT_EQ(c.field_changes[0].before, "Enabled");
-  EXPECT_EQ(c.field_changes[0].after, "Disabled");
+  ExpectOnlyFieldChange(c, "properties.publicNetworkAccess", "Enabled", "Disabled");
 }
 
 TEST_F(VaultPlanTest, AVaultWhoseProvisioningFailedIsProvisionedAgain) {
