@@ -98,9 +98,7 @@ TEST_F(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
 }
 
 TEST_F(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
-  Json spec = BasicSpec();
-  spec["softDeleteRetentionInDays"] = 30;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("softDeleteRetentionInDays", 30));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("on the managed HSM"), std::string::npos) << c.reason;
@@ -116,18 +114,14 @@ TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
 }
 
 TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
-  Json spec = BasicSpec();
-  spec["enablePurgeProtection"] = "true";  // quoted in YAML
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("enablePurgeProtection", "true"));  // quoted in YAML
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(BuildManagedHsmPatchBody(c.after, c.before)["properties"]["enablePurgeProtection"],
             true);
 }
 
 TEST_F(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
-  Json spec = BasicSpec();
-  spec["sku"] = {{"name", "custom_b32"}};
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("sku", {{"name", "custom_b32"}}));
   EXPECT_EQ(c.action, Action::kReplace) << c.reason;
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("sku.name"), std::string::npos) << c.reason;

@@ -159,6 +159,12 @@ class SoftDeletableModelTest : public ::testing::Test {
   explicit SoftDeletableModelTest(const SoftDeletableKind& kind) : kind_(kind) {}
 
   Json BasicSpec() const { return kind_.basic_spec(); }
+  // BasicSpec() with one field set otherwise.
+  Json BasicSpecWith(const std::string& field, Json value) const {
+    Json spec = BasicSpec();
+    spec[field] = std::move(value);
+    return spec;
+  }
   Json Live(const std::string& name = "") const {
     return kind_.live(name.empty() ? kind_.name : name);
   }

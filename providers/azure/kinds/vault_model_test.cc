@@ -170,9 +170,7 @@ TEST_F(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
 }
 
 TEST_F(VaultPlanTest, RetentionChangeIsBlocked) {
-  Json spec = BasicSpec();
-  spec["softDeleteRetentionInDays"] = 30;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("softDeleteRetentionInDays", 30));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("retention days cannot change after creation"), std::string::npos);
@@ -185,17 +183,13 @@ TEST_F(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
 }
 
 TEST_F(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
-  Json spec = BasicSpec();
-  spec["enablePurgeProtection"] = false;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("enablePurgeProtection", false));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
 }
 
 TEST_F(VaultPlanTest, TurningSoftDeleteOffIsBlocked) {
-  Json spec = BasicSpec();
-  spec["enableSoftDelete"] = false;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("enableSoftDelete", false));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "soft_delete_irreversible");
 }
@@ -213,9 +207,7 @@ TEST_F(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
 }
 
 TEST_F(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
-  Json spec = BasicSpec();
-  spec["location"] = "northeurope";
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("location", "northeurope"));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
 }
@@ -242,9 +234,7 @@ TEST_F(VaultPlanTest, UserTagsManageTheWholeTagMap) {
 }
 
 TEST_F(VaultPlanTest, TenantChangeIsAnUpdateThatSaysSo) {
-  Json spec = BasicSpec();
-  spec["tenantId"] = "00000000-0000-4000-8000-000000000001";
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("tenantId", "00000000-0000-4000-8000-000000000001"));
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_NE(c.reason.find("tenantId"), std::string::npos);
 }
