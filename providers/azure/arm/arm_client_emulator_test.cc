@@ -13,19 +13,16 @@
 namespace keyward::azure {
 namespace {
 
-using keyward::testing::EmulatorProcess;
-using keyward::testing::kClientId;
-using keyward::testing::kClientSecret;
-using keyward::testing::kSubscriptionId;
-using keyward::testing::kTenantId;
+// The emulator fixture (kt::EmulatorProcess) and the principal it signs in (kt::kTenantId, ...).
+namespace kt = keyward::testing;
 using std::chrono::milliseconds;
 
 class ArmClientEmulatorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    keyward::testing::EmulatorOptions options;
+    kt::EmulatorOptions options;
     options.lro_seconds = 0.2;
-    emulator_ = EmulatorProcess::Start(options).release();
+    emulator_ = kt::EmulatorProcess::Start(options).release();
   }
   static void TearDownTestSuite() {
     delete emulator_;
@@ -33,13 +30,13 @@ class ArmClientEmulatorTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_NE(emulator_, nullptr) << "emulator did not start"; }
 
-  static std::shared_ptr<ClientSecretCredential> Credential(std::string secret = kClientSecret,
+  static std::shared_ptr<ClientSecretCredential> Credential(std::string secret = kt::kClientSecret,
                                                             bool with_ca = true) {
     ClientSecretCredentialOptions options;
     options.authority_host = emulator_->endpoint();
     if (with_ca) options.ca_file = emulator_->ca_file();
     options.retry.max_retries = 0;
-    return std::make_shared<ClientSecretCredential>(kTenantId, kClientId, std::move(secret),
+    return std::make_shared<ClientSecretCredential>(kt::kTenantId, kt::kClientId, std::move(secret),
                                                     options);
   }
 
@@ -62,15 +59,15 @@ class ArmClientEmulatorTest : public ::testing::Test {
   }
 
   static std::string Rg(const std::string& name) {
-    return WithApiVersion(ResourceGroupPath(kSubscriptionId, name), kResourcesApiVersion);
+    return WithApiVersion(ResourceGroupPath(kt::kSubscriptionId, name), kResourcesApiVersion);
   }
   static std::string Vault(const std::string& rg, const std::string& name) {
-    return WithApiVersion(VaultPath(kSubscriptionId, rg, name), kKeyVaultApiVersion);
+    return WithApiVersion(VaultPath(kt::kSubscriptionId, rg, name), kKeyVaultApiVersion);
   }
   static Json VaultBody() {
     return Json{{"location", "westeurope"},
                 {"properties",
-                 {{"tenantId", kTenantId},
+                 {{"tenantId", kt::kTenantId},
                   {"sku", {{"family", "A"}, {"name", "standard"}}},
                   {"accessPolicies", Json::array()}}}};
   }
@@ -91,13 +88,13 @@ class ArmClientEmulatorTest : public ::testing::Test {
     return log_;
   }
 
-  static EmulatorProcess* emulator_;
+  static kt::EmulatorProcess* emulator_;
   Context ctx_;  // real clock: the emulator's LROs run on real time
   std::mutex log_mu_;
   std::vector<std::string> log_;
 };
 
-EmulatorProcess* ArmClientEmulatorTest::emulator_ = nullptr;
+kt::EmulatorProcess* ArmClientEmulatorTest::emulator_ = nullptr;
 
 TEST_F(ArmClientEmulatorTest, AcquiresATokenAndCachesIt) {
   auto credential = Credential();
@@ -136,7 +133,7 @@ TEST_F(ArmClientEmulatorTest, WrongSecretIsUnauthenticatedWithAClearMessageAndNo
 }
 
 TEST_F(ArmClientEmulatorTest, TlsVerificationFailsWithoutTheCaFile) {
-  auto token = Credential(kClientSecret, /*with_ca=*/false)->GetToken({}, ctx_);
+  auto token = Credential(kt::kClientSecret, /*with_ca=*/false)->GetToken({}, ctx_);
   ASSERT_FALSE(token);
   EXPECT_EQ(token.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(token.error().message.find("cannot get a token"), std::string::npos)
@@ -179,9 +176,9 @@ class LapsingGuard : public WriteGuard {
 };
 
 // Writes with the given user agent that reached the emulator (its request log).
-long WritesSeenWithUserAgent(const EmulatorProcess& emulator, const std::string& user_agent) {
-  auto log = keyward::testing::HttpsRequest("GET", emulator.endpoint() + "/_emulator/requests", {},
-                                            "", emulator.ca_file());
+long WritesSeenWithUserAgent(const kt::EmulatorProcess& emulator, const std::string& user_agent) {
+  auto log = kt::HttpsRequest("GET", emulator.endpoint() + "/_emulator/requests", {}, "",
+                              emulator.ca_file());
   long writes = 0;
   const Json requests = log.Json()["requests"];
   for (const auto& r : requests)
@@ -251,7 +248,7 @@ TEST_F(ArmClientEmulatorTest, ListAllFollowsNextLinksAcrossPages) {
   for (int i = 0; i < 5; ++i) CreateVault(*client, "rg-paging", "kw-page-" + std::to_string(i));
   auto before = client->metrics().requests_by_status[200];
   const std::string list =
-      WithQuery(WithApiVersion(JoinPath(ResourceGroupPath(kSubscriptionId, "rg-paging"),
+      WithQuery(WithApiVersion(JoinPath(ResourceGroupPath(kt::kSubscriptionId, "rg-paging"),
                                         {"providers", "Microsoft.KeyVault", "vaults"}),
                                kKeyVaultApiVersion),
                 "$top", "2");
@@ -291,11 +288,11 @@ TEST_F(ArmClientEmulatorTest, DeletedVaultIsPurgedThroughLocationPolling) {
                                      std::nullopt, ctx_);
   ASSERT_TRUE(deleted) << deleted.error().ToString();
   const std::string deleted_path = WithApiVersion(
-      DeletedVaultPath(kSubscriptionId, "westeurope", "kw-purge-me"), kKeyVaultApiVersion);
+      DeletedVaultPath(kt::kSubscriptionId, "westeurope", "kw-purge-me"), kKeyVaultApiVersion);
   ASSERT_TRUE(client->Get(deleted_path, ctx_));
 
   const std::string purge = WithApiVersion(
-      JoinPath(DeletedVaultPath(kSubscriptionId, "westeurope", "kw-purge-me"), {"purge"}),
+      JoinPath(DeletedVaultPath(kt::kSubscriptionId, "westeurope", "kw-purge-me"), {"purge"}),
       kKeyVaultApiVersion);
   auto started = client->Post(purge, std::nullopt, ctx_);
   ASSERT_TRUE(started) << started.error().ToString();
@@ -348,7 +345,7 @@ TEST_F(ArmClientEmulatorTest, LogsNeitherSecretsNorTokens) {
   auto lines = Logged();
   ASSERT_FALSE(lines.empty());
   for (const std::string& line : lines) {
-    EXPECT_EQ(line.find(kClientSecret), std::string::npos) << line;
+    EXPECT_EQ(line.find(kt::kClientSecret), std::string::npos) << line;
     EXPECT_EQ(line.find(token->token), std::string::npos) << line;
   }
 }

@@ -13,6 +13,14 @@ namespace {
 using std::chrono::seconds;
 using testing::FakeClock;
 
+// What GetToken fails with; a token instead fails the test.
+Error TokenError(TokenCredential& credential) {
+  Context ctx;
+  auto token = credential.GetToken({}, ctx);
+  EXPECT_FALSE(token) << "got a token";
+  return token ? Error{} : token.error();
+}
+
 TEST(CredentialTest, ExpiresInAsNumberOrNumericString) {
   FakeClock clock;
   auto a = ParseTokenResponse(R"({"token_type":"Bearer","expires_in":3599,"access_token":"t1"})",
@@ -164,11 +172,9 @@ TEST(CredentialTest, EnvironmentCredentialNamesMissingVariables) {
     return std::nullopt;
   });
   EXPECT_FALSE(credential.configured());
-  Context ctx;
-  auto token = credential.GetToken({}, ctx);
-  ASSERT_FALSE(token);
-  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
-  EXPECT_NE(token.error().message.find("AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"), std::string::npos);
+  const Error error = TokenError(credential);
+  EXPECT_EQ(error.code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(error.message.find("AZURE_CLIENT_ID, AZURE_CLIENT_SECRET"), std::string::npos);
 }
 
 TEST(CredentialTest, ChainReportsEveryReasonWhenAllFail) {
@@ -176,12 +182,10 @@ TEST(CredentialTest, ChainReportsEveryReasonWhenAllFail) {
   ChainedTokenCredential chain(
       {std::make_shared<EnvironmentCredential>(ClientSecretCredentialOptions{}, nothing),
        std::make_shared<EnvironmentCredential>(ClientSecretCredentialOptions{}, nothing)});
-  Context ctx;
-  auto token = chain.GetToken({}, ctx);
-  ASSERT_FALSE(token);
-  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
-  EXPECT_NE(token.error().message.find("no credential in the chain"), std::string::npos);
-  EXPECT_NE(token.error().message.find("EnvironmentCredential: environment variables not set"),
+  const Error error = TokenError(chain);
+  EXPECT_EQ(error.code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(error.message.find("no credential in the chain"), std::string::npos);
+  EXPECT_NE(error.message.find("EnvironmentCredential: environment variables not set"),
             std::string::npos);
 }
 
@@ -224,11 +228,9 @@ TEST(CredentialTest, ChainStopsAtAConfiguredSourceThatFails) {
       "A", MakeError(ErrorCode::kUnauthenticated, "A: invalid_client: AADSTS7000215"));
   auto other = std::make_shared<FakeCredential>("B", AccessToken{"t", {}});
   ChainedTokenCredential chain({broken, other});
-  Context ctx;
-  auto token = chain.GetToken({}, ctx);
-  ASSERT_FALSE(token);
-  EXPECT_EQ(token.error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(token.error().message,
+  const Error error = TokenError(chain);
+  EXPECT_EQ(error.code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(error.message,
             "A is configured but failed, so the chain stopped there (unset its variables to skip "
             "it):\n  A: invalid_client: AADSTS7000215");
   EXPECT_EQ(other->calls, 0);
@@ -239,11 +241,9 @@ TEST(CredentialTest, RefusesToSendASecretOverPlainHttp) {
   ClientSecretCredentialOptions options;
   options.authority_host = "http://login.example/";
   ClientSecretCredential credential("t", "c", "canary-secret", options);
-  Context ctx;
-  auto token = credential.GetToken({}, ctx);
-  ASSERT_FALSE(token);
-  EXPECT_EQ(token.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(token.error().message.find("canary"), std::string::npos);
+  const Error error = TokenError(credential);
+  EXPECT_EQ(error.code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error.message.find("canary"), std::string::npos);
 }
 
 TEST(CredentialTest, ArmScopeFollowsTheEndpoint) {

@@ -56,11 +56,8 @@ TEST(ThrottleTest, ServerRemainingCountLowersTheBucket) {
 
 TEST(ThrottleTest, ThrottlerKeysBySubscriptionAndKindAndCountsWaits) {
   FakeClock clock;
-  Context ctx;
-  ctx.clock = &clock;
-  ThrottleOptions options;
-  options.writes = {2, 10};
-  Throttler throttler(options);
+  Context ctx{.clock = &clock};
+  Throttler throttler(ThrottleOptions{.writes = {2, 10}});
   ArmMetrics metrics;
   const std::string sub_a = "https://arm.test/subscriptions/AAA/resourceGroups/rg?api-version=1";
   const std::string sub_b = "https://arm.test/subscriptions/bbb/resourceGroups/rg?api-version=1";
@@ -78,8 +75,7 @@ TEST(ThrottleTest, ThrottlerKeysBySubscriptionAndKindAndCountsWaits) {
 
 TEST(ThrottleTest, RemainingHeadersFeedTheMatchingBucket) {
   FakeClock clock;
-  Context ctx;
-  ctx.clock = &clock;
+  Context ctx{.clock = &clock};
   Throttler throttler(ThrottleOptions{});
   HttpHeaders headers;
   headers.Set("x-ms-ratelimit-remaining-subscription-deletes", "3");
@@ -100,11 +96,8 @@ TEST(ThrottleTest, SubscriptionOfUrl) {
 
 TEST(ThrottleTest, CancelledWhileWaitingForAToken) {
   FakeClock clock;
-  Context ctx;
-  ctx.clock = &clock;
-  ThrottleOptions options;
-  options.reads = {1, 1};
-  Throttler throttler(options);
+  Context ctx{.clock = &clock};
+  Throttler throttler(ThrottleOptions{.reads = {1, 1}});
   EXPECT_TRUE(throttler.Acquire("https://h/subscriptions/s", OperationKind::kRead, ctx, nullptr));
   ctx.cancelled->store(true);
   EXPECT_FALSE(throttler.Acquire("https://h/subscriptions/s", OperationKind::kRead, ctx, nullptr));
@@ -133,11 +126,8 @@ class StillClock : public Clock {
 
 TEST(ThrottleTest, EightThreadsWaitingForTokensEachSleepOnceToTheirOwnSlot) {
   StillClock clock;
-  Context ctx;
-  ctx.clock = &clock;
-  ThrottleOptions options;
-  options.reads = {/*burst=*/1, /*per_second=*/10};
-  Throttler throttler(options);
+  Context ctx{.clock = &clock};
+  Throttler throttler(ThrottleOptions{.reads = {/*burst=*/1, /*per_second=*/10}});
   ArmMetrics metrics;
   const std::string url = "https://arm.test/subscriptions/s1/resourceGroups/rg";
   ASSERT_TRUE(throttler.Acquire(url, OperationKind::kRead, ctx, &metrics));  // empties the bucket

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/apply.h"
@@ -20,12 +21,28 @@
 #include "engine/resource_handler.h"
 #include "providers/azure/arm/arm_client.h"
 #include "providers/azure/arm/credential.h"
+#include "providers/azure/handlers.h"
 #include "providers/azure/kinds/resource_group_handler.h"
 #include "providers/azure/kinds/vault_model.h"  // IEquals
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
 
 namespace keyward::azure {
+
+// The emulator fixture's constants (kt::kTenantId, kt::kSubscriptionId, ...), as every suite
+// spells them.
+namespace kt = keyward::testing;
+
+// Where RegisterAzureHandlers puts `kind` in the engine's refresh order (the registration
+// order), -1 where it registers no such kind.
+inline int AzureRefreshPosition(std::string_view kind) {
+  engine::HandlerRegistry registry;
+  RegisterAzureHandlers(registry, nullptr);
+  for (size_t i = 0; i < registry.all().size(); ++i) {
+    if (registry.all()[i]->Kind() == kind) return static_cast<int>(i);
+  }
+  return -1;
+}
 
 inline std::shared_ptr<ArmClient> EmulatorArmClient(const testing::EmulatorProcess& emulator) {
   ClientSecretCredentialOptions credential_options;
@@ -48,6 +65,15 @@ inline std::shared_ptr<ArmClient> EmulatorArmClient(const testing::EmulatorProce
 // test runs without an emulator.
 class EmulatorHandlerTest : public ::testing::Test {
  protected:
+  using Action = engine::Action;
+  using Change = engine::Change;
+
+  // `stack` is the suite's keyward stack: the one its plans and its desired set are for.
+  explicit EmulatorHandlerTest(const std::string& stack) {
+    options_.stack = stack;
+    set_.config.stack = stack;
+  }
+
   static void SetUpTestSuite() {
     emulator_ = testing::EmulatorProcess::Start({.lro_seconds = 0.2}).release();
     ASSERT_NE(emulator_, nullptr);
@@ -81,6 +107,10 @@ class EmulatorHandlerTest : public ::testing::Test {
     return stats["operations"].value(operation, 0);
   }
   int Count(const std::string& operation) { return Count(Stats(), operation); }
+  // How many more times the emulator served `operation` by `after` than by `before`.
+  static int Served(const Json& before, const Json& after, const std::string& operation) {
+    return Count(after, operation) - Count(before, operation);
+  }
 
   // Every executed change of an engine::Apply succeeded and was verified by the engine's re-plan.
   static void ExpectApplied(const engine::ApplyReport& report) {
@@ -137,19 +167,23 @@ class EmulatorHandlerTest : public ::testing::Test {
     return out ? out->live : Json();
   }
 
-  // A resolved ResourceGroup of spec group_spec_, and making it exist.
-  engine::DesiredResource DesiredGroup(const std::string& name,
-                                       const std::string& subscription = testing::kSubscriptionId) {
-    engine::DesiredResource d;
-    d.kind = "ResourceGroup";
-    d.name = name;
-    d.subscription = subscription;
-    d.spec = group_spec_;
+  // A desired resource of `handler`'s kind, with the address and ARM id its Resolve gives it.
+  static engine::DesiredResource Resolved(engine::ResourceHandler& handler,
+                                          engine::DesiredResource d) {
     engine::ResolveRequest request{&d, nullptr};
-    auto resolved = groups_.Resolve(request);
+    auto resolved = handler.Resolve(request);
+    EXPECT_FALSE(resolved.diagnostics.HasErrors()) << d.kind << "/" << d.name;
     d.address = resolved.address;
     d.arm_id = resolved.arm_id;
     return d;
+  }
+
+  // A resolved ResourceGroup of spec group_spec_, and making it exist.
+  engine::DesiredResource DesiredGroup(const std::string& name,
+                                       const std::string& subscription = testing::kSubscriptionId) {
+    return Resolved(
+        groups_,
+        {.kind = "ResourceGroup", .name = name, .subscription = subscription, .spec = group_spec_});
   }
   void EnsureGroup(const engine::DesiredResource& group) {
     engine::Change c = PlanFrom(groups_, &group, Refresh(groups_, {&group}));

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
@@ -79,6 +80,12 @@ class KeyModelTest : public ::testing::Test {
     request.observed = observed;
     request.options = &options_;
     return PlanKeyChange(kind, request);
+  }
+  // Plans the vault key of `spec` against the key ARM returns as `live`.
+  Change PlanOver(Json spec, Json live) {
+    const auto d = Desired(VaultKeyKind(), std::move(spec));
+    const auto o = Observed(std::move(live));
+    return Plan(VaultKeyKind(), &d, &o);
   }
 
   engine::PlanOptions options_;
@@ -185,9 +192,7 @@ TEST_F(KeyModelTest, AbsentKeyIsCreatedWithTheOwnershipTagAndSpecDefaults) {
 }
 
 TEST_F(KeyModelTest, FreshlyCreatedKeyWithServerDefaultsIsNoOp) {
-  const auto d = Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "RSA"}});
-  const auto o = Observed(LiveRsaKey());
-  const Change c = Plan(VaultKeyKind(), &d, &o);
+  const Change c = PlanOver({{"vault", "payments-kv"}, {"kty", "RSA"}}, LiveRsaKey());
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason;
   EXPECT_EQ(c.reason_code, "up_to_date");
   EXPECT_FALSE(c.fingerprint.empty());
@@ -251,9 +256,7 @@ TEST_F(KeyModelTest, FieldsTheUserDidNotWriteAreNotManaged) {
   live["properties"]["keyOps"] = {"sign"};
   live["properties"]["attributes"]["enabled"] = false;
   live["tags"]["owner"] = "someone";
-  const auto d = Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "RSA"}});
-  const auto o = Observed(live);
-  const Change c = Plan(VaultKeyKind(), &d, &o);
+  const Change c = PlanOver({{"vault", "payments-kv"}, {"kty", "RSA"}}, live);
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason;
   EXPECT_EQ(c.after["tags"]["owner"], "someone");  // unmanaged tags are shown as they are
 }
@@ -282,9 +285,7 @@ TEST_F(KeyModelTest, EveryPropertyDifferenceOnAnExistingKeyIsUnsupportedNamingTh
   for (const Case& test : cases) {
     Json spec = {{"vault", "payments-kv"}, {"kty", "RSA"}};
     spec.update(test.spec_extra);
-    const auto d = Desired(VaultKeyKind(), spec);
-    const auto o = Observed(LiveRsaKey());
-    const Change c = Plan(VaultKeyKind(), &d, &o);
+    const Change c = PlanOver(spec, LiveRsaKey());
     EXPECT_EQ(c.action, Action::kUnsupported) << test.path;
     EXPECT_EQ(c.reason_code, "immutable_after_create") << test.path;
     ASSERT_FALSE(c.field_changes.empty()) << test.path;
@@ -297,21 +298,14 @@ TEST_F(KeyModelTest, EveryPropertyDifferenceOnAnExistingKeyIsUnsupportedNamingTh
 TEST_F(KeyModelTest, CurveChangeOnAnEcKeyIsUnsupported) {
   Json live = LiveRsaKey();
   live["properties"] = {{"kty", "EC"}, {"curveName", "P-256"}, {"keyOps", {"sign", "verify"}}};
-  const auto d =
-      Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "EC"}, {"curveName", "p-384"}});
-  const auto o = Observed(live);
-  const Change c = Plan(VaultKeyKind(), &d, &o);
+  const Change c =
+      PlanOver({{"vault", "payments-kv"}, {"kty", "EC"}, {"curveName", "p-384"}}, live);
   EXPECT_EQ(c.action, Action::kUnsupported);
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, "properties.curveName");
-  EXPECT_EQ(c.field_changes[0].before, "P-256");
-  EXPECT_EQ(c.field_changes[0].after, "P-384");
+  ExpectOnlyFieldChange(c, "properties.curveName", "P-256", "P-384");
 }
 
 TEST_F(KeyModelTest, UntaggedExistingKeyCannotBeAdopted) {
-  const auto d = Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "RSA"}});
-  const auto o = Observed(LiveRsaKey(kVaultId, ""));
-  const Change c = Plan(VaultKeyKind(), &d, &o);
+  const Change c = PlanOver({{"vault", "payments-kv"}, {"kty", "RSA"}}, LiveRsaKey(kVaultId, ""));
   EXPECT_EQ(c.action, Action::kUnsupported);
   EXPECT_EQ(c.reason_code, "adopt_not_possible");
   EXPECT_NE(c.reason.find("ARM cannot add it"), std::string::npos);
@@ -319,18 +313,15 @@ TEST_F(KeyModelTest, UntaggedExistingKeyCannotBeAdopted) {
 }
 
 TEST_F(KeyModelTest, UntaggedKeyThatAlsoDiffersNamesTheFields) {
-  const auto d =
-      Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "RSA"}, {"keySize", 3072}});
-  const auto o = Observed(LiveRsaKey(kVaultId, ""));
-  const Change c = Plan(VaultKeyKind(), &d, &o);
+  const Change c = PlanOver({{"vault", "payments-kv"}, {"kty", "RSA"}, {"keySize", 3072}},
+                            LiveRsaKey(kVaultId, ""));
   EXPECT_EQ(c.reason_code, "adopt_not_possible");
   EXPECT_NE(c.reason.find("properties.keySize"), std::string::npos);
 }
 
 TEST_F(KeyModelTest, KeyOfAnotherStackIsUnsupported) {
-  const auto d = Desired(VaultKeyKind(), {{"vault", "payments-kv"}, {"kty", "RSA"}});
-  const auto o = Observed(LiveRsaKey(kVaultId, "billing"));
-  const Change c = Plan(VaultKeyKind(), &d, &o);
+  const Change c =
+      PlanOver({{"vault", "payments-kv"}, {"kty", "RSA"}}, LiveRsaKey(kVaultId, "billing"));
   EXPECT_EQ(c.action, Action::kUnsupported);
   EXPECT_EQ(c.reason_code, "owned_by_other_stack");
   EXPECT_NE(c.reason.find("billing"), std::string::npos);

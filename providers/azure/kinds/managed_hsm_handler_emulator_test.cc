@@ -21,42 +21,32 @@
 namespace keyward::azure {
 namespace {
 
-using engine::Action;
-using engine::Change;
-namespace kt = keyward::testing;
-
 constexpr char kStack[] = "hsm-test";
 
 class ManagedHsmHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  void SetUpTest() override { options_.stack = kStack; }
+  ManagedHsmHandlerEmulatorTest() : EmulatorHandlerTest(kStack) {}
 
   engine::DesiredResource DesiredHsm(const std::string& name, const std::string& group,
                                      const std::string& location,
                                      const std::string& subscription = kt::kSubscriptionId) {
-    engine::DesiredResource d;
-    d.kind = "ManagedHsm";
-    d.name = name;
-    d.subscription = subscription;
-    d.resource_group = group;
-    d.spec = {{"location", location},
-              {"tenantId", kt::kTenantId},
-              {"sku", {{"name", "Standard_B1"}}},
-              {"initialAdminObjectIds", Json::array({kt::kObjectId})},
-              {"softDeleteRetentionInDays", 7},
-              {"enablePurgeProtection", false},
-              {"publicNetworkAccess", "Enabled"},
-              {"networkAcls",
-               {{"defaultAction", "Deny"},
-                {"bypass", "AzureServices"},
-                {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})}}},
-              {"tags", {{"team", "payments"}}}};
-    engine::ResolveRequest request{&d, nullptr};
-    auto resolved = hsms_.Resolve(request);
-    EXPECT_FALSE(resolved.diagnostics.HasErrors());
-    d.address = resolved.address;
-    d.arm_id = resolved.arm_id;
-    return d;
+    Json spec = {{"location", location},
+                 {"tenantId", kt::kTenantId},
+                 {"sku", {{"name", "Standard_B1"}}},
+                 {"initialAdminObjectIds", Json::array({kt::kObjectId})},
+                 {"softDeleteRetentionInDays", 7},
+                 {"enablePurgeProtection", false},
+                 {"publicNetworkAccess", "Enabled"},
+                 {"networkAcls",
+                  {{"defaultAction", "Deny"},
+                   {"bypass", "AzureServices"},
+                   {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})}}},
+                 {"tags", {{"team", "payments"}}}};
+    return Resolved(hsms_, {.kind = "ManagedHsm",
+                            .name = name,
+                            .subscription = subscription,
+                            .resource_group = group,
+                            .spec = std::move(spec)});
   }
 
   std::string HsmPath(const engine::DesiredResource& hsm) {
@@ -93,13 +83,9 @@ TEST_F(ManagedHsmHandlerEmulatorTest, CreatesFromEmptyThroughTheLroAndReplansNoO
   Json before = Stats();
   auto refreshed = Refresh({&hsm});
   Json after = Stats();
-  EXPECT_EQ(Count(after, "ManagedHsms_ListBySubscription") -
-                Count(before, "ManagedHsms_ListBySubscription"),
-            1);
-  EXPECT_EQ(Count(after, "ManagedHsms_ListDeleted") - Count(before, "ManagedHsms_ListDeleted"), 1);
-  EXPECT_EQ(Count(after, "ManagedHsms_CheckMhsmNameAvailability") -
-                Count(before, "ManagedHsms_CheckMhsmNameAvailability"),
-            1);
+  EXPECT_EQ(Served(before, after, "ManagedHsms_ListBySubscription"), 1);
+  EXPECT_EQ(Served(before, after, "ManagedHsms_ListDeleted"), 1);
+  EXPECT_EQ(Served(before, after, "ManagedHsms_CheckMhsmNameAvailability"), 1);
 
   Change create = Plan(&hsm, refreshed);
   ASSERT_EQ(create.action, Action::kCreate) << create.reason;
@@ -112,20 +98,15 @@ TEST_F(ManagedHsmHandlerEmulatorTest, CreatesFromEmptyThroughTheLroAndReplansNoO
   EXPECT_EQ(live["properties"]["softDeleteRetentionInDays"], 7);
   EXPECT_EQ(live["properties"]["enablePurgeProtection"], false);
   // One PUT, polled through its Location URL.
-  EXPECT_EQ(
-      Count(after, "ManagedHsms_CreateOrUpdate") - Count(before, "ManagedHsms_CreateOrUpdate"), 1);
-  EXPECT_GE(
-      Count(after, "ManagedHsms_OperationResults") - Count(before, "ManagedHsms_OperationResults"),
-      1);
+  EXPECT_EQ(Served(before, after, "ManagedHsms_CreateOrUpdate"), 1);
+  EXPECT_GE(Served(before, after, "ManagedHsms_OperationResults"), 1);
 
   // Found by the list: no GET, no name check for a live HSM.
   before = Stats();
   refreshed = Refresh({&hsm});
   after = Stats();
-  EXPECT_EQ(Count(after, "ManagedHsms_Get") - Count(before, "ManagedHsms_Get"), 0);
-  EXPECT_EQ(Count(after, "ManagedHsms_CheckMhsmNameAvailability") -
-                Count(before, "ManagedHsms_CheckMhsmNameAvailability"),
-            0);
+  EXPECT_EQ(Served(before, after, "ManagedHsms_Get"), 0);
+  EXPECT_EQ(Served(before, after, "ManagedHsms_CheckMhsmNameAvailability"), 0);
   Change again = Plan(&hsm, refreshed);
   EXPECT_EQ(again.action, Action::kNoOp) << again.reason;
 }

@@ -59,11 +59,9 @@ TEST_F(ManagedHsmPlanTest, LiveDefaultsMeanPurgeProtectionOnAndNinetyDays) {
 }
 
 TEST_F(ManagedHsmPlanTest, NetworkAclChangeIsAnUpdateOfExactlyThatField) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveHsm();
   live["properties"]["networkAcls"]["defaultAction"] = "Allow";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(c.reason_code, "drift");
   EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.networkAcls.defaultAction"});
@@ -93,18 +91,14 @@ TEST_F(ManagedHsmPlanTest, UnmanagedFieldsAreIgnored) {
   Json spec = {{"location", "westeurope"},
                {"tenantId", kTenant},
                {"initialAdminObjectIds", Json::array({kAdmin})}};
-  auto desired = Desired(spec);
   Json live = LiveHsm();
   live["properties"]["publicNetworkAccess"] = "Enabled";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(spec, live);
   EXPECT_EQ(c.action, Action::kNoOp) << testing::PrintToString(Paths(c));
 }
 
 TEST_F(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
-  Json spec = BasicSpec();
-  spec["softDeleteRetentionInDays"] = 30;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("softDeleteRetentionInDays", 30));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("on the managed HSM"), std::string::npos) << c.reason;
@@ -112,28 +106,22 @@ TEST_F(ManagedHsmPlanTest, RetentionChangeIsBlocked) {
 }
 
 TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOffIsBlocked) {
-  auto desired = Desired(BasicSpec());  // enablePurgeProtection: false
   Json live = LiveHsm();
   live["properties"].erase("enablePurgeProtection");  // ARM's default for HSMs: on
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);             // enablePurgeProtection: false
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
 }
 
 TEST_F(ManagedHsmPlanTest, TurningPurgeProtectionOnIsAnUpdate) {
-  Json spec = BasicSpec();
-  spec["enablePurgeProtection"] = "true";  // quoted in YAML
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("enablePurgeProtection", "true"));  // quoted in YAML
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(BuildManagedHsmPatchBody(c.after, c.before)["properties"]["enablePurgeProtection"],
             true);
 }
 
 TEST_F(ManagedHsmPlanTest, SkuChangeIsReplaceWithoutPurgeProtection) {
-  Json spec = BasicSpec();
-  spec["sku"] = {{"name", "custom_b32"}};
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("sku", {{"name", "custom_b32"}}));
   EXPECT_EQ(c.action, Action::kReplace) << c.reason;
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("sku.name"), std::string::npos) << c.reason;
@@ -159,11 +147,9 @@ TEST_F(ManagedHsmPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
   spec["location"] = "northeurope";
   spec.erase("enablePurgeProtection");
   spec.erase("regions");
-  auto desired = Desired(spec);
   Json live = LiveHsm();
   live["properties"]["enablePurgeProtection"] = true;
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(spec, live);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
   EXPECT_NE(c.reason.find("90 days"), std::string::npos) << c.reason;
@@ -172,11 +158,9 @@ TEST_F(ManagedHsmPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
 TEST_F(ManagedHsmPlanTest, ReplaceOfAnUnownedHsmIsBlocked) {
   Json spec = BasicSpec();
   spec["sku"] = {{"name", "Custom_B32"}};
-  auto desired = Desired(spec);
   Json live = LiveHsm();
   live["tags"].erase("keyward-stack");
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(spec, live);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "not_owned");
 }

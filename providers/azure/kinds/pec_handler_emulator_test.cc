@@ -18,20 +18,12 @@
 namespace keyward::azure {
 namespace {
 
-using engine::Action;
-using engine::Change;
-namespace kt = keyward::testing;
-
-constexpr char kStack[] = "pec-test";
 constexpr char kNetworkApiVersion[] = "2023-11-01";
 
 class PecHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
-  void SetUpTest() override {
-    options_.stack = kStack;
-    RegisterAzureHandlers(registry_, client());
-    set_.config.stack = kStack;
-  }
+  PecHandlerEmulatorTest() : EmulatorHandlerTest("pec-test") {}
+  void SetUpTest() override { RegisterAzureHandlers(registry_, client()); }
 
   std::string GroupId(const std::string& group) const {
     return "/subscriptions/" + std::string(kt::kSubscriptionId) + "/resourceGroups/" + group;
@@ -116,7 +108,7 @@ TEST_F(PecHandlerEmulatorTest, ApprovesAndRejectsThenReportsDriftAndDisconnectio
   Json after = Stats();
   for (const char* op :
        {"PrivateEndpointConnections_ListByResource", "PrivateEndpointConnections_Get"})
-    EXPECT_EQ(Count(after, op) - Count(before, op), 0) << op;
+    EXPECT_EQ(Served(before, after, op), 0) << op;
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
   ASSERT_EQ(At(plan, batch).action, Action::kUpdate) << plan.Dump();
@@ -225,9 +217,7 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
   Json before = Stats();
   engine::Plan plan = PlanAll();
   Json after = Stats();
-  EXPECT_EQ(Count(after, "MHSMPrivateEndpointConnections_ListByResource") -
-                Count(before, "MHSMPrivateEndpointConnections_ListByResource"),
-            1);
+  EXPECT_EQ(Served(before, after, "MHSMPrivateEndpointConnections_ListByResource"), 1);
   ASSERT_EQ(At(plan, app).action, Action::kUpdate) << plan.Dump();
   EXPECT_EQ(At(plan, app).reason_code, "approve");
   ExpectApplied(ApplyAll(plan));
@@ -263,18 +253,11 @@ TEST_F(PecHandlerEmulatorTest, ManagedHsmConnectionsAreListedAndStalePlansRefuse
 
 // Refresh order is registration order: connections read their parents' live objects.
 TEST(PecHandlersRegistrationTest, ConnectionKindsComeAfterTheirParents) {
-  engine::HandlerRegistry registry;
-  RegisterAzureHandlers(registry, nullptr);
-  auto position = [&](std::string_view kind) {
-    for (size_t i = 0; i < registry.all().size(); ++i)
-      if (registry.all()[i]->Kind() == kind) return static_cast<int>(i);
-    return -1;
-  };
-  ASSERT_GE(position("PrivateEndpointConnection"), 0);
-  ASSERT_GE(position("MhsmPrivateEndpointConnection"), 0);
-  EXPECT_GT(position("PrivateEndpointConnection"), position("Vault"));
-  EXPECT_GT(position("MhsmPrivateEndpointConnection"),
-            position("ManagedHsm"));  // -1 until it lands
+  ASSERT_GE(AzureRefreshPosition("PrivateEndpointConnection"), 0);
+  ASSERT_GE(AzureRefreshPosition("MhsmPrivateEndpointConnection"), 0);
+  EXPECT_GT(AzureRefreshPosition("PrivateEndpointConnection"), AzureRefreshPosition("Vault"));
+  EXPECT_GT(AzureRefreshPosition("MhsmPrivateEndpointConnection"),
+            AzureRefreshPosition("ManagedHsm"));  // -1 until it lands
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/planner.h"
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/pec_handler.h"
 
@@ -18,14 +19,22 @@ const std::string kEndpoint =
     "/subscriptions/" + std::string(kSub) +
     "/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe-app";
 
-engine::DesiredResource Desired(Json spec, const std::string& name = "app",
-                                const PecKind& kind = kVaultPecKind) {
+// A connection of `kind` in kRg as the manifest loader reads it, before Resolve.
+engine::DesiredResource Unresolved(Json spec, const std::string& name = "app",
+                                   const PecKind& kind = kVaultPecKind) {
   engine::DesiredResource d;
   d.kind = kind.kind;
   d.name = name;
   d.subscription = kSub;
   d.resource_group = kRg;
   d.spec = std::move(spec);
+  return d;
+}
+
+// The same, resolved without errors.
+engine::DesiredResource Desired(Json spec, const std::string& name = "app",
+                                const PecKind& kind = kVaultPecKind) {
+  engine::DesiredResource d = Unresolved(std::move(spec), name, kind);
   engine::ResolveRequest request{&d, nullptr};
   const engine::ResolveResponse resolved = ResolvePec(kind, request);
   EXPECT_FALSE(resolved.diagnostics.HasErrors());
@@ -113,17 +122,12 @@ TEST(PecModelTest, ManagedHsmKindUsesManagedHsmParent) {
 }
 
 TEST(PecModelTest, ResolveReportsABadParentAtItsLocation) {
-  engine::DesiredResource d;
-  d.kind = kVaultPecKind.kind;
-  d.name = "app";
-  d.subscription = kSub;
-  d.resource_group = kRg;
-  d.spec = {
-      {"vault", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/h"},
-      {"privateEndpointId",
-       "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/"
-       "networkInterfaces/nic"},
-      {"status", "Pending"}};
+  engine::DesiredResource d = Unresolved(
+      {{"vault", "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/h"},
+       {"privateEndpointId",
+        "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/"
+        "networkInterfaces/nic"},
+       {"status", "Pending"}});
   d.field_locations["spec.vault"] = {"pec.yaml", 5, 10};
   d.field_locations["spec.privateEndpointId"] = {"pec.yaml", 6, 22};
   d.field_locations["spec.status"] = {"pec.yaml", 7, 11};
@@ -137,12 +141,8 @@ TEST(PecModelTest, ResolveReportsABadParentAtItsLocation) {
 }
 
 TEST(PecModelTest, ResolveRejectsAMissingParent) {
-  engine::DesiredResource d;
-  d.kind = kVaultPecKind.kind;
-  d.name = "app";
-  d.subscription = kSub;
-  d.resource_group = kRg;
-  d.spec = {{"privateEndpointId", kEndpoint}, {"status", "Approved"}};
+  engine::DesiredResource d =
+      Unresolved({{"privateEndpointId", kEndpoint}, {"status", "Approved"}});
   engine::ResolveRequest request{&d, nullptr};
   auto resolved = ResolvePec(kVaultPecKind, request);
   ASSERT_TRUE(resolved.diagnostics.HasErrors());
@@ -209,10 +209,8 @@ TEST(PecModelTest, PendingConnectionIsApproved) {
   EXPECT_EQ(c.reason_code, "approve");
   EXPECT_EQ(c.arm_id, kVaultId + "/privateEndpointConnections/pe-app.1");
   EXPECT_EQ(c.fingerprint, "W/\"etag-Pending\"");
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, "properties.privateLinkServiceConnectionState.status");
-  EXPECT_EQ(c.field_changes[0].before, "Pending");
-  EXPECT_EQ(c.field_changes[0].after, "Approved");
+  ExpectOnlyFieldChange(c, "properties.privateLinkServiceConnectionState.status", "Pending",
+                        "Approved");
   // Unset description: the live one is sent back, not erased.
   EXPECT_EQ(c.after, (Json{{"properties",
                             {{"privateLinkServiceConnectionState",

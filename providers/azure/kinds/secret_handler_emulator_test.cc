@@ -17,11 +17,8 @@
 namespace keyward::azure {
 namespace {
 
-using engine::Action;
-using engine::Change;
 using ::testing::HasSubstr;
 using ::testing::Not;
-namespace kt = keyward::testing;
 
 constexpr char kStack[] = "secret-test";
 constexpr char kKey[] = "emulator-test-fingerprint-key";
@@ -30,9 +27,8 @@ constexpr char kCanary[] = "canary-secret-Hq7%value-1";
 
 class SecretHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
+  SecretHandlerEmulatorTest() : EmulatorHandlerTest(kStack) {}
   void SetUpTest() override {
-    options_.stack = kStack;
-    set_.config.stack = kStack;
     set_.config.fingerprint_key_env = "TEST_FINGERPRINT_KEY";
     env_->Set("TEST_FINGERPRINT_KEY", kKey);
     env_->Set(kEnvName, kCanary);
@@ -41,24 +37,14 @@ class SecretHandlerEmulatorTest : public EmulatorHandlerTest {
   }
 
   void CreateVault() {
-    engine::DesiredResource group;
-    group.kind = "ResourceGroup";
-    group.name = "rg-sec-" + suffix_;
-    group.subscription = kt::kSubscriptionId;
-    group.spec = {{"location", "westeurope"}};
-    auto g = groups_.Resolve({&group, nullptr});
-    group.arm_id = g.arm_id;
-    group.address = g.address;
+    const engine::DesiredResource group = DesiredGroup("rg-sec-" + suffix_);
     ApplyFresh(groups_, group);
 
-    vault_.kind = "Vault";
-    vault_.name = "kv-sec-" + suffix_;
-    vault_.subscription = kt::kSubscriptionId;
-    vault_.resource_group = group.name;
-    vault_.spec = {{"location", "westeurope"}, {"tenantId", kt::kTenantId}};
-    auto v = vaults_.Resolve({&vault_, nullptr});
-    vault_.arm_id = v.arm_id;
-    vault_.address = v.address;
+    vault_ = Resolved(vaults_, {.kind = "Vault",
+                                .name = "kv-sec-" + suffix_,
+                                .subscription = kt::kSubscriptionId,
+                                .resource_group = group.name,
+                                .spec = {{"location", "westeurope"}, {"tenantId", kt::kTenantId}}});
     ApplyFresh(vaults_, vault_);
     // Refresh the vault like the engine does, as the secret refresh's parent.
     engine::RefreshRequest request;

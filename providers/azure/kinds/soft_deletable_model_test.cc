@@ -17,22 +17,18 @@ class SoftDeletableKindTest : public SoftDeletableModelTest,
 };
 
 TEST_P(SoftDeletableKindTest, AdoptsAnUntaggedResource) {
-  auto desired = Desired(BasicSpec());
   Json live = Live();
   live["tags"].erase("keyward-stack");
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kAdopt);
   EXPECT_EQ(c.reason_code, "adopt");
   EXPECT_EQ(Paths(c), std::vector<std::string>{"tags.keyward-stack"});
 }
 
 TEST_P(SoftDeletableKindTest, AResourceOfAnotherStackIsBlockedNotTakenOver) {
-  auto desired = Desired(BasicSpec());
   Json live = Live();
   live["tags"]["keyward-stack"] = "billing";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "owned_by_other_stack");
   EXPECT_NE(c.reason.find("billing"), std::string::npos) << c.reason;

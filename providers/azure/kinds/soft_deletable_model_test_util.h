@@ -159,6 +159,12 @@ class SoftDeletableModelTest : public ::testing::Test {
   explicit SoftDeletableModelTest(const SoftDeletableKind& kind) : kind_(kind) {}
 
   Json BasicSpec() const { return kind_.basic_spec(); }
+  // BasicSpec() with one field set otherwise.
+  Json BasicSpecWith(const std::string& field, Json value) const {
+    Json spec = BasicSpec();
+    spec[field] = std::move(value);
+    return spec;
+  }
   Json Live(const std::string& name = "") const {
     return kind_.live(name.empty() ? kind_.name : name);
   }
@@ -197,12 +203,14 @@ class SoftDeletableModelTest : public ::testing::Test {
     return sd;
   }
   KindPlanner Planner() const { return KindPlanner{kind_.plan}; }
-  // Plans `spec` against Live(): what editing the manifest of an existing resource does.
-  engine::Change PlanOverLive(Json spec) const {
+  // Plans `spec` against the resource ARM returns as `live`.
+  engine::Change PlanOver(Json spec, Json live) const {
     const engine::DesiredResource desired = Desired(std::move(spec));
-    const engine::ObservedResource observed = Observed(Live());
+    const engine::ObservedResource observed = Observed(std::move(live));
     return Planner().Plan(&desired, &observed);
   }
+  // Plans `spec` against Live(): what editing the manifest of an existing resource does.
+  engine::Change PlanOverLive(Json spec) const { return PlanOver(std::move(spec), Live()); }
 
   // The paths of a change's field changes, in order.
   static std::vector<std::string> Paths(const engine::Change& change) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/managed_hsm_model.h"
 #include "providers/azure/kinds/model_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
@@ -77,10 +78,7 @@ TEST_P(SoftDeletablePlanTest, AResourceWhoseProvisioningFailedIsProvisionedAgain
                           "'s creation or last update did not finish)"),
             std::string::npos)
       << c.reason;
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, kProvisioningStatePath);
-  EXPECT_EQ(c.field_changes[0].before, "Failed");
-  EXPECT_EQ(c.field_changes[0].after, "Succeeded");
+  ExpectOnlyFieldChange(c, kProvisioningStatePath, "Failed", "Succeeded");
   EXPECT_TRUE(ReprovisionsFailed(c));
   EXPECT_FALSE(ReprovisionsFailed(Plan(Live("Succeeded"))));
 }

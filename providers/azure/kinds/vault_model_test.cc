@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/soft_deletable_model_test_util.h"
 #include "providers/azure/kinds/vault_handler.h"
 
@@ -76,12 +77,10 @@ TEST_F(VaultPlanTest, BlockedWhenSoftDeletedFromAnotherResourceGroup) {
 }
 
 TEST_F(VaultPlanTest, AdoptReconcilesPropertiesToo) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"] = Json::object();
   live["properties"]["sku"]["name"] = "standard";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kAdopt);
   EXPECT_EQ(Paths(c),
             (std::vector<std::string>{"properties.sku.name", "tags.keyward-stack", "tags.team"}));
@@ -117,16 +116,11 @@ TEST_F(VaultPlanTest, NoOpAfterNormalization) {
 }
 
 TEST_F(VaultPlanTest, UpdateShowsExactlyTheChangedField) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["properties"]["publicNetworkAccess"] = "Enabled";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
-  ASSERT_EQ(c.field_changes.size(), 1u);
-  EXPECT_EQ(c.field_changes[0].path, "properties.publicNetworkAccess");
-  EXPECT_EQ(c.field_changes[0].before, "Enabled");
-  EXPECT_EQ(c.field_changes[0].after, "Disabled");
+  ExpectOnlyFieldChange(c, "properties.publicNetworkAccess", "Enabled", "Disabled");
 }
 
 TEST_F(VaultPlanTest, AVaultWhoseProvisioningFailedIsProvisionedAgain) {
@@ -168,45 +162,34 @@ TEST_F(VaultBodyTest, ReprovisionPatchSendsEveryManagedFieldButNoAccessPolicies)
 }
 
 TEST_F(VaultPlanTest, IpRuleSetDifferenceIsOneUpdate) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["properties"]["networkAcls"]["ipRules"] = Json::array({{{"value", "203.0.113.0/24"}}});
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_EQ(Paths(c), std::vector<std::string>{"properties.networkAcls.ipRules"});
 }
 
 TEST_F(VaultPlanTest, RetentionChangeIsBlocked) {
-  Json spec = BasicSpec();
-  spec["softDeleteRetentionInDays"] = 30;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("softDeleteRetentionInDays", 30));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_NE(c.reason.find("retention days cannot change after creation"), std::string::npos);
 }
 
 TEST_F(VaultPlanTest, RetentionOmittedByArmMeansNinetyDays) {
-  Json spec = BasicSpec();
-  auto desired = Desired(spec);
   Json live = LiveVault();
   live["properties"].erase("softDeleteRetentionInDays");
-  auto observed = Observed(live);
-  EXPECT_EQ(Planner().Plan(&desired, &observed).action, Action::kNoOp);
+  EXPECT_EQ(PlanOver(BasicSpec(), live).action, Action::kNoOp);
 }
 
 TEST_F(VaultPlanTest, TurningPurgeProtectionOffIsBlocked) {
-  Json spec = BasicSpec();
-  spec["enablePurgeProtection"] = false;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("enablePurgeProtection", false));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "purge_protection_irreversible");
 }
 
 TEST_F(VaultPlanTest, TurningSoftDeleteOffIsBlocked) {
-  Json spec = BasicSpec();
-  spec["enableSoftDelete"] = false;
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("enableSoftDelete", false));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "soft_delete_irreversible");
 }
@@ -215,43 +198,35 @@ TEST_F(VaultPlanTest, LocationChangeIsReplaceWithoutPurgeProtection) {
   Json spec = BasicSpec();
   spec["location"] = "northeurope";
   spec.erase("enablePurgeProtection");
-  auto desired = Desired(spec);
   Json live = LiveVault();
   live["properties"]["enablePurgeProtection"] = false;
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(spec, live);
   EXPECT_EQ(c.action, Action::kReplace);
   EXPECT_EQ(c.reason_code, "immutable_after_create");
   EXPECT_TRUE(engine::IsDestructive(c.action));
 }
 
 TEST_F(VaultPlanTest, LocationChangeIsBlockedWhenPurgeProtected) {
-  Json spec = BasicSpec();
-  spec["location"] = "northeurope";
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("location", "northeurope"));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
 }
 
 TEST_F(VaultPlanTest, UnmanagedFieldsAreIgnored) {
   // The user sets only the required fields; live has everything else (and other tags).
-  auto desired = Desired(Json{{"location", "westeurope"}, {"tenantId", kTenant}});
   Json live = LiveVault();
   live["tags"]["cost-center"] = "42";
   live["properties"]["enabledForDiskEncryption"] = true;
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(Json{{"location", "westeurope"}, {"tenantId", kTenant}}, live);
   EXPECT_EQ(c.action, Action::kNoOp) << testing::PrintToString(Paths(c));
   // Unmanaged tags are preserved in the body apply would send.
   EXPECT_EQ(c.after["tags"]["cost-center"], "42");
 }
 
 TEST_F(VaultPlanTest, UserTagsManageTheWholeTagMap) {
-  auto desired = Desired(BasicSpec());
   Json live = LiveVault();
   live["tags"]["temporary"] = "yes";
-  auto observed = Observed(live);
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), live);
   EXPECT_EQ(c.action, Action::kUpdate);
   ASSERT_EQ(c.field_changes.size(), 1u);
   EXPECT_EQ(c.field_changes[0].path, "tags.temporary");
@@ -259,9 +234,7 @@ TEST_F(VaultPlanTest, UserTagsManageTheWholeTagMap) {
 }
 
 TEST_F(VaultPlanTest, TenantChangeIsAnUpdateThatSaysSo) {
-  Json spec = BasicSpec();
-  spec["tenantId"] = "00000000-0000-4000-8000-000000000001";
-  Change c = PlanOverLive(spec);
+  Change c = PlanOverLive(BasicSpecWith("tenantId", "00000000-0000-4000-8000-000000000001"));
   EXPECT_EQ(c.action, Action::kUpdate);
   EXPECT_NE(c.reason.find("tenantId"), std::string::npos);
 }
