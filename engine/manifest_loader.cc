@@ -443,7 +443,8 @@ class Loader {
     r.policy = root.config.default_policy;
 
     if (!ReadMetadata(metadata, doc.source, group_scoped, &r)) return;
-    r.field_locations = std::move(doc.source).TakeValueLocations();  // doc.source is done
+    r.field_locations =
+        FieldLocations(std::move(doc.source).TakeValueLocations());  // doc.source is done
     ResolveAndKeep(std::move(r), *handler, root);
   }
 

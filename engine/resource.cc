@@ -28,9 +28,8 @@ std::optional<ReconcilePolicy> ParseReconcilePolicy(const std::string& text) {
   return std::nullopt;
 }
 
-const SourceLocation& DesiredResource::LocationOf(const std::string& field) const {
-  auto it = field_locations.find(field);
-  return it != field_locations.end() ? it->second : location;
+SourceLocation DesiredResource::LocationOf(const std::string& field) const {
+  return field_locations.Find(field).value_or(location);
 }
 
 const DesiredResource* DesiredSet::Find(const std::string& address) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/diagnostic.h"
+#include "engine/field_locations.h"
 
 namespace keyward::engine {
 
@@ -68,7 +69,7 @@ struct StackConfig {
   // keyward.yaml `guardrails:` as written, and where each of its keys is; read by
   // engine/guardrails/policy.h against the rule table.
   Json guardrails;
-  std::map<std::string, SourceLocation> guardrails_locations;
+  FieldLocations guardrails_locations;
 };
 
 struct DesiredResource {
@@ -83,7 +84,7 @@ struct DesiredResource {
   ReconcilePolicy policy = ReconcilePolicy::kManage;
   std::vector<std::string> depends_on;  // addresses: explicit dependsOn + implicit references
   SourceLocation location;              // where the document starts
-  std::map<std::string, SourceLocation> field_locations;  // "spec.location" -> where it is written
+  FieldLocations field_locations;       // "spec.location" -> where it is written
   // The manifest path this document was loaded under (the directory holding keyward.yaml): a
   // Secret's valueFrom.file may not leave it. Empty: the directory of `location.file`.
   std::string manifest_root;
@@ -92,7 +93,7 @@ struct DesiredResource {
   std::string value_fingerprint;
 
   // Where `field` ("spec.location") is written; where the document starts when it is not.
-  const SourceLocation& LocationOf(const std::string& field) const;
+  SourceLocation LocationOf(const std::string& field) const;
 };
 
 struct DesiredSet {

@@ -148,7 +148,7 @@ SecretValue Registered(std::string value) {
 // The most precise location of the source in the manifest.
 SourceLocation WhereIsValueFrom(const DesiredResource& r) {
   for (const char* field : {"spec.valueFrom.env", "spec.valueFrom.file"})
-    if (r.field_locations.count(field)) return r.LocationOf(field);
+    if (auto where = r.field_locations.Find(field)) return *where;
   return r.LocationOf("spec.valueFrom");
 }
 

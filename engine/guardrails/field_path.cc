@@ -16,12 +16,12 @@ std::string ParentFieldPath(const std::string& path) {
   return path.substr(0, dot);
 }
 
-SourceLocation LocateField(const std::map<std::string, SourceLocation>& locations,
-                           const std::string& path, const SourceLocation& fallback) {
+SourceLocation LocateField(const FieldLocations& locations, const std::string& path,
+                           const SourceLocation& fallback) {
   for (std::string p = path; !p.empty(); p = ParentFieldPath(p)) {
     if (ParentFieldPath(p).empty()) break;  // a top-level key: use the document
-    auto it = locations.find(p);
-    if (it != locations.end() && it->second.line > 0) return it->second;
+    auto where = locations.Find(p);
+    if (where && where->line > 0) return *where;
   }
   return fallback;
 }

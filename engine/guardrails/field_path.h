@@ -3,10 +3,10 @@
 // configuration error at the nearest place the user actually wrote.
 #pragma once
 
-#include <map>
 #include <string>
 
 #include "engine/diagnostic.h"
+#include "engine/field_locations.h"
 
 namespace keyward::engine::guardrails {
 
@@ -16,7 +16,7 @@ std::string ParentFieldPath(const std::string& path);
 
 // Where `path` is written, else its nearest written ancestor below the top level (a bare "spec"
 // or "metadata" says nothing a document location does not), else `fallback`.
-SourceLocation LocateField(const std::map<std::string, SourceLocation>& locations,
-                           const std::string& path, const SourceLocation& fallback);
+SourceLocation LocateField(const FieldLocations& locations, const std::string& path,
+                           const SourceLocation& fallback);
 
 }  // namespace keyward::engine::guardrails
