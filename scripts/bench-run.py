@@ -9,10 +9,13 @@ AZURE_* credentials, BENCH_LATENCY_MS, BENCH_PARALLELISM, BENCH_PEER (peer.mjs).
 1. Applies the estate with the emulator's throttling off (setup, not measured).
 2. Turns throttling on and adds BENCH_LATENCY_MS of latency to every ARM request.
 3. Runs, one after the other and each with full throttling buckets: keyward's no-change plan
-   twice (cold, then warm) and the per-resource peer. Each run is measured as a child process
-   (wall, user+system CPU and max RSS from wait4) and by the emulator's request counters
-   (/_emulator/stats before and after).
-4. Prints one table (Markdown) and exits non-zero if a run failed or a plan was not a no-op.
+   twice (cold, then warm), the per-resource peer (unless BENCH_SKIP_PEER=1) and the daemon in
+   observe mode for one loop and for three (each with a state directory of its own, so both
+   start cold). Each run is measured as a child process (wall, user+system CPU and max RSS from
+   wait4) and by the emulator's request counters (/_emulator/stats before and after). The
+   daemon's steady state is the difference: (three loops - one loop) / 2 reads per loop, and
+   its share of the reads ARM refills in a 5-minute interval (25/s).
+4. Prints the tables (Markdown) and exits non-zero if a run failed or a plan was not a no-op.
 """
 import json
 import os
@@ -25,6 +28,10 @@ import urllib.request
 # Identity calls, not ARM reads: every client makes one or two, whatever the estate's size.
 IDENTITY_OPERATIONS = {"Token", "OpenIdConfiguration", "ManagedIdentity_Imds",
                        "ManagedIdentity_AppService"}
+# ARM's read refill per subscription (the emulator's default budget), and the daemon interval
+# the issue's steady-state target is stated for.
+READS_PER_SECOND = 25
+DAEMON_INTERVAL_S = 300
 
 
 def admin(method, path, body=None):
@@ -76,6 +83,31 @@ def run(name, argv, env, log_dir):
             "output": output}
 
 
+def daemon_argv(keyward, manifests, loops, log_dir):
+    # A state directory of its own: the daemon starts with no key read cache, as after a restart.
+    state = os.path.join(log_dir, f"daemon-state-{loops}")
+    return [keyward, "daemon", manifests, "--mode", "observe", "--interval", "1s",
+            "--jitter", "0%", "--max-loops", str(loops), "--listen", "127.0.0.1:0",
+            "--state-dir", state]
+
+
+def print_daemon(daemon_runs, bound):
+    one, three = daemon_runs
+    steady = (three["requests"] - one["requests"]) / 2
+    budget = READS_PER_SECOND * DAEMON_INTERVAL_S
+    print()
+    print(f"Daemon (observe): reads per loop, and their share of the {budget} reads ARM refills "
+          f"in a {DAEMON_INTERVAL_S // 60}-minute interval at {READS_PER_SECOND}/s.")
+    print()
+    print("| daemon loop | ARM reads | × lower bound | share of the 5-minute read budget |")
+    print("|---|---|---|---|")
+    print(f"| first (cold) | {one['requests']} | {one['requests'] / bound:.2f} | "
+          f"{100 * one['requests'] / budget:.1f} % |")
+    print(f"| each later loop (steady state) | {steady:.0f} | {steady / bound:.2f} | "
+          f"{100 * steady / budget:.1f} % |")
+    print(f"| the list-page lower bound | {bound} | 1.00 | {100 * bound / budget:.1f} % |")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: bench-run.py ESTATE_JSON MANIFEST_DIR")
@@ -101,17 +133,24 @@ def main():
 
     plan = [keyward, "plan", manifests, "--detailed-exitcode"]
     peer_env = dict(env, NODE_EXTRA_CA_CERTS=os.environ["KEYWARD_CA_FILE"])
+    measures = [("keyward plan (cold)", plan, env), ("keyward plan (warm)", plan, env)]
+    with_peer = os.environ.get("BENCH_SKIP_PEER", "0") != "1"
+    if with_peer:
+        measures.append((f"peer (JS SDK, {parallelism} at a time)",
+                         ["node", os.environ["BENCH_PEER"], sys.argv[1], "--parallelism",
+                          parallelism], peer_env))
     runs = []
-    for name, argv, run_env in [
-            ("keyward plan (cold)", plan, env),
-            ("keyward plan (warm)", plan, env),
-            (f"peer (JS SDK, {parallelism} at a time)",
-             ["node", os.environ["BENCH_PEER"], sys.argv[1], "--parallelism", parallelism],
-             peer_env)]:
+    for name, argv, run_env in measures:
         print(f"measuring: {name} ...", flush=True)
         runs.append(run(name, argv, run_env, log_dir))
+    daemon_runs = []
+    for loops in (1, 3):
+        name = f"keyward daemon ({loops} loop{'s' if loops > 1 else ''})"
+        print(f"measuring: {name} ...", flush=True)
+        daemon_runs.append(run(name, daemon_argv(keyward, manifests, loops, log_dir), env,
+                               log_dir))
 
-    failed = [r for r in runs if r["status"] != 0]
+    failed = [r for r in runs + daemon_runs if r["status"] != 0]
     bound = estate["lower_bound"]
     print()
     print(f"Estate: {len(estate['resources'])} resources ({estate['vaults']} vaults); "
@@ -123,8 +162,8 @@ def main():
     for r in runs:
         print(f"| {r['name']} | {r['requests']} | {r['requests'] / bound:.2f} | "
               f"{r['throttled']} | {r['wall']:.1f} | {r['cpu']:.2f} | {r['rss']:.0f} |")
-    peer = runs[-1]
-    for r in runs[:-1]:
+    peer = runs[-1] if with_peer else None
+    for r in runs[:-1] if peer else []:
         print(f"| {r['name']} ÷ peer | {r['requests'] / max(peer['requests'], 1):.2f} | | | "
               f"{r['wall'] / peer['wall']:.3f} | {r['cpu'] / max(peer['cpu'], 1e-9):.2f} | "
               f"{r['rss'] / max(peer['rss'], 1e-9):.2f} |")
@@ -134,7 +173,8 @@ def main():
     print("|---|" + "---|" * len(runs))
     for op in operations:
         print(f"| {op} | " + " | ".join(str(r["ops"].get(op, 0)) for r in runs) + " |")
-    for r in runs:
+    print_daemon(daemon_runs, bound)
+    for r in runs + daemon_runs:
         if r["status"] not in (0,):
             detail = "changes planned (exit 2): not a no-op" if r["status"] == 2 else "failed"
             print(f"\n{r['name']}: exit {r['status']}, {detail}; log: {r['log']}")
