@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include "engine/by_address.h"
 #include "engine/hmac.h"
@@ -226,6 +227,17 @@ std::vector<std::string> DifferingValues(const Change& saved, const Change& fres
   return out;
 }
 
+// keyward never writes two changes, or two resources, of one address; a file that has them was
+// edited, and every lookup by address (apply, the stale check) would see only the first.
+template <class T>
+void RequireUniqueAddresses(const std::vector<T>& items, const char* what) {
+  std::set<std::string_view> seen;
+  for (const T& item : items)
+    if (!seen.insert(item.address).second)
+      throw std::invalid_argument(std::string(what) + " has the address '" + item.address +
+                                  "' twice");
+}
+
 std::string WhyStale(const Change& c, const Change* now) {
   const std::string& was = c.fingerprint;
   const std::string is = now ? now->fingerprint : "";
@@ -340,6 +352,8 @@ Result<SavedPlan> ParseSavedPlan(const std::string& text, const std::string& sou
     for (const Json& d : j.at("desired")) saved.desired.resources.push_back(DesiredFromJson(d));
     const Json& plan = j.at("plan");
     for (const Json& c : plan.at("changes")) saved.plan.changes.push_back(ChangeFromJson(c));
+    RequireUniqueAddresses(saved.desired.resources, "desired");
+    RequireUniqueAddresses(saved.plan.changes, "plan.changes");
     for (const Json& d : plan.at("diagnostics")) {
       const std::string severity = d.at("severity").get<std::string>();
       const SourceLocation where = LocationFromJson(d.at("location"));

@@ -133,6 +133,28 @@ TEST(SavedPlanTest, RejectsWhatIsNotASavedPlanWithAClearMessage) {
   EXPECT_FALSE(ParseSavedPlan(whole.substr(0, whole.size() / 2), "half.kwplan"));
 }
 
+// Found by saved_plan_fuzz: with a second change of one address, the stale check compared the
+// second with the first and called a plan stale against itself.
+TEST(SavedPlanTest, RejectsTwoChangesOrResourcesOfOneAddress) {
+  Json doc = Json::parse(SerializeSavedPlan(Sample()));
+  Json second = doc["plan"]["changes"][1];
+  second["address"] = doc["plan"]["changes"][0]["address"];
+  doc["plan"]["changes"].push_back(second);
+  auto twice = ParseSavedPlan(doc.dump(), "p.kwplan");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(twice.error().message,
+              HasSubstr("p.kwplan: corrupt keyward saved plan: plan.changes has the address '" +
+                        doc["plan"]["changes"][0]["address"].get<std::string>() + "' twice"));
+
+  doc = Json::parse(SerializeSavedPlan(Sample()));
+  doc["desired"].push_back(doc["desired"][0]);
+  auto resource_twice = ParseSavedPlan(doc.dump(), "p.kwplan");
+  ASSERT_FALSE(resource_twice);
+  EXPECT_THAT(resource_twice.error().message,
+              HasSubstr("desired has the address 'Vault/payments-kv' twice"));
+}
+
 TEST(SavedPlanTest, FileIsWrittenPrivatelyAndReplacedAtomically) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("keyward-saved-plan-" + std::to_string(::getpid()));
