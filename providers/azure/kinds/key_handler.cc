@@ -37,10 +37,10 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
                     [&](const engine::DesiredResource& d) { return KeyParentOf(kind_, d).arm_id; });
   KEYWARD_ASSIGN_OR_RETURN(std::vector<Json> items,
                            ListUnderParents(*client_, parents, "keys", request.parallelism, ctx));
-  std::set<std::string> desired_ids;  // lower key ids
+  std::map<std::string, const engine::DesiredResource*> desired_by_id;  // lower key id ->
   for (const engine::DesiredResource* d : request.desired) {
     const KeyParent parent = KeyParentOf(kind_, *d);
-    if (!parent.arm_id.empty()) desired_ids.insert(Lower(parent.arm_id + "/keys/" + d->name));
+    if (!parent.arm_id.empty()) desired_by_id[Lower(parent.arm_id + "/keys/" + d->name)] = d;
   }
 
   std::set<std::string> listed_parents, listed_keys;
@@ -48,11 +48,18 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
   for (const Json& item : items) listed_keys.insert(Lower(item.value("id", "")));
   cache_->ForgetUnlisted(listed_parents, listed_keys);
 
-  // Phase 2: full properties of the declared keys (list items lack kty, keyOps, ...).
-  std::vector<size_t> declared;
-  for (size_t i = 0; i < items.size(); ++i)
-    if (request.all_in_scope || desired_ids.count(Lower(items[i].value("id", ""))))
-      declared.push_back(i);
+  // Phase 2: full properties of the declared keys (list items lack kty, keyOps, ...). Only a read
+  // that compares the rotation policy (which the list cannot vouch for) needs a young cache entry.
+  std::vector<KeyToRead> declared;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto d = desired_by_id.find(Lower(items[i].value("id", "")));
+    const bool is_declared = d != desired_by_id.end();
+    if (!request.all_in_scope && !is_declared) continue;  // a prune candidate: the list is enough
+    const bool compares_rotation =
+        request.all_in_scope || FindKey(d->second->spec, "rotationPolicy") != nullptr;
+    declared.push_back(
+        {i, compares_rotation ? KeyReadCache::AgeBound::kMaxAge : KeyReadCache::AgeBound::kNone});
+  }
   KEYWARD_RETURN_IF_ERROR(ReadDeclared(items, declared, request.parallelism, ctx));
   if (auto saved = cache_->Save(); !saved)
     spdlog::warn("the key read cache was not saved (the next plan reads more): {}",
@@ -74,14 +81,14 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
   return out;
 }
 
-Status KeyHandler::ReadDeclared(std::vector<Json>& items, const std::vector<size_t>& declared,
+Status KeyHandler::ReadDeclared(std::vector<Json>& items, const std::vector<KeyToRead>& declared,
                                 size_t parallelism, const Context& ctx) {
   std::vector<size_t> to_get;
-  for (size_t i : declared) {
-    if (auto cached = cache_->Find(items[i]))
-      items[i] = std::move(*cached);
+  for (const KeyToRead& k : declared) {
+    if (auto cached = cache_->Find(items[k.item], k.bound))
+      items[k.item] = std::move(*cached);
     else
-      to_get.push_back(i);
+      to_get.push_back(k.item);
   }
   std::vector<Result<ArmResponse>> gets(to_get.size());
   engine::ForEachBounded(to_get.size(), parallelism, [&](size_t i) {

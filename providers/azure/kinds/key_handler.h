@@ -36,9 +36,13 @@ class KeyHandler : public KindHandler<KeyKind> {
                                       const Context& ctx) override;
 
  private:
+  struct KeyToRead {
+    size_t item;  // index into the listed items
+    KeyReadCache::AgeBound bound;
+  };
   // Full keys for the declared list items: from the cache where the entry is unchanged, else GET.
   // A key deleted between the list and its GET is left out of `items`.
-  Status ReadDeclared(std::vector<Json>& items, const std::vector<size_t>& declared,
+  Status ReadDeclared(std::vector<Json>& items, const std::vector<KeyToRead>& declared,
                       size_t parallelism, const Context& ctx);
 
   std::shared_ptr<KeyReadCache> cache_;

@@ -390,5 +390,41 @@ TEST_F(KeyHandlerEmulatorTest, TheReadCacheFileServesTheNextProcess) {
   std::filesystem::remove_all(dir);
 }
 
+// The list cannot show a rotation policy edited in the data plane, so only a key whose manifest
+// declares a rotation policy is read again once its entry is older than KeyReadCache::kMaxAge; a
+// key without one is trusted on its unchanged list entry however old the entry is.
+TEST_F(KeyHandlerEmulatorTest, OnlyKeysThatDeclareARotationPolicyAreReadAgainAfterTheMaximumAge) {
+  const std::string vault = "kv-age-" + suffix_, group = "rg-age-" + suffix_;
+  AddGroupAndVault(group, vault, "premium");
+  Add("Key", "plain", {{"vault", vault}, {"kty", "RSA"}}, group);
+  Add("Key", "rotating",
+      {{"vault", vault},
+       {"kty", "RSA"},
+       {"rotationPolicy",
+        {{"attributes", {{"expiryTime", "P1Y"}}},
+         {"lifetimeActions",
+          {{{"trigger", {{"timeAfterCreate", "P90D"}}}, {"action", {{"type", "Rotate"}}}}}}}}},
+      group);
+  ApplyPlan(PlanNow());
+
+  int64_t now = 1'700'000'000;
+  auto cache = std::make_shared<KeyReadCache>([&now] { return now; });
+  engine::HandlerRegistry registry;
+  registry.Register(std::make_unique<ResourceGroupHandler>(client()));
+  registry.Register(std::make_unique<VaultHandler>(client()));
+  registry.Register(std::make_unique<KeyHandler>(client(), VaultKeyKind(), cache));
+  auto key_gets = [&] {
+    const Json before = Stats();
+    auto observed = engine::Refresh(set_, registry, engine::RefreshOptions{}, ctx_);
+    EXPECT_TRUE(observed.has_value()) << (observed ? "" : observed.error().ToString());
+    return Count(Stats(), "Keys_Get") - Count(before, "Keys_Get");
+  };
+  EXPECT_EQ(key_gets(), 2) << "cold";
+  EXPECT_EQ(key_gets(), 0) << "warm";
+  now += KeyReadCache::kMaxAge.count();
+  EXPECT_EQ(key_gets(), 1) << "only the key whose rotation policy is compared";
+  EXPECT_EQ(key_gets(), 0) << "and that one is young again";
+}
+
 }  // namespace
 }  // namespace keyward::azure

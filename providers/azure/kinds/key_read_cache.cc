@@ -64,13 +64,13 @@ void KeyReadCache::Load() {
   }
 }
 
-std::optional<Json> KeyReadCache::Find(const Json& list_item) const {
+std::optional<Json> KeyReadCache::Find(const Json& list_item, AgeBound bound) const {
   const std::string id = IdOf(list_item);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (id.empty() || it == entries_.end()) return std::nullopt;
   const int64_t age = now_() - it->second.read_at;
-  if (age < 0 || age >= kMaxAge.count()) return std::nullopt;
+  if (bound == AgeBound::kMaxAge && (age < 0 || age >= kMaxAge.count())) return std::nullopt;
   if (it->second.listed != engine::FingerprintOf(list_item)) return std::nullopt;
   return it->second.key;
 }

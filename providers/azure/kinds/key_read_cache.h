@@ -5,8 +5,11 @@
 // which moves with every new version and every update); the GET adds what the list leaves out
 // (kty, keyOps, keySize, curveName, rotation and release policies). While the entry is exactly the
 // one seen at the last GET, and that GET is younger than kMaxAge, the remembered answer stands in
-// for a new one. kMaxAge bounds how long a change the list cannot show (a rotation policy edited
-// in the data plane, which does not touch `updated`) can stay unseen.
+// for a new one. The one change the list cannot show is a rotation policy edited in the data plane
+// (its own endpoint; it does not touch `updated`). A caller that compares the rotation policy (a
+// manifest that declares one, or an export) asks for AgeBound::kMaxAge, which bounds how long such
+// an edit can stay unseen; a caller that does not can trust the list entry alone (kNone), so an
+// unchanged key costs no GET however old its entry.
 //
 // It holds only what ARM's management plane returns for a key — no key material, no secret — so
 // its file (the CLI keeps one per stack, kind and ARM endpoint under the state directory; the
@@ -44,8 +47,12 @@ class KeyReadCache {
   // file starts from what it holds, not from another stack's entries). "" = memory only.
   void UseFile(const std::string& path);
 
-  // The full key remembered for this keys-list entry, if the entry is unchanged and young enough.
-  std::optional<Json> Find(const Json& list_item) const;
+  // Whether an entry must also be younger than kMaxAge to be trusted.
+  enum class AgeBound { kMaxAge, kNone };
+
+  // The full key remembered for this keys-list entry, if the entry is unchanged (and, with
+  // kMaxAge, young enough).
+  std::optional<Json> Find(const Json& list_item, AgeBound bound = AgeBound::kMaxAge) const;
   void Remember(const Json& list_item, const Json& full_key);
 
   // After listing the keys of `listed_parents` (lowercase ids): forgets their keys that the lists

@@ -76,6 +76,15 @@ TEST_F(KeyReadCacheTest, AnEntryOlderThanTheMaximumAgeIsReadAgain) {
   EXPECT_FALSE(cache.Find(ListItem("cmk", 100)));
 }
 
+TEST_F(KeyReadCacheTest, WithoutAnAgeBoundAnOldEntryStandsWhileItsListEntryIsUnchanged) {
+  KeyReadCache cache(clock_);
+  cache.Remember(ListItem("cmk", 100), FullKey("cmk", 100));
+  now_ += 100 * KeyReadCache::kMaxAge.count();
+  EXPECT_FALSE(cache.Find(ListItem("cmk", 100)));
+  EXPECT_TRUE(cache.Find(ListItem("cmk", 100), KeyReadCache::AgeBound::kNone));
+  EXPECT_FALSE(cache.Find(ListItem("cmk", 101), KeyReadCache::AgeBound::kNone));
+}
+
 TEST_F(KeyReadCacheTest, AnAnswerForAnotherKeyIsNotKept) {
   KeyReadCache cache(clock_);
   cache.Remember(ListItem("cmk", 100), FullKey("other", 100));
