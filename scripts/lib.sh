@@ -9,10 +9,7 @@ step() { printf '\n\033[1m==> [%s] %s\033[0m\n' "$(date +%T)" "$*"; }
 # Configures and builds everything (or the targets given) with all cores.
 build_keyward() {
   step "Building keyward (cmake, $(nproc) jobs) into ${BUILD_DIR#$KEYWARD_ROOT/}"
-  # -g1 (line tables: backtraces keep file:line) instead of -g: a fifth of each file's compile
-  # time on 2 cores. A debugger session wants CMAKE_BUILD_TYPE=Debug anyway.
-  cmake -S "$KEYWARD_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+  cmake -S "$KEYWARD_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   if [ $# -gt 0 ]; then
     local targets=(); for t in "$@"; do targets+=(--target "$t"); done
     cmake --build "$BUILD_DIR" -j"$(nproc)" "${targets[@]}"
