@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -212,31 +213,41 @@ void Abandon(pplx::task<HttpResponse>& task) {
   });
 }
 
+// The certificates every connection trusts: the system's default paths plus the extra CA file,
+// parsed once per transport and shared. cpprest builds a new TLS context for each connection, and
+// with OpenSSL 3 parsing the system bundle costs tens of milliseconds of CPU: loading it into
+// every context again was half of a no-change plan's CPU (docs/benchmarks.md).
+std::shared_ptr<X509_STORE> LoadTrustStore(const std::string& ca_file) {
+  std::shared_ptr<X509_STORE> store(X509_STORE_new(), X509_STORE_free);
+  if (!store) return nullptr;
+  // Errors surface as TLS failures, as before: a missing system bundle leaves only the CA file.
+  X509_STORE_set_default_paths(store.get());
+  if (!ca_file.empty()) X509_STORE_load_file(store.get(), ca_file.c_str());
+  ERR_clear_error();
+  return store;
+}
+
 }  // namespace
 
 struct CpprestTransport::Impl {
   CpprestTransportOptions options;
   std::mutex mu;
-  std::optional<Status> ca_file_ok;  // CheckCaFile(options.ca_file), once
+  std::optional<Status> ca_file_ok;   // CheckCaFile(options.ca_file), once
+  std::shared_ptr<X509_STORE> trust;  // LoadTrustStore(options.ca_file), once
   std::map<std::string, std::shared_ptr<web::http::client::http_client>> clients;
 
   std::shared_ptr<web::http::client::http_client> ClientFor(const std::string& authority) {
     std::lock_guard<std::mutex> lock(mu);
     auto it = clients.find(authority);
     if (it != clients.end()) return it->second;
+    if (!trust) trust = LoadTrustStore(options.ca_file);
     web::http::client::http_client_config config;
     config.set_timeout(options.timeout);
     config.set_validate_certificates(true);  // never false: there is no option for it
-    std::string ca_file = options.ca_file;
-    config.set_ssl_context_callback([ca_file](boost::asio::ssl::context& ssl) {
-      // cpprest already loads the default verify paths; add them again in case a future
-      // version does not, then add the extra anchor. Errors here surface as TLS failures.
-      boost::system::error_code ignored;
-      ssl.set_default_verify_paths(ignored);
-      if (!ca_file.empty()) {
-        boost::system::error_code ec;
-        ssl.load_verify_file(ca_file, ec);
-      }
+    config.set_ssl_context_callback([store = trust](boost::asio::ssl::context& ssl) {
+      // Replaces whatever cpprest loaded into this connection's context (it loads the default
+      // paths itself) with the shared store; set1 takes its own reference.
+      if (store) SSL_CTX_set1_cert_store(ssl.native_handle(), store.get());
     });
     auto client = std::make_shared<web::http::client::http_client>(authority, config);
     clients.emplace(authority, client);
