@@ -40,12 +40,9 @@ TEST(RealFileReaderTest, ReadsAndListsTheDisk) {
   namespace fs = std::filesystem;
   const ScratchDir scratch("keyward_file_reader_test");
   const fs::path& root = scratch.path();
-  fs::create_directories(root / "sub");
-  fs::create_directories(root / ".git");
-  fs::create_directories(root / "node_modules");
   for (const char* name :
        {"b.yaml", "a.yml", "sub/c.yaml", ".git/x.yaml", "node_modules/y.yaml", "z.txt"}) {
-    std::ofstream(root / name) << "k: v\n";
+    scratch.Write(name, "k: v\n");
   }
   RealFileReader reader;
   auto listed = reader.ListManifestFiles(root.string());
@@ -63,8 +60,8 @@ TEST(RealFileReaderTest, ReadRegularFileRefusesSymlinksFifosAndOversizedFiles) {
   namespace fs = std::filesystem;
   const ScratchDir scratch("keyward_regular_file_test");
   const fs::path& root = scratch.path();
-  std::ofstream(root / "value.txt") << "s3cret";
-  std::ofstream(root / "big.txt") << std::string(100, 'x');
+  scratch.Write("value.txt", "s3cret");
+  scratch.Write("big.txt", std::string(100, 'x'));
   fs::create_symlink(root / "value.txt", root / "link.txt");
   ASSERT_EQ(::mkfifo((root / "fifo").c_str(), 0600), 0);
   RealFileReader reader;
@@ -99,7 +96,7 @@ TEST(RealFileReaderTest, ReadIsBoundedAndTheWalkReadsEachDirectoryOnce) {
   const ScratchDir scratch("keyward_bounded_read_test");
   const fs::path& root = scratch.path();
   fs::create_directories(root / "m" / "sub");
-  std::ofstream(root / "m" / "a.yaml") << "k: v\n";
+  scratch.Write("m/a.yaml", "k: v\n");
   ASSERT_EQ(::mkfifo((root / "pipe.yaml").c_str(), 0600), 0);
   fs::create_symlink("/dev/zero", root / "zero.yaml");
   std::ofstream(root / "big.yaml").close();

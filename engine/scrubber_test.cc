@@ -5,28 +5,28 @@
 
 #include <stdexcept>
 
+#include "tests/support/canary_secrets.h"
+
 namespace keyward::engine {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kSecretValue[] = "CANARY-secret-value-4f1e";
-constexpr char kClientSecret[] = "client~secret.Zq8-v1";
-constexpr char kAccessToken[] = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJrZXl3YXJkIn0.c2lnbmF0dXJl";
-constexpr char kFingerprintKey[] = "fingerprint-key-0123";
+// Every sensitive value of a run.
+constexpr const char* kSensitiveValues[] = {canary::kSecretValue, canary::kClientSecret,
+                                            canary::kAccessToken, canary::kFingerprintKey};
 
 // Every sensitive value of a run, registered as keyward registers them when it reads them.
 Scrubber& Registered(Scrubber& scrubber) {
-  for (const char* value : {kSecretValue, kClientSecret, kAccessToken, kFingerprintKey})
-    scrubber.Add(value);
+  for (const char* value : kSensitiveValues) scrubber.Add(value);
   return scrubber;
 }
 
 TEST(ScrubberTest, EachSensitiveValueIsRemovedFromArmErrorsLogLinesAndExceptionTexts) {
   Scrubber scrubber;
   Registered(scrubber);
-  for (const char* value : {kSecretValue, kClientSecret, kAccessToken, kFingerprintKey}) {
+  for (const char* value : kSensitiveValues) {
     const std::string arm_error =
         std::string("ARM 400 BadRequest: The value '") + value + "' is not valid";
     const std::string log_line =
@@ -82,7 +82,8 @@ TEST(ScrubberTest, StreamCatchesAValueSplitAcrossChunksAndHoldsBackOnlyWhatCould
   Registered(scrubber);
   ScrubbingStream stream(scrubber);
   std::string out;
-  const std::string text = std::string("error: ARM 400: bad value ") + kSecretValue + "\nnext\n";
+  const std::string text =
+      std::string("error: ARM 400: bad value ") + canary::kSecretValue + "\nnext\n";
   // Byte by byte: the worst split a stdio buffer can make.
   for (char c : text) out += stream.Write(std::string_view(&c, 1));
   out += stream.Finish();

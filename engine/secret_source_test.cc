@@ -5,21 +5,18 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "engine/manifest_loader.h"
 #include "engine/manifest_test_util.h"
 #include "engine/scratch_dir_test_util.h"
 #include "engine/scrubber.h"
+#include "tests/support/canary_secrets.h"
 
 namespace keyward::engine {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kCanary[] = "canary-Vx9!value-must-never-leak";
-constexpr char kKey[] = "fingerprint-key-for-tests";
 
 DesiredResource SecretAt(const std::string& name, Json value_from,
                          const std::string& file = "manifests/payments/secrets.yaml") {
@@ -69,28 +66,29 @@ TEST(SecretSourceTest, HmacMatchesRfc4231TestCases1And2) {
 }
 
 TEST(SecretSourceTest, KeyIdIsShortStableAndDiffersPerKey) {
-  const std::string id = FingerprintKeyId(kKey);
+  const std::string id = FingerprintKeyId(canary::kFingerprintKey);
   EXPECT_EQ(id.size(), 8u);
-  EXPECT_EQ(id, FingerprintKeyId(kKey));
+  EXPECT_EQ(id, FingerprintKeyId(canary::kFingerprintKey));
   EXPECT_NE(id, FingerprintKeyId("another-key"));
   EXPECT_THAT(id, Not(HasSubstr("fingerprint")));
 }
 
 TEST(SecretSourceTest, FingerprintIsKeyIdColonHmacOfTheValue) {
-  const std::string fp = ValueFingerprint(kKey, kCanary);
-  EXPECT_EQ(fp, FingerprintKeyId(kKey) + ":" + HmacSha256Hex(kKey, kCanary));
-  EXPECT_EQ(KeyIdOf(fp), FingerprintKeyId(kKey));
+  const std::string fp = ValueFingerprint(canary::kFingerprintKey, canary::kSecretValue);
+  EXPECT_EQ(fp, FingerprintKeyId(canary::kFingerprintKey) + ":" +
+                    HmacSha256Hex(canary::kFingerprintKey, canary::kSecretValue));
+  EXPECT_EQ(KeyIdOf(fp), FingerprintKeyId(canary::kFingerprintKey));
   EXPECT_EQ(KeyIdOf("malformed"), "");
-  EXPECT_THAT(fp, Not(HasSubstr(kCanary)));
+  EXPECT_THAT(fp, Not(HasSubstr(canary::kSecretValue)));
 }
 
 TEST(SecretSourceTest, ReadsFromEnvironment) {
   FakeFileReader files;
   FakeEnvironment env;
-  env.Set("DB_PASSWORD", kCanary);
+  env.Set("DB_PASSWORD", canary::kSecretValue);
   auto value = ReadSecretValue(Json{{"env", "DB_PASSWORD"}}, InM(), files, env);
   ASSERT_TRUE(value) << value.error().message;
-  EXPECT_EQ(value->reveal(), kCanary);
+  EXPECT_EQ(value->reveal(), canary::kSecretValue);
 }
 
 TEST(SecretSourceTest, ReadsFileRelativeToTheManifestDirectoryInsideTheRoot) {
@@ -122,8 +120,8 @@ TEST(SecretSourceTest, FilesOutsideTheRootAreRefusedWhateverThePathSays) {
   FakeFileReader files;
   FakeEnvironment env;
   const StackConfig config;
-  files.AddFile("/etc/shadow", kCanary);
-  files.AddFile("manifests/other-stack/db.txt", kCanary);
+  files.AddFile("/etc/shadow", canary::kSecretValue);
+  files.AddFile("manifests/other-stack/db.txt", canary::kSecretValue);
   for (const char* path : {"../../etc/shadow", "/etc/shadow", "../../../../../../etc/shadow",
                            "values/../../other-stack/db.txt"}) {
     DesiredResource secret = SecretAt("db", Json{{"file", path}});
@@ -135,7 +133,7 @@ TEST(SecretSourceTest, FilesOutsideTheRootAreRefusedWhateverThePathSays) {
                 HasSubstr("outside the manifest set's root /fake/manifests/payments"))
         << path;
     EXPECT_THAT(value.error().message, HasSubstr("secrets.sources.allowedDirectories")) << path;
-    EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
+    EXPECT_THAT(value.error().message, Not(HasSubstr(canary::kSecretValue)));
   }
   EXPECT_EQ(files.reads(), 0) << "nothing outside the root was read";
 }
@@ -160,7 +158,7 @@ TEST(SecretSourceTest, AllowedDirectoriesOpenTheWayOutWithinTheOperatorsCeiling)
   FakeEnvironment env;
   const StackConfig config = AllowingDirectories({"/var/run/secrets/keyward"});
   files.AddFile("/var/run/secrets/keyward/db", "mounted");
-  files.AddFile("/var/run/secrets/other/db", kCanary);
+  files.AddFile("/var/run/secrets/other/db", canary::kSecretValue);
   DesiredResource mounted = SecretAt("db", Json{{"file", "/var/run/secrets/keyward/db"}});
   auto value = ReadSecretValueOf(mounted, config, files, env);
   ASSERT_TRUE(value) << value.error().message;
@@ -204,11 +202,11 @@ TEST(SecretSourceTest, KeywardsOwnCredentialsAndKeysAreNeverASource) {
   for (const char* name :
        {"AZURE_CLIENT_SECRET", "KEYWARD_FINGERPRINT_KEY", "KEYWARD_PLAN_KEY",
         "KEYWARD_WEBHOOK_SECRET", "IDENTITY_HEADER", "STACK_FP_KEY", "STACK_PLAN_KEY"}) {
-    env.Set(name, kCanary);
+    env.Set(name, canary::kSecretValue);
     auto value = ReadSecretValueOf(SecretAt("db", Json{{"env", name}}), config, files, env);
     ASSERT_FALSE(value) << name;
     EXPECT_THAT(value.error().message, HasSubstr("holds keyward's own credentials or keys"));
-    EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
+    EXPECT_THAT(value.error().message, Not(HasSubstr(canary::kSecretValue)));
   }
 }
 
@@ -218,7 +216,8 @@ TEST(SecretSourceTest, EnvRestrictionsAllowOnlyTheListedPrefixesAndNames) {
   StackConfig config;
   config.secret_sources.env_prefixes = {"PAYMENTS_"};
   config.secret_sources.env_names = {"SHARED_TOKEN"};
-  for (const char* name : {"PAYMENTS_DB", "SHARED_TOKEN", "HOME"}) env.Set(name, kCanary);
+  for (const char* name : {"PAYMENTS_DB", "SHARED_TOKEN", "HOME"})
+    env.Set(name, canary::kSecretValue);
   EXPECT_TRUE(ReadSecretValueOf(SecretAt("a", Json{{"env", "PAYMENTS_DB"}}), config, files, env));
   EXPECT_TRUE(ReadSecretValueOf(SecretAt("b", Json{{"env", "SHARED_TOKEN"}}), config, files, env));
   auto home = ReadSecretValueOf(SecretAt("c", Json{{"env", "HOME"}}), config, files, env);
@@ -237,7 +236,7 @@ TEST(SecretSourceTest, CheckReportsViolationsAtValueFromWithoutReadingAnything) 
   set.resources.push_back(SecretAt("not-yet-mounted", Json{{"file", "values/later.txt"}}));
   set.resources.push_back(SecretAt("client-secret", Json{{"env", "AZURE_CLIENT_SECRET"}}));
   FakeFileReader files;
-  files.AddFile("/etc/shadow", kCanary);
+  files.AddFile("/etc/shadow", canary::kSecretValue);
   FakeEnvironment env;
   Diagnostics d = CheckSecretSources(set, files, env);
   ASSERT_EQ(d.items().size(), 2u) << AllMessages(d);
@@ -263,14 +262,14 @@ TEST(SecretSourceTest, MissingEnvVariableIsAnErrorAtValueFromNamingSecretAndVari
   set.resources.push_back(SecretAt("db-password", Json{{"env", "PAYMENTS_DB_PASSWORD"}}));
   FakeFileReader files;
   FakeEnvironment env;
-  env.Set("OTHER", kCanary);
-  Diagnostics d = ResolveSecretFingerprints(set, kKey, files, env);
+  env.Set("OTHER", canary::kSecretValue);
+  Diagnostics d = ResolveSecretFingerprints(set, canary::kFingerprintKey, files, env);
   ASSERT_TRUE(d.HasErrors());
   const std::string text = AllMessages(d);
   EXPECT_THAT(text, HasSubstr("manifests/payments/secrets.yaml:9:14"));
   EXPECT_THAT(text, HasSubstr("Secret/payments-kv/db-password"));
   EXPECT_THAT(text, HasSubstr("environment variable PAYMENTS_DB_PASSWORD is not set"));
-  EXPECT_THAT(text, Not(HasSubstr(kCanary)));
+  EXPECT_THAT(text, Not(HasSubstr(canary::kSecretValue)));
   EXPECT_EQ(set.resources[0].value_fingerprint, "");
 }
 
@@ -289,17 +288,17 @@ TEST(SecretSourceTest, MissingOrUnreadableFileIsAnErrorNamingThePathNotTheValue)
   set.resources.push_back(SecretAt("missing", Json{{"file", "nope.txt"}}));
   set.resources.push_back(SecretAt("locked", Json{{"file", "locked.txt"}}));
   FakeFileReader files;
-  files.AddFile("manifests/payments/locked.txt", kCanary);
+  files.AddFile("manifests/payments/locked.txt", canary::kSecretValue);
   files.MakeUnreadable("manifests/payments/locked.txt");
   FakeEnvironment env;
-  Diagnostics d = ResolveSecretFingerprints(set, kKey, files, env);
+  Diagnostics d = ResolveSecretFingerprints(set, canary::kFingerprintKey, files, env);
   ASSERT_EQ(d.items().size(), 2u) << AllMessages(d);
   const std::string text = AllMessages(d);
   EXPECT_THAT(text, HasSubstr("Secret/payments-kv/missing: cannot read the secret value: file "
                               "manifests/payments/nope.txt cannot be read"));
   EXPECT_THAT(text, HasSubstr("Secret/payments-kv/locked"));
   EXPECT_THAT(text, HasSubstr("manifests/payments/locked.txt"));
-  EXPECT_THAT(text, Not(HasSubstr(kCanary)));
+  EXPECT_THAT(text, Not(HasSubstr(canary::kSecretValue)));
 }
 
 TEST(SecretSourceTest, ResolveFillsFingerprintsOnlyForSecretsThatArePlanned) {
@@ -314,10 +313,11 @@ TEST(SecretSourceTest, ResolveFillsFingerprintsOnlyForSecretsThatArePlanned) {
   set.resources.push_back(vault);
   FakeFileReader files;
   FakeEnvironment env;
-  env.Set("DB", kCanary);
-  Diagnostics d = ResolveSecretFingerprints(set, kKey, files, env);
+  env.Set("DB", canary::kSecretValue);
+  Diagnostics d = ResolveSecretFingerprints(set, canary::kFingerprintKey, files, env);
   EXPECT_FALSE(d.HasErrors()) << AllMessages(d);
-  EXPECT_EQ(set.resources[0].value_fingerprint, ValueFingerprint(kKey, kCanary));
+  EXPECT_EQ(set.resources[0].value_fingerprint,
+            ValueFingerprint(canary::kFingerprintKey, canary::kSecretValue));
   EXPECT_EQ(set.resources[1].value_fingerprint, "");
   EXPECT_EQ(set.resources[2].value_fingerprint, "");
 }
@@ -328,7 +328,7 @@ TEST(SecretSourceTest, KeyComesFromTheConfiguredVariableAndMustBeSetAndNonEmpty)
   set.resources.push_back(SecretAt("db", Json{{"env", "DB"}}));
   FakeFileReader files;
   FakeEnvironment env;
-  env.Set("DB", kCanary);
+  env.Set("DB", canary::kSecretValue);
 
   Diagnostics missing = ResolveSecretFingerprints(set, files, env);
   ASSERT_TRUE(missing.HasErrors());
@@ -341,11 +341,12 @@ TEST(SecretSourceTest, KeyComesFromTheConfiguredVariableAndMustBeSetAndNonEmpty)
   ASSERT_TRUE(empty.HasErrors());
   EXPECT_THAT(AllMessages(empty), HasSubstr("MY_KEY (the secret fingerprint key) is empty"));
 
-  env.Set("MY_KEY", kKey);
+  env.Set("MY_KEY", canary::kFingerprintKey);
   Diagnostics ok = ResolveSecretFingerprints(set, files, env);
   EXPECT_FALSE(ok.HasErrors()) << AllMessages(ok);
-  EXPECT_EQ(set.resources[0].value_fingerprint, ValueFingerprint(kKey, kCanary));
-  EXPECT_THAT(AllMessages(missing) + AllMessages(empty), Not(HasSubstr(kCanary)));
+  EXPECT_EQ(set.resources[0].value_fingerprint,
+            ValueFingerprint(canary::kFingerprintKey, canary::kSecretValue));
+  EXPECT_THAT(AllMessages(missing) + AllMessages(empty), Not(HasSubstr(canary::kSecretValue)));
 }
 
 TEST(SecretSourceTest, UnsetExportPlaceholderIsLeftUnresolvedWithoutErrorOrKey) {
@@ -360,11 +361,12 @@ TEST(SecretSourceTest, UnsetExportPlaceholderIsLeftUnresolvedWithoutErrorOrKey) 
   EXPECT_EQ(set.resources[0].value_fingerprint, "");
 
   // Once set, a placeholder is an ordinary env source.
-  env.Set("DB", kCanary);
-  env.Set(kDefaultFingerprintKeyEnv, kKey);
+  env.Set("DB", canary::kSecretValue);
+  env.Set(kDefaultFingerprintKeyEnv, canary::kFingerprintKey);
   Diagnostics set_now = ResolveSecretFingerprints(set, files, env);
   EXPECT_FALSE(set_now.HasErrors()) << AllMessages(set_now);
-  EXPECT_EQ(set.resources[0].value_fingerprint, ValueFingerprint(kKey, kCanary));
+  EXPECT_EQ(set.resources[0].value_fingerprint,
+            ValueFingerprint(canary::kFingerprintKey, canary::kSecretValue));
 }
 
 TEST(SecretSourceTest, UnsetVariableWithoutPlaceholderIsStillAnError) {
@@ -372,7 +374,7 @@ TEST(SecretSourceTest, UnsetVariableWithoutPlaceholderIsStillAnError) {
   set.resources.push_back(SecretAt("db", Json{{"env", "DB"}, {"placeholder", false}}));
   FakeFileReader files;
   FakeEnvironment env;
-  EXPECT_TRUE(ResolveSecretFingerprints(set, kKey, files, env).HasErrors());
+  EXPECT_TRUE(ResolveSecretFingerprints(set, canary::kFingerprintKey, files, env).HasErrors());
 }
 
 TEST(SecretSourceTest, NoKeyIsNeededWithoutSecrets) {
@@ -395,9 +397,9 @@ TEST(SecretSourceTest, MalformedValueFromIsAnError) {
 }
 
 TEST(SecretSourceTest, MovedFromSecretValueIsEmpty) {
-  SecretValue a{std::string(kCanary)};
+  SecretValue a{std::string(canary::kSecretValue)};
   SecretValue b(std::move(a));
-  EXPECT_EQ(b.reveal(), kCanary);
+  EXPECT_EQ(b.reveal(), canary::kSecretValue);
   EXPECT_EQ(a.reveal(), "");  // NOLINT(bugprone-use-after-move): the point of the test
 }
 
@@ -413,7 +415,7 @@ TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLo
                 "---\n"
                 "apiVersion: keyward.dev/v1alpha1\nkind: Secret\nmetadata:\n  name: api\n"
                 "spec:\n  vault: orders-kv\n  valueFrom:\n    env: API_TOKEN\n");
-  files.AddFile("m/values/db.txt", kCanary);
+  files.AddFile("m/values/db.txt", canary::kSecretValue);
   HandlerRegistry registry = manifest_testing::MakeRegistry();
   LoadResult loaded = LoadManifests({"m"}, files, registry);
   ASSERT_FALSE(loaded.diagnostics.HasErrors()) << AllMessages(loaded.diagnostics);
@@ -421,14 +423,14 @@ TEST(SecretSourceTest, LoadedManifestsResolveWithKeywardYamlSecretsSettingsAndLo
   EXPECT_TRUE(loaded.set.config.disable_pruned_secrets);
 
   FakeEnvironment env;
-  env.Set("STACK_KEY", kKey);
+  env.Set("STACK_KEY", canary::kFingerprintKey);
   Diagnostics d = ResolveSecretFingerprints(loaded.set, files, env);
   ASSERT_EQ(d.items().size(), 1u) << AllMessages(d);
   EXPECT_EQ(d.items()[0].location.ToString(), "m/s.yaml:17:10");
   EXPECT_THAT(d.items()[0].message, HasSubstr("API_TOKEN is not set"));
   const DesiredResource* db = loaded.set.Find("Secret/orders-kv/db");
   ASSERT_NE(db, nullptr);
-  EXPECT_EQ(db->value_fingerprint, ValueFingerprint(kKey, kCanary));
+  EXPECT_EQ(db->value_fingerprint, ValueFingerprint(canary::kFingerprintKey, canary::kSecretValue));
 }
 
 TEST(SecretSourceTest, UnknownOnPruneValueIsASchemaError) {
@@ -446,10 +448,8 @@ TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
   namespace fs = std::filesystem;
   const ScratchDir scratch("keyward_secret_source_test");
   const fs::path& base = scratch.path();
-  fs::create_directories(base / "repo/secrets");
-  fs::create_directories(base / "outside");
-  std::ofstream(base / "outside/host-secret") << kCanary;
-  std::ofstream(base / "repo/secrets/ok.txt") << "inside";
+  scratch.Write("outside/host-secret", canary::kSecretValue);
+  scratch.Write("repo/secrets/ok.txt", "inside");
   fs::create_symlink(base / "outside/host-secret", base / "repo/secrets/link.txt");
   fs::create_symlink(base / "outside", base / "repo/secrets/dir-link");
   fs::create_symlink(base / "repo/secrets/ok.txt", base / "repo/secrets/inner-link.txt");
@@ -469,7 +469,7 @@ TEST(SecretSourceTest, OnDiskSymlinksOutOfTheRootAndHostFilesAreRefused) {
     auto value = secret(path);
     ASSERT_FALSE(value) << path;
     EXPECT_EQ(value.error().code, ErrorCode::kPermissionDenied) << path;
-    EXPECT_THAT(value.error().message, Not(HasSubstr(kCanary)));
+    EXPECT_THAT(value.error().message, Not(HasSubstr(canary::kSecretValue)));
   }
 }
 

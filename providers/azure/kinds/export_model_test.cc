@@ -15,6 +15,7 @@
 #include "providers/azure/handlers.h"
 #include "providers/azure/kinds/access_policy_model.h"
 #include "providers/azure/kinds/pec_model.h"
+#include "providers/azure/kinds/resource_json_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure {
@@ -83,43 +84,29 @@ Json LiveVault() {
         {"softDeleteRetentionInDays", 90},
         {"enablePurgeProtection", true},
         {"publicNetworkAccess", "Enabled"},
-        {"networkAcls",
-         {{"bypass", "AzureServices"},
-          {"defaultAction", "Deny"},
-          {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})},
-          {"virtualNetworkRules", Json::array()}}},
+        {"networkAcls", LiveNetworkAcls("Deny", {"203.0.113.0/24"})},
         {"privateEndpointConnections", Connections()},
         {"vaultUri", "https://sample-vault.vault.azure.net/"},
         {"provisioningState", "Succeeded"}}}};
 }
 
 Json LiveKey() {
-  return {{"id", kVaultId + "/keys/sample-key-name"},
-          {"name", "sample-key-name"},
-          {"type", "Microsoft.KeyVault/vaults/keys"},
-          {"location", "westus"},
-          {"properties",
-           {{"attributes",
-             {{"enabled", true},
-              {"created", 1598533051},
-              {"updated", 1598533051},
-              {"recoveryLevel", "Purgeable"}}},
-            {"kty", "RSA"},
-            {"keyOps", {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"}},
-            {"keySize", 2048},
-            {"keyUri", "https://sample-vault.vault.azure.net:443/keys/sample-key-name"}}}};
+  Json key =
+      ArmResource(kVaultId + "/keys/sample-key-name", "Microsoft.KeyVault/vaults/keys", "westus");
+  key["properties"] = RsaKeyProperties(
+      "Purgeable", "https://sample-vault.vault.azure.net:443/keys/sample-key-name");
+  return key;
 }
 
 Json LiveSecret() {
-  return {{"id", kVaultId + "/secrets/secret-name"},
-          {"name", "secret-name"},
-          {"type", "Microsoft.KeyVault/vaults/secrets"},
-          {"location", "westus"},
-          {"tags", {{"owner", "db-team"}}},
-          {"properties",
-           {{"contentType", "text/plain"},
-            {"attributes", {{"enabled", true}, {"created", 1514940950}, {"updated", 1514940950}}},
-            {"secretUri", "https://sample-vault.vault.azure.net/secrets/secret-name"}}}};
+  Json secret =
+      ArmResource(kVaultId + "/secrets/secret-name", "Microsoft.KeyVault/vaults/secrets", "westus");
+  secret["tags"] = {{"owner", "db-team"}};
+  secret["properties"] = {
+      {"contentType", "text/plain"},
+      {"attributes", {{"enabled", true}, {"created", 1514940950}, {"updated", 1514940950}}},
+      {"secretUri", "https://sample-vault.vault.azure.net/secrets/secret-name"}};
+  return secret;
 }
 
 Json LiveHsm() {

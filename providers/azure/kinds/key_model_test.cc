@@ -5,6 +5,7 @@
 
 #include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/model_test_util.h"
+#include "providers/azure/kinds/resource_json_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::model_test {
@@ -40,24 +41,13 @@ engine::DesiredResource Desired(const KeyKind& kind, Json spec, const std::strin
 Json LiveRsaKey(const std::string& parent_id = kVaultId, const std::string& stack = kStack) {
   Json tags = Json::object();
   if (!stack.empty()) tags[kStackTag] = stack;
-  return {
-      {"id", parent_id + "/keys/cmk"},
-      {"name", "cmk"},
-      {"type", "Microsoft.KeyVault/vaults/keys"},
-      {"location", "westeurope"},
-      {"tags", tags},
-      {"properties",
-       {{"attributes",
-         {{"enabled", true},
-          {"created", 1598533051},
-          {"updated", 1598533051},
-          {"recoveryLevel", "Recoverable+Purgeable"}}},
-        {"kty", "RSA"},
-        {"keyOps", {"encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"}},
-        {"keySize", 2048},
-        {"keyUri", "https://payments-kv.vault.azure.net:443/keys/cmk"},
-        {"keyUriWithVersion",
-         "https://payments-kv.vault.azure.net:443/keys/cmk/fd618d9519b74f9aae94ade66b876acc"}}}};
+  Json key = ArmResource(parent_id + "/keys/cmk", "Microsoft.KeyVault/vaults/keys", "westeurope");
+  key["tags"] = tags;
+  key["properties"] =
+      RsaKeyProperties("Recoverable+Purgeable", "https://payments-kv.vault.azure.net:443/keys/cmk");
+  key["properties"]["keyUriWithVersion"] =
+      "https://payments-kv.vault.azure.net:443/keys/cmk/fd618d9519b74f9aae94ade66b876acc";
+  return key;
 }
 
 engine::ObservedResource Observed(const Json& live, const KeyKind& kind = VaultKeyKind()) {

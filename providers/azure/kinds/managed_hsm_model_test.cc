@@ -17,8 +17,7 @@ using ManagedHsmBodyTest = ManagedHsmPlanTest;
 using ManagedHsmHandlerTest = ManagedHsmPlanTest;
 
 TEST_F(ManagedHsmPlanTest, CreatesWhenAbsentWithCanonicalBodyAndBillingWarning) {
-  auto desired = Desired(BasicSpec());
-  Change c = Planner().Plan(&desired, nullptr);
+  Change c = PlanAbsent();
   EXPECT_EQ(c.action, Action::kCreate) << c.reason;
   EXPECT_EQ(c.reason_code, "absent");
   EXPECT_EQ(c.after["location"], "westeurope");
@@ -32,9 +31,7 @@ TEST_F(ManagedHsmPlanTest, CreatesWhenAbsentWithCanonicalBodyAndBillingWarning) 
 }
 
 TEST_F(ManagedHsmPlanTest, NoOpAfterNormalization) {
-  auto desired = Desired(BasicSpec());
-  auto observed = Observed(LiveHsm());
-  Change c = Planner().Plan(&desired, &observed);
+  Change c = PlanOver(BasicSpec(), LiveHsm());
   EXPECT_EQ(c.action, Action::kNoOp) << c.reason << "\n" << testing::PrintToString(Paths(c));
   EXPECT_EQ(c.reason_code, "up_to_date");
   EXPECT_FALSE(c.fingerprint.empty());
@@ -166,9 +163,7 @@ TEST_F(ManagedHsmPlanTest, ReplaceOfAnUnownedHsmIsBlocked) {
 }
 
 TEST_F(ManagedHsmPlanTest, RecoversSoftDeletedHsmThenAppliesDesiredProperties) {
-  auto desired = Desired(BasicSpec());
-  auto deleted = Deleted(/*purge_protection=*/true);
-  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  Change c = PlanAbsent(Deleted(/*purge_protection=*/true));
   EXPECT_EQ(c.action, Action::kRecover);
   EXPECT_EQ(c.reason_code, "recover_soft_deleted");
   EXPECT_NE(c.reason.find("soft-deleted managed HSM"), std::string::npos) << c.reason;
@@ -180,15 +175,12 @@ TEST_F(ManagedHsmPlanTest, RecoversSoftDeletedHsmThenAppliesDesiredProperties) {
 }
 
 TEST_F(ManagedHsmPlanTest, BlockedWhilePurgeProtectedDeletedHsmHoldsTheNameElsewhere) {
-  auto desired = Desired(BasicSpec());
-  auto deleted = Deleted(/*purge_protection=*/true, "northeurope");
-  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  Change c = PlanAbsent(Deleted(/*purge_protection=*/true, "northeurope"));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
   EXPECT_NE(c.reason.find("2027-01-30T10:00:00Z"), std::string::npos) << c.reason;
 
-  auto unprotected = Deleted(/*purge_protection=*/false, "northeurope");
-  c = Planner().Plan(&desired, nullptr, &unprotected);
+  c = PlanAbsent(Deleted(/*purge_protection=*/false, "northeurope"));
   EXPECT_EQ(c.reason_code, "soft_deleted_elsewhere");
 }
 

@@ -7,12 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/resource_handler.h"
 #include "providers/azure/kinds/managed_hsm_model.h"
 #include "providers/azure/kinds/model_test_util.h"
+#include "providers/azure/kinds/resource_json_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 
 namespace keyward::azure::model_test {
@@ -21,49 +23,43 @@ inline constexpr char kAdmin[] = "5b0e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
 inline constexpr char kGroup[] = "rg-payments";
 
 inline Json BasicVaultSpec() {
-  return Json{
-      {"location", "westeurope"},
-      {"tenantId", kTenant},
-      {"sku", {{"family", "A"}, {"name", "premium"}}},
-      {"enableRbacAuthorization", false},
-      {"softDeleteRetentionInDays", 90},
-      {"enablePurgeProtection", true},
-      {"publicNetworkAccess", "Disabled"},
-      {"networkAcls",
-       {{"defaultAction", "Deny"},
-        {"bypass", "AzureServices"},
-        {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}, {{"value", "198.51.100.7"}}})}}},
-      {"tags", {{"team", "payments"}}}};
+  return Json{{"location", "westeurope"},
+              {"tenantId", kTenant},
+              {"sku", {{"family", "A"}, {"name", "premium"}}},
+              {"enableRbacAuthorization", false},
+              {"softDeleteRetentionInDays", 90},
+              {"enablePurgeProtection", true},
+              {"publicNetworkAccess", "Disabled"},
+              {"networkAcls", DenyNetworkAcls({"203.0.113.0/24", "198.51.100.7"})},
+              {"tags", {{"team", "payments"}}}};
+}
+
+// What ARM returns around a resource of either kind that keyward created from its basic spec.
+inline Json LiveResource(const std::string& id, const std::string& type) {
+  Json live = ArmResource(id, type, "West Europe");
+  live["tags"] = {{"team", "payments"}, {"keyward-stack", kStack}};
+  live["systemData"] = {{"createdAt", "2026-01-01T00:00:00Z"}};
+  return live;
 }
 
 // A vault as ARM returns it for BasicVaultSpec, with ARM's noise (casing, read-only fields).
 inline Json LiveVault(const std::string& name = "payments-kv") {
-  return Json{
-      {"id", VaultArmId(kSub, kGroup, name)},
-      {"name", name},
-      {"type", "Microsoft.KeyVault/vaults"},
-      {"location", "West Europe"},
-      {"tags", {{"team", "payments"}, {"keyward-stack", kStack}}},
-      {"systemData", {{"createdAt", "2026-01-01T00:00:00Z"}}},
-      {"properties",
-       {{"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
-        {"sku", {{"family", "A"}, {"name", "Premium"}}},
-        {"accessPolicies",
-         Json::array(
-             {{{"tenantId", kTenant}, {"objectId", "x"}, {"permissions", Json::object()}}})},
-        {"enabledForDeployment", true},
-        {"enableRbacAuthorization", false},
-        {"enableSoftDelete", true},
-        {"softDeleteRetentionInDays", 90},
-        {"enablePurgeProtection", true},
-        {"publicNetworkAccess", "disabled"},
-        {"networkAcls",
-         {{"bypass", "AzureServices"},
-          {"defaultAction", "deny"},
-          {"ipRules", Json::array({{{"value", "198.51.100.7/32"}}, {{"value", "203.0.113.0/24"}}})},
-          {"virtualNetworkRules", Json::array()}}},
-        {"vaultUri", "https://" + name + ".vault.azure.net/"},
-        {"provisioningState", "Succeeded"}}}};
+  Json vault = LiveResource(VaultArmId(kSub, kGroup, name), "Microsoft.KeyVault/vaults");
+  vault["properties"] = {
+      {"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
+      {"sku", {{"family", "A"}, {"name", "Premium"}}},
+      {"accessPolicies",
+       Json::array({{{"tenantId", kTenant}, {"objectId", "x"}, {"permissions", Json::object()}}})},
+      {"enabledForDeployment", true},
+      {"enableRbacAuthorization", false},
+      {"enableSoftDelete", true},
+      {"softDeleteRetentionInDays", 90},
+      {"enablePurgeProtection", true},
+      {"publicNetworkAccess", "disabled"},
+      {"networkAcls", LiveNetworkAcls("deny", {"198.51.100.7/32", "203.0.113.0/24"})},
+      {"vaultUri", "https://" + name + ".vault.azure.net/"},
+      {"provisioningState", "Succeeded"}};
+  return vault;
 }
 
 inline Json BasicHsmSpec() {
@@ -74,44 +70,32 @@ inline Json BasicHsmSpec() {
               {"softDeleteRetentionInDays", 90},
               {"enablePurgeProtection", false},
               {"publicNetworkAccess", "Disabled"},
-              {"networkAcls",
-               {{"defaultAction", "Deny"},
-                {"bypass", "AzureServices"},
-                {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})}}},
+              {"networkAcls", DenyNetworkAcls({"203.0.113.0/24"})},
               {"regions", Json::array({"northeurope"})},
               {"tags", {{"team", "payments"}}}};
 }
 
 // An HSM as ARM returns it for BasicHsmSpec, with ARM's noise (casing, read-only fields).
 inline Json LiveHsm(const std::string& name = "payments-hsm") {
-  return Json{
-      {"id", ManagedHsmArmId(kSub, kGroup, name)},
-      {"name", name},
-      {"type", "Microsoft.KeyVault/managedHSMs"},
-      {"location", "West Europe"},
-      {"sku", {{"family", "B"}, {"name", "standard_b1"}}},
-      {"tags", {{"team", "payments"}, {"keyward-stack", kStack}}},
-      {"systemData", {{"createdAt", "2026-01-01T00:00:00Z"}}},
-      {"properties",
-       {{"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
-        {"initialAdminObjectIds", Json::array({"5B0E1F2A-3C4D-4E5F-8A9B-0C1D2E3F4A5B"})},
-        {"enableSoftDelete", true},
-        {"softDeleteRetentionInDays", 90},
-        {"enablePurgeProtection", false},
-        {"publicNetworkAccess", "disabled"},
-        {"networkAcls",
-         {{"bypass", "AzureServices"},
-          {"defaultAction", "deny"},
-          {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})},
-          {"virtualNetworkRules", Json::array()}}},
-        {"regions",
-         Json::array(
-             {{{"name", "northeurope"}, {"isPrimary", false}, {"provisioningState", "Succeeded"}},
-              {{"name", "westeurope"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}}})},
-        {"hsmUri", "https://" + name + ".managedhsm.azure.net/"},
-        {"statusMessage", "ManagedHsm is functional."},
-        {"securityDomainProperties", {{"activationStatus", "NotActivated"}}},
-        {"provisioningState", "Succeeded"}}}};
+  Json hsm = LiveResource(ManagedHsmArmId(kSub, kGroup, name), "Microsoft.KeyVault/managedHSMs");
+  hsm["sku"] = {{"family", "B"}, {"name", "standard_b1"}};
+  hsm["properties"] = {
+      {"tenantId", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"},
+      {"initialAdminObjectIds", Json::array({"5B0E1F2A-3C4D-4E5F-8A9B-0C1D2E3F4A5B"})},
+      {"enableSoftDelete", true},
+      {"softDeleteRetentionInDays", 90},
+      {"enablePurgeProtection", false},
+      {"publicNetworkAccess", "disabled"},
+      {"networkAcls", LiveNetworkAcls("deny", {"203.0.113.0/24"})},
+      {"regions",
+       Json::array(
+           {{{"name", "northeurope"}, {"isPrimary", false}, {"provisioningState", "Succeeded"}},
+            {{"name", "westeurope"}, {"isPrimary", true}, {"provisioningState", "Succeeded"}}})},
+      {"hsmUri", "https://" + name + ".managedhsm.azure.net/"},
+      {"statusMessage", "ManagedHsm is functional."},
+      {"securityDomainProperties", {{"activationStatus", "NotActivated"}}},
+      {"provisioningState", "Succeeded"}};
+  return hsm;
 }
 
 // One soft-deletable kind as its model tests see it.
@@ -211,6 +195,11 @@ class SoftDeletableModelTest : public ::testing::Test {
   }
   // Plans `spec` against Live(): what editing the manifest of an existing resource does.
   engine::Change PlanOverLive(Json spec) const { return PlanOver(std::move(spec), Live()); }
+  // Plans BasicSpec() where no resource lives, and `deleted` (if given) is soft-deleted.
+  engine::Change PlanAbsent(std::optional<engine::SoftDeletedResource> deleted = {}) const {
+    const engine::DesiredResource desired = Desired(BasicSpec());
+    return Planner().Plan(&desired, nullptr, deleted ? &*deleted : nullptr);
+  }
 
   // The paths of a change's field changes, in order.
   static std::vector<std::string> Paths(const engine::Change& change) {

@@ -15,8 +15,7 @@ using VaultBodyTest = VaultPlanTest;
 using VaultHandlerTest = VaultPlanTest;
 
 TEST_F(VaultPlanTest, CreatesWhenAbsentAndNameFree) {
-  auto desired = Desired(BasicSpec());
-  Change c = Planner().Plan(&desired, nullptr);
+  Change c = PlanAbsent();
   EXPECT_EQ(c.action, Action::kCreate);
   EXPECT_TRUE(c.before.is_null());
   EXPECT_EQ(c.fingerprint, "");
@@ -29,9 +28,7 @@ TEST_F(VaultPlanTest, CreatesWhenAbsentAndNameFree) {
 }
 
 TEST_F(VaultPlanTest, RecoversSoftDeletedVaultThenAppliesDesiredProperties) {
-  auto desired = Desired(BasicSpec());
-  auto deleted = Deleted(/*purge_protection=*/false);
-  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  Change c = PlanAbsent(Deleted(/*purge_protection=*/false));
   EXPECT_EQ(c.action, Action::kRecover);
   EXPECT_EQ(c.reason_code, "recover_soft_deleted");
   EXPECT_NE(c.reason.find("restores the old configuration"), std::string::npos) << c.reason;
@@ -49,9 +46,7 @@ TEST_F(VaultPlanTest, PurgeThenCreateAlsoResolvesALocationMismatch) {
 }
 
 TEST_F(VaultPlanTest, BlockedByPurgeProtectionSaysUntilWhen) {
-  auto desired = Desired(BasicSpec());
-  auto deleted = Deleted(true, "North Europe");
-  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  Change c = PlanAbsent(Deleted(true, "North Europe"));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "blocked_by_purge_protection");
   EXPECT_NE(c.reason.find("2027-01-30T10:00:00Z"), std::string::npos) << c.reason;
@@ -59,9 +54,7 @@ TEST_F(VaultPlanTest, BlockedByPurgeProtectionSaysUntilWhen) {
 }
 
 TEST_F(VaultPlanTest, BlockedWhenSoftDeletedInAnotherLocationWithoutPurgePolicy) {
-  auto desired = Desired(BasicSpec());
-  auto deleted = Deleted(false, "northeurope");
-  Change c = Planner().Plan(&desired, nullptr, &deleted);
+  Change c = PlanAbsent(Deleted(false, "northeurope"));
   EXPECT_EQ(c.action, Action::kBlocked);
   EXPECT_EQ(c.reason_code, "soft_deleted_elsewhere");
   EXPECT_NE(c.reason.find("purge_then_create"), std::string::npos) << c.reason;
