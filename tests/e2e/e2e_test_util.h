@@ -71,8 +71,10 @@ class KeywardE2eTest : public ::testing::Test {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::trunc) << text;
   }
   // keyward.yaml for `stack` (defaults: the emulator's subscription and tenant, resource group
-  // `group`, westeurope) and rg.yaml declaring that group, in `folder` ("" or "manifests/").
+  // `group`, westeurope) and rg.yaml declaring that group, in `folder` ("" or "manifests/"),
+  // which it creates.
   void WriteStack(const std::string& folder, const std::string& stack, const std::string& group) {
+    std::filesystem::create_directories(dir_ / folder);
     Write(folder + "keyward.yaml", "stack: " + stack + "\ndefaults:\n  subscription: " +
                                        kSubscriptionId + "\n  resourceGroup: " + group +
                                        "\n  location: westeurope\n  tenantId: " + kTenantId + "\n");

@@ -16,7 +16,6 @@ class ReadCacheTest : public KeywardE2eTest {
  protected:
   ReadCacheTest() : KeywardE2eTest("keyward-read-cache") {}
   void SetUpTest() override {
-    std::filesystem::create_directories(dir_ / "manifests");
     WriteStack("manifests/", "cache", "rg-cache");
     Write("manifests/vault.yaml",
           "apiVersion: keyward.dev/v1alpha1\nkind: Vault\nmetadata:\n  name: cache-kv-01\n"

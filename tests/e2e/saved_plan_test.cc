@@ -42,7 +42,6 @@ class SavedPlanTest : public KeywardE2eTest {
  protected:
   SavedPlanTest() : KeywardE2eTest("keyward-e2e-plan") {}
   void SetUpTest() override {
-    std::filesystem::create_directories(dir_ / "manifests");
     WriteStack("manifests/", "e2e", "rg-e2e");
     Write("manifests/vault.yaml", kVaultYaml);
   }

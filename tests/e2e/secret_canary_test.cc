@@ -14,6 +14,7 @@
 
 #include "tests/e2e/daemon_test_util.h"
 #include "tests/e2e/e2e_test_util.h"
+#include "tests/support/canary_secrets.h"
 #include "tests/support/command.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -24,9 +25,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kCanary[] = "CANARY-7f3a9c1e-dont-leak-me";
-constexpr char kSecondCanary[] = "CANARY-b81d44e0-second-value";
-constexpr char kFingerprintKey[] = "canary-test-fingerprint-key";
+// The value the secret changes to, and the key that signs the saved plan, in the update run.
+constexpr char kSecondSecretValue[] = "CANARY-b81d44e0-second-value";
 constexpr char kPlanKey[] = "canary-test-plan-signing-key";
 
 class SecretCanaryTest : public KeywardE2eTest {
@@ -58,8 +58,8 @@ class SecretCanaryTest : public KeywardE2eTest {
 };
 
 TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
-  std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", kCanary},
-                                            {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}};
+  std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", canary::kSecretValue},
+                                            {"KEYWARD_FINGERPRINT_KEY", canary::kFingerprintKey}};
   std::vector<CommandResult> runs;
   runs.push_back(RunKeyward({"-v", "plan", dir_.string()}, env));
   EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
@@ -74,7 +74,7 @@ TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   EXPECT_EQ(runs.back().exit_code, 0) << runs.back().out << runs.back().err;
 
   // Every plan format, and a signed saved plan, while a change of the value is pending.
-  env["CANARY_DB_PASSWORD"] = kSecondCanary;
+  env["CANARY_DB_PASSWORD"] = kSecondSecretValue;
   env["KEYWARD_PLAN_KEY"] = kPlanKey;
   const std::string plan_file = (dir_ / "canary.kwplan").string();
   for (const char* format : {"text", "json", "markdown"}) {
@@ -100,18 +100,15 @@ TEST_F(SecretCanaryTest, VerbosePlanAndApplyNeverRevealTheValue) {
   const std::string emulator_log = emulator_->Stdout();
   const std::string state = StateBytes();
   ASSERT_FALSE(state.empty());
-  for (const char* canary : {kCanary, kSecondCanary}) {
-    for (const CommandResult& run : runs) {
-      EXPECT_THAT(run.out, Not(HasSubstr(canary)));
-      EXPECT_THAT(run.err, Not(HasSubstr(canary)));
-    }
-    EXPECT_THAT(emulator_log, Not(HasSubstr(canary)));
-    EXPECT_EQ(state.find(canary), std::string::npos) << "value stored in the emulator's state";
-  }
+  const auto no_value = canary::HoldsNoneOf({canary::kSecretValue, kSecondSecretValue});
   for (const CommandResult& run : runs) {
-    EXPECT_THAT(run.out + run.err, Not(HasSubstr(kFingerprintKey)));
-    EXPECT_THAT(run.out + run.err, Not(HasSubstr(kPlanKey)));
+    EXPECT_THAT(run.out, no_value);
+    EXPECT_THAT(run.err, no_value);
+    EXPECT_THAT(run.out + run.err, canary::HoldsNoneOf({canary::kFingerprintKey, kPlanKey}));
   }
+  EXPECT_THAT(emulator_log, no_value);
+  for (const char* value : {canary::kSecretValue, kSecondSecretValue})
+    EXPECT_EQ(state.find(value), std::string::npos) << "value stored in the emulator's state";
 }
 
 // Azure's error message is outside keyward's control: a resource provider may quote what it
@@ -121,13 +118,14 @@ TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetri
       {"rules",
        {{{"match", {{"operation", "Secrets_CreateOrUpdate"}}},
          {"status", 400},
-         {"message", std::string("The value '") + kCanary + "' is not allowed (client secret " +
-                         kClientSecret + ", key " + kFingerprintKey + ")"}}}}};
+         {"message", std::string("The value '") + canary::kSecretValue +
+                         "' is not allowed (client secret " + kClientSecret + ", key " +
+                         canary::kFingerprintKey + ")"}}}}};
   ASSERT_NO_FATAL_FAILURE(InjectFaults(faults.dump()));
   const std::filesystem::path state = dir_ / "state";
   std::filesystem::create_directories(state);
-  std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", kCanary},
-                                            {"KEYWARD_FINGERPRINT_KEY", kFingerprintKey},
+  std::map<std::string, std::string> env = {{"CANARY_DB_PASSWORD", canary::kSecretValue},
+                                            {"KEYWARD_FINGERPRINT_KEY", canary::kFingerprintKey},
                                             {"KEYWARD_STATE_DIR", state.string()}};
   std::vector<std::string> outputs;
   auto apply = RunKeyward({"-v", "apply", dir_.string(), "--auto-approve"}, env);
@@ -166,26 +164,25 @@ TEST_F(SecretCanaryTest, AnArmErrorQuotingSecretsReachesNoOutputLogStatusOrMetri
   EXPECT_THAT(outputs.back(), HasSubstr("(sensitive value)")) << "the error reached the log";
 
   for (const std::string& output : outputs) {
-    EXPECT_THAT(output, Not(HasSubstr(kCanary)));
-    EXPECT_THAT(output, Not(HasSubstr(kClientSecret)));
-    EXPECT_THAT(output, Not(HasSubstr(kFingerprintKey)));
+    EXPECT_THAT(output, canary::HoldsNoneOf(
+                            {canary::kSecretValue, kClientSecret, canary::kFingerprintKey}));
   }
 }
 
 TEST_F(SecretCanaryTest, MissingSourceOrKeyStopsBeforeAnyArmCall) {
   const long before = ArmRequestCount();
   auto no_value =
-      RunKeyward({"plan", dir_.string()}, {{"KEYWARD_FINGERPRINT_KEY", kFingerprintKey}});
+      RunKeyward({"plan", dir_.string()}, {{"KEYWARD_FINGERPRINT_KEY", canary::kFingerprintKey}});
   EXPECT_EQ(no_value.exit_code, 1);
   EXPECT_THAT(no_value.err, HasSubstr("secret.yaml:8:"));
   EXPECT_THAT(no_value.err, HasSubstr("Secret/canary-kv-01/db-password"));
   EXPECT_THAT(no_value.err, HasSubstr("CANARY_DB_PASSWORD is not set"));
 
-  auto no_key =
-      RunKeyward({"apply", dir_.string(), "--auto-approve"}, {{"CANARY_DB_PASSWORD", kCanary}});
+  auto no_key = RunKeyward({"apply", dir_.string(), "--auto-approve"},
+                           {{"CANARY_DB_PASSWORD", canary::kSecretValue}});
   EXPECT_EQ(no_key.exit_code, 1);
   EXPECT_THAT(no_key.err, HasSubstr("KEYWARD_FINGERPRINT_KEY"));
-  EXPECT_THAT(no_key.out + no_key.err, Not(HasSubstr(kCanary)));
+  EXPECT_THAT(no_key.out + no_key.err, Not(HasSubstr(canary::kSecretValue)));
   EXPECT_EQ(ArmRequestCount(), before) << "nothing read from or written to ARM";
 
   // validate does not need values or the key.

@@ -66,7 +66,6 @@ class SecurityTest : public KeywardE2eTest {
  protected:
   SecurityTest() : KeywardE2eTest("keyward-security", 0.1) {}
   void SetUpTest() override {
-    std::filesystem::create_directories(dir_ / "manifests");
     std::filesystem::create_directories(dir_ / "state");
     WriteStack("manifests/", "sec", "rg-sec");
     Write("manifests/vault.yaml", kVaultYaml);

@@ -14,6 +14,7 @@
 #include "providers/azure/kinds/managed_hsm_handler.h"
 #include "providers/azure/kinds/managed_hsm_model.h"
 #include "providers/azure/kinds/resource_group_handler.h"
+#include "providers/azure/kinds/resource_json_test_util.h"
 #include "providers/azure/kinds/vault_model.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
@@ -37,10 +38,7 @@ class ManagedHsmHandlerEmulatorTest : public EmulatorHandlerTest {
                  {"softDeleteRetentionInDays", 7},
                  {"enablePurgeProtection", false},
                  {"publicNetworkAccess", "Enabled"},
-                 {"networkAcls",
-                  {{"defaultAction", "Deny"},
-                   {"bypass", "AzureServices"},
-                   {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}})}}},
+                 {"networkAcls", DenyNetworkAcls({"203.0.113.0/24"})},
                  {"tags", {{"team", "payments"}}}};
     return Resolved(hsms_, {.kind = "ManagedHsm",
                             .name = name,

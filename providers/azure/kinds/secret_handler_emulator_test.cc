@@ -11,6 +11,7 @@
 #include "providers/azure/kinds/secret_model.h"
 #include "providers/azure/kinds/vault_handler.h"
 #include "providers/azure/kinds/vault_model.h"
+#include "tests/support/canary_secrets.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/https.h"
 
@@ -21,17 +22,15 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kStack[] = "secret-test";
-constexpr char kKey[] = "emulator-test-fingerprint-key";
 constexpr char kEnvName[] = "DB_PASSWORD";
-constexpr char kCanary[] = "canary-secret-Hq7%value-1";
 
 class SecretHandlerEmulatorTest : public EmulatorHandlerTest {
  protected:
   SecretHandlerEmulatorTest() : EmulatorHandlerTest(kStack) {}
   void SetUpTest() override {
     set_.config.fingerprint_key_env = "TEST_FINGERPRINT_KEY";
-    env_->Set("TEST_FINGERPRINT_KEY", kKey);
-    env_->Set(kEnvName, kCanary);
+    env_->Set("TEST_FINGERPRINT_KEY", canary::kFingerprintKey);
+    env_->Set(kEnvName, canary::kSecretValue);
     handler_ = std::make_unique<SecretHandler>(client_, files_, env_);
     CreateVault();
   }
@@ -150,13 +149,13 @@ TEST_F(SecretHandlerEmulatorTest, CreateThenReplanIsNoOpWithOneListCallAndNoValu
   EXPECT_EQ(live.Json()["tags"]["keyward-value-hmac"], d.value_fingerprint);
   EXPECT_EQ(live.Json()["tags"]["keyward-stack"], kStack);
   EXPECT_EQ(live.Json()["properties"]["contentType"], "text/plain");
-  EXPECT_THAT(live.body, Not(HasSubstr(kCanary)));
+  EXPECT_THAT(live.body, Not(HasSubstr(canary::kSecretValue)));
 
   const int gets = Count("Secrets_Get");
   Change again = Plan(d);
   EXPECT_EQ(again.action, Action::kNoOp) << again.reason;
   EXPECT_EQ(Count("Secrets_Get"), gets) << "refresh lists, never GETs one secret";
-  EXPECT_THAT(emulator_->Stdout(), Not(HasSubstr(kCanary)));
+  EXPECT_THAT(emulator_->Stdout(), Not(HasSubstr(canary::kSecretValue)));
 }
 
 TEST_F(SecretHandlerEmulatorTest, ChangedSourceValueIsPlannedAndWrittenAsUpdate) {
@@ -209,7 +208,7 @@ TEST_F(SecretHandlerEmulatorTest, ApplyRefusesWhenTheSourceChangedAfterThePlan) 
   EXPECT_EQ(Count("Secrets_CreateOrUpdate"), puts) << "nothing written";
   EXPECT_EQ(Arm("GET", Path(d.arm_id)).status, 404);
 
-  env_->Set(kEnvName, kCanary);
+  env_->Set(kEnvName, canary::kSecretValue);
   env_->Set("TEST_FINGERPRINT_KEY", "another-key");
   auto rotated = Apply(create, d);
   ASSERT_FALSE(rotated);

@@ -10,6 +10,7 @@
 #include "providers/azure/kinds/change_test_util.h"
 #include "providers/azure/kinds/emulator_client_test_util.h"
 #include "providers/azure/kinds/resource_group_handler.h"
+#include "providers/azure/kinds/resource_json_test_util.h"
 #include "providers/azure/kinds/vault_handler.h"
 #include "providers/azure/kinds/vault_model.h"
 #include "tests/support/emulator_process.h"
@@ -28,17 +29,13 @@ class VaultHandlerEmulatorTest : public EmulatorHandlerTest {
 
   engine::DesiredResource DesiredVault(const std::string& name, const std::string& group,
                                        Json extra = Json::object()) {
-    Json spec = {
-        {"location", "westeurope"},
-        {"tenantId", kt::kTenantId},
-        {"sku", {{"family", "A"}, {"name", "standard"}}},
-        {"enabledForDeployment", false},
-        {"publicNetworkAccess", "Enabled"},
-        {"networkAcls",
-         {{"defaultAction", "Deny"},
-          {"bypass", "AzureServices"},
-          {"ipRules", Json::array({{{"value", "203.0.113.0/24"}}, {{"value", "198.51.100.7"}}})}}},
-        {"tags", {{"team", "payments"}}}};
+    Json spec = {{"location", "westeurope"},
+                 {"tenantId", kt::kTenantId},
+                 {"sku", {{"family", "A"}, {"name", "standard"}}},
+                 {"enabledForDeployment", false},
+                 {"publicNetworkAccess", "Enabled"},
+                 {"networkAcls", DenyNetworkAcls({"203.0.113.0/24", "198.51.100.7"})},
+                 {"tags", {{"team", "payments"}}}};
     spec.update(extra);
     return Resolved(vaults_, {.kind = "Vault",
                               .name = name,
