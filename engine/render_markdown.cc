@@ -221,17 +221,7 @@ std::string HeaderBlock(const Plan& plan, const std::vector<const Change*>& atte
 }
 
 const char* SeverityMarker(guardrails::Severity severity) {
-  switch (severity) {
-    case guardrails::Severity::kCritical:
-      return "🔴";
-    case guardrails::Severity::kHigh:
-      return "🟠";
-    case guardrails::Severity::kMedium:
-      return "🟡";
-    case guardrails::Severity::kLow:
-      return "🔵";
-  }
-  return "";
+  return guardrails::BySeverity(severity, "🔵", "🟡", "🟠", "🔴");
 }
 
 // Inline code that cannot be closed early by the text it shows.
