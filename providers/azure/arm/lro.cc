@@ -1,20 +1,26 @@
 // LRO decisions. See lro.h.
 #include "providers/azure/arm/lro.h"
 
-#include "engine/enum_names.h"
 #include "providers/azure/arm/arm_error.h"
 
 namespace keyward::azure {
 
 const char* LroStrategyName(LroStrategy strategy) {
-  constexpr engine::EnumName<LroStrategy> kNames[] = {
-      {LroStrategy::kNone, "none"},
-      {LroStrategy::kAzureAsyncOperation, "azure-async-operation"},
-      {LroStrategy::kOperationLocation, "operation-location"},
-      {LroStrategy::kLocation, "location"},
-      {LroStrategy::kBody, "body"},
-      {LroStrategy::kMissingPollingUrl, "missing-polling-url"}};
-  return engine::NameIn(kNames, strategy, "none");
+  switch (strategy) {
+    case LroStrategy::kNone:
+      return "none";
+    case LroStrategy::kAzureAsyncOperation:
+      return "azure-async-operation";
+    case LroStrategy::kOperationLocation:
+      return "operation-location";
+    case LroStrategy::kLocation:
+      return "location";
+    case LroStrategy::kBody:
+      return "body";
+    case LroStrategy::kMissingPollingUrl:
+      return "missing-polling-url";
+  }
+  return "none";
 }
 
 bool IsSucceededState(std::string_view state) { return EqualsIgnoreCase(state, "Succeeded"); }

@@ -7,7 +7,6 @@
 #include <array>
 #include <cstdio>
 #include <sstream>
-#include <utility>
 
 #include "engine/scrubber.h"
 
@@ -34,13 +33,20 @@ std::chrono::milliseconds Since(const Context& ctx, Clock::TimePoint start) {
 
 LogSink SpdlogSink() {
   return [](LogLevel level, const std::string& line) {
-    constexpr std::pair<LogLevel, spdlog::level::level_enum> kLevels[] = {
-        {LogLevel::kDebug, spdlog::level::debug},
-        {LogLevel::kInfo, spdlog::level::info},
-        {LogLevel::kWarning, spdlog::level::warn},
-        {LogLevel::kError, spdlog::level::err}};
-    for (const auto& [ours, theirs] : kLevels)
-      if (ours == level) spdlog::log(theirs, "arm: {}", line);
+    switch (level) {
+      case LogLevel::kDebug:
+        spdlog::debug("arm: {}", line);
+        break;
+      case LogLevel::kInfo:
+        spdlog::info("arm: {}", line);
+        break;
+      case LogLevel::kWarning:
+        spdlog::warn("arm: {}", line);
+        break;
+      case LogLevel::kError:
+        spdlog::error("arm: {}", line);
+        break;
+    }
   };
 }
 

@@ -17,8 +17,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "engine/enum_names.h"
-
 namespace keyward::azure {
 namespace {
 
@@ -59,10 +57,21 @@ std::string Where(const std::string& url) {
 }  // namespace
 
 const char* HttpMethodName(HttpMethod method) {
-  constexpr engine::EnumName<HttpMethod> kNames[] = {
-      {HttpMethod::kGet, "GET"},       {HttpMethod::kPut, "PUT"},   {HttpMethod::kPatch, "PATCH"},
-      {HttpMethod::kDelete, "DELETE"}, {HttpMethod::kPost, "POST"}, {HttpMethod::kHead, "HEAD"}};
-  return engine::NameIn(kNames, method, "GET");
+  switch (method) {
+    case HttpMethod::kGet:
+      return "GET";
+    case HttpMethod::kPut:
+      return "PUT";
+    case HttpMethod::kPatch:
+      return "PATCH";
+    case HttpMethod::kDelete:
+      return "DELETE";
+    case HttpMethod::kPost:
+      return "POST";
+    case HttpMethod::kHead:
+      return "HEAD";
+  }
+  return "GET";
 }
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
