@@ -78,37 +78,37 @@ bool ValidateRule(const FaultRule& rule, std::string* error) {
   return true;
 }
 
-// What ARM answers with each status a fault may inject; other statuses get the generic error.
-struct InjectedStatus {
-  int status;
-  const char* code;
-  const char* message;  // nullptr: the throttling message, which names the wait
-  bool retry_after;     // sends Retry-After
-};
-constexpr InjectedStatus kInjectedStatuses[] = {
-    {429, "SubscriptionRequestsThrottled", nullptr, true},
-    {500, "InternalServerError",
-     "The server encountered an internal error. Please retry the request.", false},
-    {502, "BadGateway", "The gateway did not receive a response from the resource provider.",
-     false},
-    {503, "ServiceUnavailable",
-     "The server is currently unable to handle the request. Please retry the request.", true},
-    {504, "GatewayTimeout",
-     "The gateway did not receive a response within the specified time period.", false}};
-
 Reply FaultReply(const FaultRule& rule) {
-  const std::string wait = std::to_string(rule.retry_after_seconds);
   std::string code = "InjectedFault";
   std::string message = "keyward-arm-emulator injected this fault (see /_emulator/faults).";
   std::vector<std::pair<std::string, std::string>> headers;
-  for (const InjectedStatus& s : kInjectedStatuses) {
-    if (s.status != rule.status) continue;
-    code = s.code;
-    message = s.message ? s.message
-                        : "Too many requests (fault injected by keyward-arm-emulator). Please "
-                          "try again after '" +
-                              wait + "' seconds.";
-    if (s.retry_after) headers.emplace_back("Retry-After", wait);
+  switch (rule.status) {
+    case 429:
+      code = "SubscriptionRequestsThrottled";
+      message =
+          "Too many requests (fault injected by keyward-arm-emulator). Please try again after '" +
+          std::to_string(rule.retry_after_seconds) + "' seconds.";
+      headers.emplace_back("Retry-After", std::to_string(rule.retry_after_seconds));
+      break;
+    case 500:
+      code = "InternalServerError";
+      message = "The server encountered an internal error. Please retry the request.";
+      break;
+    case 502:
+      code = "BadGateway";
+      message = "The gateway did not receive a response from the resource provider.";
+      break;
+    case 503:
+      code = "ServiceUnavailable";
+      message = "The server is currently unable to handle the request. Please retry the request.";
+      headers.emplace_back("Retry-After", std::to_string(rule.retry_after_seconds));
+      break;
+    case 504:
+      code = "GatewayTimeout";
+      message = "The gateway did not receive a response within the specified time period.";
+      break;
+    default:
+      break;
   }
   if (!rule.message.empty()) message = rule.message;
   headers.emplace_back("x-ms-keyward-fault", std::to_string(rule.status));

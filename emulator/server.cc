@@ -11,7 +11,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
-#include <utility>
 
 #include "emulator/access_policies.h"
 #include "emulator/admin.h"
@@ -51,13 +50,18 @@ const std::vector<std::string>& SupportedApiVersions(ApiFamily family) {
   static const std::vector<std::string> kNetwork = {"2023-09-01", "2023-11-01", "2024-01-01",
                                                     "2024-03-01", "2024-05-01", "2024-07-01"};
   static const std::vector<std::string> kNoVersions;
-  static const std::pair<ApiFamily, const std::vector<std::string>*> kByFamily[] = {
-      {ApiFamily::kKeyVault, &kKeyVault},
-      {ApiFamily::kResources, &kResources},
-      {ApiFamily::kGenericResources, &kGeneric},
-      {ApiFamily::kNetwork, &kNetwork}};
-  for (const auto& [f, versions] : kByFamily)
-    if (f == family) return *versions;
+  switch (family) {
+    case ApiFamily::kKeyVault:
+      return kKeyVault;
+    case ApiFamily::kResources:
+      return kResources;
+    case ApiFamily::kGenericResources:
+      return kGeneric;
+    case ApiFamily::kNetwork:
+      return kNetwork;
+    case ApiFamily::kNone:
+      break;
+  }
   return kNoVersions;
 }
 
