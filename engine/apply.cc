@@ -11,23 +11,9 @@
 #include <utility>
 
 #include "engine/by_address.h"
-#include "engine/enum_names.h"
 
 namespace keyward::engine {
 namespace {
-
-// Each status's name and the report's count of it.
-struct StatusRow {
-  ChangeStatus value;
-  const char* name;
-  int ApplyReport::*count;
-};
-constexpr StatusRow kStatuses[] = {
-    {ChangeStatus::kSucceeded, "succeeded", &ApplyReport::succeeded},
-    {ChangeStatus::kFailed, "failed", &ApplyReport::failed},
-    {ChangeStatus::kSkipped, "skipped", &ApplyReport::skipped},
-    {ChangeStatus::kBlocked, "blocked", &ApplyReport::blocked},
-    {ChangeStatus::kNotExecuted, "not-executed", &ApplyReport::not_executed}};
 
 bool Executes(const Change& c) { return IsWrite(c.action) && !c.report_only; }
 
@@ -118,8 +104,23 @@ class Executor {
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
       const Change& c = plan_.changes[i];
       report.results.push_back({c.address, c.kind, c.action, outcomes_[i]});
-      for (const StatusRow& row : kStatuses)
-        if (row.value == outcomes_[i].status) ++(report.*row.count);
+      switch (outcomes_[i].status) {
+        case ChangeStatus::kSucceeded:
+          ++report.succeeded;
+          break;
+        case ChangeStatus::kFailed:
+          ++report.failed;
+          break;
+        case ChangeStatus::kSkipped:
+          ++report.skipped;
+          break;
+        case ChangeStatus::kBlocked:
+          ++report.blocked;
+          break;
+        case ChangeStatus::kNotExecuted:
+          ++report.not_executed;
+          break;
+      }
     }
     return report;
   }
@@ -362,7 +363,21 @@ class Executor {
 
 }  // namespace
 
-const char* ChangeStatusName(ChangeStatus status) { return NameIn(kStatuses, status, "unknown"); }
+const char* ChangeStatusName(ChangeStatus status) {
+  switch (status) {
+    case ChangeStatus::kSucceeded:
+      return "succeeded";
+    case ChangeStatus::kFailed:
+      return "failed";
+    case ChangeStatus::kSkipped:
+      return "skipped";
+    case ChangeStatus::kBlocked:
+      return "blocked";
+    case ChangeStatus::kNotExecuted:
+      return "not-executed";
+  }
+  return "unknown";
+}
 
 const ChangeResult* ApplyReport::Find(const std::string& address) const {
   for (const auto& r : results)

@@ -1,16 +1,10 @@
 #include "engine/lock_config.h"
 
 #include "engine/duration.h"
-#include "engine/enum_names.h"
 #include "engine/split.h"
 
 namespace keyward::engine {
 namespace {
-
-constexpr EnumName<LockBackendKind> kLockBackendNames[] = {
-    {LockBackendKind::kLocal, "local"},
-    {LockBackendKind::kEtcd, "etcd"},
-    {LockBackendKind::kAzureBlob, "azureblob"}};
 
 using Json = nlohmann::json;
 
@@ -118,11 +112,21 @@ Status CheckBackendSettings(const LockConfig& config, const std::string& from) {
 }  // namespace
 
 const char* LockBackendName(LockBackendKind kind) {
-  return NameIn(kLockBackendNames, kind, "local");
+  switch (kind) {
+    case LockBackendKind::kLocal:
+      return "local";
+    case LockBackendKind::kEtcd:
+      return "etcd";
+    case LockBackendKind::kAzureBlob:
+      return "azureblob";
+  }
+  return "local";
 }
 
 std::optional<LockBackendKind> ParseLockBackend(const std::string& name) {
-  return ValueIn(kLockBackendNames, name);
+  for (auto kind : {LockBackendKind::kLocal, LockBackendKind::kEtcd, LockBackendKind::kAzureBlob})
+    if (name == LockBackendName(kind)) return kind;
+  return std::nullopt;
 }
 
 std::string LockConfig::Key() const { return LockConfigToJson(*this).dump(); }

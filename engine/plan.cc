@@ -3,26 +3,34 @@
 #include <sstream>
 
 #include "engine/diff.h"
-#include "engine/enum_names.h"
 
 namespace keyward::engine {
 
-namespace {
-
-constexpr EnumName<Action> kActionNames[] = {{Action::kNoOp, "no-op"},
-                                             {Action::kCreate, "create"},
-                                             {Action::kUpdate, "update"},
-                                             {Action::kReplace, "replace"},
-                                             {Action::kDelete, "delete"},
-                                             {Action::kRecover, "recover"},
-                                             {Action::kPurgeThenCreate, "purge-then-create"},
-                                             {Action::kBlocked, "blocked"},
-                                             {Action::kUnsupported, "unsupported"},
-                                             {Action::kAdopt, "adopt"}};
-
-}  // namespace
-
-const char* ActionName(Action action) { return NameIn(kActionNames, action, "unknown"); }
+const char* ActionName(Action action) {
+  switch (action) {
+    case Action::kNoOp:
+      return "no-op";
+    case Action::kCreate:
+      return "create";
+    case Action::kUpdate:
+      return "update";
+    case Action::kReplace:
+      return "replace";
+    case Action::kDelete:
+      return "delete";
+    case Action::kRecover:
+      return "recover";
+    case Action::kPurgeThenCreate:
+      return "purge-then-create";
+    case Action::kBlocked:
+      return "blocked";
+    case Action::kUnsupported:
+      return "unsupported";
+    case Action::kAdopt:
+      return "adopt";
+  }
+  return "unknown";
+}
 
 bool IsDestructive(Action action) {
   return action == Action::kDelete || action == Action::kReplace ||

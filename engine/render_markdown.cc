@@ -221,7 +221,17 @@ std::string HeaderBlock(const Plan& plan, const std::vector<const Change*>& atte
 }
 
 const char* SeverityMarker(guardrails::Severity severity) {
-  return guardrails::BySeverity(severity, "🔵", "🟡", "🟠", "🔴");
+  switch (severity) {
+    case guardrails::Severity::kCritical:
+      return "🔴";
+    case guardrails::Severity::kHigh:
+      return "🟠";
+    case guardrails::Severity::kMedium:
+      return "🟡";
+    case guardrails::Severity::kLow:
+      return "🔵";
+  }
+  return "";
 }
 
 // Inline code that cannot be closed early by the text it shows.

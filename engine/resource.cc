@@ -2,27 +2,30 @@
 
 #include <algorithm>
 
-#include "engine/enum_names.h"
-
 namespace keyward::engine {
 
-namespace {
-
-constexpr EnumName<ReconcilePolicy> kPolicyNames[] = {
-    {ReconcilePolicy::kManage, "manage"},
-    {ReconcilePolicy::kObserve, "observe"},
-    {ReconcilePolicy::kSkip, "skip"},
-    {ReconcilePolicy::kDetachOnDelete, "detach-on-delete"}};
-
-}  // namespace
-
 const char* ReconcilePolicyName(ReconcilePolicy policy) {
-  return NameIn(kPolicyNames, policy, "manage");
+  switch (policy) {
+    case ReconcilePolicy::kManage:
+      return "manage";
+    case ReconcilePolicy::kObserve:
+      return "observe";
+    case ReconcilePolicy::kSkip:
+      return "skip";
+    case ReconcilePolicy::kDetachOnDelete:
+      return "detach-on-delete";
+  }
+  return "manage";
 }
 
 std::optional<ReconcilePolicy> ParseReconcilePolicy(const std::string& text) {
   // Annotation values are written by people; accept any case, but nothing looser than that.
-  return ValueIn(kPolicyNames, AsciiLower(text));
+  const std::string lower = AsciiLower(text);
+  if (lower == "manage") return ReconcilePolicy::kManage;
+  if (lower == "observe") return ReconcilePolicy::kObserve;
+  if (lower == "skip") return ReconcilePolicy::kSkip;
+  if (lower == "detach-on-delete") return ReconcilePolicy::kDetachOnDelete;
+  return std::nullopt;
 }
 
 SourceLocation DesiredResource::LocationOf(const std::string& field) const {
