@@ -14,7 +14,10 @@ class ByAddress {
  public:
   explicit ByAddress(const std::vector<T>& items) {
     map_.reserve(items.size());
-    for (const T& item : items) map_.emplace(item.address, &item);  // first one wins, like Find
+    for (const T& item : items) {
+      // The first one wins, like Find; a later one of that address is remembered as a duplicate.
+      if (!map_.emplace(item.address, &item).second && !duplicate_) duplicate_ = &item;
+    }
   }
 
   const T* Find(std::string_view address) const {
@@ -22,8 +25,13 @@ class ByAddress {
     return it == map_.end() ? nullptr : it->second;
   }
 
+  // The first item whose address an earlier item already has; nullptr when every address is
+  // unique.
+  const T* Duplicate() const { return duplicate_; }
+
  private:
   std::unordered_map<std::string_view, const T*> map_;
+  const T* duplicate_ = nullptr;
 };
 
 }  // namespace keyward::engine

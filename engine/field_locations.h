@@ -39,7 +39,6 @@ class FieldLocations {
   explicit FieldLocations(const std::map<std::string, SourceLocation>& locations);
 
   std::optional<SourceLocation> Find(std::string_view path) const;
-  size_t count(std::string_view path) const { return Find(path) ? 1 : 0; }
   // Throws std::out_of_range when `path` has no location, as std::map::at does.
   SourceLocation at(std::string_view path) const;
   Slot operator[](std::string path) { return Slot(this, std::move(path)); }

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "engine/replace_chars.h"
+
 namespace keyward::engine {
 namespace {
 
@@ -49,18 +51,7 @@ std::string LabelText(const MetricLabels& labels, const std::string& extra_name 
 }  // namespace
 
 std::string EscapeLabelValue(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  return ReplaceChars(value, {{'\\', "\\\\"}, {'"', "\\\""}, {'\n', "\\n"}});
 }
 
 void MetricsRegistry::Describe(const std::string& name, MetricType type, const std::string& help,

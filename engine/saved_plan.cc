@@ -9,7 +9,6 @@
 #include <map>
 #include <set>
 #include <stdexcept>
-#include <string_view>
 
 #include "engine/by_address.h"
 #include "engine/hmac.h"
@@ -231,11 +230,9 @@ std::vector<std::string> DifferingValues(const Change& saved, const Change& fres
 // edited, and every lookup by address (apply, the stale check) would see only the first.
 template <class T>
 void RequireUniqueAddresses(const std::vector<T>& items, const char* what) {
-  std::set<std::string_view> seen;
-  for (const T& item : items)
-    if (!seen.insert(item.address).second)
-      throw std::invalid_argument(std::string(what) + " has the address '" + item.address +
-                                  "' twice");
+  if (const T* twice = ByAddress<T>(items).Duplicate())
+    throw std::invalid_argument(std::string(what) + " has the address '" + twice->address +
+                                "' twice");
 }
 
 std::string WhyStale(const Change& c, const Change* now) {

@@ -1,5 +1,7 @@
 #include "engine/guardrails/rule_docs.h"
 
+#include "engine/replace_chars.h"
+
 namespace keyward::engine::guardrails {
 namespace {
 
@@ -32,18 +34,7 @@ std::string WaiveExample(const RuleInfo& info) {
   return "keyward.dev/waive: \"" + info.id + ": <reason> until <YYYY-MM-DD>\"";
 }
 
-std::string CellEscape(std::string text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out;
-}
+std::string CellEscape(std::string text) { return ReplaceChars(text, {{'|', "\\|"}, {'\n', " "}}); }
 
 }  // namespace
 

@@ -1,10 +1,10 @@
 #include "engine/guardrails/sarif.h"
 
-#include <cctype>
 #include <map>
 
 #include "engine/diff.h"
 #include "engine/guardrails/rule_docs.h"
+#include "engine/url.h"
 
 namespace keyward::engine::guardrails {
 namespace {
@@ -80,18 +80,13 @@ const char* SecuritySeverity(Severity severity) {
 }
 
 std::string PathToUri(const std::string& path) {
-  static const char kHex[] = "0123456789ABCDEF";
   std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
+  // Each segment percent-encoded, the slashes between them kept.
+  const std::string_view rest = path;
+  size_t start = 0;
+  for (size_t slash; (slash = rest.find('/', start)) != std::string_view::npos; start = slash + 1)
+    out += PercentEncode(rest.substr(start, slash - start)) + '/';
+  return out + PercentEncode(rest.substr(start));
 }
 
 std::string RenderSarif(const std::vector<Finding>& findings, const Policy& policy,
