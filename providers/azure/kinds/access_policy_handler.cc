@@ -41,48 +41,10 @@ Json FindEntry(const Json& vault, const Json& identity) {
   return Json();
 }
 
-engine::ResolveResponse ResolveAccessPolicy(const engine::ResolveRequest& request) {
-  engine::ResolveResponse out;
-  const engine::DesiredResource& r = *request.resource;
-  const Json* vault = FindKey(r.spec, "vault");
-  const std::string vault_ref = vault && vault->is_string() ? vault->get<std::string>() : "";
-  const std::string label = std::string(kAccessPolicyKind) + "/" + r.name;
-  if (vault_ref.empty()) {
-    out.diagnostics.Error(r.LocationOf("spec"),
-                          label + ": spec.vault is required (a vault name or id)");
-    return out;
-  }
-  // The shape of spec.vault (a name or a vault id), the GUIDs and the required fields are the
-  // schema's (accesspolicy.schema.json); the scope is the loader's.
-  const std::string vault_id = AccessPolicyVaultId(vault_ref, r.subscription, r.resource_group);
-  const std::string vault_name = ArmIdSegment(vault_id, "vaults");
-  out.address = std::string(kAccessPolicyKind) + "/" + vault_name + "/" + r.name;
-  // A vault named by id may be one keyward does not manage: then no edge is required.
-  out.references.push_back({std::string(kVaultKind) + "/" + vault_name, !IsFullVaultId(vault_ref),
-                            "spec.vault", vault_id});
-  const Json desired = BuildDesiredAccessPolicy(r.spec);
-  bool any = false;
-  for (const std::string& kind : AccessPolicyPermissionKinds())
-    any = any || !desired["permissions"][kind].empty();
-  if (!any) {
-    // ARM drops an entry left without permissions: such a manifest could never converge.
-    out.diagnostics.Error(
-        r.LocationOf(FindKey(r.spec, "permissions") ? "spec.permissions" : "spec"),
-        label +
-            ": spec.permissions grants nothing; give at least one permission "
-            "(to revoke access, delete this manifest)");
-  }
-  out.arm_id = AccessPolicyArmId(vault_id, desired);
-  return out;
-}
-
-constexpr SingleKind kDescriptor = {kAccessPolicyKind, ResolveAccessPolicy, PlanAccessPolicyChange,
-                                    ExportAccessPolicyManifest, nullptr};
-
 }  // namespace
 
 AccessPolicyHandler::AccessPolicyHandler(std::shared_ptr<ArmClient> client)
-    : KindHandler(std::move(client), kDescriptor) {}
+    : KindHandler(std::move(client), AccessPolicyDescriptor()) {}
 
 Result<engine::RefreshResponse> AccessPolicyHandler::Refresh(const engine::RefreshRequest& request,
                                                              const Context& ctx) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "providers/azure/kinds/access_policy_model.h"
 #include "providers/azure/kinds/kind_handler.h"
 
 namespace keyward::azure {

@@ -62,11 +62,6 @@ std::string CanonicalPermission(const std::string& kind, const std::string& valu
   return Lower(value);
 }
 
-std::string TextOf(const Json& object, const std::string& key) {
-  const Json* value = FindKey(object, key);
-  return value && value->is_string() ? value->get<std::string>() : "";
-}
-
 bool IsTrueish(const Json* value) {
   if (!value) return false;
   if (value->is_boolean()) return value->get<bool>();
@@ -128,9 +123,7 @@ std::pair<size_t, size_t> EntryCounts(const engine::PlanChangeRequest& request,
 }
 
 void Block(Change& c, const std::string& code, const std::string& reason) {
-  c.action = Action::kBlocked;
-  c.reason_code = code;
-  c.reason = reason;
+  Decide(c, Action::kBlocked, code, reason);
 }
 
 void PlanUndeclared(const engine::PlanChangeRequest& request, Change& c) {
@@ -138,17 +131,15 @@ void PlanUndeclared(const engine::PlanChangeRequest& request, Change& c) {
   const std::string vault_id = VaultIdOfAccessPolicy(o.arm_id);
   if (!o.remove_if_undeclared) {
     // Entries carry no tags: only a vault's `accessPolicies: exclusive` makes keyward their owner.
-    c.action = Action::kNoOp;
-    c.reason_code = "not_owned";
-    c.reason = "not declared, and vault " + VaultNameOf(vault_id) +
-               " shares its access policies: left alone";
+    Decide(c, Action::kNoOp, "not_owned",
+           "not declared, and vault " + VaultNameOf(vault_id) +
+               " shares its access policies: left alone");
     return;
   }
-  c.action = Action::kDelete;
-  c.reason_code = "exclusive_undeclared";
-  c.reason = "vault " + VaultNameOf(vault_id) +
+  Decide(c, Action::kDelete, "exclusive_undeclared",
+         "vault " + VaultNameOf(vault_id) +
              " declares accessPolicies: exclusive and no manifest declares this entry (" +
-             ShowIdentity(c.before) + "): remove it";
+             ShowIdentity(c.before) + "): remove it");
   const engine::DesiredResource* vault = DesiredVault(request, vault_id);
   if (vault && vault->policy == engine::ReconcilePolicy::kObserve) {
     c.report_only = true;
@@ -178,11 +169,11 @@ std::string AccessPolicyVaultId(const std::string& vault_ref, const std::string&
 }
 
 std::string AccessPolicyArmId(const std::string& vault_id, const Json& entry) {
-  const std::string object_id = TextOf(entry, "objectId");
+  const std::string object_id = StringAt(entry, "objectId");
   if (object_id.empty()) return "";
   std::string id = engine::CanonicalArmId(vault_id) + kPoliciesSegment +
-                   Lower(TextOf(entry, "tenantId")) + "/" + Lower(object_id);
-  const std::string application_id = TextOf(entry, "applicationId");
+                   Lower(StringAt(entry, "tenantId")) + "/" + Lower(object_id);
+  const std::string application_id = StringAt(entry, "applicationId");
   if (!application_id.empty()) id += "/" + Lower(application_id);
   return id;
 }
@@ -194,8 +185,8 @@ std::string VaultIdOfAccessPolicy(const std::string& arm_id) {
 
 std::string UndeclaredAccessPolicyAddress(const std::string& vault_name, const Json& entry) {
   std::string address =
-      std::string(kAccessPolicyKind) + "/" + vault_name + "/" + Lower(TextOf(entry, "objectId"));
-  const std::string application_id = TextOf(entry, "applicationId");
+      std::string(kAccessPolicyKind) + "/" + vault_name + "/" + Lower(StringAt(entry, "objectId"));
+  const std::string application_id = StringAt(entry, "applicationId");
   if (!application_id.empty()) address += "/" + Lower(application_id);
   return address;
 }
@@ -219,9 +210,9 @@ Json CanonicalPermissions(const Json& permissions) {
 }
 
 Json BuildDesiredAccessPolicy(const Json& spec) {
-  Json entry = {{"tenantId", Lower(TextOf(spec, "tenantId"))},
-                {"objectId", Lower(TextOf(spec, "objectId"))}};
-  const std::string application_id = TextOf(spec, "applicationId");
+  Json entry = {{"tenantId", Lower(StringAt(spec, "tenantId"))},
+                {"objectId", Lower(StringAt(spec, "objectId"))}};
+  const std::string application_id = StringAt(spec, "applicationId");
   if (!application_id.empty()) entry["applicationId"] = Lower(application_id);
   const Json* permissions = FindKey(spec, "permissions");
   entry["permissions"] = CanonicalPermissions(permissions ? *permissions : Json());
@@ -236,7 +227,7 @@ Json NormalizeAccessPolicy(const Json& live_entry) {
 
 bool SameAccessPolicyIdentity(const Json& a, const Json& b) {
   for (const char* key : {"tenantId", "objectId", "applicationId"})
-    if (!IEquals(TextOf(a, key), TextOf(b, key))) return false;
+    if (!IEquals(StringAt(a, key), StringAt(b, key))) return false;
   return true;
 }
 
@@ -284,14 +275,14 @@ Json BuildRemoveBody(const Json& entry, const Json& permissions) {
 }
 
 bool DeclaresExclusiveAccessPolicies(const Json& vault_spec) {
-  return IEquals(TextOf(vault_spec, "accessPolicies"), "exclusive");
+  return IEquals(StringAt(vault_spec, "accessPolicies"), "exclusive");
 }
 
 std::vector<engine::ObservedResource> ObservedAccessPolicies(const Json& live_vault,
                                                              bool exclusive) {
   std::vector<engine::ObservedResource> out;
-  const std::string vault_id = TextOf(live_vault, "id");
-  std::string vault_name = TextOf(live_vault, "name");
+  const std::string vault_id = StringAt(live_vault, "id");
+  std::string vault_name = StringAt(live_vault, "name");
   if (vault_name.empty()) vault_name = VaultNameOf(vault_id);
   const Json* props = FindKey(live_vault, "properties");
   const Json* entries = props ? FindKey(*props, "accessPolicies") : nullptr;
@@ -342,30 +333,61 @@ void PlanAbsentEntry(const engine::PlanChangeRequest& request, const std::string
               " per vault (consider Azure RBAC authorization, or group principals)");
     return;
   }
-  c.action = Action::kCreate;
-  c.reason_code = "absent";
-  c.reason = "vault " + vault_name + " has no entry for " + ShowIdentity(c.after);
+  Decide(c, Action::kCreate, "absent",
+         "vault " + vault_name + " has no entry for " + ShowIdentity(c.after));
 }
 
 // A declared entry the vault has: no-op, or an update of the permissions that differ.
 void PlanPresentEntry(Change& c) {
   c.field_changes = DiffAccessPolicy(c.after, c.before);
   if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live entry has exactly the declared permissions";
+    Decide(c, Action::kNoOp, "up_to_date", "live entry has exactly the declared permissions");
     return;
   }
   c.action = Action::kUpdate;
   c.reason_code = "drift";
-  std::string paths;
-  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
-  c.reason = "permissions differ in " + paths;
+  c.reason = "permissions differ in " + JoinPaths(c.field_changes);
 }
 
 }  // namespace
 
-Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request) {
+engine::ResolveResponse ResolveAccessPolicy(const SingleKind&,
+                                            const engine::ResolveRequest& request) {
+  engine::ResolveResponse out;
+  const engine::DesiredResource& r = *request.resource;
+  const Json* vault = FindKey(r.spec, "vault");
+  const std::string vault_ref = vault && vault->is_string() ? vault->get<std::string>() : "";
+  const std::string label = std::string(kAccessPolicyKind) + "/" + r.name;
+  if (vault_ref.empty()) {
+    out.diagnostics.Error(r.LocationOf("spec"),
+                          label + ": spec.vault is required (a vault name or id)");
+    return out;
+  }
+  // The shape of spec.vault (a name or a vault id), the GUIDs and the required fields are the
+  // schema's (accesspolicy.schema.json); the scope is the loader's.
+  const std::string vault_id = AccessPolicyVaultId(vault_ref, r.subscription, r.resource_group);
+  const std::string vault_name = ArmIdSegment(vault_id, "vaults");
+  out.address = std::string(kAccessPolicyKind) + "/" + vault_name + "/" + r.name;
+  // A vault named by id may be one keyward does not manage: then no edge is required.
+  out.references.push_back({std::string(kVaultKind) + "/" + vault_name, !IsFullVaultId(vault_ref),
+                            "spec.vault", vault_id});
+  const Json desired = BuildDesiredAccessPolicy(r.spec);
+  bool any = false;
+  for (const std::string& kind : AccessPolicyPermissionKinds())
+    any = any || !desired["permissions"][kind].empty();
+  if (!any) {
+    // ARM drops an entry left without permissions: such a manifest could never converge.
+    out.diagnostics.Error(
+        r.LocationOf(FindKey(r.spec, "permissions") ? "spec.permissions" : "spec"),
+        label +
+            ": spec.permissions grants nothing; give at least one permission "
+            "(to revoke access, delete this manifest)");
+  }
+  out.arm_id = AccessPolicyArmId(vault_id, desired);
+  return out;
+}
+
+Change PlanAccessPolicyChange(const SingleKind&, const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kAccessPolicyKind, request, NormalizeAccessPolicy);
   if (NeitherDeclaredNorLive(request, c)) return c;
   if (!request.desired) {
@@ -397,6 +419,12 @@ Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request) {
     PlanPresentEntry(c);
   }
   return c;
+}
+
+const SingleKind& AccessPolicyDescriptor() {
+  static constexpr SingleKind kind = {kAccessPolicyKind, ResolveAccessPolicy,
+                                      PlanAccessPolicyChange, ExportAccessPolicyManifest, nullptr};
+  return kind;
 }
 
 }  // namespace keyward::azure

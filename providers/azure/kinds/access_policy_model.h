@@ -25,12 +25,16 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/single_kind.h"
 
 namespace keyward::azure {
 
 using Json = nlohmann::json;
 
 inline constexpr char kAccessPolicyKind[] = "AccessPolicy";
+
+// The kind's descriptor: its name, Resolve, PlanChange and export.
+const SingleKind& AccessPolicyDescriptor();
 // "Key vault supports up to 1024 access policy entries" (ARM-NOTES §5.3).
 inline constexpr size_t kMaxAccessPoliciesPerVault = 1024;
 
@@ -77,11 +81,17 @@ bool DeclaresExclusiveAccessPolicies(const Json& vault_spec);
 std::vector<engine::ObservedResource> ObservedAccessPolicies(const Json& live_vault,
                                                              bool exclusive);
 
+// The address, ARM id and vault reference of a declared entry; an entry that grants nothing is an
+// error (ARM would drop it, so the manifest could never converge).
+engine::ResolveResponse ResolveAccessPolicy(const SingleKind& kind,
+                                            const engine::ResolveRequest& request);
+
 // Decides the change for one entry: create / update / no-op for a declared entry, delete for an
 // undeclared entry of an exclusive vault (report-only when that vault's policy is observe), blocked
 // when the vault would exceed 1024 entries (or when spec.vault names a managed vault in another
 // resource group), with an RBAC warning when the vault authorizes data actions with Azure RBAC
 // (access policies have no effect then).
-engine::Change PlanAccessPolicyChange(const engine::PlanChangeRequest& request);
+engine::Change PlanAccessPolicyChange(const SingleKind& kind,
+                                      const engine::PlanChangeRequest& request);
 
 }  // namespace keyward::azure

@@ -31,6 +31,11 @@ const Json* FindKey(const Json& object, const std::string& key) {
   return nullptr;
 }
 
+std::string StringAt(const Json& object, const std::string& key) {
+  const Json* value = FindKey(object, key);
+  return value && value->is_string() ? value->get<std::string>() : std::string();
+}
+
 const Json& PropertyOf(const Json& body, const std::string& name) {
   static const Json kNull;
   if (!body.is_object() || !body.contains("properties")) return kNull;

@@ -25,6 +25,8 @@ bool IEquals(const std::string& a, const std::string& b);
 std::string CanonicalLocation(const std::string& location);
 // Key lookup ignoring case (ARM property names are case-insensitive on input). Null if absent.
 const Json* FindKey(const Json& object, const std::string& key);
+// The string at `key` (case-insensitive); "" when absent or not a string.
+std::string StringAt(const Json& object, const std::string& key);
 // properties.<name> of an ARM body (name case-insensitive); a null Json when absent.
 const Json& PropertyOf(const Json& body, const std::string& name);
 // A value for a human-facing reason: strings bare, "(unset)" for null, JSON otherwise.

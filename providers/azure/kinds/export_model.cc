@@ -14,13 +14,8 @@ namespace {
 
 constexpr char kApiVersion[] = "keyward.dev/v1alpha1";
 
-std::string TextOf(const Json& object, const char* key) {
-  const Json* value = FindKey(object, key);
-  return value && value->is_string() ? value->get<std::string>() : "";
-}
+}  // namespace
 
-// User tags only: keyward's own tags are written by keyward, never by a manifest. Null when none
-// remain, so that the tags stay unmanaged instead of being pinned to {}.
 Json UserTags(const Json& live) {
   const Json* tags = FindKey(live, "tags");
   if (!tags || !tags->is_object()) return Json();
@@ -32,9 +27,8 @@ Json UserTags(const Json& live) {
   return out.empty() ? Json() : out;
 }
 
-// metadata: name, plus resourceGroup / subscription only where they differ from keyward.yaml.
 Json Metadata(const std::string& name, const std::string& arm_id,
-              const engine::ExportContext& context, bool has_resource_group = true) {
+              const engine::ExportContext& context, bool has_resource_group) {
   Json metadata = {{"name", name}};
   const std::string subscription = ArmIdSegment(arm_id, "subscriptions");
   const std::string group = ArmIdSegment(arm_id, "resourceGroups");
@@ -52,15 +46,12 @@ Json Document(const char* kind, Json metadata, Json spec) {
           {"spec", std::move(spec)}};
 }
 
-// Copies `names` from the live properties, skipping nulls.
 void CopyProperties(const Json& properties, const std::vector<std::string>& names, Json& spec) {
   for (const std::string& name : names) {
     const Json* value = FindKey(properties, name);
     if (value && !value->is_null()) spec[name] = *value;
   }
 }
-
-}  // namespace
 
 std::string ExportedSecretEnvName(const std::string& vault, const std::string& secret) {
   std::string out = "KEYWARD_SECRET_" + vault + "_" + secret;
@@ -76,7 +67,7 @@ std::optional<Json> ExportResourceGroupManifest(const engine::ObservedResource& 
                                                 const engine::ExportContext& context) {
   const std::string name = ArmIdSegment(observed.arm_id, "resourceGroups");
   if (name.empty()) return std::nullopt;
-  Json spec = {{"location", CanonicalLocation(TextOf(observed.live, "location"))}};
+  Json spec = {{"location", CanonicalLocation(StringAt(observed.live, "location"))}};
   if (Json tags = UserTags(observed.live); !tags.is_null()) spec["tags"] = std::move(tags);
   return Document("ResourceGroup", Metadata(name, observed.arm_id, context, false),
                   std::move(spec));
@@ -178,7 +169,7 @@ std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& obs
                                              const engine::ExportContext& context) {
   const std::string name = ArmIdSegment(observed.arm_id, "managedHSMs");
   if (name.empty() || !observed.live.is_object()) return std::nullopt;
-  Json spec = {{"location", CanonicalLocation(TextOf(observed.live, "location"))}};
+  Json spec = {{"location", CanonicalLocation(StringAt(observed.live, "location"))}};
   if (const Json* sku = FindKey(observed.live, "sku"); sku && sku->is_object()) spec["sku"] = *sku;
   if (Json tags = UserTags(observed.live); !tags.is_null()) spec["tags"] = std::move(tags);
   if (const Json* properties = FindKey(observed.live, "properties")) {
@@ -191,7 +182,7 @@ std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& obs
     if (const Json* regions = FindKey(*properties, "regions"); regions && regions->is_array()) {
       Json names = Json::array();
       for (const Json& region : *regions) {
-        const std::string name = CanonicalLocation(TextOf(region, "name"));
+        const std::string name = CanonicalLocation(StringAt(region, "name"));
         const Json* state = FindKey(region, "provisioningState");
         if (name.empty() || Json(name) == spec["location"] ||
             (state && state->is_string() && IEquals(state->get<std::string>(), "Deleting")))

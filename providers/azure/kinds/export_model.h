@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
@@ -21,29 +22,36 @@ namespace keyward::azure {
 
 using Json = nlohmann::json;
 
-// A kind's export, as its descriptor names it (kind_handler.h).
-using ExportManifestFunction = std::optional<Json> (*)(const engine::ObservedResource& observed,
-                                                       const engine::ExportContext& context);
+// A kind's export, the function its descriptor names (kind_handler.h). The exports below are
+// declared by this one signature.
+using ExportManifestSignature = std::optional<Json>(const engine::ObservedResource& observed,
+                                                    const engine::ExportContext& context);
+using ExportManifestFunction = ExportManifestSignature*;
+
+// What a kind's export builds its document from.
+// User tags only: keyward's own tags are written by keyward, never by a manifest. Null when none
+// remain, so that the tags stay unmanaged instead of being pinned to {}.
+Json UserTags(const Json& live);
+// metadata: name, plus resourceGroup / subscription only where they differ from keyward.yaml.
+Json Metadata(const std::string& name, const std::string& arm_id,
+              const engine::ExportContext& context, bool has_resource_group = true);
+// The manifest document {apiVersion, kind, metadata, spec}.
+Json Document(const char* kind, Json metadata, Json spec);
+// Copies `names` from the live properties, skipping nulls.
+void CopyProperties(const Json& properties, const std::vector<std::string>& names, Json& spec);
 
 // "KEYWARD_SECRET_<VAULT>_<SECRET>", uppercased, every other character as '_'.
 std::string ExportedSecretEnvName(const std::string& vault, const std::string& secret);
 
-std::optional<Json> ExportResourceGroupManifest(const engine::ObservedResource& observed,
-                                                const engine::ExportContext& context);
-std::optional<Json> ExportVaultManifest(const engine::ObservedResource& observed,
-                                        const engine::ExportContext& context);
-std::optional<Json> ExportAccessPolicyManifest(const engine::ObservedResource& observed,
-                                               const engine::ExportContext& context);
+ExportManifestSignature ExportResourceGroupManifest;
+ExportManifestSignature ExportVaultManifest;
+ExportManifestSignature ExportAccessPolicyManifest;
 // Key and ManagedHsmKey (`parent_field`: "vault" | "managedHsm").
-std::optional<Json> ExportKeyManifest(const engine::ObservedResource& observed,
-                                      const engine::ExportContext& context);
-std::optional<Json> ExportSecretManifest(const engine::ObservedResource& observed,
-                                         const engine::ExportContext& context);
+ExportManifestSignature ExportKeyManifest;
+ExportManifestSignature ExportSecretManifest;
 // PrivateEndpointConnection and MhsmPrivateEndpointConnection. Only Approved / Rejected
 // connections: Pending and Disconnected are Microsoft.Network's states, not a manifest's.
-std::optional<Json> ExportPecManifest(const engine::ObservedResource& observed,
-                                      const engine::ExportContext& context);
-std::optional<Json> ExportManagedHsmManifest(const engine::ObservedResource& observed,
-                                             const engine::ExportContext& context);
+ExportManifestSignature ExportPecManifest;
+ExportManifestSignature ExportManagedHsmManifest;
 
 }  // namespace keyward::azure

@@ -34,11 +34,6 @@ std::string CanonicalEnum(const std::string& value, const std::vector<std::strin
 bool IsRsa(const std::string& kty) { return Lower(kty).rfind("rsa", 0) == 0; }
 bool IsEc(const std::string& kty) { return Lower(kty).rfind("ec", 0) == 0; }
 
-std::string StringAt(const Json& object, const std::string& key) {
-  const Json* v = FindKey(object, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
 // YAML authors quote numbers and booleans at times; ARM wants the JSON types.
 Json CoerceInt(const Json& value) {
   if (value.is_string()) {
@@ -132,12 +127,6 @@ void HsmKeyType(const KeyKind& kind, Json& body) {
   if (kty == "RSA" || kty == "EC") p["kty"] = kty + "-HSM";
 }
 
-std::string JoinPaths(const std::vector<FieldChange>& changes) {
-  std::string out;
-  for (const FieldChange& fc : changes) out += (out.empty() ? "" : ", ") + fc.path;
-  return out;
-}
-
 std::string ParentName(const KeyKind& kind, const std::string& key_id) {
   return ArmIdSegment(key_id, kind.parent_segment);
 }
@@ -165,18 +154,14 @@ bool ParentIsStandardVault(const KeyKind& kind, const engine::PlanChangeRequest&
 }  // namespace
 
 const KeyKind& VaultKeyKind() {
-  static const KeyKind kind{"Key",      "Vault",       "vault",
-                            "vaults",   false,         "az keyvault key delete --vault-name",
-                            ResolveKey, PlanKeyChange, ExportKeyManifest,
-                            nullptr};
+  static const KeyKind kind{"Key",    "Vault", "vault",
+                            "vaults", false,   "az keyvault key delete --vault-name"};
   return kind;
 }
 
 const KeyKind& ManagedHsmKeyKind() {
-  static const KeyKind kind{"ManagedHsmKey", "ManagedHsm",  "managedHsm",
-                            "managedHSMs",   true,          "az keyvault key delete --hsm-name",
-                            ResolveKey,      PlanKeyChange, ExportKeyManifest,
-                            nullptr};
+  static const KeyKind kind{"ManagedHsmKey", "ManagedHsm", "managedHsm",
+                            "managedHSMs",   true,         "az keyvault key delete --hsm-name"};
   return kind;
 }
 
@@ -330,12 +315,6 @@ std::vector<FieldChange> DiffKey(const KeyKind& kind, const Json& desired, const
 
 namespace {
 
-void Decide(Change& c, Action action, const char* code, const std::string& reason) {
-  c.action = action;
-  c.reason_code = code;
-  c.reason = reason;
-}
-
 // A live key no manifest declares. ARM cannot delete keys, so one this stack owns is reported.
 void PlanUndeclaredKey(const KeyKind& kind, const std::string& stack, Change& c) {
   if (stack.empty() || StackTagOf(c.before) != stack) {
@@ -407,22 +386,14 @@ void PlanPresentKey(const KeyKind& kind, const std::string& stack, Change& c) {
 }  // namespace
 
 Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& request) {
-  Change c = ChangeFromObserved(kind.kind, request,
-                                [&](const Json& live) { return NormalizeKey(kind, live); });
-  const std::string stack = StackOf(request);
-  if (NeitherDeclaredNorLive(request, c)) return c;
-  if (!request.desired) {
-    PlanUndeclaredKey(kind, stack, c);
-    return c;
-  }
-  NameByDesired(request, c);
-  c.after = BuildDesiredKeyBody(kind, request.desired->spec, stack, c.before);
-  if (!request.observed) {
-    PlanAbsentKey(kind, request, c);
-  } else {
-    PlanPresentKey(kind, stack, c);
-  }
-  return c;
+  return PlanDeclaredOrLive(
+      kind.kind, request, [&](const Json& live) { return NormalizeKey(kind, live); },
+      [&](const std::string& stack, Change& c) { PlanUndeclaredKey(kind, stack, c); },
+      [&](const Json& spec, const std::string& stack, const Json& before) {
+        return BuildDesiredKeyBody(kind, spec, stack, before);
+      },
+      [&](const std::string&, Change& c) { PlanAbsentKey(kind, request, c); },
+      [&](const std::string& stack, Change& c) { PlanPresentKey(kind, stack, c); });
 }
 
 }  // namespace keyward::azure

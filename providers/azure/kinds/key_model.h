@@ -36,6 +36,10 @@ namespace keyward::azure {
 
 using Json = nlohmann::json;
 
+struct KeyKind;
+engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveRequest& request);
+engine::Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& request);
+
 // The differences between the two key kinds; everything else is shared.
 struct KeyKind {
   const char* kind;            // "Key" | "ManagedHsmKey"
@@ -44,11 +48,13 @@ struct KeyKind {
   const char* parent_segment;  // ARM id segment of the parent: "vaults" | "managedHSMs"
   bool hsm;                    // every key is HSM-protected (kty equivalence, see above)
   const char* cli_delete;      // data-plane delete command, for the prune reason
-  // The model's functions, for the handler (kind_handler.h).
-  engine::ResolveResponse (*resolve)(const KeyKind& kind, const engine::ResolveRequest& request);
-  engine::Change (*plan_change)(const KeyKind& kind, const engine::PlanChangeRequest& request);
-  ExportManifestFunction export_manifest;
-  engine::KindTraits (*traits)();
+  // The model's functions, for the handler (kind_handler.h): the same for every key kind.
+  engine::ResolveResponse (*resolve)(const KeyKind& kind,
+                                     const engine::ResolveRequest& request) = ResolveKey;
+  engine::Change (*plan_change)(const KeyKind& kind,
+                                const engine::PlanChangeRequest& request) = PlanKeyChange;
+  ExportManifestFunction export_manifest = ExportKeyManifest;
+  engine::KindTraits (*traits)() = nullptr;
 };
 
 const KeyKind& VaultKeyKind();
@@ -70,9 +76,9 @@ KeyParent KeyParentOf(const KeyKind& kind, const engine::DesiredResource& desire
 // "Key/<vault>/<key>" for a live key's ARM id; "" when the id is not a key of this kind.
 std::string KeyAddressFromId(const KeyKind& kind, const std::string& arm_id);
 
-// Address, ARM id, the parent reference, and the checks the JSON Schema cannot express
-// (parameters that belong to the other key family, exportable without a release policy).
-engine::ResolveResponse ResolveKey(const KeyKind& kind, const engine::ResolveRequest& request);
+// ResolveKey (declared above KeyKind): address, ARM id, the parent reference, and the checks the
+// JSON Schema cannot express (parameters that belong to the other key family, exportable without
+// a release policy).
 
 // The canonical key properties (see the header comment) of a manifest spec or an ARM properties
 // object. `live` selects the live rules (read-only fields dropped, `exportable` defaulted, the
@@ -92,9 +98,9 @@ Json NormalizeKey(const KeyKind& kind, const Json& live);
 std::vector<engine::FieldChange> DiffKey(const KeyKind& kind, const Json& desired,
                                          const Json& live);
 
-// The change for one key address (DESIGN.md §5): create, no-op, or unsupported with one of the
-// reason codes adopt_not_possible, owned_by_other_stack, immutable_after_create,
-// arm_cannot_delete; blocked hsm_key_needs_premium_vault when a vault in the plan is standard.
-engine::Change PlanKeyChange(const KeyKind& kind, const engine::PlanChangeRequest& request);
+// PlanKeyChange (declared above KeyKind): the change for one key address (DESIGN.md §5): create,
+// no-op, or unsupported with one of the reason codes adopt_not_possible, owned_by_other_stack,
+// immutable_after_create, arm_cannot_delete; blocked hsm_key_needs_premium_vault when a vault in
+// the plan is standard.
 
 }  // namespace keyward::azure

@@ -4,46 +4,26 @@
 // come from the descriptor; a handler derives from KindHandler<its descriptor> and implements
 // Refresh and Apply (and whatever those need).
 //
-// A descriptor has these members (KeyKind, PecKind, SoftDeletableKind, SingleKind below):
+// A descriptor has these members (KeyKind, PecKind, SoftDeletableKind, SingleKind):
 //   const char* kind;  // the manifest kind
 //   resolve:     (const Descriptor&, const engine::ResolveRequest&) -> engine::ResolveResponse
 //   plan_change: (const Descriptor&, const engine::PlanChangeRequest&) -> engine::Change
 //   ExportManifestFunction export_manifest;
 //   engine::KindTraits (*traits)();  // null: the defaults (a child kind)
 // The kinds of a family (two key kinds, two connection kinds, two soft-deletable kinds) share
-// their model functions, which take the descriptor; a single kind's take the request alone.
+// their model functions; a kind of its own has a SingleKind (single_kind.h). Every model function
+// takes the descriptor, so a handler calls them all one way.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <type_traits>
 
 #include "engine/resource_handler.h"
 #include "providers/azure/arm/arm_client.h"
 #include "providers/azure/kinds/export_model.h"
 
 namespace keyward::azure {
-
-// The descriptor of a kind no other kind shares a model with (ResourceGroup, AccessPolicy,
-// Secret).
-struct SingleKind {
-  const char* kind;
-  engine::ResolveResponse (*resolve)(const engine::ResolveRequest& request);
-  engine::Change (*plan_change)(const engine::PlanChangeRequest& request);
-  ExportManifestFunction export_manifest;
-  engine::KindTraits (*traits)();
-};
-
-// `function(kind, request)` for a family's model function, `function(request)` for a single kind's.
-template <typename Function, typename Descriptor, typename Request>
-auto CallModel(Function function, const Descriptor& kind, const Request& request) {
-  if constexpr (std::is_invocable_v<Function, const Descriptor&, const Request&>) {
-    return function(kind, request);
-  } else {
-    return function(request);
-  }
-}
 
 template <typename Descriptor>
 class KindHandler : public engine::ResourceHandler {
@@ -56,10 +36,10 @@ class KindHandler : public engine::ResourceHandler {
     return kind_.traits ? kind_.traits() : engine::KindTraits{};
   }
   engine::ResolveResponse Resolve(const engine::ResolveRequest& request) const final {
-    return CallModel(kind_.resolve, kind_, request);
+    return kind_.resolve(kind_, request);
   }
   engine::Change PlanChange(const engine::PlanChangeRequest& request) const final {
-    return CallModel(kind_.plan_change, kind_, request);
+    return kind_.plan_change(kind_, request);
   }
   std::optional<Json> ExportManifest(const engine::ObservedResource& observed,
                                      const engine::ExportContext& context) const final {

@@ -370,8 +370,6 @@ const SoftDeletableKind& ManagedHsmSoftDeletableKind() {
       .create_body = BuildManagedHsmCreateBody,
       .recover_body = BuildManagedHsmRecoverBody,
       .patch_body = BuildManagedHsmPatchBody,
-      .resolve = ResolveSoftDeletable,
-      .plan_change = PlanSoftDeletableChange,
       .export_manifest = ExportManagedHsmManifest,
       .traits = ManagedHsmTraits,
       .check_spec = nullptr,

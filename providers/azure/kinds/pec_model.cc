@@ -6,6 +6,7 @@
 #include "engine/plan_index.h"
 #include "engine/split.h"
 #include "providers/azure/kinds/arm_json.h"
+#include "providers/azure/kinds/change_start.h"
 
 namespace keyward::azure {
 namespace {
@@ -118,12 +119,6 @@ std::string ParentNote(const PecKind& kind, const PecParent& parent,
            " does not exist yet, and a private endpoint can only be created once it does";
   }
   return "";
-}
-
-void Set(Change& c, Action action, const std::string& code, const std::string& reason) {
-  c.action = action;
-  c.reason_code = code;
-  c.reason = reason;
 }
 
 }  // namespace
@@ -265,12 +260,13 @@ void PlanExistingConnection(const std::string& endpoint, Change& c) {
   const std::string live_status = StatusOf(c.before);
   const std::string want_status = StateOf(c.after).value("status", "");
   if (IEquals(c.before["properties"].value("provisioningState", ""), "Deleting")) {
-    Set(c, Action::kBlocked, "connection_deleting",
-        "the connection " + c.before.value("name", "") + " is being deleted");
+    Decide(c, Action::kBlocked, "connection_deleting",
+           "the connection " + c.before.value("name", "") + " is being deleted");
     return;
   }
   if (live_status == kDisconnected) {
-    Set(c, Action::kUnsupported, "connection_disconnected",
+    Decide(
+        c, Action::kUnsupported, "connection_disconnected",
         "the connection from private endpoint " + endpoint +
             " is Disconnected (the endpoint was "
             "deleted or disconnected): ARM offers no way back from Disconnected. Create the "
@@ -281,7 +277,8 @@ void PlanExistingConnection(const std::string& endpoint, Change& c) {
     return;
   }
   if (live_status == "Rejected" && want_status == "Approved") {
-    Set(c, Action::kUnsupported, "rejected_is_final",
+    Decide(
+        c, Action::kUnsupported, "rejected_is_final",
         "the connection from private endpoint " + endpoint +
             " is Rejected and a rejected "
             "connection cannot be approved again: delete and create the private endpoint again to "
@@ -289,20 +286,18 @@ void PlanExistingConnection(const std::string& endpoint, Change& c) {
     return;
   }
   if (c.field_changes.empty()) {
-    Set(c, Action::kNoOp, "up_to_date", "the connection is " + live_status + " as declared");
+    Decide(c, Action::kNoOp, "up_to_date", "the connection is " + live_status + " as declared");
     return;
   }
   if (live_status != want_status) {
     const bool approve = want_status == "Approved";
-    Set(c, Action::kUpdate, approve ? "approve" : "reject",
-        std::string(approve ? "approve" : "reject") + " the connection from private endpoint " +
-            endpoint + " (now " + (live_status.empty() ? std::string("unknown") : live_status) +
-            ")");
+    Decide(c, Action::kUpdate, approve ? "approve" : "reject",
+           std::string(approve ? "approve" : "reject") + " the connection from private endpoint " +
+               endpoint + " (now " + (live_status.empty() ? std::string("unknown") : live_status) +
+               ")");
     return;
   }
-  std::string paths;
-  for (const FieldChange& fc : c.field_changes) paths += (paths.empty() ? "" : ", ") + fc.path;
-  Set(c, Action::kUpdate, "drift", "differs in " + paths);
+  Decide(c, Action::kUpdate, "drift", "differs in " + JoinPaths(c.field_changes));
 }
 
 }  // namespace
@@ -327,7 +322,8 @@ Change PlanPecChange(const PecKind& kind, const engine::PlanChangeRequest& reque
     c.address = request.observed->address;
   }
   if (!request.desired) {
-    Set(c, Action::kNoOp, "not_declared",
+    Decide(
+        c, Action::kNoOp, "not_declared",
         "no manifest declares this connection: keyward leaves it as it is (connections are owned "
         "through the manifests that declare them and are never pruned)");
     return c;
@@ -350,16 +346,16 @@ Change PlanPecChange(const PecKind& kind, const engine::PlanChangeRequest& reque
   c.field_changes = DiffPec(c.after, c.before);
 
   if (const engine::DesiredResource* other = DuplicateOf(kind, request)) {
-    Set(c, Action::kBlocked, "duplicate_private_endpoint",
-        other->address + " declares the same private endpoint " + endpoint + " on " + parent_text +
-            ": a connection has one state, keep one manifest for it");
+    Decide(c, Action::kBlocked, "duplicate_private_endpoint",
+           other->address + " declares the same private endpoint " + endpoint + " on " +
+               parent_text + ": a connection has one state, keep one manifest for it");
     return c;
   }
   if (c.before.is_null()) {
-    Set(c, Action::kBlocked, "waiting_for_private_endpoint",
-        "waiting for private endpoint " + endpoint + ": " + parent_text +
-            " has no connection from it yet (Microsoft.Network creates the connection when the "
-            "private endpoint is created)");
+    Decide(c, Action::kBlocked, "waiting_for_private_endpoint",
+           "waiting for private endpoint " + endpoint + ": " + parent_text +
+               " has no connection from it yet (Microsoft.Network creates the connection when the "
+               "private endpoint is created)");
     if (parent) c.reason += ParentNote(kind, *parent, request);
     return c;
   }

@@ -1,27 +1,14 @@
-// The ResourceGroup kind (Microsoft.Resources/resourceGroups, api-version 2021-04-01).
-//
-// A resource group carries only a location and tags for keyward. It cannot move (its location
-// is immutable), and a replace would delete everything inside it, so a location change is
-// `blocked`, never `replace`. Delete is planned only for prune of an owned group; the engine's
-// apply guard (allow-destroy) decides whether it runs.
+// The ResourceGroup kind (Microsoft.Resources/resourceGroups, api-version 2021-04-01): the ARM
+// calls around the pure planning logic in resource_group_model.h.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "engine/resource_handler.h"
 #include "providers/azure/kinds/kind_handler.h"
+#include "providers/azure/kinds/resource_group_model.h"
 
 namespace keyward::azure {
-
-// "/subscriptions/{s}/resourceGroups/{name}"
-std::string ResourceGroupArmId(const std::string& subscription, const std::string& name);
-
-// {location (canonical), tags}; id, name, type, managedBy and properties are server-owned.
-Json NormalizeResourceGroup(const Json& live);
-
-// Pure planning logic (exposed for tests; ResourceGroupHandler::PlanChange calls it).
-engine::Change PlanResourceGroupChange(const engine::PlanChangeRequest& request);
 
 class ResourceGroupHandler : public KindHandler<SingleKind> {
  public:

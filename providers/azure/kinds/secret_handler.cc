@@ -38,65 +38,12 @@ std::string VaultIdOf(const std::string& secret_id) {
   return pos == std::string::npos ? std::string() : secret_id.substr(0, pos);
 }
 
-engine::ResolveResponse ResolveSecret(const engine::ResolveRequest& request) {
-  engine::ResolveResponse out;
-  const engine::DesiredResource& r = *request.resource;
-  const std::optional<SecretRef> vault = SecretVaultOf(r);
-  out.address = std::string(kSecretKind) + "/" + (vault ? vault->vault_name : "") + "/" + r.name;
-  if (!vault) {
-    out.diagnostics.Error(r.LocationOf("spec.vault"),
-                          out.address +
-                              ": spec.vault must be a vault name or a full vault ARM id "
-                              "(/subscriptions/.../providers/Microsoft.KeyVault/vaults/NAME)");
-    return out;
-  }
-  out.arm_id = SecretArmId(vault->vault_id, r.name);
-  // A vault named by ARM id may be managed elsewhere: an edge only if it is in the set.
-  out.references.push_back({std::string(kVaultKind) + "/" + vault->vault_name, !vault->external,
-                            "spec.vault", vault->vault_id});
-  // The name is the schema's; the source rule is secret_source.h's, shared with every read.
-  // (Checked here rather than as a schema `required`, so that kind-agnostic engine tests may use
-  // Secret manifests without a source.)
-  if (std::string problem = engine::ValueFromProblem(FindKey(r.spec, "valueFrom"));
-      !problem.empty()) {
-    out.diagnostics.Error(r.LocationOf(FindKey(r.spec, "valueFrom") ? "spec.valueFrom" : "spec"),
-                          out.address + ": " + problem);
-  }
-  if (const Json* tags = FindKey(r.spec, "tags"); tags && FindKey(*tags, kValueHmacTag)) {
-    out.diagnostics.Error(r.LocationOf("spec.tags"), out.address + ": the tag " + kValueHmacTag +
-                                                         " is reserved: keyward writes the value "
-                                                         "fingerprint into it");
-  }
-  if (const Json* attributes = FindKey(r.spec, "attributes")) {
-    for (const char* field : {"nbf", "exp"}) {
-      const Json* value = FindKey(*attributes, field);
-      if (value && !UnixSecondsOf(*value)) {
-        out.diagnostics.Error(r.LocationOf(std::string("spec.attributes.") + field),
-                              out.address + ": attributes." + field +
-                                  " must be Unix seconds or an RFC 3339 UTC time such as "
-                                  "2027-01-01T00:00:00Z");
-      }
-    }
-  }
-  return out;
-}
-
-engine::KindTraits SecretTraits() {
-  return {.export_comment =
-              "# The value cannot be read from Azure: this secret plans as `blocked` until the\n"
-              "# variable below is set (keyward then rewrites the value: plan shows `update`), or\n"
-              "# valueFrom is replaced with your real source.\n"};
-}
-
-constexpr SingleKind kDescriptor = {kSecretKind, ResolveSecret, PlanSecretChange,
-                                    ExportSecretManifest, SecretTraits};
-
 }  // namespace
 
 SecretHandler::SecretHandler(std::shared_ptr<ArmClient> client,
                              std::shared_ptr<engine::FileReader> files,
                              std::shared_ptr<const engine::Environment> env)
-    : KindHandler(std::move(client), kDescriptor),
+    : KindHandler(std::move(client), SecretDescriptor()),
       files_(files ? std::move(files) : std::make_shared<engine::RealFileReader>()),
       env_(env ? std::move(env) : std::make_shared<engine::RealEnvironment>()) {}
 

@@ -18,6 +18,7 @@
 #include "engine/file_reader.h"
 #include "engine/secret_source.h"
 #include "providers/azure/kinds/kind_handler.h"
+#include "providers/azure/kinds/secret_model.h"
 
 namespace keyward::azure {
 

@@ -78,9 +78,8 @@ void PlanPrune(const engine::PlanChangeRequest& request, const std::string& stac
     return;
   }
   if (stack.empty() || StackTagOf(c.before) != stack) {
-    c.action = Action::kNoOp;
-    c.reason_code = "not_owned";
-    c.reason = "not in the manifests and not owned by this stack: left alone";
+    Decide(c, Action::kNoOp, "not_owned",
+           "not in the manifests and not owned by this stack: left alone");
     return;
   }
   const bool disable = request.desired_set && request.desired_set->config.disable_pruned_secrets;
@@ -97,9 +96,8 @@ void PlanPrune(const engine::PlanChangeRequest& request, const std::string& stac
   c.after = c.before;
   c.after["properties"]["attributes"]["enabled"] = false;
   if (IsFalse(c.before["properties"]["attributes"]["enabled"])) {
-    c.action = Action::kNoOp;
-    c.reason_code = "pruned_secret_disabled";
-    c.reason = "gone from the manifests and already disabled (secrets.onPrune: disable)";
+    Decide(c, Action::kNoOp, "pruned_secret_disabled",
+           "gone from the manifests and already disabled (secrets.onPrune: disable)");
     return;
   }
   c.field_changes.push_back({"properties.attributes.enabled", true, false});
@@ -151,18 +149,16 @@ void PlanPresent(const engine::PlanChangeRequest& request, const std::string& st
     return;
   }
   if (!stack.empty() && owner.empty()) {
-    c.action = Action::kAdopt;
-    c.reason_code = "adopt";
-    c.reason = "secret exists without the " + std::string(kStackTag) +
-               " tag: adopt it (add the tags" + (value_code.empty() ? "" : ", write the value") +
+    Decide(c, Action::kAdopt, "adopt",
+           "secret exists without the " + std::string(kStackTag) + " tag: adopt it (add the tags" +
+               (value_code.empty() ? "" : ", write the value") +
                (Paths(c.field_changes).empty() ? "" : ", reconcile " + Paths(c.field_changes)) +
-               ")";
+               ")");
     return;
   }
   if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live secret matches the manifest and its value fingerprint matches the source";
+    Decide(c, Action::kNoOp, "up_to_date",
+           "live secret matches the manifest and its value fingerprint matches the source");
     return;
   }
   c.action = Action::kUpdate;
@@ -278,7 +274,50 @@ std::string ValueFingerprintOf(const Json& body) {
   return tag && tag->is_string() ? tag->get<std::string>() : "";
 }
 
-Change PlanSecretChange(const engine::PlanChangeRequest& request) {
+engine::ResolveResponse ResolveSecret(const SingleKind&, const engine::ResolveRequest& request) {
+  engine::ResolveResponse out;
+  const engine::DesiredResource& r = *request.resource;
+  const std::optional<SecretRef> vault = SecretVaultOf(r);
+  out.address = std::string(kSecretKind) + "/" + (vault ? vault->vault_name : "") + "/" + r.name;
+  if (!vault) {
+    out.diagnostics.Error(r.LocationOf("spec.vault"),
+                          out.address +
+                              ": spec.vault must be a vault name or a full vault ARM id "
+                              "(/subscriptions/.../providers/Microsoft.KeyVault/vaults/NAME)");
+    return out;
+  }
+  out.arm_id = SecretArmId(vault->vault_id, r.name);
+  // A vault named by ARM id may be managed elsewhere: an edge only if it is in the set.
+  out.references.push_back({std::string(kVaultKind) + "/" + vault->vault_name, !vault->external,
+                            "spec.vault", vault->vault_id});
+  // The name is the schema's; the source rule is secret_source.h's, shared with every read.
+  // (Checked here rather than as a schema `required`, so that kind-agnostic engine tests may use
+  // Secret manifests without a source.)
+  if (std::string problem = engine::ValueFromProblem(FindKey(r.spec, "valueFrom"));
+      !problem.empty()) {
+    out.diagnostics.Error(r.LocationOf(FindKey(r.spec, "valueFrom") ? "spec.valueFrom" : "spec"),
+                          out.address + ": " + problem);
+  }
+  if (const Json* tags = FindKey(r.spec, "tags"); tags && FindKey(*tags, kValueHmacTag)) {
+    out.diagnostics.Error(r.LocationOf("spec.tags"), out.address + ": the tag " + kValueHmacTag +
+                                                         " is reserved: keyward writes the value "
+                                                         "fingerprint into it");
+  }
+  if (const Json* attributes = FindKey(r.spec, "attributes")) {
+    for (const char* field : {"nbf", "exp"}) {
+      const Json* value = FindKey(*attributes, field);
+      if (value && !UnixSecondsOf(*value)) {
+        out.diagnostics.Error(r.LocationOf(std::string("spec.attributes.") + field),
+                              out.address + ": attributes." + field +
+                                  " must be Unix seconds or an RFC 3339 UTC time such as "
+                                  "2027-01-01T00:00:00Z");
+      }
+    }
+  }
+  return out;
+}
+
+Change PlanSecretChange(const SingleKind&, const engine::PlanChangeRequest& request) {
   Change c = ChangeFromObserved(kSecretKind, request, NormalizeSecret);
   c.sensitive_paths = {kValuePath};
   const std::string stack = StackOf(request);
@@ -288,18 +327,16 @@ Change PlanSecretChange(const engine::PlanChangeRequest& request) {
   }
   NameByDesired(request, c);
   if (request.desired->value_fingerprint.empty() && IsPlaceholder(request.desired->spec)) {
-    c.action = Action::kBlocked;
-    c.reason_code = "secret_source_placeholder";
-    c.reason = "the value source is an export placeholder: set environment variable " +
+    Decide(c, Action::kBlocked, "secret_source_placeholder",
+           "the value source is an export placeholder: set environment variable " +
                request.desired->spec["valueFrom"].value("env", std::string()) +
-               " (or replace spec.valueFrom) to let keyward write the value";
+               " (or replace spec.valueFrom) to let keyward write the value");
     return c;
   }
   if (request.desired->value_fingerprint.empty()) {
     // Only reachable when a caller planned without engine::ResolveSecretFingerprints.
-    c.action = Action::kBlocked;
-    c.reason_code = "value_not_resolved";
-    c.reason = "the secret value was not read from its source before planning";
+    Decide(c, Action::kBlocked, "value_not_resolved",
+           "the secret value was not read from its source before planning");
     return c;
   }
   c.after = BuildDesiredSecretBody(*request.desired, stack, c.before);
@@ -309,9 +346,7 @@ Change PlanSecretChange(const engine::PlanChangeRequest& request) {
       return fc.path == engine::JoinPath("tags", kValueHmacTag);
     });
     c.field_changes.insert(c.field_changes.begin(), FieldChange{kValuePath, Json(), kHidden});
-    c.action = Action::kCreate;
-    c.reason_code = "absent";
-    c.reason = "secret does not exist";
+    Decide(c, Action::kCreate, "absent", "secret does not exist");
     return c;
   }
   PlanPresent(request, stack, c);
@@ -354,6 +389,27 @@ Json BuildSecretPatchBody(const Json& desired, const Json& normalized_live) {
   }
   if (!properties.empty()) body["properties"] = std::move(properties);
   return body;
+}
+
+namespace {
+
+engine::KindTraits SecretTraits() {
+  return {.export_comment =
+              "# The value cannot be read from Azure: this secret plans as `blocked` until the\n"
+              "# variable below is set (keyward then rewrites the value: plan shows `update`), or\n"
+              "# valueFrom is replaced with your real source.\n"};
+}
+
+}  // namespace
+
+Change PlanSecretChange(const engine::PlanChangeRequest& request) {
+  return PlanSecretChange(SecretDescriptor(), request);
+}
+
+const SingleKind& SecretDescriptor() {
+  static constexpr SingleKind kind = {kSecretKind, ResolveSecret, PlanSecretChange,
+                                      ExportSecretManifest, SecretTraits};
+  return kind;
 }
 
 }  // namespace keyward::azure

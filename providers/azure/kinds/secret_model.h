@@ -28,6 +28,7 @@
 #include "engine/plan.h"
 #include "engine/resource.h"
 #include "engine/resource_handler.h"
+#include "providers/azure/kinds/single_kind.h"
 
 namespace keyward::azure {
 
@@ -35,6 +36,9 @@ using Json = nlohmann::json;
 
 inline constexpr char kSecretKind[] = "Secret";
 inline constexpr char kValueHmacTag[] = "keyward-value-hmac";
+
+// The kind's descriptor: its name, Resolve, PlanChange, export and traits.
+const SingleKind& SecretDescriptor();
 
 struct SecretRef {
   std::string vault_id;  // canonical vault ARM id
@@ -62,6 +66,13 @@ Json BuildDesiredSecretBody(const engine::DesiredResource& desired, const std::s
 // Field changes on managed fields (contentType and attributes the manifest sets, tags).
 std::vector<engine::FieldChange> DiffSecret(const Json& desired, const Json& live);
 
+// The address, ARM id and vault reference of a declared secret, and the rules across its fields
+// (value source, reserved tag, attribute times).
+engine::ResolveResponse ResolveSecret(const SingleKind& kind,
+                                      const engine::ResolveRequest& request);
+
+engine::Change PlanSecretChange(const SingleKind& kind, const engine::PlanChangeRequest& request);
+// The same, for the tests that plan without a descriptor.
 engine::Change PlanSecretChange(const engine::PlanChangeRequest& request);
 
 // The fingerprint tag of a canonical body ("" when absent).

@@ -20,6 +20,13 @@ namespace keyward::azure {
 
 using Json = nlohmann::json;
 
+struct SoftDeletableKind;
+// The family's Resolve and plan (soft_delete_model.h), the same for every soft-deletable kind.
+engine::ResolveResponse ResolveSoftDeletable(const SoftDeletableKind& kind,
+                                             const engine::ResolveRequest& request);
+engine::Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
+                                       const engine::PlanChangeRequest& request);
+
 struct SoftDeletableKind {
   // --- identity and ARM shape ---
   const char* kind;                // "Vault" | "ManagedHsm"
@@ -51,11 +58,10 @@ struct SoftDeletableKind {
   Json (*patch_body)(const Json& desired, const Json& normalized_live);  // null: nothing to send
 
   // --- the handler's pure calls (kind_handler.h) ---
-  // ResolveSoftDeletable and PlanSoftDeletableChange (soft_delete_model.h) for both kinds.
   engine::ResolveResponse (*resolve)(const SoftDeletableKind& kind,
-                                     const engine::ResolveRequest& request);
+                                     const engine::ResolveRequest& request) = ResolveSoftDeletable;
   engine::Change (*plan_change)(const SoftDeletableKind& kind,
-                                const engine::PlanChangeRequest& request);
+                                const engine::PlanChangeRequest& request) = PlanSoftDeletableChange;
   ExportManifestFunction export_manifest;
   engine::KindTraits (*traits)();
   // Rules across spec fields the schema cannot express, reported into `out` (vault: purge

@@ -38,11 +38,10 @@ void PlanSoftDeletedName(const SoftDeletedNameRequest& r, Change& c) {
     return;
   }
   if (same_location && same_group) {
-    c.action = Action::kRecover;
-    c.reason_code = "recover_soft_deleted";
-    c.reason = held +
+    Decide(c, Action::kRecover, "recover_soft_deleted",
+           held +
                ": recover it (createMode recover). Recovering restores the old configuration, "
-               "so keyward then applies the desired properties (Terraform azurerm #17375)";
+               "so keyward then applies the desired properties (Terraform azurerm #17375)");
     if (r.purge_policy) c.reason += "; purge_then_create is not possible: purge protection is on";
     return;
   }
@@ -110,11 +109,10 @@ bool PlanOwnership(const std::string& noun, const std::string& stack, const std:
                  " adopt it");
     return true;
   }
-  c.action = Action::kAdopt;
-  c.reason_code = "adopt";
-  c.reason = noun + " exists without the " + std::string(kStackTag) +
+  Decide(c, Action::kAdopt, "adopt",
+         noun + " exists without the " + std::string(kStackTag) +
              " tag: adopt it (add the tag, reconcile " + std::to_string(field_count) +
-             " field(s))" + note;
+             " field(s))" + note);
   return true;
 }
 
@@ -211,16 +209,14 @@ bool PurgeProtected(const Json& normalized_live) {
 // resources; re-checked, because deleting one destroys everything in it).
 void PlanPrune(const SoftDeletableKind& kind, const std::string& stack, Change& c) {
   if (stack.empty() || StackTagOf(c.before) != stack) {
-    c.action = Action::kNoOp;
-    c.reason_code = "not_owned";
-    c.reason = "not in the manifests and not owned by this stack: left alone";
+    Decide(c, Action::kNoOp, "not_owned",
+           "not in the manifests and not owned by this stack: left alone");
     return;
   }
   const int days = RetentionDays(c.before);
-  c.action = Action::kDelete;
-  c.reason_code = "prune";
-  c.reason = "owned by stack " + stack + " and gone from the manifests: delete. The " + kind.noun +
-             " is soft-deleted and stays recoverable for " + std::to_string(days) + " days";
+  Decide(c, Action::kDelete, "prune",
+         "owned by stack " + stack + " and gone from the manifests: delete. The " + kind.noun +
+             " is soft-deleted and stays recoverable for " + std::to_string(days) + " days");
   if (PurgeProtected(c.before)) {
     c.reason += "; purge protection is on, so the name stays reserved for those " +
                 std::to_string(days) + " days and cannot be purged";
@@ -244,14 +240,10 @@ void PlanAbsent(const SoftDeletableKind& kind, const engine::PlanChangeRequest& 
     PlanSoftDeletedName(held, c);
     if (c.action != Action::kRecover && c.action != Action::kPurgeThenCreate) return;
   } else if (request.name_unavailable) {
-    c.action = Action::kBlocked;
-    c.reason_code = "name_unavailable";
-    c.reason = *request.name_unavailable;
+    Decide(c, Action::kBlocked, "name_unavailable", *request.name_unavailable);
     return;
   } else {
-    c.action = Action::kCreate;
-    c.reason_code = "absent";
-    c.reason = std::string(kind.noun) + " does not exist";
+    Decide(c, Action::kCreate, "absent", std::string(kind.noun) + " does not exist");
   }
   if (kind.on_add) kind.on_add(request, c);
 }
@@ -279,25 +271,19 @@ void PlanPresent(const SoftDeletableKind& kind, const engine::PlanChangeRequest&
   }
   if (c.action == Action::kBlocked) return;
   if (replace) {
-    c.action = Action::kReplace;
-    c.reason_code = "immutable_after_create";
-    c.reason = replace_reason;
+    Decide(c, Action::kReplace, "immutable_after_create", replace_reason);
     return;
   }
   const std::string note = kind.update_note ? kind.update_note(c.field_changes) : "";
   if (PlanOwnership(kind.noun, stack, owner, c.field_changes.size(), note, c)) return;
   if (c.field_changes.empty()) {
-    c.action = Action::kNoOp;
-    c.reason_code = "up_to_date";
-    c.reason = "live " + std::string(kind.noun) + " matches the manifest";
+    Decide(c, Action::kNoOp, "up_to_date",
+           "live " + std::string(kind.noun) + " matches the manifest");
     return;
   }
   c.action = Action::kUpdate;
   c.reason_code = failed ? "provisioning_failed" : "drift";
-  std::string paths;
-  for (const engine::FieldChange& fc : c.field_changes)
-    paths += (paths.empty() ? "" : ", ") + fc.path;
-  c.reason = "differs in " + paths + note;
+  c.reason = "differs in " + JoinPaths(c.field_changes) + note;
   if (failed) {
     c.reason += "; provisioningState is Failed (the " + std::string(kind.noun) +
                 "'s creation or last update did not finish): its properties are sent again";
@@ -331,21 +317,11 @@ engine::ResolveResponse ResolveSoftDeletable(const SoftDeletableKind& kind,
 
 Change PlanSoftDeletableChange(const SoftDeletableKind& kind,
                                const engine::PlanChangeRequest& request) {
-  Change c = ChangeFromObserved(kind.kind, request, kind.normalize);
-  const std::string stack = StackOf(request);
-  if (NeitherDeclaredNorLive(request, c)) return c;
-  if (!request.desired) {
-    PlanPrune(kind, stack, c);
-    return c;
-  }
-  NameByDesired(request, c);
-  c.after = kind.build_desired(request.desired->spec, stack, c.before);
-  if (!request.observed) {
-    PlanAbsent(kind, request, c);
-  } else {
-    PlanPresent(kind, request, stack, c);
-  }
-  return c;
+  return PlanDeclaredOrLive(
+      kind.kind, request, kind.normalize,
+      [&](const std::string& stack, Change& c) { PlanPrune(kind, stack, c); }, kind.build_desired,
+      [&](const std::string&, Change& c) { PlanAbsent(kind, request, c); },
+      [&](const std::string& stack, Change& c) { PlanPresent(kind, request, stack, c); });
 }
 
 }  // namespace keyward::azure

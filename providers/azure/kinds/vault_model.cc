@@ -446,8 +446,6 @@ const SoftDeletableKind& VaultSoftDeletableKind() {
       .create_body = BuildVaultCreateBody,
       .recover_body = BuildVaultRecoverBody,
       .patch_body = BuildVaultPatchBody,
-      .resolve = ResolveSoftDeletable,
-      .plan_change = PlanSoftDeletableChange,
       .export_manifest = ExportVaultManifest,
       .traits = VaultTraits,
       .check_spec = CheckVaultSpec,
