@@ -4,22 +4,34 @@
 // else the address exactly (kinds whose id ARM chooses); the first match wins.
 #pragma once
 
-#include <string>
-#include <unordered_map>
+#include <cstddef>
+#include <string_view>
 
+#include "engine/first_by_key.h"
 #include "engine/resource.h"
 
 namespace keyward::engine {
 
+// ARM ids hashed and compared as their CanonicalArmId forms are (ASCII case and trailing slashes
+// ignored), without building those forms.
+struct ArmIdHash {
+  size_t operator()(std::string_view arm_id) const;
+};
+struct ArmIdEqual {
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+
 class ObservedIndex {
  public:
+  // Holds views into `observed`, which must outlive the index.
   explicit ObservedIndex(const ObservedSet& observed);
   // The live resource of `desired`, else null.
   const ObservedResource* Match(const DesiredResource& desired) const;
 
  private:
-  std::unordered_map<std::string, const ObservedResource*> by_id_;
-  std::unordered_map<std::string, const ObservedResource*> by_address_;
+  const ObservedSet& observed_;
+  FirstByKey<ArmIdHash, ArmIdEqual> by_id_;
+  FirstByKey<> by_address_;
 };
 
 }  // namespace keyward::engine

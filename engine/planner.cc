@@ -2,16 +2,17 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "engine/diff.h"
+#include "engine/first_by_key.h"
 #include "engine/graph.h"
 #include "engine/observed_index.h"
 #include "engine/plan_index.h"
@@ -26,19 +27,18 @@ namespace {
 // cannot merge two changes. On a cycle the given order is kept and `cycle` is set.
 std::vector<size_t> StableOrder(const std::vector<Change>& changes, std::string* cycle) {
   const size_t n = changes.size();
-  std::unordered_map<std::string_view, size_t> index;
-  index.reserve(n);
-  for (size_t i = 0; i < n; ++i) index.emplace(changes[i].address, i);
+  FirstByKey<> index(n);
+  for (size_t i = 0; i < n; ++i) index.Insert(changes[i].address, i);
   std::vector<std::vector<size_t>> dependents(n);
   std::vector<size_t> waiting(n, 0);
   std::vector<size_t> deps;
   for (size_t i = 0; i < n; ++i) {
     deps.clear();
     for (const std::string& dep : changes[i].depends_on) {
-      auto it = index.find(dep);
-      if (it == index.end()) continue;
-      if (std::find(deps.begin(), deps.end(), it->second) == deps.end())
-        deps.push_back(it->second);  // an edge counts once, as in Graph::AddEdge
+      const size_t found = index.Find(dep);
+      if (found == FirstByKey<>::kNone) continue;
+      if (std::find(deps.begin(), deps.end(), found) == deps.end())
+        deps.push_back(found);  // an edge counts once, as in Graph::AddEdge
     }
     waiting[i] = deps.size();
     for (size_t dep : deps) dependents[dep].push_back(i);
@@ -62,8 +62,8 @@ std::vector<size_t> StableOrder(const std::vector<Change>& changes, std::string*
   for (size_t i = 0; i < n; ++i) {
     std::vector<std::string> named_deps;
     for (const std::string& dep : changes[i].depends_on) {
-      auto it = index.find(dep);
-      if (it != index.end()) named_deps.push_back(std::to_string(it->second));
+      const size_t found = index.Find(dep);
+      if (found != FirstByKey<>::kNone) named_deps.push_back(std::to_string(found));
     }
     nodes.emplace_back(std::to_string(i), std::move(named_deps));
   }
@@ -74,6 +74,24 @@ std::vector<size_t> StableOrder(const std::vector<Change>& changes, std::string*
   out.clear();
   for (size_t i = 0; i < n; ++i) out.push_back(i);
   return out;
+}
+
+// Rearranges `changes` so that position k holds what was at order[k] (a permutation), following
+// its cycles: a fleet's plan would otherwise need a second vector of 100,000 changes.
+void Permute(std::vector<Change>& changes, std::vector<size_t> order) {
+  for (size_t start = 0; start < order.size(); ++start) {
+    if (order[start] == start) continue;
+    Change held = std::move(changes[start]);
+    size_t k = start;
+    while (order[k] != start) {
+      const size_t from = order[k];
+      changes[k] = std::move(changes[from]);
+      order[k] = k;
+      k = from;
+    }
+    changes[k] = std::move(held);
+    order[k] = k;
+  }
 }
 
 const std::string* FindUnavailable(const ObservedSet& observed, const DesiredResource& d) {
@@ -140,18 +158,12 @@ void FillDesiredChange(const DesiredResource& d, const PlanChangeRequest& reques
   if (d.policy == ReconcilePolicy::kObserve) change.report_only = true;
 }
 
-// Desired resources, in load order. Skipped ones still claim their live counterpart, so that
-// "skip" never turns into "prune": their ids and addresses go into the claimed sets.
-std::vector<Change> PlanDesired(const Planning& p, std::unordered_set<std::string>* claimed_ids,
-                                std::unordered_set<std::string>* claimed_addresses) {
+// Desired resources, in load order.
+std::vector<Change> PlanDesired(const Planning& p) {
   const ObservedIndex matches(p.observed);
   std::vector<Change> forward;
   forward.reserve(p.desired.resources.size());
-  claimed_ids->reserve(p.desired.resources.size());
-  claimed_addresses->reserve(p.desired.resources.size());
   for (const DesiredResource& d : p.desired.resources) {
-    if (!d.arm_id.empty()) claimed_ids->insert(CanonicalArmId(d.arm_id));
-    claimed_addresses->insert(d.address);
     if (d.policy == ReconcilePolicy::kSkip) continue;
     const ResourceHandler* handler = p.handlers.Find(d.kind);
     if (!handler) {
@@ -179,15 +191,37 @@ std::vector<Change> PlanDesired(const Planning& p, std::unordered_set<std::strin
   return forward;
 }
 
+// Whether a live resource has a desired counterpart: one with its ARM id (ignoring case), or
+// with its address. Every desired resource claims, skipped ones too, so that "skip" never turns
+// into "prune".
+class ClaimedByDesired {
+ public:
+  explicit ClaimedByDesired(const DesiredSet& desired)
+      : ids_(desired.resources.size()), addresses_(desired.resources.size()) {
+    for (size_t i = 0; i < desired.resources.size(); ++i) {
+      const DesiredResource& d = desired.resources[i];
+      if (!d.arm_id.empty()) ids_.Insert(d.arm_id, i);
+      addresses_.Insert(d.address, i);
+    }
+  }
+  bool Claims(const ObservedResource& o) const {
+    return ids_.Find(o.arm_id) != FirstByKey<>::kNone ||
+           addresses_.Find(o.address) != FirstByKey<>::kNone;
+  }
+
+ private:
+  FirstByKey<ArmIdHash, ArmIdEqual> ids_;
+  FirstByKey<> addresses_;
+};
+
 // Live resources claimed by no desired resource that may be pruned: with prune on, those owned
 // by this stack; always, those the handler marked remove_if_undeclared (exclusive access
 // policies). In address order (then id), so refresh order never leaks into the plan.
-std::vector<const ObservedResource*> PruneCandidates(
-    const Planning& p, const std::unordered_set<std::string>& claimed_ids,
-    const std::unordered_set<std::string>& claimed_addresses) {
+std::vector<const ObservedResource*> PruneCandidates(const Planning& p) {
+  const ClaimedByDesired claimed(p.desired);
   std::vector<const ObservedResource*> candidates;
   for (const ObservedResource& o : p.observed.resources) {
-    if (claimed_ids.count(CanonicalArmId(o.arm_id)) || claimed_addresses.count(o.address)) continue;
+    if (claimed.Claims(o)) continue;
     const bool pruned = p.options.prune && IsOwnedByStack(o.live, p.options.stack);
     if (!pruned && !o.remove_if_undeclared) continue;
     candidates.push_back(&o);
@@ -254,12 +288,11 @@ void LinkPrunedChildren(std::vector<Change>& prune) {
   }
 }
 
-std::vector<Change> PlanPrune(const Planning& p, const std::unordered_set<std::string>& claimed_ids,
-                              const std::unordered_set<std::string>& claimed_addresses) {
+std::vector<Change> PlanPrune(const Planning& p) {
   std::vector<Change> prune;
   const ReconcilePolicy prune_policy = p.desired.config.default_policy;
   if (prune_policy == ReconcilePolicy::kSkip) return prune;
-  for (const ObservedResource* o : PruneCandidates(p, claimed_ids, claimed_addresses))
+  for (const ObservedResource* o : PruneCandidates(p))
     if (std::optional<Change> change = PlanPruneOne(p, *o, prune_policy))
       prune.push_back(std::move(*change));
   LinkPrunedChildren(prune);
@@ -273,21 +306,21 @@ Plan MakePlan(const DesiredSet& desired, const ObservedSet& observed,
   Plan plan;
   const PlanIndex index(desired, observed);
   const Planning p{desired, observed, handlers, options, index, plan};
-  std::unordered_set<std::string> claimed_ids;
-  std::unordered_set<std::string> claimed_addresses;
-  std::vector<Change> forward = PlanDesired(p, &claimed_ids, &claimed_addresses);
-  std::vector<Change> prune = PlanPrune(p, claimed_ids, claimed_addresses);
+  std::vector<Change> forward = PlanDesired(p);
+  std::vector<Change> prune = PlanPrune(p);
 
-  // Desired changes: dependencies first. Moved, not copied: each change holds two JSON bodies,
-  // and a copy would double the plan's peak memory at fleet scale.
+  // Desired changes: dependencies first, reordered in place. Never copied: each change holds two
+  // JSON bodies, and a copy would double the plan's peak memory at fleet scale.
   std::string cycle;
-  plan.changes.reserve(forward.size() + prune.size());
-  for (size_t i : StableOrder(forward, &cycle)) plan.changes.push_back(std::move(forward[i]));
+  Permute(forward, StableOrder(forward, &cycle));
   if (!cycle.empty()) plan.diagnostics.Error({}, cycle);
+  plan.changes = std::move(forward);
   // Prune changes: depends_on points from parent to child here, so the forward order is
   // children first.
   std::string prune_cycle;  // impossible with a strict prefix relation
-  for (size_t i : StableOrder(prune, &prune_cycle)) plan.changes.push_back(std::move(prune[i]));
+  Permute(prune, StableOrder(prune, &prune_cycle));
+  plan.changes.insert(plan.changes.end(), std::make_move_iterator(prune.begin()),
+                      std::make_move_iterator(prune.end()));
   return plan;
 }
 
