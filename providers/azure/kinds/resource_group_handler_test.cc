@@ -41,7 +41,7 @@ Change Plan(const engine::DesiredResource* desired, const engine::ObservedResour
   request.desired = desired;
   request.observed = observed;
   request.options = &options;
-  return PlanResourceGroupChange(request);
+  return PlanResourceGroupChange(ResourceGroupDescriptor(), request);
 }
 
 TEST(ResourceGroupPlanTest, CreatesWithOwnershipTag) {

@@ -133,10 +133,6 @@ engine::KindTraits ResourceGroupTraits() {
 
 }  // namespace
 
-Change PlanResourceGroupChange(const engine::PlanChangeRequest& request) {
-  return PlanResourceGroupChange(ResourceGroupDescriptor(), request);
-}
-
 const SingleKind& ResourceGroupDescriptor() {
   static constexpr SingleKind kind = {kResourceGroupKind, ResolveResourceGroup,
                                       PlanResourceGroupChange, ExportResourceGroupManifest,

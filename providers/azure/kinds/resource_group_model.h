@@ -29,7 +29,5 @@ engine::ResolveResponse ResolveResourceGroup(const SingleKind& kind,
 
 engine::Change PlanResourceGroupChange(const SingleKind& kind,
                                        const engine::PlanChangeRequest& request);
-// The same, for the tests that plan without a descriptor.
-engine::Change PlanResourceGroupChange(const engine::PlanChangeRequest& request);
 
 }  // namespace keyward::azure

@@ -402,10 +402,6 @@ engine::KindTraits SecretTraits() {
 
 }  // namespace
 
-Change PlanSecretChange(const engine::PlanChangeRequest& request) {
-  return PlanSecretChange(SecretDescriptor(), request);
-}
-
 const SingleKind& SecretDescriptor() {
   static constexpr SingleKind kind = {kSecretKind, ResolveSecret, PlanSecretChange,
                                       ExportSecretManifest, SecretTraits};

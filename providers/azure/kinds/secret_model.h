@@ -72,8 +72,6 @@ engine::ResolveResponse ResolveSecret(const SingleKind& kind,
                                       const engine::ResolveRequest& request);
 
 engine::Change PlanSecretChange(const SingleKind& kind, const engine::PlanChangeRequest& request);
-// The same, for the tests that plan without a descriptor.
-engine::Change PlanSecretChange(const engine::PlanChangeRequest& request);
 
 // The fingerprint tag of a canonical body ("" when absent).
 std::string ValueFingerprintOf(const Json& body);

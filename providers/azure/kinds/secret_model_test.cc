@@ -66,7 +66,7 @@ class SecretModelTest : public ::testing::Test {
     request.observed = observed;
     request.options = &options_;
     request.desired_set = &set_;
-    return PlanSecretChange(request);
+    return PlanSecretChange(SecretDescriptor(), request);
   }
 
   engine::PlanOptions options_;
