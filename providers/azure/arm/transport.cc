@@ -216,7 +216,7 @@ void Abandon(pplx::task<HttpResponse>& task) {
 // The certificates every connection trusts: the system's default paths plus the extra CA file,
 // parsed once per transport and shared. cpprest builds a new TLS context for each connection, and
 // with OpenSSL 3 parsing the system bundle costs tens of milliseconds of CPU: loading it into
-// every context again was half of a no-change plan's CPU (docs/benchmarks.md).
+// every context a second time was a quarter of a no-change plan's CPU (docs/benchmarks.md).
 std::shared_ptr<X509_STORE> LoadTrustStore(const std::string& ca_file) {
   std::shared_ptr<X509_STORE> store(X509_STORE_new(), X509_STORE_free);
   if (!store) return nullptr;

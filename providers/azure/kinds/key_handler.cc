@@ -37,7 +37,7 @@ Result<engine::RefreshResponse> KeyHandler::Refresh(const engine::RefreshRequest
                     [&](const engine::DesiredResource& d) { return KeyParentOf(kind_, d).arm_id; });
   KEYWARD_ASSIGN_OR_RETURN(std::vector<Json> items,
                            ListUnderParents(*client_, parents, "keys", request.parallelism, ctx));
-  std::map<std::string, const engine::DesiredResource*> desired_by_id;  // lower key id ->
+  std::map<std::string, const engine::DesiredResource*> desired_by_id;  // by lowercase key id
   for (const engine::DesiredResource* d : request.desired) {
     const KeyParent parent = KeyParentOf(kind_, *d);
     if (!parent.arm_id.empty()) desired_by_id[Lower(parent.arm_id + "/keys/" + d->name)] = d;
